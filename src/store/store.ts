@@ -1,0 +1,131 @@
+/**
+ * @module The Store interface: everything the CLI, the reconciler and the
+ * engine persist. SQL stays behind it so another backend can be added
+ * without touching callers.
+ */
+import type { JsonObject, Metadata, ResourceKey } from "../resources/types.js";
+
+/** Where an applied resource came from: `cli`, or `source:<name>`. */
+export interface ResourceOrigin {
+  appliedBy: string;
+  file?: string;
+  line?: number;
+  commit?: string;
+}
+
+export interface StoredResource {
+  apiVersion: string;
+  kind: string;
+  metadata: Metadata & { project: string };
+  spec: JsonObject;
+  status?: JsonObject;
+  generation: number;
+  /** Content hash over spec, labels, annotations and description. */
+  hash: string;
+  origin: ResourceOrigin;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ResourceFilter {
+  project?: string;
+  kind?: string;
+  name?: string;
+  /** Every project when true; `project` is then ignored. */
+  allProjects?: boolean;
+}
+
+/** What a resource is written as: the envelope, its hash and where it came from. */
+export interface ResourceWrite {
+  apiVersion: string;
+  kind: string;
+  metadata: Metadata & { project: string };
+  spec: JsonObject;
+  hash: string;
+  origin: ResourceOrigin;
+}
+
+export type ResourceChange =
+  | { op: "create"; resource: ResourceWrite }
+  /** `specChanged` bumps generation; labels-only changes do not. */
+  | { op: "update"; resource: ResourceWrite; specChanged: boolean }
+  | { op: "delete"; key: ResourceKey; reason?: "deleted" | "pruned" };
+
+export interface StoredEvent {
+  id: number;
+  ts: string;
+  type: string;
+  project: string | null;
+  kind: string | null;
+  name: string | null;
+  message: string;
+  actor: string | null;
+  taskId: string | null;
+  runId: string | null;
+  data: JsonObject | null;
+}
+
+export interface NewEvent {
+  type: string;
+  project?: string | null;
+  kind?: string | null;
+  name?: string | null;
+  message: string;
+  actor?: string | null;
+  taskId?: string | null;
+  runId?: string | null;
+  data?: JsonObject | null;
+}
+
+export interface EventFilter {
+  project?: string;
+  kind?: string;
+  name?: string;
+  type?: string;
+  taskId?: string;
+  limit?: number;
+}
+
+export interface MigrationInfo {
+  version: number;
+  name: string;
+  appliedAt: string | null;
+}
+
+export interface StoreStatus {
+  path: string;
+  sizeBytes: number;
+  journalMode: string;
+  schemaVersion: number;
+  latestVersion: number;
+  pending: number;
+  resources: number;
+  events: number;
+  projects: number;
+}
+
+export interface Store {
+  readonly path: string;
+  close(): void;
+
+  getResource(key: ResourceKey): StoredResource | undefined;
+  listResources(filter?: ResourceFilter): StoredResource[];
+  /**
+   * Writes all changes in one transaction, recording one event per change
+   * (`resource_created`, `resource_updated`, `resource_deleted`/`resource_pruned`).
+   * Either every change lands or none does.
+   */
+  commit(changes: readonly ResourceChange[], actor: string): void;
+  /** Deletes every resource of the project (and the Project resource itself); returns the count. */
+  deleteProject(project: string, actor: string): number;
+  /** Names of projects that hold resources or are declared by a Project resource. */
+  listProjects(): string[];
+  /** Content hash of a resource as the store computes it (keyed for secrets). */
+  contentHash(kind: string, content: JsonObject): string;
+
+  appendEvent(event: NewEvent): void;
+  listEvents(filter?: EventFilter): StoredEvent[];
+
+  status(): StoreStatus;
+  migrations(): MigrationInfo[];
+}
