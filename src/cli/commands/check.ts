@@ -1,0 +1,32 @@
+/**
+ * @module `orchestrator check`: cross-reference the stored set.
+ */
+import { checkReferences } from "../../resources/crossref.js";
+import { hasErrors } from "../../resources/diagnostics.js";
+import { withStore } from "../context.js";
+import { CliError } from "../errors.js";
+import { countBySeverity, plural, printDiagnostics } from "../output/diagnostics.js";
+import { writeOut } from "../output/io.js";
+
+export async function checkCommand(opts: { workflow?: string; project?: string; output?: "text" | "json" }): Promise<void> {
+  await withStore(({ store }) => {
+    const all = store.listResources({ allProjects: true }).map((r) => ({
+      resource: r,
+      project: r.metadata.project,
+      ...(r.origin.file ? { file: r.origin.file } : {}),
+      ...(r.origin.line ? { line: r.origin.line } : {}),
+    }));
+    if (opts.workflow && !all.some((r) => r.resource.kind === "Workflow" && r.resource.metadata.name === opts.workflow && (!opts.project || r.project === opts.project))) {
+      throw new CliError(`workflow/${opts.workflow} not found${opts.project ? ` in project '${opts.project}'` : ""}`);
+    }
+    const ds = checkReferences(all, opts);
+    const { errors, warnings } = countBySeverity(ds);
+    if (opts.output === "json") {
+      writeOut(JSON.stringify({ ok: errors === 0, errors: ds.filter((d) => d.severity === "error"), warnings: ds.filter((d) => d.severity === "warning") }, null, 2) + "\n");
+    } else {
+      printDiagnostics(ds);
+      writeOut(`${errors === 0 ? "check passed" : "check failed"}: ${plural(errors, "error")}, ${plural(warnings, "warning")}\n`);
+    }
+    if (hasErrors(ds)) process.exitCode = 1;
+  });
+}

@@ -1,0 +1,141 @@
+#!/usr/bin/env node
+/**
+ * @module The `orchestrator` command line: verbs and nouns as kubectl has
+ * them. Each command's module is imported only when that command runs, so
+ * start-up stays lean.
+ */
+import { Command, CommanderError, Option } from "commander";
+import { CliError } from "./errors.js";
+import { writeErr } from "./output/io.js";
+
+type Action = (...args: never[]) => Promise<void> | void;
+
+/** Defers loading a command module until its action runs. */
+function lazy(load: () => Promise<Record<string, unknown>>, name: string): (...args: unknown[]) => Promise<void> {
+  return async (...args: unknown[]) => {
+    const mod = await load();
+    await (mod[name] as Action)(...(args as never[]));
+  };
+}
+
+const outputOption = (choices: string[], dflt?: string): Option => {
+  const o = new Option("-o, --output <format>", "output format").choices(choices);
+  return dflt ? o.default(dflt) : o;
+};
+
+export function buildProgram(): Command {
+  const program = new Command("orchestrator")
+    .description("GitOps control plane for agent workflows")
+    .showHelpAfterError("(run with --help for usage)")
+    .configureHelp({ sortSubcommands: false })
+    .exitOverride();
+
+  program
+    .command("init")
+    .description("create the .orchestrator store in the current directory")
+    .action(lazy(() => import("./commands/init.js"), "initCommand"));
+
+  program
+    .command("apply")
+    .description("validate a manifest set and write it to the store in one transaction")
+    .requiredOption("-f, --filename <path...>", "file, directory (recursive *.yaml, *.yml) or - for stdin")
+    .option("--dry-run", "show what would change without writing")
+    .option("--project <name>", "project for documents that name none")
+    .option("--prune", "delete resources of the applied kinds that the set omits")
+    .addOption(outputOption(["text", "json"], "text"))
+    .action(lazy(() => import("./commands/apply.js"), "applyCommand"));
+
+  program
+    .command("get")
+    .description("list resources of a kind, or show one")
+    .argument("<kind>", "kind: singular, plural or short name (agents, wf, ws, ...)")
+    .argument("[name]", "resource name")
+    .addOption(outputOption(["table", "wide", "json", "yaml", "name"], "table"))
+    .option("-l, --selector <selector>", "label selector: k=v, k!=v, k, !k, comma-joined")
+    .option("--project <name>", "project to read", undefined)
+    .option("-A, --all-projects", "list across every project")
+    .action(lazy(() => import("./commands/get.js"), "getCommand"));
+
+  program
+    .command("describe")
+    .description("show a resource with its metadata, origin and recent events")
+    .argument("<ref...>", "KIND/NAME, or KIND NAME")
+    .option("--project <name>", "project to read")
+    .action(lazy(() => import("./commands/describe.js"), "describeCommand"));
+
+  program
+    .command("delete")
+    .description("delete resources; asks for confirmation unless --force")
+    .argument("<ref...>", "KIND/NAME... (or KIND NAME)")
+    .option("--force", "delete without asking")
+    .option("--dry-run", "show what would be deleted")
+    .option("--project <name>", "project to delete from")
+    .action(lazy(() => import("./commands/delete.js"), "deleteCommand"));
+
+  const manifest = program.command("manifest").description("validate and export manifests");
+  manifest
+    .command("validate")
+    .description("report errors and warnings of a manifest set without touching the store")
+    .requiredOption("-f, --filename <path...>", "file, directory or - for stdin")
+    .option("--project <name>", "project for documents that name none")
+    .addOption(outputOption(["text", "json"], "text"))
+    .action(lazy(() => import("./commands/manifest.js"), "validateCommand"));
+  manifest
+    .command("export")
+    .description("print stored resources as manifests that apply takes back unchanged")
+    .addOption(outputOption(["yaml", "json"], "yaml"))
+    .option("--project <name>", "export one project (default: every project)")
+    .option("--include-secrets", "include SecretStore resources with their values")
+    .action(lazy(() => import("./commands/manifest.js"), "exportCommand"));
+
+  program
+    .command("check")
+    .description("cross-reference the stored resources: capabilities, templates, profiles, stores, prehook variables")
+    .option("--workflow <name>", "check one workflow")
+    .option("--project <name>", "project to check", undefined)
+    .addOption(outputOption(["text", "json"], "text"))
+    .action(lazy(() => import("./commands/check.js"), "checkCommand"));
+
+  const db = program.command("db").description("inspect the embedded store");
+  db.command("status")
+    .description("store file, schema version and counts")
+    .addOption(outputOption(["text", "json"], "text"))
+    .action(lazy(() => import("./commands/db.js"), "dbStatusCommand"));
+  db.command("migrations")
+    .description("schema migrations")
+    .command("list")
+    .description("list migrations and when each was applied")
+    .addOption(outputOption(["text", "json"], "text"))
+    .action(lazy(() => import("./commands/db.js"), "migrationsListCommand"));
+
+  program
+    .command("version")
+    .description("print the version")
+    .option("--json", "print as JSON")
+    .action(lazy(() => import("./commands/version.js"), "versionCommand"));
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === "number" ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and version output are not failures.
+      if (err.code === "commander.helpDisplayed" || err.code === "commander.help" || err.code === "commander.version") return 0;
+      return 2;
+    }
+    if (err instanceof CliError) {
+      writeErr(`error: ${err.message}\n`);
+      return err.exitCode;
+    }
+    writeErr(`error: ${(err as Error).stack ?? String(err)}\n`);
+    return 1;
+  }
+}
+
+const code = await main(process.argv);
+process.exitCode = code;

@@ -1,0 +1,36 @@
+/**
+ * @module How a stored resource is shown in `get -o json|yaml` and `export`:
+ * the manifest envelope, with store facts added only where asked for.
+ */
+import { redactSpec } from "../../resources/redact.js";
+import type { JsonObject } from "../../resources/types.js";
+import { DEFAULT_PROJECT } from "../../resources/types.js";
+import type { StoredResource } from "../../store/store.js";
+
+export interface ViewOptions {
+  /** Add generation, timestamps and origin (get), or keep only what apply takes (export). */
+  storeFields: boolean;
+  revealSecrets?: boolean;
+}
+
+export function resourceView(r: StoredResource, opts: ViewOptions): JsonObject {
+  const metadata: JsonObject = { name: r.metadata.name };
+  if (r.kind !== "Project" && (opts.storeFields || r.metadata.project !== DEFAULT_PROJECT)) metadata["project"] = r.metadata.project;
+  if (r.metadata.description !== undefined) metadata["description"] = r.metadata.description;
+  if (r.metadata.labels && Object.keys(r.metadata.labels).length) metadata["labels"] = r.metadata.labels;
+  if (r.metadata.annotations && Object.keys(r.metadata.annotations).length) metadata["annotations"] = r.metadata.annotations;
+  if (opts.storeFields) {
+    metadata["generation"] = r.generation;
+    metadata["createdAt"] = r.createdAt;
+    metadata["updatedAt"] = r.updatedAt;
+    metadata["appliedBy"] = r.origin.appliedBy;
+  }
+  const view: JsonObject = {
+    apiVersion: r.apiVersion,
+    kind: r.kind,
+    metadata,
+    spec: opts.revealSecrets ? r.spec : redactSpec(r.kind, r.spec),
+  };
+  if (opts.storeFields && r.status) view["status"] = r.status;
+  return view;
+}

@@ -1,0 +1,134 @@
+/**
+ * @module Reading manifest files from a path argument: a file, a directory
+ * (`*.yaml` and `*.yml`, recursively, in a stable order) or `-` for stdin.
+ */
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join, relative, resolve } from "node:path";
+import type { Diagnostic } from "./diagnostics.js";
+
+export interface ManifestFile {
+  /** Path as shown in messages: relative to the working directory when inside it. */
+  file: string;
+  absolutePath: string;
+  text: string;
+}
+
+export interface LoadResult {
+  files: ManifestFile[];
+  diagnostics: Diagnostic[];
+}
+
+const MANIFEST_EXT = /\.ya?ml$/i;
+
+/** Lists manifest files under a directory, sorted by relative path; dot-folders are skipped. */
+export function listManifestFiles(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string): void => {
+    const entries = readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const e of entries) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) {
+        if (!e.name.startsWith(".") && e.name !== "node_modules") walk(p);
+      } else if ((e.isFile() || e.isSymbolicLink()) && MANIFEST_EXT.test(e.name)) {
+        out.push(p);
+      }
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+export function displayPath(abs: string, cwd: string): string {
+  const rel = relative(cwd, abs);
+  return rel && !rel.startsWith("..") ? rel : abs;
+}
+
+/** Reads every path; `-` reads stdin once. Problems become diagnostics, never throws. */
+export function loadManifestPaths(paths: readonly string[], cwd: string, readStdin: () => string = readStdinSync): LoadResult {
+  const files: ManifestFile[] = [];
+  const diagnostics: Diagnostic[] = [];
+  for (const p of paths) {
+    if (p === "-") {
+      files.push({ file: "<stdin>", absolutePath: "<stdin>", text: readStdin() });
+      continue;
+    }
+    const abs = resolve(cwd, p);
+    let isDir = false;
+    try {
+      isDir = statSync(abs).isDirectory();
+    } catch {
+      diagnostics.push({
+        severity: "error",
+        code: "io",
+        message: `path '${p}' does not exist`,
+        hint: "check the path given to -f; it may be a file, a directory or - for stdin",
+      });
+      continue;
+    }
+    const list = isDir ? listManifestFiles(abs) : [abs];
+    if (isDir && list.length === 0) {
+      diagnostics.push({
+        severity: "error",
+        code: "empty",
+        message: `directory '${p}' holds no *.yaml or *.yml files`,
+        hint: "point -f at a directory that contains manifests, or at a single file",
+      });
+    }
+    for (const f of list) {
+      const read = readManifestFile(f, displayPath(f, cwd));
+      if ("diagnostic" in read) diagnostics.push(read.diagnostic);
+      else files.push(read);
+    }
+  }
+  return { files, diagnostics };
+}
+
+function readManifestFile(abs: string, shown: string): ManifestFile | { diagnostic: Diagnostic } {
+  let buf: Buffer;
+  try {
+    buf = readFileSync(abs);
+  } catch (err) {
+    return { diagnostic: { severity: "error", code: "io", message: `cannot read '${shown}': ${(err as Error).message}` } };
+  }
+  if (looksBinary(buf)) {
+    return {
+      diagnostic: {
+        severity: "error",
+        code: "binary",
+        message: `'${shown}' is a binary file, not YAML`,
+        position: { file: shown, line: 1, column: 1 },
+        hint: "remove it from the manifest set or give -f only YAML files",
+      },
+    };
+  }
+  return { file: shown, absolutePath: abs, text: buf.toString("utf8") };
+}
+
+/** A NUL byte or invalid UTF-8 in the first 8 KiB marks a file as binary, as git does. */
+function looksBinary(buf: Buffer): boolean {
+  const head = buf.subarray(0, 8192);
+  if (head.includes(0)) return true;
+  try {
+    new TextDecoder("utf-8", { fatal: true }).decode(head.length < buf.length ? trimPartialUtf8(head) : head);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+/** Cuts a trailing incomplete UTF-8 sequence so a slice boundary is not mistaken for binary. */
+function trimPartialUtf8(b: Buffer): Buffer {
+  let end = b.length;
+  let i = end - 1;
+  while (i >= 0 && i >= end - 4 && (b[i]! & 0xc0) === 0x80) i--;
+  if (i >= 0 && b[i]! >= 0xc0) end = i;
+  return b.subarray(0, end);
+}
+
+function readStdinSync(): string {
+  try {
+    return readFileSync(0, "utf8");
+  } catch {
+    return "";
+  }
+}

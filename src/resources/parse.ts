@@ -1,0 +1,146 @@
+/**
+ * @module Multi-document YAML parsing with file:line:column positions for
+ * every node, so any later diagnostic can point at the field it is about.
+ */
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node } from "yaml";
+import type { Diagnostic } from "./diagnostics.js";
+import type { JsonObject, ParsedDocument, Resource, SourcePosition } from "./types.js";
+
+export interface ParseResult {
+  documents: ParsedDocument[];
+  diagnostics: Diagnostic[];
+}
+
+/** Parses every document of one file; empty documents (comments only) are skipped. */
+export function parseManifestText(text: string, file: string): ParseResult {
+  const lineCounter = new LineCounter();
+  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const documents: ParsedDocument[] = [];
+  const diagnostics: Diagnostic[] = [];
+  const at = (offset: number): SourcePosition => {
+    const p = lineCounter.linePos(offset);
+    return { file, line: p.line, column: p.col };
+  };
+
+  // parseAllDocuments returns a single EmptyStream-like value for empty input.
+  const list = Array.isArray(docs) ? docs : [];
+  list.forEach((doc, index) => {
+    if (doc.errors.length > 0) {
+      for (const err of doc.errors) {
+        diagnostics.push({
+          severity: "error",
+          code: "yaml-syntax",
+          message: `YAML syntax error: ${firstLine(err.message)}`,
+          position: at(err.pos[0]),
+          hint: "fix the YAML syntax at this position (indentation, quoting, a missing ':' or closing bracket)",
+        });
+      }
+      return;
+    }
+    if (doc.contents === null) return;
+    const position = at(doc.contents.range?.[0] ?? 0);
+    if (!isMap(doc.contents)) {
+      diagnostics.push({
+        severity: "error",
+        code: "not-mapping",
+        message: `document ${index + 1} is a ${describeNode(doc.contents)}, not a mapping`,
+        position,
+        hint: "each document must be a mapping with apiVersion, kind, metadata and spec",
+      });
+      return;
+    }
+    const value = doc.toJS({ maxAliasCount: 1000 }) as Record<string, unknown>;
+    // A `kind: List` (as `get -o json` and `export -o json` print) holds documents in `items`.
+    if (value["kind"] === "List" && Array.isArray(value["items"])) {
+      (value["items"] as unknown[]).forEach((item, i) => {
+        const prefix = ["items", i];
+        if (!item || typeof item !== "object" || Array.isArray(item)) {
+          diagnostics.push({ severity: "error", code: "not-mapping", message: `items[${i}] of the List is not a mapping`, position: at(offsetOf(doc, prefix)) });
+          return;
+        }
+        documents.push({
+          resource: toResource(item as Record<string, unknown>),
+          file,
+          index,
+          position: at(offsetOf(doc, prefix)),
+          positionOf: (path) => at(offsetOf(doc, [...prefix, ...path])),
+        });
+      });
+      return;
+    }
+    documents.push({
+      resource: toResource(value),
+      file,
+      index,
+      position,
+      positionOf: (path) => at(offsetOf(doc, path)),
+    });
+  });
+
+  if (documents.length === 0 && diagnostics.length === 0) {
+    diagnostics.push({
+      severity: "error",
+      code: "empty",
+      message: "file holds no manifest documents",
+      position: { file, line: 1, column: 1 },
+      hint: "add at least one document with apiVersion, kind, metadata and spec, or remove the file",
+    });
+  }
+  return { documents, diagnostics };
+}
+
+/** Loosely shapes a parsed mapping as a Resource; validation reports what is missing. */
+function toResource(value: Record<string, unknown>): Resource {
+  const metadata = value["metadata"];
+  const spec = value["spec"];
+  const resource: Resource = {
+    apiVersion: value["apiVersion"] as string,
+    kind: value["kind"] as string,
+    metadata: (metadata && typeof metadata === "object" ? metadata : {}) as Resource["metadata"],
+    spec: (spec && typeof spec === "object" && !Array.isArray(spec) ? spec : {}) as JsonObject,
+  };
+  // Keep the raw envelope visible to validation (extra top-level keys, a wrong spec type).
+  Object.defineProperty(resource, "raw", { value, enumerable: false });
+  return resource;
+}
+
+/** The raw mapping a Resource was parsed from, when it came from parseManifestText. */
+export function rawOf(resource: Resource): Record<string, unknown> | undefined {
+  return (resource as unknown as { raw?: Record<string, unknown> }).raw;
+}
+
+/** Offset of the node at path, or of the nearest ancestor that exists. */
+function offsetOf(doc: Document, path: ReadonlyArray<string | number>): number {
+  let node: unknown = doc.contents;
+  let offset = (doc.contents as Node | null)?.range?.[0] ?? 0;
+  for (const seg of path) {
+    let next: unknown;
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg));
+      if (pair) {
+        next = pair.value ?? pair.key;
+        if (pair.value === null || pair.value === undefined) {
+          offset = (pair.key as Node).range?.[0] ?? offset;
+          return offset;
+        }
+      }
+    } else if (isSeq(node) && typeof seg === "number") {
+      next = node.items[seg];
+    }
+    if (next === undefined || next === null) return offset;
+    node = next;
+    const r = (node as Node).range;
+    if (r) offset = r[0];
+  }
+  return offset;
+}
+
+function describeNode(node: unknown): string {
+  if (isSeq(node)) return "list";
+  if (isScalar(node)) return node.value === null ? "null value" : `${typeof node.value} scalar`;
+  return "non-mapping value";
+}
+
+function firstLine(message: string): string {
+  return message.split("\n")[0] ?? message;
+}

@@ -1,0 +1,87 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { join } from "node:path";
+import { initializedProject, REPO_ROOT } from "../support/cli.js";
+
+const BASIC = join(REPO_ROOT, "test/fixtures/manifests/basic");
+
+describe("orchestrator get", () => {
+  let p: ReturnType<typeof initializedProject>;
+  beforeAll(() => {
+    p = initializedProject();
+    expect(p.run(["apply", "-f", BASIC]).code).toBe(0);
+  });
+  afterAll(() => p.cleanup());
+
+  it("accepts singular, plural and short kind names, case-insensitively", () => {
+    for (const k of ["agents", "agent", "Agent", "AGENTS", "ag"]) {
+      expect(p.run(["get", k, "-o", "name"]).stdout).toBe("agent/coder\nagent/planner\nagent/reviewer\n");
+    }
+    expect(p.run(["get", "wf", "-o", "name"]).stdout).toBe("workflow/plan_execute\n");
+    expect(p.run(["get", "ws", "-o", "name"]).stdout).toBe("workspace/default\n");
+  });
+
+  it("names the known kinds for an unknown one", () => {
+    const r = p.run(["get", "gizmos"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/unknown kind 'gizmos'.*Agent.*Workflow/);
+  });
+
+  it("prints a table with kind-specific columns", () => {
+    const r = p.run(["get", "agents"]);
+    expect(r.stdout.split("\n")[0]).toMatch(/^NAME\s+CAPABILITIES\s+AGE$/);
+    expect(r.stdout).toMatch(/coder\s+implement,verify\s+\d+s/);
+    expect(p.run(["get", "agents", "-o", "wide"]).stdout.split("\n")[0]).toMatch(/COMMAND.*GENERATION/);
+  });
+
+  it("-o json of a list is a List; of one resource the resource itself", () => {
+    const list = JSON.parse(p.run(["get", "agents", "-o", "json"]).stdout);
+    expect(list.apiVersion).toBe("orchestrator.dev/v2");
+    expect(list.kind).toBe("List");
+    expect(list.items.map((i: { metadata: { name: string } }) => i.metadata.name)).toEqual(["coder", "planner", "reviewer"]);
+    const one = JSON.parse(p.run(["get", "agent", "coder", "-o", "json"]).stdout);
+    expect(one.kind).toBe("Agent");
+    expect(one.metadata.name).toBe("coder");
+    expect(one.spec.capabilities).toEqual(["implement", "verify"]);
+  });
+
+  it("-o yaml prints YAML", () => {
+    expect(p.run(["get", "agent", "planner", "-o", "yaml"]).stdout).toMatch(/^apiVersion: orchestrator\.dev\/v2\nkind: Agent\nmetadata:\n  name: planner/);
+  });
+
+  it("filters with label selectors k=v, k!=v, k, !k, comma-joined", () => {
+    const names = (sel: string): string => p.run(["get", "agents", "-l", sel, "-o", "name"]).stdout;
+    expect(names("team=core")).toBe("agent/coder\nagent/planner\n");
+    expect(names("team!=core")).toBe("agent/reviewer\n");
+    expect(names("tier")).toBe("agent/coder\n");
+    expect(names("!tier")).toBe("agent/planner\nagent/reviewer\n");
+    expect(names("team=core,!tier")).toBe("agent/planner\n");
+  });
+
+  it("says when a named resource is not found", () => {
+    const r = p.run(["get", "agent", "nope"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/agent\/nope not found in project 'default'/);
+  });
+
+  it("redacts SecretStore data", () => {
+    const out = p.run(["get", "secretstore", "api-keys", "-o", "json"]).stdout;
+    expect(out).not.toContain("s3cr3t-marker-7f1c9a");
+    expect(JSON.parse(out).spec.data.API_TOKEN).toBe("<redacted>");
+    expect(p.run(["get", "secretstores", "-o", "yaml"]).stdout).not.toContain("s3cr3t-marker-7f1c9a");
+  });
+});
+
+describe("commands without a store", () => {
+  it("say so and name orchestrator init", async () => {
+    const { tempProject, cli } = await import("../support/cli.js");
+    const t = tempProject();
+    try {
+      const r = cli(["get", "agents"], { cwd: t.dir });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/no orchestrator store found/);
+      expect(r.stderr).toMatch(/orchestrator init/);
+    } finally {
+      t.cleanup();
+    }
+  });
+});
