@@ -83,6 +83,8 @@ export interface EventFilter {
   name?: string;
   type?: string;
   taskId?: string;
+  /** Only events after this id (for following a stream); with `limit`, the oldest `limit` of those. */
+  sinceId?: number;
   limit?: number;
 }
 
@@ -122,6 +124,15 @@ export interface Store {
   listProjects(): string[];
   /** Content hash of a resource as the store computes it (keyed for secrets). */
   contentHash(kind: string, content: JsonObject): string;
+
+  /**
+   * Replaces a resource's status (written by the engine and controllers, never
+   * from a manifest); generation, hash and updatedAt stay. False when absent.
+   */
+  setStatus(key: ResourceKey, status: JsonObject | null): boolean;
+  /** Store-level facts (`created_at`, and whatever later work records). */
+  getMeta(key: string): string | undefined;
+  setMeta(key: string, value: string): void;
 
   appendEvent(event: NewEvent): void;
   listEvents(filter?: EventFilter): StoredEvent[];

@@ -10,7 +10,7 @@ describe("orchestrator manifest validate", () => {
     try {
       const r = cli(["manifest", "validate", "-f", BASIC], { cwd: t.dir });
       expect(r.code).toBe(0);
-      expect(r.stdout).toMatch(/^valid: 8 documents in 3 files: 0 errors/);
+      expect(r.stdout).toMatch(/^valid: 7 documents in 3 files: 0 errors/);
     } finally {
       t.cleanup();
     }

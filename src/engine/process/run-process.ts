@@ -1,0 +1,438 @@
+/**
+ * @module Runs one step's shell command in its own process group: output is
+ * appended to a log file as it arrives, a bounded tail of each stream is kept
+ * for parsing, and timeout, cancellation or interruption kill the whole group.
+ */
+import { once } from "node:events";
+import { createWriteStream, type WriteStream } from "node:fs";
+import { mkdir, stat } from "node:fs/promises";
+import { constants as osConstants } from "node:os";
+import { dirname } from "node:path";
+import type { Readable } from "node:stream";
+import { Data, Effect, Option } from "effect";
+import { execa } from "execa";
+import { DEFAULT_TAIL_BYTES, OutputTail } from "./output-tail.js";
+import { isProcessGroupAlive, killProcessGroup, type KillSignal } from "./process-group.js";
+
+export interface ProcessStarted {
+  pid: number;
+  /** Equal to pid: the command leads its own group. */
+  pgid: number;
+  startedAt: string;
+}
+
+export interface RunProcessOptions {
+  /** A shell command line, already quoted by whoever rendered it; run by `/bin/sh -c`. */
+  command: string;
+  /** Added to the controller's environment (or the whole environment when `inheritEnv` is false). */
+  env: Record<string, string>;
+  cwd: string;
+  /** Output of both streams is appended here, raw, in arrival order. */
+  logPath: string;
+  timeoutMs?: number;
+  /** Written to the command's stdin, then stdin is closed. Without it stdin is /dev/null. */
+  stdin?: string;
+  /** Aborting kills the group; the result then says `cancelled`. */
+  signal?: AbortSignal;
+  /** Called once the process exists, so the caller can record pid/pgid for crash recovery. */
+  onStart?: (started: ProcessStarted) => void | Promise<void>;
+  /** SIGTERM to SIGKILL grace when killing the group. Default 5000 ms. */
+  killGraceMs?: number;
+  /** How long output may stay open after the command exits (a background child holding it) before the group is killed. Default 1000 ms. */
+  drainMs?: number;
+  /** Bytes kept per stream for `stdoutTail`/`stderrTail`. Default 64 KiB. */
+  tailBytes?: number;
+  /** Start from the controller's environment. Default true. */
+  inheritEnv?: boolean;
+}
+
+export interface ProcessResult {
+  /** The shell's exit code; 128 + signal number when it died of a signal. */
+  exitCode: number;
+  /** Signal that ended the shell, if any. */
+  signal?: string;
+  timedOut: boolean;
+  cancelled: boolean;
+  durationMs: number;
+  stdoutTail: string;
+  stderrTail: string;
+  stdoutBytes: number;
+  stderrBytes: number;
+  pid: number;
+  pgid: number;
+  startedAt: string;
+  finishedAt: string;
+  /** Set when writing the log failed; output was still drained and tailed. */
+  logError?: string;
+}
+
+export type ProcessStartFailure = "cwd" | "log" | "spawn" | "on-start" | "cancelled";
+
+/** The command could not be started (or was cancelled before it was). */
+export class ProcessStartError extends Data.TaggedError("ProcessStartError")<{
+  readonly reason: ProcessStartFailure;
+  readonly message: string;
+  readonly cause?: unknown;
+}> {}
+
+/** Runs the command; interrupting the effect kills the process group before it completes. */
+export const runProcessEffect = Effect.fn("runProcess")(function* (options: RunProcessOptions) {
+  const graceMs = options.killGraceMs ?? 5000;
+  const drainMs = options.drainMs ?? 1000;
+  if (options.signal?.aborted) {
+    return yield* new ProcessStartError({ reason: "cancelled", message: "cancelled before the command started" });
+  }
+  return yield* Effect.scoped(
+    Effect.gen(function* () {
+      yield* checkWorkingDirectory(options.cwd);
+      const log = yield* Effect.acquireRelease(openLog(options.logPath), (sink) => sink.close());
+      const child = yield* Effect.acquireRelease(spawnInGroup(options, log), (c, exit) =>
+        exit._tag === "Success" ? Effect.void : stopOnInterrupt(c, log, graceMs, drainMs),
+      );
+      yield* notifyStarted(options, child);
+
+      const outcome = yield* waitForOutcome(child, options);
+      if (outcome === "timeout") {
+        log.note(`timed out after ${options.timeoutMs} ms; stopping process group ${child.pgid}`);
+      } else if (outcome === "cancelled") {
+        log.note(`cancelled; stopping process group ${child.pgid}`);
+      }
+      if (outcome !== "exited") {
+        yield* stopGroup(child, log, graceMs, drainMs);
+      } else {
+        yield* drainAfterExit(child, log, graceMs, drainMs);
+      }
+      return finish(child, log, outcome);
+    }),
+  );
+});
+
+/** Promise facade over `runProcessEffect`; rejects with `ProcessStartError` when the command cannot start. */
+export function runProcess(options: RunProcessOptions): Promise<ProcessResult> {
+  return Effect.runPromise(runProcessEffect(options));
+}
+
+// ---------------------------------------------------------------------------
+
+interface ChildExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+interface RunningChild {
+  pid: number;
+  pgid: number;
+  startedAtMs: number;
+  startedAt: string;
+  exited: Promise<ChildExit>;
+  exit?: ChildExit;
+  /** Both output streams reached their end. */
+  drained: Promise<void>;
+  isDrained: boolean;
+  stdoutTail: OutputTail;
+  stderrTail: OutputTail;
+  streams: Readable[];
+}
+
+type Outcome = "exited" | "timeout" | "cancelled";
+
+const checkWorkingDirectory = (cwd: string) =>
+  Effect.tryPromise({
+    try: () => stat(cwd),
+    catch: (cause) =>
+      new ProcessStartError({
+        reason: "cwd",
+        message: `working directory ${cwd} does not exist or cannot be read; create it or fix the workspace root`,
+        cause,
+      }),
+  }).pipe(
+    Effect.flatMap((s) =>
+      s.isDirectory()
+        ? Effect.void
+        : Effect.fail(
+            new ProcessStartError({ reason: "cwd", message: `working directory ${cwd} is not a directory` }),
+          ),
+    ),
+  );
+
+const openLog = (logPath: string) =>
+  Effect.tryPromise({
+    try: async () => {
+      await mkdir(dirname(logPath), { recursive: true });
+      const stream = createWriteStream(logPath, { flags: "a" });
+      await once(stream, "open");
+      return new LogSink(stream);
+    },
+    catch: (cause) =>
+      new ProcessStartError({
+        reason: "log",
+        message: `cannot open log file ${logPath}: ${messageOf(cause)}`,
+        cause,
+      }),
+  });
+
+const spawnInGroup = (options: RunProcessOptions, log: LogSink) =>
+  Effect.tryPromise({
+    try: async (): Promise<RunningChild> => {
+      const startedAtMs = Date.now();
+      const subprocess = execa("/bin/sh", ["-c", options.command], {
+        cwd: options.cwd,
+        env: options.env,
+        extendEnv: options.inheritEnv ?? true,
+        // Own session and process group, so the whole tree can be signalled
+        // and it survives (for a later controller to reap) if we crash.
+        detached: true,
+        cleanup: false,
+        buffer: false,
+        reject: false,
+        stripFinalNewline: false,
+        ...(options.stdin === undefined ? { stdin: "ignore" as const } : { input: options.stdin }),
+        stdout: "pipe",
+        stderr: "pipe",
+      });
+      const pid = subprocess.pid;
+      if (pid === undefined) {
+        // Not execa's message: it quotes the whole command line.
+        const result = await subprocess;
+        throw new Error(spawnFailureMessage(result.code, result.originalMessage));
+      }
+      const stdout = subprocess.stdout as Readable;
+      const stderr = subprocess.stderr as Readable;
+      const stdoutTail = new OutputTail(options.tailBytes ?? DEFAULT_TAIL_BYTES);
+      const stderrTail = new OutputTail(options.tailBytes ?? DEFAULT_TAIL_BYTES);
+      const child: RunningChild = {
+        pid,
+        pgid: pid,
+        startedAtMs,
+        startedAt: new Date(startedAtMs).toISOString(),
+        exited: new Promise<ChildExit>((resolve) => {
+          subprocess.once("exit", (code, signal) => {
+            child.exit = { code, signal };
+            resolve(child.exit);
+          });
+        }),
+        drained: Promise.all([pump(stdout, stdoutTail, log), pump(stderr, stderrTail, log)]).then(() => {
+          child.isDrained = true;
+        }),
+        isDrained: false,
+        stdoutTail,
+        stderrTail,
+        streams: [stdout, stderr],
+      };
+      // With reject:false execa's own promise never rejects; it settles once
+      // the streams close, which we track ourselves.
+      void subprocess.then(
+        () => undefined,
+        () => undefined,
+      );
+      return child;
+    },
+    catch: (cause) =>
+      new ProcessStartError({ reason: "spawn", message: `cannot start /bin/sh: ${messageOf(cause)}`, cause }),
+  });
+
+const notifyStarted = (options: RunProcessOptions, child: RunningChild) =>
+  options.onStart === undefined
+    ? Effect.void
+    : Effect.tryPromise({
+        try: async () => {
+          await options.onStart!({ pid: child.pid, pgid: child.pgid, startedAt: child.startedAt });
+        },
+        catch: (cause) =>
+          new ProcessStartError({
+            reason: "on-start",
+            message: `recording the started process failed: ${messageOf(cause)}`,
+            cause,
+          }),
+      });
+
+/** Copies a stream into the log and its tail, honouring the log's backpressure. */
+async function pump(stream: Readable, tail: OutputTail, log: LogSink): Promise<void> {
+  try {
+    for await (const chunk of stream) {
+      const buf = typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer);
+      tail.push(buf);
+      await log.write(buf);
+    }
+  } catch {
+    // Destroyed after the drain period, or the pipe broke: the output we
+    // have is all we will get.
+  }
+}
+
+const waitForOutcome = (child: RunningChild, options: RunProcessOptions): Effect.Effect<Outcome> => {
+  const racers: Effect.Effect<Outcome>[] = [Effect.promise(() => child.exited).pipe(Effect.as("exited" as const))];
+  if (options.timeoutMs !== undefined && options.timeoutMs > 0) {
+    racers.push(Effect.sleep(options.timeoutMs).pipe(Effect.as("timeout" as const)));
+  }
+  if (options.signal !== undefined) {
+    racers.push(abortOf(options.signal).pipe(Effect.as("cancelled" as const)));
+  }
+  return Effect.raceAll(racers);
+};
+
+const abortOf = (signal: AbortSignal): Effect.Effect<void> =>
+  Effect.callback<void>((resume) => {
+    if (signal.aborted) {
+      resume(Effect.void);
+      return;
+    }
+    const onAbort = () => resume(Effect.void);
+    signal.addEventListener("abort", onAbort, { once: true });
+    return Effect.sync(() => signal.removeEventListener("abort", onAbort));
+  });
+
+/**
+ * SIGTERM to the group; once the shell has exited and its output closed,
+ * anything left in the group gets the rest of the grace period, then SIGKILL.
+ */
+const stopGroup = (child: RunningChild, log: LogSink, graceMs: number, drainMs: number) =>
+  Effect.gen(function* () {
+    const deadline = Date.now() + graceMs;
+    signalGroup(child, "SIGTERM");
+    const settled = yield* Effect.promise(() => Promise.all([child.exited, child.drained])).pipe(
+      Effect.timeoutOption(graceMs),
+    );
+    if (Option.isSome(settled)) {
+      while (Date.now() < deadline && groupAlive(child)) yield* Effect.sleep(25);
+    }
+    if (groupAlive(child)) {
+      log.note(`process group ${child.pgid} still running after ${graceMs} ms; sent SIGKILL`);
+      signalGroup(child, "SIGKILL");
+    }
+    yield* Effect.promise(() => child.exited);
+    yield* awaitDrain(child, drainMs);
+  });
+
+/** After a normal exit: output held open by a leftover background process ends the group. */
+const drainAfterExit = (child: RunningChild, log: LogSink, graceMs: number, drainMs: number) =>
+  Effect.gen(function* () {
+    const drained = yield* Effect.promise(() => child.drained).pipe(Effect.timeoutOption(drainMs));
+    if (Option.isNone(drained)) {
+      log.note(
+        `the command exited but background processes kept its output open for ${drainMs} ms; stopping process group ${child.pgid}`,
+      );
+      yield* stopGroup(child, log, graceMs, drainMs);
+    }
+  });
+
+/** Finalizer when the run is interrupted or fails after spawning. */
+const stopOnInterrupt = (child: RunningChild, log: LogSink, graceMs: number, drainMs: number) =>
+  child.exit !== undefined && child.isDrained
+    ? Effect.void
+    : Effect.suspend(() => {
+        log.note(`run interrupted; stopping process group ${child.pgid}`);
+        return stopGroup(child, log, graceMs, drainMs);
+      });
+
+/** Waits for output to close; a descendant that left our group may hold it forever, so cut it off. */
+const awaitDrain = (child: RunningChild, drainMs: number) =>
+  Effect.promise(() => child.drained).pipe(
+    Effect.timeoutOption(drainMs),
+    Effect.flatMap((done) =>
+      Option.isSome(done)
+        ? Effect.void
+        : Effect.suspend(() => {
+            for (const s of child.streams) s.destroy();
+            return Effect.promise(() => child.drained);
+          }),
+    ),
+  );
+
+function signalGroup(child: RunningChild, signal: KillSignal): void {
+  try {
+    killProcessGroup(child.pgid, signal);
+  } catch {
+    // EPERM cannot happen for a group we created; nothing useful to do.
+  }
+}
+
+function groupAlive(child: RunningChild): boolean {
+  try {
+    return isProcessGroupAlive(child.pgid);
+  } catch {
+    return false;
+  }
+}
+
+function finish(child: RunningChild, log: LogSink, outcome: Outcome): ProcessResult {
+  const exit = child.exit ?? { code: null, signal: null };
+  const exitCode = exit.code ?? 128 + (exit.signal ? (osConstants.signals[exit.signal] ?? 0) : 0);
+  if (outcome === "exited") explainExitCode(exitCode, log);
+  const finishedAtMs = Date.now();
+  const result: ProcessResult = {
+    exitCode,
+    timedOut: outcome === "timeout",
+    cancelled: outcome === "cancelled",
+    durationMs: finishedAtMs - child.startedAtMs,
+    stdoutTail: child.stdoutTail.text(),
+    stderrTail: child.stderrTail.text(),
+    stdoutBytes: child.stdoutTail.totalBytes,
+    stderrBytes: child.stderrTail.totalBytes,
+    pid: child.pid,
+    pgid: child.pgid,
+    startedAt: child.startedAt,
+    finishedAt: new Date(finishedAtMs).toISOString(),
+  };
+  if (exit.signal) result.signal = exit.signal;
+  if (log.error) result.logError = log.error;
+  return result;
+}
+
+function spawnFailureMessage(code: string | undefined, original: string | undefined): string {
+  if (code === "E2BIG") {
+    return "the command line plus environment is too large for the OS (one value may be at most 128 KiB); deliver large prompts with promptDelivery: file or stdin";
+  }
+  return original ?? code ?? "spawn failed";
+}
+
+/** sh's own message for these codes is terse (`sh: 1: foo: not found`); say what to do. */
+function explainExitCode(exitCode: number, log: LogSink): void {
+  if (exitCode === 127) {
+    log.note("exit code 127: command not found; check that the program is installed and on PATH for the controller");
+  } else if (exitCode === 126) {
+    log.note("exit code 126: command found but not executable; check its permissions and interpreter line");
+  }
+}
+
+/** The step log: raw output in arrival order, plus `[orchestrator]` notes on their own lines. */
+class LogSink {
+  error: string | undefined;
+  private atLineStart = true;
+
+  constructor(private readonly stream: WriteStream) {
+    stream.on("error", (err) => {
+      this.error ??= messageOf(err);
+    });
+  }
+
+  async write(chunk: Buffer): Promise<void> {
+    if (this.error !== undefined || chunk.length === 0) return;
+    this.atLineStart = chunk[chunk.length - 1] === 0x0a;
+    if (!this.stream.write(chunk)) {
+      try {
+        await once(this.stream, "drain");
+      } catch (err) {
+        this.error ??= messageOf(err);
+      }
+    }
+  }
+
+  note(message: string): void {
+    if (this.error !== undefined) return;
+    const prefix = this.atLineStart ? "" : "\n";
+    this.stream.write(`${prefix}[orchestrator] ${message}\n`);
+    this.atLineStart = true;
+  }
+
+  close(): Effect.Effect<void> {
+    return Effect.callback<void>((resume) => {
+      if (this.stream.destroyed) return resume(Effect.void);
+      this.stream.end(() => resume(Effect.void));
+    });
+  }
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

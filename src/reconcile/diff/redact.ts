@@ -1,0 +1,97 @@
+/**
+ * @module Secret redaction before diffing: SecretStore `spec.data` values are
+ * replaced by markers that show whether a value changed, never the value.
+ */
+import { createHmac } from "node:crypto";
+import type { JsonObject, JsonValue, Resource } from "../../resources/types.js";
+import { jsonEqual } from "./field-changes.js";
+
+/**
+ * A short, keyed digest of a secret value (`hmac:1a2b3c4d5e6f`). It must be
+ * keyed: a plain hash of a short secret can be reversed by guessing.
+ */
+export type SecretFingerprint = (value: string) => string;
+
+export interface RedactionOptions {
+  /** Without one, markers only say whether a value changed. */
+  fingerprint?: SecretFingerprint;
+}
+
+export const REDACTED = "<redacted>";
+export const REDACTED_CHANGED = "<redacted, changed>";
+
+const SECRET_KINDS: ReadonlySet<string> = new Set(["SecretStore"]);
+
+export function isSecretKind(kind: string): boolean {
+  return SECRET_KINDS.has(kind);
+}
+
+/** HMAC-SHA256 under `key`, first 12 hex digits: enough to tell values apart. */
+export function hmacFingerprint(key: string | Buffer): SecretFingerprint {
+  return (value) => `hmac:${createHmac("sha256", key).update(value).digest("hex").slice(0, 12)}`;
+}
+
+/**
+ * Both sides with secret values replaced. The pair is redacted together so
+ * that, without a fingerprint, an unchanged value reads the same on both
+ * sides and a changed one differs.
+ */
+export function redactPair(
+  before: Resource | undefined,
+  after: Resource | undefined,
+  opts: RedactionOptions = {},
+): [Resource | undefined, Resource | undefined] {
+  const kind = after?.kind ?? before?.kind;
+  if (kind === undefined || !isSecretKind(kind)) return [before, after];
+  const oldData = before?.spec.data;
+  const newData = after?.spec.data;
+  const [oldRedacted, newRedacted] = redactData(oldData, newData, opts);
+  return [withData(before, oldRedacted), withData(after, newRedacted)];
+}
+
+function withData(r: Resource | undefined, data: JsonValue | undefined): Resource | undefined {
+  if (r === undefined || data === undefined) return r;
+  return { ...r, spec: { ...r.spec, data } };
+}
+
+function isMapping(v: JsonValue | undefined): v is JsonObject {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function redactData(
+  before: JsonValue | undefined,
+  after: JsonValue | undefined,
+  opts: RedactionOptions,
+): [JsonValue | undefined, JsonValue | undefined] {
+  // A malformed `data` (not a mapping) is hidden as one value.
+  if (!isMapping(before) || !isMapping(after)) {
+    return [
+      before === undefined ? undefined : isMapping(before) ? markAll(before, opts) : marker(before, before, "before", opts),
+      after === undefined ? undefined : isMapping(after) ? markAll(after, opts) : marker(before, after, "after", opts),
+    ];
+  }
+  const oldOut: JsonObject = {};
+  const newOut: JsonObject = {};
+  for (const [k, v] of Object.entries(before)) oldOut[k] = marker(v, v, "before", opts);
+  for (const [k, v] of Object.entries(after)) newOut[k] = marker(before[k], v, "after", opts);
+  return [oldOut, newOut];
+}
+
+function markAll(data: JsonObject, opts: RedactionOptions): JsonObject {
+  const out: JsonObject = {};
+  for (const [k, v] of Object.entries(data)) out[k] = marker(v, v, "before", opts);
+  return out;
+}
+
+function marker(
+  old: JsonValue | undefined,
+  value: JsonValue,
+  side: "before" | "after",
+  opts: RedactionOptions,
+): string {
+  if (opts.fingerprint) {
+    return `<redacted ${opts.fingerprint(typeof value === "string" ? value : JSON.stringify(value))}>`;
+  }
+  if (side === "after" && old !== undefined && !jsonEqual(old, value)) return REDACTED_CHANGED;
+  return REDACTED;
+}

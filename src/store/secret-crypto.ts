@@ -1,0 +1,104 @@
+/**
+ * @module Sealing SecretStore values at rest: AES-256-GCM per value with the
+ * store key, and an HMAC so a secret's content hash cannot be brute-forced offline.
+ */
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import type { JsonObject, JsonValue } from "../resources/types.js";
+import { SecretKeyError } from "./errors.js";
+
+export const KEY_BYTES = 32;
+const IV_BYTES = 12;
+const FORMAT = "v1";
+
+/** What a sealed value is stored as, in place of the plaintext value. */
+export type SealedValue = { $enc: string };
+
+export function generateKey(): Buffer {
+  return randomBytes(KEY_BYTES);
+}
+
+export function readKey(path: string): Buffer {
+  let key: Buffer;
+  try {
+    key = readFileSync(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new SecretKeyError(
+      code === "ENOENT"
+        ? `secret key file ${path} is missing; restore it from a backup (secrets sealed with the old key cannot be read without it), or run \`orchestrator init\` to create a new one`
+        : `cannot read secret key file ${path}: ${(err as Error).message}`,
+    );
+  }
+  if (key.length !== KEY_BYTES) {
+    throw new SecretKeyError(`secret key file ${path} holds ${key.length} bytes, expected ${KEY_BYTES}; restore it from a backup`);
+  }
+  return key;
+}
+
+export function isSealed(v: JsonValue | undefined): v is SealedValue {
+  if (v === null || typeof v !== "object" || Array.isArray(v)) return false;
+  const keys = Object.keys(v);
+  return keys.length === 1 && keys[0] === "$enc" && typeof v.$enc === "string" && v.$enc.startsWith(`${FORMAT}:`);
+}
+
+/**
+ * Encrypts the JSON of a value. `aad` binds the ciphertext to the field it
+ * belongs to, so moving a sealed value to another field fails to open.
+ */
+export function sealValue(key: Buffer, value: JsonValue, aad: string): SealedValue {
+  const iv = randomBytes(IV_BYTES);
+  const cipher = createCipheriv("aes-256-gcm", key, iv);
+  cipher.setAAD(Buffer.from(aad, "utf8"));
+  const ct = Buffer.concat([cipher.update(JSON.stringify(value), "utf8"), cipher.final()]);
+  const tag = cipher.getAuthTag();
+  return { $enc: [FORMAT, iv.toString("base64"), tag.toString("base64"), ct.toString("base64")].join(":") };
+}
+
+/** `where` names the value in errors (`SecretStore default/api data.TOKEN`); never the value. */
+export function openValue(key: Buffer, sealed: SealedValue, aad: string, where: string): JsonValue {
+  const [format, iv, tag, ct] = sealed.$enc.split(":");
+  if (format !== FORMAT || iv === undefined || tag === undefined || ct === undefined) {
+    throw new SecretKeyError(`cannot decrypt ${where}: unknown sealed value format`);
+  }
+  try {
+    const decipher = createDecipheriv("aes-256-gcm", key, Buffer.from(iv, "base64"));
+    decipher.setAAD(Buffer.from(aad, "utf8"));
+    decipher.setAuthTag(Buffer.from(tag, "base64"));
+    const text = Buffer.concat([decipher.update(Buffer.from(ct, "base64")), decipher.final()]).toString("utf8");
+    return JSON.parse(text) as JsonValue;
+  } catch {
+    throw new SecretKeyError(
+      `cannot decrypt ${where}: the secret key file is not the one this value was sealed with, or the stored value is corrupt; restore the original key file, or re-apply the SecretStore`,
+    );
+  }
+}
+
+/** Seals each value of `spec.data` (or the whole of `data` when it is not a mapping). */
+export function sealSecretSpec(key: Buffer, spec: JsonObject): JsonObject {
+  const data = spec.data;
+  if (data === undefined) return spec;
+  if (data === null || typeof data !== "object" || Array.isArray(data)) {
+    return { ...spec, data: sealValue(key, data, "data") };
+  }
+  const sealed: JsonObject = {};
+  for (const [name, value] of Object.entries(data)) sealed[name] = sealValue(key, value, `data.${name}`);
+  return { ...spec, data: sealed };
+}
+
+/** Reverses `sealSecretSpec`; `where` names the resource in errors. */
+export function openSecretSpec(key: Buffer, spec: JsonObject, where: string): JsonObject {
+  const data = spec.data;
+  if (data === undefined || data === null || typeof data !== "object" || Array.isArray(data)) return spec;
+  if (isSealed(data)) return { ...spec, data: openValue(key, data, "data", `${where} data`) };
+  const opened: JsonObject = {};
+  for (const [name, value] of Object.entries(data)) {
+    opened[name] = isSealed(value) ? openValue(key, value, `data.${name}`, `${where} data.${name}`) : value;
+  }
+  return { ...spec, data: opened };
+}
+
+/** HMAC-SHA256 of text with the store key, hex. */
+export function keyedHash(key: Buffer, text: string): string {
+  return createHmac("sha256", key).update(text, "utf8").digest("hex");
+}

@@ -1,0 +1,153 @@
+/**
+ * @module The schema, as an ordered list of named migrations. Later work
+ * appends entries (tasks, items, runs, sources, inventory, kv stores); an
+ * applied entry is never edited.
+ */
+import type { Database } from "better-sqlite3";
+
+export interface Migration {
+  version: number;
+  name: string;
+  /** SQL run as one script, or a function for steps SQL alone cannot express. */
+  up: string | ((db: Database) => void);
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: "meta",
+    up: `
+      CREATE TABLE meta (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      );
+      INSERT INTO meta (key, value) VALUES ('created_at', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'));
+    `,
+  },
+  {
+    version: 2,
+    name: "resources",
+    // Rowid table rather than WITHOUT ROWID: specs can be large, and SQLite
+    // advises rowid tables for rows bigger than a small fraction of a page.
+    up: `
+      CREATE TABLE resources (
+        id            INTEGER PRIMARY KEY,
+        project       TEXT NOT NULL,
+        kind          TEXT NOT NULL,
+        name          TEXT NOT NULL,
+        api_version   TEXT NOT NULL,
+        spec          TEXT NOT NULL,
+        labels        TEXT,
+        annotations   TEXT,
+        description   TEXT,
+        status        TEXT,
+        generation    INTEGER NOT NULL DEFAULT 1,
+        hash          TEXT NOT NULL,
+        applied_by    TEXT NOT NULL,
+        origin_file   TEXT,
+        origin_line   INTEGER,
+        origin_commit TEXT,
+        created_at    TEXT NOT NULL,
+        updated_at    TEXT NOT NULL
+      );
+      CREATE UNIQUE INDEX resources_key ON resources (project, kind, name);
+      CREATE INDEX resources_kind ON resources (kind, project, name);
+    `,
+  },
+  {
+    version: 3,
+    name: "events",
+    up: `
+      CREATE TABLE events (
+        id      INTEGER PRIMARY KEY,
+        ts      TEXT NOT NULL,
+        type    TEXT NOT NULL,
+        project TEXT,
+        kind    TEXT,
+        name    TEXT,
+        message TEXT NOT NULL,
+        actor   TEXT,
+        task_id TEXT,
+        run_id  TEXT,
+        data    TEXT
+      );
+      CREATE INDEX events_task ON events (task_id);
+      CREATE INDEX events_resource ON events (project, kind, name);
+      CREATE INDEX events_type ON events (type);
+    `,
+  },
+  {
+    version: 4,
+    name: "tasks",
+    // No foreign keys (the connection does not enable them): deleteTasks
+    // removes items and runs itself, and events outlive their tasks on purpose.
+    // The partial queue index keeps the claim query off finished tasks.
+    up: `
+      CREATE TABLE tasks (
+        id                  TEXT PRIMARY KEY,
+        name                TEXT NOT NULL,
+        project             TEXT NOT NULL,
+        origin              TEXT NOT NULL,
+        resource_kind       TEXT,
+        resource_name       TEXT,
+        resource_generation INTEGER,
+        workflow            TEXT,
+        workspace           TEXT,
+        goal                TEXT NOT NULL,
+        spec                TEXT NOT NULL,
+        phase               TEXT NOT NULL,
+        queued              INTEGER NOT NULL,
+        claimed_by          TEXT,
+        cycle               INTEGER NOT NULL DEFAULT 0,
+        state               TEXT NOT NULL,
+        exit_code           INTEGER,
+        message             TEXT,
+        created_at          TEXT NOT NULL,
+        started_at          TEXT,
+        finished_at         TEXT,
+        updated_at          TEXT NOT NULL
+      );
+      CREATE INDEX tasks_queue ON tasks (created_at, id) WHERE queued = 1;
+      CREATE INDEX tasks_project_phase ON tasks (project, phase, created_at);
+      CREATE INDEX tasks_name ON tasks (name);
+      CREATE INDEX tasks_resource ON tasks (project, resource_kind, resource_name);
+      CREATE INDEX tasks_claimed ON tasks (claimed_by) WHERE claimed_by IS NOT NULL AND finished_at IS NULL;
+
+      CREATE TABLE items (
+        id         TEXT PRIMARY KEY,
+        task_id    TEXT NOT NULL,
+        path       TEXT NOT NULL,
+        status     TEXT NOT NULL,
+        vars       TEXT NOT NULL,
+        failures   INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+      CREATE INDEX items_task ON items (task_id);
+
+      CREATE TABLE runs (
+        id          TEXT PRIMARY KEY,
+        task_id     TEXT NOT NULL,
+        item_id     TEXT,
+        step_id     TEXT NOT NULL,
+        cycle       INTEGER NOT NULL,
+        agent       TEXT,
+        command     TEXT,
+        status      TEXT NOT NULL,
+        exit_code   INTEGER,
+        reason      TEXT,
+        log_path    TEXT,
+        pid         INTEGER,
+        pgid        INTEGER,
+        output      TEXT,
+        started_at  TEXT NOT NULL,
+        finished_at TEXT,
+        duration_ms INTEGER
+      );
+      CREATE INDEX runs_task ON runs (task_id);
+      CREATE INDEX runs_unfinished ON runs (task_id) WHERE finished_at IS NULL;
+    `,
+  },
+];
+
+export const LATEST_VERSION: number = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

@@ -1,0 +1,33 @@
+/**
+ * @module What a task patch means beyond its fields: the timestamps and queue
+ * membership that follow from a phase change. Pure.
+ */
+import type { TaskPatch, TaskRecord } from "../task-store.js";
+import { isTerminal } from "./task-events.js";
+
+/**
+ * The task after `patch`. On a phase change, unless the patch says otherwise:
+ * entering Running sets startedAt (once); entering a terminal phase sets
+ * finishedAt; leaving a terminal phase clears finishedAt and exitCode (a
+ * retry); entering Paused or a terminal phase takes the task off the queue,
+ * so no worker claims a cancelled task.
+ */
+export function applyTaskPatch(before: TaskRecord, patch: TaskPatch, now: string): TaskRecord {
+  const after: TaskRecord = { ...before, ...given(patch), updatedAt: now };
+  const to = patch.phase;
+  if (to === undefined || to === before.phase) return after;
+  if (to === "Running" && patch.startedAt === undefined && after.startedAt === null) after.startedAt = now;
+  if (isTerminal(to)) {
+    if (patch.finishedAt === undefined) after.finishedAt = now;
+  } else if (isTerminal(before.phase)) {
+    if (patch.finishedAt === undefined) after.finishedAt = null;
+    if (patch.exitCode === undefined) after.exitCode = null;
+  }
+  if ((to === "Paused" || isTerminal(to)) && patch.queued === undefined) after.queued = false;
+  return after;
+}
+
+/** The fields a patch gives: an explicit `undefined` means "not given", as for optional fields. */
+function given(patch: TaskPatch): TaskPatch {
+  return Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) as TaskPatch;
+}

@@ -1,0 +1,110 @@
+/**
+ * @module SQL for the tasks, items and runs tables. Every statement on the
+ * worker's hot path (claim, create and finish a run) is a primary-key or
+ * partial-index lookup.
+ */
+import type { TaskFilter } from "../task-store.js";
+
+const TASK_COLUMNS = `id, name, project, origin, resource_kind, resource_name, resource_generation, workflow, workspace,
+  goal, spec, phase, queued, claimed_by, cycle, state, exit_code, message, created_at, started_at, finished_at, updated_at`;
+const ITEM_COLUMNS = "id, task_id, path, status, vars, failures, created_at, updated_at";
+const RUN_COLUMNS = `id, task_id, item_id, step_id, cycle, agent, command, status, exit_code, reason, log_path, pid, pgid,
+  output, started_at, finished_at, duration_ms`;
+
+const named = (columns: string): string =>
+  columns
+    .split(",")
+    .map((c) => `@${c.trim()}`)
+    .join(", ");
+
+export const INSERT_TASK = `INSERT INTO tasks (${TASK_COLUMNS}) VALUES (${named(TASK_COLUMNS)})`;
+export const GET_TASK = `SELECT ${TASK_COLUMNS} FROM tasks WHERE id = ?`;
+
+/** Everything a task may change after it is created. */
+export const UPDATE_TASK = `
+  UPDATE tasks SET phase = @phase, queued = @queued, claimed_by = @claimed_by, cycle = @cycle, state = @state,
+    exit_code = @exit_code, message = @message, started_at = @started_at, finished_at = @finished_at, updated_at = @updated_at
+  WHERE id = @id`;
+
+/** The head of the queue, served by the partial index tasks_queue. */
+export const QUEUE_HEAD = "SELECT id, phase FROM tasks WHERE queued = 1 ORDER BY created_at, id LIMIT 1";
+
+/** `queued = 1` again: a second guard, beside the immediate transaction, against claiming twice. */
+export const CLAIM_TASK = `
+  UPDATE tasks SET queued = 0, claimed_by = @worker, phase = 'Running',
+    started_at = coalesce(started_at, @now), finished_at = NULL, exit_code = NULL, updated_at = @now
+  WHERE id = @id AND queued = 1
+  RETURNING ${TASK_COLUMNS}`;
+
+export const TASKS_BY_NAME = `SELECT ${TASK_COLUMNS} FROM tasks WHERE name = ? ORDER BY created_at, id LIMIT ?`;
+export const TASKS_BY_NAME_IN_PROJECT = `SELECT ${TASK_COLUMNS} FROM tasks WHERE name = ? AND project = ? ORDER BY created_at, id LIMIT ?`;
+/** A range over the primary key rather than LIKE, which would not use the index. */
+export const TASKS_BY_PREFIX = `SELECT ${TASK_COLUMNS} FROM tasks WHERE id >= ? AND id < ? ORDER BY id LIMIT ?`;
+export const TASKS_BY_PREFIX_IN_PROJECT = `SELECT ${TASK_COLUMNS} FROM tasks WHERE id >= ? AND id < ? AND project = ? ORDER BY id LIMIT ?`;
+
+export const LATEST_TASK = `SELECT ${TASK_COLUMNS} FROM tasks ORDER BY created_at DESC, id DESC LIMIT 1`;
+export const LATEST_TASK_IN_PROJECT = `SELECT ${TASK_COLUMNS} FROM tasks WHERE project = ? ORDER BY created_at DESC, id DESC LIMIT 1`;
+
+/** Claimed and not finished: what crash recovery looks at (served by tasks_claimed). */
+export const LIST_CLAIMED_TASKS = `
+  SELECT ${TASK_COLUMNS} FROM tasks
+  WHERE claimed_by IS NOT NULL AND finished_at IS NULL AND phase IN ('Pending', 'Running', 'Paused')
+  ORDER BY created_at, id`;
+
+export const DELETE_TASK = "DELETE FROM tasks WHERE id = ?";
+export const DELETE_TASK_ITEMS = "DELETE FROM items WHERE task_id = ?";
+export const DELETE_TASK_RUNS = "DELETE FROM runs WHERE task_id = ?";
+
+type TaskFilterField = "project" | "phase" | "origin" | "resourceKind" | "resourceName";
+const TASK_FILTER_COLUMN: Record<TaskFilterField, string> = {
+  project: "project",
+  phase: "phase",
+  origin: "origin",
+  resourceKind: "resource_kind",
+  resourceName: "resource_name",
+};
+const TASK_FILTER_FIELDS = Object.keys(TASK_FILTER_COLUMN) as TaskFilterField[];
+
+/** A cache key for the statement that serves this filter's shape. */
+export function taskFilterShape(f: TaskFilter): string {
+  return TASK_FILTER_FIELDS.map((k) => (f[k] === undefined ? "-" : "x")).join("") + (f.limit === undefined ? "" : "L");
+}
+
+export function taskFilterParams(f: TaskFilter): (string | number)[] {
+  const out: (string | number)[] = [];
+  for (const k of TASK_FILTER_FIELDS) {
+    const v = f[k];
+    if (v !== undefined) out.push(v);
+  }
+  if (f.limit !== undefined) out.push(f.limit);
+  return out;
+}
+
+/** Oldest first; with a limit, the newest `limit` tasks, still oldest first (as events). */
+export function listTasksSql(f: TaskFilter): string {
+  const where = TASK_FILTER_FIELDS.filter((k) => f[k] !== undefined).map((k) => `${TASK_FILTER_COLUMN[k]} = ?`);
+  const base = `SELECT ${TASK_COLUMNS} FROM tasks${where.length ? ` WHERE ${where.join(" AND ")}` : ""}`;
+  if (f.limit === undefined) return `${base} ORDER BY created_at, id`;
+  return `SELECT * FROM (${base} ORDER BY created_at DESC, id DESC LIMIT ?) ORDER BY created_at, id`;
+}
+
+export const INSERT_ITEM = `INSERT INTO items (${ITEM_COLUMNS}) VALUES (${named(ITEM_COLUMNS)})`;
+export const GET_ITEM = `SELECT ${ITEM_COLUMNS} FROM items WHERE id = ?`;
+/** rowid order is insertion order: the order the engine created the items in. */
+export const LIST_ITEMS = `SELECT ${ITEM_COLUMNS} FROM items WHERE task_id = ? ORDER BY rowid`;
+export const UPDATE_ITEM = "UPDATE items SET status = @status, vars = @vars, failures = @failures, updated_at = @updated_at WHERE id = @id";
+export const ITEM_PATH = "SELECT path FROM items WHERE id = ?";
+
+export const INSERT_RUN = `INSERT INTO runs (${RUN_COLUMNS}) VALUES (${named(RUN_COLUMNS)})`;
+export const GET_RUN = `SELECT ${RUN_COLUMNS} FROM runs WHERE id = ?`;
+export const LIST_RUNS = `SELECT ${RUN_COLUMNS} FROM runs WHERE task_id = ? ORDER BY rowid`;
+export const SET_RUN_PROCESS = "UPDATE runs SET pid = ?, pgid = ? WHERE id = ?";
+/** `finished_at IS NULL` makes a second finish a no-op the caller can detect. */
+export const FINISH_RUN = `
+  UPDATE runs SET status = @status, exit_code = @exit_code, reason = @reason, output = @output,
+    finished_at = @finished_at, duration_ms = @duration_ms
+  WHERE id = @id AND finished_at IS NULL
+  RETURNING ${RUN_COLUMNS}`;
+export const RUN_STATUS = "SELECT status FROM runs WHERE id = ?";
+export const LIST_UNFINISHED_RUNS = `SELECT ${RUN_COLUMNS} FROM runs WHERE finished_at IS NULL ORDER BY started_at, id`;
+export const LIST_UNFINISHED_RUNS_OF_TASK = `SELECT ${RUN_COLUMNS} FROM runs WHERE task_id = ? AND finished_at IS NULL ORDER BY rowid`;

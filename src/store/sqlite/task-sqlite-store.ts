@@ -1,0 +1,380 @@
+/**
+ * @module The SQLite TaskStore: tasks, items and runs on the Store's own
+ * connection, statements prepared once, every change and its events in one
+ * immediate transaction (so a claim is atomic across processes).
+ */
+import type { Database, Statement, Transaction } from "better-sqlite3";
+import type { JsonObject } from "../../resources/types.js";
+import { ReadonlyStoreError } from "../errors.js";
+import type { NewEvent } from "../store.js";
+import {
+  AmbiguousIdError,
+  MAX_REF_MATCHES,
+  RunFinishedError,
+  TaskNotFoundError,
+  TaskRecordNotFoundError,
+  type ItemRecord,
+  type NewRun,
+  type NewTask,
+  type RunFinish,
+  type RunRecord,
+  type TaskFilter,
+  type TaskPatch,
+  type TaskRecord,
+  type TaskRefScope,
+  type TaskStore,
+} from "../task-store.js";
+import { eventParams, INSERT_EVENT } from "./event-queries.js";
+import { runResultEvent, stepStartedEvent, taskEvent, transitionEvents } from "./task-events.js";
+import { idGenerator, type IdGenerator } from "./task-ids.js";
+import { applyTaskPatch } from "./task-patch.js";
+import * as q from "./task-queries.js";
+import {
+  itemFromRow,
+  itemToRow,
+  runFromRow,
+  runToRow,
+  taskFromRow,
+  taskToRow,
+  type ItemRow,
+  type RunRow,
+  type TaskRow,
+} from "./task-rows.js";
+
+export interface SqliteTaskStoreOptions {
+  db: Database;
+  path: string;
+  readonly: boolean;
+  ids?: IdGenerator;
+}
+
+export class SqliteTaskStore implements TaskStore {
+  private readonly db: Database;
+  private readonly path: string;
+  private readonly readonly: boolean;
+  private readonly ids: IdGenerator;
+  private readonly statements = new Map<string, Statement>();
+  // Transaction wrappers built once: claim and finishRun are the worker's hot path.
+  private readonly claimTx: Transaction<(workerId: string) => TaskRecord | undefined>;
+  private readonly finishRunTx: Transaction<(runId: string, finish: RunFinish) => RunRecord>;
+
+  constructor(opts: SqliteTaskStoreOptions) {
+    this.db = opts.db;
+    this.path = opts.path;
+    this.readonly = opts.readonly;
+    this.ids = opts.ids ?? idGenerator();
+    this.claimTx = this.db.transaction((workerId: string) => this.claimInTx(workerId));
+    this.finishRunTx = this.db.transaction((runId: string, finish: RunFinish) => this.finishRunInTx(runId, finish));
+  }
+
+  createTask(task: NewTask, actor?: string): TaskRecord {
+    this.assertWritable("create a task");
+    const now = new Date().toISOString();
+    const record: TaskRecord = {
+      id: this.ids.next("t"),
+      name: task.name,
+      project: task.project,
+      origin: task.origin,
+      resourceKind: task.resourceKind ?? null,
+      resourceName: task.resourceName ?? null,
+      resourceGeneration: task.resourceGeneration ?? null,
+      workflow: task.workflow,
+      workspace: task.workspace,
+      goal: task.goal,
+      spec: task.spec,
+      phase: "Pending",
+      queued: task.queued,
+      claimedBy: null,
+      cycle: 0,
+      state: {},
+      exitCode: null,
+      message: null,
+      createdAt: now,
+      startedAt: null,
+      finishedAt: null,
+      updatedAt: now,
+    };
+    this.db
+      .transaction(() => {
+        this.stmt(q.INSERT_TASK).run(taskToRow(record));
+        this.insertEvent(taskEvent("task_created", record, actor ?? null), now);
+        if (record.queued) this.insertEvent(taskEvent("task_queued", record, actor ?? null), now);
+      })
+      .immediate();
+    return record;
+  }
+
+  getTask(id: string): TaskRecord | undefined {
+    const row = this.stmt(q.GET_TASK).get(id) as TaskRow | undefined;
+    return row && taskFromRow(row);
+  }
+
+  findTask(idOrPrefix: string, scope: TaskRefScope = {}): TaskRecord | undefined {
+    const matches = this.matchTasks(idOrPrefix, scope);
+    return matches.length === 1 ? matches[0] : undefined;
+  }
+
+  resolveTask(ref: string, scope: TaskRefScope = {}): TaskRecord {
+    const matches = this.matchTasks(ref, scope);
+    const [only] = matches;
+    if (only === undefined) throw new TaskNotFoundError(ref);
+    if (matches.length > 1) throw new AmbiguousIdError(ref, matches.map((m) => ({ id: m.id, name: m.name, project: m.project })));
+    return only;
+  }
+
+  matchTasks(ref: string, scope: TaskRefScope = {}): TaskRecord[] {
+    if (ref === "") return [];
+    const project = scope.project;
+    const exact = this.getTask(ref);
+    if (exact && (project === undefined || exact.project === project)) return [exact];
+    const byName = (
+      project === undefined
+        ? this.stmt(q.TASKS_BY_NAME).all(ref, MAX_REF_MATCHES)
+        : this.stmt(q.TASKS_BY_NAME_IN_PROJECT).all(ref, project, MAX_REF_MATCHES)
+    ) as TaskRow[];
+    if (byName.length > 0) return byName.map(taskFromRow);
+    // Ids are ASCII, so every id starting with `ref` sorts below `ref` + U+FFFF.
+    const end = `${ref}\uffff`;
+    const byPrefix = (
+      project === undefined
+        ? this.stmt(q.TASKS_BY_PREFIX).all(ref, end, MAX_REF_MATCHES)
+        : this.stmt(q.TASKS_BY_PREFIX_IN_PROJECT).all(ref, end, project, MAX_REF_MATCHES)
+    ) as TaskRow[];
+    return byPrefix.map(taskFromRow);
+  }
+
+  listTasks(filter: TaskFilter = {}): TaskRecord[] {
+    const stmt = this.stmtFor(`tasks:${q.taskFilterShape(filter)}`, () => q.listTasksSql(filter));
+    return (stmt.all(...q.taskFilterParams(filter)) as TaskRow[]).map(taskFromRow);
+  }
+
+  latestTask(project?: string): TaskRecord | undefined {
+    const row = (
+      project === undefined ? this.stmt(q.LATEST_TASK).get() : this.stmt(q.LATEST_TASK_IN_PROJECT).get(project)
+    ) as TaskRow | undefined;
+    return row && taskFromRow(row);
+  }
+
+  updateTask(id: string, patch: TaskPatch, actor?: string): TaskRecord {
+    this.assertWritable("update a task");
+    return this.db
+      .transaction((): TaskRecord => {
+        const before = this.getTask(id);
+        if (!before) throw new TaskNotFoundError(id);
+        const now = new Date().toISOString();
+        const after = applyTaskPatch(before, patch, now);
+        this.stmt(q.UPDATE_TASK).run(taskToRow(after));
+        for (const type of transitionEvents(before, after)) this.insertEvent(taskEvent(type, after, actor ?? null), now);
+        return after;
+      })
+      .immediate();
+  }
+
+  claimNextTask(workerId: string): TaskRecord | undefined {
+    this.assertWritable("claim a task");
+    // An idle worker polls often: look first without taking the write lock.
+    if (this.stmt(q.QUEUE_HEAD).get() === undefined) return undefined;
+    return this.claimTx.immediate(workerId);
+  }
+
+  listClaimedTasks(): TaskRecord[] {
+    return (this.stmt(q.LIST_CLAIMED_TASKS).all() as TaskRow[]).map(taskFromRow);
+  }
+
+  deleteTasks(ids: readonly string[], actor?: string): number {
+    this.assertWritable("delete tasks");
+    if (ids.length === 0) return 0;
+    return this.db
+      .transaction((): number => {
+        const now = new Date().toISOString();
+        let count = 0;
+        for (const id of new Set(ids)) {
+          const task = this.getTask(id);
+          if (!task) continue;
+          const runs = this.stmt(q.DELETE_TASK_RUNS).run(id).changes;
+          const items = this.stmt(q.DELETE_TASK_ITEMS).run(id).changes;
+          this.stmt(q.DELETE_TASK).run(id);
+          this.insertEvent(taskEvent("task_deleted", task, actor ?? null, { runs, items }), now);
+          count++;
+        }
+        return count;
+      })
+      .immediate();
+  }
+
+  createItems(taskId: string, items: ReadonlyArray<{ path: string; vars?: JsonObject }>): ItemRecord[] {
+    this.assertWritable("create items");
+    return this.db
+      .transaction((): ItemRecord[] => {
+        if (!this.getTask(taskId)) throw new TaskNotFoundError(taskId);
+        const now = new Date().toISOString();
+        return items.map((i) => {
+          const record: ItemRecord = {
+            id: this.ids.next("i"),
+            taskId,
+            path: i.path,
+            status: "pending",
+            vars: i.vars ?? {},
+            failures: 0,
+            createdAt: now,
+            updatedAt: now,
+          };
+          this.stmt(q.INSERT_ITEM).run(itemToRow(record));
+          return record;
+        });
+      })
+      .immediate();
+  }
+
+  listItems(taskId: string): ItemRecord[] {
+    return (this.stmt(q.LIST_ITEMS).all(taskId) as ItemRow[]).map(itemFromRow);
+  }
+
+  getItem(id: string): ItemRecord | undefined {
+    const row = this.stmt(q.GET_ITEM).get(id) as ItemRow | undefined;
+    return row && itemFromRow(row);
+  }
+
+  updateItem(id: string, patch: Partial<Pick<ItemRecord, "status" | "vars" | "failures">>): ItemRecord {
+    this.assertWritable("update an item");
+    return this.db
+      .transaction((): ItemRecord => {
+        const before = this.getItem(id);
+        if (!before) throw new TaskRecordNotFoundError("item", id);
+        const after: ItemRecord = {
+          ...before,
+          status: patch.status ?? before.status,
+          vars: patch.vars ?? before.vars,
+          failures: patch.failures ?? before.failures,
+          updatedAt: new Date().toISOString(),
+        };
+        this.stmt(q.UPDATE_ITEM).run(itemToRow(after));
+        return after;
+      })
+      .immediate();
+  }
+
+  createRun(run: NewRun): RunRecord {
+    this.assertWritable("create a run");
+    return this.db
+      .transaction((): RunRecord => {
+        const task = this.getTask(run.taskId);
+        if (!task) throw new TaskNotFoundError(run.taskId);
+        const now = new Date().toISOString();
+        const status = run.status ?? "running";
+        const finished = status !== "running";
+        const record: RunRecord = {
+          id: this.ids.next("r"),
+          taskId: run.taskId,
+          itemId: run.itemId,
+          stepId: run.stepId,
+          cycle: run.cycle,
+          agent: run.agent,
+          command: run.command,
+          status,
+          exitCode: null,
+          reason: run.reason ?? null,
+          logPath: run.logPath,
+          pid: null,
+          pgid: null,
+          output: null,
+          startedAt: now,
+          finishedAt: finished ? now : null,
+          durationMs: finished ? 0 : null,
+        };
+        this.stmt(q.INSERT_RUN).run(runToRow(record));
+        const itemPath = this.itemPath(record.itemId);
+        this.insertEvent(finished ? runResultEvent(record, task, itemPath) : stepStartedEvent(record, task, itemPath), now);
+        return record;
+      })
+      .immediate();
+  }
+
+  setRunProcess(runId: string, pid: number, pgid: number): void {
+    this.assertWritable("record a run's process");
+    if (this.stmt(q.SET_RUN_PROCESS).run(pid, pgid, runId).changes === 0) throw new TaskRecordNotFoundError("run", runId);
+  }
+
+  finishRun(runId: string, finish: RunFinish): RunRecord {
+    this.assertWritable("finish a run");
+    if (finish.status === "running") {
+      throw new Error(`cannot finish run ${runId} with status "running": give the status it ended with`);
+    }
+    return this.finishRunTx.immediate(runId, finish);
+  }
+
+  getRun(id: string): RunRecord | undefined {
+    const row = this.stmt(q.GET_RUN).get(id) as RunRow | undefined;
+    return row && runFromRow(row);
+  }
+
+  listRuns(taskId: string): RunRecord[] {
+    return (this.stmt(q.LIST_RUNS).all(taskId) as RunRow[]).map(runFromRow);
+  }
+
+  listUnfinishedRuns(taskId?: string): RunRecord[] {
+    const rows = taskId === undefined ? this.stmt(q.LIST_UNFINISHED_RUNS).all() : this.stmt(q.LIST_UNFINISHED_RUNS_OF_TASK).all(taskId);
+    return (rows as RunRow[]).map(runFromRow);
+  }
+
+  private claimInTx(workerId: string): TaskRecord | undefined {
+    const head = this.stmt(q.QUEUE_HEAD).get() as { id: string; phase: string } | undefined;
+    if (!head) return undefined;
+    const now = new Date().toISOString();
+    const row = this.stmt(q.CLAIM_TASK).get({ id: head.id, worker: workerId, now }) as TaskRow | undefined;
+    if (!row) return undefined;
+    const task = taskFromRow(row);
+    const type = head.phase === "Paused" ? "task_resumed" : "task_started";
+    this.insertEvent(taskEvent(type, task, workerId, { worker: workerId }), now);
+    return task;
+  }
+
+  private finishRunInTx(runId: string, finish: RunFinish): RunRecord {
+    const now = new Date().toISOString();
+    const row = this.stmt(q.FINISH_RUN).get({
+      id: runId,
+      status: finish.status,
+      exit_code: finish.exitCode,
+      reason: finish.reason ?? null,
+      output: finish.output == null ? null : JSON.stringify(finish.output),
+      finished_at: now,
+      duration_ms: Math.round(finish.durationMs),
+    }) as RunRow | undefined;
+    if (!row) {
+      const status = this.stmt(q.RUN_STATUS).pluck().get(runId) as RunRecord["status"] | undefined;
+      if (status === undefined) throw new TaskRecordNotFoundError("run", runId);
+      throw new RunFinishedError(runId, status);
+    }
+    const run = runFromRow(row);
+    const task = this.getTask(run.taskId);
+    if (!task) throw new TaskNotFoundError(run.taskId);
+    this.insertEvent(runResultEvent(run, task, this.itemPath(run.itemId)), now);
+    return run;
+  }
+
+  private itemPath(itemId: string | null): string | null {
+    if (itemId === null) return null;
+    return (this.stmt(q.ITEM_PATH).pluck().get(itemId) as string | undefined) ?? null;
+  }
+
+  private insertEvent(event: NewEvent, ts: string): void {
+    this.stmt(INSERT_EVENT).run(eventParams(event, ts));
+  }
+
+  private stmt(sql: string): Statement {
+    return this.stmtFor(sql, () => sql);
+  }
+
+  private stmtFor(cacheKey: string, sql: () => string): Statement {
+    let s = this.statements.get(cacheKey);
+    if (!s) {
+      s = this.db.prepare(sql());
+      this.statements.set(cacheKey, s);
+    }
+    return s;
+  }
+
+  private assertWritable(what: string): void {
+    if (this.readonly) throw new ReadonlyStoreError(this.path, what);
+  }
+}

@@ -1,0 +1,279 @@
+/**
+ * @module The TaskStore interface: the execution side of the store — tasks
+ * (and Runs, which are tasks with `origin: run`), their items, every step
+ * execution (a RunResult) and the queue workers claim from.
+ */
+import type { JsonObject } from "../resources/types.js";
+import type { Store } from "./store.js";
+
+export type TaskPhase = "Pending" | "Running" | "Paused" | "Completed" | "Failed" | "Cancelled";
+
+/** Where a task came from. */
+export type TaskOrigin = "cli" | "run" | "manifest" | "trigger";
+
+export interface TaskRecord {
+  id: string;
+  /** Human name (`task create --name`, or the Task/Run resource name). */
+  name: string;
+  project: string;
+  origin: TaskOrigin;
+  /** For declarative Tasks/Runs: the resource kind, name and generation it executes. */
+  resourceKind: "Task" | "Run" | null;
+  resourceName: string | null;
+  resourceGeneration: number | null;
+  workflow: string | null;
+  workspace: string | null;
+  goal: string;
+  /** The execution request: step filter, --set vars, target files, direct-assembly fields. */
+  spec: TaskSpecRecord;
+  phase: TaskPhase;
+  /** Queued tasks wait for a worker; a claimed task records who runs it. */
+  queued: boolean;
+  claimedBy: string | null;
+  cycle: number;
+  /** Engine state that must survive a restart (pipeline variables, loop state). */
+  state: JsonObject;
+  exitCode: number | null;
+  message: string | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  updatedAt: string;
+}
+
+export interface TaskSpecRecord {
+  steps: string[];
+  vars: Record<string, string>;
+  targetFiles: string[];
+  /** Direct assembly (`run --template T --agent-capability C [--profile P]`). */
+  template?: string;
+  agentCapability?: string;
+  profile?: string;
+}
+
+export interface NewTask {
+  name: string;
+  project: string;
+  origin: TaskOrigin;
+  resourceKind?: "Task" | "Run" | null;
+  resourceName?: string | null;
+  resourceGeneration?: number | null;
+  workflow: string | null;
+  workspace: string | null;
+  goal: string;
+  spec: TaskSpecRecord;
+  /** False for `--no-start`: created Pending but not queued. */
+  queued: boolean;
+}
+
+export type ItemStatus = "pending" | "running" | "resolved" | "unresolved" | "blocked" | "skipped" | "failed";
+
+export interface ItemRecord {
+  id: string;
+  taskId: string;
+  /** Path relative to the workspace root (`docs/qa/login.md`); "" for the task-level pseudo item. */
+  path: string;
+  status: ItemStatus;
+  vars: JsonObject;
+  /** Consecutive failed steps, for safety limits. */
+  failures: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type RunStatus = "running" | "succeeded" | "failed" | "timed_out" | "skipped" | "interrupted" | "cancelled";
+
+/** One step execution: the RunResult record. */
+export interface RunRecord {
+  id: string;
+  taskId: string;
+  itemId: string | null;
+  stepId: string;
+  cycle: number;
+  agent: string | null;
+  command: string | null;
+  status: RunStatus;
+  exitCode: number | null;
+  /** Why it was skipped, failed or interrupted. */
+  reason: string | null;
+  logPath: string | null;
+  pid: number | null;
+  pgid: number | null;
+  /** Parsed agent output: confidence, quality_score, artifacts. */
+  output: JsonObject | null;
+  startedAt: string;
+  finishedAt: string | null;
+  durationMs: number | null;
+}
+
+export interface NewRun {
+  taskId: string;
+  itemId: string | null;
+  stepId: string;
+  cycle: number;
+  agent: string | null;
+  command: string | null;
+  logPath: string | null;
+  status?: RunStatus;
+  reason?: string | null;
+}
+
+export interface RunFinish {
+  status: RunStatus;
+  exitCode: number | null;
+  reason?: string | null;
+  output?: JsonObject | null;
+  durationMs: number;
+}
+
+export interface TaskFilter {
+  project?: string;
+  phase?: TaskPhase;
+  origin?: TaskOrigin;
+  resourceKind?: "Task" | "Run";
+  resourceName?: string;
+  limit?: number;
+}
+
+export interface TaskStore {
+  /** Records `task_created` (and `task_queued` when queued) in the same transaction. */
+  createTask(task: NewTask, actor?: string): TaskRecord;
+  getTask(id: string): TaskRecord | undefined;
+  /**
+   * Accepts a unique id prefix, as git does for commits, or a task name when
+   * exactly one task has it. Undefined when nothing matches or the reference
+   * is ambiguous; `resolveTask` says which.
+   */
+  findTask(idOrPrefix: string, scope?: TaskRefScope): TaskRecord | undefined;
+  /** Like findTask, but throws TaskNotFoundError or AmbiguousIdError (listing the matches). */
+  resolveTask(ref: string, scope?: TaskRefScope): TaskRecord;
+  /**
+   * Every task a reference could mean, in this order of precedence: the task
+   * with that exact id; else the tasks with that exact name; else the tasks
+   * whose id starts with it (at most MAX_REF_MATCHES of them).
+   */
+  matchTasks(ref: string, scope?: TaskRefScope): TaskRecord[];
+  /** Oldest first; with a limit, the newest `limit` tasks, still oldest first. */
+  listTasks(filter?: TaskFilter): TaskRecord[];
+  latestTask(project?: string): TaskRecord | undefined;
+  /**
+   * Writes the patch and one event per transition that matters (see
+   * TaskEventType), in one transaction. Entering Running sets startedAt and
+   * entering a terminal phase sets finishedAt, unless given; entering Paused
+   * or a terminal phase leaves the queue unless the patch sets `queued`.
+   * Throws TaskNotFoundError when the task is gone.
+   */
+  updateTask(id: string, patch: TaskPatch, actor?: string): TaskRecord;
+  /**
+   * Atomically claims the oldest queued task for a worker: sets queued=false,
+   * claimedBy, phase=Running. Safe with several processes on one store.
+   */
+  claimNextTask(workerId: string): TaskRecord | undefined;
+  /** Tasks claimed by a worker id that no longer runs (crash recovery). */
+  listClaimedTasks(): TaskRecord[];
+  /** Deletes tasks with their items and runs; events stay. Returns the count. */
+  deleteTasks(ids: readonly string[], actor?: string): number;
+
+  createItems(taskId: string, items: ReadonlyArray<{ path: string; vars?: JsonObject }>): ItemRecord[];
+  listItems(taskId: string): ItemRecord[];
+  getItem(id: string): ItemRecord | undefined;
+  updateItem(id: string, patch: Partial<Pick<ItemRecord, "status" | "vars" | "failures">>): ItemRecord;
+
+  /**
+   * A running run records `step_started`; a run created already finished
+   * (`skipped`, say) records its `run_result` at once, with duration 0.
+   */
+  createRun(run: NewRun): RunRecord;
+  setRunProcess(runId: string, pid: number, pgid: number): void;
+  /**
+   * Records the result and its one `run_result` event in one transaction.
+   * Throws RunFinishedError when the run already has a result.
+   */
+  finishRun(runId: string, finish: RunFinish): RunRecord;
+  getRun(id: string): RunRecord | undefined;
+  listRuns(taskId: string): RunRecord[];
+  /** Runs still marked running for a task (interrupted by a crash). */
+  listUnfinishedRuns(taskId?: string): RunRecord[];
+}
+
+export type TaskPatch = Partial<
+  Pick<TaskRecord, "phase" | "queued" | "claimedBy" | "cycle" | "state" | "exitCode" | "message" | "startedAt" | "finishedAt">
+>;
+
+/** Limits a task reference to one project (names repeat across projects). */
+export interface TaskRefScope {
+  project?: string;
+}
+
+/** Events the task store records, each in the transaction that makes the change. */
+export type TaskEventType =
+  | "task_created"
+  | "task_queued"
+  | "task_started"
+  | "task_paused"
+  | "task_resumed"
+  | "task_completed"
+  | "task_failed"
+  | "task_cancelled"
+  | "task_deleted"
+  | "step_started"
+  | "run_result";
+
+/** How many matches an ambiguous reference lists. */
+export const MAX_REF_MATCHES = 10;
+
+/** A task reference (id prefix or name) that matches more than one task. */
+export class AmbiguousIdError extends Error {
+  override readonly name = "AmbiguousIdError";
+  constructor(
+    readonly ref: string,
+    readonly matches: ReadonlyArray<{ id: string; name: string; project: string }>,
+  ) {
+    const list = matches.map((m) => `${m.id} (${m.project}/${m.name})`).join(", ");
+    super(`task reference "${ref}" is ambiguous: it matches ${list}; give more characters of the id`);
+  }
+}
+
+/** No task has that id, id prefix or name. */
+export class TaskNotFoundError extends Error {
+  override readonly name = "TaskNotFoundError";
+  constructor(readonly ref: string) {
+    super(`no task matches "${ref}" by id, id prefix or name; list tasks with \`orchestrator task list\``);
+  }
+}
+
+/** An item or run id that the store does not hold. */
+export class TaskRecordNotFoundError extends Error {
+  override readonly name = "TaskRecordNotFoundError";
+  constructor(
+    readonly what: "item" | "run",
+    readonly id: string,
+  ) {
+    super(`no ${what} with id ${id} (its task may have been deleted)`);
+  }
+}
+
+/** finishRun on a run that already has its result: a result is recorded exactly once. */
+export class RunFinishedError extends Error {
+  override readonly name = "RunFinishedError";
+  constructor(
+    readonly runId: string,
+    readonly status: RunStatus,
+  ) {
+    super(`run ${runId} already finished with status ${status}; a run's result is recorded once`);
+  }
+}
+
+/** A Store that also keeps tasks (the SQLite store does). */
+export interface TaskStoreProvider {
+  taskStore(): TaskStore;
+}
+
+/** The TaskStore that shares a Store's database; throws for a backend without one. */
+export function openTaskStore(store: Store): TaskStore {
+  const provider = store as Store & Partial<TaskStoreProvider>;
+  if (typeof provider.taskStore !== "function") {
+    throw new Error(`the store at ${store.path} does not keep tasks; open it with openStore from src/store/sqlite/open.ts`);
+  }
+  return provider.taskStore();
+}

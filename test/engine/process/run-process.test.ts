@@ -1,0 +1,351 @@
+import { mkdtempSync, readFileSync, rmSync, statSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { Effect, Fiber } from "effect";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { isProcessAlive, isProcessGroupAlive, killProcessGroup } from "../../../src/engine/process/process-group.js";
+import {
+  ProcessStartError,
+  runProcess,
+  runProcessEffect,
+  type ProcessStarted,
+} from "../../../src/engine/process/run-process.js";
+
+let dir: string;
+let logPath: string;
+const leftovers: number[] = [];
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), "orch-run-"));
+  logPath = join(dir, "logs", "step.log");
+});
+
+afterEach(() => {
+  for (const pgid of leftovers.splice(0)) {
+    try {
+      killProcessGroup(pgid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const readLog = () => (existsSync(logPath) ? readFileSync(logPath, "utf8") : "");
+
+async function waitFor(check: () => boolean, timeoutMs = 3000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await sleep(10);
+  }
+}
+
+/** First line of stdout that is a number: the pid a command echoed with `echo $!`. */
+function pidFromLog(): number {
+  const match = /^(\d+)$/m.exec(readLog());
+  if (!match) throw new Error(`no pid in log: ${readLog()}`);
+  return Number(match[1]);
+}
+
+describe("runProcess", () => {
+  it("returns the exit code and a tail of each stream", async () => {
+    const result = await runProcess({
+      command: "echo out; echo err >&2; exit 3",
+      env: {},
+      cwd: dir,
+      logPath,
+    });
+    expect(result.exitCode).toBe(3);
+    expect(result.stdoutTail).toBe("out\n");
+    expect(result.stderrTail).toBe("err\n");
+    expect(result.timedOut).toBe(false);
+    expect(result.cancelled).toBe(false);
+    expect(result.pgid).toBe(result.pid);
+    expect(Date.parse(result.finishedAt)).toBeGreaterThanOrEqual(Date.parse(result.startedAt));
+    expect(readLog()).toContain("out\n");
+    expect(readLog()).toContain("err\n");
+  });
+
+  it("streams output to the log while the process is still running", async () => {
+    let done = false;
+    const running = runProcess({
+      command: "echo first; sleep 1; echo second",
+      env: {},
+      cwd: dir,
+      logPath,
+    }).finally(() => {
+      done = true;
+    });
+    await waitFor(() => readLog().includes("first"), 900);
+    expect(done).toBe(false);
+    expect(readLog()).not.toContain("second");
+    const result = await running;
+    expect(result.exitCode).toBe(0);
+    expect(readLog()).toBe("first\nsecond\n");
+  });
+
+  it("appends to an existing log rather than truncating it", async () => {
+    await runProcess({ command: "echo one", env: {}, cwd: dir, logPath });
+    await runProcess({ command: "echo two", env: {}, cwd: dir, logPath });
+    expect(readLog()).toBe("one\ntwo\n");
+  });
+
+  it("keeps memory flat and the tail bounded when a process prints 100 MB", async () => {
+    const total = 100 * 1024 * 1024;
+    const command = (bytes: number) => `head -c ${bytes} /dev/zero | tr '\\0' 'x'`;
+    // Warm up first: the first large run grows the heap and allocator pools
+    // once (~35 MB) whatever the output size; later runs stay flat.
+    await runProcess({ command: command(20 * 1024 * 1024), env: {}, cwd: dir, logPath: join(dir, "warmup.log") });
+    const baseline = process.memoryUsage().rss;
+    let peak = baseline;
+    const sampler = setInterval(() => {
+      peak = Math.max(peak, process.memoryUsage().rss);
+    }, 5);
+    try {
+      const result = await runProcess({
+        command: command(total),
+        env: {},
+        cwd: dir,
+        logPath,
+        tailBytes: 64 * 1024,
+      });
+      expect(result.exitCode).toBe(0);
+      expect(result.stdoutBytes).toBe(total);
+      expect(result.stdoutTail.length).toBe(64 * 1024);
+      expect(statSync(logPath).size).toBe(total);
+    } finally {
+      clearInterval(sampler);
+    }
+    expect(peak - baseline).toBeLessThan(50 * 1024 * 1024);
+  }, 15_000);
+
+  it("on timeout kills the whole process group, grandchildren included", async () => {
+    const result = await runProcess({
+      command: "sleep 100 & echo $!; sleep 100",
+      env: {},
+      cwd: dir,
+      logPath,
+      timeoutMs: 300,
+      killGraceMs: 2000,
+    });
+    const grandchild = pidFromLog();
+    leftovers.push(result.pgid);
+    expect(result.timedOut).toBe(true);
+    expect(result.cancelled).toBe(false);
+    expect(result.signal).toBe("SIGTERM");
+    expect(result.exitCode).toBe(143);
+    expect(result.durationMs).toBeLessThan(2000);
+    expect(isProcessAlive(grandchild)).toBe(false);
+    expect(isProcessGroupAlive(result.pgid)).toBe(false);
+    expect(readLog()).toContain("[orchestrator] timed out after 300 ms");
+  });
+
+  it("escalates to SIGKILL when the group ignores SIGTERM", async () => {
+    const result = await runProcess({
+      command: "trap '' TERM; sleep 100 & echo $!; wait",
+      env: {},
+      cwd: dir,
+      logPath,
+      timeoutMs: 200,
+      killGraceMs: 300,
+    });
+    const grandchild = pidFromLog();
+    leftovers.push(result.pgid);
+    expect(result.timedOut).toBe(true);
+    expect(result.signal).toBe("SIGKILL");
+    expect(isProcessAlive(grandchild)).toBe(false);
+    expect(isProcessGroupAlive(result.pgid)).toBe(false);
+    expect(readLog()).toContain("sent SIGKILL");
+  });
+
+  it("cancellation through an AbortSignal kills the group and reports cancelled", async () => {
+    const controller = new AbortController();
+    const running = runProcess({
+      command: "sleep 100 & echo $!; sleep 100",
+      env: {},
+      cwd: dir,
+      logPath,
+      signal: controller.signal,
+    });
+    await waitFor(() => /^\d+$/m.test(readLog()));
+    const grandchild = pidFromLog();
+    controller.abort();
+    const result = await running;
+    leftovers.push(result.pgid);
+    expect(result.cancelled).toBe(true);
+    expect(result.timedOut).toBe(false);
+    expect(isProcessAlive(grandchild)).toBe(false);
+    expect(isProcessGroupAlive(result.pgid)).toBe(false);
+    expect(readLog()).toContain("[orchestrator] cancelled");
+  });
+
+  it("refuses to start when the signal is already aborted", async () => {
+    const controller = new AbortController();
+    controller.abort();
+    await expect(
+      runProcess({ command: "echo hi", env: {}, cwd: dir, logPath, signal: controller.signal }),
+    ).rejects.toMatchObject({ reason: "cancelled" });
+    expect(readLog()).toBe("");
+  });
+
+  it("interrupting the Effect kills the process group before the interrupt completes", async () => {
+    let started: ProcessStarted | undefined;
+    const fiber = Effect.runFork(
+      runProcessEffect({
+        command: "sleep 100 & echo $!; sleep 100",
+        env: {},
+        cwd: dir,
+        logPath,
+        onStart: (s) => {
+          started = s;
+        },
+      }),
+    );
+    await waitFor(() => started !== undefined && /^\d+$/m.test(readLog()));
+    const grandchild = pidFromLog();
+    leftovers.push(started!.pgid);
+    await Effect.runPromise(Fiber.interrupt(fiber));
+    expect(isProcessAlive(started!.pid)).toBe(false);
+    expect(isProcessAlive(grandchild)).toBe(false);
+    expect(isProcessGroupAlive(started!.pgid)).toBe(false);
+    expect(readLog()).toContain("[orchestrator] run interrupted");
+  });
+
+  it("reports exit code 127 with a readable message for a missing binary", async () => {
+    const result = await runProcess({
+      command: "definitely-not-a-real-binary-xyz --help",
+      env: {},
+      cwd: dir,
+      logPath,
+    });
+    expect(result.exitCode).toBe(127);
+    const log = readLog();
+    expect(log).toMatch(/definitely-not-a-real-binary-xyz: .*not found/);
+    expect(log).toContain("[orchestrator] exit code 127: command not found");
+  });
+
+  it("delivers stdin and closes it; without stdin the command reads EOF at once", async () => {
+    const withInput = await runProcess({
+      command: "cat",
+      env: {},
+      cwd: dir,
+      logPath,
+      stdin: "hello\n'; rm -rf ~; '\n",
+    });
+    expect(withInput.stdoutTail).toBe("hello\n'; rm -rf ~; '\n");
+    const withoutInput = await runProcess({ command: "cat; echo done", env: {}, cwd: dir, logPath, timeoutMs: 2000 });
+    expect(withoutInput.timedOut).toBe(false);
+    expect(withoutInput.stdoutTail).toBe("done\n");
+  });
+
+  it("passes env on top of the controller's environment, or alone when inheritEnv is false", async () => {
+    const merged = await runProcess({
+      command: 'printf "%s|%s" "$STEP_VAR" "${PATH:+has-path}"',
+      env: { STEP_VAR: "v 1" },
+      cwd: dir,
+      logPath,
+    });
+    expect(merged.stdoutTail).toBe("v 1|has-path");
+    const isolated = await runProcess({
+      command: 'printf "%s|%s" "$STEP_VAR" "${HOME:-no-home}"',
+      env: { STEP_VAR: "v2" },
+      cwd: dir,
+      logPath,
+      inheritEnv: false,
+    });
+    expect(isolated.stdoutTail).toBe("v2|no-home");
+  });
+
+  it("calls onStart with the pid and pgid while the process runs", async () => {
+    let seen: { started: ProcessStarted; alive: boolean } | undefined;
+    const result = await runProcess({
+      command: "sleep 0.2",
+      env: {},
+      cwd: dir,
+      logPath,
+      onStart: (started) => {
+        seen = { started, alive: isProcessAlive(started.pid) };
+      },
+    });
+    expect(seen?.alive).toBe(true);
+    expect(seen?.started.pid).toBe(result.pid);
+    expect(seen?.started.pgid).toBe(result.pid);
+  });
+
+  it("kills the process when onStart fails, and fails with the reason", async () => {
+    let pgid = 0;
+    await expect(
+      runProcess({
+        command: "sleep 100",
+        env: {},
+        cwd: dir,
+        logPath,
+        killGraceMs: 1000,
+        onStart: async (started) => {
+          pgid = started.pgid;
+          throw new Error("store is read-only");
+        },
+      }),
+    ).rejects.toMatchObject({ reason: "on-start", message: expect.stringContaining("store is read-only") });
+    leftovers.push(pgid);
+    expect(isProcessGroupAlive(pgid)).toBe(false);
+  });
+
+  it("stops a group whose background process keeps the output open after the command exits", async () => {
+    const started = Date.now();
+    const result = await runProcess({
+      command: "sleep 100 & echo $!",
+      env: {},
+      cwd: dir,
+      logPath,
+      drainMs: 200,
+    });
+    leftovers.push(result.pgid);
+    const background = pidFromLog();
+    expect(result.exitCode).toBe(0);
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(isProcessAlive(background)).toBe(false);
+    expect(readLog()).toContain("kept its output open");
+  });
+
+  it("leaves a background process alone when it redirected its output", async () => {
+    const result = await runProcess({
+      command: "sleep 30 >/dev/null 2>&1 & echo $!",
+      env: {},
+      cwd: dir,
+      logPath,
+      drainMs: 200,
+    });
+    leftovers.push(result.pgid);
+    const background = pidFromLog();
+    expect(result.exitCode).toBe(0);
+    expect(isProcessAlive(background)).toBe(true);
+  });
+
+  it("reports a signal death as 128 + signal number", async () => {
+    const result = await runProcess({ command: "kill -9 $$", env: {}, cwd: dir, logPath });
+    expect(result.exitCode).toBe(137);
+    expect(result.signal).toBe("SIGKILL");
+    expect(result.timedOut).toBe(false);
+  });
+
+  it("fails with a clear error when the working directory does not exist", async () => {
+    const missing = join(dir, "nope");
+    const error = await runProcess({ command: "true", env: {}, cwd: missing, logPath }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ProcessStartError);
+    expect(error).toMatchObject({ reason: "cwd", message: expect.stringContaining(missing) });
+  });
+
+  it("explains a spawn refused for an oversized environment without echoing the command", async () => {
+    const error = await runProcess({
+      command: "echo do-not-echo-me",
+      env: { ORCH_PROMPT: "x".repeat(200 * 1024) },
+      cwd: dir,
+      logPath,
+    }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ reason: "spawn", message: expect.stringContaining("promptDelivery: file") });
+    expect((error as Error).message).not.toContain("do-not-echo-me");
+  });
+});
