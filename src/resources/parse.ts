@@ -37,7 +37,8 @@ export function parseManifestText(text: string, file: string): ParseResult {
       }
       return;
     }
-    if (doc.contents === null) return;
+    // A document of comments only (or an explicit null) holds nothing to apply.
+    if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) return;
     const position = at(doc.contents.range?.[0] ?? 0);
     if (!isMap(doc.contents)) {
       diagnostics.push({

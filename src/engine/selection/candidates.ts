@@ -1,0 +1,35 @@
+/**
+ * @module Reading an Agent resource into the shape selection works with.
+ */
+import type { JsonObject, JsonValue, Resource } from "../../resources/types.js";
+import { DEFAULT_PROJECT } from "../../resources/types.js";
+import type { AgentCandidate, AgentLifecycle } from "./select.js";
+import type { SelectionWeights } from "./strategies.js";
+
+export function candidateFromAgent(agent: Resource, lifecycle: AgentLifecycle = "active"): AgentCandidate {
+  const spec = agent.spec;
+  const metadata = obj(spec["metadata"]);
+  const selection = obj(spec["selection"]);
+  const health = obj(spec["health_policy"]);
+  const candidate: AgentCandidate = {
+    name: agent.metadata.name,
+    project: agent.metadata.project ?? DEFAULT_PROJECT,
+    capabilities: Array.isArray(spec["capabilities"]) ? spec["capabilities"].filter((c): c is string => typeof c === "string") : [],
+    lifecycle,
+  };
+  if (typeof metadata["cost"] === "number") candidate.cost = metadata["cost"];
+  if (typeof selection["strategy"] === "string") candidate.strategy = selection["strategy"];
+  const weights = obj(selection["weights"]);
+  const w: Partial<SelectionWeights> = {};
+  for (const k of ["cost", "success_rate", "performance", "load"] as const) {
+    if (typeof weights[k] === "number") w[k] = weights[k];
+  }
+  if (Object.keys(w).length > 0) candidate.weights = w;
+  if (typeof health["capability_success_threshold"] === "number") candidate.capabilitySuccessThreshold = health["capability_success_threshold"];
+  if (spec["enabled"] === false) candidate.enabled = false;
+  return candidate;
+}
+
+function obj(v: JsonValue | undefined): JsonObject {
+  return typeof v === "object" && v !== null && !Array.isArray(v) ? v : {};
+}

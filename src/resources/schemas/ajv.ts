@@ -1,0 +1,25 @@
+/**
+ * @module The two ajv instances: one for the project's own kind schemas
+ * (strict, so a typo in a schema fails loudly in tests) and one for schemas
+ * users write in CustomResourceDefinitions (lenient about keywords ajv does
+ * not know, as Kubernetes extensions often appear there).
+ */
+import { Ajv } from "ajv";
+import { MISPLACED_KEYWORD } from "./common.js";
+
+let builtin: Ajv | undefined;
+let custom: Ajv | undefined;
+
+export function builtinAjv(): Ajv {
+  if (!builtin) {
+    // verbose keeps parentSchema on each error: the sibling names for "did you mean".
+    builtin = new Ajv({ allErrors: true, verbose: true, strict: true, strictTypes: false, strictRequired: false, allowUnionTypes: true });
+    builtin.addKeyword({ keyword: MISPLACED_KEYWORD, schemaType: "object" });
+  }
+  return builtin;
+}
+
+export function customAjv(): Ajv {
+  custom ??= new Ajv({ allErrors: true, verbose: true, strict: false, validateSchema: true });
+  return custom;
+}

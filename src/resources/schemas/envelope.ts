@@ -1,0 +1,27 @@
+/**
+ * @module The envelope every document shares: metadata's shape and the rule
+ * for names (letters, digits, '-', '_', '.', starting with a letter or digit,
+ * at most 253 characters).
+ */
+import { object, string, stringMap, type SchemaObject } from "./common.js";
+
+export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+export const NAME_MAX_LENGTH = 253;
+
+export const metadataSchema: SchemaObject = object({
+  name: string,
+  project: string,
+  description: string,
+  labels: stringMap,
+  annotations: stringMap,
+}, { misplaced: { namespace: "project", label: "labels", annotation: "annotations" } });
+
+/** Why a name is not valid, or undefined when it is. */
+export function nameProblem(name: string): string | undefined {
+  if (name.length === 0) return "must not be empty";
+  if (name.length > NAME_MAX_LENGTH) return `is ${name.length} characters long; the limit is ${NAME_MAX_LENGTH}`;
+  if (!/^[A-Za-z0-9]/.test(name)) return "must start with a letter or digit";
+  const bad = [...name].find((c) => !/[A-Za-z0-9._-]/.test(c));
+  if (bad !== undefined) return `contains ${JSON.stringify(bad)}; only letters, digits, '-', '_' and '.' are allowed`;
+  return NAME_PATTERN.test(name) ? undefined : "is not a valid name";
+}

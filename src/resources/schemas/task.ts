@@ -1,0 +1,55 @@
+/**
+ * @module Task and Run specs. A Task runs a Workflow in a Workspace; a Run
+ * does the same, or runs one StepTemplate with an agent chosen by
+ * capability. A `status` block on either is written by the engine and never
+ * read from a manifest.
+ */
+import { nonEmptyString, object, resourceName, string, stringList, stringMap, type KindSpec, type SpecIssue } from "./common.js";
+
+const common = {
+  workspace: resourceName,
+  goal: string,
+  vars: stringMap,
+  target_files: stringList,
+};
+
+export const task: KindSpec = {
+  schema: object({ workflow: resourceName, steps: stringList, ...common }, { misplaced: { step: "steps", set: "vars", variables: "vars" } }),
+};
+
+function checkRun(spec: Record<string, unknown>): SpecIssue[] {
+  const hasWorkflow = spec["workflow"] !== undefined;
+  const hasTemplate = spec["template"] !== undefined;
+  if (hasWorkflow === hasTemplate) {
+    return [{
+      path: hasWorkflow ? ["template"] : [],
+      message: hasWorkflow ? "a run has either workflow or template, not both" : "a run needs workflow, or template with agent_capability",
+      hint: "workflow: <name> runs a workflow; template: <name> + agent_capability: <cap> runs one step template",
+    }];
+  }
+  const issues: SpecIssue[] = [];
+  if (hasTemplate && spec["agent_capability"] === undefined) {
+    issues.push({ path: ["template"], message: "a template run needs agent_capability (which agent runs the template)" });
+  }
+  if (hasWorkflow) {
+    for (const key of ["agent_capability", "profile"]) {
+      if (spec[key] !== undefined) issues.push({ path: [key], message: `${key} applies to template runs only`, hint: "remove it, or use template instead of workflow" });
+    }
+  }
+  if (hasTemplate && spec["steps"] !== undefined) {
+    issues.push({ path: ["steps"], message: "steps applies to workflow runs only" });
+  }
+  return issues;
+}
+
+export const run: KindSpec = {
+  schema: object({
+    workflow: resourceName,
+    steps: stringList,
+    template: resourceName,
+    agent_capability: nonEmptyString,
+    profile: resourceName,
+    ...common,
+  }, { misplaced: { capability: "agent_capability", step: "steps", set: "vars" } }),
+  check: checkRun,
+};

@@ -1,0 +1,164 @@
+/**
+ * @module Fields the schema knows but the project does not act on yet, as
+ * data with the reason for each. Validation reports every one a manifest
+ * sets as an `unsupported-field` warning, so nothing is dropped in silence
+ * and the count over the upstream corpus measures what is missing.
+ *
+ * Not listed on purpose: `safety.auto_rollback`, `safety.checkpoint_strategy`
+ * and `safety.binary_snapshot`. Upstream's plain QA fixtures (qa105-s3/s5)
+ * set them and must validate without any warning, so the engine owes them:
+ * a git checkpoint per cycle (`git_tag`/`git_stash`), rollback to it after
+ * `max_consecutive_failures` when `auto_rollback` is on, and a copy of the
+ * built output at cycle start for `binary_snapshot` (self-bootstrap).
+ */
+import type { JsonValue } from "./types.js";
+
+export interface UnsupportedField {
+  /** Path below `spec`; `name[]` steps into every item of a list. */
+  path: string;
+  reason: string;
+  /**
+   * Values the project already honours (usually the default). A field set to
+   * one of them asks for nothing missing and is not reported.
+   */
+  accepts?: readonly JsonValue[];
+}
+
+const SPAWN_LIMITS = "spawn limits are not enforced yet";
+const INFLIGHT = "waiting for in-flight runs after a restart is not implemented";
+const LIMITS = "resource limits are not enforced";
+
+export const UNSUPPORTED_FIELDS: Readonly<Record<string, readonly UnsupportedField[]>> = {
+  Workflow: [
+    { path: "adaptive", reason: "adaptive planning (an agent rewriting the step list at run time) is not implemented" },
+    { path: "item_isolation", reason: "per-item isolation (a branch or worktree per item) is not implemented" },
+    { path: "stagger_delay_ms", reason: "staggered agent starts are not implemented; parallel items start together", accepts: [0] },
+    { path: "dynamic_steps", reason: "the dynamic step pool is not implemented", accepts: [[]] },
+    { path: "loop.guard", reason: "upstream does not read loop.guard either; use loop.stop_when_no_unresolved and a loop_guard step" },
+    { path: "loop.agent_template", reason: "loop agent templates are not implemented" },
+    { path: "safety.invariants", reason: "invariant checks are not enforced", accepts: [[]] },
+    { path: "safety.profile", reason: "named safety profiles are not implemented" },
+    { path: "safety.max_spawned_tasks", reason: SPAWN_LIMITS },
+    { path: "safety.max_spawn_depth", reason: SPAWN_LIMITS },
+    { path: "safety.spawn_cooldown_seconds", reason: SPAWN_LIMITS },
+    { path: "safety.max_item_step_failures", reason: "the per-item failure circuit breaker is not implemented" },
+    { path: "safety.min_cycle_interval_secs", reason: "the rapid-cycle guard is not implemented" },
+    { path: "safety.stall_timeout_secs", reason: "stall detection is not implemented; step_timeout_secs still applies" },
+    { path: "safety.inflight_wait_timeout_secs", reason: INFLIGHT },
+    { path: "safety.inflight_heartbeat_grace_secs", reason: INFLIGHT },
+  ],
+  Agent: [
+    { path: "command_rules", reason: "conditional commands are not implemented; the agent always runs spec.command", accepts: [[]] },
+    { path: "enabled", reason: "disabling an agent in its manifest is not implemented", accepts: [true] },
+    { path: "health_policy", reason: "agent health tracking (marking an agent diseased after failures) is not implemented" },
+  ],
+  Workspace: [
+    { path: "self_referential", reason: "self-bootstrap safety enforcement is not implemented", accepts: [false] },
+    { path: "health_policy", reason: "agent health tracking is not implemented" },
+    { path: "binary_snapshot", reason: "has no effect on a Workspace; binary snapshots are a Workflow's safety.binary_snapshot", accepts: [false] },
+  ],
+  ExecutionProfile: [
+    { path: "mode", reason: "sandboxed execution is not implemented; steps run on the host", accepts: ["host"] },
+    { path: "fs_mode", reason: "file-system isolation is not implemented", accepts: ["inherit"] },
+    { path: "network_mode", reason: "network isolation is not implemented", accepts: ["inherit"] },
+    { path: "writable_paths", reason: "file-system isolation is not implemented", accepts: [[]] },
+    { path: "network_allowlist", reason: "network isolation is not implemented", accepts: [[]] },
+    { path: "max_memory_mb", reason: LIMITS },
+    { path: "max_cpu_seconds", reason: LIMITS },
+    { path: "max_processes", reason: LIMITS },
+    { path: "max_open_files", reason: LIMITS },
+  ],
+  RuntimePolicy: [
+    { path: "runner", reason: "runtime policies are not applied yet; the runner uses its built-in settings" },
+    { path: "resume", reason: "runtime policies are not applied yet" },
+    { path: "observability", reason: "runtime policies are not applied yet" },
+  ],
+  Trigger: [
+    { path: "event.source", reason: "webhook events need an HTTP listener, which is not implemented", accepts: ["task_completed", "task_failed", "filesystem"] },
+    { path: "event.webhook", reason: "webhook events need an HTTP listener, which is not implemented" },
+    { path: "throttle", reason: "trigger throttling is not implemented" },
+    { path: "action.args", reason: "trigger arguments are not passed to the created task yet" },
+  ],
+  WorkflowStore: [
+    { path: "backend", reason: "only the local (SQLite) backend is implemented", accepts: ["local"] },
+    { path: "provider", reason: "only the local (SQLite) backend is implemented", accepts: ["local"] },
+    { path: "base_path", reason: "file-backed stores are not implemented" },
+  ],
+  CustomResourceDefinition: [
+    { path: "hooks", reason: "CRD lifecycle hooks (commands run on create, update, delete) are not implemented" },
+    { path: "plugins", reason: "CRD plugins (interceptors, transformers, scheduled commands) are not implemented", accepts: [[]] },
+    { path: "scope", reason: "custom resources are always project-scoped", accepts: ["Namespaced"] },
+    { path: "builtin", reason: "only the project itself defines built-in kinds", accepts: [false] },
+  ],
+};
+
+/** Checked on every step of a Workflow and, recursively, on every chain step. */
+export const UNSUPPORTED_STEP_FIELDS: readonly UnsupportedField[] = [
+  { path: "item_select_config", reason: "item selection strategies (min, max, threshold, weighted) are not implemented" },
+  { path: "stagger_delay_ms", reason: "staggered agent starts are not implemented", accepts: [0] },
+  { path: "stall_timeout_secs", reason: "stall detection is not implemented; timeout_secs still applies" },
+  { path: "step_vars", reason: "step-scoped variable overlays are not implemented", accepts: [{}] },
+  { path: "behavior.collect_artifacts", reason: "artifact collection is not implemented", accepts: [false] },
+  { path: "behavior.execution", reason: "the engine derives it from builtin, command and chain_steps; a manifest value is not read" },
+  { path: "prehook.ui", reason: "prehook UI hints are not used" },
+  { path: "prehook.extended", reason: "extended prehook decisions (beyond run or skip) are not implemented", accepts: [false] },
+];
+
+export interface UnsupportedUse {
+  /** Path from the document root: `spec`, ... */
+  path: Array<string | number>;
+  field: string;
+  reason: string;
+}
+
+/** Every unsupported field a spec sets to a value the project does not honour. */
+export function findUnsupportedFields(kind: string, spec: unknown): UnsupportedUse[] {
+  const out: UnsupportedUse[] = [];
+  for (const f of UNSUPPORTED_FIELDS[kind] ?? []) collect(spec, f, ["spec"], out);
+  if (kind === "Workflow" && isRecord(spec)) collectSteps(spec["steps"], ["spec", "steps"], out);
+  return out;
+}
+
+function collectSteps(steps: unknown, base: Array<string | number>, out: UnsupportedUse[]): void {
+  if (!Array.isArray(steps)) return;
+  steps.forEach((step, i) => {
+    const at = [...base, i];
+    for (const f of UNSUPPORTED_STEP_FIELDS) collect(step, f, at, out);
+    if (isRecord(step)) collectSteps(step["chain_steps"], [...at, "chain_steps"], out);
+  });
+}
+
+const SEGMENTS = new Map<UnsupportedField, string[]>();
+
+function segmentsOf(f: UnsupportedField): string[] {
+  let segs = SEGMENTS.get(f);
+  if (!segs) SEGMENTS.set(f, (segs = f.path.split(".")));
+  return segs;
+}
+
+function collect(root: unknown, f: UnsupportedField, base: Array<string | number>, out: UnsupportedUse[]): void {
+  const walk = (value: unknown, segs: readonly string[], at: Array<string | number>): void => {
+    if (segs.length === 0) {
+      if (!f.accepts?.some((a) => sameJson(a, value))) out.push({ path: at, field: f.path, reason: f.reason });
+      return;
+    }
+    if (!isRecord(value)) return;
+    const [head, ...rest] = segs as [string, ...string[]];
+    const each = head.endsWith("[]");
+    const key = each ? head.slice(0, -2) : head;
+    if (!Object.hasOwn(value, key) || value[key] === undefined || value[key] === null) return;
+    const next = value[key];
+    if (each) {
+      if (Array.isArray(next)) next.forEach((item, i) => walk(item, rest, [...at, key, i]));
+    } else walk(next, rest, [...at, key]);
+  };
+  walk(root, segmentsOf(f), base);
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}

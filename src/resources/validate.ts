@@ -1,0 +1,285 @@
+/**
+ * @module Validation of a set of parsed documents: the envelope, names, kind
+ * and apiVersion (built-in or defined by a CustomResourceDefinition in the
+ * set or the store), each spec against its kind's JSON Schema and rules,
+ * unknown and unsupported fields (warnings), and duplicates across the set.
+ * Pure: the same documents give the same diagnostics.
+ */
+import { API_VERSION, DEFAULT_PROJECT, type ParsedDocument, type Resource } from "./types.js";
+import { formatPath, type Diagnostic, type DiagnosticCode, type Severity } from "./diagnostics.js";
+import { BUILTIN_KINDS, BUILTIN_KIND_NAMES } from "./kinds.js";
+import { KIND_SPECS, metadataValidator, specValidator } from "./schemas/index.js";
+import { isObject, type SpecIssue } from "./schemas/common.js";
+import { nameProblem } from "./schemas/envelope.js";
+import { schemaFindings, type Path, type SchemaFinding } from "./schemas/errors.js";
+import { checkCrdInstance, type CrdVersionRules } from "./schemas/crd-instance.js";
+import { suggestField } from "./suggest.js";
+import { findUnsupportedFields } from "./support.js";
+import { prehookVariableIssues } from "./prehook-vars.js";
+
+export interface ValidateOptions {
+  /** CRDs already in the store; a CRD in the documents replaces a stored one of the same kind. */
+  storedCrds?: Resource[];
+}
+
+const ENVELOPE_KEYS = ["apiVersion", "kind", "metadata", "spec", "status"];
+
+export function validateDocuments(docs: readonly ParsedDocument[], opts: ValidateOptions = {}): Diagnostic[] {
+  const kinds = customKinds(docs, opts.storedCrds ?? []);
+  const out: Diagnostic[] = [];
+  for (const doc of docs) validateDocument(doc, kinds, out);
+  out.push(...duplicates(docs));
+  return out;
+}
+
+// ── Custom kinds ─────────────────────────────────────────────────────────
+
+interface CustomKind {
+  group: string;
+  versions: Map<string, CrdVersionRules & { served: boolean }>;
+}
+
+function customKinds(docs: readonly ParsedDocument[], stored: readonly Resource[]): Map<string, CustomKind> {
+  const map = new Map<string, CustomKind>();
+  const add = (r: Resource): void => {
+    if (r.kind !== "CustomResourceDefinition" || !isObject(r.spec)) return;
+    const s = r.spec as Record<string, unknown>;
+    if (typeof s["kind"] !== "string" || typeof s["group"] !== "string" || BUILTIN_KIND_NAMES.includes(s["kind"])) return;
+    const versions = new Map<string, CrdVersionRules & { served: boolean }>();
+    for (const v of Array.isArray(s["versions"]) ? s["versions"] : []) {
+      if (!isObject(v) || typeof v["name"] !== "string") continue;
+      versions.set(v["name"], { kind: s["kind"], schema: v["schema"], celRules: v["cel_rules"], served: v["served"] !== false });
+    }
+    map.set(s["kind"], { group: s["group"], versions });
+  };
+  stored.forEach(add);
+  docs.forEach((d) => add(d.resource));
+  return map;
+}
+
+// ── One document ─────────────────────────────────────────────────────────
+
+/** Collects one document's diagnostics with its resource label and positions. */
+class Reporter {
+  constructor(
+    private readonly doc: ParsedDocument,
+    private readonly out: Diagnostic[],
+    public label: string | undefined,
+  ) {}
+
+  add(severity: Severity, code: DiagnosticCode, path: Path, message: string, hint?: string): void {
+    const d: Diagnostic = { severity, code, message, position: this.doc.positionOf(path) };
+    if (this.label) d.resource = this.label;
+    if (path.length) d.path = formatPath(path);
+    if (hint) d.hint = hint;
+    this.out.push(d);
+  }
+
+  issue(i: SpecIssue, prefix: Path = ["spec"]): void {
+    this.add(i.severity ?? "error", i.code ?? "schema", [...prefix, ...i.path], i.message, i.hint);
+  }
+
+  findings(fs: readonly SchemaFinding[]): void {
+    for (const f of fs) {
+      if (f.type === "error") {
+        this.add("error", "schema", f.path, f.message);
+        continue;
+      }
+      const suggestion = suggestField(f.field, f.known, f.misplaced);
+      const parent = f.path.slice(0, -1);
+      this.add(
+        "warning",
+        "unknown-field",
+        f.path,
+        suggestion ? `unknown field '${f.field}'; did you mean '${suggestion}'?` : `unknown field '${f.field}'`,
+        suggestion
+          ? `move it to ${formatPath([...parent, ...suggestion.split(".")])}; unknown fields are ignored`
+          : `fields known here: ${f.known.join(", ") || "none"}; unknown fields are ignored`,
+      );
+    }
+  }
+}
+
+function validateDocument(doc: ParsedDocument, kinds: Map<string, CustomKind>, out: Diagnostic[]): void {
+  const r = doc.resource;
+  const raw = rawEnvelope(r);
+  const kind = typeof raw["kind"] === "string" && raw["kind"] !== "" ? raw["kind"] : undefined;
+  const rawMeta = raw["metadata"];
+  const name = isObject(rawMeta) && typeof rawMeta["name"] === "string" ? rawMeta["name"] : undefined;
+  const rep = new Reporter(doc, out, kind && name ? `${kind.toLowerCase()}/${name}` : undefined);
+
+  checkEnvelopeKeys(raw, rep);
+  const apiVersion = checkApiVersionPresent(raw, rep);
+  if (raw["kind"] === undefined || raw["kind"] === null || raw["kind"] === "") {
+    rep.add("error", "missing-field", ["kind"], "kind is missing", `add kind: one of ${BUILTIN_KIND_NAMES.join(", ")}`);
+  } else if (!kind) rep.add("error", "schema", ["kind"], "kind must be a string");
+  checkMetadata(rawMeta, rep);
+  if (raw["status"] !== undefined) {
+    rep.add("warning", "unknown-field", ["status"], "status is written by the engine; the status in a manifest is ignored", "remove the status block from the manifest");
+  }
+  if (!kind || !apiVersion) return;
+
+  const target = resolveKind(kind, apiVersion, kinds, rep);
+  if (!target) return;
+  const spec = checkSpecPresent(raw, kind, rep);
+  if (!spec) return;
+  if (target.type === "builtin") validateBuiltinSpec(kind, r, spec, rep);
+  else for (const i of checkCrdInstance(spec, target.version)) rep.issue(i);
+}
+
+/** The mapping the document was parsed from (parse.ts keeps it), else the resource itself. */
+function rawEnvelope(r: Resource): Record<string, unknown> {
+  const raw = (r as unknown as { raw?: unknown }).raw;
+  return isObject(raw) ? raw : (r as unknown as Record<string, unknown>);
+}
+
+function checkEnvelopeKeys(raw: Record<string, unknown>, rep: Reporter): void {
+  for (const key of Object.keys(raw)) {
+    if (ENVELOPE_KEYS.includes(key)) continue;
+    const s = suggestField(key, ENVELOPE_KEYS);
+    rep.add("warning", "unknown-field", [key], s ? `unknown field '${key}'; did you mean '${s}'?` : `unknown field '${key}'`, "a document has apiVersion, kind, metadata and spec; other top-level fields are ignored");
+  }
+}
+
+function checkApiVersionPresent(raw: Record<string, unknown>, rep: Reporter): string | undefined {
+  const v = raw["apiVersion"];
+  if (v === undefined || v === null || v === "") {
+    rep.add("error", "missing-field", ["apiVersion"], "apiVersion is missing", `add apiVersion: ${API_VERSION}`);
+    return undefined;
+  }
+  if (typeof v !== "string") {
+    rep.add("error", "schema", ["apiVersion"], "apiVersion must be a string", `use apiVersion: ${API_VERSION}`);
+    return undefined;
+  }
+  return v;
+}
+
+function checkMetadata(meta: unknown, rep: Reporter): void {
+  if (meta === undefined || meta === null) {
+    rep.add("error", "missing-field", ["metadata", "name"], "metadata.name is missing", "add metadata: {name: <name>}");
+    return;
+  }
+  if (!isObject(meta)) {
+    rep.add("error", "schema", ["metadata"], "metadata must be a mapping", "add metadata: {name: <name>}");
+    return;
+  }
+  const validate = metadataValidator();
+  if (!validate(meta)) rep.findings(schemaFindings(validate.errors, meta, ["metadata"]));
+  const name = meta["name"];
+  if (name === undefined || name === null || name === "") {
+    rep.add("error", "missing-field", ["metadata", "name"], "metadata.name is missing", "add metadata.name");
+  } else if (typeof name === "string") {
+    const p = nameProblem(name);
+    if (p) rep.add("error", "invalid-name", ["metadata", "name"], `name '${name}' ${p}`, "names use letters, digits, '-', '_' and '.', start with a letter or digit, and have at most 253 characters");
+  }
+  if (typeof meta["project"] === "string") {
+    const p = nameProblem(meta["project"]);
+    if (p) rep.add("error", "invalid-name", ["metadata", "project"], `project name '${meta["project"]}' ${p}`);
+  }
+}
+
+type KindTarget = { type: "builtin" } | { type: "custom"; version: CrdVersionRules };
+
+function resolveKind(kind: string, apiVersion: string, kinds: Map<string, CustomKind>, rep: Reporter): KindTarget | undefined {
+  if (BUILTIN_KIND_NAMES.includes(kind)) {
+    if (apiVersion === API_VERSION) return { type: "builtin" };
+    rep.add("error", "api-version", ["apiVersion"], `kind ${kind} needs apiVersion ${API_VERSION}, not '${apiVersion}'`, `set apiVersion: ${API_VERSION}`);
+    return undefined;
+  }
+  const custom = kinds.get(kind);
+  if (custom) {
+    const [group, version] = splitApiVersion(apiVersion);
+    const v = group === custom.group && version ? custom.versions.get(version) : undefined;
+    const served = [...custom.versions].filter(([, x]) => x.served).map(([n]) => `${custom.group}/${n}`);
+    if (!v || !v.served) {
+      rep.add("error", "api-version", ["apiVersion"], `kind ${kind} is served as ${served.join(", ") || "no version"}, not '${apiVersion}'`, served[0] ? `set apiVersion: ${served[0]}` : `the ${kind} CustomResourceDefinition serves no version`);
+      return undefined;
+    }
+    return { type: "custom", version: v };
+  }
+  const known = [...BUILTIN_KIND_NAMES, ...kinds.keys()];
+  const s = suggestField(kind, known);
+  rep.add(
+    "error",
+    "unknown-kind",
+    ["kind"],
+    `unknown kind '${kind}'; known kinds: ${known.join(", ")}`,
+    s ? `did you mean '${s}'?` : "a custom kind needs its CustomResourceDefinition in the same set or applied first",
+  );
+  const knownVersions = new Set([API_VERSION, ...[...kinds.values()].flatMap((c) => [...c.versions.keys()].map((v) => `${c.group}/${v}`))]);
+  if (!knownVersions.has(apiVersion)) {
+    rep.add("error", "api-version", ["apiVersion"], `unknown apiVersion '${apiVersion}'; known: ${[...knownVersions].join(", ")}`, `use ${API_VERSION}, or the group/version of a CustomResourceDefinition`);
+  }
+  return undefined;
+}
+
+function splitApiVersion(v: string): [string, string | undefined] {
+  const i = v.lastIndexOf("/");
+  return i < 0 ? [v, undefined] : [v.slice(0, i), v.slice(i + 1)];
+}
+
+function checkSpecPresent(raw: Record<string, unknown>, kind: string, rep: Reporter): Record<string, unknown> | undefined {
+  const spec = raw["spec"];
+  if (spec === undefined || spec === null) {
+    // A Project needs nothing but its name.
+    if (kind === "Project") return {};
+    rep.add("error", "missing-field", ["spec"], "spec is missing", `add the ${kind} spec`);
+    return undefined;
+  }
+  if (!isObject(spec)) {
+    rep.add("error", "schema", ["spec"], `spec must be a mapping, not ${Array.isArray(spec) ? "a list" : typeof spec}`);
+    return undefined;
+  }
+  return spec;
+}
+
+function validateBuiltinSpec(kind: string, r: Resource, spec: Record<string, unknown>, rep: Reporter): void {
+  const validate = specValidator(kind);
+  if (validate && !validate(spec)) rep.findings(schemaFindings(validate.errors, spec, ["spec"]));
+  for (const i of KIND_SPECS[kind]?.check?.(spec) ?? []) rep.issue(i);
+  for (const u of findUnsupportedFields(kind, spec)) {
+    rep.add("warning", "unsupported-field", u.path, `field '${u.field}' is not supported yet and is ignored: ${u.reason}`);
+  }
+  if (kind === "Workflow") {
+    for (const i of prehookVariableIssues({ ...r, spec: spec as Resource["spec"] })) rep.add("warning", "reference", i.path, i.message, i.hint);
+  }
+}
+
+// ── Across documents ─────────────────────────────────────────────────────
+
+const NOT_PROJECT_SCOPED = new Set(BUILTIN_KINDS.filter((k) => !k.projectScoped).map((k) => k.kind));
+
+/** Same kind, name and project twice in one set: an error at every place it appears. */
+function duplicates(docs: readonly ParsedDocument[]): Diagnostic[] {
+  const groups = new Map<string, ParsedDocument[]>();
+  for (const doc of docs) {
+    const r = doc.resource;
+    const name = r.metadata?.name;
+    if (typeof r.kind !== "string" || typeof name !== "string" || name === "") continue;
+    const project = NOT_PROJECT_SCOPED.has(r.kind) ? "" : typeof r.metadata.project === "string" ? r.metadata.project : DEFAULT_PROJECT;
+    const key = `${r.kind}\u0000${project}\u0000${name}`;
+    const list = groups.get(key);
+    if (list) list.push(doc);
+    else groups.set(key, [doc]);
+  }
+  const out: Diagnostic[] = [];
+  for (const list of groups.values()) {
+    if (list.length < 2) continue;
+    const where = list.map((d) => d.positionOf(["metadata", "name"]));
+    list.forEach((doc, i) => {
+      const r = doc.resource;
+      const others = where.filter((_, j) => j !== i).map((p) => `${p.file}:${p.line}:${p.column}`);
+      const scope = NOT_PROJECT_SCOPED.has(r.kind) ? "" : ` in project '${r.metadata.project ?? DEFAULT_PROJECT}'`;
+      out.push({
+        severity: "error",
+        code: "duplicate",
+        resource: `${r.kind.toLowerCase()}/${r.metadata.name}`,
+        path: "metadata.name",
+        position: where[i]!,
+        message: `${r.kind} '${r.metadata.name}'${scope} is defined more than once (also at ${others.join(", ")})`,
+        hint: "rename one of them, or set a different metadata.project",
+      });
+    });
+  }
+  return out;
+}

@@ -1,0 +1,395 @@
+/**
+ * validateDocuments over whole sets: the envelope, names, kinds and
+ * apiVersions, duplicates, unknown and unsupported fields (warnings with a
+ * suggestion), CEL and cron errors with positions, CRD-defined kinds, the
+ * prehook variable check, and the upstream corpus expectations.
+ */
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { join, relative } from "node:path";
+import { describe, expect, it } from "vitest";
+import { stringify } from "yaml";
+import { formatDiagnostic, type Diagnostic } from "../../src/resources/diagnostics.js";
+import { checkPrehookVariables } from "../../src/resources/prehook-vars.js";
+import { editDistance, suggestField } from "../../src/resources/suggest.js";
+import { findUnsupportedFields, UNSUPPORTED_FIELDS, UNSUPPORTED_STEP_FIELDS } from "../../src/resources/support.js";
+import type { ParsedDocument, Resource } from "../../src/resources/types.js";
+import { validateDocuments } from "../../src/resources/validate.js";
+import { docsFromFile, docsFromYaml } from "./helpers.js";
+
+const V2 = "orchestrator.dev/v2";
+const show = (ds: readonly Diagnostic[]) => ds.map(formatDiagnostic).join("\n");
+const errors = (ds: readonly Diagnostic[]) => ds.filter((d) => d.severity === "error");
+const warnings = (ds: readonly Diagnostic[]) => ds.filter((d) => d.severity === "warning");
+const yamlOf = (...docs: unknown[]) => docs.map((d) => stringify(d)).join("---\n");
+const doc = (kind: string, name: string, spec: unknown, extra: Record<string, unknown> = {}) => ({ apiVersion: V2, kind, metadata: { name }, spec, ...extra });
+const workflow = (name: string, steps: unknown[], extra: Record<string, unknown> = {}) => doc("Workflow", name, { steps, ...extra });
+
+describe("envelope", () => {
+  it("reports a missing apiVersion, kind and metadata.name, each with its own code", () => {
+    const ds = validateDocuments(docsFromYaml("spec: {}\nmetadata: {}\n"));
+    expect(ds.map((d) => [d.code, d.path])).toEqual([
+      ["missing-field", "apiVersion"],
+      ["missing-field", "kind"],
+      ["missing-field", "metadata.name"],
+    ]);
+  });
+
+  it("reports a missing spec, except for a Project", () => {
+    expect(validateDocuments(docsFromYaml(yamlOf({ apiVersion: V2, kind: "Agent", metadata: { name: "a" } })))).toMatchObject([{ code: "missing-field", path: "spec" }]);
+    expect(validateDocuments(docsFromYaml(yamlOf({ apiVersion: V2, kind: "Project", metadata: { name: "p" } })))).toEqual([]);
+  });
+
+  it("rejects invalid names and project names", () => {
+    for (const bad of ["-lead", "has space", "x/y", "a".repeat(254)]) {
+      const ds = validateDocuments(docsFromYaml(yamlOf(doc("StepTemplate", bad, { prompt: "p" }))));
+      expect(ds, bad).toMatchObject([{ severity: "error", code: "invalid-name", path: "metadata.name" }]);
+    }
+    for (const good of ["qa_loop", "v1.2-beta", "9lives", "a".repeat(253)]) {
+      expect(validateDocuments(docsFromYaml(yamlOf(doc("StepTemplate", good, { prompt: "p" })))), good).toEqual([]);
+    }
+    const proj = validateDocuments(docsFromYaml(yamlOf({ apiVersion: V2, kind: "StepTemplate", metadata: { name: "t", project: "my project" }, spec: { prompt: "p" } })));
+    expect(proj).toMatchObject([{ code: "invalid-name", path: "metadata.project" }]);
+  });
+
+  it("checks metadata's shape and warns about unknown metadata and top-level keys", () => {
+    const ds = validateDocuments(docsFromYaml(yamlOf({ apiVersion: V2, kind: "Project", metadata: { name: "p", namespace: "x", labels: { a: 1 } }, spec: {}, specs: {} })));
+    expect(ds.find((d) => d.path === "specs")).toMatchObject({ severity: "warning", code: "unknown-field", message: "unknown field 'specs'; did you mean 'spec'?" });
+    expect(ds.find((d) => d.path === "metadata.namespace")).toMatchObject({ severity: "warning", message: "unknown field 'namespace'; did you mean 'project'?" });
+    expect(ds.find((d) => d.path === "metadata.labels.a")).toMatchObject({ severity: "error", code: "schema" });
+  });
+
+  it("warns that a manifest's status is ignored", () => {
+    const ds = validateDocuments(docsFromYaml(yamlOf(doc("Task", "t", { workflow: "wf" }, { status: { phase: "Succeeded" } }))));
+    expect(ds).toMatchObject([{ severity: "warning", path: "status", message: expect.stringMatching(/ignored/) }]);
+  });
+});
+
+describe("kinds and apiVersions", () => {
+  it("names the known kinds for an unknown kind and suggests the closest", () => {
+    const ds = validateDocuments(docsFromYaml(yamlOf(doc("Workflw", "w", {}))));
+    expect(ds).toHaveLength(1);
+    expect(ds[0]).toMatchObject({ severity: "error", code: "unknown-kind", path: "kind", hint: "did you mean 'Workflow'?" });
+    expect(ds[0]!.message).toContain("known kinds: Project, EnvStore");
+  });
+
+  it("rejects a built-in kind under another apiVersion", () => {
+    const ds = validateDocuments(docsFromYaml(yamlOf({ ...doc("Agent", "a", { command: "x" }), apiVersion: "orchestrator.dev/v1" })));
+    expect(ds).toMatchObject([{ code: "api-version", path: "apiVersion", message: "kind Agent needs apiVersion orchestrator.dev/v2, not 'orchestrator.dev/v1'" }]);
+  });
+
+  it("reports an unknown apiVersion together with the unknown kind", () => {
+    const ds = validateDocuments(docsFromYaml(yamlOf({ apiVersion: "x.example.com/v1", kind: "Widget", metadata: { name: "w" }, spec: {} })));
+    expect(ds.map((d) => d.code).sort()).toEqual(["api-version", "unknown-kind"]);
+  });
+});
+
+describe("CRD-defined kinds", () => {
+  const crd = doc("CustomResourceDefinition", "widgets.x.example.com", {
+    kind: "Widget",
+    plural: "widgets",
+    group: "x.example.com",
+    versions: [
+      { name: "v1", schema: { type: "object", required: ["size"], properties: { size: { type: "integer" }, color: { type: "string" } } }, cel_rules: [{ rule: "self.size <= 10", message: "size is at most 10" }] },
+      { name: "v0", served: false },
+    ],
+  });
+  let n = 0;
+  const widget = (spec: unknown, apiVersion = "x.example.com/v1") => ({ apiVersion, kind: "Widget", metadata: { name: `w${n++}` }, spec });
+
+  it("validates instances against the CRD in the same set", () => {
+    expect(validateDocuments(docsFromYaml(yamlOf(crd, widget({ size: 3, color: "red" }))))).toEqual([]);
+    const ds = validateDocuments(docsFromYaml(yamlOf(crd, widget({ size: "big" }), widget({ color: "red" }))));
+    expect(errors(ds).map((d) => [d.path, d.message])).toEqual([
+      ["spec.size", "must be integer, not string \"big\""],
+      ["spec.size", "required field is missing"],
+    ]);
+  });
+
+  it("evaluates the CRD's CEL rules with self bound to the spec", () => {
+    const ds = validateDocuments(docsFromYaml(yamlOf(crd, widget({ size: 11 }))));
+    expect(ds).toMatchObject([{ severity: "error", code: "crd", path: "spec", message: expect.stringMatching(/^size is at most 10/) }]);
+  });
+
+  it("validates instances against a stored CRD", () => {
+    const stored = docsFromYaml(yamlOf(crd))[0]!.resource;
+    expect(validateDocuments(docsFromYaml(yamlOf(widget({ size: 1 }))), { storedCrds: [stored] })).toEqual([]);
+    expect(errors(validateDocuments(docsFromYaml(yamlOf(widget({}))), { storedCrds: [stored] }))).toMatchObject([{ path: "spec.size" }]);
+  });
+
+  it("rejects an unserved or undeclared version of a custom kind", () => {
+    const ds = validateDocuments(docsFromYaml(yamlOf(crd, widget({ size: 1 }, "x.example.com/v0"), widget({ size: 1 }, "x.example.com/v9"))));
+    expect(errors(ds).map((d) => d.code)).toEqual(["api-version", "api-version"]);
+    expect(errors(ds)[0]!.hint).toBe("set apiVersion: x.example.com/v1");
+  });
+});
+
+describe("duplicates", () => {
+  it("reports both places of a kind/name/project defined twice", () => {
+    const text = yamlOf(doc("StepTemplate", "plan", { prompt: "a" }), doc("StepTemplate", "plan", { prompt: "b" }));
+    const ds = validateDocuments(docsFromYaml(text, "set.yaml"));
+    expect(ds).toHaveLength(2);
+    expect(ds.every((d) => d.code === "duplicate" && d.severity === "error" && d.path === "metadata.name")).toBe(true);
+    expect(ds[0]!.position!.line).not.toBe(ds[1]!.position!.line);
+    expect(ds[0]!.message).toContain(`also at set.yaml:${ds[1]!.position!.line}`);
+    expect(ds[1]!.message).toContain(`also at set.yaml:${ds[0]!.position!.line}`);
+  });
+
+  it("allows the same name in different projects and for different kinds", () => {
+    const text = yamlOf(
+      doc("StepTemplate", "plan", { prompt: "a" }),
+      { ...doc("StepTemplate", "plan", { prompt: "b" }), metadata: { name: "plan", project: "other" } },
+      doc("Agent", "plan", { command: "x" }),
+    );
+    expect(validateDocuments(docsFromYaml(text))).toEqual([]);
+  });
+
+  it("treats a missing project as the default project", () => {
+    const text = yamlOf(doc("StepTemplate", "plan", { prompt: "a" }), { ...doc("StepTemplate", "plan", { prompt: "b" }), metadata: { name: "plan", project: "default" } });
+    expect(validateDocuments(docsFromYaml(text)).map((d) => d.code)).toEqual(["duplicate", "duplicate"]);
+  });
+});
+
+describe("unknown fields", () => {
+  it("are warnings, with a did-you-mean from the misplacement table", () => {
+    const ds = validateDocuments(docsFromYaml(yamlOf(workflow("w", [{ id: "qa", capture: [{ var: "x", source: "stdout" }], on_failure: { action: "continue" } }]))));
+    expect(errors(ds)).toEqual([]);
+    expect(ds.find((d) => d.path === "spec.steps[0].capture")).toMatchObject({
+      severity: "warning",
+      code: "unknown-field",
+      message: "unknown field 'capture'; did you mean 'behavior.captures'?",
+      hint: "move it to spec.steps[0].behavior.captures; unknown fields are ignored",
+    });
+    expect(ds.find((d) => d.path === "spec.steps[0].on_failure")?.message).toContain("'behavior.on_failure'");
+  });
+
+  it("suggest a sibling by spelling, and nothing when nothing is close", () => {
+    const ds = validateDocuments(docsFromYaml(yamlOf(workflow("w", [{ id: "qa", timout_secs: 5, repeatible: true, foobar: ["x"] }]))));
+    expect(ds.find((d) => d.path === "spec.steps[0].timout_secs")?.message).toBe("unknown field 'timout_secs'; did you mean 'timeout_secs'?");
+    expect(ds.find((d) => d.path === "spec.steps[0].repeatible")?.message).toBe("unknown field 'repeatible'; did you mean 'repeatable'?");
+    expect(ds.find((d) => d.path === "spec.steps[0].foobar")?.message).toBe("unknown field 'foobar'");
+  });
+
+  it("are found at every depth", () => {
+    const ds = validateDocuments(docsFromYaml(yamlOf(doc("Trigger", "t", { cron: { schedule: "0 2 * * *", tz: "UTC" }, action: { workflow: "w", workspace: "s", wrkspace: "s" } }))));
+    expect(warnings(ds).map((d) => [d.path, d.message])).toEqual([
+      ["spec.cron.tz", "unknown field 'tz'; did you mean 'timezone'?"],
+      ["spec.action.wrkspace", "unknown field 'wrkspace'; did you mean 'workspace'?"],
+    ]);
+  });
+});
+
+describe("suggestField", () => {
+  it("prefers the misplacement table, then same word, then spelling, then a prefix", () => {
+    expect(suggestField("capture", ["id", "captures"], { capture: "behavior.captures" })).toBe("behavior.captures");
+    expect(suggestField("concurrency_policy", ["concurrencyPolicy", "suspend"])).toBe("concurrencyPolicy");
+    expect(suggestField("enabeld", ["enabled", "repeatable"])).toBe("enabled");
+    expect(suggestField("timeout", ["timeout_secs", "tty"])).toBe("timeout_secs");
+    expect(suggestField("foobar", ["id", "type", "tty", "builtin", "behavior"])).toBeUndefined();
+    expect(suggestField("xy", ["ab"])).toBeUndefined();
+  });
+
+  it("counts a transposition as one edit", () => {
+    expect(editDistance("ab", "ba")).toBe(1);
+    expect(editDistance("kitten", "sitting")).toBe(3);
+  });
+});
+
+describe("unsupported fields", () => {
+  it("are warnings naming the field, never errors", () => {
+    const ds = validateDocuments(docsFromYaml(yamlOf(
+      workflow("w", [{ id: "qa", item_select_config: { strategy: "max" }, chain_steps: undefined }], { safety: { invariants: [{ name: "i" }], max_consecutive_failures: 2 }, adaptive: { enabled: true } }),
+    )));
+    expect(errors(ds)).toEqual([]);
+    expect(ds.filter((d) => d.code === "unsupported-field").map((d) => d.path).sort()).toEqual(["spec.adaptive", "spec.safety.invariants", "spec.steps[0].item_select_config"]);
+    expect(ds.find((d) => d.path === "spec.safety.invariants")!.message).toBe("field 'safety.invariants' is not supported yet and is ignored: invariant checks are not enforced");
+  });
+
+  it("are not reported when set to a value the project honours", () => {
+    const host = doc("ExecutionProfile", "host", { mode: "host", fs_mode: "inherit", network_mode: "inherit", writable_paths: [] });
+    expect(validateDocuments(docsFromYaml(yamlOf(host)))).toEqual([]);
+    const sandbox = doc("ExecutionProfile", "sb", { mode: "sandbox", network_mode: "deny" });
+    expect(validateDocuments(docsFromYaml(yamlOf(sandbox))).map((d) => [d.code, d.path])).toEqual([
+      ["unsupported-field", "spec.mode"],
+      ["unsupported-field", "spec.network_mode"],
+    ]);
+  });
+
+  it("are found in chain steps too", () => {
+    const spec = { steps: [{ id: "c", chain_steps: [{ id: "a", command: "true", step_vars: { x: "1" } }] }] };
+    expect(findUnsupportedFields("Workflow", spec)).toEqual([{ path: ["spec", "steps", 0, "chain_steps", 0, "step_vars"], field: "step_vars", reason: expect.any(String) }]);
+  });
+
+  it("each carries a reason, and each path is a field the schema knows", () => {
+    for (const [kind, list] of Object.entries(UNSUPPORTED_FIELDS)) {
+      for (const f of list) {
+        expect(f.reason.length, `${kind}.${f.path}`).toBeGreaterThan(10);
+        const spec = setPath({}, f.path.split("."), "x");
+        const ds = validateDocuments(docsFromYaml(yamlOf(doc(kind, "n", spec))));
+        expect(ds.some((d) => d.code === "unknown-field"), `${kind}.${f.path} unknown to the schema:\n${show(ds)}`).toBe(false);
+      }
+    }
+    for (const f of UNSUPPORTED_STEP_FIELDS) {
+      const step = setPath({ id: "qa" }, f.path.split("."), "x");
+      const ds = validateDocuments(docsFromYaml(yamlOf(workflow("w", [step]))));
+      expect(ds.some((d) => d.code === "unknown-field"), `step.${f.path}:\n${show(ds)}`).toBe(false);
+    }
+  });
+});
+
+function setPath(obj: Record<string, unknown>, segs: string[], value: unknown): Record<string, unknown> {
+  let cur = obj;
+  segs.forEach((s, i) => {
+    if (i === segs.length - 1) cur[s] = value;
+    else cur = (cur[s] ??= {}) as Record<string, unknown>;
+  });
+  return obj;
+}
+
+describe("CEL", () => {
+  it("reports a syntax error with the field path, the field's position and the offset", () => {
+    const text = yamlOf(workflow("w", [{ id: "qa", prehook: { engine: "cel", when: "cycle > " } }], { finalize: { rules: [{ id: "r", when: "(a", status: "s" }] } }));
+    const ds = validateDocuments(docsFromYaml(text, "wf.yaml"));
+    const prehook = ds.find((d) => d.path === "spec.steps[0].prehook.when")!;
+    expect(prehook).toMatchObject({ severity: "error", code: "cel" });
+    expect(prehook.message).toMatch(/at offset 8$/);
+    expect(prehook.position!.line).toBe(text.split("\n").findIndex((l) => l.includes("when: \"cycle > \"")) + 1);
+    expect(ds.find((d) => d.path === "spec.finalize.rules[0].when")).toMatchObject({ code: "cel" });
+  });
+
+  it("checks trigger filters and agent command rules", () => {
+    const ds = validateDocuments(docsFromYaml(yamlOf(
+      doc("Trigger", "t", { event: { source: "task_completed", filter: { condition: "status ==" } }, action: { workflow: "w", workspace: "s" } }),
+      doc("Agent", "a", { command: "x", command_rules: [{ when: "a b", command: "y" }] }),
+    )));
+    expect(errors(ds).map((d) => [d.code, d.path])).toEqual([
+      ["cel", "spec.event.filter.condition"],
+      ["cel", "spec.command_rules[0].when"],
+    ]);
+  });
+
+  it("needs a when on every prehook and accepts the older 'expression' spelling", () => {
+    const ds = validateDocuments(docsFromYaml(yamlOf(workflow("w", [{ id: "qa", prehook: { engine: "cel", reason: "r" } }, { id: "fix", prehook: { expression: "qa_failed" } }]))));
+    expect(errors(ds)).toMatchObject([{ path: "spec.steps[0].prehook", message: "step 'qa': prehook has no 'when' expression" }]);
+  });
+});
+
+describe("prehook variables", () => {
+  const wf = (steps: unknown[]): Resource => docsFromYaml(yamlOf(workflow("w", steps)))[0]!.resource;
+
+  it("warns when a prehook reads a variable no earlier step declares", () => {
+    const ds = checkPrehookVariables(wf([{ id: "a", type: "qa" }, { id: "b", type: "fix", prehook: { when: "size(regression_target_ids) > 0" } }]));
+    expect(ds).toMatchObject([{ severity: "warning", code: "reference", resource: "workflow/w", path: "spec.steps[1].prehook.when" }]);
+    expect(ds[0]!.message).toContain("'regression_target_ids'");
+  });
+
+  it("accepts built-ins, earlier captures, store inputs, generated item vars and prior step ids", () => {
+    const steps = [
+      { id: "a", type: "qa", behavior: { captures: [{ var: "targets", source: "stdout" }] } },
+      { id: "b", command: "x", store_inputs: [{ store: "s", key: "k", as_var: "baseline" }] },
+      { id: "c", command: "x", behavior: { post_actions: [{ type: "generate_items", from_var: "v", json_path: "$", mapping: { item_id: "$.id", vars: { approach: "$.a" } } }] } },
+      { id: "d", type: "fix", prehook: { when: "is_last_cycle && size(targets) > 0 && baseline != '' && approach == 'x' && steps.a.exit_code == 0 && a.ok && qa_failed" } },
+    ];
+    expect(checkPrehookVariables(wf(steps))).toEqual([]);
+  });
+
+  it("counts only EARLIER steps", () => {
+    const ds = checkPrehookVariables(wf([
+      { id: "a", type: "qa", prehook: { when: "later_var" } },
+      { id: "b", command: "x", behavior: { captures: [{ var: "later_var", source: "stdout" }] } },
+    ]));
+    expect(ds.map((d) => d.path)).toEqual(["spec.steps[0].prehook.when"]);
+  });
+
+  it("is part of validateDocuments, with a position", () => {
+    const ds = validateDocuments(docsFromYaml(yamlOf(workflow("w", [{ id: "qa", prehook: { when: "nope" } }]))));
+    expect(ds).toMatchObject([{ severity: "warning", code: "reference", path: "spec.steps[0].prehook.when", position: { line: expect.any(Number) } }]);
+  });
+});
+
+describe("scale", () => {
+  it("validates 10,000 documents with no diagnostics", () => {
+    const docs: ParsedDocument[] = [];
+    const text = yamlOf(
+      workflow("w", [{ id: "plan" }, { id: "qa", prehook: { when: "is_last_cycle && qa_confidence < 0.8" } }, { id: "fix" }], { loop: { mode: "fixed", max_cycles: 2 } }),
+      doc("Agent", "a", { command: "echo '{prompt}'", capabilities: ["plan", "qa", "fix"] }),
+    );
+    const base = docsFromYaml(text);
+    for (let i = 0; docs.length < 10_000; i++) {
+      const d = base[i % base.length]!;
+      docs.push({ ...d, resource: { ...d.resource, metadata: { name: `r${i}` } } });
+    }
+    expect(validateDocuments(docs)).toEqual([]);
+  });
+});
+
+const CORPUS = "/work/shared/corpus";
+
+describe.skipIf(!existsSync(CORPUS))("upstream corpus", () => {
+  const files: string[] = [];
+  const walk = (dir: string): void => {
+    for (const e of readdirSync(dir)) {
+      const p = join(dir, e);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (/\.ya?ml$/.test(e)) files.push(p);
+    }
+  };
+  if (existsSync(CORPUS)) walk(CORPUS);
+  const check = (rel: string, opts = {}) => validateDocuments(docsFromFile(join(CORPUS, rel), rel), opts);
+  const REJECTED = ["fixture-bundles/s4-invalid-cel.yaml", "fixture-bundles/crd-test-invalid.yaml"];
+
+  it("every file validates without errors, except the two rejected on purpose", () => {
+    expect(files.length).toBeGreaterThan(80);
+    for (const f of files) {
+      const rel = relative(CORPUS, f);
+      if (REJECTED.includes(rel)) continue;
+      const ds = validateDocuments(docsFromFile(f, rel));
+      expect(errors(ds), `${rel}:\n${show(errors(ds))}`).toEqual([]);
+    }
+  });
+
+  it("s4-invalid-cel: a CEL error naming the field path and line", () => {
+    const ds = errors(check("fixture-bundles/s4-invalid-cel.yaml"));
+    expect(ds).toHaveLength(1);
+    expect(ds[0]).toMatchObject({ code: "cel", resource: "workflow/s4_invalid_cel", path: "spec.loop.convergence_expr[0].when", position: { file: "fixture-bundles/s4-invalid-cel.yaml", line: 15 } });
+    expect(ds[0]!.message).toContain("invalid cel syntax [[[");
+  });
+
+  it("crd-test-invalid: rejected alone (unknown kind and apiVersion) and against the stored CRD (spec.prompts missing)", () => {
+    const alone = errors(check("fixture-bundles/crd-test-invalid.yaml"));
+    expect(alone.map((d) => d.code).sort()).toEqual(["api-version", "unknown-kind"]);
+    expect(alone.find((d) => d.code === "unknown-kind")!.message).toContain("'PromptLibrary'");
+    const crds = docsFromFile(join(CORPUS, "fixture-bundles/crd-test.yaml")).map((d) => d.resource).filter((r) => r.kind === "CustomResourceDefinition");
+    const withCrd = errors(check("fixture-bundles/crd-test-invalid.yaml", { storedCrds: crds }));
+    expect(withCrd).toMatchObject([{ path: "spec.prompts", message: "required field is missing", resource: "promptlibrary/invalid-prompts" }]);
+  });
+
+  it("qa105-s1: unknown step field 'capture' with did-you-mean behavior.captures", () => {
+    const ds = check("fixture-bundles/qa105-s1-capture-wrong-level.yaml");
+    expect(ds).toMatchObject([{ severity: "warning", code: "unknown-field", path: "spec.steps[0].capture", message: expect.stringContaining("did you mean 'behavior.captures'") }]);
+  });
+
+  it("qa105-s2: unknown step field 'foobar' without a suggestion", () => {
+    const ds = check("fixture-bundles/qa105-s2-unknown-field-no-suggestion.yaml");
+    expect(ds).toMatchObject([{ severity: "warning", code: "unknown-field", path: "spec.steps[0].foobar", message: "unknown field 'foobar'" }]);
+  });
+
+  it("qa105-s4: the prehook of step_b reads an undeclared capture", () => {
+    const ds = check("fixture-bundles/qa105-s4-prehook-undeclared-capture.yaml");
+    expect(ds).toMatchObject([{ severity: "warning", code: "reference", path: "spec.steps[1].prehook.when", message: expect.stringContaining("'regression_target_ids'") }]);
+    expect(ds[0]!.message).toContain("step 'step_b'");
+  });
+
+  it("qa105-s3 and qa105-s5: no warning at all", () => {
+    expect(show(check("fixture-bundles/qa105-s3-correct-yaml.yaml"))).toBe("");
+    expect(show(check("fixture-bundles/qa105-s5-prehook-declared-capture.yaml"))).toBe("");
+  });
+
+  it("every field the corpus uses is known to the schema (only qa105-s1/s2 have unknown fields)", () => {
+    for (const f of files) {
+      const rel = relative(CORPUS, f);
+      if (rel.includes("qa105-s1") || rel.includes("qa105-s2")) continue;
+      const unknown = validateDocuments(docsFromFile(f, rel)).filter((d) => d.code === "unknown-field");
+      expect(unknown, `${rel}:\n${show(unknown)}`).toEqual([]);
+    }
+  });
+});
