@@ -148,6 +148,13 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX runs_unfinished ON runs (task_id) WHERE finished_at IS NULL;
     `,
   },
+  {
+    version: 5,
+    name: "tasks-by-creation",
+    // `task list` and `latestTask` walk tasks in creation order; without this
+    // they sort the whole table.
+    up: `CREATE INDEX tasks_created ON tasks (created_at, id);`,
+  },
 ];
 
 export const LATEST_VERSION: number = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

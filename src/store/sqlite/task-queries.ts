@@ -45,11 +45,15 @@ export const TASKS_BY_PREFIX_IN_PROJECT = `SELECT ${TASK_COLUMNS} FROM tasks WHE
 export const LATEST_TASK = `SELECT ${TASK_COLUMNS} FROM tasks ORDER BY created_at DESC, id DESC LIMIT 1`;
 export const LATEST_TASK_IN_PROJECT = `SELECT ${TASK_COLUMNS} FROM tasks WHERE project = ? ORDER BY created_at DESC, id DESC LIMIT 1`;
 
-/** Claimed and not finished: what crash recovery looks at (served by tasks_claimed). */
+/**
+ * Claimed and not finished: what crash recovery looks at. `+created_at` keeps
+ * the planner on the small partial index tasks_claimed rather than walking
+ * every task in tasks_created order.
+ */
 export const LIST_CLAIMED_TASKS = `
   SELECT ${TASK_COLUMNS} FROM tasks
   WHERE claimed_by IS NOT NULL AND finished_at IS NULL AND phase IN ('Pending', 'Running', 'Paused')
-  ORDER BY created_at, id`;
+  ORDER BY +created_at, id`;
 
 export const DELETE_TASK = "DELETE FROM tasks WHERE id = ?";
 export const DELETE_TASK_ITEMS = "DELETE FROM items WHERE task_id = ?";

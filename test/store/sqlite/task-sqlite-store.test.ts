@@ -433,34 +433,40 @@ describe("store glue", () => {
 });
 
 describe("hot-path queries", () => {
-  it("claim, queue head, run finish and listing by task use indexes, never a full scan", () => {
+  it("claim, run finish, lookups by task and crash-recovery lists use indexes, never a full scan", () => {
     const { home, store } = newStore();
     store.close();
     const db = new Database(home.dbPath, { readonly: true });
-    const plan = (sql: string) =>
-      (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...Array.from({ length: 0 })) as { detail: string }[]).map((r) => r.detail).join("; ");
-    const planOf = (sql: string, params: Record<string, unknown> | unknown[]) =>
-      (
-        (Array.isArray(params) ? db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) : db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(params)) as {
-          detail: string;
-        }[]
-      )
-        .map((r) => r.detail)
-        .join("; ");
+    const plan = (sql: string, params: Record<string, unknown> | unknown[] = []): string => {
+      const explain = db.prepare(`EXPLAIN QUERY PLAN ${sql}`);
+      const rows = (Array.isArray(params) ? explain.all(...params) : explain.all(params)) as { detail: string }[];
+      return rows.map((r) => r.detail).join("; ");
+    };
+    const noScan = (detail: string) => expect(detail).not.toMatch(/\bSCAN (tasks|items|runs)\b(?! USING)/);
+
     expect(plan(q.QUEUE_HEAD)).toMatch(/USING (COVERING )?INDEX tasks_queue/);
     expect(plan(q.QUEUE_HEAD)).not.toMatch(/TEMP B-TREE/);
-    const noScan = (detail: string) => expect(detail).not.toMatch(/SCAN (tasks|items|runs)\b(?! USING)/);
-    noScan(planOf(q.GET_TASK, ["t-x"]));
-    noScan(planOf(q.GET_RUN, ["r-x"]));
-    noScan(planOf(q.LIST_RUNS, ["t-x"]));
-    noScan(planOf(q.LIST_ITEMS, ["t-x"]));
-    noScan(planOf(q.LIST_UNFINISHED_RUNS_OF_TASK, ["t-x"]));
-    noScan(planOf(q.ITEM_PATH, ["i-x"]));
-    noScan(planOf(q.TASKS_BY_PREFIX, ["t-a", "t-b", 10]));
-    noScan(planOf(q.TASKS_BY_NAME, ["n", 10]));
-    expect(planOf(q.LIST_UNFINISHED_RUNS, [])).toMatch(/runs_unfinished/);
-    expect(planOf(q.LIST_CLAIMED_TASKS, [])).toMatch(/tasks_claimed/);
-    expect(planOf(q.listTasksSql({ project: "p", phase: "Running" }), ["p", "Running"])).toMatch(/tasks_project_phase/);
+    expect(plan(q.CLAIM_TASK, { id: "t-x", worker: "w", now: "n" })).toMatch(/SEARCH tasks USING INDEX \S+ \(id=\?\)/);
+    const finish = { id: "r-x", status: "failed", exit_code: 1, reason: null, output: null, finished_at: "f", duration_ms: 1 };
+    expect(plan(q.FINISH_RUN, finish)).toMatch(/SEARCH runs USING INDEX \S+ \(id=\?\)/);
+    for (const [sql, params] of [
+      [q.GET_TASK, ["t-x"]],
+      [q.GET_RUN, ["r-x"]],
+      [q.ITEM_PATH, ["i-x"]],
+      [q.LIST_RUNS, ["t-x"]],
+      [q.LIST_ITEMS, ["t-x"]],
+      [q.LIST_UNFINISHED_RUNS_OF_TASK, ["t-x"]],
+      [q.DELETE_TASK_RUNS, ["t-x"]],
+      [q.DELETE_TASK_ITEMS, ["t-x"]],
+      [q.TASKS_BY_PREFIX, ["t-a", "t-b", 10]],
+      [q.TASKS_BY_NAME, ["n", 10]],
+    ] as const) {
+      noScan(plan(sql, [...params]));
+    }
+    expect(plan(q.LIST_UNFINISHED_RUNS)).toMatch(/runs_unfinished/);
+    expect(plan(q.LIST_CLAIMED_TASKS)).toMatch(/tasks_claimed/);
+    expect(plan(q.listTasksSql({ project: "p", phase: "Running" }), ["p", "Running"])).toMatch(/tasks_project_phase/);
+    expect(plan(q.LATEST_TASK)).toMatch(/tasks_created/);
     db.close();
   });
 });
