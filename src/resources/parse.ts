@@ -21,6 +21,14 @@ export function parseManifestText(text: string, file: string): ParseResult {
     const p = lineCounter.linePos(offset);
     return { file, line: p.line, column: p.col };
   };
+  // Field positions are needed only when something is reported, so the YAML
+  // trees are not kept alive for them: the file is parsed again on first use.
+  let reparsed: Document[] | undefined;
+  const lazyAt = (index: number, path: ReadonlyArray<string | number>): SourcePosition => {
+    reparsed ??= parseAllDocuments(text, { lineCounter: new LineCounter(), uniqueKeys: true }) as Document[];
+    const d = reparsed[index];
+    return d ? at(offsetOf(d, path)) : { file, line: 1, column: 1 };
+  };
 
   // parseAllDocuments returns a single EmptyStream-like value for empty input.
   const list = Array.isArray(docs) ? docs : [];
@@ -64,7 +72,7 @@ export function parseManifestText(text: string, file: string): ParseResult {
           file,
           index,
           position: at(offsetOf(doc, prefix)),
-          positionOf: (path) => at(offsetOf(doc, [...prefix, ...path])),
+          positionOf: (path) => lazyAt(index, [...prefix, ...path]),
         });
       });
       return;
@@ -74,7 +82,7 @@ export function parseManifestText(text: string, file: string): ParseResult {
       file,
       index,
       position,
-      positionOf: (path) => at(offsetOf(doc, path)),
+      positionOf: (path) => lazyAt(index, path),
     });
   });
 
