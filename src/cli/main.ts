@@ -96,6 +96,61 @@ export function buildProgram(): Command {
     .addOption(outputOption(["text", "json"], "text"))
     .action(lazy(() => import("./commands/check.js"), "checkCommand"));
 
+  const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
+
+  const task = program.command("task").description("create, follow and control tasks");
+  task
+    .command("create")
+    .description("create a task from a workflow and queue it (starts a background controller if none runs)")
+    .option("--name <name>", "a name for the task")
+    .option("--goal <goal>", "what the task should achieve ({goal} in prompts)")
+    .option("--workflow <name>", "workflow to run (default: the project's only workflow)")
+    .option("--workspace <name>", "workspace to run in (default: the project's only workspace)")
+    .option("--project <name>", "project")
+    .option("--target-file <path>", "an item to work on (repeatable)", collect)
+    .option("--step <id>", "run only this step (repeatable; workflow order is kept)", collect)
+    .option("--set <key=value>", "pipeline variable (repeatable)", collect)
+    .option("--no-start", "create the task without queueing it")
+    .option("--no-daemon", "do not start a background controller")
+    .addOption(outputOption(["text", "json"], "text"))
+    .action(lazy(() => import("./commands/task-create.js"), "taskCreateCommand"));
+  // Further `task` subcommands are added to this group below.
+
+  program
+    .command("run")
+    .description("run a workflow (or one step template) now and follow its logs; exit 0 when it completes, 1 when it fails")
+    .option("--workflow <name>", "workflow to run")
+    .option("--template <name>", "run one StepTemplate with no workflow")
+    .option("--agent-capability <capability>", "capability of the agent for --template")
+    .option("--profile <name>", "execution profile for --template")
+    .option("--workspace <name>", "workspace to run in")
+    .option("--project <name>", "project")
+    .option("--goal <goal>", "goal ({goal} in prompts)")
+    .option("--target-file <path>", "an item to work on (repeatable)", collect)
+    .option("--step <id>", "run only this step (repeatable)", collect)
+    .option("--set <key=value>", "pipeline variable (repeatable)", collect)
+    .option("--detach", "print the run's id and return; the controller runs it")
+    .option("--no-daemon", "with --detach: do not start a background controller")
+    .addOption(outputOption(["text", "json"], "text"))
+    .action(lazy(() => import("./commands/run.js"), "runCommand"));
+
+  const controller = program
+    .command("controller")
+    .description("run the controller: executes queued tasks (and follows sources)")
+    .option("--workers <n>", "tasks run at once", "4")
+    .option("--foreground", "run in this process instead of starting a background one")
+    .action(lazy(() => import("./commands/controller.js"), "controllerCommand"));
+  controller
+    .command("status")
+    .description("whether a controller runs for this store")
+    .addOption(outputOption(["text", "json"], "text"))
+    .action(lazy(() => import("./commands/controller.js"), "controllerStatusCommand"));
+  controller
+    .command("stop")
+    .description("stop the running controller (SIGTERM) and wait for it to exit")
+    .option("--timeout <seconds>", "how long to wait", "30")
+    .action(lazy(() => import("./commands/controller.js"), "controllerStopCommand"));
+
   const db = program.command("db").description("inspect the embedded store");
   db.command("status")
     .description("store file, schema version and counts")

@@ -135,6 +135,16 @@ export interface TaskFilter {
   limit?: number;
 }
 
+/** What the store has recorded about one agent's step executions, for agent selection. */
+export interface AgentRunStats {
+  agent: string;
+  totalRuns: number;
+  successfulRuns: number;
+  avgDurationMs: number | null;
+  /** Runs of this agent in flight now. */
+  running: number;
+}
+
 export interface TaskStore {
   /** Records `task_created` (and `task_queued` when queued) in the same transaction. */
   createTask(task: NewTask, actor?: string): TaskRecord;
@@ -185,6 +195,8 @@ export interface TaskStore {
    */
   createRun(run: NewRun): RunRecord;
   setRunProcess(runId: string, pid: number, pgid: number): void;
+  /** Records what a run turned out to be once known (its agent, command shape, log). */
+  setRunDetails(runId: string, details: { agent: string | null; command: string | null; logPath: string | null }): void;
   /**
    * Records the result and its one `run_result` event in one transaction.
    * Throws RunFinishedError when the run already has a result.
@@ -192,6 +204,8 @@ export interface TaskStore {
   finishRun(runId: string, finish: RunFinish): RunRecord;
   getRun(id: string): RunRecord | undefined;
   listRuns(taskId: string): RunRecord[];
+  /** Per-agent run history over every task (finished and in flight). */
+  agentStats(): AgentRunStats[];
   /** Runs still marked running for a task (interrupted by a crash). */
   listUnfinishedRuns(taskId?: string): RunRecord[];
 }

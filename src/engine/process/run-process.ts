@@ -3,6 +3,7 @@
  * appended to a log file as it arrives, a bounded tail of each stream is kept
  * for parsing, and timeout, cancellation or interruption kill the whole group.
  */
+import { StreamRedactor } from "./redact-stream.js";
 import { once } from "node:events";
 import { createWriteStream, type WriteStream } from "node:fs";
 import { mkdir, stat } from "node:fs/promises";
@@ -42,6 +43,8 @@ export interface RunProcessOptions {
   drainMs?: number;
   /** Bytes kept per stream for `stdoutTail`/`stderrTail`. Default 64 KiB. */
   tailBytes?: number;
+  /** Secret values replaced by `[REDACTED]` in the log and the tails. */
+  redact?: readonly string[];
   /** Start from the controller's environment. Default true. */
   inheritEnv?: boolean;
 }
@@ -211,7 +214,7 @@ const spawnInGroup = (options: RunProcessOptions, log: LogSink) =>
             resolve(child.exit);
           });
         }),
-        drained: Promise.all([pump(stdout, stdoutTail, log), pump(stderr, stderrTail, log)]).then(() => {
+        drained: Promise.all([pump(stdout, stdoutTail, log, options.redact), pump(stderr, stderrTail, log, options.redact)]).then(() => {
           child.isDrained = true;
         }),
         isDrained: false,
@@ -247,16 +250,23 @@ const notifyStarted = (options: RunProcessOptions, child: RunningChild) =>
       });
 
 /** Copies a stream into the log and its tail, honouring the log's backpressure. */
-async function pump(stream: Readable, tail: OutputTail, log: LogSink): Promise<void> {
+async function pump(stream: Readable, tail: OutputTail, log: LogSink, secrets?: readonly string[]): Promise<void> {
+  const redactor = secrets && secrets.length > 0 ? new StreamRedactor(secrets) : undefined;
   try {
     for await (const chunk of stream) {
-      const buf = typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer);
+      const raw = typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer);
+      const buf = redactor ? redactor.push(raw) : raw;
       tail.push(buf);
       await log.write(buf);
     }
   } catch {
     // Destroyed after the drain period, or the pipe broke: the output we
     // have is all we will get.
+  }
+  if (redactor) {
+    const rest = redactor.flush();
+    tail.push(rest);
+    await log.write(rest);
   }
 }
 

@@ -13,6 +13,7 @@ import {
   RunFinishedError,
   TaskNotFoundError,
   TaskRecordNotFoundError,
+  type AgentRunStats,
   type ItemRecord,
   type NewRun,
   type NewTask,
@@ -310,6 +311,19 @@ export class SqliteTaskStore implements TaskStore {
 
   listRuns(taskId: string): RunRecord[] {
     return (this.stmt(q.LIST_RUNS).all(taskId) as RunRow[]).map(runFromRow);
+  }
+
+  setRunDetails(runId: string, details: { agent: string | null; command: string | null; logPath: string | null }): void {
+    this.assertWritable("record run details");
+    this.stmt("UPDATE runs SET agent = ?, command = ?, log_path = ? WHERE id = ?").run(details.agent, details.command, details.logPath, runId);
+  }
+
+  agentStats(): AgentRunStats[] {
+    const rows = this.stmt(
+      `SELECT agent, COUNT(*) AS total, SUM(status = 'succeeded') AS ok, AVG(duration_ms) AS avg_ms, SUM(finished_at IS NULL) AS running
+         FROM runs WHERE agent IS NOT NULL GROUP BY agent`,
+    ).all() as Array<{ agent: string; total: number; ok: number; avg_ms: number | null; running: number }>;
+    return rows.map((r) => ({ agent: r.agent, totalRuns: r.total, successfulRuns: r.ok, avgDurationMs: r.avg_ms, running: r.running }));
   }
 
   listUnfinishedRuns(taskId?: string): RunRecord[] {

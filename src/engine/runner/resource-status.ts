@@ -1,0 +1,89 @@
+/**
+ * @module The status of the Task or Run resource a task executes: phase,
+ * conditions, observedGeneration, per-step summary, times and exit code,
+ * written to the store and to `.orchestrator/status/<project>/<kind>/<name>.yaml`
+ * as it changes. Never written into a source manifest.
+ */
+import { mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { stringify } from "yaml";
+import type { JsonObject } from "../../resources/types.js";
+import type { Home } from "../../store/home.js";
+import type { Store } from "../../store/store.js";
+import type { RunRecord, TaskPhase, TaskRecord } from "../../store/task-store.js";
+
+export function statusFilePath(home: Home, project: string, kind: string, name: string): string {
+  return join(home.dir, "status", project || "_", kind.toLowerCase(), `${name}.yaml`);
+}
+
+function condition(type: string, status: "True" | "False" | "Unknown", reason: string, message: string, at: string): JsonObject {
+  return { type, status, reason, message, lastTransitionTime: at };
+}
+
+function conditionsFor(phase: TaskPhase, message: string | null, at: string): JsonObject[] {
+  switch (phase) {
+    case "Pending":
+      return [condition("Ready", "Unknown", "Pending", message ?? "waiting for a worker", at)];
+    case "Running":
+      return [condition("Ready", "Unknown", "Progressing", message ?? "running", at), condition("Reconciling", "True", "Progressing", message ?? "running", at)];
+    case "Paused":
+      return [condition("Ready", "False", "Paused", message ?? "paused", at)];
+    case "Completed":
+      return [condition("Ready", "True", "Succeeded", message ?? "completed", at)];
+    case "Failed":
+      return [condition("Ready", "False", "Failed", message ?? "failed", at), condition("Stalled", "True", "Failed", message ?? "failed", at)];
+    case "Cancelled":
+      return [condition("Ready", "False", "Cancelled", message ?? "cancelled", at)];
+  }
+}
+
+/** One line per step (and item): its latest run. */
+export function stepSummary(runs: readonly RunRecord[], itemPaths: ReadonlyMap<string, string>): JsonObject[] {
+  const latest = new Map<string, RunRecord>();
+  for (const r of runs) latest.set(`${r.stepId}/${r.itemId ?? ""}`, r);
+  return [...latest.values()].map((r) => {
+    const s: JsonObject = { id: r.stepId, status: r.status, cycle: r.cycle };
+    if (r.itemId) s["item"] = itemPaths.get(r.itemId) ?? r.itemId;
+    if (r.exitCode !== null) s["exitCode"] = r.exitCode;
+    if (r.agent) s["agent"] = r.agent;
+    if (r.durationMs !== null) s["durationMs"] = r.durationMs;
+    if (r.reason) s["reason"] = r.reason;
+    return s;
+  });
+}
+
+export function taskStatusObject(task: TaskRecord, runs: readonly RunRecord[], itemPaths: ReadonlyMap<string, string>): JsonObject {
+  const at = task.updatedAt;
+  const status: JsonObject = {
+    phase: task.phase,
+    taskId: task.id,
+    conditions: conditionsFor(task.phase, task.message, at),
+    cycle: task.cycle,
+    steps: stepSummary(runs, itemPaths),
+  };
+  if (task.resourceGeneration !== null) status["observedGeneration"] = task.resourceGeneration;
+  if (task.startedAt) status["startedAt"] = task.startedAt;
+  if (task.finishedAt) status["finishedAt"] = task.finishedAt;
+  if (task.exitCode !== null) status["exitCode"] = task.exitCode;
+  if (task.message) status["message"] = task.message;
+  return status;
+}
+
+/** Writes a resource's status to the store and its status file (atomically replaced). */
+export function publishStatus(store: Store, home: Home, key: { project: string; kind: string; name: string }, status: JsonObject): void {
+  if (!store.setStatus(key, status)) return;
+  const path = statusFilePath(home, key.project, key.kind, key.name);
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, stringify({ apiVersion: "orchestrator.dev/v2", kind: key.kind, metadata: { name: key.name, project: key.project }, status }, { lineWidth: 0 }));
+  renameSync(tmp, path);
+}
+
+/** Publishes the status of the resource a task executes, if it has one. */
+export function publishTaskStatus(store: Store, home: Home, task: TaskRecord, runs: readonly RunRecord[], itemPaths: ReadonlyMap<string, string>): void {
+  if (!task.resourceKind || !task.resourceName) return;
+  const live = store.getResource({ project: task.project, kind: task.resourceKind, name: task.resourceName });
+  // A newer generation is someone else's to report.
+  if (live && task.resourceGeneration !== null && live.generation !== task.resourceGeneration) return;
+  publishStatus(store, home, { project: task.project, kind: task.resourceKind, name: task.resourceName }, taskStatusObject(task, runs, itemPaths));
+}

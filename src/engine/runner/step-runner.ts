@@ -1,0 +1,402 @@
+/**
+ * @module Running one step for one scope (the task, or one item): the
+ * prehook gate, then the step's mode — agent, command, builtin or chain —
+ * through a real process, then output parsing, captures and post-actions.
+ * Every execution leaves a RunResult record; a skipped step records why.
+ */
+import { appendFileSync, existsSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { execa } from "execa";
+import type { JsonObject } from "../../resources/types.js";
+import type { ItemRecord, RunRecord, RunStatus, TaskStore } from "../../store/task-store.js";
+import { applyCaptures, type CaptureOutcome } from "../captures/captures.js";
+import { parseAgentOutput, type AgentOutput } from "../output/agent-output.js";
+import { parseGuardOutput } from "../output/guard-output.js";
+import { builtinLoopGuard, type GuardVerdict } from "../plan/loop.js";
+import type { PlannedStep } from "../plan/types.js";
+import { prehookVariables } from "../prehook/context.js";
+import { evaluatePrehook } from "../prehook/evaluate.js";
+import type { ItemFacts } from "../prehook/facts.js";
+import { runProcess, type ProcessResult } from "../process/run-process.js";
+import { DEFAULT_PROMPT_DELIVERY, isPromptDelivery, preparePromptDelivery } from "../process/prompt-delivery.js";
+import { placeholderNames } from "../prompt/placeholder.js";
+import { renderAgentCommand, renderStepPrompt } from "../prompt/step-prompt.js";
+import type { PromptContext } from "../prompt/variables.js";
+import { candidateFromAgent } from "../selection/candidates.js";
+import { AgentSelectionError, selectAgent, type AgentHistory } from "../selection/select.js";
+import { parseStrategy } from "../selection/strategies.js";
+import { resolveAgentEnv } from "./agent-env.js";
+import type { TaskContext } from "./task-context.js";
+import { createTicket, openTickets } from "./tickets.js";
+
+/** Default step timeout when neither the step nor `safety.step_timeout_secs` sets one. */
+export const DEFAULT_STEP_TIMEOUT_SECS = 3600;
+
+/** What a step's scope holds while a cycle runs. */
+export interface ScopeState {
+  item?: ItemRecord;
+  facts: ItemFacts;
+  /** Captured variables of this scope (task vars for the task, item vars for an item). */
+  vars: Record<string, string>;
+}
+
+/** What the whole task holds across steps and cycles. */
+export interface TaskState {
+  /** `--set` vars, Task `vars`, then task-scope captures. */
+  vars: Record<string, string>;
+  /** stdout tail of each step's latest run, by step id. */
+  stepOutputs: Record<string, string>;
+  prevStdout: string;
+  prevStderr: string;
+  /** Path of the latest plan step's output file. */
+  planOutputPath?: string;
+}
+
+export interface StepOutcome {
+  status: RunStatus;
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  output: AgentOutput;
+  captures: CaptureOutcome;
+  /** A guard step's verdict. */
+  guard?: GuardVerdict;
+  reason?: string;
+  runId?: string;
+  /** The task was paused or cancelled while the step ran. */
+  interrupted?: boolean;
+}
+
+export interface StepRunDeps {
+  ctx: TaskContext;
+  tasks: TaskStore;
+  cycle: number;
+  taskStatus: () => string;
+  /** Items not yet resolved, for the builtin loop guard. */
+  unresolvedItems: () => number;
+  signal: AbortSignal;
+  /** Secret values to keep out of logs. */
+  log?: (line: string) => void;
+}
+
+const EMPTY_CAPTURES: CaptureOutcome = { vars: {}, flags: {}, problems: [] };
+
+function outcomeOf(status: RunStatus, exitCode: number, reason?: string): StepOutcome {
+  const o: StepOutcome = { status, exitCode, stdout: "", stderr: "", output: { artifacts: [] }, captures: EMPTY_CAPTURES };
+  if (reason) o.reason = reason;
+  return o;
+}
+
+function timeoutSecsOf(step: PlannedStep, ctx: TaskContext): number {
+  const safety = ctx.workflow.safety ?? {};
+  const fromSafety = typeof safety["step_timeout_secs"] === "number" ? safety["step_timeout_secs"] : undefined;
+  return step.timeoutSecs ?? fromSafety ?? DEFAULT_STEP_TIMEOUT_SECS;
+}
+
+/** The workspace's current `git diff`, only when a prompt asks for `{diff}`. */
+async function gitDiff(root: string): Promise<string> {
+  if (!existsSync(join(root, ".git"))) return "";
+  try {
+    const r = await execa("git", ["diff", "--no-color"], { cwd: root, reject: false, maxBuffer: 16 * 1024 * 1024 });
+    return r.stdout;
+  } catch {
+    return "";
+  }
+}
+
+function promptContext(deps: StepRunDeps, task: TaskState, scope: ScopeState, stepVars?: Record<string, string>): PromptContext {
+  const { ctx } = deps;
+  const c: PromptContext = {
+    taskId: ctx.task.id,
+    goal: ctx.task.goal,
+    cycle: deps.cycle,
+    workspace: ctx.workspace.name,
+    project: ctx.project,
+    workflow: ctx.workflowName,
+    workspaceRoot: ctx.workspace.root,
+    ticketDir: ctx.workspace.ticketDirRel,
+    prevStdout: task.prevStdout,
+    prevStderr: task.prevStderr,
+    stepOutputs: task.stepOutputs,
+    setVars: task.vars,
+    pipelineVars: scope.vars,
+  };
+  if (task.planOutputPath) c.planOutputPath = task.planOutputPath;
+  if (stepVars) c.stepVars = stepVars;
+  if (scope.item) {
+    c.item = {
+      id: scope.item.id,
+      relPath: scope.item.path,
+      ticketPaths: openTickets(ctx.workspace.ticketDir, scope.item.path).map((t) => t.path),
+    };
+  }
+  return c;
+}
+
+/** Agent history from the run records, for selection scoring. */
+function historyLookup(tasks: TaskStore): (agent: { name: string }) => AgentHistory | undefined {
+  const stats = new Map(tasks.agentStats().map((s) => [s.agent, s]));
+  return (agent) => {
+    const s = stats.get(agent.name);
+    if (!s) return undefined;
+    const h: AgentHistory = { totalRuns: s.totalRuns, successfulRuns: s.successfulRuns, currentLoad: s.running };
+    if (s.avgDurationMs !== null) h.avgDurationMs = s.avgDurationMs;
+    return h;
+  };
+}
+
+interface Prepared {
+  command: string;
+  env: Record<string, string>;
+  stdin?: string;
+  agent: string | null;
+  secrets: string[];
+  notes: string[];
+}
+
+/** Resolves what process to run for an agent or command step. */
+async function prepare(deps: StepRunDeps, step: PlannedStep, task: TaskState, scope: ScopeState, runId: string): Promise<Prepared> {
+  const { ctx } = deps;
+  const stepVars = step.spec.step_vars;
+  const pctx = promptContext(deps, task, scope, stepVars);
+  const templateText = step.template ? ctx.templates.get(step.template)?.spec["prompt"] : undefined;
+  if (step.template && templateText === undefined) throw new StepSetupError(`step template '${step.template}' not found in project '${ctx.project}'`);
+
+  if (step.mode === "command" || (step.mode === "builtin" && step.command)) {
+    const text = step.command ?? "";
+    if (placeholderNames(text).includes("diff")) pctx.diff = await gitDiff(ctx.workspace.root);
+    const rendered = renderStepPrompt({ context: pctx, spillDir: ctx.spillDir, ...(typeof templateText === "string" ? { template: templateText } : {}) });
+    const cmd = renderAgentCommand(text, rendered.vars, { prompt: rendered.prompt });
+    return { command: cmd.command, env: cmd.env, agent: null, secrets: [], notes: [] };
+  }
+
+  // Agent step: choose the agent, render the prompt, deliver it, build the command.
+  const capability = step.capability ?? step.type;
+  const candidates = ctx.agents.map((a) => candidateFromAgent(a, a.spec["cordoned"] === true ? "cordoned" : "active"));
+  const strategy = step.spec.cost_preference ? costPreferenceStrategy(step.spec.cost_preference) : undefined;
+  const selection = selectAgent({ capability, project: ctx.project, agents: candidates, history: historyLookup(deps.tasks), ...(strategy ? { strategy } : {}) });
+  const agent = ctx.agents.find((a) => a.metadata.name === selection.agent.name && (a.metadata.project ?? "default") === selection.agent.project)!;
+  const agentCommand = typeof agent.spec["command"] === "string" ? agent.spec["command"] : "";
+  if (typeof templateText === "string" && templateText.includes("{diff}")) pctx.diff = await gitDiff(ctx.workspace.root);
+  const rendered = renderStepPrompt({ context: pctx, spillDir: ctx.spillDir, ...(typeof templateText === "string" ? { template: templateText } : {}) });
+  const mode = isPromptDelivery(agent.spec["promptDelivery"]) ? agent.spec["promptDelivery"] : DEFAULT_PROMPT_DELIVERY;
+  const delivery = await preparePromptDelivery({ mode, prompt: rendered.prompt, commandTemplate: agentCommand, promptDir: ctx.logDir, runId });
+  const cmd = renderAgentCommand(agentCommand, rendered.vars, delivery.placeholders);
+  const agentEnv = resolveAgentEnv(agent, ctx.envStores);
+  const notes = [`agent ${agent.metadata.name} (strategy ${selection.ranking[0]?.strategy ?? "?"}, pool ${selection.poolProject})`, ...delivery.warnings];
+  if (rendered.unresolved.length) notes.push(`prompt placeholders without a value: ${rendered.unresolved.map((u) => `{${u}}`).join(", ")}`);
+  const p: Prepared = { command: cmd.command, env: { ...agentEnv.env, ...cmd.env, ...delivery.env }, agent: agent.metadata.name, secrets: agentEnv.secrets, notes };
+  if (delivery.stdin !== undefined) p.stdin = delivery.stdin;
+  return p;
+}
+
+function costPreferenceStrategy(pref: string): ReturnType<typeof parseStrategy> | undefined {
+  if (pref === "performance") return parseStrategy("PerformanceFirst");
+  if (pref === "quality") return parseStrategy("SuccessRateWeighted");
+  if (pref === "balance") return parseStrategy("CapabilityAware");
+  return undefined;
+}
+
+export class StepSetupError extends Error {
+  override name = "StepSetupError";
+}
+
+function note(logPath: string, line: string): void {
+  try {
+    appendFileSync(logPath, `[orchestrator] ${line}\n`);
+  } catch {
+    // The log is best effort here; the run record holds the facts.
+  }
+}
+
+/**
+ * Runs a step (or records that its prehook skipped it). `key` identifies
+ * the execution for resume: a step already finished in this cycle for this
+ * scope is not run again; its recorded outcome is returned instead.
+ */
+export async function runStep(deps: StepRunDeps, step: PlannedStep, task: TaskState, scope: ScopeState, finished: ReadonlyMap<string, RunRecord>): Promise<StepOutcome> {
+  const { ctx, tasks, cycle } = deps;
+  const itemId = scope.item?.id ?? null;
+  const done = finished.get(executionKey(cycle, step.id, itemId));
+  if (done) return outcomeFromRecord(done);
+
+  // Prehook: a false `when` skips the step and records why.
+  if (step.prehook) {
+    const vars = prehookVariables({
+      plan: ctx.plan,
+      cycle,
+      step: step.id,
+      taskId: ctx.task.id,
+      taskStatus: deps.taskStatus(),
+      facts: scope.facts,
+      taskVars: task.vars,
+      itemVars: scope.vars,
+      ...(scope.item ? { item: { id: scope.item.id, qaFilePath: scope.item.path } } : {}),
+    });
+    let decision;
+    try {
+      decision = evaluatePrehook(step.prehook.when, vars, { step: step.id, ...(step.prehook.reason ? { reason: step.prehook.reason } : {}) });
+    } catch (err) {
+      const run = tasks.createRun({ taskId: ctx.task.id, itemId, stepId: step.id, cycle, agent: null, command: null, logPath: null, status: "failed", reason: (err as Error).message });
+      return { ...outcomeOf("failed", 1, (err as Error).message), runId: run.id };
+    }
+    if (!decision.run) {
+      const reason = decision.reason ?? "prehook returned false";
+      const run = tasks.createRun({ taskId: ctx.task.id, itemId, stepId: step.id, cycle, agent: null, command: null, logPath: null, status: "skipped", reason });
+      deps.log?.(`step ${step.id}${scope.item ? ` [${scope.item.path}]` : ""} skipped: ${reason}`);
+      return { ...outcomeOf("skipped", 0, reason), runId: run.id };
+    }
+  }
+
+  if (step.mode === "chain") return runChain(deps, step, task, scope, finished);
+  if (step.mode === "builtin" && !step.command) return runBuiltin(deps, step, task, scope);
+  return runProcessStep(deps, step, task, scope);
+}
+
+export function executionKey(cycle: number, stepId: string, itemId: string | null): string {
+  return `${cycle}/${stepId}/${itemId ?? ""}`;
+}
+
+function outcomeFromRecord(r: RunRecord): StepOutcome {
+  const out = (r.output ?? {}) as JsonObject;
+  const o = outcomeOf(r.status, r.exitCode ?? 0, r.reason ?? undefined);
+  o.runId = r.id;
+  o.stdout = typeof out["stdout_tail"] === "string" ? out["stdout_tail"] : "";
+  const agentJson = out["agent"];
+  if (agentJson && typeof agentJson === "object" && !Array.isArray(agentJson)) o.output = parseAgentOutput(JSON.stringify(agentJson));
+  const caps = out["captures"];
+  if (caps && typeof caps === "object" && !Array.isArray(caps)) o.captures = { ...EMPTY_CAPTURES, ...(caps as unknown as CaptureOutcome) };
+  return o;
+}
+
+async function runChain(deps: StepRunDeps, step: PlannedStep, task: TaskState, scope: ScopeState, finished: ReadonlyMap<string, RunRecord>): Promise<StepOutcome> {
+  // Children run serially with the variables the earlier children captured.
+  let last: StepOutcome = outcomeOf("succeeded", 0);
+  for (const child of step.chain) {
+    last = await runStep(deps, child, task, scope, finished);
+    Object.assign(scope.vars, last.captures.vars);
+    if (last.interrupted) return last;
+    if (last.status !== "succeeded" && last.status !== "skipped") return { ...last, reason: `chain step '${child.id}' ${last.status}` };
+  }
+  return last;
+}
+
+async function runBuiltin(deps: StepRunDeps, step: PlannedStep, task: TaskState, scope: ScopeState): Promise<StepOutcome> {
+  const { ctx, tasks, cycle } = deps;
+  const itemId = scope.item?.id ?? null;
+  const record = (status: RunStatus, reason: string, extra: Partial<StepOutcome> = {}): StepOutcome => {
+    const run = tasks.createRun({ taskId: ctx.task.id, itemId, stepId: step.id, cycle, agent: null, command: `builtin:${step.builtin}`, logPath: null, status: "running" });
+    tasks.finishRun(run.id, { status, exitCode: status === "succeeded" ? 0 : 1, reason, durationMs: 0, output: { builtin: step.builtin ?? null, reason } });
+    return { ...outcomeOf(status, status === "succeeded" ? 0 : 1, reason), runId: run.id, ...extra };
+  };
+  switch (step.builtin) {
+    case "init_once":
+    case "self_test":
+      return record("succeeded", `builtin ${step.builtin}: nothing to run`);
+    case "loop_guard": {
+      const guard = builtinLoopGuard(ctx.plan.loop, deps.unresolvedItems());
+      return record("succeeded", `loop guard: ${guard.reason}`, { guard });
+    }
+    case "ticket_scan": {
+      const open = openTickets(ctx.workspace.ticketDir, scope.item?.path);
+      scope.facts = { ...scope.facts, activeTicketCount: open.length };
+      return record("succeeded", `${open.length} open ticket(s)`);
+    }
+    default:
+      return record("failed", `builtin '${step.builtin}' is not implemented`);
+  }
+}
+
+async function runProcessStep(deps: StepRunDeps, step: PlannedStep, task: TaskState, scope: ScopeState): Promise<StepOutcome> {
+  const { ctx, tasks, cycle } = deps;
+  const itemId = scope.item?.id ?? null;
+  mkdirSync(ctx.logDir, { recursive: true });
+  const run = tasks.createRun({ taskId: ctx.task.id, itemId, stepId: step.id, cycle, agent: null, command: null, logPath: null, status: "running" });
+  const logPath = join(ctx.logDir, `${run.id}.log`);
+  let prepared: Prepared;
+  try {
+    prepared = await prepare(deps, step, task, scope, run.id);
+  } catch (err) {
+    const message = err instanceof AgentSelectionError || err instanceof StepSetupError ? err.message : (err as Error).message;
+    tasks.setRunDetails(run.id, { agent: null, command: null, logPath });
+    note(logPath, `step ${step.id} could not start: ${message}`);
+    tasks.finishRun(run.id, { status: "failed", exitCode: 1, reason: message, durationMs: 0 });
+    return { ...outcomeOf("failed", 1, message), runId: run.id };
+  }
+  tasks.setRunDetails(run.id, { agent: prepared.agent, command: step.mode === "agent" ? `agent:${prepared.agent}` : "command", logPath });
+  for (const n of prepared.notes) note(logPath, n);
+  note(logPath, `step ${step.id}${scope.item ? ` item ${scope.item.path}` : ""} cycle ${cycle}: ${step.mode === "agent" ? "agent" : "command"} starting`);
+  deps.log?.(`step ${step.id}${scope.item ? ` [${scope.item.path}]` : ""} started${prepared.agent ? ` on agent ${prepared.agent}` : ""}`);
+
+  let result: ProcessResult;
+  try {
+    result = await runProcess({
+      command: prepared.command,
+      env: prepared.env,
+      cwd: ctx.workspace.root,
+      logPath,
+      timeoutMs: timeoutSecsOf(step, ctx) * 1000,
+      signal: deps.signal,
+      onStart: (s) => tasks.setRunProcess(run.id, s.pid, s.pgid),
+      ...(prepared.stdin !== undefined ? { stdin: prepared.stdin } : {}),
+      ...(prepared.secrets.length ? { redact: prepared.secrets } : {}),
+    });
+  } catch (err) {
+    const message = (err as Error).message;
+    note(logPath, `step ${step.id} could not start: ${message}`);
+    tasks.finishRun(run.id, { status: "failed", exitCode: 1, reason: message, durationMs: 0 });
+    return { ...outcomeOf("failed", 1, message), runId: run.id };
+  }
+
+  const status: RunStatus = result.cancelled ? "cancelled" : result.timedOut ? "timed_out" : result.exitCode === 0 ? "succeeded" : "failed";
+  const output = step.mode === "agent" ? parseAgentOutput(result.stdoutTail) : { artifacts: [] };
+  const captures = applyCaptures(step.captures, { stdout: result.stdoutTail, stderr: result.stderrTail, exitCode: result.exitCode, success: status === "succeeded" });
+  const reason = result.cancelled ? "cancelled (task paused or stopped)" : result.timedOut ? `timed out after ${timeoutSecsOf(step, ctx)}s` : result.exitCode === 127 ? "command not found (exit 127)" : undefined;
+  const recordOutput: JsonObject = { stdout_tail: result.stdoutTail.slice(-4096), captures: captures as unknown as JsonObject };
+  if (output.json) recordOutput["agent"] = output.json;
+  if (output.confidence !== undefined) recordOutput["confidence"] = output.confidence;
+  if (output.qualityScore !== undefined) recordOutput["quality_score"] = output.qualityScore;
+  tasks.finishRun(run.id, { status, exitCode: result.exitCode, reason: reason ?? null, output: recordOutput, durationMs: result.durationMs });
+  deps.log?.(`step ${step.id}${scope.item ? ` [${scope.item.path}]` : ""} ${status} (exit ${result.exitCode}, ${result.durationMs} ms)`);
+
+  const outcome: StepOutcome = {
+    status,
+    exitCode: result.exitCode,
+    stdout: result.stdoutTail,
+    stderr: result.stderrTail,
+    output,
+    captures,
+    runId: run.id,
+    ...(reason ? { reason } : {}),
+    ...(result.cancelled ? { interrupted: true } : {}),
+  };
+  if (step.isGuard) outcome.guard = parseGuardOutput(result.stdoutTail);
+  if (!result.cancelled) runPostActions(deps, step, scope, outcome, logPath);
+  return outcome;
+}
+
+/** `create_ticket` writes a ticket when the step failed; `scan_tickets` counts the item's open tickets. */
+function runPostActions(deps: StepRunDeps, step: PlannedStep, scope: ScopeState, outcome: StepOutcome, logPath: string): void {
+  const { ctx } = deps;
+  for (const action of step.spec.behavior?.post_actions ?? []) {
+    switch (action.type) {
+      case "create_ticket": {
+        const failed = outcome.status !== "succeeded" || Object.entries(outcome.captures.flags).some(([k, v]) => k.endsWith("failed") && v);
+        if (!failed || !ctx.workspace.ticketDir) break;
+        const path = createTicket(
+          ctx.workspace.ticketDir,
+          { taskId: ctx.task.id, item: scope.item?.path ?? "", step: step.id, cycle: deps.cycle, exitCode: outcome.exitCode, output: outcome.stdout + outcome.stderr },
+          ctx.workspace.root,
+        );
+        scope.facts = { ...scope.facts, newTicketCount: scope.facts.newTicketCount + 1 };
+        note(logPath, `ticket created: ${path}`);
+        break;
+      }
+      case "scan_tickets":
+        break;
+      default:
+        note(logPath, `post action '${action.type}' is not implemented; skipped`);
+    }
+  }
+  if (ctx.workspace.ticketDir) scope.facts = { ...scope.facts, activeTicketCount: openTickets(ctx.workspace.ticketDir, scope.item?.path).length };
+}

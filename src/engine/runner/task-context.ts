@@ -1,0 +1,120 @@
+/**
+ * @module Everything a task needs resolved before its first step: the
+ * workflow's execution plan, the workspace and its root on disk, and the
+ * agents, templates, profiles and env stores of the task's project.
+ */
+import { existsSync, statSync } from "node:fs";
+import { isAbsolute, join, resolve } from "node:path";
+import { applyDefaults } from "../../resources/defaults.js";
+import type { JsonObject, Resource } from "../../resources/types.js";
+import { DEFAULT_PROJECT } from "../../resources/types.js";
+import type { Home } from "../../store/home.js";
+import type { Store, StoredResource } from "../../store/store.js";
+import type { TaskRecord } from "../../store/task-store.js";
+import { buildExecutionPlan } from "../plan/build.js";
+import type { ExecutionPlan, StepSpec, WorkflowSpec } from "../plan/types.js";
+
+export class TaskSetupError extends Error {
+  override name = "TaskSetupError";
+}
+
+export interface WorkspaceInfo {
+  name: string;
+  /** Absolute root on disk. */
+  root: string;
+  qaTargets: string[];
+  /** Absolute ticket directory, when the workspace names one. */
+  ticketDir: string | undefined;
+  /** As written, for `{ticket_dir}`. */
+  ticketDirRel: string;
+}
+
+export interface TaskContext {
+  task: TaskRecord;
+  home: Home;
+  project: string;
+  /** Workflow name, or `template:<T>` for a direct assembly. */
+  workflowName: string;
+  plan: ExecutionPlan;
+  /** Effective workflow spec (after defaults), for safety settings. */
+  workflow: WorkflowSpec;
+  workspace: WorkspaceInfo;
+  /** Effective Agent resources of every project (selection decides the pool). */
+  agents: Resource[];
+  templates: Map<string, Resource>;
+  profiles: Map<string, Resource>;
+  /** EnvStore and SecretStore resources by name, project first then default. */
+  envStores: Map<string, Resource>;
+  logDir: string;
+  spillDir: string;
+}
+
+const effective = (r: StoredResource): Resource => applyDefaults(r);
+
+/** Resources of a kind in the project, falling back to the default project by name. */
+function byName(store: Store, kind: string, project: string): Map<string, Resource> {
+  const map = new Map<string, Resource>();
+  if (project !== DEFAULT_PROJECT) for (const r of store.listResources({ project: DEFAULT_PROJECT, kind })) map.set(r.metadata.name, effective(r));
+  for (const r of store.listResources({ project, kind })) map.set(r.metadata.name, effective(r));
+  return map;
+}
+
+export function resolveWorkspace(store: Store, home: Home, project: string, name: string | null): WorkspaceInfo {
+  const candidates = store.listResources({ project, kind: "Workspace" });
+  const ws = name ? candidates.find((w) => w.metadata.name === name) : candidates.length === 1 ? candidates[0] : undefined;
+  if (!ws) {
+    if (name) throw new TaskSetupError(`workspace '${name}' not found in project '${project}'`);
+    throw new TaskSetupError(`no workspace named and project '${project}' holds ${candidates.length === 0 ? "none" : `several (${candidates.map((w) => w.metadata.name).join(", ")})`}; pass --workspace`);
+  }
+  const spec = applyDefaults(ws).spec;
+  const rootPath = String(spec["root_path"] ?? ".");
+  const root = isAbsolute(rootPath) ? rootPath : resolve(home.root, rootPath);
+  if (!existsSync(root) || !statSync(root).isDirectory()) {
+    throw new TaskSetupError(`workspace '${ws.metadata.name}' root_path '${rootPath}' does not exist (resolved to ${root}); create it or fix spec.root_path`);
+  }
+  const ticketDirRel = typeof spec["ticket_dir"] === "string" ? spec["ticket_dir"] : "";
+  return {
+    name: ws.metadata.name,
+    root,
+    qaTargets: Array.isArray(spec["qa_targets"]) ? spec["qa_targets"].filter((t): t is string => typeof t === "string") : [],
+    ticketDir: ticketDirRel ? resolve(root, ticketDirRel) : undefined,
+    ticketDirRel,
+  };
+}
+
+/** The workflow spec a task runs: the named Workflow, or a one-step plan for `run --template`. */
+export function resolveWorkflowSpec(store: Store, task: Pick<TaskRecord, "project" | "workflow" | "spec">): { name: string; spec: WorkflowSpec } {
+  if (task.spec.template) {
+    const step: StepSpec = { id: task.spec.template, type: task.spec.template, scope: "task", template: task.spec.template, required_capability: task.spec.agentCapability ?? task.spec.template };
+    if (task.spec.profile) step.execution_profile = task.spec.profile;
+    const wf = applyDefaults({ apiVersion: "orchestrator.dev/v2", kind: "Workflow", metadata: { name: `template-${task.spec.template}` }, spec: { steps: [step as unknown as JsonObject] } });
+    return { name: `template:${task.spec.template}`, spec: wf.spec as unknown as WorkflowSpec };
+  }
+  if (!task.workflow) throw new TaskSetupError("the task names no workflow");
+  const wf = store.getResource({ project: task.project, kind: "Workflow", name: task.workflow });
+  if (!wf) throw new TaskSetupError(`workflow '${task.workflow}' not found in project '${task.project}'`);
+  return { name: task.workflow, spec: applyDefaults(wf).spec as unknown as WorkflowSpec };
+}
+
+export function loadTaskContext(store: Store, home: Home, task: TaskRecord): TaskContext {
+  const { name, spec } = resolveWorkflowSpec(store, task);
+  const plan = buildExecutionPlan(spec, { workflow: name, steps: task.spec.steps });
+  const workspace = resolveWorkspace(store, home, task.project, task.workspace);
+  const envStores = byName(store, "EnvStore", task.project);
+  for (const [k, v] of byName(store, "SecretStore", task.project)) envStores.set(k, v);
+  return {
+    task,
+    home,
+    project: task.project,
+    workflowName: name,
+    plan,
+    workflow: spec,
+    workspace,
+    agents: store.listResources({ kind: "Agent", allProjects: true }).map(effective),
+    templates: byName(store, "StepTemplate", task.project),
+    profiles: new Map(store.listResources({ project: task.project, kind: "ExecutionProfile" }).map((r) => [r.metadata.name, effective(r)])),
+    envStores,
+    logDir: join(home.dir, "logs", task.id),
+    spillDir: join(home.dir, "spill", task.id),
+  };
+}

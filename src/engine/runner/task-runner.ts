@@ -1,0 +1,317 @@
+/**
+ * @module Running a claimed task to its end: set-up (plan, workspace,
+ * items), then cycles of scope segments, finalize rules per item, guard
+ * steps and the loop decision, then the terminal phase. Everything the next
+ * process needs to resume is in the store: a step that finished in a cycle is
+ * never run twice, and a paused or interrupted task continues where it stopped.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { JsonObject } from "../../resources/types.js";
+import type { Home } from "../../store/home.js";
+import type { Store } from "../../store/store.js";
+import type { ItemRecord, ItemStatus, RunRecord, TaskPhase, TaskRecord, TaskStore } from "../../store/task-store.js";
+import { finalizeItem } from "../finalize/finalize.js";
+import { decideNextCycle, type GuardVerdict } from "../plan/loop.js";
+import { guardStepsForCycle, segmentsOf, stepsForCycle } from "../plan/segments.js";
+import type { PlannedStep } from "../plan/types.js";
+import { finalizeVariables } from "../prehook/context.js";
+import { evaluateConvergence } from "../prehook/evaluate.js";
+import { emptyItemFacts, recordStepRun, recordStepSkipped, stepRolesOf, type StepRoles } from "../prehook/facts.js";
+import { collectItemPaths } from "./items.js";
+import { publishTaskStatus } from "./resource-status.js";
+import { checkpointCycle, rollbackTo } from "./safety.js";
+import { executionKey, runStep, type ScopeState, type StepOutcome, type TaskState } from "./step-runner.js";
+import { loadTaskContext, type TaskContext } from "./task-context.js";
+
+export interface TaskRunnerDeps {
+  store: Store;
+  tasks: TaskStore;
+  home: Home;
+  /** Aborted when the controller stops: the task is put back on the queue. */
+  signal?: AbortSignal;
+  log?: (line: string) => void;
+  /** How often the runner checks for pause/cancel while a step runs. */
+  pollMs?: number;
+}
+
+/** Item statuses that need no more work. */
+const SETTLED: ReadonlySet<string> = new Set(["qa_passed", "fixed", "verified", "skipped", "resolved"]);
+/** Item statuses that make the task fail when it ends with them. */
+const BAD: ReadonlySet<string> = new Set(["unresolved", "failed", "blocked"]);
+
+const FAILED_RUN = new Set(["failed", "timed_out"]);
+
+interface Stop {
+  kind: "interrupted" | "failed";
+  message: string;
+}
+
+/** Runs the task until it completes, fails, is paused or the controller stops. */
+export async function runTask(taskId: string, deps: TaskRunnerDeps): Promise<TaskRecord> {
+  const { tasks, store, home } = deps;
+  const task = tasks.getTask(taskId);
+  if (!task) throw new Error(`task ${taskId} not found`);
+  const log = (line: string): void => deps.log?.(`[${task.id}] ${line}`);
+
+  let ctx: TaskContext;
+  let items: ItemRecord[];
+  try {
+    ctx = loadTaskContext(store, home, task);
+    items = tasks.listItems(task.id);
+    if (items.length === 0 && task.state["itemsCreated"] !== true) {
+      const paths = collectItemPaths(ctx.workspace.root, ctx.workspace.qaTargets, task.spec.targetFiles);
+      items = tasks.createItems(task.id, paths.map((path) => ({ path })));
+      tasks.updateTask(task.id, { state: { ...task.state, itemsCreated: true } });
+    }
+  } catch (err) {
+    return finish(deps, task.id, "Failed", 1, (err as Error).message);
+  }
+  mkdirSync(ctx.logDir, { recursive: true });
+
+  // Pause and cancel come from other processes through the store.
+  const local = new AbortController();
+  const signal = deps.signal ? AbortSignal.any([deps.signal, local.signal]) : local.signal;
+  const poll = setInterval(() => {
+    const t = tasks.getTask(task.id);
+    if (t && (t.phase === "Paused" || t.phase === "Cancelled")) local.abort();
+  }, deps.pollMs ?? 250);
+  poll.unref();
+
+  try {
+    return await runCycles(deps, ctx, items, signal, log);
+  } finally {
+    clearInterval(poll);
+  }
+}
+
+function loadState(task: TaskRecord): TaskState {
+  const s = task.state as JsonObject;
+  const obj = (v: unknown): Record<string, string> => (v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, string>) : {});
+  const state: TaskState = {
+    vars: { ...task.spec.vars, ...obj(s["vars"]) },
+    stepOutputs: obj(s["stepOutputs"]),
+    prevStdout: typeof s["prevStdout"] === "string" ? s["prevStdout"] : "",
+    prevStderr: typeof s["prevStderr"] === "string" ? s["prevStderr"] : "",
+  };
+  if (typeof s["planOutputPath"] === "string") state.planOutputPath = s["planOutputPath"];
+  return state;
+}
+
+function saveState(tasks: TaskStore, task: TaskRecord, state: TaskState, cycle: number): void {
+  const s: JsonObject = { ...task.state, vars: state.vars, stepOutputs: state.stepOutputs, prevStdout: state.prevStdout.slice(-4096), prevStderr: state.prevStderr.slice(-4096) };
+  if (state.planOutputPath) s["planOutputPath"] = state.planOutputPath;
+  tasks.updateTask(task.id, { state: s, cycle });
+}
+
+/** Finished runs by execution key; cancelled and interrupted runs are run again. */
+function finishedRuns(tasks: TaskStore, taskId: string): Map<string, RunRecord> {
+  const map = new Map<string, RunRecord>();
+  for (const r of tasks.listRuns(taskId)) {
+    if (r.finishedAt === null || r.status === "cancelled" || r.status === "interrupted") continue;
+    map.set(executionKey(r.cycle, r.stepId, r.itemId), r);
+  }
+  return map;
+}
+
+async function runCycles(deps: TaskRunnerDeps, ctx: TaskContext, items: ItemRecord[], signal: AbortSignal, log: (l: string) => void): Promise<TaskRecord> {
+  const { tasks, store } = deps;
+  let task = tasks.getTask(ctx.task.id)!;
+  const state = loadState(task);
+  const roles = stepRolesOf(ctx.plan.steps);
+  const policy = ctx.plan.loop;
+  const safety = ctx.workflow.safety ?? {};
+  const maxConsecutive = typeof safety["max_consecutive_failures"] === "number" ? safety["max_consecutive_failures"] : undefined;
+  let consecutiveFailures = 0;
+  const itemPaths = new Map(items.map((i) => [i.id, i.path]));
+  const publish = (): void => publishTaskStatus(store, deps.home, tasks.getTask(ctx.task.id)!, tasks.listRuns(ctx.task.id), itemPaths);
+  publish();
+  if (safety["binary_snapshot"] === true) log("safety.binary_snapshot is accepted but takes no snapshot yet");
+
+  let cycle = Math.max(1, task.cycle);
+  let lastTaskFailures: string[] = [];
+  for (;;) {
+    saveState(tasks, task, state, cycle);
+    store.appendEvent({ type: "cycle_started", taskId: task.id, project: ctx.project, message: `cycle ${cycle} started` });
+    const checkpoint = await checkpointCycle(ctx, cycle, log);
+    const finished = finishedRuns(tasks, task.id);
+    const active = tasks.listItems(task.id).filter((i) => !SETTLED.has(i.status));
+    const steps = stepsForCycle(ctx.plan, cycle);
+    const taskScope: ScopeState = { facts: emptyItemFacts(), vars: state.vars };
+    const itemScopes = new Map<string, ScopeState>(active.map((i) => [i.id, { item: i, facts: emptyItemFacts(i.status), vars: { ...(i.vars as Record<string, string>) } }]));
+    const failuresThisCycle: string[] = [];
+    let stop: Stop | undefined;
+
+    const unresolved = (): number => tasks.listItems(task.id).filter((i) => BAD.has(i.status) || i.status === "pending").length;
+    const deps2 = {
+      ctx,
+      tasks,
+      cycle,
+      signal,
+      taskStatus: () => tasks.getTask(task.id)?.phase.toLowerCase() ?? "running",
+      unresolvedItems: unresolved,
+      log,
+    };
+
+    /** Runs a segment's steps for one scope; false when the scope stops early. */
+    const runScope = async (segSteps: readonly PlannedStep[], scope: ScopeState): Promise<void> => {
+      for (const step of segSteps) {
+        if (signal.aborted) return;
+        const outcome = await runStep(deps2, step, state, scope, finished);
+        if (outcome.interrupted || signal.aborted) {
+          stop ??= { kind: "interrupted", message: "interrupted" };
+          return;
+        }
+        absorb(ctx, step, outcome, scope, state, roles);
+        if (FAILED_RUN.has(outcome.status)) {
+          consecutiveFailures++;
+          if (!scope.item) failuresThisCycle.push(`${step.id} ${outcome.status}${outcome.reason ? `: ${outcome.reason}` : ""}`);
+        } else if (outcome.status === "succeeded") consecutiveFailures = 0;
+        if (maxConsecutive !== undefined && consecutiveFailures >= maxConsecutive) {
+          stop ??= { kind: "failed", message: `safety: ${consecutiveFailures} consecutive step failures (max_consecutive_failures ${maxConsecutive})` };
+          return;
+        }
+        const action = behaviorAction(step, outcome);
+        if (action.setStatus && scope.item) {
+          tasks.updateItem(scope.item.id, { status: action.setStatus as ItemStatus });
+          scope.facts = { ...scope.facts, itemStatus: action.setStatus };
+        }
+        if (action.earlyReturn) return;
+      }
+    };
+
+    for (const segment of segmentsOf(steps, ctx.plan.maxParallel)) {
+      if (stop || signal.aborted) break;
+      if (segment.scope === "task") {
+        await runScope(segment.steps, taskScope);
+      } else {
+        await inParallel([...itemScopes.values()], Math.max(1, segment.maxParallel), async (scope) => {
+          if (stop || signal.aborted) return;
+          await runScope(segment.steps, scope);
+          tasks.updateItem(scope.item!.id, { vars: scope.vars });
+        });
+      }
+      saveState(tasks, task, state, cycle);
+      publish();
+    }
+
+    if (signal.aborted || stop?.kind === "interrupted") return interrupted(deps, task.id, publish);
+
+    // Finalize each item that took part in this cycle.
+    for (const scope of itemScopes.values()) {
+      const vars = finalizeVariables({
+        plan: ctx.plan,
+        cycle,
+        taskId: task.id,
+        taskStatus: "running",
+        item: { id: scope.item!.id, qaFilePath: scope.item!.path },
+        facts: scope.facts,
+        taskVars: state.vars,
+        itemVars: scope.vars,
+      });
+      try {
+        const fin = finalizeItem(vars, ctx.plan.finalizeRules, scope.facts.itemStatus);
+        tasks.updateItem(scope.item!.id, { status: fin.status as ItemStatus, vars: scope.vars });
+      } catch (err) {
+        stop ??= { kind: "failed", message: (err as Error).message };
+      }
+    }
+
+    // Guard steps decide whether to go on; then convergence expressions.
+    let guard: GuardVerdict | undefined;
+    for (const g of guardStepsForCycle(ctx.plan, cycle)) {
+      if (stop) break;
+      const outcome = await runStep(deps2, g, state, taskScope, finished);
+      if (outcome.interrupted || signal.aborted) return interrupted(deps, task.id, publish);
+      if (outcome.guard?.stop) guard = outcome.guard;
+      else guard ??= outcome.guard;
+    }
+    const convergence = evaluateConvergence(
+      policy.convergence,
+      finalizeVariables({ plan: ctx.plan, cycle, taskId: task.id, taskStatus: "running", facts: taskScope.facts, taskVars: state.vars }),
+    );
+    for (const e of convergence.errors) log(`convergence: ${e}`);
+    lastTaskFailures = failuresThisCycle;
+    store.appendEvent({ type: "cycle_finished", taskId: task.id, project: ctx.project, message: `cycle ${cycle} finished` });
+
+    if (stop) {
+      if (safety["auto_rollback"] === true && checkpoint) await rollbackTo(ctx, checkpoint, log);
+      saveState(tasks, task, state, cycle);
+      return finish(deps, task.id, "Failed", 1, stop.message, publish);
+    }
+    const decision = decideNextCycle(policy, { cycle, unresolvedItems: unresolved(), ...(guard ? { guard } : {}), ...(convergence.convergedBy ? { convergedBy: convergence.convergedBy } : {}) });
+    log(`cycle ${cycle} done: ${decision.continue ? "next cycle" : "stop"} (${decision.reason})`);
+    if (!decision.continue) break;
+    cycle++;
+    task = tasks.getTask(task.id)!;
+  }
+
+  saveState(tasks, task, state, cycle);
+  const badItems = tasks.listItems(task.id).filter((i) => BAD.has(i.status));
+  if (lastTaskFailures.length > 0 || badItems.length > 0) {
+    const parts = [...lastTaskFailures, ...(badItems.length ? [`${badItems.length} item(s) ${[...new Set(badItems.map((i) => i.status))].join("/")}`] : [])];
+    return finish(deps, task.id, "Failed", 1, `failed: ${parts.join("; ")}`, publish);
+  }
+  return finish(deps, task.id, "Completed", 0, `completed after ${cycle} cycle(s)`, publish);
+}
+
+/** Folds a step's outcome into its scope: facts, captured variables, outputs. */
+function absorb(ctx: TaskContext, step: PlannedStep, outcome: StepOutcome, scope: ScopeState, state: TaskState, roles: StepRoles): void {
+  if (outcome.status === "skipped") {
+    scope.facts = recordStepSkipped(scope.facts, step.id);
+    return;
+  }
+  scope.facts = recordStepRun(scope.facts, step.id, roles, { exitCode: outcome.exitCode, captures: outcome.captures, output: outcome.output });
+  Object.assign(scope.vars, outcome.captures.vars);
+  state.stepOutputs[step.id] = outcome.stdout.slice(-16384);
+  state.prevStdout = outcome.stdout;
+  state.prevStderr = outcome.stderr;
+  if (step.type === "plan" || step.id === "plan") {
+    const path = join(ctx.logDir, `${step.id}_output.md`);
+    writeFileSync(path, outcome.stdout);
+    state.planOutputPath = path;
+  }
+}
+
+function behaviorAction(step: PlannedStep, outcome: StepOutcome): { earlyReturn: boolean; setStatus?: string } {
+  const b = step.spec.behavior;
+  const failed = FAILED_RUN.has(outcome.status);
+  const rule = failed ? b?.on_failure : outcome.status === "succeeded" ? b?.on_success : undefined;
+  if (!rule) return { earlyReturn: false };
+  const r: { earlyReturn: boolean; setStatus?: string } = { earlyReturn: rule.action === "early_return" };
+  if (rule.action === "set_status" && rule.status) r.setStatus = rule.status;
+  if (rule.action === "early_return" && rule.status) r.setStatus = rule.status;
+  return r;
+}
+
+/** Runs fn over items with at most `limit` at once. */
+async function inParallel<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+/** Paused or cancelled by a person, or stopped with the controller (then queued again). */
+function interrupted(deps: TaskRunnerDeps, taskId: string, publish: () => void): TaskRecord {
+  const t = deps.tasks.getTask(taskId)!;
+  if (t.phase === "Paused" || t.phase === "Cancelled") {
+    publish();
+    return t;
+  }
+  const requeued = deps.tasks.updateTask(taskId, { phase: "Pending", queued: true, claimedBy: null, message: "requeued: the controller stopped while the task ran" });
+  publish();
+  return requeued;
+}
+
+function finish(deps: TaskRunnerDeps, taskId: string, phase: TaskPhase, exitCode: number, message: string, publish?: () => void): TaskRecord {
+  const t = deps.tasks.updateTask(taskId, { phase, exitCode, message, claimedBy: null, queued: false });
+  deps.log?.(`[${taskId}] ${phase.toLowerCase()}: ${message}`);
+  if (publish) publish();
+  else publishTaskStatus(deps.store, deps.home, t, deps.tasks.listRuns(taskId), new Map());
+  return t;
+}

@@ -1,0 +1,84 @@
+/**
+ * @module Tickets: Markdown files in the workspace's `ticket_dir` that record
+ * a failed QA check for an item. `create_ticket` writes one; `scan_tickets`
+ * and the `ticket_scan` builtin count the open ones. A ticket is open unless
+ * its front matter says `status: resolved` (or `closed`, `fixed`).
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join, relative } from "node:path";
+
+const CLOSED = new Set(["resolved", "closed", "fixed", "verified", "done"]);
+
+export interface TicketInfo {
+  path: string;
+  status: string;
+  item?: string;
+  task?: string;
+}
+
+function frontMatter(text: string): Record<string, string> {
+  const m = /^---\r?\n([\s\S]*?)\r?\n---/.exec(text);
+  const out: Record<string, string> = {};
+  if (!m) return out;
+  for (const line of m[1]!.split(/\r?\n/)) {
+    const kv = /^([A-Za-z_][\w-]*):\s*(.*)$/.exec(line);
+    if (kv) out[kv[1]!] = kv[2]!.replace(/^["']|["']$/g, "").trim();
+  }
+  return out;
+}
+
+export function readTickets(ticketDir: string | undefined): TicketInfo[] {
+  if (!ticketDir || !existsSync(ticketDir)) return [];
+  return readdirSync(ticketDir)
+    .filter((f) => f.endsWith(".md"))
+    .sort()
+    .map((f) => {
+      const path = join(ticketDir, f);
+      const fm = frontMatter(readFileSync(path, "utf8"));
+      const t: TicketInfo = { path, status: (fm["status"] ?? "open").toLowerCase() };
+      if (fm["item"]) t.item = fm["item"];
+      if (fm["task"]) t.task = fm["task"];
+      return t;
+    });
+}
+
+/** Open tickets for an item (or all open tickets when no item is given). */
+export function openTickets(ticketDir: string | undefined, item?: string): TicketInfo[] {
+  return readTickets(ticketDir).filter((t) => !CLOSED.has(t.status) && (item === undefined || t.item === undefined || t.item === item));
+}
+
+export interface NewTicket {
+  taskId: string;
+  item: string;
+  step: string;
+  cycle: number;
+  exitCode: number;
+  /** Tail of what the step printed. */
+  output: string;
+}
+
+export function createTicket(ticketDir: string, t: NewTicket, workspaceRoot: string): string {
+  mkdirSync(ticketDir, { recursive: true });
+  const slug = (t.item || "task").replace(/[^A-Za-z0-9._-]+/g, "_").replace(/^_+|_+$/g, "").slice(0, 80) || "task";
+  let path = join(ticketDir, `${t.taskId}-${slug}-c${t.cycle}-${t.step}.md`);
+  for (let n = 2; existsSync(path); n++) path = join(ticketDir, `${t.taskId}-${slug}-c${t.cycle}-${t.step}-${n}.md`);
+  const body = [
+    "---",
+    "status: open",
+    `task: ${t.taskId}`,
+    `item: ${JSON.stringify(t.item)}`,
+    `step: ${t.step}`,
+    `cycle: ${t.cycle}`,
+    `exit_code: ${t.exitCode}`,
+    `created: ${new Date().toISOString()}`,
+    "---",
+    `# ${t.step} failed for ${t.item || "the task"} (cycle ${t.cycle})`,
+    "",
+    "```",
+    t.output.trimEnd().slice(-8000),
+    "```",
+    "",
+  ].join("\n");
+  writeFileSync(path, body);
+  return relative(workspaceRoot, path);
+}

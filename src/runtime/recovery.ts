@@ -1,0 +1,61 @@
+/**
+ * @module Crash recovery: what a controller does with work a dead controller
+ * left behind. Interrupted runs are marked `interrupted` (their process
+ * groups killed if still alive); their tasks are queued again and resume
+ * from the interrupted step. Completed steps are not run twice.
+ */
+import { hostname } from "node:os";
+import type { Store } from "../store/store.js";
+import type { TaskRecord, TaskStore } from "../store/task-store.js";
+import { isProcessAlive, terminateProcessGroup } from "../engine/process/process-group.js";
+
+/** Claims look like `<host>:<pid>:...`; a claim by a live process on this host is not orphaned. */
+export function claimerAlive(claimedBy: string | null): boolean {
+  if (!claimedBy) return false;
+  const [host, pid] = claimedBy.split(":");
+  return host === hostname() && Number.isInteger(Number(pid)) && isProcessAlive(Number(pid));
+}
+
+export interface RecoveryResult {
+  task: TaskRecord;
+  interruptedRuns: number;
+}
+
+/** Recovers one task: kills and marks its unfinished runs, then requeues it (unless paused or finished). */
+export async function recoverTask(store: Store, tasks: TaskStore, taskId: string, actor: string): Promise<RecoveryResult> {
+  let interruptedRuns = 0;
+  for (const run of tasks.listUnfinishedRuns(taskId)) {
+    if (run.pgid) await terminateProcessGroup(run.pgid, { graceMs: 2000 });
+    const started = Date.parse(run.startedAt);
+    tasks.finishRun(run.id, {
+      status: "interrupted",
+      exitCode: null,
+      reason: "the controller running this step stopped unexpectedly",
+      durationMs: Number.isFinite(started) ? Date.now() - started : 0,
+    });
+    interruptedRuns++;
+  }
+  let task = tasks.getTask(taskId)!;
+  if (task.phase === "Running" || (task.phase === "Pending" && task.claimedBy)) {
+    task = tasks.updateTask(taskId, { phase: "Pending", queued: true, claimedBy: null, message: "recovered after the controller stopped; resuming from the interrupted step" }, actor);
+    store.appendEvent({ type: "task_recovered", taskId, project: task.project, message: `task recovered (${interruptedRuns} interrupted run(s))`, actor });
+  }
+  return { task, interruptedRuns };
+}
+
+/** Recovers every task claimed by a worker other than `liveWorkerPrefix` (one controller per store holds the lock). */
+export async function recoverOrphans(store: Store, tasks: TaskStore, liveWorkerPrefix: string, actor: string): Promise<RecoveryResult[]> {
+  const out: RecoveryResult[] = [];
+  for (const t of tasks.listClaimedTasks()) {
+    if (t.claimedBy?.startsWith(liveWorkerPrefix) || claimerAlive(t.claimedBy)) continue;
+    out.push(await recoverTask(store, tasks, t.id, actor));
+  }
+  // Runs left unfinished by a task that is no longer claimed (e.g. paused mid-step by a dead controller).
+  for (const run of tasks.listUnfinishedRuns()) {
+    const t = tasks.getTask(run.taskId);
+    if (!t || t.claimedBy?.startsWith(liveWorkerPrefix) || claimerAlive(t.claimedBy)) continue;
+    if (out.some((r) => r.task.id === t.id)) continue;
+    out.push(await recoverTask(store, tasks, run.taskId, actor));
+  }
+  return out;
+}
