@@ -1,0 +1,107 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { initializedProject, REPO_ROOT } from "../support/cli.js";
+
+const ENGINE = join(REPO_ROOT, "test/fixtures/manifests/engine");
+
+describe("orchestrator run", () => {
+  let p: ReturnType<typeof initializedProject>;
+  afterEach(() => p?.cleanup());
+  const setup = (): void => {
+    p = initializedProject({ "docs/qa/.keep": "" });
+    const r = p.run(["apply", "-f", ENGINE]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+  };
+
+  it("runs a workflow in its own process, streams the output and exits 0", () => {
+    setup();
+    const r = p.run(["run", "--workflow", "three"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/planning[\s\S]*implementing[\s\S]*verifying/);
+    expect(r.stderr).toMatch(/==> step plan <==/);
+    expect(r.stderr).toMatch(/completed/);
+    const runs = JSON.parse(p.run(["get", "runs", "-o", "json"]).stdout);
+    expect(runs.items).toHaveLength(1);
+    expect(runs.items[0].status.phase).toBe("Completed");
+    expect(runs.items[0].status.steps.map((s: { id: string }) => s.id)).toEqual(["plan", "implement", "verify"]);
+  });
+
+  it("exits 1 when a step fails, and the failure is in the status", () => {
+    setup();
+    const r = p.run(["run", "--workflow", "failing"]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("about to fail");
+    const run = JSON.parse(p.run(["get", "runs", "-o", "json"]).stdout).items[0];
+    expect(run.status.phase).toBe("Failed");
+    expect(run.status.message).toMatch(/broken failed/);
+  });
+
+  it("runs only the filtered steps, in workflow order whatever the flag order", () => {
+    setup();
+    const r = p.run(["run", "--workflow", "three", "--step", "verify", "--step", "plan"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/planning[\s\S]*verifying/);
+    expect(r.stdout).not.toContain("implementing");
+  });
+
+  it("rejects an unknown --step id before anything is created", () => {
+    setup();
+    const r = p.run(["run", "--workflow", "three", "--step", "nonexistent"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("unknown step id 'nonexistent' in --step filter; available steps: plan, implement, verify");
+    expect(p.run(["get", "runs", "-o", "name"]).stdout).toBe("");
+  });
+
+  it("rejects a --set without = or with an empty key as a usage error", () => {
+    setup();
+    expect(p.run(["run", "--workflow", "three", "--set", "novalue"]).code).toBe(2);
+    expect(p.run(["run", "--workflow", "three", "--set", "=x"]).code).toBe(2);
+  });
+
+  for (const wf of ["record", "record-dq", "record-bare"]) {
+    it(`passes a hostile goal to the agent as exact text (${wf}) and runs nothing`, () => {
+      setup();
+      const goal = "it's $(touch PWNED) and `touch PWNED2` ; rm -rf ~ ; \"q\" \\ $HOME !x";
+      const out = join(p.dir, "received.txt");
+      const r = p.run(["run", "--workflow", wf, "--goal", goal, "--set", `out=${out}`]);
+      expect(r.stderr).not.toMatch(/error/i);
+      expect(r.code).toBe(0);
+      expect(readFileSync(out, "utf8")).toBe(goal);
+      expect(existsSync(join(p.dir, "PWNED"))).toBe(false);
+      expect(existsSync(join(p.dir, "PWNED2"))).toBe(false);
+    });
+  }
+
+  it("fails a step whose binary is missing with exit 127 and a readable message", () => {
+    setup();
+    const r = p.run(["run", "--workflow", "missing-binary"]);
+    expect(r.code).toBe(1);
+    expect(r.stdout + r.stderr).toMatch(/not found/);
+    const info = JSON.parse(p.run(["get", "runs", "-o", "json"]).stdout).items[0];
+    expect(info.status.steps[0].exitCode).toBe(127);
+  });
+
+  it("kills a hanging step at its timeout and records timed_out", () => {
+    setup();
+    const t0 = Date.now();
+    const r = p.run(["run", "--workflow", "hangs"]);
+    expect(r.code).toBe(1);
+    expect(Date.now() - t0).toBeLessThan(30_000);
+    const info = JSON.parse(p.run(["get", "runs", "-o", "json"]).stdout).items[0];
+    expect(info.status.steps[0].status).toBe("timed_out");
+  });
+
+  it("assembles a one-step run from a template and an agent capability", () => {
+    setup();
+    const out = join(p.dir, "tpl.txt");
+    const r = p.run(["run", "--template", "echo-goal", "--agent-capability", "record", "--goal", "direct", "--set", `out=${out}`]);
+    expect(r.code).toBe(0);
+    expect(readFileSync(out, "utf8")).toBe("direct");
+    expect(p.run(["run", "--template", "nope", "--agent-capability", "record"]).stderr).toContain("step template 'nope' not found");
+    const noCap = p.run(["run", "--template", "echo-goal", "--agent-capability", "flying"]);
+    expect(noCap.code).toBe(1);
+    expect(noCap.stderr).toMatch(/no agent has capability 'flying'/);
+  });
+});

@@ -1,0 +1,102 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { CLI, initializedProject } from "../support/cli.js";
+
+const WORKFLOW = `apiVersion: orchestrator.dev/v2
+kind: Workspace
+metadata:
+  name: w
+spec:
+  root_path: "."
+---
+apiVersion: orchestrator.dev/v2
+kind: Workflow
+metadata:
+  name: crashy
+spec:
+  steps:
+    - id: one
+      command: echo one >> steps.log
+    - id: two
+      command: >-
+        if [ -f second-attempt ]; then echo two-resumed >> steps.log;
+        else echo two-started >> steps.log; sleep 60 & echo $! > sleep.pid; wait; fi
+    - id: three
+      command: echo three >> steps.log
+`;
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return !/\) Z /.test(stat);
+  } catch {
+    return false;
+  }
+};
+
+async function until(cond: () => boolean, ms = 20_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error("timed out waiting");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe("the controller", () => {
+  let p: ReturnType<typeof initializedProject>;
+  const children: ChildProcess[] = [];
+  afterEach(() => {
+    for (const c of children) if (c.exitCode === null) c.kill("SIGKILL");
+    p?.cleanup();
+  });
+  const startController = (): ChildProcess => {
+    const c = spawn(process.execPath, [CLI, "controller", "--foreground", "--workers", "2"], { cwd: p.dir, stdio: "ignore", env: { ...process.env, NO_COLOR: "1" } });
+    children.push(c);
+    return c;
+  };
+  const task = (id: string) => JSON.parse(p.run(["get", "tasks", "-o", "json"]).stdout).items.find((t: { status?: { taskId: string } }) => t.status?.taskId === id);
+
+  it("runs queued tasks, allows only one controller per store, and stops on SIGTERM", async () => {
+    p = initializedProject({ "m.yaml": WORKFLOW.replace("if [ -f second-attempt ]", "if true") });
+    p.run(["apply", "-f", "m.yaml"]);
+    const id = p.run(["task", "create", "--no-daemon"]).stdout.trim();
+    const c = startController();
+    await until(() => task(id)?.status?.phase === "Completed");
+    const second = p.run(["controller", "--foreground"]);
+    expect(second.code).toBe(1);
+    expect(second.stderr).toMatch(/a controller already runs/);
+    expect(JSON.parse(p.run(["controller", "status", "-o", "json"]).stdout).running).toBe(true);
+    c.kill("SIGTERM");
+    await until(() => c.exitCode !== null);
+    expect(c.exitCode).toBe(0);
+    expect(JSON.parse(p.run(["controller", "status", "-o", "json"]).stdout).running).toBe(false);
+  });
+
+  it("after kill -9 mid-step: the next controller kills the orphaned agent, resumes from the interrupted step and runs no completed step twice", async () => {
+    p = initializedProject({ "m.yaml": WORKFLOW });
+    p.run(["apply", "-f", "m.yaml"]);
+    const id = p.run(["task", "create", "--no-daemon"]).stdout.trim();
+    const first = startController();
+    const pidFile = join(p.dir, "sleep.pid");
+    await until(() => existsSync(pidFile) && readFileSync(pidFile, "utf8").trim() !== "");
+    const sleepPid = Number(readFileSync(pidFile, "utf8").trim());
+    first.kill("SIGKILL");
+    await until(() => first.exitCode !== null || first.signalCode !== null);
+    expect(alive(sleepPid)).toBe(true); // the agent's group outlived its controller
+
+    writeFileSync(join(p.dir, "second-attempt"), "");
+    startController();
+    await until(() => task(id)?.status?.phase === "Completed");
+    expect(alive(sleepPid)).toBe(false);
+    expect(readFileSync(join(p.dir, "steps.log"), "utf8")).toBe("one\ntwo-started\ntwo-resumed\nthree\n");
+
+    const events = JSON.parse(p.run(["event", "list", "--task", id, "--limit", "200", "-o", "json"]).stdout) as Array<{ type: string; data: { status?: string; step?: string } | null }>;
+    const types = events.map((e) => e.type);
+    expect(types).toContain("task_recovered");
+    const results = events.filter((e) => e.type === "run_result").map((e) => `${e.data?.step}:${e.data?.status}`);
+    expect(results).toEqual(["one:succeeded", "two:interrupted", "two:succeeded", "three:succeeded"]);
+  });
+});
