@@ -43,6 +43,8 @@ export interface RunProcessOptions {
   drainMs?: number;
   /** Bytes kept per stream for `stdoutTail`/`stderrTail`. Default 64 KiB. */
   tailBytes?: number;
+  /** `[orchestrator]` lines written to the log before the command starts. */
+  preamble?: readonly string[];
   /** Secret values replaced by `[REDACTED]` in the log and the tails. */
   redact?: readonly string[];
   /** Start from the controller's environment. Default true. */
@@ -89,6 +91,7 @@ export const runProcessEffect = Effect.fn("runProcess")(function* (options: RunP
     Effect.gen(function* () {
       yield* checkWorkingDirectory(options.cwd);
       const log = yield* Effect.acquireRelease(openLog(options.logPath), (sink) => sink.close());
+      for (const line of options.preamble ?? []) log.note(line);
       const child = yield* Effect.acquireRelease(spawnInGroup(options, log), (c, exit) =>
         exit._tag === "Success" ? Effect.void : stopOnInterrupt(c, log, graceMs, drainMs),
       );

@@ -164,6 +164,8 @@ async function prepare(deps: StepRunDeps, step: PlannedStep, task: TaskState, sc
 
   if (step.mode === "command" || (step.mode === "builtin" && step.command)) {
     const text = step.command ?? "";
+    // A command without placeholders runs as written: nothing to render.
+    if (placeholderNames(text).length === 0) return { command: text, env: {}, agent: null, secrets: [], notes: [] };
     if (placeholderNames(text).includes("diff")) pctx.diff = await gitDiff(ctx.workspace.root);
     const rendered = renderStepPrompt({ context: pctx, spillDir: ctx.spillDir, ...(typeof templateText === "string" ? { template: templateText } : {}) });
     const cmd = renderAgentCommand(text, rendered.vars, { prompt: rendered.prompt });
@@ -324,8 +326,7 @@ async function runProcessStep(deps: StepRunDeps, step: PlannedStep, task: TaskSt
     return { ...outcomeOf("failed", 1, message), runId: run.id };
   }
   tasks.setRunDetails(run.id, { agent: prepared.agent, command: step.mode === "agent" ? `agent:${prepared.agent}` : "command", logPath });
-  for (const n of prepared.notes) note(logPath, n);
-  note(logPath, `step ${step.id}${scope.item ? ` item ${scope.item.path}` : ""} cycle ${cycle}: ${step.mode === "agent" ? "agent" : "command"} starting`);
+  const preamble = [...prepared.notes, `step ${step.id}${scope.item ? ` item ${scope.item.path}` : ""} cycle ${cycle}: ${step.mode === "agent" ? "agent" : "command"} starting`];
   deps.log?.(`step ${step.id}${scope.item ? ` [${scope.item.path}]` : ""} started${prepared.agent ? ` on agent ${prepared.agent}` : ""}`);
 
   let result: ProcessResult;
@@ -338,6 +339,7 @@ async function runProcessStep(deps: StepRunDeps, step: PlannedStep, task: TaskSt
       timeoutMs: timeoutSecsOf(step, ctx) * 1000,
       signal: deps.signal,
       onStart: (s) => tasks.setRunProcess(run.id, s.pid, s.pgid),
+      preamble,
       ...(prepared.stdin !== undefined ? { stdin: prepared.stdin } : {}),
       ...(prepared.secrets.length ? { redact: prepared.secrets } : {}),
     });

@@ -20,6 +20,7 @@ import { evaluateConvergence } from "../prehook/evaluate.js";
 import { emptyItemFacts, recordStepRun, recordStepSkipped, stepRolesOf, type StepRoles } from "../prehook/facts.js";
 import { collectItemPaths } from "./items.js";
 import { publishTaskStatus } from "./resource-status.js";
+import { rerunIds } from "./rerun.js";
 import { checkpointCycle, rollbackTo } from "./safety.js";
 import { executionKey, runStep, type ScopeState, type StepOutcome, type TaskState } from "./step-runner.js";
 import { loadTaskContext, type TaskContext } from "./task-context.js";
@@ -104,11 +105,12 @@ function saveState(tasks: TaskStore, task: TaskRecord, state: TaskState, cycle: 
   tasks.updateTask(task.id, { state: s, cycle });
 }
 
-/** Finished runs by execution key; cancelled and interrupted runs are run again. */
-function finishedRuns(tasks: TaskStore, taskId: string): Map<string, RunRecord> {
+/** Finished runs by execution key; cancelled, interrupted and retried runs are run again. */
+function finishedRuns(tasks: TaskStore, task: TaskRecord): Map<string, RunRecord> {
   const map = new Map<string, RunRecord>();
-  for (const r of tasks.listRuns(taskId)) {
-    if (r.finishedAt === null || r.status === "cancelled" || r.status === "interrupted") continue;
+  const rerun = rerunIds(task.state);
+  for (const r of tasks.listRuns(task.id)) {
+    if (r.finishedAt === null || r.status === "cancelled" || r.status === "interrupted" || rerun.has(r.id)) continue;
     map.set(executionKey(r.cycle, r.stepId, r.itemId), r);
   }
   return map;
@@ -134,7 +136,7 @@ async function runCycles(deps: TaskRunnerDeps, ctx: TaskContext, items: ItemReco
     saveState(tasks, task, state, cycle);
     store.appendEvent({ type: "cycle_started", taskId: task.id, project: ctx.project, message: `cycle ${cycle} started` });
     const checkpoint = await checkpointCycle(ctx, cycle, log);
-    const finished = finishedRuns(tasks, task.id);
+    const finished = finishedRuns(tasks, task);
     const active = tasks.listItems(task.id).filter((i) => !SETTLED.has(i.status));
     const steps = stepsForCycle(ctx.plan, cycle);
     const taskScope: ScopeState = { facts: emptyItemFacts(), vars: state.vars };
