@@ -34,15 +34,16 @@ export function parseManifestText(text: string, file: string): ParseResult {
   const list = Array.isArray(docs) ? docs : [];
   list.forEach((doc, index) => {
     if (doc.errors.length > 0) {
-      for (const err of doc.errors) {
-        diagnostics.push({
-          severity: "error",
-          code: "yaml-syntax",
-          message: `YAML syntax error: ${firstLine(err.message)}`,
-          position: at(err.pos[0]),
-          hint: "fix the YAML syntax at this position (indentation, quoting, a missing ':' or closing bracket)",
-        });
-      }
+      // Later syntax errors in a document are mostly echoes of the first one.
+      const err = doc.errors[0]!;
+      const more = doc.errors.length - 1;
+      diagnostics.push({
+        severity: "error",
+        code: "yaml-syntax",
+        message: `YAML syntax error: ${firstLine(err.message)}${more > 0 ? ` (and ${more} more in this document, most likely caused by this one)` : ""}`,
+        position: at(err.pos[0]),
+        hint: "fix the YAML syntax at this position (indentation, quoting — a value holding ': ' or starting with '{' needs quotes —, a missing ':' or closing bracket)",
+      });
       return;
     }
     // A document of comments only (or an explicit null) holds nothing to apply.

@@ -10,7 +10,7 @@ import { stringify } from "yaml";
 import type { JsonObject } from "../../resources/types.js";
 import type { Home } from "../../store/home.js";
 import type { Store } from "../../store/store.js";
-import type { RunRecord, TaskPhase, TaskRecord } from "../../store/task-store.js";
+import type { ItemRecord, RunRecord, TaskPhase, TaskRecord } from "../../store/task-store.js";
 
 export function statusFilePath(home: Home, project: string, kind: string, name: string): string {
   return join(home.dir, "status", project || "_", kind.toLowerCase(), `${name}.yaml`);
@@ -52,7 +52,7 @@ export function stepSummary(runs: readonly RunRecord[], itemPaths: ReadonlyMap<s
   });
 }
 
-export function taskStatusObject(task: TaskRecord, runs: readonly RunRecord[], itemPaths: ReadonlyMap<string, string>): JsonObject {
+export function taskStatusObject(task: TaskRecord, runs: readonly RunRecord[], itemPaths: ReadonlyMap<string, string>, items: readonly ItemRecord[] = []): JsonObject {
   const at = task.updatedAt;
   const status: JsonObject = {
     phase: task.phase,
@@ -61,6 +61,7 @@ export function taskStatusObject(task: TaskRecord, runs: readonly RunRecord[], i
     cycle: task.cycle,
     steps: stepSummary(runs, itemPaths),
   };
+  if (items.length) status["items"] = items.map((i) => ({ path: i.path, status: i.status }));
   if (task.resourceGeneration !== null) status["observedGeneration"] = task.resourceGeneration;
   if (task.startedAt) status["startedAt"] = task.startedAt;
   if (task.finishedAt) status["finishedAt"] = task.finishedAt;
@@ -80,10 +81,10 @@ export function publishStatus(store: Store, home: Home, key: { project: string; 
 }
 
 /** Publishes the status of the resource a task executes, if it has one. */
-export function publishTaskStatus(store: Store, home: Home, task: TaskRecord, runs: readonly RunRecord[], itemPaths: ReadonlyMap<string, string>): void {
+export function publishTaskStatus(store: Store, home: Home, task: TaskRecord, runs: readonly RunRecord[], itemPaths: ReadonlyMap<string, string>, items: readonly ItemRecord[] = []): void {
   if (!task.resourceKind || !task.resourceName) return;
   const live = store.getResource({ project: task.project, kind: task.resourceKind, name: task.resourceName });
   // A newer generation is someone else's to report.
   if (live && task.resourceGeneration !== null && live.generation !== task.resourceGeneration) return;
-  publishStatus(store, home, { project: task.project, kind: task.resourceKind, name: task.resourceName }, taskStatusObject(task, runs, itemPaths));
+  publishStatus(store, home, { project: task.project, kind: task.resourceKind, name: task.resourceName }, taskStatusObject(task, runs, itemPaths, items));
 }

@@ -126,7 +126,7 @@ async function runCycles(deps: TaskRunnerDeps, ctx: TaskContext, items: ItemReco
   const maxConsecutive = typeof safety["max_consecutive_failures"] === "number" ? safety["max_consecutive_failures"] : undefined;
   let consecutiveFailures = 0;
   const itemPaths = new Map(items.map((i) => [i.id, i.path]));
-  const publish = (): void => publishTaskStatus(store, deps.home, tasks.getTask(ctx.task.id)!, tasks.listRuns(ctx.task.id), itemPaths);
+  const publish = (): void => publishTaskStatus(store, deps.home, tasks.getTask(ctx.task.id)!, tasks.listRuns(ctx.task.id), itemPaths, tasks.listItems(ctx.task.id));
   publish();
   if (safety["binary_snapshot"] === true) log("safety.binary_snapshot is accepted but takes no snapshot yet");
 
