@@ -1,0 +1,31 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createTicket, openTickets } from "../../../src/engine/runner/tickets.js";
+
+describe("tickets", () => {
+  let root: string;
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+  it("creates a ticket per failure and counts open tickets per item", () => {
+    root = mkdtempSync(join(tmpdir(), "tickets-"));
+    const dir = join(root, "tickets");
+    const rel = createTicket(dir, { taskId: "t-1", item: "docs/qa/a.md", step: "qa", cycle: 1, exitCode: 2, output: "boom" }, root);
+    createTicket(dir, { taskId: "t-1", item: "docs/qa/a.md", step: "qa", cycle: 1, exitCode: 2, output: "boom again" }, root);
+    createTicket(dir, { taskId: "t-1", item: "docs/qa/b.md", step: "qa", cycle: 1, exitCode: 1, output: "" }, root);
+    expect(rel).toMatch(/^tickets\/t-1-docs_qa_a\.md-c1-qa\.md$/);
+    expect(readFileSync(join(root, rel), "utf8")).toMatch(/status: open[\s\S]*boom/);
+    expect(openTickets(dir, "docs/qa/a.md")).toHaveLength(2);
+    expect(openTickets(dir)).toHaveLength(3);
+    writeFileSync(join(root, rel), readFileSync(join(root, rel), "utf8").replace("status: open", "status: resolved"));
+    expect(openTickets(dir, "docs/qa/a.md")).toHaveLength(1);
+  });
+
+  it("treats a ticket without front matter as open for every item", () => {
+    root = mkdtempSync(join(tmpdir(), "tickets-"));
+    writeFileSync(join(root, "plain.md"), "# a hand-written ticket\n");
+    expect(openTickets(root, "any.md")).toHaveLength(1);
+    expect(openTickets(join(root, "missing"))).toEqual([]);
+  });
+});
