@@ -80,6 +80,8 @@ export async function exportCommand(opts: ExportOptions): Promise<void> {
         a.metadata.project.localeCompare(b.metadata.project) ||
         a.metadata.name.localeCompare(b.metadata.name),
     );
+    // Tasks and Runs made by `task create` and `orchestrator run` are executions, not configuration.
+    items = items.filter((r) => !((r.kind === "Task" || r.kind === "Run") && (r.origin.appliedBy === "task-create" || r.origin.appliedBy === "run")));
     const secrets = items.filter((r) => isSecretKind(r.kind));
     if (!opts.includeSecrets) items = items.filter((r) => !isSecretKind(r.kind));
     const views = items.map((r) => resourceView(r, { storeFields: false, revealSecrets: !!opts.includeSecrets }));
