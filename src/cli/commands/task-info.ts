@@ -1,0 +1,107 @@
+/**
+ * @module `orchestrator task info ID [-o text|json|yaml]`: a task's status,
+ * its items, the latest run of each step and every run.
+ */
+import type { JsonObject } from "../../resources/types.js";
+import type { ItemRecord, RunRecord, TaskRecord } from "../../store/task-store.js";
+import { openTaskStore } from "../../store/task-store.js";
+import { withStore } from "../context.js";
+import { writeOut } from "../output/io.js";
+import { renderTable } from "../output/table.js";
+import { formatDuration, itemPathMap, itemView, latestRunPerStep, runView, stepView, taskView, workflowOf } from "../output/task-view.js";
+import { resolveTaskRef } from "./task-select.js";
+
+export interface TaskInfoOptions {
+  output?: "text" | "json" | "yaml";
+  project?: string;
+}
+
+/** The JSON document `task info -o json` prints. */
+export function taskInfoView(task: TaskRecord, items: readonly ItemRecord[], runs: readonly RunRecord[]): JsonObject {
+  const paths = itemPathMap(items);
+  return {
+    task: taskView(task),
+    items: items.map(itemView),
+    steps: latestRunPerStep(runs).map((r) => stepView(r, paths)),
+    runs: runs.map((r) => runView(r, paths)),
+  };
+}
+
+export async function taskInfoCommand(ref: string, opts: TaskInfoOptions): Promise<void> {
+  await withStore(async ({ store }) => {
+    const tasks = openTaskStore(store);
+    const task = resolveTaskRef(tasks, ref, opts.project === undefined ? {} : { project: opts.project });
+    const items = tasks.listItems(task.id);
+    const runs = tasks.listRuns(task.id);
+    if (opts.output === "json") {
+      writeOut(JSON.stringify(taskInfoView(task, items, runs), null, 2) + "\n");
+      return;
+    }
+    if (opts.output === "yaml") {
+      const { toYaml } = await import("../output/yaml.js");
+      writeOut(toYaml(taskInfoView(task, items, runs)));
+      return;
+    }
+    writeOut(renderInfo(task, items, runs));
+  });
+}
+
+function field(label: string, value: string | number | null | undefined): string {
+  if (value === null || value === undefined || value === "") return "";
+  return `${`${label}:`.padEnd(12)}${value}\n`;
+}
+
+const indent = (text: string): string =>
+  text
+    .split("\n")
+    .map((l) => (l ? `  ${l}` : l))
+    .join("\n");
+
+function renderInfo(task: TaskRecord, items: readonly ItemRecord[], runs: readonly RunRecord[]): string {
+  const paths = itemPathMap(items);
+  const itemName = (id: string | null): string => (id ? (paths.get(id) ?? id) : "");
+  let out =
+    field("Name", task.name) +
+    field("ID", task.id) +
+    field("Project", task.project) +
+    field("Origin", task.origin) +
+    field("Resource", task.resourceKind && task.resourceName ? `${task.resourceKind.toLowerCase()}/${task.resourceName}${task.resourceGeneration !== null ? ` (generation ${task.resourceGeneration})` : ""}` : "") +
+    field("Workflow", workflowOf(task)) +
+    field("Workspace", task.workspace) +
+    field("Goal", task.goal) +
+    field("Phase", task.phase + (task.phase === "Pending" ? (task.queued ? " (queued)" : " (not started)") : "")) +
+    field("Cycle", task.cycle) +
+    field("Exit code", task.exitCode) +
+    field("Message", task.message) +
+    field("Claimed by", task.claimedBy) +
+    field("Created", task.createdAt) +
+    field("Started", task.startedAt) +
+    field("Finished", task.finishedAt);
+  if (task.spec.steps.length) out += field("Steps", task.spec.steps.join(", "));
+  if (Object.keys(task.spec.vars).length) out += field("Vars", Object.entries(task.spec.vars).map(([k, v]) => `${k}=${v}`).join(", "));
+
+  out += `\nItems (${items.length}):\n`;
+  if (items.length) out += indent(renderTable(["ID", "PATH", "STATUS", "FAILURES"], items.map((i) => [i.id, i.path || "(task)", i.status, String(i.failures)])));
+
+  const latest = latestRunPerStep(runs);
+  out += `\nSteps (${latest.length}):\n`;
+  if (latest.length) {
+    out += indent(
+      renderTable(
+        ["STEP", "ITEM", "STATUS", "CYCLE", "EXIT", "DURATION", "AGENT", "REASON"],
+        latest.map((r) => [r.stepId, itemName(r.itemId), r.status, String(r.cycle), r.exitCode === null ? "" : String(r.exitCode), formatDuration(r.durationMs), r.agent ?? "", r.reason ?? ""]),
+      ),
+    );
+  }
+
+  out += `\nRuns (${runs.length}):\n`;
+  if (runs.length) {
+    out += indent(
+      renderTable(
+        ["ID", "CYCLE", "STEP", "ITEM", "STATUS", "EXIT", "DURATION", "STARTED"],
+        runs.map((r) => [r.id, String(r.cycle), r.stepId, itemName(r.itemId), r.status, r.exitCode === null ? "" : String(r.exitCode), formatDuration(r.durationMs), r.startedAt]),
+      ),
+    );
+  }
+  return out;
+}

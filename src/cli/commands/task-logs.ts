@@ -1,0 +1,89 @@
+/**
+ * @module `orchestrator task logs ID [--follow] [--tail N] [--timestamps]`:
+ * a task's step logs in run order. Start-up matters here (people run it in
+ * loops), so it loads only the task tables' reader and node built-ins: not
+ * the rest of the store, and no yaml, ajv or effect.
+ */
+import { NoStoreError, requireHome, type Home } from "../../store/home-location.js";
+import { openTaskReader, type TaskReadView } from "../../store/sqlite/task-reader.js";
+import type { RunRecord } from "../../store/task-store.js";
+import { CliError, UsageError } from "../errors.js";
+import { writeOut } from "../output/io.js";
+import { TaskLogPrinter } from "../output/task-log-follow.js";
+import { exitQuietlyOnBrokenPipe } from "../output/task-pipe.js";
+import { isTerminalPhase, resolveTaskRef } from "./task-select.js";
+
+export interface TaskLogsOptions {
+  follow?: boolean;
+  tail?: string;
+  timestamps?: boolean;
+  project?: string;
+}
+
+/** How often `--follow` looks for new runs and bytes. */
+const FOLLOW_POLL_MS = 100;
+
+/**
+ * Runs fn with a read-only task store, opened without the resource side of
+ * the store; a store that does not exist yet or needs migrating goes the
+ * usual way (opened in full, which creates or migrates it).
+ */
+async function withTaskReader<T>(fn: (tasks: TaskReadView) => Promise<T>): Promise<T> {
+  let home: Home;
+  try {
+    home = requireHome(process.cwd());
+  } catch (err) {
+    if (err instanceof NoStoreError) throw new CliError(err.message);
+    throw err;
+  }
+  const reader = openTaskReader(home);
+  if (!reader) {
+    const [{ withStore }, { openTaskStore }] = await Promise.all([import("../context.js"), import("../../store/task-store.js")]);
+    return withStore(({ store }) => fn(openTaskStore(store)));
+  }
+  try {
+    return await fn(reader.tasks);
+  } finally {
+    reader.close();
+  }
+}
+
+function parseTail(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n)) throw new UsageError(`--tail must be a whole number of lines, got '${value}'`);
+  return n;
+}
+
+export async function taskLogsCommand(ref: string, opts: TaskLogsOptions): Promise<void> {
+  const tail = opts.tail === undefined ? undefined : parseTail(opts.tail);
+  exitQuietlyOnBrokenPipe();
+  await withTaskReader(async (tasks) => {
+    const task = resolveTaskRef(tasks, ref, opts.project === undefined ? {} : { project: opts.project });
+    let paths: Map<string, string> | undefined;
+    const itemPath = (itemId: string): string | undefined => {
+      if (!paths?.has(itemId)) paths = new Map(tasks.listItems(task.id).map((i) => [i.id, i.path]));
+      return paths.get(itemId);
+    };
+    // Without --follow a line is stamped with its run's start; following, with the time it was read.
+    const stamp = opts.timestamps ? (opts.follow ? () => new Date().toISOString() : (run: RunRecord) => run.startedAt) : undefined;
+    const printer = new TaskLogPrinter({ out: writeOut, itemPath, ...(stamp ? { stamp } : {}) });
+
+    if (tail === undefined) printer.poll(tasks.listRuns(task.id));
+    else printer.tail(tasks.listRuns(task.id), tail);
+
+    if (opts.follow) {
+      for (;;) {
+        // Phase first: everything written before it turned final is read by the poll after it.
+        const now = tasks.getTask(task.id);
+        printer.poll(tasks.listRuns(task.id));
+        if (!now) {
+          printer.finish();
+          throw new CliError(`task ${task.id} was deleted while following its logs`);
+        }
+        if (isTerminalPhase(now.phase) || now.phase === "Paused") break;
+        await new Promise((r) => setTimeout(r, FOLLOW_POLL_MS));
+      }
+    }
+    printer.finish();
+  });
+}

@@ -1,0 +1,23 @@
+/**
+ * @module `orchestrator task trace ID [--json]`: a task's timeline of cycles,
+ * steps and runs, from its run records and events.
+ */
+import { openTaskStore } from "../../store/task-store.js";
+import { withStore } from "../context.js";
+import { useColor, writeOut } from "../output/io.js";
+import { buildTrace, renderTrace } from "../output/task-trace.js";
+import { resolveTaskRef } from "./task-select.js";
+
+export interface TaskTraceOptions {
+  json?: boolean;
+  project?: string;
+}
+
+export async function taskTraceCommand(ref: string, opts: TaskTraceOptions): Promise<void> {
+  await withStore(async ({ store }) => {
+    const tasks = openTaskStore(store);
+    const task = resolveTaskRef(tasks, ref, opts.project === undefined ? {} : { project: opts.project });
+    const trace = buildTrace(task, tasks.listItems(task.id), tasks.listRuns(task.id), store.listEvents({ taskId: task.id }));
+    writeOut(opts.json ? JSON.stringify(trace, null, 2) + "\n" : renderTrace(trace, useColor()));
+  });
+}
