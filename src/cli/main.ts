@@ -45,6 +45,72 @@ export function buildProgram(): Command {
     .addOption(outputOption(["text", "json"], "text"))
     .action(lazy(() => import("./commands/apply.js"), "applyCommand"));
 
+  const source = program.command("source").description("the directories and git remotes desired state comes from");
+  source
+    .command("add")
+    .description("add a source: a directory, or a git remote followed at an interval")
+    .argument("<name>", "source name")
+    .option("--dir <path>", "directory of manifests (relative to the current directory)")
+    .option("--git <url>", "git remote URL")
+    .option("--ref <ref>", "branch, tag or commit (git; default: the remote's default branch)")
+    .option("--path <path>", "directory inside the repository (git; default: the whole tree)")
+    .option("--interval <duration>", "how often it is read again, e.g. 30s, 5m (default 60s)")
+    .option("--project <name>", "project for documents that name none")
+    .option("--no-prune", "never delete what the source no longer contains")
+    .action(lazy(() => import("./commands/source.js"), "sourceAddCommand"));
+  source
+    .command("list")
+    .description("list sources with their readiness and applied revision")
+    .addOption(outputOption(["table", "json"], "table"))
+    .action(lazy(() => import("./commands/source.js"), "sourceListCommand"));
+  source
+    .command("remove")
+    .description("remove a source (the resources it applied stay)")
+    .argument("<name>", "source name")
+    .action(lazy(() => import("./commands/source.js"), "sourceRemoveCommand"));
+  source
+    .command("status")
+    .description("revisions applied and attempted, conditions and errors of sources")
+    .argument("[name]", "source name (default: every source)")
+    .addOption(outputOption(["text", "json"], "text"))
+    .action(lazy(() => import("./commands/source.js"), "sourceStatusCommand"));
+
+  program
+    .command("sync")
+    .description("reconcile sources now: fetch, validate, apply, prune, correct drift")
+    .argument("[source...]", "source names (default: every source)")
+    .option("--dry-run", "show what would change without writing")
+    .addOption(outputOption(["text", "json"], "text"))
+    .action(lazy(() => import("./commands/sync.js"), "syncCommand"));
+
+  program
+    .command("diff")
+    .description("show what applying would change (exit 0: nothing, 1: changes, 2: errors)")
+    .argument("[source...]", "source names (default: every source)")
+    .option("-f, --filename <path...>", "compare files against the store instead of sources")
+    .option("--from <ref>", "compare two commits of this repository: the old side")
+    .option("--to <ref>", "the new side (with --from)")
+    .option("--path <path>", "directory inside the repository (with --from/--to; default manifests)")
+    .option("--project <name>", "project for documents that name none (with -f)")
+    .option("--prune", "show what apply --prune would delete (with -f)")
+    .addOption(outputOption(["text", "markdown", "json"], "text"))
+    .action(lazy(() => import("./commands/diff.js"), "diffCommand"));
+
+  program
+    .command("watch")
+    .description("reconcile a directory on every save (default: the manifests/ source)")
+    .argument("[path]", "directory to watch")
+    .option("--debounce <ms>", "quiet time after a save before a pass", "50")
+    .action(lazy(() => import("./commands/watch.js"), "watchCommand"));
+
+  program
+    .command("reconcile")
+    .description("ask the running controller to reconcile now and wait for the result")
+    .argument("[source]", "source name (default: every source)")
+    .option("--timeout <duration>", "how long to wait for the pass", "60s")
+    .addOption(outputOption(["text", "json"], "text"))
+    .action(lazy(() => import("./commands/reconcile.js"), "reconcileCommand"));
+
   program
     .command("get")
     .description("list resources of a kind, or show one")
@@ -115,6 +181,96 @@ export function buildProgram(): Command {
     .addOption(outputOption(["text", "json"], "text"))
     .action(lazy(() => import("./commands/task-create.js"), "taskCreateCommand"));
   // Further `task` subcommands are added to this group below.
+  task
+    .command("list")
+    .description("list tasks, oldest first")
+    .addOption(outputOption(["table", "wide", "json", "yaml"], "table"))
+    .option("--status <phase>", "only tasks in this phase: pending, running, paused, completed, failed, cancelled")
+    .option("--project <name>", "only tasks of this project")
+    .action(lazy(() => import("./commands/task-list.js"), "taskListCommand"));
+  task
+    .command("info")
+    .description("show a task: status, items, steps and runs")
+    .argument("<id>", "task id, unique id prefix or name")
+    .addOption(outputOption(["text", "json", "yaml"], "text"))
+    .option("--project <name>", "look the task up in this project")
+    .action(lazy(() => import("./commands/task-info.js"), "taskInfoCommand"));
+  task
+    .command("logs")
+    .description("print a task's step logs in run order")
+    .argument("<id>", "task id, unique id prefix or name")
+    .option("-f, --follow", "keep printing new output until the task finishes or is paused")
+    .option("--tail <n>", "print only the last N lines of the task's output")
+    .option("--timestamps", "prefix each line with the run's start time (with --follow: the time it was read)")
+    .option("--project <name>", "look the task up in this project")
+    .action(lazy(() => import("./commands/task-logs.js"), "taskLogsCommand"));
+  task
+    .command("watch")
+    .description("a live view of a task's phase and steps until it finishes")
+    .argument("<id>", "task id, unique id prefix or name")
+    .option("--project <name>", "look the task up in this project")
+    .action(lazy(() => import("./commands/task-watch.js"), "taskWatchCommand"));
+  task
+    .command("start")
+    .description("queue a task created with --no-start")
+    .argument("[id]", "task id, unique id prefix or name")
+    .option("--latest", "start the most recently created task")
+    .option("--project <name>", "look the task up in this project")
+    .option("--no-daemon", "do not start a background controller")
+    .action(lazy(() => import("./commands/task-control.js"), "taskStartCommand"));
+  task
+    .command("pause")
+    .description("pause a task and stop its running steps; resume it later")
+    .argument("<id>", "task id, unique id prefix or name")
+    .option("--project <name>", "look the task up in this project")
+    .action(lazy(() => import("./commands/task-control.js"), "taskPauseCommand"));
+  task
+    .command("resume")
+    .description("queue a paused or failed task again; it continues where it stopped")
+    .argument("<id>", "task id, unique id prefix or name")
+    .option("--reset-blocked", "set blocked items back to pending")
+    .option("--project <name>", "look the task up in this project")
+    .option("--no-daemon", "do not start a background controller")
+    .action(lazy(() => import("./commands/task-control.js"), "taskResumeCommand"));
+  task
+    .command("retry")
+    .description("run one item of a task again (the item's id is in `task info`)")
+    .argument("<item-id>", "item id")
+    .option("--no-daemon", "do not start a background controller")
+    .action(lazy(() => import("./commands/task-control.js"), "taskRetryCommand"));
+  task
+    .command("recover")
+    .description("mark a task's unfinished runs interrupted, stop their processes and queue it again")
+    .argument("<id>", "task id, unique id prefix or name")
+    .option("--project <name>", "look the task up in this project")
+    .option("--no-daemon", "do not start a background controller")
+    .action(lazy(() => import("./commands/task-control.js"), "taskRecoverCommand"));
+  task
+    .command("delete")
+    .description("delete task records (their events stay); refuses without --force")
+    .argument("[id...]", "task ids, unique id prefixes or names")
+    .option("--all", "delete every task (narrow with --status and --project)")
+    .option("--status <phase>", "with --all: only tasks in this phase")
+    .option("--project <name>", "only tasks of this project")
+    .option("--force", "delete without asking")
+    .action(lazy(() => import("./commands/task-control.js"), "taskDeleteCommand"));
+  task
+    .command("trace")
+    .description("a timeline of a task's cycles, steps and runs, flagging failures, timeouts and skips")
+    .argument("<id>", "task id, unique id prefix or name")
+    .option("--json", "print as JSON")
+    .option("--project <name>", "look the task up in this project")
+    .action(lazy(() => import("./commands/task-trace.js"), "taskTraceCommand"));
+
+  const event = program.command("event").description("the store's event history");
+  event
+    .command("list")
+    .description("list events, newest last: task and step lifecycle (one run_result per step execution) and resource changes")
+    .option("--task <id>", "only events of this task (an id, prefix or name; a deleted task's full id)")
+    .option("--type <type>", "only events of this type (task_created, step_started, run_result, ...)")
+    .option("--limit <n>", "show at most the newest N events", "50")
+    .addOption(outputOption(["table", "json"], "table"))
+    .action(lazy(() => import("./commands/event.js"), "eventListCommand"));
 
   program
     .command("run")

@@ -1,11 +1,15 @@
 /**
  * @module Planning: compare the desired set with the store and decide, per
- * resource, whether it is created, configured, unchanged or pruned.
+ * resource, whether it is created, configured, unchanged or pruned. Pure
+ * over what it reads; callers run it inside the write transaction that
+ * commits it (see commit.ts), so the plan is never stale.
  */
+import { controllerFor } from "../../controllers/registry.js";
 import type { KindRegistry } from "../resources/kinds.js";
-import type { ParsedDocument, Resource, ResourceKey } from "../resources/types.js";
+import type { JsonObject, ParsedDocument, Resource, ResourceKey } from "../resources/types.js";
 import { canonicalJson } from "../store/canonical.js";
-import type { ResourceChange, ResourceOrigin, ResourceWrite, Store, StoredResource } from "../store/store.js";
+import type { InventoryItem } from "../store/source-store.js";
+import type { ResourceChange, ResourceHead, ResourceOrigin, ResourceWrite, Store, StoredResource } from "../store/store.js";
 
 export type PlannedVerb = "created" | "configured" | "unchanged" | "pruned";
 
@@ -16,18 +20,23 @@ export interface PlannedAction {
   change?: ResourceChange;
   /** Where the desired document came from (absent for prune). */
   document?: ParsedDocument;
-  /** What the store held before the change, if anything. */
+  /** What the store held before, as read for the plan (absent when created). */
+  head?: ResourceHead;
+  /** The stored resource in full: read for `configured` and `pruned`. */
   live?: StoredResource;
+  /** The stored resource differed from what this source last applied (changed or deleted out of band). */
+  drift?: boolean;
+  /** Content hash of the desired resource (absent for prune). */
+  hash?: string;
 }
 
-export interface PlanOptions {
-  registry: KindRegistry;
-  /** Who applies: `cli` or `source:<name>`. */
-  appliedBy: string;
-  /** Delete what the set omits; see `pruneCandidates`. */
-  prune?: boolean;
-  /** Source commit recorded on each resource (git sources). */
-  commit?: string;
+/** A desired document with its key and content hash, computed once before planning. */
+export interface DesiredResource {
+  key: ResourceKey;
+  /** keyString(key) */
+  id: string;
+  document: ParsedDocument;
+  hash: string;
 }
 
 export function keyOf(resource: Resource): ResourceKey {
@@ -53,83 +62,231 @@ export function hashedContent(resource: Pick<Resource, "apiVersion" | "metadata"
   };
 }
 
-export function planChanges(documents: readonly ParsedDocument[], store: Store, opts: PlanOptions): PlannedAction[] {
+/** The resource as its kind controller compares it (see KindController.normalize). */
+export function normalized(resource: Resource): Resource {
+  return controllerFor(resource.kind).normalize?.(resource) ?? resource;
+}
+
+/**
+ * Key and content hash of every document; `memo` keeps them across passes
+ * for documents of unchanged files (see DesiredSetCache).
+ */
+export function prepareDesired(documents: readonly ParsedDocument[], store: Store, memo?: WeakMap<ParsedDocument, DesiredResource>): DesiredResource[] {
+  return documents.map((document) => {
+    let d = memo?.get(document);
+    if (d === undefined) {
+      const r = document.resource;
+      const key = keyOf(r);
+      d = { key, id: keyString(key), document, hash: store.contentHash(r.kind, hashedContent(normalized(r)) as JsonObject) };
+      memo?.set(document, d);
+    }
+    return d;
+  });
+}
+
+/**
+ * - `none`: nothing is deleted.
+ * - `kinds`: what `apply --prune` deletes (see pruneByKinds).
+ * - `inventory`: what a source applied before and no longer contains.
+ */
+export type PruneMode = "none" | "kinds" | "inventory";
+
+/** What the inventory of a source becomes once the plan is committed: only the differences. */
+export interface InventoryDelta {
+  upsert: InventoryItem[];
+  remove: ResourceKey[];
+}
+
+export interface PlanInput {
+  desired: readonly DesiredResource[];
+  registry: KindRegistry;
+  /** Who applies: `cli` or `source:<name>`. */
+  appliedBy: string;
+  prune: PruneMode;
+  /** What this source applied before, with the hashes it applied (sources only). */
+  inventory?: readonly InventoryItem[];
+  /** Commit recorded on each written resource (git sources). */
+  commit?: string;
+  /**
+   * A source takes back a resource whose content matches but that another
+   * applier last wrote; `apply -f` leaves such a resource as it is.
+   */
+  takeOwnership?: boolean;
+  /** Read the full stored resource of every change (for diffs); otherwise only what planning needs. */
+  withLive?: boolean;
+  /** Filled with the inventory's new entries and removals (sources). */
+  inventoryDelta?: InventoryDelta;
+}
+
+export function planAgainstStore(store: Store, input: PlanInput): PlannedAction[] {
+  const order = kindOrder(input.registry);
+  const heads = new HeadIndex(store);
+  const inventory = new Map<string, InventoryItem>();
+  for (const i of input.inventory ?? []) inventory.set(keyString(i), i);
   const desiredKeys = new Set<string>();
   const actions: PlannedAction[] = [];
-  const order = (kind: string): number => opts.registry.get(kind)?.order ?? 1000;
-  const sorted = documents
-    .map((d, i) => ({ d, i }))
-    .sort((a, b) => order(a.d.resource.kind) - order(b.d.resource.kind) || a.i - b.i)
-    .map((x) => x.d);
+  const delta = input.inventoryDelta;
 
-  const liveByKind = new Map<string, Map<string, StoredResource>>();
-  const liveOf = (key: ResourceKey): StoredResource | undefined => {
-    const bucketKey = `${key.project}\u0000${key.kind}`;
-    let bucket = liveByKind.get(bucketKey);
-    if (!bucket) {
-      bucket = new Map(store.listResources({ project: key.project, kind: key.kind }).map((r) => [r.metadata.name, r]));
-      liveByKind.set(bucketKey, bucket);
-    }
-    return bucket.get(key.name);
-  };
-
-  for (const doc of sorted) {
-    const r = doc.resource;
-    const key = keyOf(r);
-    desiredKeys.add(keyString(key));
-    const origin: ResourceOrigin = { appliedBy: opts.appliedBy, file: doc.file, line: doc.position.line };
-    if (opts.commit) origin.commit = opts.commit;
-    const write: ResourceWrite = {
-      apiVersion: r.apiVersion,
-      kind: r.kind,
-      metadata: { ...r.metadata, project: key.project },
-      spec: r.spec ?? {},
-      hash: store.contentHash(r.kind, hashedContent(r) as never),
-      origin,
-    };
-    const live = liveOf(key);
-    if (!live) {
-      actions.push({ verb: "created", key, change: { op: "create", resource: write }, document: doc });
-    } else if (live.hash === write.hash) {
-      actions.push({ verb: "unchanged", key, document: doc, live });
+  for (const d of inApplyOrder(input.desired, order)) {
+    const id = d.id;
+    desiredKeys.add(id);
+    const head = heads.get(d.key);
+    const applied = inventory.get(id);
+    if (delta && applied?.hash !== d.hash) delta.upsert.push({ ...d.key, hash: d.hash });
+    const drift = applied !== undefined && (!head || head.hash !== applied.hash || head.appliedBy !== input.appliedBy);
+    let action: PlannedAction;
+    if (!head) {
+      action = { verb: "created", key: d.key, document: d.document, hash: d.hash, change: { op: "create", resource: writeOf(d, input) } };
+    } else if (head.hash === d.hash && (!input.takeOwnership || head.appliedBy === input.appliedBy)) {
+      action = { verb: "unchanged", key: d.key, document: d.document, hash: d.hash, head };
     } else {
-      const specChanged = canonicalJson(live.spec) !== canonicalJson(write.spec);
-      actions.push({ verb: "configured", key, change: { op: "update", resource: write, specChanged }, document: doc, live });
+      const live = store.getResource(d.key);
+      if (!live) throw new Error(`${d.key.kind} ${d.key.name} vanished while planning; planning must run inside a write transaction`);
+      const specChanged = canonicalJson(normalized(live).spec) !== canonicalJson(normalized(d.document.resource).spec ?? {});
+      action = { verb: "configured", key: d.key, document: d.document, hash: d.hash, head, live, change: { op: "update", resource: writeOf(d, input), specChanged } };
     }
+    if (drift && action.verb !== "unchanged") action.drift = true;
+    actions.push(action);
   }
 
-  if (opts.prune) {
-    for (const live of pruneCandidates(documents, store, opts, desiredKeys)) {
-      const key = { project: live.metadata.project, kind: live.kind, name: live.metadata.name };
-      actions.push({ verb: "pruned", key, change: { op: "delete", key, reason: "pruned" }, live });
+  if (delta) {
+    for (const [id, item] of inventory) if (!desiredKeys.has(id)) delta.remove.push({ project: item.project, kind: item.kind, name: item.name });
+  }
+
+  const doomed =
+    input.prune === "inventory"
+      ? pruneByInventory(input.inventory ?? [], desiredKeys, heads, input.appliedBy)
+      : input.prune === "kinds"
+        ? pruneByKinds(input.desired, desiredKeys, heads, input.appliedBy)
+        : [];
+  doomed.sort((a, b) => order(b.kind) - order(a.kind) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const head of doomed) {
+    const key = { project: head.project, kind: head.kind, name: head.name };
+    const action: PlannedAction = { verb: "pruned", key, head, change: { op: "delete", key, reason: "pruned" } };
+    if (input.withLive) {
+      const live = store.getResource(key);
+      if (live) action.live = live;
     }
+    actions.push(action);
   }
   return actions;
 }
 
-/**
- * What `--prune` deletes: resources of the kinds the set applies, in the
- * projects it applies them to, that the same applier put there and the set
- * no longer holds. Resources another applier owns are never touched.
- * Deleted in reverse apply order.
- */
-function pruneCandidates(documents: readonly ParsedDocument[], store: Store, opts: PlanOptions, desiredKeys: Set<string>): StoredResource[] {
-  const scopes = new Map<string, { project: string; kind: string }>();
-  for (const d of documents) {
-    const k = keyOf(d.resource);
-    scopes.set(`${k.project}\u0000${k.kind}`, { project: k.project, kind: k.kind });
+/** Apply rank per kind, looked up once per kind rather than once per comparison. */
+function kindOrder(registry: KindRegistry): (kind: string) => number {
+  const ranks = new Map<string, number>();
+  return (kind) => {
+    let r = ranks.get(kind);
+    if (r === undefined) {
+      r = registry.get(kind)?.order ?? 1000;
+      ranks.set(kind, r);
+    }
+    return r;
+  };
+}
+
+/** Stable: by kind rank, then as the documents came (file order); a bucket per rank, no sort of the whole set. */
+function inApplyOrder(desired: readonly DesiredResource[], order: (kind: string) => number): DesiredResource[] {
+  const buckets = new Map<number, DesiredResource[]>();
+  for (const d of desired) {
+    const r = order(d.key.kind);
+    const b = buckets.get(r);
+    if (b) b.push(d);
+    else buckets.set(r, [d]);
   }
-  const out: StoredResource[] = [];
+  return [...buckets.keys()].sort((a, b) => a - b).flatMap((r) => buckets.get(r)!);
+}
+
+function writeOf(d: DesiredResource, input: PlanInput): ResourceWrite {
+  const r = d.document.resource;
+  const origin: ResourceOrigin = { appliedBy: input.appliedBy, file: d.document.file, line: d.document.position.line };
+  if (input.commit) origin.commit = input.commit;
+  return {
+    apiVersion: r.apiVersion,
+    kind: r.kind,
+    metadata: { ...r.metadata, project: d.key.project },
+    spec: r.spec ?? {},
+    hash: d.hash,
+    origin,
+  };
+}
+
+/** Heads of the store, read one (project, kind) at a time, each at most once per plan. */
+class HeadIndex {
+  private readonly byProject = new Map<string, Map<string, Map<string, ResourceHead>>>();
+  constructor(private readonly store: Store) {}
+
+  get(key: ResourceKey): ResourceHead | undefined {
+    return this.bucket(key.project, key.kind).get(key.name);
+  }
+
+  bucket(project: string, kind: string): Map<string, ResourceHead> {
+    let kinds = this.byProject.get(project);
+    if (!kinds) {
+      kinds = new Map();
+      this.byProject.set(project, kinds);
+    }
+    let b = kinds.get(kind);
+    if (!b) {
+      b = new Map();
+      for (const h of this.store.listResourceHeads({ project, kind })) b.set(h.name, h);
+      kinds.set(kind, b);
+    }
+    return b;
+  }
+}
+
+/**
+ * Flux's rule: the old inventory minus the new desired set, and only what
+ * this source still owns; a resource another applier took over stays.
+ */
+function pruneByInventory(inventory: readonly InventoryItem[], desiredKeys: Set<string>, heads: HeadIndex, appliedBy: string): ResourceHead[] {
+  const out: ResourceHead[] = [];
+  for (const item of inventory) {
+    if (desiredKeys.has(keyString(item))) continue;
+    const head = heads.get(item);
+    if (head && head.appliedBy === appliedBy) out.push(head);
+  }
+  return out;
+}
+
+/**
+ * What `apply --prune` deletes: resources of the kinds the set applies, in
+ * the projects it applies them to, that the same applier put there and the
+ * set no longer holds. Resources another applier owns are never touched.
+ */
+function pruneByKinds(desired: readonly DesiredResource[], desiredKeys: Set<string>, heads: HeadIndex, appliedBy: string): ResourceHead[] {
+  const scopes = new Map<string, { project: string; kind: string }>();
+  for (const d of desired) scopes.set(`${d.key.project}\u0000${d.key.kind}`, { project: d.key.project, kind: d.key.kind });
+  const out: ResourceHead[] = [];
   for (const { project, kind } of scopes.values()) {
-    for (const live of store.listResources({ project, kind })) {
-      const key = { project: live.metadata.project, kind: live.kind, name: live.metadata.name };
-      if (desiredKeys.has(keyString(key))) continue;
-      if (live.origin.appliedBy !== opts.appliedBy) continue;
-      out.push(live);
+    for (const head of heads.bucket(project, kind).values()) {
+      if (!desiredKeys.has(keyString(head)) && head.appliedBy === appliedBy) out.push(head);
     }
   }
-  const order = (kind: string): number => opts.registry.get(kind)?.order ?? 1000;
-  return out.sort((a, b) => order(b.kind) - order(a.kind) || a.metadata.name.localeCompare(b.metadata.name));
+  return out;
+}
+
+export interface PlanOptions {
+  registry: KindRegistry;
+  /** Who applies: `cli` or `source:<name>`. */
+  appliedBy: string;
+  /** Delete what the set omits, as `apply --prune` does. */
+  prune?: boolean;
+  /** Source commit recorded on each resource (git sources). */
+  commit?: string;
+}
+
+/** Plans documents against the store as `apply -f` does (outside a transaction: for tests and previews). */
+export function planChanges(documents: readonly ParsedDocument[], store: Store, opts: PlanOptions): PlannedAction[] {
+  const input: PlanInput = {
+    desired: prepareDesired(documents, store),
+    registry: opts.registry,
+    appliedBy: opts.appliedBy,
+    prune: opts.prune ? "kinds" : "none",
+  };
+  if (opts.commit) input.commit = opts.commit;
+  return planAgainstStore(store, input);
 }
 
 /** The changes of a plan, in order, ready for one `Store.commit`. */

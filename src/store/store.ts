@@ -27,6 +27,16 @@ export interface StoredResource {
   updatedAt: string;
 }
 
+/** What planning needs of a stored resource, without reading its spec. */
+export interface ResourceHead {
+  project: string;
+  kind: string;
+  name: string;
+  hash: string;
+  generation: number;
+  appliedBy: string;
+}
+
 export interface ResourceFilter {
   project?: string;
   kind?: string;
@@ -112,6 +122,16 @@ export interface Store {
 
   getResource(key: ResourceKey): StoredResource | undefined;
   listResources(filter?: ResourceFilter): StoredResource[];
+  /** As listResources, without specs: cheap enough to read a whole project on every pass. */
+  listResourceHeads(filter?: ResourceFilter): ResourceHead[];
+  /**
+   * Runs fn in one write transaction taken at once (BEGIN IMMEDIATE), so what
+   * fn reads cannot change before what it writes commits. Writes inside
+   * (commit, setStatus, appendEvent) join it; fn must be synchronous.
+   */
+  writeTransaction<T>(fn: () => T): T;
+  /** A counter every change to any resource's content moves (never a status write). */
+  resourcesVersion(): number;
   /**
    * Writes all changes in one transaction, recording one event per change
    * (`resource_created`, `resource_updated`, `resource_deleted`/`resource_pruned`).

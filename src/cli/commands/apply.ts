@@ -1,14 +1,15 @@
 /**
  * @module `orchestrator apply -f`: validate the whole set, then write it in
- * one transaction, printing one line per resource as kubectl does.
+ * one transaction (planned inside it), printing one line per resource as
+ * kubectl does. The same pipeline as `sync` and `watch`, applied as `cli`.
  */
-import { hasErrors } from "../../resources/diagnostics.js";
-import { registryWith } from "../../resources/crd-kinds.js";
-import { loadDesiredSet } from "../../reconcile/desired-set.js";
-import { changesOf, planChanges, type PlannedAction } from "../../reconcile/plan.js";
+import { loadManifestPaths } from "../../resources/load.js";
+import { Reason } from "../../reconcile/conditions.js";
+import type { PlannedAction } from "../../reconcile/plan.js";
+import { runPipeline } from "../../reconcile/pipeline.js";
 import { withStore } from "../context.js";
 import { CliError } from "../errors.js";
-import { countBySeverity, plural, printDiagnostics } from "../output/diagnostics.js";
+import { printDiagnostics } from "../output/diagnostics.js";
 import { writeOut } from "../output/io.js";
 
 export interface ApplyOptions {
@@ -19,36 +20,42 @@ export interface ApplyOptions {
   output?: "text" | "json";
 }
 
-export function actionLine(a: PlannedAction, dryRun: boolean): string {
-  return `${a.key.kind.toLowerCase()}/${a.key.name} ${a.verb}${dryRun ? " (dry run)" : ""}`;
+export function actionLine(a: Pick<PlannedAction, "key" | "verb" | "drift">, dryRun: boolean): string {
+  return `${a.key.kind.toLowerCase()}/${a.key.name} ${a.verb}${a.drift ? " (drift corrected)" : ""}${dryRun ? " (dry run)" : ""}`;
 }
 
 export async function applyCommand(opts: ApplyOptions): Promise<void> {
-  await withStore(({ store, cwd }) => {
-    const storedCrds = store.listResources({ kind: "CustomResourceDefinition", allProjects: true });
-    const set = loadDesiredSet(opts.filename, cwd, { project: opts.project, storedCrds });
-    printDiagnostics(set.diagnostics);
-    if (hasErrors(set.diagnostics)) {
-      const { errors } = countBySeverity(set.diagnostics);
-      throw new CliError(`${plural(errors, "error")} in the manifest set; nothing was applied`);
+  await withStore(async ({ store, home, cwd }) => {
+    const loaded = loadManifestPaths(opts.filename, cwd);
+    const result = await runPipeline({
+      store,
+      home,
+      files: loaded.files,
+      readDiagnostics: loaded.diagnostics,
+      appliedBy: "cli",
+      prune: opts.prune ? "kinds" : "none",
+      dryRun: !!opts.dryRun,
+      ...(opts.project ? { project: opts.project } : {}),
+    });
+    printDiagnostics(result.diagnostics);
+    if (!result.ok && !result.committed) {
+      throw new CliError(result.reason === Reason.ValidationFailed ? result.message : `apply failed, nothing was written: ${result.message}`);
     }
-    const crds = [...storedCrds, ...set.documents.filter((d) => d.resource.kind === "CustomResourceDefinition").map((d) => d.resource)];
-    const plan = planChanges(set.documents, store, { registry: registryWith(crds), appliedBy: "cli", prune: !!opts.prune });
-    if (!opts.dryRun) store.commit(changesOf(plan), "cli");
     if (opts.output === "json") {
       writeOut(
         JSON.stringify(
           {
             dryRun: !!opts.dryRun,
-            results: plan.map((a) => ({ project: a.key.project, kind: a.key.kind, name: a.key.name, action: a.verb })),
-            diagnostics: set.diagnostics,
+            results: result.actions.map((a) => ({ project: a.key.project, kind: a.key.kind, name: a.key.name, action: a.verb })),
+            diagnostics: result.diagnostics,
           },
           null,
           2,
         ) + "\n",
       );
-      return;
+    } else {
+      writeOut(result.actions.map((a) => actionLine(a, !!opts.dryRun) + "\n").join(""));
     }
-    writeOut(plan.map((a) => actionLine(a, !!opts.dryRun) + "\n").join(""));
+    if (!result.ok) throw new CliError(`applied, but ${result.message}`);
   });
 }

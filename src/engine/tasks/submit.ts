@@ -171,6 +171,8 @@ export function enqueueDeclarative(store: Store, tasks: TaskStore, home: Home, k
   if (!r) return undefined;
   const existing = tasks.listTasks({ resourceKind: key.kind, resourceName: key.name, project: key.project });
   if (existing.some((t) => t.resourceGeneration === r.generation)) return undefined;
+  // A generation whose task record was deleted (`task delete`) still ran: its status says so.
+  if (r.status?.["observedGeneration"] === r.generation) return undefined;
   const s = r.spec;
   const vars: Record<string, string> = {};
   const rawVars = s["vars"];

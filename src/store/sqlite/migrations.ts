@@ -4,6 +4,7 @@
  * applied entry is never edited.
  */
 import type { Database } from "better-sqlite3";
+import { SOURCES_MIGRATION_NAME, SOURCES_MIGRATION_SQL } from "./source-migration.js";
 
 export interface Migration {
   version: number;
@@ -155,6 +156,7 @@ export const MIGRATIONS: readonly Migration[] = [
     // they sort the whole table.
     up: `CREATE INDEX tasks_created ON tasks (created_at, id);`,
   },
+  { version: 6, name: SOURCES_MIGRATION_NAME, up: SOURCES_MIGRATION_SQL },
 ];
 
 export const LATEST_VERSION: number = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

@@ -14,6 +14,7 @@ import type {
   NewEvent,
   ResourceChange,
   ResourceFilter,
+  ResourceHead,
   ResourceWrite,
   Store,
   StoredEvent,
@@ -46,6 +47,9 @@ import {
 } from "./resource-queries.js";
 import { fromRow, toParams, type ResourceRow } from "./resource-rows.js";
 import { SqliteTaskStore } from "./task-sqlite-store.js";
+import type { SourceStoreProvider } from "../source-store.js";
+import { headFromRow, listHeadsSql, RESOURCES_VERSION, type HeadRow } from "./source-heads.js";
+import { SqliteSourceStore } from "./source-sqlite-store.js";
 
 /** The Project kind is not inside a project: it is always stored under project "". */
 const PROJECT_KIND = "Project";
@@ -57,7 +61,7 @@ export interface SqliteStoreOptions {
   readonly: boolean;
 }
 
-export class SqliteStore implements Store, TaskStoreProvider {
+export class SqliteStore implements Store, TaskStoreProvider, SourceStoreProvider {
   readonly path: string;
   private readonly db: Database;
   private readonly keyPath: string;
@@ -66,6 +70,7 @@ export class SqliteStore implements Store, TaskStoreProvider {
   // Prepared lazily, once: a read-only `get` never pays for write statements.
   private readonly statements = new Map<string, Statement>();
   private tasks: SqliteTaskStore | undefined;
+  private sources: SqliteSourceStore | undefined;
 
   constructor(opts: SqliteStoreOptions) {
     this.db = opts.db;
@@ -82,6 +87,31 @@ export class SqliteStore implements Store, TaskStoreProvider {
   taskStore(): SqliteTaskStore {
     this.tasks ??= new SqliteTaskStore({ db: this.db, path: this.path, readonly: this.readonly });
     return this.tasks;
+  }
+
+  /** Sources, inventories and reconcile requests, on this store's connection. */
+  sourceStore(): SqliteSourceStore {
+    this.sources ??= new SqliteSourceStore({ db: this.db, path: this.path, readonly: this.readonly });
+    return this.sources;
+  }
+
+  listResourceHeads(filter: ResourceFilter = {}): ResourceHead[] {
+    const shape: ListShape = { project: !filter.allProjects, kind: filter.kind !== undefined, name: filter.name !== undefined };
+    const params: string[] = [];
+    if (shape.project) params.push(filter.kind === PROJECT_KIND ? "" : (filter.project ?? DEFAULT_PROJECT));
+    if (filter.kind !== undefined) params.push(filter.kind);
+    if (filter.name !== undefined) params.push(filter.name);
+    const stmt = this.stmtFor(`heads:${shape.project}${shape.kind}${shape.name}`, () => listHeadsSql(shape));
+    return (stmt.all(...params) as HeadRow[]).map(headFromRow);
+  }
+
+  writeTransaction<T>(fn: () => T): T {
+    this.assertWritable("write");
+    return this.db.transaction(fn).immediate();
+  }
+
+  resourcesVersion(): number {
+    return (this.stmt(RESOURCES_VERSION).pluck().get() as number | undefined) ?? 0;
   }
 
   getResource(key: ResourceKey): StoredResource | undefined {

@@ -1,0 +1,18 @@
+/**
+ * @module Kind controllers: the shared interface, the hooks, the registry.
+ */
+export type {
+  AgentRegistryHook,
+  CommittedChange,
+  ControllerHooks,
+  DeclarativeRef,
+  EffectContext,
+  EngineHook,
+  KindController,
+  SchedulerHook,
+  TriggerRef,
+  ValidationContext,
+} from "./types.js";
+export { BUILTIN_CONTROLLERS, controllerFor } from "./registry.js";
+export { enqueueUnobserved, observedGeneration } from "./declarative.js";
+export { inProcessHooks, provideInProcessHooks, type InProcessHooks, type InProcessHooksFactory } from "./in-process.js";

@@ -1,0 +1,45 @@
+/**
+ * @module `orchestrator reconcile [SOURCE]`: ask the running controller for
+ * a pass now (as `flux reconcile` does), wait for it and print its result.
+ * Without a controller there is nobody to ask: `sync` runs a pass in place.
+ */
+import { requestAndWait } from "../../reconcile/requests.js";
+import { parseInterval, SourceSpecError } from "../../reconcile/sources/spec.js";
+import { readControllerLock } from "../../runtime/lock.js";
+import { sourceStoreOf } from "../../store/source-store.js";
+import { requireHome, withStore } from "../context.js";
+import { CliError, UsageError } from "../errors.js";
+import { printPass, printPassesJson } from "../output/pass-result.js";
+
+export interface ReconcileOptions {
+  timeout?: string;
+  output?: "text" | "json";
+}
+
+export async function reconcileCommand(source: string | undefined, opts: ReconcileOptions): Promise<void> {
+  let timeoutMs: number;
+  try {
+    timeoutMs = parseInterval(opts.timeout ?? "60s");
+  } catch (err) {
+    if (err instanceof SourceSpecError) throw new UsageError(err.message.replace("interval", "timeout"));
+    throw err;
+  }
+  const home = requireHome();
+  const lock = readControllerLock(home.dir);
+  if (!lock?.alive) {
+    throw new CliError(`no controller is running for ${home.root}; run \`orchestrator sync${source ? ` ${source}` : ""}\` to reconcile now`);
+  }
+  await withStore(async ({ store }) => {
+    if (source !== undefined && !sourceStoreOf(store).getSource(source)) {
+      throw new CliError(`no source named '${source}'; \`orchestrator source list\` shows them`);
+    }
+    const answer = await requestAndWait(store, { source: source ?? null, timeoutMs });
+    if (answer.status === "timeout") {
+      throw new CliError(`the controller (pid ${lock.pid}) did not finish the pass within ${opts.timeout ?? "60s"}; see \`orchestrator source status\``);
+    }
+    if (answer.status === "error") throw new CliError(`the controller could not reconcile: ${answer.message}`);
+    if (opts.output === "json") printPassesJson(answer.results);
+    else answer.results.forEach(printPass);
+    if (answer.results.some((r) => !r.ready)) process.exitCode = 1;
+  });
+}

@@ -1,0 +1,37 @@
+/**
+ * @module `orchestrator sync [SOURCE...] [--dry-run]`: one pass over the
+ * sources now (git sources fetched first), printing one line per change
+ * as `apply` does and a summary per source.
+ */
+import { Reason } from "../../reconcile/conditions.js";
+import { reconcileSources, UnknownSourceError } from "../../reconcile/reconcile-sources.js";
+import type { PassResult } from "../../reconcile/pass-result.js";
+import { withStore } from "../context.js";
+import { CliError } from "../errors.js";
+import { writeErr } from "../output/io.js";
+import { printPass, printPassesJson } from "../output/pass-result.js";
+
+export interface SyncOptions {
+  dryRun?: boolean;
+  output?: "text" | "json";
+}
+
+export async function syncCommand(names: string[], opts: SyncOptions): Promise<void> {
+  await withStore(async ({ store, home }) => {
+    let results: PassResult[];
+    try {
+      results = await reconcileSources({ home, store, sources: names, dryRun: !!opts.dryRun });
+    } catch (err) {
+      if (err instanceof UnknownSourceError) throw new CliError(err.message);
+      throw err;
+    }
+    if (results.length === 0) {
+      writeErr("no sources are configured; add one with `orchestrator source add NAME --dir PATH` or `--git URL`\n");
+      return;
+    }
+    if (opts.output === "json") printPassesJson(results);
+    else results.forEach(printPass);
+    // A directory that does not exist yet is not ready, but nothing failed.
+    if (results.some((r) => !r.ready && r.reason !== Reason.PathNotFound)) process.exitCode = 1;
+  });
+}

@@ -1,0 +1,38 @@
+/**
+ * @module Printing reconcile passes: one line per change as `apply` prints
+ * them, then one summary line per source; failures and diagnostics go to
+ * stderr.
+ */
+import type { PassChange, PassResult } from "../../reconcile/pass-result.js";
+import { printDiagnostics } from "./diagnostics.js";
+import { writeErr, writeOut } from "./io.js";
+
+export function changeLine(c: PassChange, dryRun: boolean): string {
+  return `${c.kind.toLowerCase()}/${c.name} ${c.verb}${c.drift ? " (drift corrected)" : ""}${dryRun ? " (dry run)" : ""}`;
+}
+
+function countsText(r: PassResult): string {
+  const c = r.counts;
+  const parts = [`${c.created} created`, `${c.configured} configured`, `${c.pruned} pruned`, `${c.unchanged} unchanged`];
+  if (c.drifted) parts.push(`${c.drifted} drift corrected`);
+  return parts.join(", ");
+}
+
+export function summaryLine(r: PassResult): string {
+  if (r.upToDate && r.ready) return `source ${r.source}: up to date: ${r.message} (${r.counts.unchanged} resources)`;
+  if (!r.ready) return `source ${r.source}: ${r.reason}: ${r.message}`;
+  return `source ${r.source}: ${r.message} (${countsText(r)})`;
+}
+
+/** Changes to stdout; the summary to stdout when ready, stderr when not, with the diagnostics. */
+export function printPass(r: PassResult): void {
+  if (r.changes.length) writeOut(r.changes.map((c) => changeLine(c, r.dryRun) + "\n").join(""));
+  printDiagnostics(r.diagnostics);
+  if (r.ready) writeOut(summaryLine(r) + "\n");
+  else writeErr(summaryLine(r) + "\n");
+}
+
+/** `-o json`: the results as they are (a stable contract, see docs/gitops.md). */
+export function printPassesJson(results: readonly PassResult[]): void {
+  writeOut(JSON.stringify({ results }, null, 2) + "\n");
+}

@@ -1,0 +1,136 @@
+/**
+ * @module Incremental building of the desired set. Each file is parsed and
+ * each of its documents validated once per content hash: a pass after one
+ * edit in a large tree re-parses one file. Checks across documents
+ * (duplicates) still run over the whole set on every pass, and validation is
+ * redone when the set of CustomResourceDefinitions changes.
+ */
+import { createHash } from "node:crypto";
+import type { Diagnostic } from "../resources/diagnostics.js";
+import { parseManifestText } from "../resources/parse.js";
+import { DEFAULT_PROJECT, type ParsedDocument, type Resource } from "../resources/types.js";
+import { validateDocuments } from "../resources/validate.js";
+import { canonicalJson } from "../store/canonical.js";
+import { assignProjects } from "./projects.js";
+import { textDigest } from "./digest.js";
+import type { DesiredResource } from "./plan.js";
+
+/** A manifest file as read: `file` is the path shown in messages. */
+export interface SourceFile {
+  file: string;
+  text: string;
+  /** sha256 of `text`, when the reader already computed it. */
+  digest?: string;
+}
+
+export interface DesiredSet {
+  documents: ParsedDocument[];
+  diagnostics: Diagnostic[];
+}
+
+export interface BuildOptions {
+  /** `--project`: the project for documents that name none. */
+  project?: string;
+  /** CRDs already in the store, so instances of their kinds validate. */
+  storedCrds?: readonly Resource[];
+}
+
+interface FileEntry {
+  digest: string;
+  documents: ParsedDocument[];
+  parseDiagnostics: Diagnostic[];
+  projectDiagnostics: Diagnostic[];
+  /** Per-document validation, valid for one set of CRDs. */
+  validation?: { crdKey: string; diagnostics: Diagnostic[] };
+}
+
+const CRD_KIND = "CustomResourceDefinition";
+
+export class DesiredSetCache {
+  private entries = new Map<string, FileEntry>();
+  private project: string | undefined;
+  /** Keys and content hashes of documents of cached files (see prepareDesired). */
+  readonly prepared = new WeakMap<ParsedDocument, DesiredResource>();
+
+  /** Files are given in the order their documents apply (sorted by path). */
+  build(files: readonly SourceFile[], opts: BuildOptions = {}, initial: readonly Diagnostic[] = []): DesiredSet {
+    if (opts.project !== this.project) {
+      // Documents carry the project they were placed in: another --project means parsing again.
+      this.entries.clear();
+      this.project = opts.project;
+    }
+    const next = new Map<string, FileEntry>();
+    for (const f of files) {
+      const digest = f.digest ?? textDigest(f.text);
+      const cached = this.entries.get(f.file);
+      next.set(f.file, cached && cached.digest === digest ? cached : parseFile(f, digest, opts.project));
+    }
+    this.entries = next;
+
+    const entries = [...next.values()];
+    const documents = entries.flatMap((e) => e.documents);
+    const crds = [...(opts.storedCrds ?? []), ...documents.filter((d) => d.resource.kind === CRD_KIND).map((d) => d.resource)];
+    const crdKey = crdFingerprint(crds);
+    for (const e of entries) {
+      if (e.validation?.crdKey !== crdKey) {
+        e.validation = { crdKey, diagnostics: e.documents.flatMap((d) => validateDocuments([d], { storedCrds: crds })) };
+      }
+    }
+    // Same order as validating the set at once: reading, parsing, projects, documents, duplicates.
+    const diagnostics: Diagnostic[] = [
+      ...initial,
+      ...entries.flatMap((e) => e.parseDiagnostics),
+      ...entries.flatMap((e) => e.projectDiagnostics),
+      ...entries.flatMap((e) => e.validation!.diagnostics),
+      ...duplicateDiagnostics(documents, crds),
+    ];
+    return { documents, diagnostics };
+  }
+
+  /** Number of files held; for tests and benchmarks. */
+  get size(): number {
+    return this.entries.size;
+  }
+}
+
+function parseFile(f: SourceFile, digest: string, project: string | undefined): FileEntry {
+  const parsed = parseManifestText(f.text, f.file);
+  return {
+    digest,
+    documents: parsed.documents,
+    parseDiagnostics: parsed.diagnostics,
+    projectDiagnostics: assignProjects(parsed.documents, project),
+  };
+}
+
+function crdFingerprint(crds: readonly Resource[]): string {
+  if (crds.length === 0) return "";
+  return createHash("sha256")
+    .update(canonicalJson(crds.map((c) => [c.metadata?.name ?? null, c.spec ?? null])))
+    .digest("hex");
+}
+
+const UNSCOPED = new Set(["Project", CRD_KIND]);
+
+/**
+ * Only groups that share a key can be duplicates, so only they go through
+ * validation's own duplicate check (which words the message and positions).
+ */
+function duplicateDiagnostics(documents: readonly ParsedDocument[], crds: readonly Resource[]): Diagnostic[] {
+  const groups = new Map<string, ParsedDocument[]>();
+  for (const doc of documents) {
+    const r = doc.resource;
+    const name = r.metadata?.name;
+    if (typeof r.kind !== "string" || typeof name !== "string" || name === "") continue;
+    const project = UNSCOPED.has(r.kind) ? "" : typeof r.metadata.project === "string" ? r.metadata.project : DEFAULT_PROJECT;
+    const key = `${r.kind}\u0000${project}\u0000${name}`;
+    const list = groups.get(key);
+    if (list) list.push(doc);
+    else groups.set(key, [doc]);
+  }
+  const out: Diagnostic[] = [];
+  for (const list of groups.values()) {
+    if (list.length > 1) out.push(...validateDocuments(list, { storedCrds: [...crds] }).filter((d) => d.code === "duplicate"));
+  }
+  return out;
+}

@@ -1,0 +1,147 @@
+/**
+ * @module The one pipeline behind `apply -f`, `sync`, `watch`, the
+ * controller and `diff`: build the desired set, validate it whole, plan and
+ * commit it in one transaction, run the kind controllers' after-commit
+ * effects, write status files. Callers differ only in where the files come
+ * from and whether the plan is committed.
+ */
+import type { ControllerHooks } from "../../controllers/types.js";
+import { registryWith } from "../resources/crd-kinds.js";
+import { hasErrors, type Diagnostic } from "../resources/diagnostics.js";
+import type { ParsedDocument } from "../resources/types.js";
+import type { Home } from "../store/home.js";
+import type { Store } from "../store/store.js";
+import { Reason, type ReasonCode } from "./conditions.js";
+import { controllerDiagnostics } from "./controller-validation.js";
+import { planAndCommit, type CommitOutcome } from "./commit.js";
+import { DesiredSetCache, type SourceFile } from "./desired-cache.js";
+import { runAfterCommitEffects } from "./effects.js";
+import { prepareDesired, type PlannedAction, type PruneMode } from "./plan.js";
+import { writeStatusFiles } from "./status-files.js";
+
+export type PipelinePhase = "building" | "validating" | "applying" | "effects" | "status";
+
+export interface PipelineInput {
+  store: Store;
+  /** Where status files go; none are written without it. */
+  home?: Home;
+  files: readonly SourceFile[];
+  /** Problems met while reading the files (unreadable, binary). */
+  readDiagnostics?: readonly Diagnostic[];
+  /** Keeps parsed and validated files across passes (watch, controller). */
+  cache?: DesiredSetCache;
+  /** Project for documents that name none. */
+  project?: string;
+  appliedBy: string;
+  /** Sources: the name whose inventory decides prune and drift. */
+  source?: string;
+  prune: PruneMode;
+  dryRun: boolean;
+  /** Revision of the source, and the git commit recorded on each resource. */
+  revision?: string;
+  commit?: string;
+  hooks?: ControllerHooks;
+  /** Read full stored resources of every change (for diffs). */
+  withLive?: boolean;
+  /**
+   * Dry runs only: plan the documents that have a kind and a name even when
+   * the set has errors, so a review shows the changes next to the errors.
+   */
+  planDespiteErrors?: boolean;
+  onPhase?: (phase: PipelinePhase) => void;
+  /** Runs inside the commit transaction (sources record their status there). */
+  inTransaction?: (outcome: CommitOutcome) => void;
+}
+
+export interface PipelineResult {
+  /** False when the pass stopped; `reason` says why. */
+  ok: boolean;
+  reason: ReasonCode;
+  message: string;
+  /** Empty when the pass stopped before planning. */
+  actions: PlannedAction[];
+  /** Every error and warning of the desired set. */
+  diagnostics: Diagnostic[];
+  /** True once the plan was committed (even if an effect then failed). */
+  committed: boolean;
+  storeVersion: number | null;
+  documents: number;
+}
+
+export async function runPipeline(input: PipelineInput): Promise<PipelineResult> {
+  const { store } = input;
+  const cache = input.cache ?? new DesiredSetCache();
+
+  // Build: parse every file (unchanged files come from the cache) and place documents in projects.
+  input.onPhase?.("building");
+  const storedCrds = store.listResources({ kind: "CustomResourceDefinition", allProjects: true });
+  const set = cache.build(input.files, { project: input.project, storedCrds }, input.readDiagnostics ?? []);
+
+  // Validate the whole set: schemas, cross-document checks, then what each kind controller adds.
+  input.onPhase?.("validating");
+  const diagnostics = [...set.diagnostics, ...controllerDiagnostics(set.documents, store)];
+  const base = { diagnostics, documents: set.documents.length };
+  let documents = set.documents;
+  if (hasErrors(diagnostics)) {
+    const errors = diagnostics.filter((d) => d.severity === "error").length;
+    const failed = { ...base, ok: false, reason: Reason.ValidationFailed, message: `${errors} error${errors === 1 ? "" : "s"} in the manifest set; nothing was applied`, actions: [], committed: false, storeVersion: null };
+    if (!(input.dryRun && input.planDespiteErrors)) return failed;
+    documents = plannable(documents);
+  }
+
+  // Plan and commit in one write transaction.
+  input.onPhase?.("applying");
+  const crds = [...storedCrds, ...documents.filter((d) => d.resource.kind === "CustomResourceDefinition").map((d) => d.resource)];
+  let outcome: CommitOutcome;
+  try {
+    outcome = planAndCommit({
+      store,
+      desired: prepareDesired(documents, store, cache.prepared),
+      registry: registryWith(crds),
+      appliedBy: input.appliedBy,
+      prune: input.prune,
+      dryRun: input.dryRun,
+      ...(input.source !== undefined ? { source: input.source } : {}),
+      ...(input.commit ? { commit: input.commit } : {}),
+      ...(input.revision ? { revision: input.revision } : {}),
+      ...(input.withLive ? { withLive: true } : {}),
+      ...(input.inTransaction ? { inTransaction: input.inTransaction } : {}),
+    });
+  } catch (err) {
+    return { ...base, ok: false, reason: Reason.ApplyFailed, message: (err as Error).message, actions: [], committed: false, storeVersion: null };
+  }
+  const done = { ...base, actions: outcome.actions, storeVersion: outcome.storeVersion };
+  if (input.dryRun) {
+    const valid = documents === set.documents;
+    return { ...done, ok: valid, reason: valid ? Reason.Succeeded : Reason.ValidationFailed, message: "dry run: nothing was written", committed: false };
+  }
+
+  // After-commit effects of each kind (enqueue Tasks and Runs, reschedule Triggers, refresh agents).
+  input.onPhase?.("effects");
+  const effectErrors = await runAfterCommitEffects(store, outcome.actions, input.hooks ?? {}, input.appliedBy);
+
+  // Status files of what changed.
+  input.onPhase?.("status");
+  if (input.home) {
+    writeStatusFiles(input.home, store, outcome.actions, { appliedBy: input.appliedBy, ...(input.revision ? { revision: input.revision } : {}) });
+  }
+  if (effectErrors.length) {
+    return { ...done, ok: false, reason: Reason.AfterCommitFailed, message: effectErrors.join("; "), committed: true };
+  }
+  return { ...done, ok: true, reason: Reason.Succeeded, message: "applied", committed: true };
+}
+
+/** Documents with a string kind and name, placed in a project: enough to key and compare. */
+function plannable(documents: readonly ParsedDocument[]): ParsedDocument[] {
+  const seen = new Set<string>();
+  return documents.filter((d) => {
+    const r = d.resource;
+    if (typeof r.kind !== "string" || typeof r.metadata?.name !== "string" || r.metadata.name === "") return false;
+    if (r.kind !== "Project" && typeof r.metadata.project !== "string") return false;
+    // A duplicate would be planned twice; the first one stands for it.
+    const id = `${r.metadata.project ?? ""}\u0000${r.kind}\u0000${r.metadata.name}`;
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
+}

@@ -1,0 +1,145 @@
+/**
+ * @module One reconcile pass over one source, told as Flux's
+ * kustomize-controller tells it: fetch the revision, skip if nothing
+ * changed, build and validate the whole desired set, plan and commit it in
+ * one transaction (apply, prune, drift), run the kind controllers'
+ * after-commit effects, write status files. Every way the pass can stop has
+ * a reason code, and the source's conditions say where it is at any moment.
+ */
+import type { ControllerHooks } from "../../controllers/types.js";
+import type { Home } from "../store/home.js";
+import { sourceStoreOf, type SourceRecord } from "../store/source-store.js";
+import type { Store } from "../store/store.js";
+import { Reason } from "./conditions.js";
+import type { DesiredSetCache } from "./desired-cache.js";
+import { silentLog, type ReconcileLog } from "./log.js";
+import { changesOfPass, countActions, emptyCounts, type PassResult } from "./pass-result.js";
+import type { PlannedAction } from "./plan.js";
+import { displayRevision, isUpToDate, SourceStatusRecorder } from "./source-status.js";
+import { fetchSourceRevision, type FetchOptions } from "./sources/fetch.js";
+import { isFetchFailure } from "./sources/types.js";
+
+export interface SourcePassContext {
+  home: Home;
+  store: Store;
+  hooks?: ControllerHooks;
+  /** This source's parse cache, kept across passes by watch and the controller. */
+  cache?: DesiredSetCache;
+  fetch?: FetchOptions;
+  log?: ReconcileLog;
+}
+
+export interface SourcePassOptions {
+  /** Plan only: nothing is written, no status, no events. */
+  dryRun?: boolean;
+  /** Read the full stored resource of every change (for `diff`). */
+  withLive?: boolean;
+  /** Dry runs: plan what can be planned even when the set has errors (for `diff`). */
+  planDespiteErrors?: boolean;
+}
+
+export interface SourcePass {
+  result: PassResult;
+  /** The plan in full (documents, live resources), for `diff`; empty when the pass stopped early or was up to date. */
+  actions: PlannedAction[];
+}
+
+export async function reconcileSource(ctx: SourcePassContext, source: SourceRecord, opts: SourcePassOptions = {}): Promise<SourcePass> {
+  const started = Date.now();
+  const dryRun = opts.dryRun === true;
+  const log = ctx.log ?? silentLog;
+  const appliedBy = `source:${source.name}`;
+  const status = new SourceStatusRecorder(ctx.store, source, dryRun);
+  const finish = (r: Omit<PassResult, "source" | "dryRun" | "durationMs">, actions: PlannedAction[] = []): SourcePass => {
+    const result: PassResult = { source: source.name, dryRun, durationMs: Date.now() - started, ...r };
+    log({ level: result.ready ? "info" : "error", source: source.name, message: `${result.reason}: ${result.message}` });
+    return { result, actions };
+  };
+  const stop = (reason: string, message: string, revision: string | null, diagnostics: PassResult["diagnostics"] = []): SourcePass => {
+    status.failed(reason, message, revision, diagnostics);
+    return finish({ revision, ready: false, reason, message, upToDate: false, changes: [], counts: emptyCounts(), diagnostics });
+  };
+
+  // Fetch the revision: read the directory, or fetch the remote and check out the commit.
+  if (source.type === "git") status.progress(`fetching ${source.url ?? ""}`);
+  const fetched = await fetchSourceRevision(ctx.home, source, ctx.fetch);
+  if (isFetchFailure(fetched)) return stop(fetched.reason, status.failureMessage(fetched.reason, fetched.message, null), null);
+  const revision = fetched.revision;
+  const shown = displayRevision(revision, fetched.ref);
+  status.fetched(revision);
+
+  // Skip the pass when the revision, the store and the settings are all as the last pass left them.
+  if (!dryRun && isUpToDate(source.status, revision, ctx.store.resourcesVersion(), status.configKey)) {
+    // Level-triggered effects still run: a Task committed before an engine was there starts now.
+    if (hasHooks(ctx.hooks)) {
+      const { runAfterCommitEffects } = await import("./effects.js");
+      const effectErrors = await runAfterCommitEffects(ctx.store, [], ctx.hooks, appliedBy);
+      if (effectErrors.length) return stop(Reason.AfterCommitFailed, effectErrors.join("; "), revision);
+    }
+    const ready = source.status.lastAppliedRevision === revision;
+    const counts = { ...emptyCounts(), unchanged: ready ? sourceStoreOf(ctx.store).inventoryCount(source.name) : 0 };
+    return finish({
+      revision,
+      ready,
+      reason: ready ? Reason.Succeeded : Reason.ValidationFailed,
+      message: ready ? `Applied revision: ${shown}` : status.failureMessage(Reason.ValidationFailed, source.status.errors.join("; "), revision, shown),
+      upToDate: true,
+      changes: [],
+      counts,
+      diagnostics: [],
+    });
+  }
+
+  // Build, validate, plan and commit in one transaction, then effects and status files.
+  status.progress(`applying revision ${shown}`);
+  const { files, diagnostics: readDiagnostics } = fetched.read();
+  const { runPipeline } = await import("./pipeline.js");
+  const outcome = await runPipeline({
+    store: ctx.store,
+    home: ctx.home,
+    files,
+    readDiagnostics,
+    project: source.project,
+    appliedBy,
+    source: source.name,
+    prune: source.prune ? "inventory" : "none",
+    dryRun,
+    revision,
+    ...(fetched.commit ? { commit: fetched.commit } : {}),
+    ...(ctx.cache ? { cache: ctx.cache } : {}),
+    ...(ctx.hooks ? { hooks: ctx.hooks } : {}),
+    ...(opts.withLive ? { withLive: true } : {}),
+    ...(opts.planDespiteErrors ? { planDespiteErrors: true } : {}),
+    inTransaction: (committed) => status.applied(revision, shown, committed.storeVersion),
+  });
+  if (!outcome.ok) {
+    const message = status.failureMessage(outcome.reason, outcome.message, revision, shown);
+    const pass = stop(outcome.reason, message, revision, outcome.diagnostics);
+    if (outcome.committed || dryRun) {
+      // Applied but an effect failed, or a dry run planned despite errors: report the plan too.
+      pass.result.changes = changesOfPass(outcome.actions);
+      pass.result.counts = countActions(outcome.actions);
+      pass.actions = outcome.actions;
+    }
+    return pass;
+  }
+  const counts = countActions(outcome.actions);
+  return finish(
+    {
+      revision,
+      ready: true,
+      reason: Reason.Succeeded,
+      message: dryRun ? `dry run of revision ${shown}: nothing was written` : `Applied revision: ${shown}`,
+      upToDate: false,
+      changes: changesOfPass(outcome.actions),
+      counts,
+      diagnostics: outcome.diagnostics,
+    },
+    outcome.actions,
+  );
+}
+
+/** Without any hook no controller can do anything, and the effects need not even be loaded. */
+function hasHooks(hooks: ControllerHooks | undefined): hooks is ControllerHooks {
+  return hooks !== undefined && Object.values(hooks).some((h) => h !== undefined);
+}

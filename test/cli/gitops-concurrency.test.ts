@@ -1,0 +1,67 @@
+import { spawn } from "node:child_process";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { CLI, initializedProject, REPO_ROOT } from "../support/cli.js";
+
+const agent = (name: string, command: string) =>
+  `apiVersion: orchestrator.dev/v2\nkind: Agent\nmetadata:\n  name: ${name}\nspec:\n  capabilities: [x]\n  command: ${command}\n`;
+const desired = Array.from({ length: 20 }, (_, i) => agent(`s${i}`, `echo desired ${i}`)).join("---\n");
+
+function run(script: string, args: string[], cwd: string): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [join(REPO_ROOT, "test/fixtures/gitops", script), ...args], { cwd, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.stderr.on("data", (d) => (err += d));
+    child.on("exit", (code) => resolve({ code, out, err }));
+  });
+}
+
+describe("concurrent appliers and a syncing process", () => {
+  let p: ReturnType<typeof initializedProject>;
+  afterEach(() => p?.cleanup());
+
+  it("never shows a user a busy/locked error, and ends exactly at the desired set", async () => {
+    p = initializedProject({ "manifests/s.yaml": desired });
+    // Each applier changes source resources by hand (drift) and creates resources of its own,
+    // some of them the same for every applier (creates racing each other).
+    for (let a = 0; a < 4; a++) {
+      const drift = Array.from({ length: 5 }, (_, i) => agent(`s${a * 5 + i}`, `echo drifted by ${a}`));
+      const own = Array.from({ length: 5 }, (_, i) => agent(`own-${a}-${i}`, `echo own ${a}`));
+      const shared = Array.from({ length: 3 }, (_, i) => agent(`shared-${i}`, `echo shared`));
+      p.write(`hand-${a}.yaml`, [...drift, ...own, ...shared].join("---\n"));
+    }
+    const deadline = String(Date.now() + 12_000);
+    const [syncer, ...appliers] = await Promise.all([
+      run("sync-loop.mjs", [REPO_ROOT, deadline], p.dir),
+      ...[0, 1, 2, 3].map((a) => run("applier.mjs", [CLI, p.dir, `hand-${a}.yaml`, deadline], p.dir)),
+    ]);
+
+    for (const r of [syncer, ...appliers]) {
+      expect(r.err).toBe("");
+      expect(r.code).toBe(0);
+    }
+    const sync = JSON.parse(syncer.out) as { passes: number; applied: number; failures: string[] };
+    expect(sync.failures).toEqual([]);
+    expect(sync.passes).toBeGreaterThan(10);
+    // The drift the appliers caused was corrected again and again.
+    expect(sync.applied).toBeGreaterThan(1);
+    for (const r of appliers) {
+      const a = JSON.parse(r.out) as { runs: number; failures: unknown[] };
+      expect(a.failures).toEqual([]);
+      expect(a.runs).toBeGreaterThan(2);
+    }
+
+    // One more pass once everybody stopped: the source's resources are exactly the desired ones.
+    expect(p.run(["sync"]).code).toBe(0);
+    const agents = JSON.parse(p.run(["get", "agents", "-o", "json"]).stdout).items as { metadata: { name: string; appliedBy: string }; spec: { command: string } }[];
+    const byName = new Map(agents.map((x) => [x.metadata.name, x]));
+    for (let i = 0; i < 20; i++) {
+      expect(byName.get(`s${i}`)).toMatchObject({ metadata: { appliedBy: "source:default" }, spec: { command: `echo desired ${i}` } });
+    }
+    expect(agents.filter((x) => x.metadata.name.startsWith("own-"))).toHaveLength(20);
+    expect(agents.filter((x) => x.metadata.name.startsWith("shared-"))).toHaveLength(3);
+    expect(agents).toHaveLength(43);
+  }, 60_000);
+});

@@ -1,0 +1,40 @@
+import { spawn } from "node:child_process";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { afterEach, describe, expect, it } from "vitest";
+import { initializedProject, REPO_ROOT } from "../support/cli.js";
+
+const agent = (name: string) => `apiVersion: orchestrator.dev/v2\nkind: Agent\nmetadata:\n  name: ${name}\nspec:\n  capabilities: [x]\n  command: echo hi\n`;
+
+describe("orchestrator reconcile", () => {
+  let p: ReturnType<typeof initializedProject>;
+  afterEach(() => p?.cleanup());
+
+  it("without a running controller, says so and suggests sync", () => {
+    p = initializedProject();
+    expect(p.run(["reconcile"])).toMatchObject({ code: 1, stderr: expect.stringContaining("no controller is running") });
+    expect(p.run(["reconcile", "default"]).stderr).toContain("run `orchestrator sync default` to reconcile now");
+  });
+
+  it("asks the running controller for a pass, waits for it and prints its result", async () => {
+    p = initializedProject({ "manifests/a.yaml": agent("a") });
+    const controller = spawn(process.execPath, [join(REPO_ROOT, "test/fixtures/gitops/controller.mjs"), REPO_ROOT], { cwd: p.dir, stdio: ["ignore", "pipe", "pipe"] });
+    try {
+      let out = "";
+      controller.stdout.on("data", (d) => (out += d));
+      for (let i = 0; !out.includes("ready") && i < 200; i++) await sleep(25);
+      p.write("manifests/b.yaml", agent("b"));
+      const r = p.run(["reconcile", "default"]);
+      expect(r.stderr).toBe("");
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/source default: /);
+      expect(p.run(["get", "agents", "-o", "name"]).stdout).toBe("agent/a\nagent/b\n");
+      expect(p.run(["reconcile", "nope"])).toMatchObject({ code: 1, stderr: expect.stringContaining("no source named 'nope'") });
+      const json = JSON.parse(p.run(["reconcile", "-o", "json"]).stdout);
+      expect(json.results).toEqual([expect.objectContaining({ source: "default", ready: true, upToDate: true })]);
+    } finally {
+      controller.kill("SIGTERM");
+      await new Promise((r) => controller.once("exit", r));
+    }
+  });
+});
