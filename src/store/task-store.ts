@@ -187,6 +187,8 @@ export interface TaskStore {
   createItems(taskId: string, items: ReadonlyArray<{ path: string; vars?: JsonObject }>): ItemRecord[];
   listItems(taskId: string): ItemRecord[];
   getItem(id: string): ItemRecord | undefined;
+  /** The item with that exact id, else the items whose id starts with it (at most MAX_REF_MATCHES). */
+  matchItems(ref: string): ItemRecord[];
   updateItem(id: string, patch: Partial<Pick<ItemRecord, "status" | "vars" | "failures">>): ItemRecord;
 
   /**

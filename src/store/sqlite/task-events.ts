@@ -29,20 +29,24 @@ const TERMINAL_EVENT: Partial<Record<TaskPhase, TaskLifecycleEvent>> = {
   Cancelled: "task_cancelled",
 };
 
+/** Phases a task is resumed from: it stopped with work left to do. */
+const RESUMABLE: ReadonlySet<TaskPhase> = new Set(["Paused", "Failed"]);
+
 export function isTerminal(phase: TaskPhase): boolean {
   return phase === "Completed" || phase === "Failed" || phase === "Cancelled";
 }
 
 /**
  * The events one change from `before` to `after` records, in order. Leaving
- * Paused for Pending or Running is a resume; entering Running otherwise is a
+ * Paused or Failed for Pending or Running is a resume (`task resume`, or
+ * `task retry` of an item of a failed task); entering Running otherwise is a
  * start; going back into the queue is `task_queued`.
  */
 export function transitionEvents(before: TaskRecord, after: TaskRecord): TaskLifecycleEvent[] {
   const out: TaskLifecycleEvent[] = [];
   if (before.phase !== after.phase) {
     const to = after.phase;
-    if (before.phase === "Paused" && (to === "Pending" || to === "Running")) out.push("task_resumed");
+    if (RESUMABLE.has(before.phase) && (to === "Pending" || to === "Running")) out.push("task_resumed");
     else if (to === "Running") out.push("task_started");
     else if (to === "Paused") out.push("task_paused");
     else {

@@ -94,6 +94,8 @@ export function listTasksSql(f: TaskFilter): string {
 
 export const INSERT_ITEM = `INSERT INTO items (${ITEM_COLUMNS}) VALUES (${named(ITEM_COLUMNS)})`;
 export const GET_ITEM = `SELECT ${ITEM_COLUMNS} FROM items WHERE id = ?`;
+/** A range over the primary key, as for tasks. */
+export const ITEMS_BY_PREFIX = `SELECT ${ITEM_COLUMNS} FROM items WHERE id >= ? AND id < ? ORDER BY id LIMIT ?`;
 /** rowid order is insertion order: the order the engine created the items in. */
 export const LIST_ITEMS = `SELECT ${ITEM_COLUMNS} FROM items WHERE task_id = ? ORDER BY rowid`;
 export const UPDATE_ITEM = "UPDATE items SET status = @status, vars = @vars, failures = @failures, updated_at = @updated_at WHERE id = @id";

@@ -236,6 +236,14 @@ export class SqliteTaskStore implements TaskStore {
     return row && itemFromRow(row);
   }
 
+  matchItems(ref: string): ItemRecord[] {
+    if (ref === "") return [];
+    const exact = this.getItem(ref);
+    if (exact) return [exact];
+    // Ids are ASCII, so every id starting with `ref` sorts below `ref` + U+FFFF.
+    return (this.stmt(q.ITEMS_BY_PREFIX).all(ref, `${ref}\uffff`, MAX_REF_MATCHES) as ItemRow[]).map(itemFromRow);
+  }
+
   updateItem(id: string, patch: Partial<Pick<ItemRecord, "status" | "vars" | "failures">>): ItemRecord {
     this.assertWritable("update an item");
     return this.db

@@ -1,0 +1,48 @@
+/**
+ * @module Every type of event the store records, by what it is about, for
+ * `event list --type` to check against and list. Each entry names the module
+ * that records it; test/store/event-types.test.ts fails when a module starts
+ * recording a type this list lacks.
+ */
+import type { TaskEventType } from "./task-store.js";
+
+/** Recorded by the task store with the change they describe (src/store/sqlite/task-events.ts). */
+const TASK_STORE_EVENTS: Record<TaskEventType, true> = {
+  task_created: true,
+  task_queued: true,
+  task_started: true,
+  task_paused: true,
+  task_resumed: true,
+  task_completed: true,
+  task_failed: true,
+  task_cancelled: true,
+  task_deleted: true,
+  step_started: true,
+  run_result: true,
+};
+
+export const EVENT_TYPES: readonly string[] = [
+  ...Object.keys(TASK_STORE_EVENTS),
+  // src/runtime/recovery.ts, src/cli/commands/task-control.ts
+  "task_recovered",
+  "item_retried",
+  // src/engine/runner/task-runner.ts
+  "cycle_started",
+  "cycle_finished",
+  // src/store/sqlite/event-queries.ts, src/store/sqlite/sqlite-store.ts
+  "resource_created",
+  "resource_updated",
+  "resource_deleted",
+  "resource_pruned",
+  "project_deleted",
+  // src/reconcile/events.ts
+  "source_fetched",
+  "drift_corrected",
+  "reconcile_failed",
+  "resource_adopted",
+  "resource_released",
+];
+
+export function isKnownEventType(type: string): boolean {
+  return EVENT_TYPES.includes(type);
+}
