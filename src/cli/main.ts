@@ -6,7 +6,7 @@
  */
 import { Command, CommanderError, Option } from "commander";
 import { CliError } from "./errors.js";
-import { writeErr } from "./output/io.js";
+import { endQuietlyOnBrokenPipe, writeErr } from "./output/io.js";
 
 type Action = (...args: never[]) => Promise<void> | void;
 
@@ -183,8 +183,8 @@ export function buildProgram(): Command {
   // Further `task` subcommands are added to this group below.
   task
     .command("list")
-    .description("list tasks, oldest first")
-    .addOption(outputOption(["table", "wide", "json", "yaml"], "table"))
+    .description("list tasks, oldest first (of every project unless --project is given)")
+    .addOption(outputOption(["table", "wide", "json", "yaml", "name"], "table"))
     .option("--status <phase>", "only tasks in this phase: pending, running, paused, completed, failed, cancelled")
     .option("--project <name>", "only tasks of this project")
     .action(lazy(() => import("./commands/task-list.js"), "taskListCommand"));
@@ -201,7 +201,7 @@ export function buildProgram(): Command {
     .argument("<id>", "task id, unique id prefix or name")
     .option("-f, --follow", "keep printing new output until the task finishes or is paused")
     .option("--tail <n>", "print only the last N lines of the task's output")
-    .option("--timestamps", "prefix each line with the run's start time (with --follow: the time it was read)")
+    .option("--timestamps", "prefix each line with its run's start time (lines written while following: the time they were read)")
     .option("--project <name>", "look the task up in this project")
     .action(lazy(() => import("./commands/task-logs.js"), "taskLogsCommand"));
   task
@@ -235,7 +235,7 @@ export function buildProgram(): Command {
   task
     .command("retry")
     .description("run one item of a task again (the item's id is in `task info`)")
-    .argument("<item-id>", "item id")
+    .argument("<item-id>", "item id, or a unique prefix of one")
     .option("--no-daemon", "do not start a background controller")
     .action(lazy(() => import("./commands/task-control.js"), "taskRetryCommand"));
   task
@@ -274,7 +274,7 @@ export function buildProgram(): Command {
 
   program
     .command("run")
-    .description("run a workflow (or one step template) now and follow its logs; exit 0 when it completes, 1 when it fails")
+    .description("run a workflow (or one step template) now and follow its logs; exit 0 when it completes, 1 when it fails, 3 when it is paused")
     .option("--workflow <name>", "workflow to run")
     .option("--template <name>", "run one StepTemplate with no workflow")
     .option("--agent-capability <capability>", "capability of the agent for --template")
@@ -329,6 +329,7 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  endQuietlyOnBrokenPipe();
   const program = buildProgram();
   try {
     await program.parseAsync(argv);

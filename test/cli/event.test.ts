@@ -73,13 +73,29 @@ describe("orchestrator event list", { timeout: 60_000 }, () => {
   });
 
   it("says so when nothing matches, and rejects a bad --limit (exit 2)", () => {
-    const none = p.run(["event", "list", "--type", "no_such_type"]);
+    const none = p.run(["event", "list", "--type", "task_recovered"]);
     expect(none.code).toBe(0);
     expect(none.stdout).toBe("");
-    expect(none.stderr).toContain("no events found of type no_such_type");
+    expect(none.stderr).toContain("no events found of type task_recovered");
     const bad = p.run(["event", "list", "--limit", "0"]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("--limit must be a positive whole number, got '0'");
+  });
+
+  it("rejects an unknown --type as a usage error listing the known types (exit 2)", () => {
+    const r = p.run(["event", "list", "--type", "bogus"]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toMatch(/^error: unknown event type 'bogus'; use one of: task_created, task_queued, .*run_result.*resource_created.*\n$/);
+    // Any case is accepted, as for task list --status.
+    expect(events(["--type", "RUN_RESULT", "--task", first]).every((e) => e.type === "run_result")).toBe(true);
+  });
+
+  it("rejects an unknown --task like every task command does (exit 1), naming it", () => {
+    const r = p.run(["event", "list", "--task", "nope"]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toContain('error: no task matches "nope" by id, id prefix or name, and no events name a task with that id');
   });
 
   it("keeps a deleted task's history, found by its full id", () => {

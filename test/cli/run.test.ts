@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { initializedProject, REPO_ROOT } from "../support/cli.js";
+import { alive, Controllers, info, spawnCli, taskProject, until, withClosedStdout, type Project } from "./task-support.js";
 
 const ENGINE = join(REPO_ROOT, "test/fixtures/manifests/engine");
 
@@ -103,5 +104,73 @@ describe("orchestrator run", () => {
     const noCap = p.run(["run", "--template", "echo-goal", "--agent-capability", "flying"]);
     expect(noCap.code).toBe(1);
     expect(noCap.stderr).toMatch(/no agent has capability 'flying'/);
+  });
+});
+
+describe("orchestrator run: paused from another shell", { timeout: 90_000 }, () => {
+  let p: Project;
+  const controllers = new Controllers();
+  afterEach(async () => {
+    await controllers.stopAll();
+    p?.cleanup();
+  });
+
+  /** Waits until the sleepy workflow's second step sleeps; returns the sleep's pid and the run's task id. */
+  async function napping(): Promise<{ pid: number; id: string }> {
+    const pidFile = join(p.dir, "sleep.pid");
+    await until(() => existsSync(pidFile) && readFileSync(pidFile, "utf8").trim() !== "", 30_000, "the step to start sleeping");
+    const id = p.run(["task", "list", "-o", "name"]).stdout.trim().replace(/^task\//, "");
+    return { pid: Number(readFileSync(pidFile, "utf8").trim()), id };
+  }
+
+  for (const where of ["in its own process", "on a running controller"]) {
+    it(`stops following, says how to resume and exits 3 (${where}); the step's processes are gone`, async () => {
+      p = taskProject();
+      if (where === "on a running controller") {
+        controllers.start(p);
+        await until(() => p.run(["controller", "status", "-o", "json"]).stdout.includes('"running":true'), 10_000, "the controller to start");
+      }
+      const run = spawnCli(p, ["run", "--workflow", "sleepy"]);
+      const { pid, id } = await napping();
+      expect(alive(pid)).toBe(true);
+      expect(p.run(["task", "pause", id]).code).toBe(0);
+      const r = await run.done;
+      expect(r.code).toBe(3);
+      expect(r.stderr).toContain(`paused: paused with \`orchestrator task pause\`; continue it with \`orchestrator task resume ${id}\`\n`);
+      expect(alive(pid)).toBe(false);
+      const j = info(p, id);
+      expect(j.task.phase).toBe("Paused");
+      expect(j.runs.map((x) => [x.step, x.status])).toEqual([
+        ["first", "succeeded"],
+        ["nap", "cancelled"],
+      ]);
+    });
+  }
+});
+
+describe("orchestrator run: step headers", { timeout: 60_000 }, () => {
+  let p: Project;
+  afterEach(() => p?.cleanup());
+
+  it("announces a builtin step, which has no log, with how it ended", () => {
+    p = taskProject();
+    const r = p.run(["run", "--workflow", "builtins"]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/==> step warmup \(builtin self_test\) succeeded: .+\n==> step say <==\n/);
+    expect(r.stdout).toContain("said\n");
+  });
+});
+
+describe("orchestrator run: output pipe closed", { timeout: 60_000 }, () => {
+  let p: Project;
+  afterEach(() => p?.cleanup());
+
+  it("cancels the work it runs in its own process, as Ctrl-C would, without a stack trace", async () => {
+    p = taskProject();
+    const r = await withClosedStdout(p, ["run", "--workflow", "ticker"]);
+    expect(r.stderr).not.toContain("EPIPE");
+    expect(r.code).toBe(130);
+    const id = p.run(["task", "list", "-o", "name"]).stdout.trim().replace(/^task\//, "");
+    expect(info(p, id).task).toMatchObject({ phase: "Cancelled", message: "cancelled: the output pipe was closed" });
   });
 });

@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { CLI } from "../support/cli.js";
 import { alive, Controllers, createTask, info, spawnCli, stop, taskProject, until, waitForPhase, type Project } from "./task-support.js";
 
 describe("orchestrator task start/pause/resume/retry/recover/delete", { timeout: 90_000 }, () => {
@@ -34,7 +36,9 @@ describe("orchestrator task start/pause/resume/retry/recover/delete", { timeout:
     await waitForPhase(p, id, ["Completed"]);
     const again = p.run(["task", "start", "--latest"]);
     expect(again.code).toBe(1);
-    expect(again.stderr).toContain(`task later (${id}) already finished (Completed)`);
+    expect(again.stderr).toBe(
+      `error: task later (${id}) already finished (Completed); run one of its items again with \`orchestrator task retry ITEM_ID\` (\`orchestrator task info ${id}\` lists them), or create a new task\n`,
+    );
     expect(p.run(["task", "start"]).code).toBe(2);
   });
 
@@ -100,9 +104,17 @@ describe("orchestrator task start/pause/resume/retry/recover/delete", { timeout:
     const a = j.items.find((i) => i.path === "docs/qa/a.md")!;
     expect(a.status).toBe("unresolved");
     expect(j.task.message).toContain("1 item(s) unresolved");
+    // Starting a failed task points to resume, which works.
+    expect(p.run(["task", "start", id]).stderr).toBe(`error: task flaky (${id}) already finished (Failed); run its failed steps again with \`orchestrator task resume ${id}\`\n`);
+
+    // An item is named by its id or a unique prefix of it; an ambiguous prefix lists the matches.
+    const ambiguous = p.run(["task", "retry", "i-"]);
+    expect(ambiguous.code).toBe(1);
+    expect(ambiguous.stderr).toContain("item reference 'i-' is ambiguous: it matches ");
+    expect(ambiguous.stderr).toContain(`${a.id} (docs/qa/a.md of task ${id})`);
 
     // Retried while the item still fails: it runs again and fails again.
-    const retried = p.run(["task", "retry", a.id]);
+    const retried = p.run(["task", "retry", a.id.slice(0, -1)]);
     expect(retried.code).toBe(0);
     expect(retried.stdout).toContain(`item docs/qa/a.md (${a.id}) set back to pending; task flaky (${id}) queued`);
     await until(() => info(p, id).runs.length === 3, 30_000, "the retried item to run");
@@ -115,8 +127,13 @@ describe("orchestrator task start/pause/resume/retry/recover/delete", { timeout:
 
     // Fixed, a resume runs the failed run again and the task completes.
     writeFileSync(join(p.dir, "docs/qa/a.md.ok"), "");
+    const resumedEvents = (): number => (JSON.parse(p.run(["event", "list", "--task", id, "--type", "task_resumed", "-o", "json"]).stdout) as unknown[]).length;
+    const before = resumedEvents();
     expect(p.run(["task", "resume", id]).code).toBe(0);
+    // Resuming a failed task is recorded as a resume, as for a paused one, and the trace shows it.
+    expect(resumedEvents()).toBe(before + 1);
     j = await waitForPhase(p, id, ["Completed"]);
+    expect(p.run(["task", "trace", id]).stdout).toMatch(new RegExp(`task_resumed: task flaky \\(${id}\\) resumed\\n`));
     expect(j.runs.map((r) => [r.item, r.status])).toEqual([
       ["docs/qa/a.md", "failed"],
       ["docs/qa/b.md", "succeeded"],
@@ -151,6 +168,32 @@ describe("orchestrator task start/pause/resume/retry/recover/delete", { timeout:
     const r = p.run(["task", "resume", id, "--reset-blocked"]);
     expect(r.stdout).toContain("resumed (1 blocked item set back to pending)");
     expect(info(p, id).items.find((i) => i.id === item.id)!.status).toBe("pending");
+  });
+
+  it("resume --reset-blocked of a failed task records task_resumed", async () => {
+    p = taskProject();
+    const id = createTask(p, "flaky", "failing");
+    p.run(["task", "start", id]);
+    controllers.start(p);
+    await waitForPhase(p, id, ["Failed"]);
+    await controllers.stopAll();
+    expect(p.run(["task", "resume", id, "--reset-blocked"]).code).toBe(0);
+    const types = (JSON.parse(p.run(["event", "list", "--task", id, "-o", "json"]).stdout) as Array<{ type: string }>).map((e) => e.type);
+    expect(types.slice(-2)).toEqual(["task_resumed", "task_queued"]);
+  });
+
+  it("start on a cancelled task says it does not run again", async () => {
+    p = taskProject();
+    const id = createTask(p, "basic", "dropped");
+    const { openStore } = await import("../../src/store/sqlite/open.js");
+    const { homeAt } = await import("../../src/store/home.js");
+    const { openTaskStore } = await import("../../src/store/task-store.js");
+    const store = openStore(homeAt(join(p.dir, ".orchestrator")));
+    openTaskStore(store).updateTask(id, { phase: "Cancelled", message: "cancelled by Ctrl-C" });
+    store.close();
+    const r = p.run(["task", "start", id]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`error: task dropped (${id}) already finished (Cancelled); a cancelled task does not run again; create a new one with \`orchestrator task create\`\n`);
   });
 
   it("recover marks an orphaned run interrupted, kills its process and queues the task; a new controller finishes it", async () => {
@@ -246,5 +289,29 @@ describe("orchestrator task start/pause/resume/retry/recover/delete", { timeout:
     await until(() => p.run(["controller", "status", "-o", "json"]).stdout.includes('"running":true'), 10_000, "the controller to start");
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(p.run(["task", "list", "-o", "json"]).stdout).toBe("[]\n");
+  });
+});
+
+/** `script` (util-linux) gives a command a terminal, so the delete prompt is asked. */
+const hasScript = spawnSync("script", ["--version"]).status === 0;
+
+describe("orchestrator task delete: the confirmation prompt", { timeout: 60_000 }, () => {
+  let p: Project;
+  afterEach(() => p?.cleanup());
+
+  /** Runs `task delete ...refs` on a terminal, answering `answer`. */
+  function deleteOnTerminal(refs: string[], answer: string): string {
+    const command = [process.execPath, CLI, "task", "delete", ...refs].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(" ");
+    const r = spawnSync("script", ["-qec", command, "/dev/null"], { cwd: p.dir, input: `${answer}\n`, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
+    return r.stdout;
+  }
+
+  it.skipIf(!hasScript)("says 'Its events stay' for one task and 'Their events stay' for several", () => {
+    p = taskProject();
+    const one = createTask(p, "basic", "one");
+    const two = createTask(p, "basic", "two");
+    expect(deleteOnTerminal([one], "n")).toContain(`Delete task one (${one})? Its events stay. [y/N]`);
+    expect(deleteOnTerminal([one, two], "n")).toContain("Delete 2 tasks? Their events stay. [y/N]");
+    expect(info(p, one).task.id).toBe(one);
   });
 });

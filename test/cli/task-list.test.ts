@@ -25,16 +25,35 @@ describe("orchestrator task list", { timeout: 60_000 }, () => {
     p?.cleanup();
   });
 
-  it("shows ID, NAME, WORKFLOW, PHASE, CYCLE and AGE, oldest first", () => {
+  it("lists every project's tasks, oldest first, with PROJECT first, then ID, NAME, WORKFLOW, PHASE, CYCLE and AGE", () => {
     const r = p.run(["task", "list"]);
     expect(r.code).toBe(0);
     const lines = r.stdout.trimEnd().split("\n");
-    expect(lines[0]!.split(/\s{2,}/)).toEqual(["ID", "NAME", "WORKFLOW", "PHASE", "CYCLE", "AGE"]);
-    expect(lines.slice(1).map((l) => l.split(/\s+/).slice(0, 5))).toEqual([
-      [done, "done-task", "basic", "Completed", "1"],
-      [waiting, "waiting-task", "basic", "Pending", "0"],
-      [other, "other-task", "basic", "Pending", "0"],
+    expect(lines[0]!.split(/\s{2,}/)).toEqual(["PROJECT", "ID", "NAME", "WORKFLOW", "PHASE", "CYCLE", "AGE"]);
+    expect(lines.slice(1).map((l) => l.split(/\s+/).slice(0, 6))).toEqual([
+      ["default", done, "done-task", "basic", "Completed", "1"],
+      ["default", waiting, "waiting-task", "basic", "Pending", "0"],
+      ["other", other, "other-task", "basic", "Pending", "0"],
     ]);
+  });
+
+  it("with --project lists that project's tasks without the PROJECT column", () => {
+    const lines = p.run(["task", "list", "--project", "other"]).stdout.trimEnd().split("\n");
+    expect(lines[0]!.split(/\s{2,}/)).toEqual(["ID", "NAME", "WORKFLOW", "PHASE", "CYCLE", "AGE"]);
+    expect(lines.slice(1).map((l) => l.split(/\s+/)[0])).toEqual([other]);
+  });
+
+  it("-o name prints task/ID per task, which every task command takes", () => {
+    const r = p.run(["task", "list", "-o", "name"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(`task/${done}\ntask/${waiting}\ntask/${other}\n`);
+    expect(p.run(["task", "list", "-o", "name", "--status", "completed"]).stdout).toBe(`task/${done}\n`);
+    const none = p.run(["task", "list", "-o", "name", "--status", "failed"]);
+    expect(none).toMatchObject({ code: 0, stdout: "" });
+    expect(none.stderr).toContain("no tasks found with status failed");
+    const j = JSON.parse(p.run(["task", "info", `task/${done}`, "-o", "json"]).stdout) as { task: { id: string } };
+    expect(j.task.id).toBe(done);
+    expect(p.run(["event", "list", "--task", `task/${done}`]).code).toBe(0);
   });
 
   it("filters by phase in any case, and by project", () => {
@@ -60,10 +79,13 @@ describe("orchestrator task list", { timeout: 60_000 }, () => {
   });
 
   it("-o wide adds project, resource, start and finish times and the message", () => {
-    const r = p.run(["task", "list", "-o", "wide", "--status", "completed"]);
+    const r = p.run(["task", "list", "-o", "wide", "--status", "completed", "--project", "default"]);
     const [header, row] = r.stdout.trimEnd().split("\n");
     expect(header!.split(/\s{2,}/)).toEqual(["ID", "NAME", "WORKFLOW", "PHASE", "CYCLE", "AGE", "PROJECT", "RESOURCE", "STARTED", "FINISHED", "MESSAGE"]);
     expect(row).toMatch(/ default +task\/done-task-[a-z0-9]+ +\d{4}-\d\d-\d\dT\S+Z +\d{4}-\d\d-\d\dT\S+Z +completed after 1 cycle\(s\)$/);
+    // Across projects PROJECT comes first, once.
+    const all = p.run(["task", "list", "-o", "wide", "--status", "completed"]).stdout.split("\n")[0]!;
+    expect(all.split(/\s{2,}/)).toEqual(["PROJECT", "ID", "NAME", "WORKFLOW", "PHASE", "CYCLE", "AGE", "RESOURCE", "STARTED", "FINISHED", "MESSAGE"]);
   });
 
   it("-o json and -o yaml print the same task views", () => {

@@ -94,7 +94,26 @@ describe("orchestrator task logs", { timeout: 60_000 }, () => {
     expect(result.stdout).toMatch(/^==> step tick \(run r-[0-9a-z]+\) <==\n\[orchestrator\] step tick cycle 1: command starting\ntick 1\ntick 2\ntick 3\ntick 4\ntick 5\n$/);
   });
 
-  it("--follow --timestamps stamps lines with the time they were read", async () => {
+  it("--follow --timestamps stamps lines already written with their run's start time", () => {
+    const runs = info(p, basic).runs;
+    // The task has finished: following prints what is there and exits.
+    const r = p.run(["task", "logs", basic, "--follow", "--timestamps"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(p.run(["task", "logs", basic, "--timestamps"]).stdout);
+    expect(r.stdout).toContain(`${runs[0]!.startedAt} planning\n`);
+  });
+
+  it("gives a builtin step's run a header too, saying how it ended", async () => {
+    const id = createTask(p, "builtins", "with-builtin");
+    p.run(["task", "start", id]);
+    const runs = (await waitForPhase(p, id, ["Completed"])).runs;
+    expect(runs.map((r) => r.step)).toEqual(["warmup", "say"]);
+    const r = p.run(["task", "logs", id]);
+    expect(r.stdout).toMatch(new RegExp(`^==> step warmup \\(run ${runs[0]!.id}, builtin self_test, succeeded: .+\\) <==\\n==> step say \\(run ${runs[1]!.id}\\) <==\\n`));
+    expect(r.stdout.split("\n").filter((l) => l.startsWith("==> ")).map((h) => /^==> step (\S+)/.exec(h)?.[1])).toEqual(["warmup", "say"]);
+  });
+
+  it("--follow --timestamps stamps lines written while following with the time they were read", async () => {
     const id = createTask(p, "ticker", "ticker-stamped");
     const before = new Date().toISOString();
     const follow = spawnCli(p, ["task", "logs", id, "--follow", "--timestamps"]);

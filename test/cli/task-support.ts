@@ -98,6 +98,19 @@ export const MANIFEST = [
       timeout_secs: 1
 `,
   ),
+  // A builtin step records a run with no log; a command step follows it.
+  doc(
+    "Workflow",
+    "builtins",
+    `  steps:
+    - id: warmup
+      scope: task
+      builtin: self_test
+    - id: say
+      scope: task
+      command: echo said
+`,
+  ),
   doc(
     "Workflow",
     "ticker",
@@ -209,4 +222,16 @@ export function alive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * Runs the CLI with its stdout read by nobody (the read end is closed at
+ * once, as when `| head -1` has exited), so its first write fails with EPIPE.
+ */
+export function withClosedStdout(p: Project, args: readonly string[]): Promise<{ code: number | null; signal: string | null; stderr: string }> {
+  const child = spawn(process.execPath, [CLI, ...args], { cwd: p.dir, env: childEnv(), stdio: ["ignore", "pipe", "pipe"] });
+  let stderr = "";
+  child.stdout.destroy();
+  child.stderr.on("data", (d: Buffer) => (stderr += d.toString("utf8")));
+  return new Promise((resolve) => child.on("close", (code, signal) => resolve({ code, signal, stderr })));
 }

@@ -1,7 +1,8 @@
 /**
  * @module `orchestrator run`: create a Run, follow its logs live and exit 0
- * when it completes, 1 when it fails. With no controller running it executes
- * in this process; `--detach` leaves it to the controller and returns.
+ * when it completes, 1 when it fails, 3 when it is paused (from another
+ * shell, with `task pause`). With no controller running it executes in this
+ * process; `--detach` leaves it to the controller and returns.
  */
 import { hostname } from "node:os";
 import { runTask } from "../../engine/runner/task-runner.js";
@@ -11,7 +12,7 @@ import { DEFAULT_PROJECT } from "../../resources/types.js";
 import { openTaskStore, type TaskRecord } from "../../store/task-store.js";
 import { withStore } from "../context.js";
 import { CliError, UsageError } from "../errors.js";
-import { writeErr, writeOut } from "../output/io.js";
+import { whenOutputCloses, writeErr, writeOut } from "../output/io.js";
 import { LogFollower } from "../output/log-follower.js";
 import { parseSetVars } from "../set-vars.js";
 
@@ -31,7 +32,18 @@ export interface RunOptions {
   output?: "text" | "json";
 }
 
-const TERMINAL = new Set(["Completed", "Failed", "Cancelled"]);
+/** Phases at which following stops: the terminal ones, and Paused (it waits for a `task resume`). */
+const STOPS_FOLLOWING = new Set(["Completed", "Failed", "Cancelled", "Paused"]);
+
+/** Exit codes: completed, failed, paused (resumable), interrupted with Ctrl-C (cancelled). */
+export const RUN_EXIT = { completed: 0, failed: 1, paused: 3, cancelled: 130 } as const;
+
+function exitCodeOf(phase: TaskRecord["phase"]): number {
+  if (phase === "Completed") return RUN_EXIT.completed;
+  if (phase === "Paused") return RUN_EXIT.paused;
+  if (phase === "Cancelled") return RUN_EXIT.cancelled;
+  return RUN_EXIT.failed;
+}
 
 export async function runCommand(opts: RunOptions): Promise<void> {
   if (!opts.workflow && !opts.template) throw new UsageError("give --workflow W, or --template T with --agent-capability C");
@@ -87,34 +99,42 @@ export async function runCommand(opts: RunOptions): Promise<void> {
       // Claimed by this process: a controller starting meanwhile sees it alive and leaves it alone.
       tasks.updateTask(id, { phase: "Running", queued: false, claimedBy: `${hostname()}:${process.pid}:run` });
       const abort = new AbortController();
-      const onSigint = (): void => {
-        tasks.updateTask(id, { phase: "Cancelled", message: "cancelled by Ctrl-C" });
+      const cancel = (message: string) => (): void => {
+        const now = tasks.getTask(id);
+        // A run that has just ended keeps its outcome.
+        if (now && !STOPS_FOLLOWING.has(now.phase)) tasks.updateTask(id, { phase: "Cancelled", message });
         abort.abort();
       };
+      const onSigint = cancel("cancelled by Ctrl-C");
       process.once("SIGINT", onSigint);
+      // Whoever read the output went away (`run ... | head`): stop the work as Ctrl-C would.
+      const releaseOutput = whenOutputCloses(cancel("cancelled: the output pipe was closed"));
       const timer = setInterval(() => follower.poll(), 100);
       try {
+        // A `task pause` from another shell is seen by the runner, which stops its steps and returns.
         final = await runTask(id, { store, tasks, home, signal: abort.signal });
       } finally {
         clearInterval(timer);
         process.removeListener("SIGINT", onSigint);
+        releaseOutput();
       }
       follower.poll();
     } else {
       for (;;) {
+        // Phase first: everything written before it stopped is read by the poll after it.
+        const t = tasks.getTask(id);
         follower.poll();
-        const t = tasks.getTask(id)!;
-        if (TERMINAL.has(t.phase)) {
-          follower.poll();
+        if (!t) throw new CliError(`run/${created.resourceName} (${id}) was deleted while following it`);
+        if (STOPS_FOLLOWING.has(t.phase)) {
           final = t;
           break;
         }
         await new Promise((r) => setTimeout(r, 100));
       }
     }
-    const ok = final.phase === "Completed";
     if (opts.output === "json") writeOut(JSON.stringify({ id, name: created.resourceName, phase: final.phase, exitCode: final.exitCode, message: final.message }) + "\n");
-    writeErr(`run/${created.resourceName} ${final.phase.toLowerCase()}${final.message ? `: ${final.message}` : ""}\n`);
-    process.exitCode = ok ? 0 : final.phase === "Cancelled" ? 130 : 1;
+    const resume = final.phase === "Paused" ? `; continue it with \`orchestrator task resume ${id}\`` : "";
+    writeErr(`run/${created.resourceName} ${final.phase.toLowerCase()}${final.message ? `: ${final.message}` : ""}${resume}\n`);
+    process.exitCode = exitCodeOf(final.phase);
   });
 }

@@ -12,7 +12,7 @@ import { ensureController } from "../../runtime/daemon.js";
 import { recoverTask } from "../../runtime/recovery.js";
 import type { Home } from "../../store/home.js";
 import type { ResourceChange } from "../../store/store.js";
-import { openTaskStore, RunFinishedError, type RunRecord, type TaskRecord, type TaskStore } from "../../store/task-store.js";
+import { openTaskStore, RunFinishedError, type ItemRecord, type RunRecord, type TaskRecord, type TaskStore } from "../../store/task-store.js";
 import { canPrompt, confirm } from "../confirm.js";
 import { withStore } from "../context.js";
 import { CliError, UsageError } from "../errors.js";
@@ -56,6 +56,18 @@ function claimHolderAlive(task: TaskRecord): boolean | undefined {
   return isProcessAlive(n);
 }
 
+/** What can still be done with a finished task, by how it finished. */
+function afterFinishHint(task: TaskRecord): string {
+  switch (task.phase) {
+    case "Failed":
+      return `run its failed steps again with \`orchestrator task resume ${task.id}\``;
+    case "Completed":
+      return `run one of its items again with \`orchestrator task retry ITEM_ID\` (\`orchestrator task info ${task.id}\` lists them), or create a new task`;
+    default:
+      return "a cancelled task does not run again; create a new one with `orchestrator task create`";
+  }
+}
+
 export async function taskStartCommand(ref: string | undefined, opts: ProjectOption & DaemonOption & { latest?: boolean }): Promise<void> {
   await withStore(async ({ store, home }) => {
     const tasks = openTaskStore(store);
@@ -63,9 +75,7 @@ export async function taskStartCommand(ref: string | undefined, opts: ProjectOpt
     const label = taskLabel(task);
     if (task.phase === "Running") throw new CliError(`task ${label} is already running`);
     if (task.phase === "Paused") throw new CliError(`task ${label} is paused; continue it with \`orchestrator task resume ${task.id}\``);
-    if (isTerminalPhase(task.phase)) {
-      throw new CliError(`task ${label} already finished (${task.phase}); resume a failed task with \`orchestrator task resume ${task.id}\` or retry an item with \`orchestrator task retry ITEM_ID\``);
-    }
+    if (isTerminalPhase(task.phase)) throw new CliError(`task ${label} already finished (${task.phase}); ${afterFinishHint(task)}`);
     if (task.queued) {
       writeOut(`task ${label} is already queued; ${await queuedNote(home, opts)}\n`);
       return;
@@ -168,13 +178,23 @@ export async function taskResumeCommand(ref: string, opts: ProjectOption & Daemo
   });
 }
 
-export async function taskRetryCommand(itemId: string, opts: DaemonOption): Promise<void> {
+/** The item an id or unique id prefix names, or a CliError saying why there is none. */
+function resolveItem(tasks: TaskStore, ref: string): ItemRecord {
+  const matches = tasks.matchItems(ref);
+  const [only] = matches;
+  if (only === undefined) throw new CliError(`no item with id '${ref}' (or an id starting with it); \`orchestrator task info TASK\` lists a task's items with their ids`);
+  if (matches.length > 1) {
+    throw new CliError(`item reference '${ref}' is ambiguous: it matches ${matches.map((i) => `${i.id} (${i.path} of task ${i.taskId})`).join(", ")}; give more characters of the id`);
+  }
+  return only;
+}
+
+export async function taskRetryCommand(itemRef: string, opts: DaemonOption): Promise<void> {
   await withStore(async ({ store, home }) => {
     const tasks = openTaskStore(store);
-    const item = tasks.getItem(itemId);
-    if (!item) throw new CliError(`no item with id '${itemId}'; \`orchestrator task info TASK\` lists a task's items with their ids`);
+    const item = resolveItem(tasks, itemRef);
     const task = tasks.getTask(item.taskId);
-    if (!task) throw new CliError(`item ${itemId} belongs to task ${item.taskId}, which no longer exists`);
+    if (!task) throw new CliError(`item ${item.id} belongs to task ${item.taskId}, which no longer exists`);
     const label = taskLabel(task);
     if (task.phase === "Running") throw new CliError(`task ${label} is running; pause it first with \`orchestrator task pause ${task.id}\`, then retry the item`);
     // The item's finished runs of the current cycle are run again, from its first step.
@@ -248,7 +268,7 @@ export async function taskDeleteCommand(refs: string[], opts: TaskDeleteOptions)
     const what = targets.length === 1 ? `task ${taskLabel(targets[0]!)}` : `${targets.length} tasks`;
     if (!opts.force) {
       if (!canPrompt()) throw new CliError(`refusing to delete ${what} without confirmation: no terminal to ask on; pass --force to delete`);
-      if (!(await confirm(`Delete ${what}? Their events stay.`))) throw new CliError("aborted; nothing was deleted");
+      if (!(await confirm(`Delete ${what}? ${targets.length === 1 ? "Its" : "Their"} events stay.`))) throw new CliError("aborted; nothing was deleted");
     }
     tasks.deleteTasks(targets.map((t) => t.id), ACTOR);
 

@@ -1,12 +1,15 @@
 /**
  * @module `orchestrator task info ID [-o text|json|yaml]`: a task's status,
- * its items, the latest run of each step and every run.
+ * its items, the latest run of each step and every run (with its parsed
+ * output in JSON and YAML, secrets redacted).
  */
 import type { JsonObject } from "../../resources/types.js";
 import type { ItemRecord, RunRecord, TaskRecord } from "../../store/task-store.js";
 import { openTaskStore } from "../../store/task-store.js";
 import { withStore } from "../context.js";
 import { writeOut } from "../output/io.js";
+import { redactRuns, secretValues } from "../output/run-output.js";
+import { stepFilterInWorkflowOrder } from "../output/step-order.js";
 import { renderTable } from "../output/table.js";
 import { formatDuration, itemPathMap, itemView, latestRunPerStep, runView, stepView, taskView, workflowOf } from "../output/task-view.js";
 import { resolveTaskRef } from "./task-select.js";
@@ -30,9 +33,11 @@ export function taskInfoView(task: TaskRecord, items: readonly ItemRecord[], run
 export async function taskInfoCommand(ref: string, opts: TaskInfoOptions): Promise<void> {
   await withStore(async ({ store }) => {
     const tasks = openTaskStore(store);
-    const task = resolveTaskRef(tasks, ref, opts.project === undefined ? {} : { project: opts.project });
+    const found = resolveTaskRef(tasks, ref, opts.project === undefined ? {} : { project: opts.project });
+    // The step filter as it runs: in workflow order, whatever order the flags came in.
+    const task: TaskRecord = { ...found, spec: { ...found.spec, steps: stepFilterInWorkflowOrder(store, found) } };
     const items = tasks.listItems(task.id);
-    const runs = tasks.listRuns(task.id);
+    const runs = redactRuns(tasks.listRuns(task.id), secretValues(store, task.project));
     if (opts.output === "json") {
       writeOut(JSON.stringify(taskInfoView(task, items, runs), null, 2) + "\n");
       return;
@@ -45,6 +50,8 @@ export async function taskInfoCommand(ref: string, opts: TaskInfoOptions): Promi
     writeOut(renderInfo(task, items, runs));
   });
 }
+
+const oneLine = (s: string): string => s.replace(/\s+/g, " ").trim();
 
 function field(label: string, value: string | number | null | undefined): string {
   if (value === null || value === undefined || value === "") return "";
@@ -89,7 +96,7 @@ function renderInfo(task: TaskRecord, items: readonly ItemRecord[], runs: readon
     out += indent(
       renderTable(
         ["STEP", "ITEM", "STATUS", "CYCLE", "EXIT", "DURATION", "AGENT", "REASON"],
-        latest.map((r) => [r.stepId, itemName(r.itemId), r.status, String(r.cycle), r.exitCode === null ? "" : String(r.exitCode), formatDuration(r.durationMs), r.agent ?? "", r.reason ?? ""]),
+        latest.map((r) => [r.stepId, itemName(r.itemId), r.status, String(r.cycle), r.exitCode === null ? "" : String(r.exitCode), formatDuration(r.durationMs), r.agent ?? "", oneLine(r.reason ?? "")]),
       ),
     );
   }
@@ -98,8 +105,8 @@ function renderInfo(task: TaskRecord, items: readonly ItemRecord[], runs: readon
   if (runs.length) {
     out += indent(
       renderTable(
-        ["ID", "CYCLE", "STEP", "ITEM", "STATUS", "EXIT", "DURATION", "STARTED"],
-        runs.map((r) => [r.id, String(r.cycle), r.stepId, itemName(r.itemId), r.status, r.exitCode === null ? "" : String(r.exitCode), formatDuration(r.durationMs), r.startedAt]),
+        ["ID", "CYCLE", "STEP", "ITEM", "STATUS", "EXIT", "DURATION", "STARTED", "AGENT", "REASON"],
+        runs.map((r) => [r.id, String(r.cycle), r.stepId, itemName(r.itemId), r.status, r.exitCode === null ? "" : String(r.exitCode), formatDuration(r.durationMs), r.startedAt, r.agent ?? "", oneLine(r.reason ?? "")]),
       ),
     );
   }

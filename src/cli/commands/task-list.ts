@@ -1,15 +1,19 @@
 /**
- * @module `orchestrator task list [-o table|wide|json|yaml] [--status S] [--project P]`.
+ * @module `orchestrator task list [-o table|wide|json|yaml|name] [--status S] [--project P]`.
+ * Without `--project` it lists every project's tasks (task ids are unique
+ * across projects, and every task command takes one), with a PROJECT column.
  */
+import type { TaskRecord } from "../../store/task-store.js";
 import { openTaskStore } from "../../store/task-store.js";
 import { withStore } from "../context.js";
 import { writeErr, writeOut } from "../output/io.js";
+import { stepFilterInWorkflowOrder } from "../output/step-order.js";
 import { renderTable } from "../output/table.js";
 import { taskColumns, taskView } from "../output/task-view.js";
 import { listTasksFiltered, parsePhase } from "./task-select.js";
 
 export interface TaskListOptions {
-  output?: "table" | "wide" | "json" | "yaml";
+  output?: "table" | "wide" | "json" | "yaml" | "name";
   status?: string;
   project?: string;
 }
@@ -20,20 +24,23 @@ export async function taskListCommand(opts: TaskListOptions): Promise<void> {
   await withStore(async ({ store }) => {
     const list = listTasksFiltered(openTaskStore(store), opts);
     const output = opts.output ?? "table";
-    if (output === "json") {
-      writeOut(JSON.stringify(list.map(taskView), null, 2) + "\n");
-      return;
-    }
-    if (output === "yaml") {
-      const { toYaml } = await import("../output/yaml.js");
-      writeOut(toYaml(list.map(taskView)));
+    if (output === "json" || output === "yaml") {
+      // The step filter as it runs, in workflow order (as `task info` shows it).
+      const views = list.map((t: TaskRecord) => taskView({ ...t, spec: { ...t.spec, steps: stepFilterInWorkflowOrder(store, t) } }));
+      if (output === "json") writeOut(JSON.stringify(views, null, 2) + "\n");
+      else writeOut((await import("../output/yaml.js")).toYaml(views));
       return;
     }
     if (list.length === 0) {
       writeErr(`no tasks found${opts.status ? ` with status ${opts.status.toLowerCase()}` : ""}${opts.project ? ` in project '${opts.project}'` : ""}\n`);
       return;
     }
-    const cols = taskColumns(output === "wide");
+    if (output === "name") {
+      // kubectl's `kind/name`, with the id: names may repeat, and every task command takes an id.
+      writeOut(list.map((t) => `task/${t.id}\n`).join(""));
+      return;
+    }
+    const cols = taskColumns(output === "wide", opts.project === undefined);
     writeOut(renderTable(cols.map((c) => c.header), list.map((t) => cols.map((c) => c.value(t)))));
   });
 }

@@ -10,7 +10,6 @@ import type { RunRecord } from "../../store/task-store.js";
 import { CliError, UsageError } from "../errors.js";
 import { writeOut } from "../output/io.js";
 import { TaskLogPrinter } from "../output/task-log-follow.js";
-import { exitQuietlyOnBrokenPipe } from "../output/task-pipe.js";
 import { isTerminalPhase, resolveTaskRef } from "./task-select.js";
 
 export interface TaskLogsOptions {
@@ -56,7 +55,6 @@ function parseTail(value: string): number {
 
 export async function taskLogsCommand(ref: string, opts: TaskLogsOptions): Promise<void> {
   const tail = opts.tail === undefined ? undefined : parseTail(opts.tail);
-  exitQuietlyOnBrokenPipe();
   await withTaskReader(async (tasks) => {
     const task = resolveTaskRef(tasks, ref, opts.project === undefined ? {} : { project: opts.project });
     let paths: Map<string, string> | undefined;
@@ -64,12 +62,15 @@ export async function taskLogsCommand(ref: string, opts: TaskLogsOptions): Promi
       if (!paths?.has(itemId)) paths = new Map(tasks.listItems(task.id).map((i) => [i.id, i.path]));
       return paths.get(itemId);
     };
-    // Without --follow a line is stamped with its run's start; following, with the time it was read.
-    const stamp = opts.timestamps ? (opts.follow ? () => new Date().toISOString() : (run: RunRecord) => run.startedAt) : undefined;
+    // Logs do not record when each line was written: a line already there is
+    // stamped with its run's start; one read while following, with when it was read.
+    let following = false;
+    const stamp = opts.timestamps ? (run: RunRecord) => (following ? new Date().toISOString() : run.startedAt) : undefined;
     const printer = new TaskLogPrinter({ out: writeOut, itemPath, ...(stamp ? { stamp } : {}) });
 
     if (tail === undefined) printer.poll(tasks.listRuns(task.id));
     else printer.tail(tasks.listRuns(task.id), tail);
+    following = true;
 
     if (opts.follow) {
       for (;;) {

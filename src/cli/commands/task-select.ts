@@ -1,6 +1,6 @@
 /**
  * @module Choosing tasks from the command line: a reference (id, unique id
- * prefix or exact name), `--latest`, and the `--status`/`--project` filters,
+ * prefix or exact name, optionally as `task/REF`), `--latest`, and the `--status`/`--project` filters,
  * with errors a person can act on. Kept free of heavy imports: `task logs`
  * loads it on its fast path.
  */
@@ -29,10 +29,15 @@ export function parsePhase(value: string): TaskPhase {
   return found;
 }
 
+/** `task/ID`, as `task list -o name` prints it, is the same reference as `ID`. */
+export function stripTaskPrefix(ref: string): string {
+  return ref.startsWith("task/") && ref.length > "task/".length ? ref.slice("task/".length) : ref;
+}
+
 /** The task a reference names, or a CliError saying why there is none (listing the matches when ambiguous). */
 export function resolveTaskRef(tasks: Pick<TaskStore, "resolveTask">, ref: string, scope: TaskRefScope = {}): TaskRecord {
   try {
-    return tasks.resolveTask(ref, scope);
+    return tasks.resolveTask(stripTaskPrefix(ref), scope);
   } catch (err) {
     if (err instanceof TaskNotFoundError || err instanceof AmbiguousIdError) {
       throw new CliError(scope.project ? `${err.message} (in project '${scope.project}')` : err.message);

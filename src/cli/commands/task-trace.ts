@@ -5,6 +5,7 @@
 import { openTaskStore } from "../../store/task-store.js";
 import { withStore } from "../context.js";
 import { useColor, writeOut } from "../output/io.js";
+import { redactRuns, secretValues } from "../output/run-output.js";
 import { buildTrace, renderTrace } from "../output/task-trace.js";
 import { resolveTaskRef } from "./task-select.js";
 
@@ -17,7 +18,8 @@ export async function taskTraceCommand(ref: string, opts: TaskTraceOptions): Pro
   await withStore(async ({ store }) => {
     const tasks = openTaskStore(store);
     const task = resolveTaskRef(tasks, ref, opts.project === undefined ? {} : { project: opts.project });
-    const trace = buildTrace(task, tasks.listItems(task.id), tasks.listRuns(task.id), store.listEvents({ taskId: task.id }));
+    const runs = redactRuns(tasks.listRuns(task.id), secretValues(store, task.project));
+    const trace = buildTrace(task, tasks.listItems(task.id), runs, store.listEvents({ taskId: task.id }));
     writeOut(opts.json ? JSON.stringify(trace, null, 2) + "\n" : renderTrace(trace, useColor()));
   });
 }

@@ -7,7 +7,6 @@ import { openTaskStore } from "../../store/task-store.js";
 import { withStore } from "../context.js";
 import { CliError } from "../errors.js";
 import { useColor, writeOut } from "../output/io.js";
-import { exitQuietlyOnBrokenPipe } from "../output/task-pipe.js";
 import { changeLines, renderPanel, type WatchSnapshot, type WatchState } from "../output/task-watch-panel.js";
 import { isTerminalPhase, resolveTaskRef } from "./task-select.js";
 
@@ -23,7 +22,6 @@ const LINE_POLL_MS = 250;
 const REDRAW = "\u001b[H\u001b[J";
 
 export async function taskWatchCommand(ref: string, opts: TaskWatchOptions): Promise<void> {
-  exitQuietlyOnBrokenPipe();
   await withStore(async ({ store }) => {
     const tasks = openTaskStore(store);
     const first = resolveTaskRef(tasks, ref, opts.project === undefined ? {} : { project: opts.project });

@@ -1,10 +1,12 @@
 /**
- * @module Following a task's step logs as they are written: each run's log
- * is printed from where the last poll stopped, under a header naming the
- * step, so output appears while agents print it.
+ * @module Following a task's step logs as they are written (`orchestrator
+ * run`): each run's log is printed from where the last poll stopped, under a
+ * header naming the step, so output appears while agents print it; a run
+ * without a log (skipped, builtin) gets a line saying how it ended.
  */
 import { closeSync, openSync, readSync, statSync } from "node:fs";
 import type { RunRecord, TaskStore } from "../../store/task-store.js";
+import { builtinOf } from "./task-log-reader.js";
 
 export interface LogFollowerOptions {
   tasks: TaskStore;
@@ -29,8 +31,10 @@ export class LogFollower {
   private pollRun(run: RunRecord): void {
     const header = this.opts.header ?? this.opts.out;
     if (!this.announced.has(run.id)) {
-      if (run.status === "skipped") {
-        header(`==> step ${run.stepId}${this.item(run)} skipped: ${run.reason ?? ""}\n`);
+      // A run without a log (a skipped or builtin step) is announced with how it ended.
+      if (run.status === "skipped" || (!run.logPath && run.finishedAt !== null)) {
+        const builtin = builtinOf(run);
+        header(`==> step ${run.stepId}${this.item(run)}${builtin ? ` (builtin ${builtin})` : ""} ${run.status}${run.reason ? `: ${run.reason}` : ""}\n`);
         this.announced.add(run.id);
         return;
       }

@@ -34,7 +34,8 @@ export class TaskLogPrinter {
   poll(runs: readonly RunRecord[]): void {
     for (const run of runs) {
       const cursor = this.cursor(run);
-      if (!cursor.announced && (run.logPath || run.status === "skipped")) {
+      // Every run gets a header: once it has a log, or once it ended without one (skipped, builtin).
+      if (!cursor.announced && (run.logPath || run.finishedAt !== null)) {
         this.switchTo(run);
         cursor.announced = true;
       }

@@ -11,12 +11,23 @@ import type { RunRecord } from "../../store/task-store.js";
 const CHUNK = 64 * 1024;
 const NEWLINE = 0x0a;
 
-/** `==> step plan [docs/qa/a.md] (run r-…, agent planner) <==`, as `tail` heads each file. */
+/** `builtin:loop_guard` -> `loop_guard`: a builtin step's run records its builtin as its command. */
+export function builtinOf(run: Pick<RunRecord, "command">): string | undefined {
+  return run.command?.startsWith("builtin:") ? run.command.slice("builtin:".length) : undefined;
+}
+
+/**
+ * `==> step plan [docs/qa/a.md] (run r-…, agent planner) <==`, as `tail`
+ * heads each file. A run that has no log (a skipped or builtin step) says
+ * how it ended instead.
+ */
 export function runHeader(run: RunRecord, itemPath: string | undefined): string {
   const item = run.itemId ? ` [${itemPath ?? run.itemId}]` : "";
   const facts = [`run ${run.id}`];
   if (run.agent) facts.push(`agent ${run.agent}`);
-  if (run.status === "skipped") facts.push(`skipped${run.reason ? `: ${run.reason}` : ""}`);
+  const builtin = builtinOf(run);
+  if (builtin) facts.push(`builtin ${builtin}`);
+  if (run.status === "skipped" || (!run.logPath && run.finishedAt !== null)) facts.push(`${run.status}${run.reason ? `: ${run.reason}` : ""}`);
   return `==> step ${run.stepId}${item} (${facts.join(", ")}) <==\n`;
 }
 

@@ -5,8 +5,10 @@
  * and the task's lifecycle events (pause, resume, recovery, retry) between
  * them. `buildTrace` is pure; `renderTrace` draws it for a terminal.
  */
+import type { JsonObject } from "../../resources/types.js";
 import type { StoredEvent } from "../../store/store.js";
 import type { ItemRecord, RunRecord, TaskRecord } from "../../store/task-store.js";
+import { runOutputView } from "./run-output.js";
 import { formatDuration, paint } from "./task-view.js";
 
 /** What is worth a second look about a run. */
@@ -25,6 +27,8 @@ export interface TraceRun {
   finishedAt: string | null;
   reason: string | null;
   flags: TraceFlag[];
+  /** The parsed agent output (artifacts, scores, captured variables), as `task info -o json` shows it. */
+  output: JsonObject | null;
 }
 
 export interface TraceCycle {
@@ -97,6 +101,7 @@ export function buildTrace(task: TaskRecord, items: readonly ItemRecord[], runs:
       finishedAt: r.finishedAt,
       reason: r.reason,
       flags: runFlags(r),
+      output: runOutputView(r.output),
     });
   }
   const count = (pred: (r: RunRecord) => boolean): number => runs.filter(pred).length;

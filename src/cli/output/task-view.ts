@@ -6,6 +6,7 @@
 import type { JsonObject } from "../../resources/types.js";
 import type { ItemRecord, RunRecord, TaskPhase, TaskRecord } from "../../store/task-store.js";
 import { formatAge } from "./age.js";
+import { runOutputView } from "./run-output.js";
 
 /** `1.2s`, `3m05s`: short, for tables. */
 export function formatDuration(ms: number | null): string {
@@ -55,7 +56,7 @@ export function itemView(item: ItemRecord): JsonObject {
   return { id: item.id, path: item.path, status: item.status, failures: item.failures, vars: item.vars, createdAt: item.createdAt, updatedAt: item.updatedAt };
 }
 
-/** A run as shown; its raw output (stdout tail, captures) stays in the log. */
+/** A run as shown, with its parsed output; its raw output (the stdout tail) stays in the log. */
 export function runView(run: RunRecord, itemPaths: ReadonlyMap<string, string>): JsonObject {
   const view: JsonObject = {
     id: run.id,
@@ -74,6 +75,7 @@ export function runView(run: RunRecord, itemPaths: ReadonlyMap<string, string>):
     logPath: run.logPath,
     pid: run.pid,
     pgid: run.pgid,
+    output: runOutputView(run.output),
   };
   const out = run.output ?? {};
   if (typeof out["confidence"] === "number") view["confidence"] = out["confidence"];
@@ -116,9 +118,15 @@ export interface TaskColumn {
 const oneLine = (s: string): string => s.replace(/\s+/g, " ").trim();
 const truncate = (s: string, n = 60): string => (s.length > n ? s.slice(0, n - 1) + "…" : s);
 
-/** `task list` columns; `wide` adds project, resource, times and message. */
-export function taskColumns(wide: boolean, now: number = Date.now()): TaskColumn[] {
+/**
+ * `task list` columns; `wide` adds resource, times and message. Listing
+ * every project puts PROJECT first, as `kubectl get -A` does NAMESPACE;
+ * listing one, `wide` shows it after the others.
+ */
+export function taskColumns(wide: boolean, allProjects: boolean, now: number = Date.now()): TaskColumn[] {
+  const project: TaskColumn = { header: "PROJECT", value: (t) => t.project };
   const cols: TaskColumn[] = [
+    ...(allProjects ? [project] : []),
     { header: "ID", value: (t) => t.id },
     { header: "NAME", value: (t) => t.name },
     { header: "WORKFLOW", value: workflowOf },
@@ -128,7 +136,7 @@ export function taskColumns(wide: boolean, now: number = Date.now()): TaskColumn
   ];
   if (wide) {
     cols.push(
-      { header: "PROJECT", value: (t) => t.project },
+      ...(allProjects ? [] : [project]),
       { header: "RESOURCE", value: (t) => (t.resourceKind && t.resourceName ? `${t.resourceKind.toLowerCase()}/${t.resourceName}` : "") },
       { header: "STARTED", value: (t) => t.startedAt ?? "" },
       { header: "FINISHED", value: (t) => t.finishedAt ?? "" },
