@@ -2,7 +2,7 @@
  * @module What every store-backed command needs: the located `.orchestrator`
  * home and an open store, closed when the command ends.
  */
-import { findHome, NoStoreError, type Home } from "../store/home.js";
+import { NoStoreError, requireHome as locateStore, type Home } from "../store/home-location.js";
 import { openStore } from "../store/sqlite/open.js";
 import type { Store } from "../store/store.js";
 import { CliError } from "./errors.js";
@@ -13,10 +13,14 @@ export interface CommandContext {
   cwd: string;
 }
 
+/** The home of an initialised store; a usage error saying to run `orchestrator init` otherwise. */
 export function requireHome(cwd: string = process.cwd()): Home {
-  const home = findHome(cwd, process.env);
-  if (!home) throw new CliError(new NoStoreError(cwd).message);
-  return home;
+  try {
+    return locateStore(cwd, process.env);
+  } catch (err) {
+    if (err instanceof NoStoreError) throw new CliError(err.message);
+    throw err;
+  }
 }
 
 /** Opens the store for the duration of fn. */

@@ -1,8 +1,10 @@
 /**
  * @module Placing documents in projects: every document ends up with
- * `metadata.project` set (except Project itself, which is not inside one).
+ * `metadata.project` set; the cluster-wide kinds (Project,
+ * CustomResourceDefinition) get "", whatever the document or --project says.
  */
 import { formatPath, type Diagnostic } from "../resources/diagnostics.js";
+import { isProjectScoped } from "../resources/kinds.js";
 import { DEFAULT_PROJECT, type ParsedDocument } from "../resources/types.js";
 
 /** A document naming another project than `--project` is an error, as kubectl does for namespaces. */
@@ -11,7 +13,11 @@ export function assignProjects(documents: readonly ParsedDocument[], flagProject
   for (const doc of documents) {
     const r = doc.resource;
     if (!r.metadata || typeof r.metadata !== "object") continue;
-    if (r.kind === "Project") continue;
+    if (!isProjectScoped(r.kind)) {
+      // A copy, so validation still sees what the document itself says (and warns about it).
+      r.metadata = { ...r.metadata, project: "" };
+      continue;
+    }
     const own = r.metadata.project;
     if (own !== undefined && typeof own !== "string") continue; // schema reports it
     if (own && flagProject && own !== flagProject) {

@@ -9,7 +9,11 @@ export interface KindInfo {
   shortNames: readonly string[];
   /** apiVersion documents of this kind carry. */
   apiVersion: string;
-  /** Project is the one kind that is not itself inside a project. */
+  /**
+   * False for the cluster-wide kinds (Project, CustomResourceDefinition):
+   * one per name across all projects, stored under project "", never
+   * scoped by `--project`. Kinds a CRD defines are always project-scoped.
+   */
   projectScoped: boolean;
   /** Apply order: lower first; prune runs in reverse. */
   order: number;
@@ -99,6 +103,13 @@ export class KindRegistry {
   kindNames(): string[] {
     return [...this.byKind.keys()];
   }
+}
+
+const CLUSTER_WIDE: ReadonlySet<string> = new Set(BUILTIN_KINDS.filter((k) => !k.projectScoped).map((k) => k.kind));
+
+/** Whether resources of `kind` live inside a project; any kind not declared otherwise does. */
+export function isProjectScoped(kind: string): boolean {
+  return !CLUSTER_WIDE.has(kind);
 }
 
 export function isBuiltinKind(kind: string): boolean {

@@ -2,7 +2,7 @@
  * @module Multi-document YAML parsing with file:line:column positions for
  * every node, so any later diagnostic can point at the field it is about.
  */
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node } from "yaml";
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, Scalar, visit, type Document, type Node, type YAMLError } from "yaml";
 import type { Diagnostic } from "./diagnostics.js";
 import type { JsonObject, ParsedDocument, Resource, SourcePosition } from "./types.js";
 
@@ -37,12 +37,15 @@ export function parseManifestText(text: string, file: string): ParseResult {
       // Later syntax errors in a document are mostly echoes of the first one.
       const err = doc.errors[0]!;
       const more = doc.errors.length - 1;
+      const unclosed = unclosedConstruct(doc, err);
       diagnostics.push({
         severity: "error",
         code: "yaml-syntax",
-        message: `YAML syntax error: ${firstLine(err.message)}${more > 0 ? ` (and ${more} more in this document, most likely caused by this one)` : ""}`,
-        position: at(err.pos[0]),
-        hint: "fix the YAML syntax at this position (indentation, quoting — a value holding ': ' or starting with '{' needs quotes —, a missing ':' or closing bracket)",
+        message: `YAML syntax error: ${unclosed?.message ?? firstLine(err.message)}${more > 0 ? ` (and ${more} more in this document, most likely caused by this one)` : ""}`,
+        position: at(unclosed?.offset ?? err.pos[0]),
+        hint:
+          unclosed?.hint ??
+          "fix the YAML syntax at this position (indentation, quoting — a value holding ': ' or starting with '{' needs quotes —, a missing ':' or closing bracket)",
       });
       return;
     }
@@ -119,28 +122,85 @@ export function rawOf(resource: Resource): Record<string, unknown> | undefined {
   return (resource as unknown as { raw?: Record<string, unknown> }).raw;
 }
 
-/** Offset of the node at path, or of the nearest ancestor that exists. */
+interface Unclosed {
+  offset: number;
+  message: string;
+  hint: string;
+}
+
+/**
+ * An unclosed quote or flow collection is reported by the parser where the
+ * input ran out (often the end of the file); the node it built still starts
+ * where the construct opens and ends exactly at the error, so that node is
+ * found and its start reported instead. Innermost first, as the parser
+ * reports nested ones.
+ */
+function unclosedConstruct(doc: Document, err: YAMLError): Unclosed | undefined {
+  const end = err.pos[0];
+  const quote = /Missing closing (["'])quote/.exec(err.message)?.[1];
+  const flow = /^Flow (sequence|map)\b.*end with a ([\]}])/.exec(err.message);
+  if (!quote && !flow) return undefined;
+  let found: Node | undefined;
+  const consider = (node: Node): void => {
+    const r = node.range;
+    if (r && r[1] === end && r[0] < end && (!found || r[0] > found.range![0])) found = node;
+  };
+  visit(doc, {
+    Scalar: (_, node) => {
+      if (quote && node.type === (quote === '"' ? Scalar.QUOTE_DOUBLE : Scalar.QUOTE_SINGLE)) consider(node);
+    },
+    Seq: (_, node) => {
+      if (flow?.[1] === "sequence" && node.flow) consider(node);
+    },
+    Map: (_, node) => {
+      if (flow?.[1] === "map" && node.flow) consider(node);
+    },
+  });
+  if (!found) return undefined;
+  if (quote) {
+    return {
+      offset: found.range![0],
+      message: `missing closing ${quote} for the ${quote === '"' ? "double" : "single"}-quoted value that opens here`,
+      hint: `add the closing ${quote} to this value; a quoted value may span lines, so the parser read on to the end of the input looking for it`,
+    };
+  }
+  const [, shape, close] = flow!;
+  return {
+    offset: found.range![0],
+    message: `missing closing ${close} for the flow ${shape} that opens here`,
+    hint: `add the closing ${close}, or write it as a block ${shape === "sequence" ? "list of '- ' items" : "mapping"}; a flow collection may span lines, so the parser read on looking for the ${close}`,
+  };
+}
+
+/**
+ * Offset of the node at path. For a path that does not exist (a missing
+ * field) it is where its nearest existing ancestor is named: the key of that
+ * mapping (`spec:` for a missing `spec.command`), or the start of a list item
+ * (`- id: build` for a missing `spec.steps[0].command`), or the document.
+ */
 function offsetOf(doc: Document, path: ReadonlyArray<string | number>): number {
   let node: unknown = doc.contents;
   let offset = (doc.contents as Node | null)?.range?.[0] ?? 0;
+  let named = offset;
   for (const seg of path) {
     let next: unknown;
+    let keyOffset: number | undefined;
     if (isMap(node)) {
       const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg));
       if (pair) {
-        next = pair.value ?? pair.key;
-        if (pair.value === null || pair.value === undefined) {
-          offset = (pair.key as Node).range?.[0] ?? offset;
-          return offset;
-        }
+        keyOffset = (pair.key as Node).range?.[0];
+        // `key:` with no value: the key is all there is to point at.
+        if (pair.value === null || pair.value === undefined) return keyOffset ?? offset;
+        next = pair.value;
       }
     } else if (isSeq(node) && typeof seg === "number") {
       next = node.items[seg];
     }
-    if (next === undefined || next === null) return offset;
+    if (next === undefined || next === null) return named;
     node = next;
     const r = (node as Node).range;
     if (r) offset = r[0];
+    named = keyOffset ?? offset;
   }
   return offset;
 }

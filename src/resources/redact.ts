@@ -1,6 +1,8 @@
 /**
  * @module Keeping secret values out of everything people read: SecretStore
- * `spec.data` values are replaced before output.
+ * `spec.data` values are replaced before output, and validation never
+ * quotes a value anywhere in a SecretStore's spec (a misplaced `values:`
+ * block holds secrets too).
  */
 import type { JsonObject } from "./types.js";
 
@@ -8,6 +10,20 @@ export const REDACTED = "<redacted>";
 
 export function isSecretKind(kind: string): boolean {
   return kind === "SecretStore";
+}
+
+/** True for a path (from the document root) whose values are secret: anything in a SecretStore's spec. */
+export function holdsSecretValues(kind: string, path: ReadonlyArray<string | number>): boolean {
+  return isSecretKind(kind) && path[0] === "spec";
+}
+
+/** Every scalar in a secret subtree, as text, for scrubbing messages. */
+export function secretTexts(value: unknown, out: string[] = []): string[] {
+  if (value === null || value === undefined) return out;
+  if (Array.isArray(value)) value.forEach((v) => secretTexts(v, out));
+  else if (typeof value === "object") Object.values(value).forEach((v) => secretTexts(v, out));
+  else out.push(String(value));
+  return out;
 }
 
 /** A copy of spec with every SecretStore data value redacted; other kinds unchanged. */

@@ -50,7 +50,8 @@ export interface ParsedDocument {
   position: SourcePosition;
   /**
    * Position of the node at a path such as ["spec", "steps", 2, "timeout_secs"];
-   * falls back to the nearest ancestor that exists.
+   * for a path that does not exist, where its nearest existing ancestor is
+   * named (the `spec:` key for a missing `spec.command`).
    */
   positionOf(path: ReadonlyArray<string | number>): SourcePosition;
 }

@@ -7,7 +7,7 @@
  */
 import { API_VERSION, DEFAULT_PROJECT, type ParsedDocument, type Resource } from "./types.js";
 import { formatPath, type Diagnostic, type DiagnosticCode, type Severity } from "./diagnostics.js";
-import { BUILTIN_KINDS, BUILTIN_KIND_NAMES } from "./kinds.js";
+import { BUILTIN_KIND_NAMES, isProjectScoped } from "./kinds.js";
 import { KIND_SPECS, metadataValidator, specValidator } from "./schemas/index.js";
 import { isObject, type SpecIssue } from "./schemas/common.js";
 import { nameProblem } from "./schemas/envelope.js";
@@ -16,6 +16,7 @@ import { checkCrdInstance, type CrdVersionRules } from "./schemas/crd-instance.j
 import { suggestField } from "./suggest.js";
 import { findUnsupportedFields } from "./support.js";
 import { prehookVariableIssues } from "./prehook-vars.js";
+import { holdsSecretValues, REDACTED, secretTexts } from "./redact.js";
 
 export interface ValidateOptions {
   /** CRDs already in the store; a CRD in the documents replaces a stored one of the same kind. */
@@ -61,18 +62,35 @@ function customKinds(docs: readonly ParsedDocument[], stored: readonly Resource[
 
 /** Collects one document's diagnostics with its resource label and positions. */
 class Reporter {
+  /**
+   * Values of a SecretStore's spec. Findings there name types, not values;
+   * this second guard scrubs any value a message might still quote.
+   */
+  private secrets: string[] = [];
+
   constructor(
     private readonly doc: ParsedDocument,
     private readonly out: Diagnostic[],
     public label: string | undefined,
   ) {}
 
+  guardSecrets(values: unknown): void {
+    // Short values would scrub ordinary words; the findings themselves already leave values out.
+    this.secrets = [...new Set(secretTexts(values))].filter((s) => s.length >= 4).sort((a, b) => b.length - a.length);
+  }
+
   add(severity: Severity, code: DiagnosticCode, path: Path, message: string, hint?: string): void {
-    const d: Diagnostic = { severity, code, message, position: this.doc.positionOf(path) };
+    const d: Diagnostic = { severity, code, message: this.scrub(message), position: this.doc.positionOf(path) };
     if (this.label) d.resource = this.label;
     if (path.length) d.path = formatPath(path);
-    if (hint) d.hint = hint;
+    if (hint) d.hint = this.scrub(hint);
     this.out.push(d);
+  }
+
+  private scrub(text: string): string {
+    let out = text;
+    for (const s of this.secrets) out = out.split(s).join(REDACTED);
+    return out;
   }
 
   issue(i: SpecIssue, prefix: Path = ["spec"]): void {
@@ -114,6 +132,9 @@ function validateDocument(doc: ParsedDocument, kinds: Map<string, CustomKind>, o
     rep.add("error", "missing-field", ["kind"], "kind is missing", `add kind: one of ${BUILTIN_KIND_NAMES.join(", ")}`);
   } else if (!kind) rep.add("error", "schema", ["kind"], "kind must be a string");
   checkMetadata(rawMeta, rep);
+  if (kind && !isProjectScoped(kind) && isObject(rawMeta) && rawMeta["project"] !== undefined) {
+    rep.add("warning", "schema", ["metadata", "project"], `metadata.project is ignored: ${kind} is cluster-wide, one per name across all projects`, "remove metadata.project");
+  }
   if (raw["status"] !== undefined) {
     rep.add("warning", "unknown-field", ["status"], "status is written by the engine; the status in a manifest is ignored", "remove the status block from the manifest");
   }
@@ -121,6 +142,7 @@ function validateDocument(doc: ParsedDocument, kinds: Map<string, CustomKind>, o
 
   const target = resolveKind(kind, apiVersion, kinds, rep);
   if (!target) return;
+  if (holdsSecretValues(kind, ["spec"])) rep.guardSecrets(raw["spec"]);
   const spec = checkSpecPresent(raw, kind, rep);
   if (!spec) return;
   if (target.type === "builtin") validateBuiltinSpec(kind, r, spec, rep);
@@ -235,7 +257,7 @@ function checkSpecPresent(raw: Record<string, unknown>, kind: string, rep: Repor
 
 function validateBuiltinSpec(kind: string, r: Resource, spec: Record<string, unknown>, rep: Reporter): void {
   const validate = specValidator(kind);
-  if (validate && !validate(spec)) rep.findings(schemaFindings(validate.errors, spec, ["spec"]));
+  if (validate && !validate(spec)) rep.findings(schemaFindings(validate.errors, spec, ["spec"], { hideValue: (path) => holdsSecretValues(kind, path) }));
   for (const i of KIND_SPECS[kind]?.check?.(spec) ?? []) rep.issue(i);
   for (const u of findUnsupportedFields(kind, spec)) {
     rep.add("warning", "unsupported-field", u.path, `field '${u.field}' is not supported yet and is ignored: ${u.reason}`);
@@ -247,8 +269,6 @@ function validateBuiltinSpec(kind: string, r: Resource, spec: Record<string, unk
 
 // ── Across documents ─────────────────────────────────────────────────────
 
-const NOT_PROJECT_SCOPED = new Set(BUILTIN_KINDS.filter((k) => !k.projectScoped).map((k) => k.kind));
-
 /** Same kind, name and project twice in one set: an error at every place it appears. */
 function duplicates(docs: readonly ParsedDocument[]): Diagnostic[] {
   const groups = new Map<string, ParsedDocument[]>();
@@ -256,7 +276,7 @@ function duplicates(docs: readonly ParsedDocument[]): Diagnostic[] {
     const r = doc.resource;
     const name = r.metadata?.name;
     if (typeof r.kind !== "string" || typeof name !== "string" || name === "") continue;
-    const project = NOT_PROJECT_SCOPED.has(r.kind) ? "" : typeof r.metadata.project === "string" ? r.metadata.project : DEFAULT_PROJECT;
+    const project = !isProjectScoped(r.kind) ? "" : typeof r.metadata.project === "string" ? r.metadata.project : DEFAULT_PROJECT;
     const key = `${r.kind}\u0000${project}\u0000${name}`;
     const list = groups.get(key);
     if (list) list.push(doc);
@@ -269,7 +289,7 @@ function duplicates(docs: readonly ParsedDocument[]): Diagnostic[] {
     list.forEach((doc, i) => {
       const r = doc.resource;
       const others = where.filter((_, j) => j !== i).map((p) => `${p.file}:${p.line}:${p.column}`);
-      const scope = NOT_PROJECT_SCOPED.has(r.kind) ? "" : ` in project '${r.metadata.project ?? DEFAULT_PROJECT}'`;
+      const scope = !isProjectScoped(r.kind) ? "" : ` in project '${r.metadata.project ?? DEFAULT_PROJECT}'`;
       out.push({
         severity: "error",
         code: "duplicate",
@@ -277,7 +297,7 @@ function duplicates(docs: readonly ParsedDocument[]): Diagnostic[] {
         path: "metadata.name",
         position: where[i]!,
         message: `${r.kind} '${r.metadata.name}'${scope} is defined more than once (also at ${others.join(", ")})`,
-        hint: "rename one of them, or set a different metadata.project",
+        hint: isProjectScoped(r.kind) ? "rename one of them, or set a different metadata.project" : `rename or remove one of them: a ${r.kind} is cluster-wide, one per name across all projects`,
       });
     });
   }

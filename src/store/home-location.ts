@@ -4,7 +4,7 @@
  * built-ins, so commands on a fast path can locate the store without
  * loading it.
  */
-import { statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 
 export const HOME_DIR_NAME = ".orchestrator";
@@ -19,15 +19,30 @@ export interface Home {
   keyPath: string;
 }
 
+/** Where the store was looked for: what NoStoreError names. */
+export type StoreSearch =
+  /** No `.orchestrator/` in cwd or any parent. */
+  | { cwd: string }
+  /** ORCHESTRATOR_HOME names a folder that is missing or holds no state.db. */
+  | { envDir: string; folderExists?: boolean }
+  /** The nearest `.orchestrator/` holds no state.db (made by hand, or left half-removed). */
+  | { emptyDir: string };
+
 export class NoStoreError extends Error {
   override readonly name = "NoStoreError";
-  constructor(cwd: string, envDir?: string) {
-    super(
-      envDir === undefined
-        ? `no orchestrator store found in ${cwd} or any parent directory; run \`orchestrator init\` to create one`
-        : `no orchestrator store found at ${envDir} (set by ${HOME_ENV}); run \`orchestrator init\` to create one, or unset ${HOME_ENV}`,
-    );
+  constructor(where: StoreSearch) {
+    super(noStoreMessage(where));
   }
+}
+
+function noStoreMessage(where: StoreSearch): string {
+  const init = "run `orchestrator init` to create one";
+  if ("cwd" in where) return `no orchestrator store found in ${where.cwd} or any parent directory; ${init}`;
+  if ("envDir" in where) {
+    const what = where.folderExists ? `${where.envDir} (set by ${HOME_ENV}) holds no state.db` : `no orchestrator store found at ${where.envDir} (set by ${HOME_ENV})`;
+    return `${what}; ${init} there, or unset ${HOME_ENV}`;
+  }
+  return `no orchestrator store in ${where.emptyDir}: the folder holds no state.db; ${init} in ${dirname(where.emptyDir)}`;
 }
 
 export function homeAt(dir: string): Home {
@@ -48,12 +63,22 @@ export function findHome(cwd: string, env: NodeJS.ProcessEnv = process.env): Hom
   }
 }
 
-/** findHome, or NoStoreError saying to run `orchestrator init`. */
+/** True once `orchestrator init` has made the database; only init creates it. */
+export function storeExists(home: Home): boolean {
+  return existsSync(home.dbPath);
+}
+
+/**
+ * The home of an initialised store, or NoStoreError naming where it looked
+ * and saying to run `orchestrator init`. A state folder without state.db is
+ * not a store: no command but init creates one.
+ */
 export function requireHome(cwd: string, env: NodeJS.ProcessEnv = process.env): Home {
   const home = findHome(cwd, env);
-  if (home) return home;
   const override = env[HOME_ENV];
-  throw new NoStoreError(resolve(cwd), override ? resolve(cwd, override) : undefined);
+  if (home && storeExists(home)) return home;
+  if (override) throw new NoStoreError({ envDir: resolve(cwd, override), folderExists: home !== undefined });
+  throw new NoStoreError(home ? { emptyDir: home.dir } : { cwd: resolve(cwd) });
 }
 
 function isDir(path: string): boolean {

@@ -9,7 +9,7 @@ import { HOME_DIR_NAME, HOME_ENV, homeAt, type Home } from "./home-location.js";
 import { generateKey } from "./secret-crypto.js";
 import { openStore } from "./sqlite/open.js";
 
-export { findHome, HOME_DIR_NAME, HOME_ENV, homeAt, NoStoreError, requireHome, type Home } from "./home-location.js";
+export { findHome, HOME_DIR_NAME, HOME_ENV, homeAt, NoStoreError, requireHome, storeExists, type Home, type StoreSearch } from "./home-location.js";
 
 /** Runtime files that never belong in git; `config.yaml` is left to commit. */
 export const GITIGNORE_ENTRIES: readonly string[] = [

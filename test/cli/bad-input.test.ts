@@ -10,7 +10,11 @@ const agent = (name: string, extra = ""): string =>
 /** Each case: files to write, the -f argument, and what the message must say. */
 const CASES: Array<{ name: string; files?: Record<string, string>; binary?: string; arg: string; expect: RegExp[] }> = [
   { name: "a file that is not YAML", files: { "bad.yaml": "{{{ not: yaml ]]]\n" }, arg: "bad.yaml", expect: [/bad\.yaml:1:\d+/, /YAML/] },
-  { name: "a YAML syntax error", files: { "bad.yaml": agent("a") + "  bad: [unclosed\n" }, arg: "bad.yaml", expect: [/bad\.yaml:\d+:\d+/, /syntax/i] },
+  // An unclosed construct is reported where it opens, not where the file ends.
+  { name: "a YAML syntax error", files: { "bad.yaml": agent("a") + "  bad: [unclosed\n\n\n" }, arg: "bad.yaml", expect: [/bad\.yaml:8:8\)/, /syntax/i, /missing closing \]/] },
+  { name: "an unclosed quote", files: { "bad.yaml": agent("a").replace("command: echo hi", 'command: "echo hi') + "\n# more\n" }, arg: "bad.yaml", expect: [/bad\.yaml:7:12\)/, /missing closing "/] },
+  // A missing field points at the mapping that should hold it: the `spec:` line.
+  { name: "a missing required field", files: { "bad.yaml": agent("a").replace("  command: echo hi\n", "") }, arg: "bad.yaml", expect: [/agent\/a: spec\.command: required field is missing \(case-\d+\/bad\.yaml:5:1\)/] },
   { name: "a document that is not a mapping", files: { "bad.yaml": "- just\n- a list\n" }, arg: "bad.yaml", expect: [/not a mapping/, /bad\.yaml:1:1/] },
   { name: "missing apiVersion", files: { "bad.yaml": agent("a").replace("apiVersion: orchestrator.dev/v2\n", "") }, arg: "bad.yaml", expect: [/apiVersion/, /bad\.yaml:\d+/] },
   { name: "missing kind", files: { "bad.yaml": agent("a").replace("kind: Agent\n", "") }, arg: "bad.yaml", expect: [/kind/, /bad\.yaml:\d+/] },
@@ -66,6 +70,32 @@ const CASES: Array<{ name: string; files?: Record<string, string>; binary?: stri
   { name: "a path that does not exist", arg: "missing.yaml", expect: [/missing\.yaml/, /does not exist/] },
   { name: "a binary file", binary: "bin.yaml", arg: "bin.yaml", expect: [/bin\.yaml/, /binary/] },
 ];
+
+const SECRET = "apiVersion: orchestrator.dev/v2\nkind: SecretStore\nmetadata:\n  name: keys\nspec:\n  data:\n    PIN: 98765432\n    TOKEN: [t0ken-in-a-list-5521]\n";
+
+describe("a SecretStore with bad values", () => {
+  let p: ReturnType<typeof initializedProject>;
+  afterAll(() => p.cleanup());
+
+  it("is refused without echoing any value, by every command that validates", () => {
+    p = initializedProject({ "manifests/secret.yaml": SECRET });
+    const outputs: string[] = [];
+    for (const args of [["manifest", "validate", "-f", "manifests"], ["manifest", "validate", "-o", "json", "-f", "manifests"], ["apply", "-f", "manifests"], ["diff", "-f", "manifests"], ["sync"]]) {
+      const r = p.run(args);
+      expect(r.code, args.join(" ")).not.toBe(0);
+      outputs.push(r.stdout + r.stderr);
+    }
+    expect(outputs[0]).toContain("secretstore/keys: spec.data.PIN: must be string, not a number (manifests/secret.yaml:7:10)");
+    // What sync recorded: source status and events.
+    outputs.push(p.run(["source", "list", "-o", "json"]).stdout, p.run(["event", "list", "-o", "json"]).stdout);
+    for (const out of outputs) {
+      expect(out).not.toContain("98765432");
+      expect(out).not.toContain("t0ken-in-a-list-5521");
+    }
+    const db = join(p.dir, ".orchestrator/state.db");
+    for (const f of [db, db + "-wal"]) if (existsSync(f)) expect(readFileSync(f).includes("98765432")).toBe(false);
+  });
+});
 
 const sha = (path: string): string => createHash("sha256").update(readFileSync(path)).digest("hex");
 

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mkdirSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { initializedProject, REPO_ROOT } from "../support/cli.js";
 
@@ -80,6 +81,40 @@ describe("commands without a store", () => {
       expect(r.code).toBe(1);
       expect(r.stderr).toMatch(/no orchestrator store found/);
       expect(r.stderr).toMatch(/orchestrator init/);
+    } finally {
+      t.cleanup();
+    }
+  });
+
+  it("name the ORCHESTRATOR_HOME folder when it has no store, even where the search would find one", () => {
+    const p = initializedProject();
+    try {
+      const r = p.run(["db", "status"], { env: { ORCHESTRATOR_HOME: "/nonexistent/.orchestrator" } });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain("no orchestrator store found at /nonexistent/.orchestrator (set by ORCHESTRATOR_HOME)");
+      expect(r.stderr).toMatch(/orchestrator init/);
+      expect(r.stderr).not.toContain(p.dir);
+    } finally {
+      p.cleanup();
+    }
+  });
+
+  it("never create a store in an empty .orchestrator/: only init does", async () => {
+    const { tempProject, cli } = await import("../support/cli.js");
+    const t = tempProject({ "a.yaml": "apiVersion: orchestrator.dev/v2\nkind: Agent\nmetadata:\n  name: a\nspec:\n  capabilities: [x]\n  command: echo\n" });
+    try {
+      mkdirSync(join(t.dir, ".orchestrator"));
+      for (const args of [["get", "agents"], ["apply", "-f", "a.yaml"], ["db", "status"]]) {
+        const r = cli(args, { cwd: t.dir });
+        expect(r.code, args.join(" ")).toBe(1);
+        expect(r.stderr).toContain(`no orchestrator store in ${join(t.dir, ".orchestrator")}: the folder holds no state.db`);
+        expect(r.stderr).toMatch(/run `orchestrator init`/);
+      }
+      // Validation needs no store and makes none.
+      expect(cli(["manifest", "validate", "-f", "a.yaml"], { cwd: t.dir }).code).toBe(0);
+      expect(readdirSync(join(t.dir, ".orchestrator"))).toEqual([]);
+      expect(cli(["init"], { cwd: t.dir }).code).toBe(0);
+      expect(readdirSync(join(t.dir, ".orchestrator")).sort()).toEqual(expect.arrayContaining([".gitignore", "secret.key", "state.db"]));
     } finally {
       t.cleanup();
     }

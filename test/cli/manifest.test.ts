@@ -29,6 +29,24 @@ describe("orchestrator manifest validate", () => {
     }
   });
 
+  it("counts the files read and every document found, also after a syntax error", () => {
+    const t = tempProject({
+      "a.yaml": "apiVersion: orchestrator.dev/v2\nkind: Agent\nmetadata:\n  name: a\nspec:\n  command: \"echo hi\n  capabilities: [x]\n",
+      "b.yaml": "apiVersion: orchestrator.dev/v2\nkind: Agent\nmetadata:\n  name: b\nspec:\n  command: echo\n  capabilities: [x]\n---\n- a list\n",
+    });
+    try {
+      const one = cli(["manifest", "validate", "-f", "a.yaml"], { cwd: t.dir });
+      expect(one.code).toBe(1);
+      expect(one.stderr).toContain("invalid: 1 document in 1 file: 1 error, 0 warnings");
+      const both = cli(["manifest", "validate", "-f", "."], { cwd: t.dir });
+      expect(both.stderr).toContain("invalid: 3 documents in 2 files: 2 errors, 0 warnings");
+      const json = JSON.parse(cli(["manifest", "validate", "-o", "json", "-f", "."], { cwd: t.dir }).stdout);
+      expect(json).toMatchObject({ valid: false, files: 2, documents: 3 });
+    } finally {
+      t.cleanup();
+    }
+  });
+
   it("warns on unknown fields with a did-you-mean and still exits 0", () => {
     const t = tempProject({
       "w.yaml":

@@ -44,6 +44,41 @@ describe("parseManifestText", () => {
     expect(w.positionOf(["spec", "steps", 0, "nope", "deeper"])).toEqual({ file: "two.yaml", line: 18, column: 7 });
   });
 
+  it("points a missing field at the key of the mapping that should hold it", () => {
+    const text = "apiVersion: orchestrator.dev/v2\nkind: Agent\nmetadata:\n  name: bad\nspec:\n  capabilities: [x]\n";
+    const a = parseManifestText(text, "bad.yaml").documents[0]!;
+    // spec.command is missing: the `spec:` line, not the first field inside spec.
+    expect(a.positionOf(["spec", "command"])).toEqual({ file: "bad.yaml", line: 5, column: 1 });
+    expect(a.positionOf(["metadata", "labels", "x"])).toEqual({ file: "bad.yaml", line: 3, column: 1 });
+    // A field that exists still points at its value.
+    expect(a.positionOf(["spec", "capabilities"])).toEqual({ file: "bad.yaml", line: 6, column: 17 });
+    // A missing top-level field: the document.
+    expect(a.positionOf(["status"])).toEqual({ file: "bad.yaml", line: 1, column: 1 });
+  });
+
+  it("reports an unclosed quote where it opens, not at the end of the file", () => {
+    const text = "apiVersion: orchestrator.dev/v2\nkind: Agent\nmetadata:\n  name: a\nspec:\n  command: \"echo hi\n  capabilities: [x]\n\n\n";
+    const r = parseManifestText(text, "f.yaml");
+    expect(r.diagnostics).toHaveLength(1);
+    expect(r.diagnostics[0]).toMatchObject({ code: "yaml-syntax", position: { file: "f.yaml", line: 6, column: 12 } });
+    expect(r.diagnostics[0]!.message).toContain('missing closing " for the double-quoted value that opens here');
+    const single = parseManifestText("a: 1\nb: 'x\nc: 2\n", "s.yaml").diagnostics[0]!;
+    expect(single.position).toMatchObject({ line: 2, column: 4 });
+    expect(single.message).toContain("missing closing '");
+  });
+
+  it("reports an unclosed flow sequence or mapping where it opens", () => {
+    const seq = parseManifestText("apiVersion: v\nkind: Agent\nspec:\n  capabilities: [a, b\n", "g.yaml").diagnostics[0]!;
+    expect(seq).toMatchObject({ code: "yaml-syntax", position: { line: 4, column: 17 } });
+    expect(seq.message).toContain("missing closing ] for the flow sequence that opens here");
+    // Nested: the innermost unclosed one is the first error.
+    const nested = parseManifestText("a: {x: 1, y: [1\nb: 2\n", "n.yaml").diagnostics[0]!;
+    expect(nested.position).toMatchObject({ line: 1, column: 14 });
+    const map = parseManifestText("a: {x: 1\nb: 2\n", "m.yaml").diagnostics[0]!;
+    expect(map.position).toMatchObject({ line: 1, column: 4 });
+    expect(map.message).toContain("missing closing } for the flow map");
+  });
+
   it("reports YAML syntax errors with line and column", () => {
     const r = parseManifestText("apiVersion: v\nkind: [unclosed\n", "bad.yaml");
     expect(r.documents).toEqual([]);

@@ -176,6 +176,63 @@ describe("unknown fields", () => {
       ["spec.action.wrkspace", "unknown field 'wrkspace'; did you mean 'workspace'?"],
     ]);
   });
+
+  it("suggest cron.timezone for a Trigger's top-level tz, as the docs promise", () => {
+    const ds = validateDocuments(docsFromYaml(yamlOf(doc("Trigger", "t", { tz: "UTC", time_zone: "UTC", cron: { schedule: "0 2 * * *" }, action: { workflow: "w", workspace: "s" } }))));
+    expect(warnings(ds).map((d) => [d.path, d.message, d.hint])).toEqual([
+      ["spec.tz", "unknown field 'tz'; did you mean 'cron.timezone'?", "move it to spec.cron.timezone; unknown fields are ignored"],
+      ["spec.time_zone", "unknown field 'time_zone'; did you mean 'cron.timezone'?", "move it to spec.cron.timezone; unknown fields are ignored"],
+    ]);
+  });
+});
+
+describe("cluster-wide kinds", () => {
+  it("warn that metadata.project on a CRD or Project is ignored, and count duplicates across projects", () => {
+    const crd = (project: string) => ({
+      apiVersion: V2,
+      kind: "CustomResourceDefinition",
+      metadata: { name: "rubrics.x.io", project },
+      spec: { kind: "Rubric", plural: "rubrics", group: "x.io", versions: [{ name: "v1" }] },
+    });
+    const ds = validateDocuments(docsFromYaml(yamlOf(crd("web"), crd("ops"))));
+    expect(warnings(ds).map((d) => [d.path, d.message])).toEqual([
+      ["metadata.project", "metadata.project is ignored: CustomResourceDefinition is cluster-wide, one per name across all projects"],
+      ["metadata.project", "metadata.project is ignored: CustomResourceDefinition is cluster-wide, one per name across all projects"],
+    ]);
+    expect(errors(ds).map((d) => d.message)).toEqual([
+      expect.stringMatching(/^CustomResourceDefinition 'rubrics\.x\.io' is defined more than once/),
+      expect.stringMatching(/^CustomResourceDefinition 'rubrics\.x\.io' is defined more than once/),
+    ]);
+    expect(errors(ds)[0]!.hint).toMatch(/cluster-wide/);
+  });
+});
+
+describe("secret values", () => {
+  const secret = (spec: unknown) => docsFromYaml(yamlOf(doc("SecretStore", "keys", spec)));
+  const text = (ds: readonly Diagnostic[]) => JSON.stringify(ds);
+
+  it("never appear in a diagnostic: the field and the type are named, not the value", () => {
+    const ds = validateDocuments(secret({ data: { PIN: 98765432, LIST: ["s3cr3t-in-a-list"], OK: "fine-value-123" } }));
+    expect(errors(ds).map((d) => [d.path, d.message])).toEqual([
+      ["spec.data.PIN", "must be string, not a number"],
+      ["spec.data.LIST", "must be string, not a list"],
+    ]);
+    expect(text(ds)).not.toContain("98765432");
+    expect(text(ds)).not.toContain("s3cr3t-in-a-list");
+    expect(text(ds)).not.toContain("fine-value-123");
+  });
+
+  it("are left out for data of the wrong shape and misplaced blocks too", () => {
+    const whole = validateDocuments(secret({ data: "the-whole-secret-9876" }));
+    expect(whole).toMatchObject([{ path: "spec.data", message: "must be object, not a string" }]);
+    const misplaced = validateDocuments(secret({ data: {}, values: { TOKEN: 1234567 } }));
+    expect(text([...whole, ...misplaced])).not.toMatch(/the-whole-secret-9876|1234567/);
+  });
+
+  it("other kinds still quote the offending value", () => {
+    const ds = validateDocuments(docsFromYaml(yamlOf(doc("EnvStore", "env", { data: { PORT: 8080 } }))));
+    expect(ds).toMatchObject([{ path: "spec.data.PORT", message: "must be string, not number 8080" }]);
+  });
 });
 
 describe("suggestField", () => {
@@ -197,10 +254,10 @@ describe("suggestField", () => {
 describe("unsupported fields", () => {
   it("are warnings naming the field, never errors", () => {
     const ds = validateDocuments(docsFromYaml(yamlOf(
-      workflow("w", [{ id: "qa", item_select_config: { strategy: "max" }, chain_steps: undefined }], { safety: { invariants: [{ name: "i" }], max_consecutive_failures: 2 }, adaptive: { enabled: true } }),
+      workflow("w", [{ id: "qa", stall_timeout_secs: 60, chain_steps: undefined }], { safety: { invariants: [{ name: "i" }], max_consecutive_failures: 2 }, adaptive: { enabled: true } }),
     )));
     expect(errors(ds)).toEqual([]);
-    expect(ds.filter((d) => d.code === "unsupported-field").map((d) => d.path).sort()).toEqual(["spec.adaptive", "spec.safety.invariants", "spec.steps[0].item_select_config"]);
+    expect(ds.filter((d) => d.code === "unsupported-field").map((d) => d.path).sort()).toEqual(["spec.adaptive", "spec.safety.invariants", "spec.steps[0].stall_timeout_secs"]);
     expect(ds.find((d) => d.path === "spec.safety.invariants")!.message).toBe("field 'safety.invariants' is not supported yet and is ignored: invariant checks are not enforced");
   });
 

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { findHome, GITIGNORE_ENTRIES, initHome, NoStoreError, requireHome } from "../../src/store/home.js";
@@ -70,6 +70,27 @@ describe("requireHome", () => {
       `no orchestrator store found in ${dir} or any parent directory; run \`orchestrator init\` to create one`,
     );
     expect(() => requireHome(dir, { ORCHESTRATOR_HOME: join(dir, "x") })).toThrow(/ORCHESTRATOR_HOME/);
+  });
+
+  it("names the ORCHESTRATOR_HOME folder that has no store, even where the search would find one", () => {
+    const root = tempDir();
+    initHome(root, {});
+    const env = { ORCHESTRATOR_HOME: "/nonexistent/.orchestrator" };
+    expect(() => requireHome(root, env)).toThrow(
+      "no orchestrator store found at /nonexistent/.orchestrator (set by ORCHESTRATOR_HOME); run `orchestrator init` to create one there, or unset ORCHESTRATOR_HOME",
+    );
+    const empty = join(root, "empty-home");
+    mkdirSync(empty);
+    expect(() => requireHome(root, { ORCHESTRATOR_HOME: empty })).toThrow(`${empty} (set by ORCHESTRATOR_HOME) holds no state.db`);
+  });
+
+  it("treats a state folder without state.db as no store, and creates nothing", () => {
+    const root = tempDir();
+    mkdirSync(join(root, ".orchestrator"));
+    expect(() => requireHome(root, {})).toThrow(
+      `no orchestrator store in ${join(root, ".orchestrator")}: the folder holds no state.db; run \`orchestrator init\` to create one in ${root}`,
+    );
+    expect(readdirSync(join(root, ".orchestrator"))).toEqual([]);
   });
 });
 

@@ -2,6 +2,7 @@
  * @module `orchestrator describe KIND/NAME`: everything known about one
  * resource, for people.
  */
+import { isProjectScoped } from "../../resources/kinds.js";
 import { redactSpec } from "../../resources/redact.js";
 import type { Store, StoredResource } from "../../store/store.js";
 import { withStore } from "../context.js";
@@ -41,7 +42,7 @@ export function describeResource(store: Store, r: StoredResource): string {
     `Name:         ${r.metadata.name}`,
     `Kind:         ${r.kind}`,
     `API version:  ${r.apiVersion}`,
-    ...(r.kind === "Project" ? [] : [`Project:      ${r.metadata.project}`]),
+    ...(isProjectScoped(r.kind) ? [`Project:      ${r.metadata.project}`] : []),
     ...(r.metadata.description ? [`Description:  ${r.metadata.description}`] : []),
     `Labels:       ${pairs(r.metadata.labels)}`,
     `Annotations:  ${pairs(r.metadata.annotations)}`,

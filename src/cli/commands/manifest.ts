@@ -2,10 +2,11 @@
  * @module `orchestrator manifest validate` (the CI gate) and
  * `orchestrator manifest export` (stored resources as manifests).
  */
-import { hasErrors } from "../../resources/diagnostics.js";
-import { loadDesiredSet } from "../../reconcile/desired-set.js";
+import { hasErrors, type Diagnostic } from "../../resources/diagnostics.js";
+import { loadManifestPaths } from "../../resources/load.js";
+import { parseDesiredFiles } from "../../reconcile/desired-set.js";
 import { isSecretKind } from "../../resources/redact.js";
-import { findHome } from "../../store/home.js";
+import { findHome, storeExists } from "../../store/home-location.js";
 import { openStore } from "../../store/sqlite/open.js";
 import type { Resource } from "../../resources/types.js";
 import { withStore } from "../context.js";
@@ -24,7 +25,8 @@ export interface ValidateOptions {
 /** CRDs of the store, when there is one: validation works without a store too. */
 function storedCrdsIfAny(cwd: string): Resource[] {
   const home = findHome(cwd, process.env);
-  if (!home) return [];
+  // Validation never creates a store: a folder without state.db has no CRDs.
+  if (!home || !storeExists(home)) return [];
   const store = openStore(home);
   try {
     return store.listResources({ kind: "CustomResourceDefinition", allProjects: true });
@@ -35,15 +37,18 @@ function storedCrdsIfAny(cwd: string): Resource[] {
 
 export function validateCommand(opts: ValidateOptions): void {
   const cwd = process.cwd();
-  const set = loadDesiredSet(opts.filename, cwd, { project: opts.project, storedCrds: storedCrdsIfAny(cwd) });
+  const loaded = loadManifestPaths(opts.filename, cwd);
+  const set = parseDesiredFiles(loaded.files, { project: opts.project, storedCrds: storedCrdsIfAny(cwd) }, loaded.diagnostics);
   const { errors, warnings } = countBySeverity(set.diagnostics);
-  const files = new Set(set.documents.map((d) => d.file)).size;
+  const files = loaded.files.length;
+  const documents = set.documents.length + unreadableDocuments(set.diagnostics);
   if (opts.output === "json") {
     writeOut(
       JSON.stringify(
         {
           valid: errors === 0,
-          documents: set.documents.length,
+          files,
+          documents,
           errors: set.diagnostics.filter((d) => d.severity === "error"),
           warnings: set.diagnostics.filter((d) => d.severity === "warning"),
         },
@@ -53,11 +58,20 @@ export function validateCommand(opts: ValidateOptions): void {
     );
   } else {
     printDiagnostics(set.diagnostics);
-    const summary = `${plural(set.documents.length, "document")} in ${plural(files, "file")}: ${plural(errors, "error")}, ${plural(warnings, "warning")}`;
+    const summary = `${plural(documents, "document")} in ${plural(files, "file")}: ${plural(errors, "error")}, ${plural(warnings, "warning")}`;
     if (errors === 0) writeOut(`valid: ${summary}\n`);
     else writeErr(`invalid: ${summary}\n`);
   }
   if (hasErrors(set.diagnostics)) process.exitCode = 1;
+}
+
+/**
+ * Documents found but not readable as resources: one with a YAML syntax
+ * error, or that is not a mapping. Counted so the summary says how many
+ * documents the files hold, whatever state they are in.
+ */
+function unreadableDocuments(ds: readonly Diagnostic[]): number {
+  return ds.filter((d) => d.code === "yaml-syntax" || d.code === "not-mapping").length;
 }
 
 export interface ExportOptions {
@@ -71,7 +85,14 @@ export async function exportCommand(opts: ExportOptions): Promise<void> {
     const registry = storeRegistry(store);
     const order = (kind: string): number => registry.get(kind)?.order ?? 1000;
     let items = store.listResources(opts.project ? { project: opts.project } : { allProjects: true });
-    if (opts.project) items = [...store.listResources({ kind: "Project", project: "" }).filter((p) => p.metadata.name === opts.project), ...items];
+    // One project's export carries its Project and every CRD (cluster-wide), so the instances it holds apply back.
+    if (opts.project) {
+      items = [
+        ...store.listResources({ kind: "Project" }).filter((p) => p.metadata.name === opts.project),
+        ...store.listResources({ kind: "CustomResourceDefinition" }),
+        ...items,
+      ];
+    }
     // Task and Run status is the engine's, never part of a manifest.
     items.sort(
       (a, b) =>

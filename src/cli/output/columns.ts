@@ -1,6 +1,7 @@
 /**
  * @module The table columns `get` shows for each kind; `wide` adds more.
  */
+import { isProjectScoped } from "../../resources/kinds.js";
 import type { JsonObject, JsonValue } from "../../resources/types.js";
 import type { StoredResource } from "../../store/store.js";
 import { formatAge } from "./age.js";
@@ -71,7 +72,7 @@ const KIND_COLUMNS: Record<string, Column[]> = {
 
 export function columnsFor(kind: string, wide: boolean, allProjects: boolean): Column[] {
   const cols: Column[] = [];
-  if (allProjects && kind !== "Project") cols.push({ header: "PROJECT", value: (r) => r.metadata.project });
+  if (allProjects && isProjectScoped(kind)) cols.push({ header: "PROJECT", value: (r) => r.metadata.project });
   cols.push({ header: "NAME", value: (r) => r.metadata.name });
   cols.push(...(KIND_COLUMNS[kind] ?? []).filter((c) => wide || !c.wideOnly));
   if (wide) {

@@ -2,6 +2,7 @@
  * @module How a stored resource is shown in `get -o json|yaml` and `export`:
  * the manifest envelope, with store facts added only where asked for.
  */
+import { isProjectScoped } from "../../resources/kinds.js";
 import { redactSpec } from "../../resources/redact.js";
 import type { JsonObject } from "../../resources/types.js";
 import { DEFAULT_PROJECT } from "../../resources/types.js";
@@ -15,7 +16,7 @@ export interface ViewOptions {
 
 export function resourceView(r: StoredResource, opts: ViewOptions): JsonObject {
   const metadata: JsonObject = { name: r.metadata.name };
-  if (r.kind !== "Project" && (opts.storeFields || r.metadata.project !== DEFAULT_PROJECT)) metadata["project"] = r.metadata.project;
+  if (isProjectScoped(r.kind) && (opts.storeFields || r.metadata.project !== DEFAULT_PROJECT)) metadata["project"] = r.metadata.project;
   if (r.metadata.description !== undefined) metadata["description"] = r.metadata.description;
   if (r.metadata.labels && Object.keys(r.metadata.labels).length) metadata["labels"] = r.metadata.labels;
   if (r.metadata.annotations && Object.keys(r.metadata.annotations).length) metadata["annotations"] = r.metadata.annotations;

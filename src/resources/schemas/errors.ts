@@ -12,12 +12,17 @@ export type SchemaFinding =
   | { type: "error"; path: Path; message: string }
   | { type: "unknown-field"; path: Path; field: string; known: string[]; misplaced?: Record<string, string> };
 
+export interface FindingOptions {
+  /** True for paths whose values must never appear in a message (secret values): only their type is named. */
+  hideValue?: (path: Path) => boolean;
+}
+
 /** Findings in document order of ajv's walk, without repeats. */
-export function schemaFindings(errors: readonly ErrorObject[] | null | undefined, data: unknown, prefix: Path): SchemaFinding[] {
+export function schemaFindings(errors: readonly ErrorObject[] | null | undefined, data: unknown, prefix: Path, opts: FindingOptions = {}): SchemaFinding[] {
   const out: SchemaFinding[] = [];
   const seen = new Set<string>();
   for (const e of errors ?? []) {
-    const f = finding(e, data, prefix);
+    const f = finding(e, data, prefix, opts);
     if (!f) continue;
     const key = `${f.type}|${f.path.join("\u0000")}|${f.type === "error" ? f.message : ""}`;
     if (seen.has(key)) continue;
@@ -27,10 +32,11 @@ export function schemaFindings(errors: readonly ErrorObject[] | null | undefined
   return out;
 }
 
-function finding(e: ErrorObject, data: unknown, prefix: Path): SchemaFinding | undefined {
+function finding(e: ErrorObject, data: unknown, prefix: Path, opts: FindingOptions): SchemaFinding | undefined {
   // `if` only says "must match then"; the failing `then` keyword reports the real reason.
   if (e.keyword === "if") return undefined;
   const at = [...prefix, ...pointerToPath(e.instancePath, data)];
+  const describe = opts.hideValue?.(at) ? describeType : describeValue;
   const params = e.params as Record<string, unknown>;
   switch (e.keyword) {
     case "additionalProperties": {
@@ -81,7 +87,15 @@ export function pointerToPath(pointer: string, data: unknown): Path {
   return out;
 }
 
-function describe(v: unknown): string {
+/** The value's type only, for values that must not be echoed. */
+function describeType(v: unknown): string {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "a list";
+  if (typeof v === "object") return "a mapping";
+  return `a ${typeof v}`;
+}
+
+function describeValue(v: unknown): string {
   if (v === null) return "null";
   if (Array.isArray(v)) return "a list";
   if (typeof v === "object") return "a mapping";

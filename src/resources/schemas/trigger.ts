@@ -41,7 +41,14 @@ const schema: SchemaObject = object({
   // A count, or upstream's {successful, failed}; `type` lists both so no anyOf hides unknown keys.
   historyLimit: { type: ["integer", "object"], minimum: 0, properties: { successful: nonNegativeInt, failed: nonNegativeInt }, additionalProperties: false },
   throttle: object({ minInterval: nonNegativeInt }),
-}, { required: ["action"], misplaced: { schedule: "cron.schedule", workflow: "action.workflow", workspace: "action.workspace" } });
+}, { required: ["action"], misplaced: {
+  schedule: "cron.schedule",
+  tz: "cron.timezone",
+  timezone: "cron.timezone",
+  time_zone: "cron.timezone",
+  workflow: "action.workflow",
+  workspace: "action.workspace",
+} });
 
 function check(spec: Record<string, unknown>): SpecIssue[] {
   const issues: SpecIssue[] = [];

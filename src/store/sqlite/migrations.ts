@@ -4,6 +4,7 @@
  * applied entry is never edited.
  */
 import type { Database } from "better-sqlite3";
+import { CLUSTER_WIDE_MIGRATION_NAME, moveClusterWideKinds } from "./cluster-wide-migration.js";
 import { SOURCES_MIGRATION_NAME, SOURCES_MIGRATION_SQL } from "./source-migration.js";
 
 export interface Migration {
@@ -157,6 +158,7 @@ export const MIGRATIONS: readonly Migration[] = [
     up: `CREATE INDEX tasks_created ON tasks (created_at, id);`,
   },
   { version: 6, name: SOURCES_MIGRATION_NAME, up: SOURCES_MIGRATION_SQL },
+  { version: 7, name: CLUSTER_WIDE_MIGRATION_NAME, up: moveClusterWideKinds },
 ];
 
 export const LATEST_VERSION: number = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

@@ -4,6 +4,7 @@
  */
 import { statSync } from "node:fs";
 import type { Database, Statement } from "better-sqlite3";
+import { isProjectScoped } from "../../resources/kinds.js";
 import { DEFAULT_PROJECT, type JsonObject, type ResourceKey } from "../../resources/types.js";
 import { contentHash, SECRET_KIND } from "../content-hash.js";
 import { describeKey, ReadonlyStoreError, ResourceConflictError } from "../errors.js";
@@ -51,7 +52,7 @@ import type { SourceStoreProvider } from "../source-store.js";
 import { headFromRow, listHeadsSql, RESOURCES_VERSION, type HeadRow } from "./source-heads.js";
 import { SqliteSourceStore } from "./source-sqlite-store.js";
 
-/** The Project kind is not inside a project: it is always stored under project "". */
+/** Deleting a project also deletes its declaring Project resource (stored under project ""). */
 const PROJECT_KIND = "Project";
 
 export interface SqliteStoreOptions {
@@ -98,7 +99,7 @@ export class SqliteStore implements Store, TaskStoreProvider, SourceStoreProvide
   listResourceHeads(filter: ResourceFilter = {}): ResourceHead[] {
     const shape: ListShape = { project: !filter.allProjects, kind: filter.kind !== undefined, name: filter.name !== undefined };
     const params: string[] = [];
-    if (shape.project) params.push(filter.kind === PROJECT_KIND ? "" : (filter.project ?? DEFAULT_PROJECT));
+    if (shape.project) params.push(projectParam(filter));
     if (filter.kind !== undefined) params.push(filter.kind);
     if (filter.name !== undefined) params.push(filter.name);
     const stmt = this.stmtFor(`heads:${shape.project}${shape.kind}${shape.name}`, () => listHeadsSql(shape));
@@ -120,11 +121,11 @@ export class SqliteStore implements Store, TaskStoreProvider, SourceStoreProvide
     return row && this.toResource(row);
   }
 
-  /** `project` defaults to `default`; for the Project kind it is always "". */
+  /** `project` defaults to `default`; for a cluster-wide kind (Project, CRD) it is always "". */
   listResources(filter: ResourceFilter = {}): StoredResource[] {
     const shape: ListShape = { project: !filter.allProjects, kind: filter.kind !== undefined, name: filter.name !== undefined };
     const params: string[] = [];
-    if (shape.project) params.push(filter.kind === PROJECT_KIND ? "" : (filter.project ?? DEFAULT_PROJECT));
+    if (shape.project) params.push(projectParam(filter));
     if (filter.kind !== undefined) params.push(filter.kind);
     if (filter.name !== undefined) params.push(filter.name);
     const rows = this.stmt(listResourcesSql(shape)).all(...params) as ResourceRow[];
@@ -296,8 +297,14 @@ export class SqliteStore implements Store, TaskStoreProvider, SourceStoreProvide
   }
 }
 
+/** Cluster-wide kinds are stored under project "" whatever project a caller names. */
 function storageKey(key: ResourceKey): ResourceKey {
-  return key.kind === PROJECT_KIND && key.project !== "" ? { ...key, project: "" } : key;
+  return key.project !== "" && !isProjectScoped(key.kind) ? { ...key, project: "" } : key;
+}
+
+function projectParam(filter: ResourceFilter): string {
+  if (filter.kind !== undefined && !isProjectScoped(filter.kind)) return "";
+  return filter.project ?? DEFAULT_PROJECT;
 }
 
 /** What an event records about a write: never the spec, so never a secret value. */
