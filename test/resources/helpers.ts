@@ -40,19 +40,23 @@ export function docsFromFile(path: string, name = path): ParsedDocument[] {
   return docsFromYaml(readFileSync(path, "utf8"), name);
 }
 
-/** The node at path, or the nearest ancestor that exists. */
+/** The node at path; for a missing one, where its nearest ancestor is named (its key), as the real parser does. */
 function offsetOf(doc: Document, path: ReadonlyArray<string | number>): number {
   let node: unknown = doc.contents;
   let offset = (doc.contents as Node | null)?.range?.[0] ?? 0;
+  let named = offset;
   for (const seg of path) {
     let next: unknown;
+    let keyOffset: number | undefined;
     if (isMap(node)) {
       const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg));
+      keyOffset = pair ? (pair.key as Node).range?.[0] : undefined;
       next = pair ? (pair.value ?? pair.key) : undefined;
     } else if (isSeq(node) && typeof seg === "number") next = node.items[seg];
-    if (next === undefined || next === null) return offset;
+    if (next === undefined || next === null) return named;
     node = next;
     offset = (node as Node).range?.[0] ?? offset;
+    named = keyOffset ?? offset;
   }
   return offset;
 }
