@@ -225,7 +225,8 @@ describe("updateTask", () => {
     expect(retried).toMatchObject({ finishedAt: null, exitCode: null, queued: true });
     expect(tasks.claimNextTask("w")?.id).toBe(f.id);
     const types = store.listEvents({ taskId: f.id }).map((e) => e.type);
-    expect(types).toEqual(["task_created", "task_queued", "task_started", "task_failed", "task_queued", "task_started"]);
+    // A failed task going back to work is resumed, as a paused one is.
+    expect(types).toEqual(["task_created", "task_queued", "task_started", "task_failed", "task_resumed", "task_queued", "task_started"]);
     expect(store.listEvents({ taskId: f.id, type: "task_failed" })[0]?.message).toContain("step qa failed");
     expect(store.listEvents({ taskId: c.id }).map((e) => e.type)).toContain("task_cancelled");
     store.close();
