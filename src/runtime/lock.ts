@@ -14,6 +14,12 @@ export const CONTROLLER_LOCK_FILE = "controller.lock";
 /** A takeover guard older than this belongs to a contender that died mid-takeover. */
 const TAKEOVER_GUARD_STALE_MS = 10_000;
 
+/**
+ * An unreadable lock younger than this may be one being written (the O_EXCL
+ * fallback creates the file, then writes it); older, it is debris.
+ */
+const UNREADABLE_GRACE_MS = 2000;
+
 export interface ControllerLockInfo {
   pid: number;
   hostname: string;
@@ -70,33 +76,44 @@ export function acquireControllerLock(dir: string): ControllerLockResult {
     if (createExclusive(dir, lockPath, info)) {
       return { acquired: true, info, release: () => releaseIfOwned(lockPath, info.token) };
     }
-    const current = readControllerLock(dir);
-    if (current === undefined) continue; // released between our two calls
-    if (current.alive) return { acquired: false, heldBy: current.pid, info: current };
-    if (!removeStaleLock(dir, lockPath, current.token)) sleepSync(25);
+    const current = readLockFile(lockPath);
+    if (current.kind === "none") continue; // released between our two calls
+    if (current.kind === "unreadable") {
+      if (current.ageMs < UNREADABLE_GRACE_MS) sleepSync(25);
+      else if (!removeStaleLock(dir, lockPath, null)) sleepSync(25);
+      continue;
+    }
+    if (current.state.alive) return { acquired: false, heldBy: current.state.pid, info: current.state };
+    if (!removeStaleLock(dir, lockPath, current.state.token)) sleepSync(25);
   }
   const current = readControllerLock(dir);
   if (current) return { acquired: false, heldBy: current.pid, info: current };
   throw new Error(`could not acquire ${lockPath}: it kept changing; is another controller starting?`);
 }
 
-/** The current lock and whether its holder is alive, or undefined when there is none. */
+/**
+ * The current lock and whether its holder is alive, or undefined when there
+ * is none. An empty or corrupt lock names no controller, so it counts as none
+ * (the next controller to start takes it over).
+ */
 export function readControllerLock(dir: string): ControllerLockState | undefined {
-  const lockPath = join(dir, CONTROLLER_LOCK_FILE);
+  const current = readLockFile(join(dir, CONTROLLER_LOCK_FILE));
+  return current.kind === "held" ? current.state : undefined;
+}
+
+type LockFile = { kind: "none" } | { kind: "unreadable"; ageMs: number } | { kind: "held"; state: ControllerLockState };
+
+function readLockFile(lockPath: string): LockFile {
   let text: string;
   try {
     text = readFileSync(lockPath, "utf8");
   } catch (err) {
-    if (errnoOf(err) === "ENOENT") return undefined;
+    if (errnoOf(err) === "ENOENT") return { kind: "none" };
     throw err;
   }
   const info = parseLock(text);
-  // Our writes are atomic (except on filesystems without hard links), so an
-  // unreadable lock is debris unless it is brand new.
-  if (info === undefined) {
-    return { pid: 0, hostname: "", startedAt: "", token: "", alive: ageMs(lockPath) < 2000 };
-  }
-  return { ...info, alive: holderAlive(info) };
+  if (info === undefined) return { kind: "unreadable", ageMs: ageMs(lockPath) };
+  return { kind: "held", state: { ...info, alive: holderAlive(info) } };
 }
 
 function holderAlive(info: ControllerLockInfo): boolean {
@@ -144,11 +161,12 @@ function createWithExcl(lockPath: string, info: ControllerLockInfo): boolean {
 }
 
 /**
- * Deletes the stale lock with `staleToken`, under a short-lived guard file so
- * that two contenders cannot both delete (one of them deleting the other's
- * fresh lock). Returns false when another contender holds the guard.
+ * Deletes the stale lock with `staleToken` (null: the unreadable lock), under
+ * a short-lived guard file so that two contenders cannot both delete (one of
+ * them deleting the other's fresh lock). Returns false when another contender
+ * holds the guard.
  */
-function removeStaleLock(dir: string, lockPath: string, staleToken: string): boolean {
+function removeStaleLock(dir: string, lockPath: string, staleToken: string | null): boolean {
   const guard = join(dir, `${CONTROLLER_LOCK_FILE}.takeover`);
   let fd: number;
   try {
@@ -160,8 +178,12 @@ function removeStaleLock(dir: string, lockPath: string, staleToken: string): boo
   }
   try {
     closeSync(fd);
-    const current = readControllerLock(dir);
-    if (current !== undefined && current.token === staleToken && !current.alive) unlinkQuietly(lockPath);
+    const current = readLockFile(lockPath);
+    const stale =
+      staleToken === null
+        ? current.kind === "unreadable" && current.ageMs >= UNREADABLE_GRACE_MS
+        : current.kind === "held" && current.state.token === staleToken && !current.state.alive;
+    if (stale) unlinkQuietly(lockPath);
     return true;
   } finally {
     unlinkQuietly(guard);

@@ -1,11 +1,12 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { acquireControllerLock, CONTROLLER_LOCK_FILE, readControllerLock } from "../../src/runtime/lock.js";
+import { initializedProject } from "../support/cli.js";
 import { bundleModule } from "./support/bundle-module.js";
 
 let buildDir: string;
@@ -120,5 +121,34 @@ describe("controller lock", () => {
     result.release();
     expect(existsSync(path)).toBe(true);
     expect(readControllerLock(dir)).toMatchObject({ token: "theirs", alive: true });
+  });
+
+  it("reads an empty or corrupt lock as no controller, and takes it over once it is not brand new", () => {
+    mkdirSync(dir, { recursive: true });
+    const path = join(dir, CONTROLLER_LOCK_FILE);
+    for (const text of ["", "{not json", JSON.stringify({ hostname: "h" })]) {
+      writeFileSync(path, text);
+      expect(readControllerLock(dir)).toBeUndefined();
+    }
+    // Old debris (a brand-new unreadable lock may be one being written).
+    const old = new Date(Date.now() - 60_000);
+    utimesSync(path, old, old);
+    const result = acquireControllerLock(dir);
+    expect(result.acquired).toBe(true);
+    expect(readControllerLock(dir)).toMatchObject({ pid: process.pid, alive: true });
+    if (result.acquired) result.release();
+  });
+
+  it("controller status says no controller for an empty or corrupt lock, in text and JSON alike", () => {
+    const p = initializedProject();
+    try {
+      for (const text of ["", "{not json"]) {
+        writeFileSync(join(p.dir, ".orchestrator", CONTROLLER_LOCK_FILE), text);
+        expect(p.run(["controller", "status"]).stdout).toMatch(/^no controller running\n/);
+        expect(JSON.parse(p.run(["controller", "status", "-o", "json"]).stdout)).toMatchObject({ running: false, pid: null, since: null });
+      }
+    } finally {
+      p.cleanup();
+    }
   });
 });
