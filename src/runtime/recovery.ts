@@ -26,13 +26,7 @@ export async function recoverTask(store: Store, tasks: TaskStore, taskId: string
   let interruptedRuns = 0;
   for (const run of tasks.listUnfinishedRuns(taskId)) {
     if (run.pgid) await terminateProcessGroup(run.pgid, { graceMs: 2000 });
-    const started = Date.parse(run.startedAt);
-    tasks.finishRun(run.id, {
-      status: "interrupted",
-      exitCode: null,
-      reason: "the controller running this step stopped unexpectedly",
-      durationMs: Number.isFinite(started) ? Date.now() - started : 0,
-    });
+    tasks.finishRun(run.id, { status: "interrupted", exitCode: null, reason: "the controller running this step stopped unexpectedly" });
     interruptedRuns++;
   }
   let task = tasks.getTask(taskId)!;

@@ -66,7 +66,25 @@ export interface NewTask {
   queued: boolean;
 }
 
-export type ItemStatus = "pending" | "running" | "resolved" | "unresolved" | "blocked" | "skipped" | "failed";
+/**
+ * An item's status: the engine's and finalize rules' own (`qa_passed`,
+ * `fixed`, `verified`, `unresolved`, `eliminated`, ...) or any status a
+ * workflow's rules or `set_status` name.
+ */
+export type ItemStatus =
+  | "pending"
+  | "running"
+  | "resolved"
+  | "unresolved"
+  | "blocked"
+  | "skipped"
+  | "failed"
+  | "qa_passed"
+  | "qa_failed"
+  | "fixed"
+  | "verified"
+  | "eliminated"
+  | (string & {});
 
 export interface ItemRecord {
   id: string;
@@ -75,7 +93,7 @@ export interface ItemRecord {
   path: string;
   status: ItemStatus;
   vars: JsonObject;
-  /** Consecutive failed steps, for safety limits. */
+  /** Step executions of this item that failed or timed out, since it was created or last retried. */
   failures: number;
   createdAt: string;
   updatedAt: string;
@@ -91,6 +109,8 @@ export interface RunRecord {
   stepId: string;
   cycle: number;
   agent: string | null;
+  /** The capability the agent was chosen for (agent steps only); selection history is kept per capability. */
+  capability: string | null;
   command: string | null;
   status: RunStatus;
   exitCode: number | null;
@@ -99,10 +119,11 @@ export interface RunRecord {
   logPath: string | null;
   pid: number | null;
   pgid: number | null;
-  /** Parsed agent output: confidence, quality_score, artifacts. */
+  /** Parsed output: confidence, quality_score, artifacts, captures (and the stdout tail). */
   output: JsonObject | null;
   startedAt: string;
   finishedAt: string | null;
+  /** finishedAt - startedAt in ms (one clock: the store's); null while running. */
   durationMs: number | null;
 }
 
@@ -112,18 +133,19 @@ export interface NewRun {
   stepId: string;
   cycle: number;
   agent: string | null;
+  capability?: string | null;
   command: string | null;
   logPath: string | null;
   status?: RunStatus;
   reason?: string | null;
 }
 
+/** How a run ended; its duration is measured by the store (finishedAt - startedAt). */
 export interface RunFinish {
   status: RunStatus;
   exitCode: number | null;
   reason?: string | null;
   output?: JsonObject | null;
-  durationMs: number;
 }
 
 export interface TaskFilter {
@@ -135,15 +157,41 @@ export interface TaskFilter {
   limit?: number;
 }
 
-/** What the store has recorded about one agent's step executions, for agent selection. */
+/** Outcomes of an agent's runs for one capability. */
+export interface CapabilityRunStats {
+  runs: number;
+  successes: number;
+}
+
+/** One of an agent's latest judged runs, for its failure streak and health. */
+export interface RecentAgentRun {
+  status: RunStatus;
+  exitCode: number | null;
+  finishedAt: string;
+}
+
+/**
+ * What the store has recorded about one agent's step executions (by agent
+ * name), for agent selection. Runs are judged when they succeeded, failed or
+ * timed out; cancelled, interrupted and skipped runs say nothing about the agent.
+ */
 export interface AgentRunStats {
   agent: string;
+  /** Judged runs over every task. */
   totalRuns: number;
   successfulRuns: number;
+  /** Average duration of the successful runs; null before the first. */
   avgDurationMs: number | null;
   /** Runs of this agent in flight now. */
   running: number;
+  /** Judged runs by the capability the agent was chosen for. */
+  capabilities: Record<string, CapabilityRunStats>;
+  /** The latest judged runs, newest first (at most AGENT_RECENT_RUNS). */
+  recent: RecentAgentRun[];
 }
+
+/** How many of an agent's latest runs `agentStats` returns. */
+export const AGENT_RECENT_RUNS = 20;
 
 export interface TaskStore {
   /** Records `task_created` (and `task_queued` when queued) in the same transaction. */
@@ -197,10 +245,11 @@ export interface TaskStore {
    */
   createRun(run: NewRun): RunRecord;
   setRunProcess(runId: string, pid: number, pgid: number): void;
-  /** Records what a run turned out to be once known (its agent, command shape, log). */
-  setRunDetails(runId: string, details: { agent: string | null; command: string | null; logPath: string | null }): void;
+  /** Records what a run turned out to be once known (its agent and the capability it was chosen for, command shape, log). */
+  setRunDetails(runId: string, details: RunDetails): void;
   /**
-   * Records the result and its one `run_result` event in one transaction.
+   * Records the result and its one `run_result` event in one transaction;
+   * sets finishedAt and durationMs and clears pid/pgid.
    * Throws RunFinishedError when the run already has a result.
    */
   finishRun(runId: string, finish: RunFinish): RunRecord;
@@ -210,6 +259,13 @@ export interface TaskStore {
   agentStats(): AgentRunStats[];
   /** Runs still marked running for a task (interrupted by a crash). */
   listUnfinishedRuns(taskId?: string): RunRecord[];
+}
+
+export interface RunDetails {
+  agent: string | null;
+  capability?: string | null;
+  command: string | null;
+  logPath: string | null;
 }
 
 export type TaskPatch = Partial<

@@ -1,7 +1,9 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { readdirSync, readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { initializedProject } from "../support/cli.js";
+import { cli, initializedProject } from "../support/cli.js";
 
 const head = `apiVersion: orchestrator.dev/v2
 kind: Workspace
@@ -258,5 +260,341 @@ spec:
     const r = p.run(["run", "--workflow", "stdin", "--goal", "it's fine"]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("stdin says it's fine");
+  });
+
+  /** The newest task's `task info -o json`. */
+  const latestInfo = (): {
+    phase: string;
+    items: Array<{ path: string; status: string; failures: number }>;
+    runs: Array<{ id: string; step: string; itemId: string | null; status: string; agent: string | null; pid: number | null; pgid: number | null; durationMs: number; startedAt: string; finishedAt: string }>;
+    task: { id: string; phase: string; message: string };
+  } => {
+    const list = JSON.parse(p.run(["task", "list", "-o", "json"]).stdout) as { items?: Array<{ id: string }> } | Array<{ id: string }>;
+    const tasks = Array.isArray(list) ? list : list.items!;
+    const info = JSON.parse(p.run(["task", "info", tasks[tasks.length - 1]!.id, "-o", "json"]).stdout);
+    return { ...info, phase: info.task?.phase ?? info.phase };
+  };
+
+  it("chooses agents from recorded history per capability: a generalist that failed at it gives way to a specialist", () => {
+    p = initializedProject({
+      "m.yaml": `${head}apiVersion: orchestrator.dev/v2
+kind: Agent
+metadata:
+  name: aa-generalist
+spec:
+  capabilities: [capx, capy]
+  command: 'case "{prompt}" in *YYY*) echo "generalist failed"; exit 1;; esac; echo "generalist did it"'
+  metadata:
+    cost: 50
+---
+apiVersion: orchestrator.dev/v2
+kind: Agent
+metadata:
+  name: zz-specialist
+spec:
+  capabilities: [capy]
+  command: echo "specialist did it"
+  metadata:
+    cost: 50
+---
+apiVersion: orchestrator.dev/v2
+kind: Workflow
+metadata:
+  name: wx
+spec:
+  steps:
+    - id: x
+      required_capability: capx
+---
+apiVersion: orchestrator.dev/v2
+kind: Workflow
+metadata:
+  name: wy
+spec:
+  steps:
+    - id: y
+      required_capability: capy
+`,
+    });
+    expect(p.run(["apply", "-f", "m.yaml"]).code).toBe(0);
+    for (let i = 0; i < 2; i++) expect(p.run(["run", "--workflow", "wx", "--goal", "plain"]).stdout).toContain("generalist did it");
+    const picks = [0, 1, 2].map(() => {
+      const out = p.run(["run", "--workflow", "wy", "--goal", "YYY"]).stdout;
+      return out.includes("specialist did it") ? "specialist" : out.includes("generalist failed") ? "generalist" : "?";
+    });
+    // First capy run: no capy history, the overall 100% stands in (62.5 vs 35). After one failure: 12.5 vs 35.
+    expect(picks).toEqual(["generalist", "specialist", "specialist"]);
+  });
+
+  it("item_select keeps the item with the best captured score and eliminates the rest", () => {
+    p = initializedProject({
+      "docs/qa/a.md": "a",
+      "docs/qa/b.md": "b",
+      "docs/qa/c.md": "c",
+      "m.yaml": `${head}apiVersion: orchestrator.dev/v2
+kind: Workflow
+metadata:
+  name: pick
+spec:
+  steps:
+    - id: evaluate
+      scope: item
+      command: 'case "{rel_path}" in *a.md) echo 5;; *b.md) echo 9;; *) echo 2;; esac'
+      behavior:
+        captures:
+          - var: score
+            source: stdout
+    - id: select
+      builtin: item_select
+      item_select_config:
+        strategy: max
+        metric_var: score
+    - id: report
+      command: 'echo "winner={item_select_winner_path} score={score}"'
+    - id: per_item
+      scope: item
+      command: 'echo "still running {rel_path}"'
+`,
+    });
+    expect(p.run(["apply", "-f", "m.yaml"]).code).toBe(0);
+    const r = p.run(["run", "--workflow", "pick"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("winner=docs/qa/b.md score=9");
+    expect(r.stdout).toContain("still running docs/qa/b.md");
+    expect(r.stdout).not.toMatch(/still running docs\/qa\/[ac]\.md/);
+    expect(latestInfo().items.map((i) => [i.path, i.status])).toEqual([
+      ["docs/qa/a.md", "eliminated"],
+      ["docs/qa/b.md", "qa_passed"],
+      ["docs/qa/c.md", "eliminated"],
+    ]);
+  });
+
+  it("gives {diff} and {diff_path} of a workspace that is a subdirectory of a git repository", () => {
+    const repo = mkdtempSync(join(tmpdir(), "orch-diff-"));
+    try {
+      const git = (...args: string[]): void => {
+        const g = spawnSync("git", ["-C", repo, ...args], { encoding: "utf8" });
+        expect(g.status, g.stderr).toBe(0);
+      };
+      git("init", "-q");
+      git("config", "user.email", "t@example.com");
+      git("config", "user.name", "t");
+      for (const f of ["ws/inside.txt", "elsewhere/outside.txt"]) {
+        mkdirSync(join(repo, f, ".."), { recursive: true });
+        writeFileSync(join(repo, f), "before\n");
+      }
+      git("add", ".");
+      git("commit", "-qm", "base");
+      writeFileSync(join(repo, "ws/inside.txt"), "after\n");
+      writeFileSync(join(repo, "elsewhere/outside.txt"), "after\n");
+      const ws = join(repo, "ws");
+      const run = (args: string[]) => cli(args, { cwd: ws });
+      expect(run(["init"]).code).toBe(0);
+      writeFileSync(
+        join(ws, "m.yaml"),
+        `${head}apiVersion: orchestrator.dev/v2
+kind: Workflow
+metadata:
+  name: d
+spec:
+  steps:
+    - id: inline
+      command: 'printf "%s\\n" "{diff}" > inline.out'
+    - id: by_path
+      command: 'cp "{diff_path}" path.out'
+`,
+      );
+      expect(run(["apply", "-f", "m.yaml"]).code).toBe(0);
+      expect(run(["run", "--workflow", "d"]).code).toBe(0);
+      const inline = readFileSync(join(ws, "inline.out"), "utf8");
+      expect(inline).toContain("+++ b/inside.txt");
+      expect(inline).toContain("+after");
+      expect(inline).not.toContain("outside.txt");
+      // {diff_path} works in a step whose text never mentions {diff}.
+      expect(readFileSync(join(ws, "path.out"), "utf8")).toBe(inline.replace(/\n$/, ""));
+    } finally {
+      rmSync(repo, { recursive: true, force: true });
+    }
+  });
+
+  it("refuses items that are links out of the workspace, and qa_targets outside it before creating anything", () => {
+    const outside = mkdtempSync(join(tmpdir(), "orch-outside-"));
+    try {
+      writeFileSync(join(outside, "secret.md"), "secret");
+      p = initializedProject({
+        "m.yaml": `${head.replace("qa_targets: [docs/qa]", "qa_targets: [docs/qa, ../outdir]")}apiVersion: orchestrator.dev/v2
+kind: Workflow
+metadata:
+  name: one
+spec:
+  steps:
+    - id: s
+      command: echo hi
+`,
+      });
+      expect(p.run(["apply", "-f", "m.yaml"]).code).toBe(0);
+      for (const args of [["task", "create", "--workflow", "one"], ["run", "--workflow", "one"]]) {
+        const r = p.run(args);
+        expect(r.code).toBe(1);
+        expect(r.stderr).toMatch(/workspace 'w': qa target '\.\.\/outdir' \(spec\.qa_targets\) is outside the workspace root .*; list only paths inside the workspace root in spec\.qa_targets/);
+      }
+      expect(p.run(["get", "tasks", "-o", "name"]).stdout + p.run(["get", "runs", "-o", "name"]).stdout).toBe("");
+
+      // A link to a directory outside, as a qa target; a link to a file outside, as a target file.
+      writeFileSync(join(p.dir, "m.yaml"), readFileSync(join(p.dir, "m.yaml"), "utf8").replace("../outdir", "ext"));
+      expect(p.run(["apply", "-f", "m.yaml"]).code).toBe(0);
+      symlinkSync(outside, join(p.dir, "ext"));
+      expect(p.run(["run", "--workflow", "one"]).stderr).toMatch(/qa target 'ext' \(spec\.qa_targets\) is outside the workspace root/);
+      writeFileSync(join(p.dir, "m.yaml"), readFileSync(join(p.dir, "m.yaml"), "utf8").replace(", ext]", "]"));
+      expect(p.run(["apply", "-f", "m.yaml"]).code).toBe(0);
+      symlinkSync(join(outside, "secret.md"), join(p.dir, "link.md"));
+      const r = p.run(["run", "--workflow", "one", "--target-file", "link.md"]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/target file 'link\.md' is outside the workspace root/);
+      expect(p.run(["get", "runs", "-o", "name"]).stdout).toBe("");
+    } finally {
+      rmSync(outside, { recursive: true, force: true });
+    }
+  });
+
+  it("keeps a status a step sets on failure, counts item failures, fails the task for it, and runs init_once once", () => {
+    p = initializedProject({
+      "docs/qa/a.md": "a",
+      "docs/qa/b.md": "b",
+      "m.yaml": `${head}apiVersion: orchestrator.dev/v2
+kind: Workflow
+metadata:
+  name: er
+spec:
+  steps:
+    - id: init_once
+      command: echo init >> trail.txt
+    - id: check
+      command: 'case "{rel_path}" in *a.md) exit 3;; esac; echo fine'
+      scope: item
+      behavior:
+        on_failure:
+          action: early_return
+          status: blocked
+    - id: after
+      scope: item
+      command: echo "after {rel_path} {cycle}" >> trail.txt
+    - id: repeat
+      command: echo "cycle {cycle}" >> trail.txt
+  loop:
+    mode: fixed
+    max_cycles: 2
+`,
+    });
+    expect(p.run(["apply", "-f", "m.yaml"]).code).toBe(0);
+    expect(p.run(["run", "--workflow", "er"]).code).toBe(1);
+    // init_once in cycle 1 only; the blocked item stops early and waits (no cycle 2 for it).
+    expect(readFileSync(join(p.dir, "trail.txt"), "utf8")).toBe("init\nafter docs/qa/b.md 1\ncycle 1\ncycle 2\n");
+    const info = latestInfo();
+    expect(info.phase).toBe("Failed");
+    expect(info.items.map((i) => [i.path, i.status, i.failures])).toEqual([
+      ["docs/qa/a.md", "blocked", 1],
+      ["docs/qa/b.md", "qa_passed", 0],
+    ]);
+  });
+
+  it("a task step returning early skips the rest of the cycle and gives every item its status", () => {
+    p = initializedProject({
+      "docs/qa/a.md": "a",
+      "m.yaml": `${head}apiVersion: orchestrator.dev/v2
+kind: Workflow
+metadata:
+  name: te
+spec:
+  steps:
+    - id: build
+      command: exit 2
+      behavior:
+        on_failure:
+          action: early_return
+          status: failed
+    - id: later_task
+      command: echo never-task
+    - id: later_item
+      scope: item
+      command: echo never-item
+`,
+    });
+    expect(p.run(["apply", "-f", "m.yaml"]).code).toBe(0);
+    const r = p.run(["run", "--workflow", "te"]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).not.toMatch(/never-(task|item)/);
+    expect(r.stderr).toContain("step later_item [docs/qa/a.md] skipped: task step 'build' returned early");
+    const info = latestInfo();
+    expect(info.items.map((i) => i.status)).toEqual(["failed"]);
+    expect(info.runs.map((x) => [x.step, x.status])).toEqual([
+      ["build", "failed"],
+      ["later_task", "skipped"],
+      ["later_item", "skipped"],
+    ]);
+  });
+
+  it("fails a task whose item steps all failed: the items end unresolved, not passed", () => {
+    p = initializedProject({
+      "docs/qa/a.md": "a",
+      "docs/qa/b.md": "b",
+      "m.yaml": `${head}apiVersion: orchestrator.dev/v2
+kind: Workflow
+metadata:
+  name: lint
+spec:
+  steps:
+    - id: lint
+      scope: item
+      command: exit 1
+`,
+    });
+    expect(p.run(["apply", "-f", "m.yaml"]).code).toBe(0);
+    const r = p.run(["run", "--workflow", "lint"]);
+    expect(r.code).toBe(1);
+    const info = latestInfo();
+    expect(info.phase).toBe("Failed");
+    expect(info.items.map((i) => [i.status, i.failures])).toEqual([
+      ["unresolved", 1],
+      ["unresolved", 1],
+    ]);
+  });
+
+  it("records runs with one clock, no process ids once finished, and their parsed output in run_result events", () => {
+    p = initializedProject({
+      "m.yaml": `${head}apiVersion: orchestrator.dev/v2
+kind: Agent
+metadata:
+  name: reporter
+spec:
+  capabilities: [report]
+  command: >-
+    echo '{"confidence": 0.75, "quality_score": 0.5, "artifacts": [{"kind": "analysis", "title": "t"}], "score": 7}'
+---
+apiVersion: orchestrator.dev/v2
+kind: Workflow
+metadata:
+  name: rep
+spec:
+  steps:
+    - id: report
+      required_capability: report
+      behavior:
+        captures:
+          - var: score
+            source: stdout
+            json_path: $.score
+`,
+    });
+    expect(p.run(["apply", "-f", "m.yaml"]).code).toBe(0);
+    expect(p.run(["run", "--workflow", "rep"]).code).toBe(0);
+    const [run] = latestInfo().runs;
+    expect(run).toMatchObject({ status: "succeeded", agent: "reporter", pid: null, pgid: null });
+    expect(run!.durationMs).toBe(Date.parse(run!.finishedAt) - Date.parse(run!.startedAt));
+    const events = JSON.parse(p.run(["event", "list", "--type", "run_result", "-o", "json"]).stdout) as Array<{ runId: string; data: Record<string, unknown> }>;
+    expect(events.find((e) => e.runId === run!.id)?.data).toMatchObject({
+      durationMs: run!.durationMs,
+      output: { confidence: 0.75, quality_score: 0.5, artifacts: [{ kind: "analysis", title: "t" }], captures: { score: "7" } },
+    });
   });
 });

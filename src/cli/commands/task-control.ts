@@ -112,9 +112,8 @@ async function stopRunningSteps(tasks: TaskStore, task: TaskRecord): Promise<num
   const open = await waitForRunsToFinish(tasks, task.id, 1000);
   if (open.length && claimHolderAlive(task) === false) {
     for (const run of open) {
-      const started = Date.parse(run.startedAt);
       try {
-        tasks.finishRun(run.id, { status: "cancelled", exitCode: null, reason: "cancelled (task paused; the process running it was gone)", durationMs: Number.isFinite(started) ? Date.now() - started : 0 });
+        tasks.finishRun(run.id, { status: "cancelled", exitCode: null, reason: "cancelled (task paused; the process running it was gone)" });
       } catch (err) {
         if (!(err instanceof RunFinishedError)) throw err;
       }

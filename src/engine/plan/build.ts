@@ -67,7 +67,8 @@ function planStep(spec: StepSpec, index: number): PlannedStep {
     scope: spec.scope ?? inferStepScope(resolved.builtin ?? resolved.capability ?? type),
     mode: resolved.mode,
     chain: (spec.chain_steps ?? []).filter((c) => c.enabled !== false).map((c, i) => planStep(c, i)),
-    repeatable: spec.repeatable !== false,
+    // init_once runs once per task (upstream's init_done), whatever `repeatable` says.
+    repeatable: spec.repeatable !== false && !isInitOnce(spec, type, resolved),
     isGuard: spec.is_guard ?? resolved.builtin === "loop_guard",
     captures: spec.behavior?.captures ?? [],
     spec,
@@ -84,6 +85,10 @@ function planStep(spec: StepSpec, index: number): PlannedStep {
   const timeout = positiveInt(spec.timeout_secs);
   if (timeout !== undefined) step.timeoutSecs = timeout;
   return step;
+}
+
+function isInitOnce(spec: StepSpec, type: string, resolved: ResolvedMode): boolean {
+  return resolved.builtin === "init_once" || spec.id === "init_once" || type === "init_once";
 }
 
 interface ResolvedMode {

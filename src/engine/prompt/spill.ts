@@ -2,7 +2,8 @@
  * @module Spilling large pipeline values to files. A value over 4096 bytes
  * would bloat a prompt or a command line; it is written to a file under the
  * spill directory and offered as `{<key>_path}`, while `{<key>}` keeps the
- * first 4096 bytes and a note saying where the rest is.
+ * first 4096 bytes and a note saying where the rest is. A prompt that asks
+ * for `{<key>_path}` of a small value gets a file too.
  */
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
@@ -25,27 +26,37 @@ export interface SpillResult {
 }
 
 /**
- * Writes every value over the limit to `<spillDir>/<key>-<hash>.txt`. The
- * content hash in the name keeps parallel items from overwriting each other
- * and makes a repeated call a no-op. A `<key>_path` the caller set wins.
+ * Writes every value over the limit to `<spillDir>/<key>-<hash>.txt`, and
+ * every value whose `<key>_path` is in `pathsWanted` (the placeholders a
+ * prompt or command uses) whatever its size. The content hash in the name
+ * keeps parallel items from overwriting each other and makes a repeated call
+ * a no-op. A `<key>_path` the caller set wins.
  */
-export function spillLargeValues(vars: Readonly<Record<string, string>>, spillDir: string): SpillResult {
+export function spillLargeValues(vars: Readonly<Record<string, string>>, spillDir: string, pathsWanted: Iterable<string> = []): SpillResult {
   const out: Record<string, string> = { ...vars };
   const files: SpilledFile[] = [];
+  const wanted = new Set(pathsWanted);
   for (const [key, value] of Object.entries(vars)) {
     const bytes = Buffer.byteLength(value, "utf8");
-    if (bytes <= INLINE_LIMIT_BYTES) continue;
-    const hash = createHash("sha256").update(value).digest("hex").slice(0, 12);
-    const path = join(spillDir, `${safeFileStem(key)}-${hash}.txt`);
-    if (!existsSync(path)) {
-      mkdirSync(spillDir, { recursive: true });
-      writeFileSync(path, value, "utf8");
-    }
+    const large = bytes > INLINE_LIMIT_BYTES;
+    const pathKey = `${key}_path`;
+    if (!large && !(wanted.has(pathKey) && !Object.hasOwn(vars, pathKey))) continue;
+    const path = writeSpillFile(spillDir, key, value);
     files.push({ key, path, bytes });
-    out[key] = `${truncateUtf8(value, INLINE_LIMIT_BYTES)}...\n[truncated — full content at ${path}]`;
-    if (!Object.hasOwn(vars, `${key}_path`)) out[`${key}_path`] = path;
+    if (large) out[key] = `${truncateUtf8(value, INLINE_LIMIT_BYTES)}...\n[truncated — full content at ${path}]`;
+    if (!Object.hasOwn(vars, pathKey)) out[pathKey] = path;
   }
   return { vars: out, files };
+}
+
+function writeSpillFile(spillDir: string, key: string, value: string): string {
+  const hash = createHash("sha256").update(value).digest("hex").slice(0, 12);
+  const path = join(spillDir, `${safeFileStem(key)}-${hash}.txt`);
+  if (!existsSync(path)) {
+    mkdirSync(spillDir, { recursive: true });
+    writeFileSync(path, value, "utf8");
+  }
+  return path;
 }
 
 /** True when a value would be spilled; such values stay out of CEL contexts. */

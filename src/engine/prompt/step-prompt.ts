@@ -5,6 +5,7 @@
  * (`{prompt}` or `{prompt_file}`), quoted for the shell.
  */
 import { renderCommand, type RenderedCommand } from "../shell-quote.js";
+import { placeholderNames } from "./placeholder.js";
 import { renderTemplate } from "./render.js";
 import { spillLargeValues, type SpilledFile } from "./spill.js";
 import { pipelineVariables, type PromptContext } from "./variables.js";
@@ -15,6 +16,8 @@ export interface StepPromptInput {
   template?: string;
   /** Where values over the inline limit are written. Use one directory per task. */
   spillDir: string;
+  /** Other text rendered with the same variables (the agent's or step's command), for the `{<key>_path}` it asks for. */
+  alsoRendered?: readonly string[];
 }
 
 export interface StepPrompt {
@@ -27,8 +30,10 @@ export interface StepPrompt {
 }
 
 export function renderStepPrompt(input: StepPromptInput): StepPrompt {
-  const { vars, files } = spillLargeValues(pipelineVariables(input.context), input.spillDir);
-  const rendered = renderTemplate(input.template ?? "{goal}", vars);
+  const template = input.template ?? "{goal}";
+  const referenced = [template, ...(input.alsoRendered ?? [])].flatMap(placeholderNames);
+  const { vars, files } = spillLargeValues(pipelineVariables(input.context), input.spillDir, referenced);
+  const rendered = renderTemplate(template, vars);
   return { prompt: rendered.text, unresolved: rendered.unresolved, vars, spilled: files };
 }
 

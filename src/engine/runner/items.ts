@@ -1,9 +1,11 @@
 /**
  * @module A task's items: the `.md` files under the workspace's
  * `qa_targets`, plus every `--target-file`, as paths relative to the
- * workspace root. Anything outside the root is refused.
+ * workspace root. Anything outside the root is refused, judged by its real
+ * path (symlinks resolved) against the root's real path, so a link inside the
+ * workspace that points outside it is no item.
  */
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { existsSync, readdirSync, realpathSync, statSync } from "node:fs";
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
 import { TaskSetupError } from "./task-context.js";
 
@@ -12,42 +14,100 @@ function isInside(root: string, p: string): boolean {
   return rel !== "" && !rel.startsWith("..") && !isAbsolute(rel);
 }
 
-function markdownUnder(dir: string): string[] {
+const insideOrRoot = (root: string, p: string): boolean => p === root || isInside(root, p);
+
+const toItemPath = (root: string, abs: string): string => relative(root, abs).split(sep).join("/");
+
+/** The real path of `p`, or undefined when it does not exist (or is a dangling link). */
+function realOf(p: string): string | undefined {
+  try {
+    return realpathSync(p);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * `.md` files under `dir`, following symlinks only where they resolve inside
+ * the real root (each real directory walked once, so link cycles end).
+ */
+function markdownUnder(dir: string, realRoot: string): string[] {
   const out: string[] = [];
-  const walk = (d: string): void => {
+  const seen = new Set<string>();
+  const walk = (d: string, realD: string): void => {
+    if (seen.has(realD)) return;
+    seen.add(realD);
     for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      if (e.name.startsWith(".")) continue;
       const p = join(d, e.name);
-      if (e.isDirectory()) {
-        if (!e.name.startsWith(".")) walk(p);
-      } else if (e.isFile() && e.name.endsWith(".md")) out.push(p);
+      let isDir = e.isDirectory();
+      let isFile = e.isFile();
+      let real = join(realD, e.name);
+      if (e.isSymbolicLink()) {
+        const target = realOf(p);
+        if (target === undefined || !isInside(realRoot, target)) continue;
+        real = target;
+        const st = statSync(target);
+        isDir = st.isDirectory();
+        isFile = st.isFile();
+      }
+      if (isDir) walk(p, real);
+      else if (isFile && e.name.endsWith(".md")) out.push(p);
     }
   };
-  walk(dir);
+  const realDir = realOf(dir);
+  if (realDir !== undefined) walk(dir, realDir);
   return out;
 }
 
 /**
+ * The item path (relative to the root, `/`-separated) of an existing file,
+ * or an error when it does not exist or its real path lies outside the
+ * root's real path. `label` names the file in messages.
+ */
+export function itemPathOf(root: string, abs: string, label: string): string {
+  const realRoot = realOf(root) ?? root;
+  const real = realOf(abs);
+  if (real === undefined) {
+    if (!insideOrRoot(root, abs)) throw outside(label, abs, root);
+    throw new TaskSetupError(`${label} does not exist`);
+  }
+  if (!isInside(realRoot, real)) throw outside(label, real, root);
+  // The path as given when it is spelled inside the root, else its real path's place there.
+  return isInside(root, abs) ? toItemPath(root, abs) : toItemPath(realRoot, real);
+}
+
+function outside(label: string, where: string, root: string, fix = "items must live inside the workspace"): TaskSetupError {
+  return new TaskSetupError(`${label} is outside the workspace root ${root} (it is ${where}); ${fix}`);
+}
+
+const QA_TARGET_FIX = "list only paths inside the workspace root in spec.qa_targets";
+
+/**
  * Item paths (relative to root, `/`-separated, sorted, unique). A missing
- * qa target contributes nothing; a target file outside the root, or one that
- * does not exist, is an error.
+ * qa target contributes nothing; a qa target or target file outside the root,
+ * or a target file that does not exist, is an error.
  */
 export function collectItemPaths(root: string, qaTargets: readonly string[], targetFiles: readonly string[], cwd: string = root): string[] {
+  const realRoot = realOf(root) ?? root;
   const found = new Set<string>();
-  const add = (abs: string): void => {
-    found.add(relative(root, abs).split(sep).join("/"));
-  };
   for (const t of qaTargets) {
     const abs = resolve(root, t);
-    if (!isInside(root, abs) && abs !== root) throw new TaskSetupError(`qa target '${t}' is outside the workspace root ${root}`);
+    const label = `qa target '${t}' (spec.qa_targets)`;
+    if (!insideOrRoot(root, abs)) throw outside(label, abs, root, QA_TARGET_FIX);
     if (!existsSync(abs)) continue;
-    if (statSync(abs).isDirectory()) markdownUnder(abs).forEach(add);
-    else if (abs.endsWith(".md")) add(abs);
+    const real = realOf(abs) ?? abs;
+    if (!insideOrRoot(realRoot, real)) throw outside(label, real, root, QA_TARGET_FIX);
+    if (statSync(abs).isDirectory()) {
+      for (const p of markdownUnder(abs, realRoot)) found.add(toItemPath(root, p));
+    } else if (abs.endsWith(".md")) {
+      found.add(toItemPath(root, abs));
+    }
   }
   for (const f of targetFiles) {
     const abs = isAbsolute(f) ? f : resolve(cwd, f);
-    if (!isInside(root, abs)) throw new TaskSetupError(`target file '${f}' is outside the workspace root ${root}; items must live inside the workspace`);
-    if (!existsSync(abs)) throw new TaskSetupError(`target file '${f}' does not exist`);
-    add(abs);
+    found.add(itemPathOf(root, abs, `target file '${f}'`));
   }
   return [...found].sort();
 }
+

@@ -4,9 +4,8 @@
  * through a real process, then output parsing, captures and post-actions.
  * Every execution leaves a RunResult record; a skipped step records why.
  */
-import { appendFileSync, existsSync, mkdirSync } from "node:fs";
+import { appendFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { execa } from "execa";
 import type { JsonObject } from "../../resources/types.js";
 import type { ItemRecord, RunRecord, RunStatus, TaskStore } from "../../store/task-store.js";
 import { applyCaptures, type CaptureOutcome } from "../captures/captures.js";
@@ -23,13 +22,21 @@ import { placeholderNames } from "../prompt/placeholder.js";
 import { renderAgentCommand, renderStepPrompt } from "../prompt/step-prompt.js";
 import type { PromptContext } from "../prompt/variables.js";
 import { candidateFromAgent } from "../selection/candidates.js";
-import { AgentSelectionError, selectAgent, type AgentHistory } from "../selection/select.js";
+import { historyLookup } from "../selection/history.js";
+import { AgentSelectionError, selectAgent } from "../selection/select.js";
 import { parseStrategy } from "../selection/strategies.js";
 import { resolveAgentEnv } from "./agent-env.js";
+import { UNIMPLEMENTED_BUILTINS } from "./builtin-names.js";
+import { workspaceDiff } from "./git-diff.js";
+import { ItemSelectError, parseItemSelectConfig, selectItem } from "./item-select.js";
 import type { TaskContext } from "./task-context.js";
 import { createTicket, openTickets } from "./tickets.js";
 
-/** Default step timeout when neither the step nor `safety.step_timeout_secs` sets one. */
+/**
+ * Step timeout when neither the step nor `safety.step_timeout_secs` sets one.
+ * Workflow defaults set `safety.step_timeout_secs` (1800), so this applies
+ * only to a plan built without defaults.
+ */
 export const DEFAULT_STEP_TIMEOUT_SECS = 3600;
 
 /** What a step's scope holds while a cycle runs. */
@@ -38,6 +45,10 @@ export interface ScopeState {
   facts: ItemFacts;
   /** Captured variables of this scope (task vars for the task, item vars for an item). */
   vars: Record<string, string>;
+  /** A status a step's behavior set this cycle, and the step that set it. */
+  explicit?: { status: string; step: string };
+  /** Steps of this scope that failed or timed out this cycle. */
+  failedSteps?: string[];
 }
 
 /** What the whole task holds across steps and cycles. */
@@ -65,6 +76,8 @@ export interface StepOutcome {
   runId?: string;
   /** The task was paused or cancelled while the step ran. */
   interrupted?: boolean;
+  /** Read back from a run that finished before a restart, not run now. */
+  replayed?: boolean;
 }
 
 export interface StepRunDeps {
@@ -74,6 +87,8 @@ export interface StepRunDeps {
   taskStatus: () => string;
   /** Items not yet resolved, for the builtin loop guard. */
   unresolvedItems: () => number;
+  /** The items of this cycle with the variables they captured, for the `item_select` builtin. */
+  itemCandidates?: () => ReadonlyArray<{ item: ItemRecord; vars: Readonly<Record<string, string>> }>;
   signal: AbortSignal;
   /** Secret values to keep out of logs. */
   log?: (line: string) => void;
@@ -93,15 +108,9 @@ function timeoutSecsOf(step: PlannedStep, ctx: TaskContext): number {
   return step.timeoutSecs ?? fromSafety ?? DEFAULT_STEP_TIMEOUT_SECS;
 }
 
-/** The workspace's current `git diff`, only when a prompt asks for `{diff}`. */
-async function gitDiff(root: string): Promise<string> {
-  if (!existsSync(join(root, ".git"))) return "";
-  try {
-    const r = await execa("git", ["diff", "--no-color"], { cwd: root, reject: false, maxBuffer: 16 * 1024 * 1024 });
-    return r.stdout;
-  } catch {
-    return "";
-  }
+/** `{diff}` costs a git call: it is computed only for text that asks for `{diff}` or `{diff_path}`. */
+function wantsDiff(...texts: ReadonlyArray<string | undefined>): boolean {
+  return texts.some((t) => t !== undefined && placeholderNames(t).some((n) => n === "diff" || n === "diff_path"));
 }
 
 function promptContext(deps: StepRunDeps, task: TaskState, scope: ScopeState, stepVars?: Record<string, string>): PromptContext {
@@ -133,23 +142,13 @@ function promptContext(deps: StepRunDeps, task: TaskState, scope: ScopeState, st
   return c;
 }
 
-/** Agent history from the run records, for selection scoring. */
-function historyLookup(tasks: TaskStore): (agent: { name: string }) => AgentHistory | undefined {
-  const stats = new Map(tasks.agentStats().map((s) => [s.agent, s]));
-  return (agent) => {
-    const s = stats.get(agent.name);
-    if (!s) return undefined;
-    const h: AgentHistory = { totalRuns: s.totalRuns, successfulRuns: s.successfulRuns, currentLoad: s.running };
-    if (s.avgDurationMs !== null) h.avgDurationMs = s.avgDurationMs;
-    return h;
-  };
-}
-
 interface Prepared {
   command: string;
   env: Record<string, string>;
   stdin?: string;
   agent: string | null;
+  /** The capability the agent was chosen for. */
+  capability: string | null;
   secrets: string[];
   notes: string[];
 }
@@ -165,29 +164,31 @@ async function prepare(deps: StepRunDeps, step: PlannedStep, task: TaskState, sc
   if (step.mode === "command" || (step.mode === "builtin" && step.command)) {
     const text = step.command ?? "";
     // A command without placeholders runs as written: nothing to render.
-    if (placeholderNames(text).length === 0) return { command: text, env: {}, agent: null, secrets: [], notes: [] };
-    if (placeholderNames(text).includes("diff")) pctx.diff = await gitDiff(ctx.workspace.root);
-    const rendered = renderStepPrompt({ context: pctx, spillDir: ctx.spillDir, ...(typeof templateText === "string" ? { template: templateText } : {}) });
+    if (placeholderNames(text).length === 0) return { command: text, env: {}, agent: null, capability: null, secrets: [], notes: [] };
+    const template = typeof templateText === "string" ? templateText : undefined;
+    if (wantsDiff(text, template)) pctx.diff = await workspaceDiff(ctx.workspace.root);
+    const rendered = renderStepPrompt({ context: pctx, spillDir: ctx.spillDir, alsoRendered: [text], ...(template !== undefined ? { template } : {}) });
     const cmd = renderAgentCommand(text, rendered.vars, { prompt: rendered.prompt });
-    return { command: cmd.command, env: cmd.env, agent: null, secrets: [], notes: [] };
+    return { command: cmd.command, env: cmd.env, agent: null, capability: null, secrets: [], notes: [] };
   }
 
   // Agent step: choose the agent, render the prompt, deliver it, build the command.
   const capability = step.capability ?? step.type;
   const candidates = ctx.agents.map((a) => candidateFromAgent(a, a.spec["cordoned"] === true ? "cordoned" : "active"));
   const strategy = step.spec.cost_preference ? costPreferenceStrategy(step.spec.cost_preference) : undefined;
-  const selection = selectAgent({ capability, project: ctx.project, agents: candidates, history: historyLookup(deps.tasks), ...(strategy ? { strategy } : {}) });
+  const selection = selectAgent({ capability, project: ctx.project, agents: candidates, history: historyLookup(deps.tasks.agentStats()), ...(strategy ? { strategy } : {}) });
   const agent = ctx.agents.find((a) => a.metadata.name === selection.agent.name && (a.metadata.project ?? "default") === selection.agent.project)!;
   const agentCommand = typeof agent.spec["command"] === "string" ? agent.spec["command"] : "";
-  if (typeof templateText === "string" && templateText.includes("{diff}")) pctx.diff = await gitDiff(ctx.workspace.root);
-  const rendered = renderStepPrompt({ context: pctx, spillDir: ctx.spillDir, ...(typeof templateText === "string" ? { template: templateText } : {}) });
+  const template = typeof templateText === "string" ? templateText : undefined;
+  if (wantsDiff(template, agentCommand)) pctx.diff = await workspaceDiff(ctx.workspace.root);
+  const rendered = renderStepPrompt({ context: pctx, spillDir: ctx.spillDir, alsoRendered: [agentCommand], ...(template !== undefined ? { template } : {}) });
   const mode = isPromptDelivery(agent.spec["promptDelivery"]) ? agent.spec["promptDelivery"] : DEFAULT_PROMPT_DELIVERY;
   const delivery = await preparePromptDelivery({ mode, prompt: rendered.prompt, commandTemplate: agentCommand, promptDir: ctx.logDir, runId });
   const cmd = renderAgentCommand(agentCommand, rendered.vars, delivery.placeholders);
   const agentEnv = resolveAgentEnv(agent, ctx.envStores);
   const notes = [`agent ${agent.metadata.name} (strategy ${selection.ranking[0]?.strategy ?? "?"}, pool ${selection.poolProject})`, ...delivery.warnings];
   if (rendered.unresolved.length) notes.push(`prompt placeholders without a value: ${rendered.unresolved.map((u) => `{${u}}`).join(", ")}`);
-  const p: Prepared = { command: cmd.command, env: { ...agentEnv.env, ...cmd.env, ...delivery.env }, agent: agent.metadata.name, secrets: agentEnv.secrets, notes };
+  const p: Prepared = { command: cmd.command, env: { ...agentEnv.env, ...cmd.env, ...delivery.env }, agent: agent.metadata.name, capability, secrets: agentEnv.secrets, notes };
   if (delivery.stdin !== undefined) p.stdin = delivery.stdin;
   return p;
 }
@@ -263,6 +264,7 @@ function outcomeFromRecord(r: RunRecord): StepOutcome {
   const out = (r.output ?? {}) as JsonObject;
   const o = outcomeOf(r.status, r.exitCode ?? 0, r.reason ?? undefined);
   o.runId = r.id;
+  o.replayed = true;
   o.stdout = typeof out["stdout_tail"] === "string" ? out["stdout_tail"] : "";
   const agentJson = out["agent"];
   if (agentJson && typeof agentJson === "object" && !Array.isArray(agentJson)) o.output = parseAgentOutput(JSON.stringify(agentJson));
@@ -286,15 +288,18 @@ async function runChain(deps: StepRunDeps, step: PlannedStep, task: TaskState, s
 async function runBuiltin(deps: StepRunDeps, step: PlannedStep, task: TaskState, scope: ScopeState): Promise<StepOutcome> {
   const { ctx, tasks, cycle } = deps;
   const itemId = scope.item?.id ?? null;
-  const record = (status: RunStatus, reason: string, extra: Partial<StepOutcome> = {}): StepOutcome => {
+  const record = (status: RunStatus, reason: string, extra: Partial<StepOutcome> = {}, detail: JsonObject = {}): StepOutcome => {
     const run = tasks.createRun({ taskId: ctx.task.id, itemId, stepId: step.id, cycle, agent: null, command: `builtin:${step.builtin}`, logPath: null, status: "running" });
-    tasks.finishRun(run.id, { status, exitCode: status === "succeeded" ? 0 : 1, reason, durationMs: 0, output: { builtin: step.builtin ?? null, reason } });
+    tasks.finishRun(run.id, { status, exitCode: status === "succeeded" ? 0 : 1, reason, output: { builtin: step.builtin ?? null, reason, ...detail } });
     return { ...outcomeOf(status, status === "succeeded" ? 0 : 1, reason), runId: run.id, ...extra };
   };
   switch (step.builtin) {
     case "init_once":
+      return record("succeeded", "builtin init_once: nothing to run (give the step a command to run one)");
     case "self_test":
-      return record("succeeded", `builtin ${step.builtin}: nothing to run`);
+      return record("succeeded", `builtin self_test: not run: ${UNIMPLEMENTED_BUILTINS["self_test"]}`);
+    case "item_select":
+      return runItemSelect(deps, step, task, record);
     case "loop_guard": {
       const guard = builtinLoopGuard(ctx.plan.loop, deps.unresolvedItems());
       return record("succeeded", `loop guard: ${guard.reason}`, { guard });
@@ -304,9 +309,46 @@ async function runBuiltin(deps: StepRunDeps, step: PlannedStep, task: TaskState,
       scope.facts = { ...scope.facts, activeTicketCount: open.length };
       return record("succeeded", `${open.length} open ticket(s)`);
     }
-    default:
-      return record("failed", `builtin '${step.builtin}' is not implemented`);
+    default: {
+      const note = step.builtin ? UNIMPLEMENTED_BUILTINS[step.builtin] : undefined;
+      return record("failed", `builtin '${step.builtin}' is not supported by this engine${note ? `: ${note}` : ""}`);
+    }
   }
+}
+
+type RecordBuiltin = (status: RunStatus, reason: string, extra?: Partial<StepOutcome>, detail?: JsonObject) => StepOutcome;
+
+/**
+ * `item_select`: keeps one of the cycle's items by the variables they
+ * captured and eliminates the others (status `eliminated`: no more steps in
+ * this task); the winner's variables, `item_select_winner` (its id) and
+ * `item_select_winner_path` become task variables for the steps after it.
+ */
+function runItemSelect(deps: StepRunDeps, step: PlannedStep, task: TaskState, record: RecordBuiltin): StepOutcome {
+  const { ctx, tasks } = deps;
+  const own = step.spec.item_select_config;
+  const holder = own !== undefined ? step : ctx.plan.steps.find((s) => s.spec.item_select_config !== undefined);
+  const where = `spec.steps[${holder?.index ?? step.index}].item_select_config`;
+  const candidates = (deps.itemCandidates?.() ?? []).filter((c) => c.item.status !== "eliminated");
+  let result;
+  try {
+    const config = parseItemSelectConfig(holder?.spec.item_select_config, where);
+    result = selectItem(candidates.map((c) => ({ id: c.item.id, vars: c.vars })), config);
+    if (config.storeResult) deps.log?.(`step ${step.id}: item_select_config.store_result is not supported yet; the result is kept in task variables only`);
+  } catch (err) {
+    if (err instanceof ItemSelectError) return record("failed", err.message);
+    throw err;
+  }
+  const pathOf = new Map(candidates.map((c) => [c.item.id, c.item.path]));
+  for (const id of result.eliminatedIds) tasks.updateItem(id, { status: "eliminated" });
+  Object.assign(task.vars, result.winnerVars, { item_select_winner: result.winnerId, item_select_winner_path: pathOf.get(result.winnerId) ?? "" });
+  const eliminated = result.eliminatedIds.map((id) => pathOf.get(id) ?? id);
+  return record(
+    "succeeded",
+    `item_select kept ${pathOf.get(result.winnerId)}${eliminated.length ? `, eliminated ${eliminated.join(", ")}` : ""}`,
+    {},
+    { winner: pathOf.get(result.winnerId) ?? result.winnerId, eliminated },
+  );
 }
 
 async function runProcessStep(deps: StepRunDeps, step: PlannedStep, task: TaskState, scope: ScopeState): Promise<StepOutcome> {
@@ -322,10 +364,10 @@ async function runProcessStep(deps: StepRunDeps, step: PlannedStep, task: TaskSt
     const message = err instanceof AgentSelectionError || err instanceof StepSetupError ? err.message : (err as Error).message;
     tasks.setRunDetails(run.id, { agent: null, command: null, logPath });
     note(logPath, `step ${step.id} could not start: ${message}`);
-    tasks.finishRun(run.id, { status: "failed", exitCode: 1, reason: message, durationMs: 0 });
+    tasks.finishRun(run.id, { status: "failed", exitCode: 1, reason: message });
     return { ...outcomeOf("failed", 1, message), runId: run.id };
   }
-  tasks.setRunDetails(run.id, { agent: prepared.agent, command: step.mode === "agent" ? `agent:${prepared.agent}` : "command", logPath });
+  tasks.setRunDetails(run.id, { agent: prepared.agent, capability: prepared.capability, command: step.mode === "agent" ? `agent:${prepared.agent}` : "command", logPath });
   const preamble = [...prepared.notes, `step ${step.id}${scope.item ? ` item ${scope.item.path}` : ""} cycle ${cycle}: ${step.mode === "agent" ? "agent" : "command"} starting`];
   deps.log?.(`step ${step.id}${scope.item ? ` [${scope.item.path}]` : ""} started${prepared.agent ? ` on agent ${prepared.agent}` : ""}`);
 
@@ -346,7 +388,7 @@ async function runProcessStep(deps: StepRunDeps, step: PlannedStep, task: TaskSt
   } catch (err) {
     const message = (err as Error).message;
     note(logPath, `step ${step.id} could not start: ${message}`);
-    tasks.finishRun(run.id, { status: "failed", exitCode: 1, reason: message, durationMs: 0 });
+    tasks.finishRun(run.id, { status: "failed", exitCode: 1, reason: message });
     return { ...outcomeOf("failed", 1, message), runId: run.id };
   }
 
@@ -354,12 +396,12 @@ async function runProcessStep(deps: StepRunDeps, step: PlannedStep, task: TaskSt
   const output = step.mode === "agent" ? parseAgentOutput(result.stdoutTail) : { artifacts: [] };
   const captures = applyCaptures(step.captures, { stdout: result.stdoutTail, stderr: result.stderrTail, exitCode: result.exitCode, success: status === "succeeded" });
   const reason = result.cancelled ? "cancelled (task paused or stopped)" : result.timedOut ? `timed out after ${timeoutSecsOf(step, ctx)}s` : result.exitCode === 127 ? "command not found (exit 127)" : undefined;
-  const recordOutput: JsonObject = { stdout_tail: result.stdoutTail.slice(-4096), captures: captures as unknown as JsonObject };
+  const recordOutput: JsonObject = { stdout_tail: result.stdoutTail.slice(-4096), captures: captures as unknown as JsonObject, artifacts: output.artifacts };
   if (output.json) recordOutput["agent"] = output.json;
   if (output.confidence !== undefined) recordOutput["confidence"] = output.confidence;
   if (output.qualityScore !== undefined) recordOutput["quality_score"] = output.qualityScore;
-  tasks.finishRun(run.id, { status, exitCode: result.exitCode, reason: reason ?? null, output: recordOutput, durationMs: result.durationMs });
-  deps.log?.(`step ${step.id}${scope.item ? ` [${scope.item.path}]` : ""} ${status} (exit ${result.exitCode}, ${result.durationMs} ms)`);
+  const finished = tasks.finishRun(run.id, { status, exitCode: result.exitCode, reason: reason ?? null, output: recordOutput });
+  deps.log?.(`step ${step.id}${scope.item ? ` [${scope.item.path}]` : ""} ${status} (exit ${result.exitCode}, ${finished.durationMs ?? result.durationMs} ms)`);
 
   const outcome: StepOutcome = {
     status,

@@ -11,7 +11,7 @@ import type { JsonObject } from "../../resources/types.js";
 import type { Home } from "../../store/home.js";
 import type { Store } from "../../store/store.js";
 import type { ItemRecord, ItemStatus, RunRecord, TaskPhase, TaskRecord, TaskStore } from "../../store/task-store.js";
-import { finalizeItem } from "../finalize/finalize.js";
+import { finalizeItemCycle } from "../finalize/finalize.js";
 import { decideNextCycle, type GuardVerdict } from "../plan/loop.js";
 import { guardStepsForCycle, segmentsOf, stepsForCycle } from "../plan/segments.js";
 import type { PlannedStep } from "../plan/types.js";
@@ -36,10 +36,14 @@ export interface TaskRunnerDeps {
   pollMs?: number;
 }
 
-/** Item statuses that need no more work. */
-const SETTLED: ReadonlySet<string> = new Set(["qa_passed", "fixed", "verified", "skipped", "resolved"]);
-/** Item statuses that make the task fail when it ends with them. */
-const BAD: ReadonlySet<string> = new Set(["unresolved", "failed", "blocked"]);
+/** Item statuses that need no more work (`eliminated`: not kept by `item_select`). */
+const SETTLED: ReadonlySet<string> = new Set(["qa_passed", "fixed", "verified", "skipped", "resolved", "eliminated"]);
+/**
+ * Item statuses that make the task fail when it ends with them: upstream's
+ * unresolved ones (`unresolved`, `qa_failed`), plus `failed` and `blocked`,
+ * which a workflow sets to say an item did not make it.
+ */
+const BAD: ReadonlySet<string> = new Set(["unresolved", "qa_failed", "failed", "blocked"]);
 
 const FAILED_RUN = new Set(["failed", "timed_out"]);
 
@@ -137,12 +141,17 @@ async function runCycles(deps: TaskRunnerDeps, ctx: TaskContext, items: ItemReco
     store.appendEvent({ type: "cycle_started", taskId: task.id, project: ctx.project, message: `cycle ${cycle} started` });
     const checkpoint = await checkpointCycle(ctx, cycle, log);
     const finished = finishedRuns(tasks, task);
-    const active = tasks.listItems(task.id).filter((i) => !SETTLED.has(i.status));
+    // A blocked item waits for `task resume --reset-blocked`.
+    const active = tasks.listItems(task.id).filter((i) => !SETTLED.has(i.status) && i.status !== "blocked");
     const steps = stepsForCycle(ctx.plan, cycle);
     const taskScope: ScopeState = { facts: emptyItemFacts(), vars: state.vars };
-    const itemScopes = new Map<string, ScopeState>(active.map((i) => [i.id, { item: i, facts: emptyItemFacts(i.status), vars: { ...(i.vars as Record<string, string>) } }]));
+    const itemScopes = new Map<string, ScopeState>(
+      active.map((i) => [i.id, { item: i, facts: emptyItemFacts(i.status), vars: { ...(i.vars as Record<string, string>) }, failedSteps: [] }]),
+    );
     const failuresThisCycle: string[] = [];
     let stop: Stop | undefined;
+    /** Set when a task step returns early: the cycle's remaining steps are skipped. */
+    let halted: { step: string; status?: string } | undefined;
 
     const unresolved = (): number => tasks.listItems(task.id).filter((i) => BAD.has(i.status) || i.status === "pending").length;
     const deps2 = {
@@ -152,6 +161,7 @@ async function runCycles(deps: TaskRunnerDeps, ctx: TaskContext, items: ItemReco
       signal,
       taskStatus: () => tasks.getTask(task.id)?.phase.toLowerCase() ?? "running",
       unresolvedItems: unresolved,
+      itemCandidates: () => [...itemScopes.values()].map((sc) => ({ item: tasks.getItem(sc.item!.id) ?? sc.item!, vars: { ...state.vars, ...sc.vars } })),
       log,
     };
 
@@ -168,6 +178,11 @@ async function runCycles(deps: TaskRunnerDeps, ctx: TaskContext, items: ItemReco
         if (FAILED_RUN.has(outcome.status)) {
           consecutiveFailures++;
           if (!scope.item) failuresThisCycle.push(`${step.id} ${outcome.status}${outcome.reason ? `: ${outcome.reason}` : ""}`);
+          else {
+            scope.failedSteps?.push(step.id);
+            // A run replayed after a restart was counted when it ran.
+            if (!outcome.replayed) scope.item = tasks.updateItem(scope.item.id, { failures: scope.item.failures + 1 });
+          }
         } else if (outcome.status === "succeeded") consecutiveFailures = 0;
         if (maxConsecutive !== undefined && consecutiveFailures >= maxConsecutive) {
           stop ??= { kind: "failed", message: `safety: ${consecutiveFailures} consecutive step failures (max_consecutive_failures ${maxConsecutive})` };
@@ -175,17 +190,25 @@ async function runCycles(deps: TaskRunnerDeps, ctx: TaskContext, items: ItemReco
         }
         const action = behaviorAction(step, outcome);
         if (action.setStatus && scope.item) {
-          tasks.updateItem(scope.item.id, { status: action.setStatus as ItemStatus });
+          scope.item = tasks.updateItem(scope.item.id, { status: action.setStatus as ItemStatus });
           scope.facts = { ...scope.facts, itemStatus: action.setStatus };
+          scope.explicit = { status: action.setStatus, step: step.id };
         }
-        if (action.earlyReturn) return;
+        if (action.earlyReturn) {
+          // A task step returning early ends the cycle's work, as upstream's terminal task segment does.
+          if (!scope.item) halted = { step: step.id, ...(action.setStatus ? { status: action.setStatus } : {}) };
+          return;
+        }
       }
     };
 
-    for (const segment of segmentsOf(steps, ctx.plan.maxParallel)) {
+    const segments = segmentsOf(steps, ctx.plan.maxParallel);
+    for (const [index, segment] of segments.entries()) {
       if (stop || signal.aborted) break;
       if (segment.scope === "task") {
         await runScope(segment.steps, taskScope);
+        // Items item_select eliminated take no further part in the cycle.
+        for (const id of [...itemScopes.keys()]) if (tasks.getItem(id)?.status === "eliminated") itemScopes.delete(id);
       } else {
         await inParallel([...itemScopes.values()], Math.max(1, segment.maxParallel), async (scope) => {
           if (stop || signal.aborted) return;
@@ -195,6 +218,10 @@ async function runCycles(deps: TaskRunnerDeps, ctx: TaskContext, items: ItemReco
       }
       saveState(tasks, task, state, cycle);
       publish();
+      if (halted) {
+        haltCycle(deps2, task.id, halted, segments.slice(index + 1).flatMap((s) => s.steps), segment.steps, itemScopes, finished);
+        break;
+      }
     }
 
     if (signal.aborted || stop?.kind === "interrupted") return interrupted(deps, task.id, publish);
@@ -212,7 +239,11 @@ async function runCycles(deps: TaskRunnerDeps, ctx: TaskContext, items: ItemReco
         itemVars: scope.vars,
       });
       try {
-        const fin = finalizeItem(vars, ctx.plan.finalizeRules, scope.facts.itemStatus);
+        const fin = finalizeItemCycle(vars, ctx.plan.finalizeRules, {
+          status: scope.facts.itemStatus,
+          failedSteps: scope.failedSteps ?? [],
+          ...(scope.explicit ? { explicit: scope.explicit } : {}),
+        });
         tasks.updateItem(scope.item!.id, { status: fin.status as ItemStatus, vars: scope.vars });
       } catch (err) {
         stop ??= { kind: "failed", message: (err as Error).message };
@@ -284,6 +315,45 @@ function behaviorAction(step: PlannedStep, outcome: StepOutcome): { earlyReturn:
   if (rule.action === "set_status" && rule.status) r.setStatus = rule.status;
   if (rule.action === "early_return" && rule.status) r.setStatus = rule.status;
   return r;
+}
+
+/**
+ * After a task step returned early: every item of the cycle takes the status
+ * it gave (as a status set by a step), and the cycle's remaining steps are
+ * recorded as skipped for each scope they would have run in.
+ */
+function haltCycle(
+  deps: { ctx: TaskContext; tasks: TaskStore; cycle: number; log: (l: string) => void },
+  taskId: string,
+  halted: { step: string; status?: string },
+  rest: readonly PlannedStep[],
+  current: readonly PlannedStep[],
+  itemScopes: ReadonlyMap<string, ScopeState>,
+  finished: ReadonlyMap<string, RunRecord>,
+): void {
+  const { tasks, cycle } = deps;
+  const reason = `task step '${halted.step}' returned early`;
+  const after = current.slice(current.findIndex((s) => s.id === halted.step) + 1);
+  const skip = (step: PlannedStep, itemId: string | null): void => {
+    if (finished.has(executionKey(cycle, step.id, itemId))) return;
+    tasks.createRun({ taskId, itemId, stepId: step.id, cycle, agent: null, command: null, logPath: null, status: "skipped", reason });
+  };
+  for (const step of [...after, ...rest]) {
+    if (step.scope === "task") skip(step, null);
+    else {
+      for (const [id, scope] of itemScopes) {
+        skip(step, id);
+        scope.facts = recordStepSkipped(scope.facts, step.id);
+      }
+    }
+  }
+  for (const scope of itemScopes.values()) {
+    if (!halted.status) continue;
+    scope.item = tasks.updateItem(scope.item!.id, { status: halted.status as ItemStatus });
+    scope.facts = { ...scope.facts, itemStatus: halted.status };
+    scope.explicit = { status: halted.status, step: halted.step };
+  }
+  deps.log(`cycle ${cycle}: task step ${halted.step} returned early; the cycle's remaining steps are skipped`);
 }
 
 /** Runs fn over items with at most `limit` at once. */

@@ -3,6 +3,7 @@
  */
 import type { JsonObject, JsonValue, Resource } from "../../resources/types.js";
 import { DEFAULT_PROJECT } from "../../resources/types.js";
+import type { HealthPolicy } from "./history.js";
 import type { AgentCandidate, AgentLifecycle } from "./select.js";
 import type { SelectionWeights } from "./strategies.js";
 
@@ -26,6 +27,10 @@ export function candidateFromAgent(agent: Resource, lifecycle: AgentLifecycle = 
   }
   if (Object.keys(w).length > 0) candidate.weights = w;
   if (typeof health["capability_success_threshold"] === "number") candidate.capabilitySuccessThreshold = health["capability_success_threshold"];
+  const policy: HealthPolicy = {};
+  if (typeof health["disease_threshold"] === "number") policy.diseaseThreshold = health["disease_threshold"];
+  if (typeof health["disease_duration_hours"] === "number") policy.diseaseDurationHours = health["disease_duration_hours"];
+  if (Object.keys(policy).length > 0) candidate.healthPolicy = policy;
   if (spec["enabled"] === false) candidate.enabled = false;
   return candidate;
 }

@@ -6,6 +6,7 @@
  * its history, and the best wins, ties going to the smaller name.
  */
 import { DEFAULT_PROJECT } from "../../resources/types.js";
+import type { HealthPolicy } from "./history.js";
 import { DEFAULT_WEIGHTS, parseStrategy, scoreWith, type ScoreFactors, type SelectionStrategy, type SelectionWeights } from "./strategies.js";
 
 export type AgentLifecycle = "active" | "cordoned" | "draining" | "drained";
@@ -23,6 +24,8 @@ export interface AgentCandidate {
   weights?: Partial<SelectionWeights>;
   /** `spec.health_policy.capability_success_threshold` (default 0.5). */
   capabilitySuccessThreshold?: number;
+  /** `spec.health_policy.disease_threshold` / `disease_duration_hours`. */
+  healthPolicy?: HealthPolicy;
   enabled?: boolean;
   /** Runtime state; only `active` (the default) is schedulable. */
   lifecycle?: AgentLifecycle;
@@ -35,6 +38,7 @@ export interface AgentHistory {
   avgDurationMs?: number;
   /** Runs in flight now. */
   currentLoad?: number;
+  /** Failed or timed-out runs since the last success. */
   consecutiveErrors?: number;
   /** ISO time until which the agent is diseased. */
   diseasedUntil?: string | null;

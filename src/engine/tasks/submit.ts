@@ -5,7 +5,7 @@
  * bad request fails at submission with a message, not later in a log.
  */
 import { randomBytes } from "node:crypto";
-import { isAbsolute, relative, resolve } from "node:path";
+import { isAbsolute, resolve } from "node:path";
 import type { JsonObject, JsonValue } from "../../resources/types.js";
 import { API_VERSION } from "../../resources/types.js";
 import { hashedContent } from "../../reconcile/plan.js";
@@ -16,7 +16,7 @@ import { buildExecutionPlan, PlanError } from "../plan/build.js";
 import { candidateFromAgent } from "../selection/candidates.js";
 import { selectAgent } from "../selection/select.js";
 import { applyDefaults } from "../../resources/defaults.js";
-import { collectItemPaths } from "../runner/items.js";
+import { collectItemPaths, itemPathOf } from "../runner/items.js";
 import { resolveWorkflowSpec, resolveWorkspace, TaskSetupError } from "../runner/task-context.js";
 
 export class SubmitError extends Error {
@@ -77,12 +77,13 @@ function generateName(store: Store, project: string, kind: string, prefix: strin
 export function checkRequest(store: Store, home: Home, req: SubmitRequest): { workflow: string | null; workspace: string; spec: TaskSpecRecord } {
   const project = req.project;
   const workspace = pickOne(store, project, "Workspace", req.workspace);
-  let wsRoot: string;
+  let ws: ReturnType<typeof resolveWorkspace>;
   try {
-    wsRoot = resolveWorkspace(store, home, project, workspace).root;
+    ws = resolveWorkspace(store, home, project, workspace);
   } catch (err) {
     throw new SubmitError((err as Error).message);
   }
+  const wsRoot = ws.root;
   const spec: TaskSpecRecord = { steps: req.steps ?? [], vars: req.vars ?? {}, targetFiles: [] };
   let workflow: string | null = null;
   if (req.template) {
@@ -108,14 +109,15 @@ export function checkRequest(store: Store, home: Home, req: SubmitRequest): { wo
     if (err instanceof PlanError || err instanceof TaskSetupError) throw new SubmitError(err.message);
     throw err;
   }
-  // Target files are kept relative to the workspace root, and must lie inside it.
-  const absolute = (req.targetFiles ?? []).map((f) => (isAbsolute(f) ? f : resolve(req.cwd, f)));
+  // Qa targets and target files must lie inside the workspace root (by their
+  // real paths); target files are kept relative to it.
   try {
-    collectItemPaths(wsRoot, [], absolute);
+    collectItemPaths(wsRoot, ws.qaTargets, []);
+    spec.targetFiles = (req.targetFiles ?? []).map((f) => itemPathOf(wsRoot, isAbsolute(f) ? f : resolve(req.cwd, f), `target file '${f}'`));
   } catch (err) {
-    throw new SubmitError((err as Error).message);
+    if (err instanceof TaskSetupError) throw new SubmitError(`workspace '${workspace}': ${err.message}`);
+    throw err;
   }
-  spec.targetFiles = absolute.map((f) => relative(wsRoot, f));
   return { workflow, workspace, spec };
 }
 

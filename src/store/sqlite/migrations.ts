@@ -159,6 +159,16 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   { version: 6, name: SOURCES_MIGRATION_NAME, up: SOURCES_MIGRATION_SQL },
   { version: 7, name: CLUSTER_WIDE_MIGRATION_NAME, up: moveClusterWideKinds },
+  {
+    version: 8,
+    name: "run-capability",
+    // Agent selection scores an agent per capability from its recorded runs;
+    // the index serves those per-agent aggregates without a full scan.
+    up: `
+      ALTER TABLE runs ADD COLUMN capability TEXT;
+      CREATE INDEX runs_agent ON runs (agent, finished_at) WHERE agent IS NOT NULL;
+    `,
+  },
 ];
 
 export const LATEST_VERSION: number = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

@@ -2,7 +2,8 @@
  * @module The events a task change records: which transitions are worth an
  * event, and what each one says. Pure; the store writes them in the same
  * transaction as the change. Events never carry a task's vars, a run's
- * command or its output, where secret values can hide.
+ * command or its raw output; a `run_result` carries the run's parsed output
+ * (already redacted by the engine as it streamed).
  */
 import type { JsonObject } from "../../resources/types.js";
 import type { NewEvent } from "../store.js";
@@ -120,8 +121,29 @@ export function runResultEvent(run: RunRecord, task: TaskRecord, itemPath: strin
       logPath: run.logPath,
       startedAt: run.startedAt,
       finishedAt: run.finishedAt,
+      ...parsedOutput(run.output),
     },
   };
+}
+
+/**
+ * `output`: the parts of a run's stored output a person asks about, when it
+ * has any: `artifacts`, `confidence`, `quality_score` and `captures` (the
+ * variables its captures set). The stdout tail stays in the log.
+ */
+function parsedOutput(stored: JsonObject | null): JsonObject {
+  if (!stored) return {};
+  const out: JsonObject = {};
+  const agent = stored["agent"];
+  const agentArtifacts = agent && typeof agent === "object" && !Array.isArray(agent) ? agent["artifacts"] : undefined;
+  const artifacts = Array.isArray(stored["artifacts"]) ? stored["artifacts"] : Array.isArray(agentArtifacts) ? agentArtifacts : undefined;
+  if (artifacts && artifacts.length > 0) out["artifacts"] = artifacts;
+  if (typeof stored["confidence"] === "number") out["confidence"] = stored["confidence"];
+  if (typeof stored["quality_score"] === "number") out["quality_score"] = stored["quality_score"];
+  const captures = stored["captures"];
+  const vars = captures && typeof captures === "object" && !Array.isArray(captures) ? captures["vars"] : undefined;
+  if (vars && typeof vars === "object" && !Array.isArray(vars) && Object.keys(vars).length > 0) out["captures"] = vars;
+  return Object.keys(out).length > 0 ? { output: out } : {};
 }
 
 function runIdentity(run: RunRecord, task: TaskRecord, itemPath: string | null): JsonObject {

@@ -8,8 +8,8 @@ import type { TaskFilter } from "../task-store.js";
 const TASK_COLUMNS = `id, name, project, origin, resource_kind, resource_name, resource_generation, workflow, workspace,
   goal, spec, phase, queued, claimed_by, cycle, state, exit_code, message, created_at, started_at, finished_at, updated_at`;
 const ITEM_COLUMNS = "id, task_id, path, status, vars, failures, created_at, updated_at";
-const RUN_COLUMNS = `id, task_id, item_id, step_id, cycle, agent, command, status, exit_code, reason, log_path, pid, pgid,
-  output, started_at, finished_at, duration_ms`;
+const RUN_COLUMNS = `id, task_id, item_id, step_id, cycle, agent, capability, command, status, exit_code, reason, log_path,
+  pid, pgid, output, started_at, finished_at, duration_ms`;
 
 const named = (columns: string): string =>
   columns
@@ -105,12 +105,33 @@ export const INSERT_RUN = `INSERT INTO runs (${RUN_COLUMNS}) VALUES (${named(RUN
 export const GET_RUN = `SELECT ${RUN_COLUMNS} FROM runs WHERE id = ?`;
 export const LIST_RUNS = `SELECT ${RUN_COLUMNS} FROM runs WHERE task_id = ? ORDER BY rowid`;
 export const SET_RUN_PROCESS = "UPDATE runs SET pid = ?, pgid = ? WHERE id = ?";
-/** `finished_at IS NULL` makes a second finish a no-op the caller can detect. */
+/**
+ * `finished_at IS NULL` makes a second finish a no-op the caller can detect.
+ * The duration is finished_at - started_at on the store's one clock, and the
+ * process ids are cleared: they describe a process only while it runs.
+ */
 export const FINISH_RUN = `
   UPDATE runs SET status = @status, exit_code = @exit_code, reason = @reason, output = @output,
-    finished_at = @finished_at, duration_ms = @duration_ms
+    finished_at = @finished_at, pid = NULL, pgid = NULL,
+    duration_ms = max(0, CAST(round((julianday(@finished_at) - julianday(started_at)) * 86400000) AS INTEGER))
   WHERE id = @id AND finished_at IS NULL
   RETURNING ${RUN_COLUMNS}`;
 export const RUN_STATUS = "SELECT status FROM runs WHERE id = ?";
 export const LIST_UNFINISHED_RUNS = `SELECT ${RUN_COLUMNS} FROM runs WHERE finished_at IS NULL ORDER BY started_at, id`;
 export const LIST_UNFINISHED_RUNS_OF_TASK = `SELECT ${RUN_COLUMNS} FROM runs WHERE task_id = ? AND finished_at IS NULL ORDER BY rowid`;
+
+/** Judged runs (succeeded, failed, timed out) of every agent, per capability: the basis of selection scores. */
+export const AGENT_CAPABILITY_STATS = `
+  SELECT agent, capability, COUNT(*) AS runs, SUM(status = 'succeeded') AS successes,
+    SUM(CASE WHEN status = 'succeeded' THEN duration_ms END) AS ok_ms, SUM(status = 'succeeded' AND duration_ms IS NOT NULL) AS ok_timed
+  FROM runs WHERE agent IS NOT NULL AND status IN ('succeeded', 'failed', 'timed_out')
+  GROUP BY agent, capability`;
+/** Runs in flight per agent: its current load. */
+export const AGENT_RUNNING = "SELECT agent, COUNT(*) AS running FROM runs WHERE agent IS NOT NULL AND finished_at IS NULL GROUP BY agent";
+/** Each agent's latest judged runs, newest first. */
+export const AGENT_RECENT = `
+  SELECT agent, status, exit_code, finished_at FROM (
+    SELECT agent, status, exit_code, finished_at,
+      ROW_NUMBER() OVER (PARTITION BY agent ORDER BY finished_at DESC, rowid DESC) AS n
+    FROM runs WHERE agent IS NOT NULL AND finished_at IS NOT NULL AND status IN ('succeeded', 'failed', 'timed_out'))
+  WHERE n <= ? ORDER BY agent, n`;

@@ -57,6 +57,7 @@ export interface RunRow {
   step_id: string;
   cycle: number;
   agent: string | null;
+  capability: string | null;
   command: string | null;
   status: string;
   exit_code: number | null;
@@ -158,6 +159,7 @@ export function runFromRow(r: RunRow): RunRecord {
     stepId: r.step_id,
     cycle: r.cycle,
     agent: r.agent,
+    capability: r.capability,
     command: r.command,
     status: r.status as RunStatus,
     exitCode: r.exit_code,
@@ -180,6 +182,7 @@ export function runToRow(r: RunRecord): RunRow {
     step_id: r.stepId,
     cycle: r.cycle,
     agent: r.agent,
+    capability: r.capability,
     command: r.command,
     status: r.status,
     exit_code: r.exitCode,

@@ -8,6 +8,7 @@ import type { JsonObject } from "../../resources/types.js";
 import { ReadonlyStoreError } from "../errors.js";
 import type { NewEvent } from "../store.js";
 import {
+  AGENT_RECENT_RUNS,
   AmbiguousIdError,
   MAX_REF_MATCHES,
   RunFinishedError,
@@ -17,8 +18,10 @@ import {
   type ItemRecord,
   type NewRun,
   type NewTask,
+  type RunDetails,
   type RunFinish,
   type RunRecord,
+  type RunStatus,
   type TaskFilter,
   type TaskPatch,
   type TaskRecord,
@@ -279,6 +282,7 @@ export class SqliteTaskStore implements TaskStore {
           stepId: run.stepId,
           cycle: run.cycle,
           agent: run.agent,
+          capability: run.capability ?? null,
           command: run.command,
           status,
           exitCode: null,
@@ -321,17 +325,42 @@ export class SqliteTaskStore implements TaskStore {
     return (this.stmt(q.LIST_RUNS).all(taskId) as RunRow[]).map(runFromRow);
   }
 
-  setRunDetails(runId: string, details: { agent: string | null; command: string | null; logPath: string | null }): void {
+  setRunDetails(runId: string, details: RunDetails): void {
     this.assertWritable("record run details");
-    this.stmt("UPDATE runs SET agent = ?, command = ?, log_path = ? WHERE id = ?").run(details.agent, details.command, details.logPath, runId);
+    this.stmt("UPDATE runs SET agent = ?, capability = ?, command = ?, log_path = ? WHERE id = ?").run(
+      details.agent,
+      details.capability ?? null,
+      details.command,
+      details.logPath,
+      runId,
+    );
   }
 
   agentStats(): AgentRunStats[] {
-    const rows = this.stmt(
-      `SELECT agent, COUNT(*) AS total, SUM(status = 'succeeded') AS ok, AVG(duration_ms) AS avg_ms, SUM(finished_at IS NULL) AS running
-         FROM runs WHERE agent IS NOT NULL GROUP BY agent`,
-    ).all() as Array<{ agent: string; total: number; ok: number; avg_ms: number | null; running: number }>;
-    return rows.map((r) => ({ agent: r.agent, totalRuns: r.total, successfulRuns: r.ok, avgDurationMs: r.avg_ms, running: r.running }));
+    const byAgent = new Map<string, AgentRunStats & { okMs: number; okTimed: number }>();
+    const entry = (agent: string): AgentRunStats & { okMs: number; okTimed: number } => {
+      let e = byAgent.get(agent);
+      if (!e) {
+        e = { agent, totalRuns: 0, successfulRuns: 0, avgDurationMs: null, running: 0, capabilities: {}, recent: [], okMs: 0, okTimed: 0 };
+        byAgent.set(agent, e);
+      }
+      return e;
+    };
+    type CapRow = { agent: string; capability: string | null; runs: number; successes: number; ok_ms: number | null; ok_timed: number };
+    for (const r of this.stmt(q.AGENT_CAPABILITY_STATS).all() as CapRow[]) {
+      const e = entry(r.agent);
+      e.totalRuns += r.runs;
+      e.successfulRuns += r.successes;
+      e.okMs += r.ok_ms ?? 0;
+      e.okTimed += r.ok_timed;
+      if (r.capability !== null) e.capabilities[r.capability] = { runs: r.runs, successes: r.successes };
+    }
+    for (const r of this.stmt(q.AGENT_RUNNING).all() as Array<{ agent: string; running: number }>) entry(r.agent).running = r.running;
+    type RecentRow = { agent: string; status: string; exit_code: number | null; finished_at: string };
+    for (const r of this.stmt(q.AGENT_RECENT).all(AGENT_RECENT_RUNS) as RecentRow[]) {
+      entry(r.agent).recent.push({ status: r.status as RunStatus, exitCode: r.exit_code, finishedAt: r.finished_at });
+    }
+    return [...byAgent.values()].map(({ okMs, okTimed, ...stats }) => ({ ...stats, avgDurationMs: okTimed > 0 ? okMs / okTimed : null }));
   }
 
   listUnfinishedRuns(taskId?: string): RunRecord[] {
@@ -360,7 +389,6 @@ export class SqliteTaskStore implements TaskStore {
       reason: finish.reason ?? null,
       output: finish.output == null ? null : JSON.stringify(finish.output),
       finished_at: now,
-      duration_ms: Math.round(finish.durationMs),
     }) as RunRow | undefined;
     if (!row) {
       const status = this.stmt(q.RUN_STATUS).pluck().get(runId) as RunRecord["status"] | undefined;

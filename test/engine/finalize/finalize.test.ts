@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_RULES, FinalizeError, finalizeItem } from "../../../src/engine/finalize/finalize.js";
+import { DEFAULT_RULES, FinalizeError, finalizeItem, finalizeItemCycle, isDefaultRuleSet } from "../../../src/engine/finalize/finalize.js";
 import { buildExecutionPlan } from "../../../src/engine/plan/build.js";
 import type { StepSpec } from "../../../src/engine/plan/types.js";
 import { finalizeVariables } from "../../../src/engine/prehook/context.js";
@@ -106,5 +106,31 @@ describe("workflow finalize rules", () => {
   it("name the rule that cannot be evaluated", () => {
     expect(() => finalizeItem(vars, [{ id: "typo", when: "qa_rann", status: "x" }])).toThrow(FinalizeError);
     expect(() => finalizeItem(vars, [{ id: "typo", when: "qa_rann", status: "x" }])).toThrow(/finalize rule 'typo' failed/);
+  });
+});
+
+describe("finalizeItemCycle", () => {
+  const plan = buildExecutionPlan({ steps: [{ id: "lint", command: "x", scope: "item" }] });
+  const vars = finalizeVariables({ plan, cycle: 1, taskId: "t", taskStatus: "running", item: { id: "i", qaFilePath: "q.md" }, facts: emptyItemFacts() });
+
+  it("keeps a status a step set explicitly over the default rules", () => {
+    expect(finalizeItemCycle(vars, DEFAULT_RULES, { status: "blocked", explicit: { status: "blocked", step: "lint" }, failedSteps: ["lint"] })).toEqual({
+      status: "blocked",
+      reason: "status set by step 'lint'",
+    });
+  });
+
+  it("calls an item whose step failed unresolved rather than passing it by the fallback rule", () => {
+    expect(finalizeItemCycle(vars, DEFAULT_RULES, { status: "pending", failedSteps: ["lint"] })).toMatchObject({ status: "unresolved", ruleId: "step_failed" });
+    expect(finalizeItemCycle(vars, undefined, { status: "pending", failedSteps: [] })).toMatchObject({ status: "qa_passed", ruleId: "fallback_qa_passed" });
+  });
+
+  it("leaves a workflow's own rules in charge; they see the explicit status as item_status", () => {
+    const own = [{ id: "blocked_is_unresolved", when: "item_status == 'blocked'", status: "unresolved" }];
+    const withStatus = { ...vars, item_status: "blocked" };
+    expect(finalizeItemCycle(withStatus, own, { status: "blocked", explicit: { status: "blocked", step: "lint" }, failedSteps: ["lint"] })).toMatchObject({ status: "unresolved" });
+    expect(finalizeItemCycle(vars, own, { status: "custom", explicit: { status: "custom", step: "lint" }, failedSteps: ["lint"] })).toMatchObject({ status: "custom" });
+    expect(isDefaultRuleSet(own)).toBe(false);
+    expect(isDefaultRuleSet(DEFAULT_RULES.map((r) => ({ ...r })))).toBe(true);
   });
 });

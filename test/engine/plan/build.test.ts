@@ -122,4 +122,16 @@ describe("--step filter", () => {
       "unknown step id 'qa' in --step filter; available steps: plan, fix",
     );
   });
+
+  it("makes init_once steps run in the first cycle only, whatever repeatable says", () => {
+    const plan = buildExecutionPlan(
+      workflow({ steps: [{ id: "init_once" }, { id: "setup", builtin: "init_once", repeatable: true }, { id: "init_once_cmd", type: "init_once", command: "echo hi" }, { id: "work", command: "true" }] }),
+    );
+    expect(plan.steps.map((s) => [s.id, s.repeatable])).toEqual([
+      ["init_once", false],
+      ["setup", false],
+      ["init_once_cmd", false],
+      ["work", true],
+    ]);
+  });
 });

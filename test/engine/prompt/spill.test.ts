@@ -44,4 +44,13 @@ describe("spilling", () => {
     expect(exceedsInlineLimit("é".repeat(2049))).toBe(true);
     expect(exceedsInlineLimit("e".repeat(4096))).toBe(false);
   });
+
+  it("offers {<key>_path} of a small value when it is asked for", () => {
+    const { vars, files } = spillLargeValues({ diff: "small diff", other: "o", other_path: "/given" }, dir, ["diff_path", "other_path", "goal_path"]);
+    expect(vars["diff"]).toBe("small diff");
+    expect(readFileSync(vars["diff_path"]!, "utf8")).toBe("small diff");
+    expect(vars["other_path"]).toBe("/given");
+    expect(vars["goal_path"]).toBeUndefined();
+    expect(files.map((f) => f.key)).toEqual(["diff"]);
+  });
 });

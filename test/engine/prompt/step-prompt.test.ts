@@ -53,6 +53,12 @@ describe("renderStepPrompt", () => {
   it("uses the goal as the prompt when the step has no template", () => {
     expect(renderStepPrompt({ context, spillDir: dir }).prompt).toBe("fix the login bug");
   });
+
+  it("offers {diff_path} to a command that asks for it even when the prompt does not use {diff}", () => {
+    const r = renderStepPrompt({ context, template: "no diff here", spillDir: dir, alsoRendered: ['cat "{diff_path}"'] });
+    expect(r.prompt).toBe("no diff here");
+    expect(readFileSync(r.vars["diff_path"]!, "utf8")).toBe("diff --git a/x b/x");
+  });
 });
 
 describe("renderAgentCommand", () => {
@@ -60,4 +66,5 @@ describe("renderAgentCommand", () => {
     const c = renderAgentCommand("run {prompt} {cycle}", { prompt: "from vars", cycle: "1" }, { prompt: "delivered" });
     expect(c.env).toEqual({ ORCH_P_0: "delivered", ORCH_P_1: "1" });
   });
+
 });

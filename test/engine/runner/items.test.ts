@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { collectItemPaths } from "../../../src/engine/runner/items.js";
+import { collectItemPaths, itemPathOf } from "../../../src/engine/runner/items.js";
 
 describe("collectItemPaths", () => {
   let root: string;
@@ -26,5 +26,48 @@ describe("collectItemPaths", () => {
     expect(() => collectItemPaths(root, [], ["/etc/passwd"])).toThrow(/outside the workspace root/);
     expect(() => collectItemPaths(root, [], ["nope.md"])).toThrow(/does not exist/);
     expect(() => collectItemPaths(root, ["../.."], [])).toThrow(/outside the workspace root/);
+  });
+
+  describe("judged by real paths", () => {
+    let outside: string;
+    afterEach(() => rmSync(outside, { recursive: true, force: true }));
+    const withOutside = (): void => {
+      outside = mkdtempSync(join(tmpdir(), "items-outside-"));
+      writeFileSync(join(outside, "secret.md"), "s");
+    };
+
+    it("refuses a target file that is a link to a file outside the root", () => {
+      setup(["a.md"]);
+      withOutside();
+      symlinkSync(join(outside, "secret.md"), join(root, "link.md"));
+      expect(() => collectItemPaths(root, [], ["link.md"])).toThrow(/target file 'link\.md' is outside the workspace root/);
+      expect(() => collectItemPaths(root, [], [join(root, "link.md")])).toThrow(/outside the workspace root/);
+    });
+
+    it("refuses a qa target that is a link to a directory outside the root", () => {
+      setup(["a.md"]);
+      withOutside();
+      symlinkSync(outside, join(root, "qa"));
+      expect(() => collectItemPaths(root, ["qa"], [])).toThrow(/qa target 'qa' \(spec\.qa_targets\) is outside the workspace root/);
+    });
+
+    it("leaves out links inside a qa directory that point outside, and follows those that stay inside", () => {
+      setup(["docs/qa/a.md", "other/b.md"]);
+      withOutside();
+      symlinkSync(join(outside, "secret.md"), join(root, "docs/qa/escape.md"));
+      symlinkSync(outside, join(root, "docs/qa/escape-dir"));
+      symlinkSync(join(root, "other"), join(root, "docs/qa/inside-dir"));
+      symlinkSync(join(root, "docs/qa"), join(root, "docs/qa/loop"));
+      expect(collectItemPaths(root, ["docs/qa"], [])).toEqual(["docs/qa/a.md", "docs/qa/inside-dir/b.md"]);
+    });
+
+    it("accepts a file named by its real path when the root is reached through a link", () => {
+      setup(["docs/a.md"]);
+      withOutside();
+      const linkedRoot = join(outside, "root-link");
+      symlinkSync(root, linkedRoot);
+      expect(itemPathOf(linkedRoot, join(root, "docs/a.md"), "target file")).toBe("docs/a.md");
+      expect(collectItemPaths(linkedRoot, ["docs"], [])).toEqual(["docs/a.md"]);
+    });
   });
 });

@@ -288,9 +288,13 @@ describe("runs", () => {
     tasks.setRunProcess(run.id, 4242, 4242);
     expect(tasks.getRun(run.id)).toMatchObject({ pid: 4242, pgid: 4242 });
 
-    const done = tasks.finishRun(run.id, { status: "failed", exitCode: 3, reason: "exit 3", output: { confidence: 0.4 }, durationMs: 1234 });
-    expect(done).toMatchObject({ status: "failed", exitCode: 3, reason: "exit 3", output: { confidence: 0.4 }, durationMs: 1234 });
+    const output = { stdout_tail: "raw", confidence: 0.4, artifacts: [{ kind: "ticket" }], captures: { vars: { score: "7" }, flags: {}, problems: [] } };
+    const done = tasks.finishRun(run.id, { status: "failed", exitCode: 3, reason: "exit 3", output });
+    expect(done).toMatchObject({ status: "failed", exitCode: 3, reason: "exit 3", output });
     expect(done.finishedAt).not.toBeNull();
+    // One clock: the duration is exactly finishedAt - startedAt; the process ids belong to a running run only.
+    expect(done.durationMs).toBe(Date.parse(done.finishedAt!) - Date.parse(done.startedAt));
+    expect(done).toMatchObject({ pid: null, pgid: null });
     expect(tasks.getRun(run.id)).toEqual(done);
 
     const results = store.listEvents({ type: "run_result" });
@@ -308,16 +312,19 @@ describe("runs", () => {
       exitCode: 3,
       status: "failed",
       reason: "exit 3",
-      durationMs: 1234,
+      durationMs: done.durationMs,
       logPath: "logs/t/qa.log",
       startedAt: run.startedAt,
       finishedAt: done.finishedAt,
+      // The parsed output, not the raw stdout tail.
+      output: { artifacts: [{ kind: "ticket" }], confidence: 0.4, captures: { score: "7" } },
     });
+    expect(JSON.stringify(results[0]?.data)).not.toContain("raw");
     // The command (where a rendered secret could be) stays out of events.
     expect(JSON.stringify(store.listEvents())).not.toContain("secret-ish");
 
     // A second finish is refused and records nothing.
-    expect(() => tasks.finishRun(run.id, { status: "succeeded", exitCode: 0, durationMs: 1 })).toThrow(RunFinishedError);
+    expect(() => tasks.finishRun(run.id, { status: "succeeded", exitCode: 0 })).toThrow(RunFinishedError);
     expect(store.listEvents({ type: "run_result" })).toHaveLength(1);
     expect(tasks.getRun(run.id)?.status).toBe("failed");
     expect(tasks.listUnfinishedRuns(t.id)).toEqual([]);
@@ -332,7 +339,7 @@ describe("runs", () => {
     expect(run.finishedAt).toBe(run.startedAt);
     expect(store.listEvents({ type: "step_started" })).toEqual([]);
     expect(store.listEvents({ type: "run_result" })).toMatchObject([{ runId: run.id, data: { status: "skipped", item: null } }]);
-    expect(() => tasks.finishRun(run.id, { status: "succeeded", exitCode: 0, durationMs: 1 })).toThrow(RunFinishedError);
+    expect(() => tasks.finishRun(run.id, { status: "succeeded", exitCode: 0 })).toThrow(RunFinishedError);
     store.close();
   });
 
@@ -345,14 +352,14 @@ describe("runs", () => {
     const a1 = newRun(a.id, "one");
     const a2 = newRun(a.id, "two");
     const b1 = newRun(b.id, "one");
-    tasks.finishRun(a1.id, { status: "succeeded", exitCode: 0, durationMs: 5 });
+    tasks.finishRun(a1.id, { status: "succeeded", exitCode: 0 });
     expect(tasks.listRuns(a.id).map((r) => r.id)).toEqual([a1.id, a2.id]);
     expect(tasks.listUnfinishedRuns().map((r) => r.id)).toEqual([a2.id, b1.id]);
     expect(tasks.listUnfinishedRuns(b.id).map((r) => r.id)).toEqual([b1.id]);
 
     expect(() => newRun("t-missing", "x")).toThrow(TaskNotFoundError);
-    expect(() => tasks.finishRun("r-missing", { status: "failed", exitCode: 1, durationMs: 1 })).toThrow(TaskRecordNotFoundError);
-    expect(() => tasks.finishRun(a2.id, { status: "running", exitCode: null, durationMs: 1 })).toThrow(/give the status/);
+    expect(() => tasks.finishRun("r-missing", { status: "failed", exitCode: 1 })).toThrow(TaskRecordNotFoundError);
+    expect(() => tasks.finishRun(a2.id, { status: "running", exitCode: null })).toThrow(/give the status/);
     expect(() => tasks.setRunProcess("r-missing", 1, 1)).toThrow(TaskRecordNotFoundError);
     expect(tasks.getRun("r-missing")).toBeUndefined();
     store.close();
@@ -366,7 +373,7 @@ describe("deleteTasks", () => {
     const kept = tasks.createTask(task("kept"));
     tasks.createItems(gone.id, [{ path: "a" }, { path: "b" }]);
     const run = tasks.createRun({ taskId: gone.id, itemId: null, stepId: "qa", cycle: 1, agent: "x", command: null, logPath: null });
-    tasks.finishRun(run.id, { status: "succeeded", exitCode: 0, durationMs: 1 });
+    tasks.finishRun(run.id, { status: "succeeded", exitCode: 0 });
     tasks.createRun({ taskId: kept.id, itemId: null, stepId: "qa", cycle: 1, agent: "x", command: null, logPath: null });
 
     expect(tasks.deleteTasks([gone.id, gone.id, "t-unknown"], "cli")).toBe(1);
@@ -469,5 +476,34 @@ describe("hot-path queries", () => {
     expect(plan(q.listTasksSql({ project: "p", phase: "Running" }), ["p", "Running"])).toMatch(/tasks_project_phase/);
     expect(plan(q.LATEST_TASK)).toMatch(/tasks_created/);
     db.close();
+  });
+});
+
+describe("agentStats", () => {
+  it("sums judged runs per agent and per capability, counts runs in flight, and lists the latest runs newest first", () => {
+    const { store, tasks } = fresh();
+    const t = tasks.createTask(task("stats"));
+    const run = (agent: string, capability: string | null, status: "succeeded" | "failed" | "timed_out" | "cancelled" | null, exitCode = 0) => {
+      const r = tasks.createRun({ taskId: t.id, itemId: null, stepId: "s", cycle: 1, agent: null, command: null, logPath: null });
+      tasks.setRunDetails(r.id, { agent, capability, command: `agent:${agent}`, logPath: null });
+      if (status) tasks.finishRun(r.id, { status, exitCode });
+      return r;
+    };
+    run("gen", "capx", "succeeded");
+    run("gen", "capx", "succeeded");
+    run("gen", "capy", "failed", 1);
+    run("gen", "capy", "cancelled", 143); // not the agent's doing: not judged
+    run("gen", "capy", null); // in flight
+    run("spec", "capy", "timed_out", 124);
+    tasks.createRun({ taskId: t.id, itemId: null, stepId: "cmd", cycle: 1, agent: null, command: "command", logPath: null });
+
+    const stats = new Map(tasks.agentStats().map((s) => [s.agent, s]));
+    expect([...stats.keys()].sort()).toEqual(["gen", "spec"]);
+    const gen = stats.get("gen")!;
+    expect(gen).toMatchObject({ totalRuns: 3, successfulRuns: 2, running: 1, capabilities: { capx: { runs: 2, successes: 2 }, capy: { runs: 1, successes: 0 } } });
+    expect(gen.avgDurationMs).not.toBeNull();
+    expect(gen.recent.map((r) => r.status)).toEqual(["failed", "succeeded", "succeeded"]);
+    expect(stats.get("spec")).toMatchObject({ totalRuns: 1, successfulRuns: 0, avgDurationMs: null, running: 0, recent: [{ status: "timed_out", exitCode: 124 }] });
+    store.close();
   });
 });
