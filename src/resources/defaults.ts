@@ -156,7 +156,7 @@ function workflowDefaults(s: JsonObject): void {
 }
 
 /** How a step runs once inferred: the builtin or capability it resolves to, if any. */
-function resolveRunner(step: JsonObject): { builtin?: string; capability?: string } {
+export function stepRunner(step: JsonObject): { builtin?: string; capability?: string } {
   const id = typeof step["id"] === "string" ? step["id"] : "";
   const type = typeof step["type"] === "string" ? step["type"] : undefined;
   const builtin = str(step["builtin"]);
@@ -172,7 +172,7 @@ function resolveRunner(step: JsonObject): { builtin?: string; capability?: strin
 
 /** The name conventions are looked up by: builtin, else capability, else type, else id. */
 function conventionKey(step: JsonObject): string {
-  const r = resolveRunner(step);
+  const r = stepRunner(step);
   return r.builtin ?? r.capability ?? str(step["type"]) ?? str(step["id"]) ?? "";
 }
 
@@ -184,7 +184,7 @@ export function conventionCaptureVars(step: JsonObject): string[] {
 function stepDefaults(step: JsonObject): JsonObject {
   const id = typeof step["id"] === "string" ? step["id"] : "";
   const type = typeof step["type"] === "string" ? step["type"] : undefined;
-  const runner = resolveRunner(step);
+  const runner = stepRunner(step);
   const key = conventionKey(step);
   step["type"] = type ?? id;
   if (runner.builtin) step["builtin"] ??= runner.builtin;

@@ -260,7 +260,7 @@ function validateBuiltinSpec(kind: string, r: Resource, spec: Record<string, unk
   if (validate && !validate(spec)) rep.findings(schemaFindings(validate.errors, spec, ["spec"], { hideValue: (path) => holdsSecretValues(kind, path) }));
   for (const i of KIND_SPECS[kind]?.check?.(spec) ?? []) rep.issue(i);
   for (const u of findUnsupportedFields(kind, spec)) {
-    rep.add("warning", "unsupported-field", u.path, `field '${u.field}' is not supported yet and is ignored: ${u.reason}`);
+    rep.add("warning", "unsupported-field", u.path, u.message);
   }
   if (kind === "Workflow") {
     for (const i of prehookVariableIssues({ ...r, spec: spec as Resource["spec"] })) rep.add("warning", "reference", i.path, i.message, i.hint);

@@ -41,11 +41,14 @@ describe("schema registry", () => {
 });
 
 describe("valid documents", () => {
-  it("a set with one document of every kind validates with no diagnostic", () => {
+  it("a set with one document of every kind validates with no diagnostic but the unsupported workflow-store fields", () => {
     const docs = docsFromFile(ALL_KINDS, "all-kinds.yaml");
     const kinds = new Set(docs.map((d) => d.resource.kind));
     for (const k of BUILTIN_KIND_NAMES) expect(kinds.has(k), k).toBe(true);
-    expect(validateDocuments(docs).map(formatDiagnostic)).toEqual([]);
+    const ds = validateDocuments(docs);
+    // The fixture shows every field's shape; the engine does not read or write workflow stores yet.
+    expect(ds.filter((d) => d.code !== "unsupported-field").map(formatDiagnostic)).toEqual([]);
+    expect(ds.map((d) => d.path)).toEqual(["spec.steps[0].behavior.post_actions[0].type", "spec.steps[2].store_inputs"]);
   });
 });
 

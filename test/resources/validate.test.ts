@@ -273,7 +273,9 @@ describe("unsupported fields", () => {
 
   it("are found in chain steps too", () => {
     const spec = { steps: [{ id: "c", chain_steps: [{ id: "a", command: "true", step_vars: { x: "1" } }] }] };
-    expect(findUnsupportedFields("Workflow", spec)).toEqual([{ path: ["spec", "steps", 0, "chain_steps", 0, "step_vars"], field: "step_vars", reason: expect.any(String) }]);
+    expect(findUnsupportedFields("Workflow", spec)).toEqual([
+      { path: ["spec", "steps", 0, "chain_steps", 0, "step_vars"], field: "step_vars", reason: expect.any(String), message: expect.stringMatching(/^field 'step_vars' is not supported yet/) },
+    ]);
   });
 
   it("each carries a reason, and each path is a field the schema knows", () => {
@@ -290,6 +292,51 @@ describe("unsupported fields", () => {
       const ds = validateDocuments(docsFromYaml(yamlOf(workflow("w", [step]))));
       expect(ds.some((d) => d.code === "unknown-field"), `step.${f.path}:\n${show(ds)}`).toBe(false);
     }
+  });
+});
+
+describe("what the engine does not act on", () => {
+  const unsupported = (steps: unknown[]) =>
+    validateDocuments(docsFromYaml(yamlOf(workflow("w", steps)))).filter((d) => d.code === "unsupported-field").map((d) => [d.path, d.message]);
+
+  it("warns about post-action types the engine skips, and not about those it runs", () => {
+    const actions = [
+      { type: "create_ticket" },
+      { type: "store_put", store: "s", key: "k", from_var: "v" },
+      { type: "spawn_task", goal: "g" },
+      { type: "spawn_tasks", from_var: "v", json_path: "$.x", mapping: { goal: "$.g" } },
+      { type: "generate_items", from_var: "v", json_path: "$.x", mapping: { item_id: "$.id" } },
+      { type: "scan_tickets" },
+    ];
+    const ds = unsupported([{ id: "build", command: "make", behavior: { post_actions: actions } }]);
+    expect(ds.map(([p]) => p)).toEqual([1, 2, 3, 4].map((i) => `spec.steps[0].behavior.post_actions[${i}].type`));
+    expect(ds[0]![1]).toBe("post action type 'store_put' is not supported yet and is skipped when the step runs: writing a variable to a workflow store is not implemented");
+  });
+
+  it("warns about store_inputs and store_outputs, in chain steps too", () => {
+    const ds = unsupported([
+      { id: "c", chain_steps: [{ id: "a", command: "true", store_inputs: [{ store: "s", key: "k", as_var: "v" }], store_outputs: [{ store: "s", key: "k", from_var: "v" }] }] },
+    ]);
+    expect(ds.map(([p]) => p)).toEqual(["spec.steps[0].chain_steps[0].store_inputs", "spec.steps[0].chain_steps[0].store_outputs"]);
+    expect(ds[0]![1]).toMatch(/^field 'store_inputs' is not supported yet and is ignored: /);
+  });
+
+  it("warns about builtins the engine does not run, named or inferred", () => {
+    const ds = unsupported([
+      { id: "restart", builtin: "self_restart" },
+      { id: "again", type: "self_restart" },
+      { id: "self_restart" },
+      { id: "guard", builtin: "loop_guard" },
+      // Owed by the engine: the corpus' plain QA fixtures must validate without a warning.
+      { id: "self_test" },
+      // A command wins over inference: nothing builtin runs.
+      { id: "self_restart", command: "make restart" },
+    ]);
+    expect(ds).toEqual([
+      ["spec.steps[0].builtin", expect.stringMatching(/^builtin 'self_restart' is not supported yet: ./)],
+      ["spec.steps[1].type", expect.stringMatching(/^builtin 'self_restart' is not supported yet/)],
+      ["spec.steps[2].id", expect.stringMatching(/^builtin 'self_restart' is not supported yet/)],
+    ]);
   });
 });
 

@@ -1,0 +1,22 @@
+/**
+ * Which builtins validation reports as not supported comes from the
+ * engine's registry (src/engine/runner/builtin-names.ts), less the ones the
+ * corpus requires to validate silently.
+ */
+import { describe, expect, it } from "vitest";
+import { IMPLEMENTED_BUILTINS } from "../../src/engine/runner/builtin-names.js";
+import { BUILTIN_STEP_NAMES } from "../../src/resources/defaults.js";
+import { UNSUPPORTED_BUILTINS, UNSUPPORTED_STEP_FIELDS } from "../../src/resources/support.js";
+
+describe("builtins", () => {
+  it("every builtin a manifest may name is run by the engine, reported as unsupported, or owed (self_test)", () => {
+    expect([...IMPLEMENTED_BUILTINS, ...UNSUPPORTED_BUILTINS, "self_test"].sort()).toEqual([...BUILTIN_STEP_NAMES].sort());
+    expect(UNSUPPORTED_BUILTINS).toContain("self_restart");
+    for (const b of IMPLEMENTED_BUILTINS) expect(UNSUPPORTED_BUILTINS).not.toContain(b);
+  });
+
+  it("item_select_config is reported only while the engine does not run item_select", () => {
+    const listed = UNSUPPORTED_STEP_FIELDS.some((f) => f.path === "item_select_config");
+    expect(listed).toBe(!IMPLEMENTED_BUILTINS.includes("item_select"));
+  });
+});
