@@ -70,6 +70,19 @@ export interface InventoryItem {
   kind: string;
   name: string;
   hash: string;
+  /**
+   * The source took it over from a resource applied by hand (or left by a
+   * removed source): when the source drops it, it is released, never pruned.
+   */
+  adopted?: boolean;
+}
+
+/** Which source's inventory holds a resource. */
+export interface InventoryClaim {
+  source: string;
+  project: string;
+  kind: string;
+  name: string;
 }
 
 export interface InventoryChanges {
@@ -100,6 +113,15 @@ export interface SourceStore {
   inventoryCount(source: string): number;
   /** Applies both lists; call inside the transaction that commits the resources. */
   updateInventory(source: string, changes: InventoryChanges): void;
+  /** The first source (by name) other than `except` whose inventory holds the resource. */
+  inventoryClaimant(key: { project: string; kind: string; name: string }, except: string): string | undefined;
+  /**
+   * Hands a resource `from` applied over to `to` (`cli`) without changing its
+   * content: the source no longer declares it and did not create it. Its
+   * origin file, line and commit are cleared (they named the source's copy).
+   * False when the resource is absent or another applier holds it now.
+   */
+  releaseResource(key: { project: string; kind: string; name: string }, from: string, to: string): boolean;
 
   /** Records a request for a running controller; returns its id. */
   requestReconcile(source: string | null): number;

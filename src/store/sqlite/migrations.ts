@@ -5,7 +5,7 @@
  */
 import type { Database } from "better-sqlite3";
 import { CLUSTER_WIDE_MIGRATION_NAME, moveClusterWideKinds } from "./cluster-wide-migration.js";
-import { SOURCES_MIGRATION_NAME, SOURCES_MIGRATION_SQL } from "./source-migration.js";
+import { INVENTORY_OWNERSHIP_MIGRATION_NAME, INVENTORY_OWNERSHIP_MIGRATION_SQL, SOURCES_MIGRATION_NAME, SOURCES_MIGRATION_SQL } from "./source-migration.js";
 
 export interface Migration {
   version: number;
@@ -169,6 +169,7 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX runs_agent ON runs (agent, finished_at) WHERE agent IS NOT NULL;
     `,
   },
+  { version: 9, name: INVENTORY_OWNERSHIP_MIGRATION_NAME, up: INVENTORY_OWNERSHIP_MIGRATION_SQL },
 ];
 
 export const LATEST_VERSION: number = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

@@ -58,3 +58,16 @@ export const SOURCES_MIGRATION_SQL = `
     UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'resources_version';
   END;
 `;
+
+export const INVENTORY_OWNERSHIP_MIGRATION_NAME = "inventory-ownership";
+
+/**
+ * Ownership between sources: `adopted` marks an inventory entry the source
+ * took over from a hand-applied resource (released, never pruned, when the
+ * source drops it), and an index by resource finds the source that manages a
+ * resource, so another source declaring it is refused rather than flip-flopping.
+ */
+export const INVENTORY_OWNERSHIP_MIGRATION_SQL = `
+  ALTER TABLE source_inventory ADD COLUMN adopted INTEGER NOT NULL DEFAULT 0;
+  CREATE INDEX source_inventory_resource ON source_inventory (project, kind, name);
+`;

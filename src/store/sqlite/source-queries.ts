@@ -3,7 +3,7 @@
  * mapping of their rows.
  */
 import type { JsonObject } from "../../resources/types.js";
-import { emptySourceStatus, type ReconcileRequest, type SourceRecord, type SourceStatus, type SourceType } from "../source-store.js";
+import { emptySourceStatus, type InventoryItem, type ReconcileRequest, type SourceRecord, type SourceStatus, type SourceType } from "../source-store.js";
 
 const SOURCE_COLUMNS = "name, type, dir, url, ref, path, interval_ms, project, prune, status, created_at, updated_at";
 
@@ -15,11 +15,16 @@ export const INSERT_SOURCE = `
 export const DELETE_SOURCE = "DELETE FROM sources WHERE name = ?";
 export const SET_SOURCE_STATUS = "UPDATE sources SET status = ?, updated_at = ? WHERE name = ?";
 
-export const GET_INVENTORY = "SELECT project, kind, name, hash FROM source_inventory WHERE source = ?";
+export const GET_INVENTORY = "SELECT project, kind, name, hash, adopted FROM source_inventory WHERE source = ?";
 export const COUNT_INVENTORY = "SELECT count(*) FROM source_inventory WHERE source = ?";
 export const UPSERT_INVENTORY = `
-  INSERT INTO source_inventory (source, project, kind, name, hash) VALUES (?, ?, ?, ?, ?)
-  ON CONFLICT (source, project, kind, name) DO UPDATE SET hash = excluded.hash`;
+  INSERT INTO source_inventory (source, project, kind, name, hash, adopted) VALUES (?, ?, ?, ?, ?, ?)
+  ON CONFLICT (source, project, kind, name) DO UPDATE SET hash = excluded.hash, adopted = excluded.adopted`;
+export const INVENTORY_CLAIMANT = `
+  SELECT source FROM source_inventory WHERE project = ? AND kind = ? AND name = ? AND source <> ? ORDER BY source LIMIT 1`;
+export const RELEASE_RESOURCE = `
+  UPDATE resources SET applied_by = ?, origin_file = NULL, origin_line = NULL, origin_commit = NULL, updated_at = ?
+  WHERE project = ? AND kind = ? AND name = ? AND applied_by = ?`;
 export const DELETE_INVENTORY_ITEM = "DELETE FROM source_inventory WHERE source = ? AND project = ? AND kind = ? AND name = ?";
 export const DELETE_INVENTORY = "DELETE FROM source_inventory WHERE source = ?";
 
@@ -46,6 +51,18 @@ export interface SourceRow {
   status: string;
   created_at: string;
   updated_at: string;
+}
+
+export interface InventoryRow {
+  project: string;
+  kind: string;
+  name: string;
+  hash: string;
+  adopted: number;
+}
+
+export function inventoryFromRow(r: InventoryRow): InventoryItem {
+  return { project: r.project, kind: r.kind, name: r.name, hash: r.hash, adopted: r.adopted === 1 };
 }
 
 export interface RequestRow {

@@ -30,12 +30,16 @@ import {
   HAS_PENDING_REQUESTS,
   INSERT_REQUEST,
   INSERT_SOURCE,
+  INVENTORY_CLAIMANT,
+  inventoryFromRow,
   LIST_SOURCES,
   PRUNE_REQUESTS,
+  RELEASE_RESOURCE,
   requestFromRow,
   SET_SOURCE_STATUS,
   sourceFromRow,
   UPSERT_INVENTORY,
+  type InventoryRow,
   type RequestRow,
   type SourceRow,
 } from "./source-queries.js";
@@ -110,7 +114,7 @@ export class SqliteSourceStore implements SourceStore {
   }
 
   getInventory(source: string): InventoryItem[] {
-    return this.stmt(GET_INVENTORY).all(source) as InventoryItem[];
+    return (this.stmt(GET_INVENTORY).all(source) as InventoryRow[]).map(inventoryFromRow);
   }
 
   inventoryCount(source: string): number {
@@ -124,8 +128,17 @@ export class SqliteSourceStore implements SourceStore {
     const remove = this.stmt(DELETE_INVENTORY_ITEM);
     this.db.transaction(() => {
       for (const e of changes.remove) remove.run(source, e.project, e.kind, e.name);
-      for (const e of changes.upsert) upsert.run(source, e.project, e.kind, e.name, e.hash);
+      for (const e of changes.upsert) upsert.run(source, e.project, e.kind, e.name, e.hash, e.adopted ? 1 : 0);
     }).immediate();
+  }
+
+  inventoryClaimant(key: { project: string; kind: string; name: string }, except: string): string | undefined {
+    return this.stmt(INVENTORY_CLAIMANT).pluck().get(key.project, key.kind, key.name, except) as string | undefined;
+  }
+
+  releaseResource(key: { project: string; kind: string; name: string }, from: string, to: string): boolean {
+    this.assertWritable("release a resource");
+    return this.stmt(RELEASE_RESOURCE).run(to, new Date().toISOString(), key.project, key.kind, key.name, from).changes > 0;
   }
 
   requestReconcile(source: string | null): number {

@@ -1,0 +1,79 @@
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { afterAll, describe, expect, it } from "vitest";
+import { sourceStoreOf } from "../../../src/store/source-store.js";
+import { migrate } from "../../../src/store/sqlite/migrate.js";
+import { MIGRATIONS } from "../../../src/store/sqlite/migrations.js";
+import { newStore, removeTempDirs, tempDir } from "../helpers.js";
+
+afterAll(removeTempDirs);
+
+const spec = (name: string) => ({ name, type: "dir" as const, dir: name, intervalMs: 60_000, project: "default", prune: true });
+const key = (name: string) => ({ project: "default", kind: "Agent", name });
+
+function withAgent(name: string, appliedBy: string) {
+  const { home, store } = newStore();
+  store.commit(
+    [{ op: "create", resource: { apiVersion: "orchestrator.dev/v2", kind: "Agent", metadata: { name, project: "default" }, spec: { command: "echo" }, hash: "h1", origin: { appliedBy, file: "a.yaml", line: 3, commit: "c".repeat(40) } } }],
+    appliedBy,
+  );
+  return { home, store, sources: sourceStoreOf(store) };
+}
+
+describe("SqliteSourceStore ownership", () => {
+  it("keeps whether an inventory entry was adopted, and updates it", () => {
+    const { store, sources } = withAgent("a", "cli");
+    sources.addSource(spec("one"));
+    sources.updateInventory("one", { upsert: [{ ...key("a"), hash: "h1", adopted: true }, { ...key("b"), hash: "h2" }], remove: [] });
+    expect(sources.getInventory("one").sort((x, y) => x.name.localeCompare(y.name))).toEqual([
+      { ...key("a"), hash: "h1", adopted: true },
+      { ...key("b"), hash: "h2", adopted: false },
+    ]);
+    sources.updateInventory("one", { upsert: [{ ...key("a"), hash: "h3", adopted: false }], remove: [key("b")] });
+    expect(sources.getInventory("one")).toEqual([{ ...key("a"), hash: "h3", adopted: false }]);
+    store.close();
+  });
+
+  it("finds the other source whose inventory holds a resource", () => {
+    const { store, sources } = withAgent("a", "source:one");
+    sources.addSource(spec("one"));
+    sources.addSource(spec("two"));
+    sources.updateInventory("one", { upsert: [{ ...key("a"), hash: "h1" }], remove: [] });
+    expect(sources.inventoryClaimant(key("a"), "two")).toBe("one");
+    expect(sources.inventoryClaimant(key("a"), "one")).toBeUndefined();
+    expect(sources.inventoryClaimant(key("zzz"), "two")).toBeUndefined();
+    // Removing the source removes its claim.
+    sources.removeSource("one");
+    expect(sources.inventoryClaimant(key("a"), "two")).toBeUndefined();
+    store.close();
+  });
+
+  it("releases a resource to another applier without touching its content, only from the applier named", () => {
+    const { store, sources } = withAgent("a", "source:one");
+    const before = store.getResource(key("a"))!;
+    const version = store.resourcesVersion();
+    expect(sources.releaseResource(key("a"), "source:other", "cli")).toBe(false);
+    expect(store.getResource(key("a"))!.origin.appliedBy).toBe("source:one");
+    expect(sources.releaseResource(key("a"), "source:one", "cli")).toBe(true);
+    const after = store.getResource(key("a"))!;
+    expect(after.origin).toEqual({ appliedBy: "cli" });
+    expect([after.spec, after.hash, after.generation]).toEqual([before.spec, before.hash, before.generation]);
+    // A change of applier is a change a source's next pass must look at.
+    expect(store.resourcesVersion()).toBeGreaterThan(version);
+    expect(sources.releaseResource(key("missing"), "source:one", "cli")).toBe(false);
+    store.close();
+  });
+});
+
+describe("migration inventory-ownership", () => {
+  it("keeps existing inventory entries as created (not adopted)", () => {
+    const path = join(tempDir(), "state.db");
+    const db = new Database(path);
+    const upTo = MIGRATIONS.filter((m) => m.name !== "inventory-ownership");
+    migrate(db, path, upTo);
+    db.prepare("INSERT INTO source_inventory (source, project, kind, name, hash) VALUES ('s', 'default', 'Agent', 'a', 'h')").run();
+    migrate(db, path);
+    expect(db.prepare("SELECT adopted FROM source_inventory").pluck().all()).toEqual([0]);
+    db.close();
+  });
+});
