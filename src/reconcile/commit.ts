@@ -1,15 +1,19 @@
 /**
  * @module Plan and commit in ONE write transaction: BEGIN IMMEDIATE, read
  * the stored set (and the source's inventory) inside it, plan, write the
- * changes, the new inventory and drift events, then commit. A concurrent
+ * changes, the new inventory and drift, adoption and release events, then
+ * commit. A source declaring a resource another source manages is refused
+ * here, inside the transaction, so two sources can never both take it. A concurrent
  * applier waits for the lock and then plans against what this one wrote, so
  * no plan is ever stale, and a crash leaves the store before or after the
  * pass, never between.
  */
 import type { KindRegistry } from "../resources/kinds.js";
+import type { ResourceKey } from "../resources/types.js";
 import { sourceStoreOf, type InventoryItem } from "../store/source-store.js";
 import type { Store } from "../store/store.js";
-import { driftEvent } from "./events.js";
+import { adoptedEvent, driftEvent, releasedEvent } from "./events.js";
+import { conflictDiagnostics, ownershipConflictError, RELEASED_TO } from "./ownership.js";
 import { changesOf, planAgainstStore, type DesiredResource, type InventoryDelta, type PlannedAction, type PruneMode } from "./plan.js";
 
 export interface CommitInput {
@@ -55,23 +59,32 @@ export function planAndCommit(input: CommitInput): CommitOutcome {
       inventory = sources.getInventory(input.source);
     }
     const inventoryDelta: InventoryDelta = { upsert: [], remove: [] };
+    const source = input.source;
     const actions = planAgainstStore(store, {
       inventoryDelta,
       desired: input.desired,
       registry: input.registry,
       appliedBy: input.appliedBy,
       prune: input.prune,
-      takeOwnership: input.source !== undefined,
+      takeOwnership: source !== undefined,
       ...(inventory ? { inventory } : {}),
+      ...(sources && source !== undefined ? { claimedBy: (key: ResourceKey) => sources.inventoryClaimant(key, source) } : {}),
       ...(input.commit ? { commit: input.commit } : {}),
       ...(input.withLive ? { withLive: true } : {}),
     });
     if (!input.dryRun) {
+      // A resource another source manages: the whole set is refused, as a set with an error would be.
+      if (source !== undefined && actions.some((a) => a.conflict !== undefined)) throw ownershipConflictError(conflictDiagnostics(store, source, actions));
       store.commit(changesOf(actions), input.appliedBy);
-      if (sources && input.source !== undefined && inventory) {
-        sources.updateInventory(input.source, inventoryDelta);
+      if (sources && source !== undefined && inventory) {
         for (const a of actions) {
-          if (a.drift) store.appendEvent(driftEvent(a, input.source, input.appliedBy, input.revision));
+          if (a.released) sources.releaseResource(a.key, input.appliedBy, RELEASED_TO);
+        }
+        sources.updateInventory(source, inventoryDelta);
+        for (const a of actions) {
+          if (a.drift) store.appendEvent(driftEvent(a, source, input.appliedBy, input.revision));
+          if (a.adoptedFrom !== undefined) store.appendEvent(adoptedEvent(a, source, input.appliedBy, input.revision));
+          if (a.released) store.appendEvent(releasedEvent(a, source, RELEASED_TO, input.appliedBy, input.revision));
         }
       }
     }

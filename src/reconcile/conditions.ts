@@ -24,6 +24,12 @@ export const Reason = {
   PathNotFound: "PathNotFound",
   /** The revision's manifests have errors; nothing of it was applied. */
   ValidationFailed: "ValidationFailed",
+  /**
+   * The revision declares a resource another source manages; nothing of it
+   * was applied. Not stalling: the other source can let go without a new
+   * revision of this one, so the pass is tried again at the interval.
+   */
+  OwnershipConflict: "OwnershipConflict",
   /** Writing the plan failed; the transaction rolled back. */
   ApplyFailed: "ApplyFailed",
   /** The plan was committed, but a kind controller's after-commit effect failed. */

@@ -12,36 +12,50 @@ import type { Home } from "../store/home.js";
 import type { Store } from "../store/store.js";
 import { Reason } from "./conditions.js";
 import { DesiredSetCache, type SourceFile } from "./desired-cache.js";
-import { diffResource, type ResourceDiff } from "./diff/index.js";
-import { readTreeAtCommit, resolveCommit } from "./git/index.js";
+import { shortRevision } from "./digest.js";
+import { diffResource, type DiffFailure, type ResourceDiff } from "./diff/index.js";
+import { pathExistsAtCommit, readTreeAtCommit, resolveCommit } from "./git/index.js";
+import { RELEASED_TO } from "./ownership.js";
 import { keyOf, keyString, normalized, type PlannedAction } from "./plan.js";
 import { runPipeline } from "./pipeline.js";
-import { reconcileSourcePasses } from "./reconcile-sources.js";
+import { reconcileSourcePasses, selectSources } from "./reconcile-sources.js";
 
 export interface DiffReport {
   diffs: ResourceDiff[];
   diagnostics: Diagnostic[];
-  /** Sources that could not be read or planned, one message each. */
-  failures: string[];
+  /** Sources (or paths) that could not be read or planned; the report leaves them out. */
+  failures: DiffFailure[];
   /** Sources not ready but not failing (a directory that does not exist yet). */
   notes: string[];
 }
 
 const UNSCOPED: ReadonlySet<string> = new Set(BUILTIN_KINDS.filter((k) => !k.projectScoped).map((k) => k.kind));
 
-/** Each planned action as a resource diff; secret values are redacted by diffResource. */
-export function diffsOfActions(actions: readonly PlannedAction[]): ResourceDiff[] {
+/**
+ * Each planned action as a resource diff; secret values are redacted by
+ * diffResource. `appliedBy` (`source:<name>`) names the source in the marks
+ * of drift, adoption and release.
+ */
+export function diffsOfActions(actions: readonly PlannedAction[], appliedBy?: string): ResourceDiff[] {
   return actions.map((a): ResourceDiff => {
-    const desired = a.document?.resource;
-    if (a.verb === "created") return diffResource(undefined, normalized(desired!));
-    if (a.verb === "pruned") {
-      if (a.live) return diffResource(normalized(a.live), undefined);
-      return { kind: a.key.kind, name: a.key.name, project: projectShown(a.key), action: "delete", changes: [], unified: "" };
-    }
-    // A source taking back a resource whose content is equal reads as unchanged: only the applier moves.
-    if (a.verb === "configured" && a.live && desired) return diffResource(normalized(a.live), normalized(desired));
-    return { kind: a.key.kind, name: a.key.name, project: projectShown(a.key), action: "unchanged", changes: [], unified: "" };
+    const diff = contentDiff(a);
+    if (a.drift) diff.drift = { was: a.head ? "modified" : "deleted", by: a.head?.appliedBy ?? null };
+    if (a.adoptedFrom !== undefined) diff.ownership = { change: "adopt", from: a.adoptedFrom, to: appliedBy ?? "this source" };
+    if (a.released) diff.ownership = { change: "release", from: a.head?.appliedBy ?? appliedBy ?? "this source", to: RELEASED_TO };
+    return diff;
   });
+}
+
+function contentDiff(a: PlannedAction): ResourceDiff {
+  const desired = a.document?.resource;
+  if (a.verb === "created") return diffResource(undefined, normalized(desired!));
+  if (a.verb === "pruned") {
+    if (a.live) return diffResource(normalized(a.live), undefined);
+    return { kind: a.key.kind, name: a.key.name, project: projectShown(a.key), action: "delete", changes: [], unified: "" };
+  }
+  // A source taking back a resource whose content is equal reads as unchanged: only the applier moves (see the marks).
+  if (a.verb === "configured" && a.live && desired) return diffResource(normalized(a.live), normalized(desired));
+  return { kind: a.key.kind, name: a.key.name, project: projectShown(a.key), action: "unchanged", changes: [], unified: "" };
 }
 
 function projectShown(key: { kind: string; project: string }): string {
@@ -51,14 +65,18 @@ function projectShown(key: { kind: string; project: string }): string {
 /** Configured sources against the store: git sources are fetched first; nothing is written. */
 export async function diffSources(home: Home, store: Store, names: readonly string[] = []): Promise<DiffReport> {
   const passes = await reconcileSourcePasses({ home, store, sources: names, dryRun: true, withLive: true, planDespiteErrors: true });
+  const types = new Map(selectSources(store, names).map((s) => [s.name, s.type]));
   const report: DiffReport = { diffs: [], diagnostics: [], failures: [], notes: [] };
   for (const p of passes) {
     report.diagnostics.push(...p.result.diagnostics);
-    report.diffs.push(...diffsOfActions(p.actions));
+    report.diffs.push(...diffsOfActions(p.actions, `source:${p.result.source}`));
     if (p.result.ready || p.actions.length > 0 || p.result.diagnostics.length > 0) continue;
-    const line = `source ${p.result.source}: ${p.result.reason}: ${p.result.message}`;
-    if (p.result.reason === Reason.PathNotFound) report.notes.push(line);
-    else report.failures.push(line);
+    // A directory not made yet (init's `manifests/`) is not ready, but nothing failed; a git path that is not there is a mistake.
+    if (p.result.reason === Reason.PathNotFound && types.get(p.result.source) === "dir") {
+      report.notes.push(`source ${p.result.source}: ${p.result.reason}: ${p.result.message}`);
+    } else {
+      report.failures.push({ source: p.result.source, reason: p.result.reason, message: p.result.message });
+    }
   }
   return report;
 }
@@ -82,7 +100,8 @@ export async function diffFiles(store: Store, files: readonly SourceFile[], read
     planDespiteErrors: true,
     ...(opts.project ? { project: opts.project } : {}),
   });
-  const failures = !outcome.ok && outcome.actions.length === 0 && outcome.diagnostics.length === 0 ? [outcome.message] : [];
+  const failed = !outcome.ok && outcome.actions.length === 0 && outcome.diagnostics.length === 0;
+  const failures: DiffFailure[] = failed ? [{ source: null, reason: outcome.reason, message: outcome.message }] : [];
   return { diffs: diffsOfActions(outcome.actions), diagnostics: outcome.diagnostics, failures, notes: [] };
 }
 
@@ -97,12 +116,19 @@ export interface CommitsDiffOptions {
 /**
  * Two commits of a repository against each other, read from the object
  * database (the working tree is not touched). Deleted means: in `from`, not
- * in `to`, which a source with prune would delete.
+ * in `to`, which a source with prune would delete. A path that only one
+ * commit has is fine (everything created, or everything deleted); a path
+ * neither has is a failure: a CI job with a mistyped `--path` must not pass.
  */
 export async function diffCommits(opts: CommitsDiffOptions): Promise<DiffReport & { fromCommit: string; toCommit: string }> {
   const path = opts.path ?? "manifests";
   const fromCommit = await resolveCommit(opts.repoDir, opts.from);
   const toCommit = await resolveCommit(opts.repoDir, opts.to);
+  const [fromHas, toHas] = await Promise.all([pathExistsAtCommit(opts.repoDir, fromCommit, path), pathExistsAtCommit(opts.repoDir, toCommit, path)]);
+  if (!fromHas && !toHas) {
+    const message = `path '${path}' exists in neither ${commitLabel(opts.from, fromCommit)} nor ${commitLabel(opts.to, toCommit)}; pass --path with the directory that holds the manifests`;
+    return { diffs: [], diagnostics: [], failures: [{ source: null, reason: Reason.PathNotFound, message }], notes: [], fromCommit, toCommit };
+  }
   const [before, after] = await Promise.all([readTreeAtCommit(opts.repoDir, fromCommit, path), readTreeAtCommit(opts.repoDir, toCommit, path)]);
   const old = new DesiredSetCache().build(before);
   const next = new DesiredSetCache().build(after);
@@ -121,8 +147,16 @@ export async function diffCommits(opts: CommitsDiffOptions): Promise<DiffReport 
   };
   const was = byKey(old.documents);
   const now = byKey(next.documents);
+  // The two sides are named as given, with their commits: `--- main@1a2b3c4d5e6f`.
+  const labels = { fromLabel: commitLabel(opts.from, fromCommit), toLabel: commitLabel(opts.to, toCommit) };
   const diffs: ResourceDiff[] = [];
-  for (const [id, r] of now) diffs.push(diffResource(was.get(id), r));
-  for (const [id, r] of was) if (!now.has(id)) diffs.push(diffResource(r, undefined));
+  for (const [id, r] of now) diffs.push(diffResource(was.get(id), r, labels));
+  for (const [id, r] of was) if (!now.has(id)) diffs.push(diffResource(r, undefined, labels));
   return { diffs, diagnostics, failures: [], notes: [], fromCommit, toCommit };
+}
+
+/** `HEAD~1@1a2b3c4d5e6f`; a ref that is the commit's sha is shown as the short sha alone. */
+export function commitLabel(ref: string, commit: string): string {
+  const short = shortRevision(commit);
+  return commit.startsWith(ref.toLowerCase()) ? short : `${ref}@${short}`;
 }

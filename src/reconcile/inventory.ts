@@ -49,9 +49,23 @@ export function applyOrder(entries: Iterable<InventoryEntry>): InventoryEntry[] 
   return [...entries].sort(compareApplyOrder);
 }
 
-/** Reverse apply order: what depends on a thing goes before the thing. */
+/**
+ * The order `sync` prunes in, and `diff` lists deletions in: kind rank
+ * reversed (what depends on a thing goes before the thing), then kind name,
+ * project and name as in apply order, so a listing reads alphabetically
+ * within a kind.
+ */
+export function comparePruneOrder(a: InventoryEntry, b: InventoryEntry): number {
+  return (
+    kindApplyOrder(b.kind) - kindApplyOrder(a.kind) ||
+    compareText(a.kind, b.kind) ||
+    compareText(a.project, b.project) ||
+    compareText(a.name, b.name)
+  );
+}
+
 export function pruneOrder(entries: Iterable<InventoryEntry>): InventoryEntry[] {
-  return applyOrder(entries).reverse();
+  return [...entries].sort(comparePruneOrder);
 }
 
 /** Copies only the key fields, so a whole resource row can be passed in. */

@@ -6,13 +6,18 @@
 import type { Diagnostic } from "../resources/diagnostics.js";
 import type { PlannedAction, PlannedVerb } from "./plan.js";
 
+/** `released`: the source dropped a resource it had adopted; it stays, handed back to `cli`. */
+export type PassVerb = PlannedVerb | "released";
+
 export interface PassChange {
-  verb: PlannedVerb;
+  verb: PassVerb;
   project: string;
   kind: string;
   name: string;
   /** Put back after an out-of-band change or delete. */
   drift: boolean;
+  /** Who applied it before this pass adopted it (`cli`); null when the pass did not adopt it. */
+  adoptedFrom: string | null;
 }
 
 export interface PassCounts {
@@ -40,9 +45,11 @@ export interface PassResult {
   durationMs: number;
 }
 
+/** Released resources are not counted: they are listed among the changes. */
 export function countActions(actions: readonly PlannedAction[]): PassCounts {
   const counts: PassCounts = { created: 0, configured: 0, unchanged: 0, pruned: 0, drifted: 0 };
   for (const a of actions) {
+    if (a.released) continue;
     counts[a.verb]++;
     if (a.drift) counts.drifted++;
   }
@@ -51,8 +58,15 @@ export function countActions(actions: readonly PlannedAction[]): PassCounts {
 
 export function changesOfPass(actions: readonly PlannedAction[]): PassChange[] {
   return actions
-    .filter((a) => a.verb !== "unchanged")
-    .map((a) => ({ verb: a.verb, project: a.key.project, kind: a.key.kind, name: a.key.name, drift: a.drift === true }));
+    .filter((a) => a.verb !== "unchanged" || a.released)
+    .map((a) => ({
+      verb: a.released ? "released" : a.verb,
+      project: a.key.project,
+      kind: a.key.kind,
+      name: a.key.name,
+      drift: a.drift === true,
+      adoptedFrom: a.adoptedFrom ?? null,
+    }));
 }
 
 export function emptyCounts(): PassCounts {

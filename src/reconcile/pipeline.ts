@@ -15,6 +15,7 @@ import { Reason, type ReasonCode } from "./conditions.js";
 import { controllerDiagnostics } from "./controller-validation.js";
 import { planAndCommit, type CommitOutcome } from "./commit.js";
 import { DesiredSetCache, type SourceFile } from "./desired-cache.js";
+import { PassRefusedError } from "./ownership.js";
 import { runAfterCommitEffects } from "./effects.js";
 import { prepareDesired, type PlannedAction, type PruneMode } from "./plan.js";
 import { writeStatusFiles } from "./status-files.js";
@@ -108,6 +109,7 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
       ...(input.inTransaction ? { inTransaction: input.inTransaction } : {}),
     });
   } catch (err) {
+    if (err instanceof PassRefusedError) return { ...base, diagnostics: [...diagnostics, ...err.diagnostics], ok: false, reason: err.reason, message: err.message, actions: [], committed: false, storeVersion: null };
     return { ...base, ok: false, reason: Reason.ApplyFailed, message: (err as Error).message, actions: [], committed: false, storeVersion: null };
   }
   const done = { ...base, actions: outcome.actions, storeVersion: outcome.storeVersion };

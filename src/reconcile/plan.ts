@@ -9,6 +9,7 @@ import type { KindRegistry } from "../resources/kinds.js";
 import type { JsonObject, ParsedDocument, Resource, ResourceKey } from "../resources/types.js";
 import { canonicalJson } from "../store/canonical.js";
 import type { InventoryItem } from "../store/source-store.js";
+import { comparePruneOrder } from "./inventory.js";
 import type { ResourceChange, ResourceHead, ResourceOrigin, ResourceWrite, Store, StoredResource } from "../store/store.js";
 
 export type PlannedVerb = "created" | "configured" | "unchanged" | "pruned";
@@ -28,6 +29,15 @@ export interface PlannedAction {
   drift?: boolean;
   /** Content hash of the desired resource (absent for prune). */
   hash?: string;
+  /** Sources: the pass takes this resource over from its applier (`cli`, or a removed source); see ownership.ts. */
+  adoptedFrom?: string;
+  /**
+   * Sources: the source dropped a resource it had adopted; it stays, handed
+   * back to `cli` (verb `unchanged`: its content does not change).
+   */
+  released?: boolean;
+  /** Sources: another source manages this resource; it is left alone and the pass is refused. */
+  conflict?: string;
 }
 
 /** A desired document with its key and content hash, computed once before planning. */
@@ -116,6 +126,8 @@ export interface PlanInput {
   withLive?: boolean;
   /** Filled with the inventory's new entries and removals (sources). */
   inventoryDelta?: InventoryDelta;
+  /** Sources: the other source whose inventory holds a resource, if any (it manages it). */
+  claimedBy?: (key: ResourceKey) => string | undefined;
 }
 
 export function planAgainstStore(store: Store, input: PlanInput): PlannedAction[] {
@@ -132,7 +144,17 @@ export function planAgainstStore(store: Store, input: PlanInput): PlannedAction[
     desiredKeys.add(id);
     const head = heads.get(d.key);
     const applied = inventory.get(id);
-    if (delta && applied?.hash !== d.hash) delta.upsert.push({ ...d.key, hash: d.hash });
+    // Another source manages it: leave it alone (the pass is refused; see ownership.ts).
+    const ours = applied !== undefined && head?.appliedBy === input.appliedBy;
+    const owner = ours ? undefined : input.claimedBy?.(d.key);
+    if (owner !== undefined) {
+      actions.push({ verb: "unchanged", key: d.key, document: d.document, hash: d.hash, ...(head ? { head } : {}), conflict: owner });
+      continue;
+    }
+    // A resource applied by hand (or left by a removed source) that a source declares is adopted.
+    const adoptedFrom = input.takeOwnership && !applied && head && head.appliedBy !== input.appliedBy ? head.appliedBy : undefined;
+    const adopted = applied?.adopted === true || adoptedFrom !== undefined;
+    if (delta && (applied?.hash !== d.hash || (applied.adopted === true) !== adopted)) delta.upsert.push({ ...d.key, hash: d.hash, adopted });
     const drift = applied !== undefined && (!head || head.hash !== applied.hash || head.appliedBy !== input.appliedBy);
     let action: PlannedAction;
     if (!head) {
@@ -146,6 +168,7 @@ export function planAgainstStore(store: Store, input: PlanInput): PlannedAction[
       action = { verb: "configured", key: d.key, document: d.document, hash: d.hash, head, live, change: { op: "update", resource: writeOf(d, input), specChanged } };
     }
     if (drift && action.verb !== "unchanged") action.drift = true;
+    if (adoptedFrom !== undefined) action.adoptedFrom = adoptedFrom;
     actions.push(action);
   }
 
@@ -153,16 +176,18 @@ export function planAgainstStore(store: Store, input: PlanInput): PlannedAction[
     for (const [id, item] of inventory) if (!desiredKeys.has(id)) delta.remove.push({ project: item.project, kind: item.kind, name: item.name });
   }
 
-  const doomed =
-    input.prune === "inventory"
-      ? pruneByInventory(input.inventory ?? [], desiredKeys, heads, input.appliedBy)
+  const leaving =
+    input.inventory !== undefined
+      ? leftByInventory(input.inventory, desiredKeys, heads, input.appliedBy, input.prune === "inventory")
       : input.prune === "kinds"
-        ? pruneByKinds(input.desired, desiredKeys, heads, input.appliedBy)
+        ? pruneByKinds(input.desired, desiredKeys, heads, input.appliedBy).map((head) => ({ head, release: false }))
         : [];
-  doomed.sort((a, b) => order(b.kind) - order(a.kind) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  for (const head of doomed) {
+  leaving.sort((a, b) => comparePruneOrder(a.head, b.head));
+  for (const { head, release } of leaving) {
     const key = { project: head.project, kind: head.kind, name: head.name };
-    const action: PlannedAction = { verb: "pruned", key, head, change: { op: "delete", key, reason: "pruned" } };
+    const action: PlannedAction = release
+      ? { verb: "unchanged", key, head, released: true }
+      : { verb: "pruned", key, head, change: { op: "delete", key, reason: "pruned" } };
     if (input.withLive) {
       const live = store.getResource(key);
       if (live) action.live = live;
@@ -238,14 +263,24 @@ class HeadIndex {
 
 /**
  * Flux's rule: the old inventory minus the new desired set, and only what
- * this source still owns; a resource another applier took over stays.
+ * this source still owns; a resource another applier took over stays. Of
+ * those, what the source adopted is released (handed back, left in place),
+ * and what it created is pruned when prune is on.
  */
-function pruneByInventory(inventory: readonly InventoryItem[], desiredKeys: Set<string>, heads: HeadIndex, appliedBy: string): ResourceHead[] {
-  const out: ResourceHead[] = [];
+function leftByInventory(
+  inventory: readonly InventoryItem[],
+  desiredKeys: Set<string>,
+  heads: HeadIndex,
+  appliedBy: string,
+  prune: boolean,
+): { head: ResourceHead; release: boolean }[] {
+  const out: { head: ResourceHead; release: boolean }[] = [];
   for (const item of inventory) {
     if (desiredKeys.has(keyString(item))) continue;
     const head = heads.get(item);
-    if (head && head.appliedBy === appliedBy) out.push(head);
+    if (!head || head.appliedBy !== appliedBy) continue;
+    if (item.adopted) out.push({ head, release: true });
+    else if (prune) out.push({ head, release: false });
   }
   return out;
 }

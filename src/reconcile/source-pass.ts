@@ -2,18 +2,22 @@
  * @module One reconcile pass over one source, told as Flux's
  * kustomize-controller tells it: fetch the revision, skip if nothing
  * changed, build and validate the whole desired set, plan and commit it in
- * one transaction (apply, prune, drift), run the kind controllers'
+ * one transaction (apply, prune, drift, adoption and release; a resource
+ * another source manages refuses the pass), run the kind controllers'
  * after-commit effects, write status files. Every way the pass can stop has
  * a reason code, and the source's conditions say where it is at any moment.
  */
 import type { ControllerHooks } from "../../controllers/types.js";
+import type { Diagnostic } from "../resources/diagnostics.js";
 import type { Home } from "../store/home.js";
 import { sourceStoreOf, type SourceRecord } from "../store/source-store.js";
 import type { Store } from "../store/store.js";
 import { Reason } from "./conditions.js";
 import type { DesiredSetCache } from "./desired-cache.js";
 import { silentLog, type ReconcileLog } from "./log.js";
+import { conflictDiagnostics, ownershipConflictError } from "./ownership.js";
 import { changesOfPass, countActions, emptyCounts, type PassResult } from "./pass-result.js";
+import type { PipelineResult } from "./pipeline.js";
 import type { PlannedAction } from "./plan.js";
 import { displayRevision, isUpToDate, SourceStatusRecorder } from "./source-status.js";
 import { fetchSourceRevision, type FetchOptions } from "./sources/fetch.js";
@@ -45,6 +49,13 @@ export interface SourcePass {
 }
 
 export async function reconcileSource(ctx: SourcePassContext, source: SourceRecord, opts: SourcePassOptions = {}): Promise<SourcePass> {
+  const pass = await passOverSource(ctx, source, opts);
+  // A git clone shows the commit in effect: checked out once applied, left where it was by a failed pass or a dry run.
+  if (source.type === "git" && opts.dryRun !== true) await keepAppliedCheckout(ctx, source);
+  return pass;
+}
+
+async function passOverSource(ctx: SourcePassContext, source: SourceRecord, opts: SourcePassOptions): Promise<SourcePass> {
   const started = Date.now();
   const dryRun = opts.dryRun === true;
   const log = ctx.log ?? silentLog;
@@ -60,7 +71,7 @@ export async function reconcileSource(ctx: SourcePassContext, source: SourceReco
     return finish({ revision, ready: false, reason, message, upToDate: false, changes: [], counts: emptyCounts(), diagnostics });
   };
 
-  // Fetch the revision: read the directory, or fetch the remote and check out the commit.
+  // Fetch the revision: read the directory, or fetch the remote (its new commit is read, not checked out).
   if (source.type === "git") status.progress(`fetching ${source.url ?? ""}`);
   const fetched = await fetchSourceRevision(ctx.home, source, ctx.fetch);
   if (isFetchFailure(fetched)) return stop(fetched.reason, status.failureMessage(fetched.reason, fetched.message, null), null);
@@ -92,9 +103,9 @@ export async function reconcileSource(ctx: SourcePassContext, source: SourceReco
 
   // Build, validate, plan and commit in one transaction, then effects and status files.
   status.progress(`applying revision ${shown}`);
-  const { files, diagnostics: readDiagnostics } = fetched.read();
+  const { files, diagnostics: readDiagnostics } = await fetched.read();
   const { runPipeline } = await import("./pipeline.js");
-  const outcome = await runPipeline({
+  const planned = await runPipeline({
     store: ctx.store,
     home: ctx.home,
     files,
@@ -112,6 +123,8 @@ export async function reconcileSource(ctx: SourcePassContext, source: SourceReco
     ...(opts.planDespiteErrors ? { planDespiteErrors: true } : {}),
     inTransaction: (committed) => status.applied(revision, shown, committed.storeVersion),
   });
+  // A dry run plans around resources another source manages; a real pass is refused inside its transaction.
+  const outcome = dryRun ? withConflicts(planned, conflictDiagnostics(ctx.store, source.name, planned.actions)) : planned;
   if (!outcome.ok) {
     const message = status.failureMessage(outcome.reason, outcome.message, revision, shown);
     const pass = stop(outcome.reason, message, revision, outcome.diagnostics);
@@ -137,6 +150,32 @@ export async function reconcileSource(ctx: SourcePassContext, source: SourceReco
     },
     outcome.actions,
   );
+}
+
+/** A dry run's outcome with the ownership conflicts it planned around, as a real pass would report them. */
+function withConflicts(outcome: PipelineResult, conflicts: Diagnostic[]): PipelineResult {
+  if (conflicts.length === 0) return outcome;
+  const refused = ownershipConflictError(conflicts);
+  return {
+    ...outcome,
+    ok: false,
+    reason: outcome.ok ? refused.reason : outcome.reason,
+    message: outcome.ok ? refused.message : outcome.message,
+    diagnostics: [...outcome.diagnostics, ...conflicts],
+  };
+}
+
+/** Git: checks the clone out at the source's last applied commit (re-read: another process may have applied since). */
+async function keepAppliedCheckout(ctx: SourcePassContext, source: SourceRecord): Promise<void> {
+  const applied = sourceStoreOf(ctx.store).getSource(source.name)?.status.lastAppliedRevision;
+  if (!applied) return;
+  const { checkoutAppliedCommit } = await import("./sources/git-source.js");
+  try {
+    await checkoutAppliedCommit(ctx.home, source, applied, ctx.fetch);
+  } catch (err) {
+    // The store is what is in effect; a checkout that failed is tried again on the next pass.
+    (ctx.log ?? silentLog)({ level: "warn", source: source.name, message: `cannot check out ${applied.slice(0, 12)} in the clone: ${(err as Error).message}` });
+  }
 }
 
 /** Without any hook no controller can do anything, and the effects need not even be loaded. */

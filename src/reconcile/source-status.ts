@@ -114,7 +114,8 @@ export class SourceStatusRecorder {
     const last = this.source.status.lastAppliedRevision;
     const at = revision ? ` at revision ${displayed ?? shortRevision(revision)}` : "";
     const keep = last ? `; revision ${shortRevision(last)} stays in effect` : "; nothing applied yet";
-    return reason === Reason.ValidationFailed ? `${detail.replace(/; nothing was applied$/, "")}${at}${keep}` : `${detail}${keep}`;
+    const refused = reason === Reason.ValidationFailed || reason === Reason.OwnershipConflict;
+    return refused ? `${detail.replace(/; nothing was applied$/, "")}${at}${keep}` : `${detail}${keep}`;
   }
 
   private write(update: (s: SourceStatus, now: string) => SourceStatus): void {

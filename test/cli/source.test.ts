@@ -1,3 +1,5 @@
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { initializedProject } from "../support/cli.js";
 
@@ -45,9 +47,12 @@ describe("orchestrator source", () => {
     expect(text).toContain("Inventory:       1 resource\n");
     expect(text).toMatch(/Ready\s+True\s+ReconciliationSucceeded/);
 
+    expect(existsSync(join(p.dir, ".orchestrator/sources/team.files.json"))).toBe(true);
     const removed = p.run(["source", "remove", "team"]);
     expect(removed.stdout).toBe("source team removed; the 1 resource it applied stays in the store (no longer pruned or corrected by it)\n");
     expect(p.run(["get", "agents", "--project", "team-a", "-o", "name"]).stdout).toBe("agent/a\n");
+    // Its stat cache goes with it.
+    expect(existsSync(join(p.dir, ".orchestrator/sources/team.files.json"))).toBe(false);
     expect(p.run(["source", "remove", "team"])).toMatchObject({ code: 1, stderr: expect.stringContaining("no source named 'team'") });
   });
 
@@ -57,5 +62,11 @@ describe("orchestrator source", () => {
     expect(p.run(["source", "add", "x"])).toMatchObject({ code: 2, stderr: expect.stringContaining("exactly one of --dir PATH or --git URL") });
     expect(p.run(["source", "add", "x", "--git", "u", "--interval", "soon"])).toMatchObject({ code: 2, stderr: expect.stringContaining("invalid interval 'soon'") });
     expect(p.run(["source", "add", "x y", "--dir", "d"]).code).toBe(2);
+  });
+
+  it("records a git remote given as a relative local path as an absolute one (the clone runs elsewhere)", () => {
+    p = initializedProject();
+    expect(p.run(["source", "add", "local", "--git", "../up.git"]).code).toBe(0);
+    expect(JSON.parse(p.run(["source", "status", "local", "-o", "json"]).stdout).url).toBe(join(dirname(p.dir), "up.git"));
   });
 });

@@ -1,4 +1,4 @@
-import { renameSync } from "node:fs";
+import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { reconcileSource } from "../../src/reconcile/source-pass.js";
@@ -113,6 +113,54 @@ describe("reconcileSource (git)", () => {
     const failed = p.store.listEvents({ type: "reconcile_failed" });
     expect(failed).toHaveLength(1);
     expect(failed[0]!.data).toMatchObject({ source: "repo", reason: "ValidationFailed", revision: bad });
+  });
+
+  it("keeps the clone checked out at the applied commit: a rejected commit and a dry run never move it", async () => {
+    up.write("manifests/agents.yaml", agent("a", "echo good"));
+    const good = up.commit("good");
+    up.push();
+    addGit();
+    await pass();
+    const clone = cloneDirOf(p.home, "repo");
+    const head = () => git(clone, "rev-parse", "HEAD");
+    expect(head()).toBe(good);
+
+    up.write("manifests/agents.yaml", docs(agent("a", "echo new"), "apiVersion: orchestrator.dev/v2\nkind: Agnet\nmetadata:\n  name: b\nspec: {}\n"));
+    up.commit("bad");
+    up.push();
+    expect(await pass()).toMatchObject({ ready: false, reason: "ValidationFailed" });
+    expect(head()).toBe(good);
+    expect(readFileSync(join(clone, "manifests/agents.yaml"), "utf8")).toBe(agent("a", "echo good"));
+
+    up.write("manifests/agents.yaml", agent("a", "echo fixed"));
+    const fixed = up.commit("fixed");
+    up.push();
+    const dry = (await reconcileSource({ home: p.home, store: p.store, fetch: { retries: 0 } }, p.source("repo"), { dryRun: true })).result;
+    expect(dry).toMatchObject({ ready: true, revision: fixed, counts: { configured: 1 } });
+    expect(head()).toBe(good);
+
+    expect(await pass()).toMatchObject({ ready: true, revision: fixed });
+    expect(head()).toBe(fixed);
+    expect(p.source("repo").status.lastAppliedRevision).toBe(fixed);
+    // Moved by hand: the next pass puts the checkout back on the commit in effect.
+    git(clone, "checkout", "--quiet", "--detach", good);
+    await pass();
+    expect(head()).toBe(fixed);
+  });
+
+  it("reads the commit from the object database: dot-folders skipped, binary files reported", async () => {
+    up.write("manifests/agents.yaml", agent("a"));
+    up.write("manifests/.github/workflows/ci.yml", "on: push\n");
+    up.commit("a");
+    up.push();
+    addGit();
+    expect(await pass()).toMatchObject({ ready: true, counts: { created: 1 } });
+    writeFileSync(join(up.work, "manifests/blob.yaml"), Buffer.from([0x00, 0x01, 0x02]));
+    up.commit("binary");
+    up.push();
+    const r = await pass();
+    expect(r).toMatchObject({ ready: false, reason: "ValidationFailed" });
+    expect(r.diagnostics.find((d) => d.code === "binary")?.position).toMatchObject({ file: "manifests/blob.yaml" });
   });
 
   it("reports a ref the remote does not have, and a path the commit does not have", async () => {

@@ -7,6 +7,7 @@ import {
   newInventory,
   parseInventory,
   pruneOrder,
+  comparePruneOrder,
   type InventoryEntry,
 } from "../../src/reconcile/inventory.js";
 
@@ -54,7 +55,7 @@ describe("inventoryDiff", () => {
   it("prunes exactly what the old inventory has and the new one does not, in prune order", () => {
     const old = newInventory([e("Agent", "a"), e("Agent", "b"), e("Workflow", "w"), e("Workspace", "ws"), e("Agent", "a", "other")]);
     const next = newInventory([e("Agent", "a"), e("Workspace", "ws"), e("Agent", "c")]);
-    expect(ids(inventoryDiff(old, next))).toEqual(["default/Workflow/w", "other/Agent/a", "default/Agent/b"]);
+    expect(ids(inventoryDiff(old, next))).toEqual(["default/Workflow/w", "default/Agent/b", "other/Agent/a"]);
   });
 
   it("never prunes what the old inventory did not record (applied by hand)", () => {
@@ -80,10 +81,15 @@ describe("mergeInventory and inventoryHas", () => {
 });
 
 describe("pruneOrder", () => {
-  it("is the reverse of apply order: dependants before what they depend on", () => {
+  it("reverses the kind order of apply order: dependants before what they depend on", () => {
     const entries = [e("Agent", "a"), e("Project", "p", ""), e("Trigger", "t"), e("Workflow", "w"), e("Task", "k")];
     expect(ids(pruneOrder(entries))).toEqual(["default/Task/k", "default/Trigger/t", "default/Workflow/w", "default/Agent/a", "/Project/p"]);
-    expect(pruneOrder(entries)).toEqual([...entries].sort(compareApplyOrder).reverse());
+  });
+
+  it("keeps names in alphabetical order within a kind, as sync prunes them", () => {
+    const entries = [e("Agent", "b"), e("Agent", "a"), e("Workflow", "w"), e("Agent", "c", "other")];
+    expect(ids(pruneOrder(entries))).toEqual(["default/Workflow/w", "default/Agent/a", "default/Agent/b", "other/Agent/c"]);
+    expect([...entries].sort(comparePruneOrder)).toEqual(pruneOrder(entries));
   });
 });
 

@@ -61,8 +61,8 @@ describe("reconcileSource (directory)", () => {
 
     const dry = await pass("default", { dryRun: true });
     expect(dry.changes).toEqual([
-      { verb: "configured", project: "default", kind: "Agent", name: "a", drift: true },
-      { verb: "created", project: "default", kind: "Agent", name: "b", drift: true },
+      { verb: "configured", project: "default", kind: "Agent", name: "a", drift: true, adoptedFrom: null },
+      { verb: "created", project: "default", kind: "Agent", name: "b", drift: true, adoptedFrom: null },
     ]);
     expect(get("Agent", "a")!.spec["command"]).toBe("echo hacked");
 
@@ -87,7 +87,7 @@ describe("reconcileSource (directory)", () => {
 
     p.write("manifests/a.yaml", agent("a"));
     const r = await pass("default");
-    expect(r.changes).toEqual([{ verb: "pruned", project: "default", kind: "Agent", name: "gone", drift: false }]);
+    expect(r.changes).toEqual([{ verb: "pruned", project: "default", kind: "Agent", name: "gone", drift: false, adoptedFrom: null }]);
     expect(get("Agent", "gone")).toBeUndefined();
     expect(get("Agent", "theirs")).toBeDefined();
     expect(get("Agent", "byhand")).toBeDefined();

@@ -13,7 +13,7 @@ import type { Diagnostic } from "../../resources/diagnostics.js";
 import { hasErrors } from "../../resources/diagnostics.js";
 import { loadManifestPaths } from "../../resources/load.js";
 import { diffCommits, diffFiles, diffSources, type DiffReport } from "../../reconcile/diff-plan.js";
-import { hasChanges, renderDiffJson, renderDiffMarkdown, renderDiffText } from "../../reconcile/diff/index.js";
+import { failureLine, hasChanges, renderDiffJson, renderDiffMarkdown, renderDiffText } from "../../reconcile/diff/index.js";
 import { GitSourceError } from "../../reconcile/git/errors.js";
 import { UnknownSourceError } from "../../reconcile/reconcile-sources.js";
 import { withStore } from "../context.js";
@@ -57,9 +57,11 @@ export async function diffCommand(sources: string[], opts: DiffOptions): Promise
     throw err;
   }
 
-  writeOut(render(report, opts.output ?? "text", title));
+  const output = opts.output ?? "text";
+  writeOut(render(report, output, title));
   for (const n of report.notes) writeErr(`note: ${n}\n`);
-  for (const f of report.failures) writeErr(`error: ${f}\n`);
+  // The text report lists failures itself; with -o json or markdown stdout is an artifact, so a CI log gets them on stderr too.
+  if (output !== "text") for (const f of report.failures) writeErr(`error: ${failureLine(f)}\n`);
   process.exitCode = report.failures.length > 0 || hasErrors(report.diagnostics) ? EXIT_ERROR : hasChanges(report.diffs) ? 1 : 0;
 }
 
@@ -75,7 +77,8 @@ function modeOf(sources: readonly string[], opts: DiffOptions): "commits" | "fil
 
 function render(report: DiffReport, output: "text" | "markdown" | "json", title: string): string {
   const diagnostics: readonly Diagnostic[] = report.diagnostics;
-  if (output === "json") return renderDiffJson(report.diffs, diagnostics);
-  if (output === "markdown") return renderDiffMarkdown(report.diffs, diagnostics, { title });
-  return renderDiffText(report.diffs, diagnostics, { color: useColor() });
+  const failures = report.failures;
+  if (output === "json") return renderDiffJson(report.diffs, diagnostics, { failures });
+  if (output === "markdown") return renderDiffMarkdown(report.diffs, diagnostics, { title, failures });
+  return renderDiffText(report.diffs, diagnostics, { color: useColor(), failures });
 }

@@ -2,7 +2,9 @@
  * @module `orchestrator reconcile [SOURCE]`: ask the running controller for
  * a pass now (as `flux reconcile` does), wait for it and print its result.
  * Without a controller there is nobody to ask: `sync` runs a pass in place.
+ * An unknown source is reported first, controller or not.
  */
+import { UnknownSourceError } from "../../reconcile/reconcile-sources.js";
 import { requestAndWait } from "../../reconcile/requests.js";
 import { parseInterval, SourceSpecError } from "../../reconcile/sources/spec.js";
 import { readControllerLock } from "../../runtime/lock.js";
@@ -25,13 +27,14 @@ export async function reconcileCommand(source: string | undefined, opts: Reconci
     throw err;
   }
   const home = requireHome();
-  const lock = readControllerLock(home.dir);
-  if (!lock?.alive) {
-    throw new CliError(`no controller is running for ${home.root}; run \`orchestrator sync${source ? ` ${source}` : ""}\` to reconcile now`);
-  }
   await withStore(async ({ store }) => {
+    // A source that does not exist is the first thing to say, controller or not.
     if (source !== undefined && !sourceStoreOf(store).getSource(source)) {
-      throw new CliError(`no source named '${source}'; \`orchestrator source list\` shows them`);
+      throw new CliError(new UnknownSourceError([source], sourceStoreOf(store).listSources().map((s) => s.name)).message);
+    }
+    const lock = readControllerLock(home.dir);
+    if (!lock?.alive) {
+      throw new CliError(`no controller is running for ${home.root}; run \`orchestrator sync${source ? ` ${source}` : ""}\` to reconcile now`);
     }
     const answer = await requestAndWait(store, { source: source ?? null, timeoutMs });
     if (answer.status === "timeout") {

@@ -7,6 +7,7 @@ import { rmSync } from "node:fs";
 import { redactUrl } from "../../reconcile/git/errors.js";
 import { findCondition } from "../../reconcile/conditions.js";
 import { shortRevision } from "../../reconcile/digest.js";
+import { statCachePath } from "../../reconcile/sources/dir-source.js";
 import { cloneDirOf, formatInterval, SourceSpecError, sourceSpecFrom } from "../../reconcile/sources/spec.js";
 import type { JsonObject } from "../../resources/types.js";
 import { SourceExistsError, sourceStoreOf, type SourceRecord, type SourceStore } from "../../store/source-store.js";
@@ -84,6 +85,7 @@ export async function sourceRemoveCommand(name: string): Promise<void> {
     const count = sources.inventoryCount(name);
     sources.removeSource(name);
     if (source.type === "git") rmSync(cloneDirOf(home, name), { recursive: true, force: true });
+    else rmSync(statCachePath(home, name), { force: true });
     writeOut(
       `source ${name} removed; the ${count} resource${count === 1 ? " it applied stays" : "s it applied stay"} in the store (no longer pruned or corrected by it)\n`,
     );

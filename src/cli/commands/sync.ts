@@ -6,6 +6,7 @@
 import { Reason } from "../../reconcile/conditions.js";
 import { reconcileSources, UnknownSourceError } from "../../reconcile/reconcile-sources.js";
 import type { PassResult } from "../../reconcile/pass-result.js";
+import { sourceStoreOf } from "../../store/source-store.js";
 import { withStore } from "../context.js";
 import { CliError } from "../errors.js";
 import { writeErr } from "../output/io.js";
@@ -31,7 +32,8 @@ export async function syncCommand(names: string[], opts: SyncOptions): Promise<v
     }
     if (opts.output === "json") printPassesJson(results);
     else results.forEach(printPass);
-    // A directory that does not exist yet is not ready, but nothing failed.
-    if (results.some((r) => !r.ready && r.reason !== Reason.PathNotFound)) process.exitCode = 1;
+    // A directory not made yet (init's `manifests/`) is not ready, but nothing failed; a git path that is not there is a mistake.
+    const types = new Map(sourceStoreOf(store).listSources().map((s) => [s.name, s.type]));
+    if (results.some((r) => !r.ready && !(r.reason === Reason.PathNotFound && types.get(r.source) === "dir"))) process.exitCode = 1;
   });
 }

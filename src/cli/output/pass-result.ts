@@ -8,13 +8,22 @@ import { printDiagnostics } from "./diagnostics.js";
 import { writeErr, writeOut } from "./io.js";
 
 export function changeLine(c: PassChange, dryRun: boolean): string {
-  return `${c.kind.toLowerCase()}/${c.name} ${c.verb}${c.drift ? " (drift corrected)" : ""}${dryRun ? " (dry run)" : ""}`;
+  const notes: string[] = [];
+  if (c.drift) notes.push("(drift corrected)");
+  if (c.adoptedFrom) notes.push(`(adopted from ${c.adoptedFrom})`);
+  if (c.verb === "released") notes.push("(no longer in the source; left in place, now applied by cli)");
+  if (dryRun) notes.push("(dry run)");
+  return [`${c.kind.toLowerCase()}/${c.name} ${c.verb}`, ...notes].join(" ");
 }
 
 function countsText(r: PassResult): string {
   const c = r.counts;
   const parts = [`${c.created} created`, `${c.configured} configured`, `${c.pruned} pruned`, `${c.unchanged} unchanged`];
   if (c.drifted) parts.push(`${c.drifted} drift corrected`);
+  const adopted = r.changes.filter((x) => x.adoptedFrom).length;
+  const released = r.changes.filter((x) => x.verb === "released").length;
+  if (adopted) parts.push(`${adopted} adopted`);
+  if (released) parts.push(`${released} released`);
   return parts.join(", ");
 }
 

@@ -3,10 +3,17 @@
  *
  * ```
  * {
- *   "summary": { "create": n, "update": n, "delete": n, "unchanged": n },
- *   "resources": [                       // every resource, in apply order
+ *   "summary": { "create": n, "update": n, "delete": n, "unchanged": n, "drift": n },
+ *   "failures": [                        // what could not be diffed; [] when all was
+ *     { "source": "repo" | null,          // null for --from/--to and -f
+ *       "reason": "FetchFailed" | "RefNotFound" | "PathNotFound" | ...,
+ *       "message": string } ],
+ *   "resources": [                       // creates, updates, unchanged in apply order,
+ *                                        // then deletes in the order sync prunes them
  *     { "kind", "name", "project",         // project "" for Project and CRDs
  *       "action": "create" | "update" | "delete" | "unchanged",
+ *       "drift": { "was": "modified" | "deleted", "by": "cli" | null } | null,
+ *       "ownership": { "change": "adopt" | "release", "from", "to" } | null,
  *       "changes": [                      // only for "update"
  *         { "path": "spec.steps[1].command",
  *           "op": "added" | "removed" | "changed",
@@ -21,26 +28,33 @@
  * }
  * ```
  * Keys appear in exactly this order; absent values are `null`, never left out.
+ * `drift` and `ownership` are only ever set for `diff [SOURCE...]`.
  */
 import type { Diagnostic } from "../../resources/diagnostics.js";
 import type { JsonObject, JsonValue } from "../../resources/types.js";
 import type { FieldChange } from "./field-changes.js";
-import { orderDiagnostics, orderDiffs, summarizeDiffs } from "./report.js";
+import { countDrift, orderDiagnostics, orderDiffs, summarizeDiffs, type DiffFailure } from "./report.js";
 import type { ResourceDiff } from "./resource-diff.js";
 
-export function diffReportJson(diffs: readonly ResourceDiff[], diagnostics: readonly Diagnostic[]): JsonObject {
+export interface JsonRenderOptions {
+  /** Sources (or paths) that could not be diffed. */
+  failures?: readonly DiffFailure[];
+}
+
+export function diffReportJson(diffs: readonly ResourceDiff[], diagnostics: readonly Diagnostic[], opts: JsonRenderOptions = {}): JsonObject {
   const s = summarizeDiffs(diffs);
   const { errors, warnings } = orderDiagnostics(diagnostics);
   return {
-    summary: { create: s.create, update: s.update, delete: s.delete, unchanged: s.unchanged },
+    summary: { create: s.create, update: s.update, delete: s.delete, unchanged: s.unchanged, drift: countDrift(diffs) },
+    failures: (opts.failures ?? []).map((f) => ({ source: f.source, reason: f.reason, message: f.message })),
     resources: orderDiffs(diffs).map(resourceJson),
     diagnostics: [...errors, ...warnings].map(diagnosticJson),
   };
 }
 
 /** Two-space indented, with a final newline. */
-export function renderDiffJson(diffs: readonly ResourceDiff[], diagnostics: readonly Diagnostic[]): string {
-  return JSON.stringify(diffReportJson(diffs, diagnostics), null, 2) + "\n";
+export function renderDiffJson(diffs: readonly ResourceDiff[], diagnostics: readonly Diagnostic[], opts: JsonRenderOptions = {}): string {
+  return JSON.stringify(diffReportJson(diffs, diagnostics, opts), null, 2) + "\n";
 }
 
 function resourceJson(d: ResourceDiff): JsonObject {
@@ -49,6 +63,8 @@ function resourceJson(d: ResourceDiff): JsonObject {
     name: d.name,
     project: d.project,
     action: d.action,
+    drift: d.drift ? { was: d.drift.was, by: d.drift.by } : null,
+    ownership: d.ownership ? { change: d.ownership.change, from: d.ownership.from, to: d.ownership.to } : null,
     changes: d.changes.map(changeJson),
     unified: d.unified,
   };

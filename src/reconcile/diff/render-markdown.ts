@@ -1,16 +1,19 @@
 /**
  * @module `orchestrator diff -o markdown`, ready to post as a pull-request
- * comment: a summary table, a section per changed resource with a `diff`
- * block, then errors and warnings. Manifest text only ever appears inside
- * code, so it cannot inject markup, links or HTML into the comment.
+ * comment: what could not be diffed (first, so it is not missed), a summary
+ * table, a section per changed resource with a `diff` block, then errors and
+ * warnings. Manifest text only ever appears inside code, so it cannot inject
+ * markup, links or HTML into the comment.
  */
 import { formatDiagnostic, type Diagnostic } from "../../resources/diagnostics.js";
-import { hasChanges, orderDiagnostics, orderDiffs, plural, resourceRef, summarizeDiffs } from "./report.js";
+import { countDrift, failureLine, hasChanges, isShown, markNotes, orderDiagnostics, orderDiffs, plural, resourceRef, summarizeDiffs, type DiffFailure } from "./report.js";
 import type { DiffAction, ResourceDiff } from "./resource-diff.js";
 
 export interface MarkdownRenderOptions {
   /** Heading of the comment. */
   title?: string;
+  /** Sources (or paths) that could not be diffed. */
+  failures?: readonly DiffFailure[];
 }
 
 const HEADING: Record<DiffAction, string> = {
@@ -27,24 +30,34 @@ export function renderDiffMarkdown(
 ): string {
   const s = summarizeDiffs(diffs);
   const { errors, warnings } = orderDiagnostics(diagnostics);
-  const blocks: string[] = [
-    `### ${escapeText(opts.title ?? "orchestrator diff")}`,
+  const failures = opts.failures ?? [];
+  const blocks: string[] = [`### ${escapeText(opts.title ?? "orchestrator diff")}`];
+  if (failures.length) {
+    const what = failures.every((f) => f.source !== null) ? `Could not diff ${plural(failures.length, "source")}; the changes below leave ${failures.length === 1 ? "it" : "them"} out:` : "The diff could not be computed:";
+    blocks.push(`**${what}**`, failures.map((f) => `- ${escapeText(failureLine(f))}`).join("\n"));
+  }
+  blocks.push(
     [
       "| Create | Update | Delete | Unchanged | Errors | Warnings |",
       "| ---: | ---: | ---: | ---: | ---: | ---: |",
-      `| ${s.create} | ${s.update} | ${s.delete} | ${s.unchanged} | ${errors.length} | ${warnings.length} |`,
+      // A failure is an error too: a table reading "0 errors" must never sit under one.
+      `| ${s.create} | ${s.update} | ${s.delete} | ${s.unchanged} | ${errors.length + failures.length} | ${warnings.length} |`,
     ].join("\n"),
-  ];
+  );
+  const drift = countDrift(diffs);
+  if (drift) blocks.push(`**${plural(drift, "resource")} drifted** (changed or deleted out of band): sync puts ${drift === 1 ? "it" : "them"} back.`);
 
-  if (!hasChanges(diffs)) blocks.push("No changes.");
+  if (!hasChanges(diffs) && failures.length === 0) blocks.push("No changes.");
   for (const d of orderDiffs(diffs)) {
-    if (d.action === "unchanged") continue;
+    if (!isShown(d)) continue;
     const project = d.project ? ` in project ${codeSpan(d.project)}` : "";
-    blocks.push(`#### ${HEADING[d.action]}: ${codeSpan(resourceRef(d))}${project}`);
+    const heading = d.action === "unchanged" && d.ownership ? (d.ownership.change === "adopt" ? "Adopt" : "Release") : HEADING[d.action];
+    const notes = markNotes(d);
+    blocks.push(`#### ${heading}: ${codeSpan(resourceRef(d))}${project}${notes.length ? ` (${escapeText(notes.join("; "))})` : ""}`);
     if (d.changes.length) {
       blocks.push(d.changes.map((c) => `- ${codeSpan(c.path)} ${c.op}`).join("\n"));
     }
-    blocks.push(fenced("diff", d.unified));
+    if (d.unified) blocks.push(fenced("diff", d.unified));
   }
 
   if (errors.length) blocks.push(`#### ${plural(errors.length, "error")}`, diagnosticList(errors));

@@ -1,15 +1,18 @@
 /**
- * @module `orchestrator diff` for a terminal: one section per changed
- * resource (its changed fields, then its unified diff), a summary line,
- * then errors and warnings.
+ * @module `orchestrator diff` for a terminal: failures first (a source that
+ * could not be read), then one section per changed resource (its changed
+ * fields, then its unified diff; drift and changes of hands noted in its
+ * heading), a summary line, then errors and warnings.
  */
 import { formatDiagnostic, type Diagnostic } from "../../resources/diagnostics.js";
-import { orderDiagnostics, orderDiffs, resourceRef, summarizeDiffs } from "./report.js";
+import { countDrift, failureLine, isShown, markNotes, orderDiagnostics, orderDiffs, resourceRef, summarizeDiffs, type DiffFailure } from "./report.js";
 import type { DiffAction, ResourceDiff } from "./resource-diff.js";
 
 export interface TextRenderOptions {
   /** ANSI colour; the caller decides (TTY and no NO_COLOR). */
   color?: boolean;
+  /** Sources (or paths) that could not be diffed. */
+  failures?: readonly DiffFailure[];
 }
 
 const SIGIL: Record<DiffAction, string> = { create: "+", update: "~", delete: "-", unchanged: "=" };
@@ -24,18 +27,26 @@ export function renderDiffText(
   const paint: Paint = opts.color ? (code, s) => `\u001b[${code}m${s}\u001b[0m` : (_code, s) => s;
   const sections: string[] = [];
 
+  const failures = opts.failures ?? [];
+  if (failures.length) {
+    const title = `Failed (${failures.length}): could not be diffed; the summary below leaves ${failures.length === 1 ? "it" : "them"} out`;
+    sections.push([paint("31", title), ...failures.map((f) => `  ${failureLine(f)}`)].join("\n"));
+  }
+
   for (const d of orderDiffs(diffs)) {
-    if (d.action === "unchanged") continue;
+    if (!isShown(d)) continue;
     const project = d.project ? ` (project ${d.project})` : "";
-    const lines = [paint("1", `${SIGIL[d.action]} ${resourceRef(d)}${project}: ${d.action}`)];
+    const notes = markNotes(d);
+    const lines = [paint("1", `${SIGIL[d.action]} ${resourceRef(d)}${project}: ${d.action}${notes.length ? ` (${notes.join("; ")})` : ""}`)];
     for (const c of d.changes) lines.push(`  ${c.op.padEnd(7)} ${c.path}`);
-    lines.push(...d.unified.replace(/\n$/, "").split("\n").map((l) => paintDiffLine(l, paint)));
+    if (d.unified) lines.push(...d.unified.replace(/\n$/, "").split("\n").map((l) => paintDiffLine(l, paint)));
     sections.push(lines.join("\n"));
   }
 
   const s = summarizeDiffs(diffs);
+  const drift = countDrift(diffs);
   sections.push(
-    `Summary: ${s.create} to create, ${s.update} to update, ${s.delete} to delete, ${s.unchanged} unchanged`,
+    `Summary: ${s.create} to create, ${s.update} to update, ${s.delete} to delete, ${s.unchanged} unchanged${drift ? `; ${drift} drifted` : ""}`,
   );
 
   const { errors, warnings } = orderDiagnostics(diagnostics);

@@ -18,8 +18,27 @@ export interface ResourceDiff {
   action: DiffAction;
   /** Empty for `create`, `delete` and `unchanged`: the unified diff shows the whole resource. */
   changes: FieldChange[];
-  /** `--- live` / `+++ desired` unified diff of the YAML renderings; empty when unchanged. */
+  /** `--- live` / `+++ desired` unified diff of the YAML renderings (other labels for commits); empty when unchanged. */
   unified: string;
+  /** Sources: the stored resource differs from what its source last applied; sync puts it back. */
+  drift?: DriftMark;
+  /** Sources: sync adopts a resource applied by hand, or releases one it adopted (content unchanged). */
+  ownership?: OwnershipMark;
+}
+
+export interface DriftMark {
+  /** Changed, or deleted, since the source applied it. */
+  was: "modified" | "deleted";
+  /** Who last wrote it (`cli`); null when it was deleted. */
+  by: string | null;
+}
+
+export interface OwnershipMark {
+  change: "adopt" | "release";
+  /** The applier before (`cli` when adopted, `source:<name>` when released). */
+  from: string;
+  /** The applier after. */
+  to: string;
 }
 
 export interface DiffOptions {
@@ -27,6 +46,9 @@ export interface DiffOptions {
   secretFingerprint?: SecretFingerprint;
   /** Unchanged lines around each change in `unified`; 3 by default. */
   context?: number;
+  /** Labels of the two sides in `unified`; `live` and `desired` by default. */
+  fromLabel?: string;
+  toLabel?: string;
 }
 
 /**
@@ -52,8 +74,8 @@ export function diffResource(
     action === "unchanged"
       ? ""
       : unifiedDiff(renderEnvelopeYaml(liveEnv), renderEnvelopeYaml(desiredEnv), {
-          fromLabel: "live",
-          toLabel: "desired",
+          fromLabel: opts.fromLabel ?? "live",
+          toLabel: opts.toLabel ?? "desired",
           context: opts.context ?? 3,
         });
   return {

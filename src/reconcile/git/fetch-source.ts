@@ -1,14 +1,18 @@
 /**
  * @module Following a git remote: clone it once, fetch on later calls
- * (force-pushed branches and moved tags are followed), resolve the ref to a
- * commit and check that commit out detached, discarding local changes.
+ * (force-pushed branches and moved tags are followed) and resolve the ref to
+ * a commit. Fetching never moves the checkout: the new commit is read from
+ * the object database (read-tree.ts), and only a commit that was applied is
+ * checked out, detached (`checkoutCommit`), so the clone always shows the
+ * revision in effect.
  */
 import { existsSync, readdirSync, realpathSync, statSync } from "node:fs";
 import { mkdir, rename, rm } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import type { SimpleGit } from "simple-git";
-import { gitClient, gitErrorText } from "./client.js";
+import { gitClient, gitErrorText, type GitClientOptions } from "./client.js";
 import { GitFetchError, GitPathError, GitRefError, GitSourceError, redactCredentials, redactUrl } from "./errors.js";
+import { pathExistsAtCommit } from "./read-tree.js";
 import { normalizeRepoPath } from "./repo-path.js";
 import { isFullSha, isShortSha, revParse } from "./rev-parse.js";
 
@@ -25,12 +29,14 @@ export interface GitSourceOptions {
 }
 
 export interface GitSourceRevision {
-  /** Full sha of the commit now checked out. */
+  /** Full sha of the commit the ref resolves to now (not checked out). */
   commit: string;
   /** `refs/heads/<branch>`, `refs/tags/<tag>`, or the sha when a commit was asked for. */
   ref: string;
-  /** `cloneDir` joined with `path`. */
-  dir: string;
+  /** The path inside the repository, normalised; "" for the whole tree. */
+  path: string;
+  /** The clone, absolute. */
+  cloneDir: string;
 }
 
 const BRANCHES = "+refs/heads/*:refs/remotes/origin/*";
@@ -55,13 +61,29 @@ export async function fetchGitSource(opts: GitSourceOptions): Promise<GitSourceR
 
   const git = gitClient(cloneDir, clientOpts);
   const { commit, ref } = await resolveRemoteRef(git, opts.ref, opts.url);
-  await checkoutDetached(git, commit);
-
-  const dir = subPath ? join(cloneDir, subPath) : cloneDir;
-  if (subPath && !existsSync(dir)) {
+  if (!(await pathExistsAtCommit(cloneDir, commit, subPath))) {
     throw new GitPathError(subPath, `path '${subPath}' does not exist at ${commit.slice(0, 12)} of ${safeUrl}`, safeUrl);
   }
-  return { commit, ref, dir };
+  return { commit, ref, path: subPath, cloneDir };
+}
+
+/** The commit the clone has checked out, or undefined (a fresh clone has none). */
+export async function checkedOutCommit(cloneDir: string, opts: GitClientOptions = {}): Promise<string | undefined> {
+  if (!isClone(cloneDir)) return undefined;
+  return revParse(gitClient(cloneDir, opts), "HEAD");
+}
+
+/**
+ * Checks `commit` out detached in the clone, discarding local changes,
+ * unless it is checked out already.
+ */
+export async function checkoutCommit(cloneDir: string, commit: string, opts: GitClientOptions = {}): Promise<void> {
+  const dir = resolve(cloneDir);
+  if (!isClone(dir)) throw new GitSourceError(`${dir} is not a git clone`);
+  const git = gitClient(dir, opts);
+  await assertOwnRepository(git, dir);
+  if ((await revParse(git, "HEAD")) === commit.toLowerCase()) return;
+  await checkoutDetached(git, commit);
 }
 
 function isClone(dir: string): boolean {
@@ -93,8 +115,10 @@ async function cloneInto(cloneDir: string, url: string, timeoutMs: number | unde
   const partial = `${cloneDir}.partial-${process.pid}-${Date.now().toString(36)}`;
   try {
     const git = gitClient(parent, timeoutMs === undefined ? {} : { timeoutMs });
-    // --no-checkout: the reconciled commit is checked out detached afterwards, never a branch.
+    // --no-checkout: only an applied commit is checked out, detached, never a branch.
     await git.raw(["clone", "--no-checkout", "--origin", "origin", "--", url, partial]);
+    // Without its local branch HEAD resolves to nothing, so the clone says that nothing is checked out yet.
+    await deleteLocalBranches(gitClient(partial, timeoutMs === undefined ? {} : { timeoutMs }));
   } catch (e) {
     await rm(partial, { recursive: true, force: true });
     throw new GitFetchError(safeUrl, redactCredentials(gitErrorText(e), url));
@@ -186,6 +210,10 @@ async function resolveDefaultBranch(git: SimpleGit, url: string): Promise<Resolv
 async function checkoutDetached(git: SimpleGit, commit: string): Promise<void> {
   await git.raw(["checkout", "--force", "--detach", commit]);
   await git.raw(["clean", "-ffdx", "--quiet"]);
+  await deleteLocalBranches(git);
+}
+
+async function deleteLocalBranches(git: SimpleGit): Promise<void> {
   const branches = (await git.raw(["for-each-ref", "--format=%(refname)", "refs/heads/"])).split("\n").filter(Boolean);
   for (const ref of branches) await git.raw(["update-ref", "-d", ref]);
 }

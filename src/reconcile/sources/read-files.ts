@@ -40,6 +40,11 @@ export function readManifestFile(abs: string, shown: string): SourceFile | { dia
   } catch (err) {
     return { diagnostic: { severity: "error", code: "io", message: `cannot read '${shown}': ${(err as Error).message}` } };
   }
+  return manifestFromBytes(buf, shown);
+}
+
+/** A file's bytes as a manifest, or why they are not one (binary content). */
+export function manifestFromBytes(buf: Buffer, shown: string): SourceFile | { diagnostic: Diagnostic } {
   if (looksBinary(buf)) {
     return {
       diagnostic: {

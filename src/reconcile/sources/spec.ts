@@ -90,8 +90,9 @@ export function sourceSpecFrom(input: SourceInput, home: Home, cwd: string): Sou
     if (input.ref !== undefined || input.path !== undefined) throw new SourceSpecError("--ref and --path apply to --git sources only");
     return { ...common, type: "dir", dir: projectRelative(home, resolve(cwd, input.dir)) };
   }
-  const url = input.git!.trim();
-  if (url === "" || url.startsWith("-")) throw new SourceSpecError(`invalid git URL '${input.git}'`);
+  const given = input.git!.trim();
+  if (given === "" || given.startsWith("-")) throw new SourceSpecError(`invalid git URL '${input.git}'`);
+  const url = localRepoUrl(given, cwd);
   if (input.ref !== undefined && (input.ref.trim() === "" || input.ref.startsWith("-"))) throw new SourceSpecError(`invalid ref '${input.ref}'`);
   const spec: SourceSpec = { ...common, type: "git", url };
   if (input.ref !== undefined) spec.ref = input.ref.trim();
@@ -104,6 +105,16 @@ export function sourceSpecFrom(input: SourceInput, home: Home, cwd: string): Sou
     }
   }
   return spec;
+}
+
+/**
+ * A repository given as a local path is made absolute: git resolves a
+ * relative path from where it runs, and the clone runs in `.orchestrator/sources/`.
+ * URLs (`https://`, `file://`) and scp-like `host:path` are kept as given.
+ */
+function localRepoUrl(url: string, cwd: string): string {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url) || /^[^/\\]+:/.test(url)) return url;
+  return isAbsolute(url) ? url : resolve(cwd, url);
 }
 
 /** Inside the project root: relative to it; elsewhere: absolute. */

@@ -19,9 +19,10 @@ export interface FetchedRevision {
   commit?: string;
   /** Git only: the ref it was resolved from (`refs/heads/main`). */
   ref?: string;
-  /** The directory read, absolute. */
+  /** The directory read, absolute (git: the clone). */
   root: string;
-  read(): SourceFiles;
+  /** Git: read from the object database, so trying a commit never moves the clone's checkout. */
+  read(): SourceFiles | Promise<SourceFiles>;
 }
 
 /** Why a source could not be read; the last applied state stays. */

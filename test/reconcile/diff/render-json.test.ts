@@ -18,9 +18,10 @@ describe("renderDiffJson", () => {
   const parsed = JSON.parse(out);
 
   it("has the documented top-level shape and summary", () => {
-    expect(Object.keys(parsed)).toEqual(["summary", "resources", "diagnostics"]);
-    expect(parsed.summary).toEqual({ create: 1, update: 1, delete: 0, unchanged: 1 });
-    expect(Object.keys(parsed.summary)).toEqual(["create", "update", "delete", "unchanged"]);
+    expect(Object.keys(parsed)).toEqual(["summary", "failures", "resources", "diagnostics"]);
+    expect(parsed.summary).toEqual({ create: 1, update: 1, delete: 0, unchanged: 1, drift: 0 });
+    expect(Object.keys(parsed.summary)).toEqual(["create", "update", "delete", "unchanged", "drift"]);
+    expect(parsed.failures).toEqual([]);
   });
 
   it("lists every resource in apply order with keys in a fixed order", () => {
@@ -30,8 +31,26 @@ describe("renderDiffJson", () => {
       "Workflow/qa:update",
     ]);
     for (const r of parsed.resources) {
-      expect(Object.keys(r)).toEqual(["kind", "name", "project", "action", "changes", "unified"]);
+      expect(Object.keys(r)).toEqual(["kind", "name", "project", "action", "drift", "ownership", "changes", "unified"]);
+      expect([r.drift, r.ownership]).toEqual([null, null]);
     }
+  });
+
+  it("has a stable field for what could not be diffed", () => {
+    const failed = JSON.parse(renderDiffJson([], [], { failures: [{ source: "badref", reason: "RefNotFound", message: "ref 'nope' is not a branch" }] }));
+    expect(failed.failures).toEqual([{ source: "badref", reason: "RefNotFound", message: "ref 'nope' is not a branch" }]);
+    expect(Object.keys(failed.failures[0])).toEqual(["source", "reason", "message"]);
+  });
+
+  it("marks drift and changes of hands per resource, and counts drift", () => {
+    const drifted = { ...diffResource(agent("a", "echo by-hand"), agent("a")), drift: { was: "modified" as const, by: "cli" } };
+    const adopted = { ...diffResource(agent("c"), agent("c")), ownership: { change: "adopt" as const, from: "cli", to: "source:default" } };
+    const j = JSON.parse(renderDiffJson([drifted, adopted], []));
+    expect(j.summary.drift).toBe(1);
+    expect(j.resources.map((r: { name: string; drift: unknown; ownership: unknown }) => [r.name, r.drift, r.ownership])).toEqual([
+      ["a", { was: "modified", by: "cli" }, null],
+      ["c", null, { change: "adopt", from: "cli", to: "source:default" }],
+    ]);
   });
 
   it("writes every change with path, op, before and after, null when absent", () => {

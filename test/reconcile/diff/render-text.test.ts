@@ -26,12 +26,12 @@ const diffs = [
 describe("renderDiffText", () => {
   const out = renderDiffText(diffs, diagnostics);
 
-  it("lists changed resources in apply order with their changed fields and unified diffs", () => {
+  it("lists changed resources in apply order, then deletions in prune order, with changed fields and unified diffs", () => {
     const headings = out.split("\n").filter((l) => /^[+~-] \w+\//.test(l));
     expect(headings).toEqual([
       "+ agent/coder (project default): create",
-      "- agent/gone (project default): delete",
       "~ workflow/qa (project default): update",
+      "- agent/gone (project default): delete",
     ]);
     expect(out).toContain("~ workflow/qa (project default): update\n  changed spec.steps[1].command\n--- live\n+++ desired\n@@ ");
     expect(out).not.toContain("agent/same");
@@ -61,6 +61,34 @@ describe("renderDiffText", () => {
     const coloured = renderDiffText(diffs, diagnostics, { color: true });
     expect(coloured).toContain("\u001b[32m+      command: echo new\u001b[0m");
     expect(coloured).toContain("\u001b[31m-      command: echo old\u001b[0m");
+  });
+
+  it("lists deletions in the order sync prunes them: dependants first, names in order within a kind", () => {
+    const deletions = [diffResource(agent("b"), undefined), diffResource(workflow("x"), undefined), diffResource(agent("a"), undefined)];
+    const headings = renderDiffText(deletions, []).split("\n").filter((l) => l.startsWith("- ") && l.endsWith("delete"));
+    expect(headings).toEqual(["- workflow/qa (project default): delete", "- agent/a (project default): delete", "- agent/b (project default): delete"]);
+  });
+
+  it("marks drift and changes of hands in the heading, and shows a release whose content does not change", () => {
+    const drifted = { ...diffResource(agent("a", "echo by-hand"), agent("a")), drift: { was: "modified" as const, by: "cli" } };
+    const restored = { ...diffResource(undefined, agent("b")), drift: { was: "deleted" as const, by: null } };
+    const adopted = { ...diffResource(agent("c"), agent("c")), ownership: { change: "adopt" as const, from: "cli", to: "source:default" } };
+    const released = { ...diffResource(agent("d"), agent("d")), ownership: { change: "release" as const, from: "source:default", to: "cli" } };
+    const text = renderDiffText([drifted, restored, adopted, released], []);
+    expect(text).toContain("~ agent/a (project default): update (drift: changed out of band by cli; sync restores it)\n");
+    expect(text).toContain("+ agent/b (project default): create (drift: deleted out of band; sync restores it)\n");
+    expect(text).toContain("= agent/c (project default): unchanged (adopted: applied by cli, source:default takes it over)\n");
+    expect(text).toContain("= agent/d (project default): unchanged (released: no longer in source:default; left in place, applied by cli)\n");
+    expect(text).toContain("Summary: 1 to create, 1 to update, 0 to delete, 2 unchanged; 2 drifted\n");
+  });
+
+  it("puts what could not be diffed first, so an empty summary cannot pass for 'no changes'", () => {
+    const text = renderDiffText([], [], { failures: [{ source: "repo", reason: "RefNotFound", message: "ref 'nope' is not a branch" }] });
+    expect(text).toBe(
+      "Failed (1): could not be diffed; the summary below leaves it out\n" +
+        "  source repo: RefNotFound: ref 'nope' is not a branch\n\n" +
+        "Summary: 0 to create, 0 to update, 0 to delete, 0 unchanged\n",
+    );
   });
 
   it("prints only the summary when nothing changes", () => {

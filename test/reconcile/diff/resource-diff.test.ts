@@ -105,6 +105,12 @@ describe("diffResource", () => {
     ]);
   });
 
+  it("labels the two sides live and desired, or as given (two commits)", () => {
+    expect(diffResource(agent("a"), agent("a", "echo 2")).unified).toMatch(/^--- live\n\+\+\+ desired\n/);
+    const between = diffResource(agent("a"), agent("a", "echo 2"), { fromLabel: "HEAD~1@1a2b3c4d5e6f", toLabel: "HEAD@6f5e4d3c2b1a" });
+    expect(between.unified).toMatch(/^--- HEAD~1@1a2b3c4d5e6f\n\+\+\+ HEAD@6f5e4d3c2b1a\n/);
+  });
+
   it("honours the context option", () => {
     const d = diffResource(workflow("echo old"), workflow("echo new"), { context: 0 });
     expect(d.unified.split("\n").filter((l) => l.startsWith(" "))).toEqual([]);

@@ -2,6 +2,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
+  checkedOutCommit,
+  checkoutCommit,
   fetchGitSource,
   GitFetchError,
   GitPathError,
@@ -31,21 +33,50 @@ function isDetached(dir: string): boolean {
   }
 }
 
+/** Fetch, then check the commit out, as a pass that applies it does. */
+async function follow(opts: Parameters<typeof fetchGitSource>[0]) {
+  const rev = await fetchGitSource(opts);
+  await checkoutCommit(opts.cloneDir, rev.commit);
+  return rev;
+}
+
 describe("fetchGitSource", () => {
-  it("clones on first use and checks out the default branch's commit detached", async () => {
+  it("clones on first use, resolves the default branch's commit, and checks out nothing", async () => {
     up.write("manifests/agent.yaml", "kind: Agent\n");
     const sha = up.commit("first");
     up.push();
 
     const rev = await fetchGitSource({ url: up.bare, cloneDir, path: "manifests" });
 
-    expect(rev).toEqual({ commit: sha, ref: "refs/heads/main", dir: join(cloneDir, "manifests") });
-    expect(git(cloneDir, "rev-parse", "HEAD")).toBe(sha);
-    expect(isDetached(cloneDir)).toBe(true);
+    expect(rev).toEqual({ commit: sha, ref: "refs/heads/main", path: "manifests", cloneDir });
+    // Nothing applied yet: no branch, no HEAD commit, an empty working tree.
+    expect(await checkedOutCommit(cloneDir)).toBeUndefined();
     expect(git(cloneDir, "for-each-ref", "refs/heads/")).toBe("");
-    expect(readFileSync(join(rev.dir, "agent.yaml"), "utf8")).toBe("kind: Agent\n");
+    expect(existsSync(join(cloneDir, "manifests"))).toBe(false);
     // No half-made clone directories are left next to the clone.
     expect(readdirSync(join(root, "sources"))).toEqual(["main"]);
+
+    await checkoutCommit(cloneDir, rev.commit);
+    expect(git(cloneDir, "rev-parse", "HEAD")).toBe(sha);
+    expect(isDetached(cloneDir)).toBe(true);
+    expect(readFileSync(join(cloneDir, "manifests/agent.yaml"), "utf8")).toBe("kind: Agent\n");
+  });
+
+  it("never moves the checkout when it fetches: only checkoutCommit does", async () => {
+    up.write("a.yaml", "v: 1\n");
+    const first = up.commit("one");
+    up.push();
+    await follow({ url: up.bare, cloneDir });
+    up.write("a.yaml", "v: 2\n");
+    const second = up.commit("two");
+    up.push();
+
+    expect((await fetchGitSource({ url: up.bare, cloneDir })).commit).toBe(second);
+    expect(git(cloneDir, "rev-parse", "HEAD")).toBe(first);
+    expect(readFileSync(join(cloneDir, "a.yaml"), "utf8")).toBe("v: 1\n");
+    await checkoutCommit(cloneDir, second);
+    expect(await checkedOutCommit(cloneDir)).toBe(second);
+    expect(readFileSync(join(cloneDir, "a.yaml"), "utf8")).toBe("v: 2\n");
   });
 
   it("follows the remote's default branch when it is not main", async () => {
@@ -67,12 +98,12 @@ describe("fetchGitSource", () => {
     up.write("a.yaml", "v: 1\n");
     up.commit("one");
     up.push();
-    await fetchGitSource({ url: up.bare, cloneDir });
+    await follow({ url: up.bare, cloneDir });
 
     up.write("a.yaml", "v: 2\n");
     const second = up.commit("two");
     up.push();
-    const rev = await fetchGitSource({ url: up.bare, cloneDir });
+    const rev = await follow({ url: up.bare, cloneDir });
 
     expect(rev.commit).toBe(second);
     expect(readFileSync(join(cloneDir, "a.yaml"), "utf8")).toBe("v: 2\n");
@@ -92,7 +123,7 @@ describe("fetchGitSource", () => {
     const rewritten = up.commit("rewritten");
     up.push("--force", "origin", "main");
 
-    const rev = await fetchGitSource({ url: up.bare, cloneDir, ref: "main" });
+    const rev = await follow({ url: up.bare, cloneDir, ref: "main" });
     expect(rev.commit).toBe(rewritten);
     expect(readFileSync(join(cloneDir, "a.yaml"), "utf8")).toBe("v: rewritten\n");
     expect(git(cloneDir, "rev-parse", "refs/remotes/origin/main")).toBe(rewritten);
@@ -110,7 +141,7 @@ describe("fetchGitSource", () => {
     const feature = up.commit("feature");
     up.push("origin", "main", "feature", "--tags");
 
-    const at = async (ref: string) => (await fetchGitSource({ url: up.bare, cloneDir, ref })).commit;
+    const at = async (ref: string) => (await follow({ url: up.bare, cloneDir, ref })).commit;
     expect(await at("feature")).toBe(feature);
     expect(await at("refs/heads/main")).toBe(second);
     expect(await at("v1")).toBe(first);
@@ -141,12 +172,16 @@ describe("fetchGitSource", () => {
     up.write("a.yaml", "v: 1\n");
     const sha = up.commit("one");
     up.push();
-    await fetchGitSource({ url: up.bare, cloneDir });
+    await follow({ url: up.bare, cloneDir });
     writeFileSync(join(cloneDir, "a.yaml"), "v: tampered\n");
     writeFileSync(join(cloneDir, "stray.yaml"), "kind: Agent\n");
-
-    const rev = await fetchGitSource({ url: up.bare, cloneDir });
-    expect(rev.commit).toBe(sha);
+    up.write("a.yaml", "v: 2\n");
+    up.commit("two");
+    up.push();
+    // Checking out another commit discards them.
+    await follow({ url: up.bare, cloneDir });
+    await checkoutCommit(cloneDir, sha);
+    expect(git(cloneDir, "rev-parse", "HEAD")).toBe(sha);
     expect(readFileSync(join(cloneDir, "a.yaml"), "utf8")).toBe("v: 1\n");
     expect(existsSync(join(cloneDir, "stray.yaml"))).toBe(false);
   });
@@ -180,7 +215,7 @@ describe("fetchGitSource", () => {
     up.write("a.yaml", "v: 1\n");
     const sha = up.commit("one");
     up.push();
-    await fetchGitSource({ url: up.bare, cloneDir });
+    await follow({ url: up.bare, cloneDir });
 
     const gone = join(root, "gone.git");
     await expect(fetchGitSource({ url: gone, cloneDir })).rejects.toBeInstanceOf(GitFetchError);
@@ -224,7 +259,7 @@ describe("fetchGitSource", () => {
     await expect(fetchGitSource({ url: up.bare, cloneDir, path: "/etc" })).rejects.toBeInstanceOf(GitPathError);
     await expect(fetchGitSource({ url: up.bare, cloneDir, path: "nope" })).rejects.toBeInstanceOf(GitPathError);
     const rev = await fetchGitSource({ url: up.bare, cloneDir, path: "./manifests/" });
-    expect(rev.dir).toBe(join(cloneDir, "manifests"));
+    expect(rev.path).toBe("manifests");
   });
 
   it("refuses a clone directory that holds something else, and touches nothing in it", async () => {
@@ -258,7 +293,7 @@ describe("fetchGitSource", () => {
     const workHead = git(up.work, "symbolic-ref", "HEAD");
     process.env.GIT_DIR = join(up.work, ".git");
     try {
-      const rev = await fetchGitSource({ url: up.bare, cloneDir });
+      const rev = await follow({ url: up.bare, cloneDir });
       expect(rev.commit).toBe(sha);
     } finally {
       delete process.env.GIT_DIR;

@@ -5,7 +5,9 @@ import {
   GitRefError,
   GitPathError,
   GitSourceError,
+  pathExistsAtCommit,
   readTreeAtCommit,
+  readTreeBlobs,
   resolveCommit,
 } from "../../../src/reconcile/git/index.js";
 import { git, isolateGit, makeUpstream, type Upstream } from "./git-fixture.js";
@@ -35,6 +37,29 @@ beforeEach(() => {
 afterEach(() => restore());
 
 describe("readTreeAtCommit", () => {
+  it("skips folders below the path that a directory walk skips (.github, node_modules), as bytes or text", async () => {
+    repo.write("manifests/.github/workflows/ci.yml", "on: push\n");
+    repo.write("manifests/node_modules/x/a.yaml", "x: 1\n");
+    repo.write("manifests/.hidden.yaml", "kind: Agent\n");
+    const third = repo.commit("third");
+    expect((await readTreeAtCommit(repo.work, third, "manifests")).map((f) => f.file)).toEqual([
+      "manifests/.hidden.yaml",
+      "manifests/agent.yaml",
+      "manifests/new file ü.yaml",
+    ]);
+    const blobs = await readTreeBlobs(repo.work, third, "manifests");
+    expect(blobs[1]!.bytes.toString("utf8")).toBe("kind: Agent\nmetadata: {name: coder}\nspec: {changed: true}\n");
+    // A path that is itself a dot-folder is read as asked.
+    expect((await readTreeAtCommit(repo.work, third, "manifests/.github")).map((f) => f.file)).toEqual(["manifests/.github/workflows/ci.yml"]);
+  });
+
+  it("tells whether a commit has a path", async () => {
+    expect(await pathExistsAtCommit(repo.work, first, "manifests/workflows")).toBe(true);
+    expect(await pathExistsAtCommit(repo.work, second, "manifests/workflows")).toBe(false);
+    expect(await pathExistsAtCommit(repo.work, second, "top.yaml")).toBe(true);
+    expect(await pathExistsAtCommit(repo.work, "HEAD", "")).toBe(true);
+  });
+
   it("reads the YAML files under a path as they were at each of two commits", async () => {
     expect(await readTreeAtCommit(repo.work, first, "manifests")).toEqual([
       { file: "manifests/agent.yaml", text: "kind: Agent\nmetadata: {name: coder}\n" },

@@ -24,6 +24,11 @@ describe("source settings", () => {
       name: "g", type: "git", url: "https://h/r.git", ref: "main", path: "deploy", intervalMs: 60_000, project: "team", prune: false,
     });
     expect(() => sourceSpecFrom({ name: "bad name", dir: "x" }, home, "/repo")).toThrow(/source name 'bad name'/);
+    // A local repository path is made absolute (the clone runs elsewhere); URLs and scp-like addresses are kept.
+    expect(sourceSpecFrom({ name: "l", git: "../up.git" }, home, "/repo/sub").url).toBe("/repo/up.git");
+    expect(sourceSpecFrom({ name: "l", git: "/srv/r.git" }, home, "/repo").url).toBe("/srv/r.git");
+    expect(sourceSpecFrom({ name: "l", git: "git@host:team/r.git" }, home, "/repo").url).toBe("git@host:team/r.git");
+    expect(sourceSpecFrom({ name: "l", git: "file:///srv/r.git" }, home, "/repo").url).toBe("file:///srv/r.git");
     expect(() => sourceSpecFrom({ name: "x" }, home, "/repo")).toThrow(/exactly one of --dir PATH or --git URL/);
     expect(() => sourceSpecFrom({ name: "x", dir: "d", ref: "main" }, home, "/repo")).toThrow(/--git sources only/);
     expect(() => sourceSpecFrom({ name: "x", git: "--upload-pack=evil" }, home, "/repo")).toThrow(/invalid git URL/);
