@@ -44,7 +44,8 @@ export function report(name, ms, baselineMs, target) {
 /** A figure with no baseline (a latency). */
 export function reportValue(name, ms, aim) {
   const ok = aim === undefined || ms <= aim;
-  results.push({ name, ms, ok: true });
+  // An aim is not a target: missing it is reported, and does not fail the run.
+  results.push({ name, ms, aim, ok, kind: "aim" });
   console.log(`${name}: ${ms.toFixed(1)} ms${aim === undefined ? "" : ` (aim < ${aim} ms) ${ok ? "ok" : "over aim"}`}`);
 }
 

@@ -15,6 +15,9 @@ for (const f of files) {
   const mod = await import(`./${f}`);
   await mod.run();
 }
-const over = allResults().filter((r) => !r.ok);
-console.log(over.length ? `${over.length} figure(s) over target` : "all figures within target");
-process.exitCode = over.length ? 1 : 0;
+const missed = allResults().filter((r) => !r.ok);
+const overTarget = missed.filter((r) => r.kind !== "aim");
+const overAim = missed.filter((r) => r.kind === "aim");
+console.log(overTarget.length ? `${overTarget.length} figure(s) over target` : "all figures within target");
+if (overAim.length) console.log(`${overAim.length} figure(s) over aim: ${overAim.map((r) => r.name).join("; ")}`);
+process.exitCode = overTarget.length ? 1 : 0;

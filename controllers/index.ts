@@ -15,4 +15,3 @@ export type {
 } from "./types.js";
 export { BUILTIN_CONTROLLERS, controllerFor } from "./registry.js";
 export { enqueueUnobserved, observedGeneration } from "./declarative.js";
-export { inProcessHooks, provideInProcessHooks, type InProcessHooks, type InProcessHooksFactory } from "./in-process.js";

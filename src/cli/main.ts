@@ -42,6 +42,7 @@ export function buildProgram(): Command {
     .option("--dry-run", "show what would change without writing")
     .option("--project <name>", "project for documents that name none")
     .option("--prune", "delete resources of the applied kinds that the set omits")
+    .option("--no-daemon", "queue committed Tasks and Runs without starting a background controller")
     .addOption(outputOption(["text", "json"], "text"))
     .action(lazy(() => import("./commands/apply.js"), "applyCommand"));
 
@@ -80,6 +81,7 @@ export function buildProgram(): Command {
     .description("reconcile sources now: fetch, validate, apply, prune, correct drift")
     .argument("[source...]", "source names (default: every source)")
     .option("--dry-run", "show what would change without writing")
+    .option("--no-daemon", "queue committed Tasks and Runs without starting a background controller")
     .addOption(outputOption(["text", "json"], "text"))
     .action(lazy(() => import("./commands/sync.js"), "syncCommand"));
 

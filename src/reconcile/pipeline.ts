@@ -18,7 +18,7 @@ import { DesiredSetCache, type SourceFile } from "./desired-cache.js";
 import { PassRefusedError } from "./ownership.js";
 import { runAfterCommitEffects } from "./effects.js";
 import { prepareDesired, type PlannedAction, type PruneMode } from "./plan.js";
-import { writeStatusFiles } from "./status-files.js";
+import { clearStatusPending, markStatusPending, resyncStatusFiles, statusPending, writeStatusFiles } from "./status-files.js";
 
 export type PipelinePhase = "building" | "validating" | "applying" | "effects" | "status";
 
@@ -90,8 +90,14 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
     documents = plannable(documents);
   }
 
-  // Plan and commit in one write transaction.
+  // Plan and commit in one write transaction. Status files of this applier lag behind the store
+  // from the commit until they are written: a mark says so, in case the process dies in between.
   input.onPhase?.("applying");
+  const statusHome = input.dryRun ? undefined : input.home;
+  if (statusHome) {
+    if (statusPending(statusHome, input.appliedBy)) resyncStatusFiles(statusHome, store, input.appliedBy);
+    markStatusPending(statusHome, input.appliedBy);
+  }
   const crds = [...storedCrds, ...documents.filter((d) => d.resource.kind === "CustomResourceDefinition").map((d) => d.resource)];
   let outcome: CommitOutcome;
   try {
@@ -109,6 +115,7 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
       ...(input.inTransaction ? { inTransaction: input.inTransaction } : {}),
     });
   } catch (err) {
+    if (statusHome) clearStatusPending(statusHome, input.appliedBy);
     if (err instanceof PassRefusedError) return { ...base, diagnostics: [...diagnostics, ...err.diagnostics], ok: false, reason: err.reason, message: err.message, actions: [], committed: false, storeVersion: null };
     return { ...base, ok: false, reason: Reason.ApplyFailed, message: (err as Error).message, actions: [], committed: false, storeVersion: null };
   }
@@ -124,8 +131,9 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
 
   // Status files of what changed.
   input.onPhase?.("status");
-  if (input.home) {
-    writeStatusFiles(input.home, store, outcome.actions, { appliedBy: input.appliedBy, ...(input.revision ? { revision: input.revision } : {}) });
+  if (statusHome) {
+    writeStatusFiles(statusHome, store, outcome.actions, { appliedBy: input.appliedBy, ...(input.revision ? { revision: input.revision } : {}) });
+    clearStatusPending(statusHome, input.appliedBy);
   }
   if (effectErrors.length) {
     return { ...done, ok: false, reason: Reason.AfterCommitFailed, message: effectErrors.join("; "), committed: true };

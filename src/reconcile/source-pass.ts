@@ -20,6 +20,7 @@ import { changesOfPass, countActions, emptyCounts, type PassResult } from "./pas
 import type { PipelineResult } from "./pipeline.js";
 import type { PlannedAction } from "./plan.js";
 import { displayRevision, isUpToDate, SourceStatusRecorder } from "./source-status.js";
+import { resyncStatusFiles, statusPending } from "./status-files.js";
 import { fetchSourceRevision, type FetchOptions } from "./sources/fetch.js";
 import { isFetchFailure } from "./sources/types.js";
 
@@ -81,6 +82,8 @@ async function passOverSource(ctx: SourcePassContext, source: SourceRecord, opts
 
   // Skip the pass when the revision, the store and the settings are all as the last pass left them.
   if (!dryRun && isUpToDate(source.status, revision, ctx.store.resourcesVersion(), status.configKey)) {
+    // Status files left behind by a pass that died after its commit catch up now.
+    if (statusPending(ctx.home, appliedBy)) resyncStatusFiles(ctx.home, ctx.store, appliedBy, { revision });
     // Level-triggered effects still run: a Task committed before an engine was there starts now.
     if (hasHooks(ctx.hooks)) {
       const { runAfterCommitEffects } = await import("./effects.js");

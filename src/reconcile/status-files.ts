@@ -1,29 +1,106 @@
 /**
  * @module Status files: `.orchestrator/status/<project>/<kind>/<name>.yaml`
- * for every resource a pass created or changed (removed when pruned), so
- * tools and people can read state without the store. Never written into a
- * source. Project `_` for the kinds outside projects (Project, CRD).
+ * for every reconciled resource (removed when pruned), so tools and people
+ * can read state without the store. Never written into a source. Project
+ * `_` for the kinds outside projects (Project, CRD).
+ *
+ * Files are replaced atomically (temp file + rename). A pass marks its
+ * applier "pending" before it commits and clears the mark once its status
+ * files are written; a pass that finds the mark left behind (the process
+ * died in between) rewrites every status file of that applier and removes
+ * those of resources that no longer exist, so the files catch up with the
+ * store level-triggered, as the store itself does.
  */
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BUILTIN_KINDS } from "../resources/kinds.js";
 import { API_VERSION, type JsonObject, type JsonValue, type ResourceKey } from "../resources/types.js";
 import type { Home } from "../store/home.js";
-import type { Store } from "../store/store.js";
+import type { ResourceOrigin, Store, StoredResource } from "../store/store.js";
 import { Reason } from "./conditions.js";
 import type { PlannedAction } from "./plan.js";
 import { statusYaml } from "./status-yaml.js";
 
 const UNSCOPED: ReadonlySet<string> = new Set(BUILTIN_KINDS.filter((k) => !k.projectScoped).map((k) => k.kind));
 const DECLARATIVE: ReadonlySet<string> = new Set(["Task", "Run"]);
+/** Folder name of the kinds outside projects. */
+const NO_PROJECT = "_";
+const PENDING_DIR = ".pending";
 
 export function statusDir(home: Home): string {
   return join(home.dir, "status");
 }
 
 export function statusFilePath(home: Home, key: ResourceKey): string {
-  const project = UNSCOPED.has(key.kind) ? "_" : key.project;
+  const project = UNSCOPED.has(key.kind) || key.project === "" ? NO_PROJECT : key.project;
   return join(statusDir(home), project, key.kind.toLowerCase(), `${key.name}.yaml`);
+}
+
+/** What a status document is made of; the same shape whoever writes it (a pass or the engine). */
+export interface StatusSubject {
+  key: ResourceKey;
+  apiVersion?: string;
+  generation: number;
+  origin: ResourceOrigin;
+  /** The status the store holds (the engine's, for Tasks and Runs). */
+  stored?: JsonObject | undefined;
+  /** Revision of the source that applied it. */
+  revision?: string;
+  /** Message of the Ready condition of a non-declarative resource. */
+  message?: string;
+}
+
+export function statusDocument(s: StatusSubject, now: string): { [key: string]: JsonValue } {
+  const origin: JsonObject = { appliedBy: s.origin.appliedBy };
+  if (s.origin.appliedBy.startsWith("source:")) origin["source"] = s.origin.appliedBy.slice("source:".length);
+  if (s.revision) origin["revision"] = s.revision;
+  if (s.origin.commit) origin["commit"] = s.origin.commit;
+  if (s.origin.file) origin["file"] = s.origin.file;
+  if (s.origin.line !== undefined) origin["line"] = s.origin.line;
+
+  const status: JsonObject = { generation: s.generation };
+  if (DECLARATIVE.has(s.key.kind)) Object.assign(status, declarativeStatus(s, now));
+  else {
+    status["observedGeneration"] = s.generation;
+    status["conditions"] = [{ type: "Ready", status: "True", reason: Reason.Succeeded, message: s.message ?? "Applied", lastTransitionTime: now }];
+  }
+  status["origin"] = origin;
+  status["updatedAt"] = now;
+  const metadata: JsonObject = { name: s.key.name };
+  if (!UNSCOPED.has(s.key.kind) && s.key.project !== "") metadata["project"] = s.key.project;
+  return { apiVersion: s.apiVersion ?? API_VERSION, kind: s.key.kind, metadata, status };
+}
+
+/**
+ * The engine owns a Task's or Run's status, but only for the generation it
+ * ran: until it acts on the current one, the resource is Pending.
+ */
+function declarativeStatus(s: StatusSubject, now: string): JsonObject {
+  const stored = s.stored;
+  if (stored && stored["observedGeneration"] === s.generation) return stored;
+  const pending: JsonObject = {
+    phase: "Pending",
+    conditions: [{ type: "Ready", status: "Unknown", reason: "Pending", message: `generation ${s.generation} waits for the engine to run it`, lastTransitionTime: now }],
+  };
+  if (stored && typeof stored["observedGeneration"] === "number") pending["observedGeneration"] = stored["observedGeneration"];
+  return pending;
+}
+
+/** Replaces the file whole: a reader never sees half of one. */
+export function writeStatusFile(home: Home, key: ResourceKey, doc: { [key: string]: JsonValue }, madeDirs?: Set<string>): void {
+  const path = statusFilePath(home, key);
+  const dir = path.slice(0, path.lastIndexOf("/"));
+  if (!madeDirs?.has(dir)) {
+    mkdirSync(dir, { recursive: true });
+    madeDirs?.add(dir);
+  }
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, statusYaml(doc));
+  renameSync(tmp, path);
+}
+
+export function removeStatusFile(home: Home, key: ResourceKey): void {
+  rmSync(statusFilePath(home, key), { force: true });
 }
 
 export interface StatusContext {
@@ -40,17 +117,21 @@ export function writeStatusFiles(home: Home, store: Store, actions: readonly Pla
   const madeDirs = new Set<string>();
   for (const a of actions) {
     if (a.verb === "unchanged") continue;
-    const path = statusFilePath(home, a.key);
     if (a.verb === "pruned") {
-      rmSync(path, { force: true });
+      removeStatusFile(home, a.key);
       continue;
     }
-    const dir = path.slice(0, path.lastIndexOf("/"));
-    if (!madeDirs.has(dir)) {
-      mkdirSync(dir, { recursive: true });
-      madeDirs.add(dir);
-    }
-    writeFileSync(path, statusYaml(statusDocument(a, store, ctx, now)));
+    const write = a.change && a.change.op !== "delete" ? a.change.resource : undefined;
+    const subject: StatusSubject = {
+      key: a.key,
+      generation: generationAfter(a),
+      origin: write?.origin ?? { appliedBy: ctx.appliedBy },
+      message: a.drift ? "Restored from the source after an out-of-band change" : `Applied (${a.verb})`,
+      ...(write?.apiVersion ? { apiVersion: write.apiVersion } : {}),
+      ...(ctx.revision ? { revision: ctx.revision } : {}),
+    };
+    if (DECLARATIVE.has(a.key.kind)) subject.stored = store.getResource(a.key)?.status;
+    writeStatusFile(home, a.key, statusDocument(subject, now), madeDirs);
   }
 }
 
@@ -60,42 +141,81 @@ function generationAfter(a: PlannedAction): number {
   return a.head.generation + (bumped ? 1 : 0);
 }
 
-function statusDocument(a: PlannedAction, store: Store, ctx: StatusContext, now: string): { [key: string]: JsonValue } {
-  const generation = generationAfter(a);
-  const source = ctx.appliedBy.startsWith("source:") ? ctx.appliedBy.slice("source:".length) : null;
-  const origin: JsonObject = { appliedBy: ctx.appliedBy };
-  if (source) origin.source = source;
-  if (ctx.revision) origin.revision = ctx.revision;
-  const write = a.change && a.change.op !== "delete" ? a.change.resource : undefined;
-  if (write?.origin.commit) origin.commit = write.origin.commit;
-  if (write?.origin.file) origin.file = write.origin.file;
-  if (write?.origin.line !== undefined) origin.line = write.origin.line;
-
-  const status: JsonObject = { generation };
-  if (DECLARATIVE.has(a.key.kind)) {
-    // The engine owns a Task's or Run's status; until it acts, it is Pending.
-    const stored = store.getResource(a.key)?.status;
-    Object.assign(status, stored && Object.keys(stored).length ? stored : { phase: "Pending" });
-  } else {
-    status.observedGeneration = generation;
-  }
-  status.conditions = [
-    {
-      type: "Ready",
-      status: "True",
-      reason: Reason.Succeeded,
-      message: a.drift ? "Restored from the source after an out-of-band change" : `Applied (${a.verb})`,
-      lastTransitionTime: now,
-    },
-  ];
-  status.origin = origin;
-  status.updatedAt = now;
-  const metadata: JsonObject = { name: a.key.name };
-  if (!UNSCOPED.has(a.key.kind)) metadata.project = a.key.project;
-  return {
-    apiVersion: write?.apiVersion ?? API_VERSION,
-    kind: a.key.kind,
-    metadata,
-    status,
+/** The status file of one stored resource, as it is now. */
+export function writeStoredStatusFile(home: Home, r: StoredResource, opts: { revision?: string; now?: string } = {}): void {
+  const subject: StatusSubject = {
+    key: { project: r.metadata.project, kind: r.kind, name: r.metadata.name },
+    apiVersion: r.apiVersion,
+    generation: r.generation,
+    origin: r.origin,
+    stored: r.status,
+    ...(opts.revision ? { revision: opts.revision } : {}),
   };
+  writeStatusFile(home, subject.key, statusDocument(subject, opts.now ?? new Date().toISOString()));
+}
+
+function pendingMark(home: Home, appliedBy: string): string {
+  return join(statusDir(home), PENDING_DIR, encodeURIComponent(appliedBy));
+}
+
+/** Says, before a commit, that this applier's status files may lag behind the store. */
+export function markStatusPending(home: Home, appliedBy: string): void {
+  const path = pendingMark(home, appliedBy);
+  mkdirSync(join(statusDir(home), PENDING_DIR), { recursive: true });
+  writeFileSync(path, `${process.pid}\n`);
+}
+
+export function clearStatusPending(home: Home, appliedBy: string): void {
+  rmSync(pendingMark(home, appliedBy), { force: true });
+}
+
+export function statusPending(home: Home, appliedBy: string): boolean {
+  return existsSync(pendingMark(home, appliedBy));
+}
+
+/**
+ * Brings the status files in line with the store after a pass was cut
+ * short: every resource of `appliedBy` gets its file rewritten, and files
+ * of resources the store no longer holds are removed.
+ */
+export function resyncStatusFiles(home: Home, store: Store, appliedBy: string, opts: { revision?: string } = {}): { written: number; removed: number } {
+  const now = new Date().toISOString();
+  const live = new Set<string>();
+  let written = 0;
+  for (const r of store.listResources({ allProjects: true })) {
+    const key = { project: r.metadata.project, kind: r.kind, name: r.metadata.name };
+    live.add(statusFilePath(home, key));
+    if (r.origin.appliedBy !== appliedBy) continue;
+    writeStoredStatusFile(home, r, { ...opts, now });
+    written++;
+  }
+  let removed = 0;
+  for (const file of statusFilesOnDisk(home)) {
+    if (live.has(file)) continue;
+    rmSync(file, { force: true });
+    removed++;
+  }
+  clearStatusPending(home, appliedBy);
+  return { written, removed };
+}
+
+/** Every `<project>/<kind>/<name>.yaml` under the status folder, leftover temp files included. */
+function statusFilesOnDisk(home: Home): string[] {
+  const root = statusDir(home);
+  const out: string[] = [];
+  for (const project of readdirNames(root)) {
+    if (project === PENDING_DIR) continue;
+    for (const kind of readdirNames(join(root, project))) {
+      for (const file of readdirNames(join(root, project, kind))) out.push(join(root, project, kind, file));
+    }
+  }
+  return out;
+}
+
+function readdirNames(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
 }

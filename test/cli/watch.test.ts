@@ -1,7 +1,11 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, describe, expect, it } from "vitest";
+import { docs, task, workflow, workspace } from "../reconcile/support/manifests.js";
 import { CLI, initializedProject } from "../support/cli.js";
+import { startController } from "../support/controller.js";
 
 const agent = (name: string, command = "echo hi") =>
   `apiVersion: orchestrator.dev/v2\nkind: Agent\nmetadata:\n  name: ${name}\nspec:\n  capabilities: [x]\n  command: ${command}\n`;
@@ -82,5 +86,37 @@ describe("orchestrator watch", () => {
     await w.until("the prune", () => w!.out().includes("agent/b pruned"));
     expect(await stop(w)).toBe(0);
     expect(JSON.parse(p.run(["source", "list", "-o", "json"]).stdout).sources.map((s: { name: string }) => s.name)).toEqual(["default", "watch-local"]);
+  });
+
+  it("runs a Task that appears in the watched files inside watch when no controller runs, once per generation", async () => {
+    p = initializedProject({ "manifests/base.yaml": docs(workspace("ws"), workflow("wf", "echo ran >> ran.log")) });
+    w = startWatch(p.dir);
+    await w.until("the first pass", () => w!.out().includes("source default: Applied revision"));
+    p.write("manifests/task.yaml", task("t1"));
+    await w.until("the task to complete", () => w!.err().includes("(t1) completed"));
+    expect(readFileSync(join(p.dir, "ran.log"), "utf8")).toBe("ran\n");
+    const [record] = JSON.parse(p.run(["task", "list", "-o", "json"]).stdout) as { name: string; phase: string }[];
+    expect(record).toMatchObject({ name: "t1", phase: "Completed" });
+    // An unrelated save is not a new generation.
+    p.write("manifests/base.yaml", docs(workspace("ws"), workflow("wf", "echo ran >> ran.log")) + "# touched\n");
+    p.write("manifests/task.yaml", task("t1", "again"));
+    await w.until("the second generation", () => w!.err().split("(t1) completed").length === 3);
+    expect(readFileSync(join(p.dir, "ran.log"), "utf8")).toBe("ran\nran\n");
+    expect(await stop(w)).toBe(0);
+  });
+
+  it("leaves Tasks to the controller when one runs", async () => {
+    p = initializedProject({ "manifests/base.yaml": docs(workspace("ws"), workflow("wf")) });
+    const controller = await startController(p.dir);
+    try {
+      w = startWatch(p.dir);
+      await w.until("the first pass", () => w!.out().includes("source default: Applied revision") || w!.out().includes("up to date"));
+      expect(w.err()).toContain("a controller is running");
+      p.write("manifests/task.yaml", task("t1"));
+      await w.until("the controller to run it", () => controller.log().includes("(t1) claimed") && controller.log().includes("completed"));
+      expect(w.err()).not.toContain("(t1) completed");
+    } finally {
+      await controller.stop();
+    }
   });
 });

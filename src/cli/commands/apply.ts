@@ -7,16 +7,19 @@ import { loadManifestPaths } from "../../resources/load.js";
 import { Reason } from "../../reconcile/conditions.js";
 import type { PlannedAction } from "../../reconcile/plan.js";
 import { runPipeline } from "../../reconcile/pipeline.js";
+import { queueingHooks } from "../../runtime/engine-hook.js";
 import { withStore } from "../context.js";
 import { CliError } from "../errors.js";
 import { printDiagnostics } from "../output/diagnostics.js";
-import { writeOut } from "../output/io.js";
+import { writeErr, writeOut } from "../output/io.js";
 
 export interface ApplyOptions {
   filename: string[];
   dryRun?: boolean;
   project?: string;
   prune?: boolean;
+  /** `--no-daemon`: queue committed Tasks and Runs without starting a controller. */
+  daemon?: boolean;
   output?: "text" | "json";
 }
 
@@ -27,7 +30,9 @@ export function actionLine(a: Pick<PlannedAction, "key" | "verb" | "drift">, dry
 export async function applyCommand(opts: ApplyOptions): Promise<void> {
   await withStore(async ({ store, home, cwd }) => {
     const loaded = loadManifestPaths(opts.filename, cwd);
+    const engine = queueingHooks(store, home);
     const result = await runPipeline({
+      hooks: engine.hooks,
       store,
       home,
       files: loaded.files,
@@ -56,6 +61,7 @@ export async function applyCommand(opts: ApplyOptions): Promise<void> {
     } else {
       writeOut(result.actions.map((a) => actionLine(a, !!opts.dryRun) + "\n").join(""));
     }
+    for (const line of await engine.settle({ noDaemon: opts.daemon === false })) writeErr(`${line}\n`);
     if (!result.ok) throw new CliError(`applied, but ${result.message}`);
   });
 }

@@ -7,6 +7,7 @@ import { Reason } from "../../reconcile/conditions.js";
 import { reconcileSources, UnknownSourceError } from "../../reconcile/reconcile-sources.js";
 import type { PassResult } from "../../reconcile/pass-result.js";
 import { sourceStoreOf } from "../../store/source-store.js";
+import { queueingHooks } from "../../runtime/engine-hook.js";
 import { withStore } from "../context.js";
 import { CliError } from "../errors.js";
 import { writeErr } from "../output/io.js";
@@ -14,14 +15,18 @@ import { printPass, printPassesJson } from "../output/pass-result.js";
 
 export interface SyncOptions {
   dryRun?: boolean;
+  /** `--no-daemon`: queue committed Tasks and Runs without starting a controller. */
+  daemon?: boolean;
   output?: "text" | "json";
 }
 
 export async function syncCommand(names: string[], opts: SyncOptions): Promise<void> {
   await withStore(async ({ store, home }) => {
+    // Tasks and Runs the pass commits are queued for a controller (started if none runs).
+    const engine = queueingHooks(store, home);
     let results: PassResult[];
     try {
-      results = await reconcileSources({ home, store, sources: names, dryRun: !!opts.dryRun });
+      results = await reconcileSources({ home, store, sources: names, dryRun: !!opts.dryRun, ...(opts.dryRun ? {} : { hooks: engine.hooks }) });
     } catch (err) {
       if (err instanceof UnknownSourceError) throw new CliError(err.message);
       throw err;
@@ -32,6 +37,7 @@ export async function syncCommand(names: string[], opts: SyncOptions): Promise<v
     }
     if (opts.output === "json") printPassesJson(results);
     else results.forEach(printPass);
+    for (const line of await engine.settle({ noDaemon: opts.daemon === false })) writeErr(`${line}\n`);
     // A directory not made yet (init's `manifests/`) is not ready, but nothing failed; a git path that is not there is a mistake.
     const types = new Map(sourceStoreOf(store).listSources().map((s) => [s.name, s.type]));
     if (results.some((r) => !r.ready && !(r.reason === Reason.PathNotFound && types.get(r.source) === "dir"))) process.exitCode = 1;

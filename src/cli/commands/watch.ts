@@ -6,12 +6,13 @@
  * controller when one runs, otherwise inside `watch`. Ctrl-C exits 0.
  */
 import { basename, resolve } from "node:path";
-import { inProcessHooks, type InProcessHooks } from "../../../controllers/in-process.js";
 import type { SourcePass } from "../../reconcile/source-pass.js";
 import { sourceDirectory } from "../../reconcile/sources/dir-source.js";
 import { DEFAULT_SOURCE_NAME, sourceSpecFrom } from "../../reconcile/sources/spec.js";
 import { runWatch } from "../../reconcile/watch.js";
 import { formatDiagnostic } from "../../resources/diagnostics.js";
+import type { ControllerHooks } from "../../../controllers/types.js";
+import { startInProcessRunner } from "../../runtime/in-process-runner.js";
 import { readControllerLock } from "../../runtime/lock.js";
 import type { Home } from "../../store/home.js";
 import { sourceStoreOf, type SourceRecord } from "../../store/source-store.js";
@@ -30,12 +31,17 @@ export async function watchCommand(path: string | undefined, opts: WatchCommandO
   const cwd = process.cwd();
   const home = requireHome(cwd);
   const store = openStore(home);
-  let hooks: InProcessHooks = {};
+  let hooks: ControllerHooks = {};
+  let close: (() => Promise<void>) | undefined;
   try {
     const source = resolveSource(store, home, cwd, path);
     const controller = readControllerLock(home.dir);
-    if (controller?.alive) writeErr(`a controller is running (pid ${controller.pid}): it starts the Tasks and Runs applied here\n`);
-    else hooks = await inProcessHooks({ home, store });
+    if (controller?.alive) writeErr(`a controller is running (pid ${controller.pid}): it runs the Tasks and Runs applied here\n`);
+    else {
+      const runner = startInProcessRunner({ home, store, log: (line) => writeErr(`${line}\n`) });
+      hooks = runner.hooks;
+      close = runner.close;
+    }
 
     const abort = new AbortController();
     const stop = (): void => abort.abort();
@@ -55,7 +61,7 @@ export async function watchCommand(path: string | undefined, opts: WatchCommandO
     process.off("SIGINT", stop);
     process.off("SIGTERM", stop);
   } finally {
-    await hooks.close?.();
+    await close?.();
     store.close();
   }
 }

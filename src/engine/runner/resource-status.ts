@@ -4,16 +4,14 @@
  * written to the store and to `.orchestrator/status/<project>/<kind>/<name>.yaml`
  * as it changes. Never written into a source manifest.
  */
-import { mkdirSync, renameSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { stringify } from "yaml";
 import type { JsonObject } from "../../resources/types.js";
+import { statusFilePath as statusFileOf, writeStoredStatusFile } from "../../reconcile/status-files.js";
 import type { Home } from "../../store/home.js";
 import type { Store } from "../../store/store.js";
 import type { ItemRecord, RunRecord, TaskPhase, TaskRecord } from "../../store/task-store.js";
 
 export function statusFilePath(home: Home, project: string, kind: string, name: string): string {
-  return join(home.dir, "status", project || "_", kind.toLowerCase(), `${name}.yaml`);
+  return statusFileOf(home, { project, kind, name });
 }
 
 function condition(type: string, status: "True" | "False" | "Unknown", reason: string, message: string, at: string): JsonObject {
@@ -70,14 +68,11 @@ export function taskStatusObject(task: TaskRecord, runs: readonly RunRecord[], i
   return status;
 }
 
-/** Writes a resource's status to the store and its status file (atomically replaced). */
+/** Writes a resource's status to the store, then its status file (the same shape a reconcile pass writes). */
 export function publishStatus(store: Store, home: Home, key: { project: string; kind: string; name: string }, status: JsonObject): void {
   if (!store.setStatus(key, status)) return;
-  const path = statusFilePath(home, key.project, key.kind, key.name);
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, stringify({ apiVersion: "orchestrator.dev/v2", kind: key.kind, metadata: { name: key.name, project: key.project }, status }, { lineWidth: 0 }));
-  renameSync(tmp, path);
+  const live = store.getResource(key);
+  if (live) writeStoredStatusFile(home, live);
 }
 
 /** Publishes the status of the resource a task executes, if it has one. */

@@ -163,12 +163,23 @@ export function submit(store: Store, tasks: TaskStore, home: Home, req: SubmitRe
 const str = (v: JsonValue | undefined): string | undefined => (typeof v === "string" ? v : undefined);
 const strs = (v: JsonValue | undefined): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
 
+export interface EnqueueOptions {
+  /** False: the record is created for the caller to run itself (`watch` with no controller). Default true. */
+  queued?: boolean;
+}
+
 /**
  * A committed Task or Run runs once per generation: when no task record
  * exists for this generation yet, one is created and queued. Returns it, or
- * undefined when this generation already ran (or runs).
+ * undefined when this generation already ran (or runs). The check and the
+ * creation are one write transaction, so processes racing to enqueue the
+ * same generation create one record between them.
  */
-export function enqueueDeclarative(store: Store, tasks: TaskStore, home: Home, key: { project: string; kind: "Task" | "Run"; name: string }): TaskRecord | undefined {
+export function enqueueDeclarative(store: Store, tasks: TaskStore, home: Home, key: { project: string; kind: "Task" | "Run"; name: string }, opts: EnqueueOptions = {}): TaskRecord | undefined {
+  return store.writeTransaction(() => enqueueInTransaction(store, tasks, home, key, opts.queued ?? true));
+}
+
+function enqueueInTransaction(store: Store, tasks: TaskStore, home: Home, key: { project: string; kind: "Task" | "Run"; name: string }, queued: boolean): TaskRecord | undefined {
   const r = store.getResource(key);
   if (!r) return undefined;
   const existing = tasks.listTasks({ resourceKind: key.kind, resourceName: key.name, project: key.project });
@@ -236,7 +247,7 @@ export function enqueueDeclarative(store: Store, tasks: TaskStore, home: Home, k
     workspace: checked.workspace,
     goal: req.goal ?? "",
     spec: checked.spec,
-    queued: true,
+    queued,
   });
 }
 

@@ -1,0 +1,69 @@
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { reconcileSource } from "../../src/reconcile/source-pass.js";
+import { markStatusPending, statusDocument, statusFilePath, statusPending } from "../../src/reconcile/status-files.js";
+import { agent, docs, workspace } from "./support/manifests.js";
+import { testProject, type TestProject } from "./support/project.js";
+
+let p: TestProject;
+afterEach(() => p?.cleanup());
+
+const pass = async () => (await reconcileSource({ home: p.home, store: p.store }, p.source("default"))).result;
+const key = (kind: string, name: string) => ({ project: "default", kind, name });
+const fileOf = (kind: string, name: string) => statusFilePath(p.home, key(kind, name));
+
+describe("status files", () => {
+  it("catch up with the store after a pass that died between its commit and its status files", async () => {
+    p = testProject();
+    p.write("manifests/a.yaml", docs(workspace("w"), agent("a"), agent("b")));
+    p.addDirSource("default", "manifests");
+    await pass();
+    expect(existsSync(fileOf("Agent", "b"))).toBe(true);
+
+    // What a killed pass leaves: its mark, a file of a resource it pruned, a missing file of one it created.
+    markStatusPending(p.home, "source:default");
+    const stale = fileOf("Agent", "gone");
+    mkdirSync(dirname(stale), { recursive: true });
+    writeFileSync(stale, "stale\n");
+    writeFileSync(fileOf("Agent", "a"), "half-writ");
+    rmSync(fileOf("Agent", "b"));
+
+    // The next pass finds nothing to apply, yet repairs the files.
+    const r = await pass();
+    expect(r.upToDate).toBe(true);
+    expect(statusPending(p.home, "source:default")).toBe(false);
+    expect(existsSync(stale)).toBe(false);
+    expect(parse(readFileSync(fileOf("Agent", "b"), "utf8"))).toMatchObject({ kind: "Agent", metadata: { name: "b" }, status: { generation: 1 } });
+    expect(parse(readFileSync(fileOf("Agent", "a"), "utf8"))).toMatchObject({ kind: "Agent", metadata: { name: "a", project: "default" } });
+  });
+
+  it("leave no mark behind after a pass that completes", async () => {
+    p = testProject();
+    p.write("manifests/a.yaml", agent("a"));
+    p.addDirSource("default", "manifests");
+    await pass();
+    expect(statusPending(p.home, "source:default")).toBe(false);
+  });
+});
+
+describe("statusDocument of a Task", () => {
+  const now = "2026-01-01T00:00:00.000Z";
+  const base = { key: key("Task", "t"), origin: { appliedBy: "cli" } };
+
+  it("is Pending while the engine has not run the current generation, whatever it reported for an older one", () => {
+    const doc = statusDocument({ ...base, generation: 2, stored: { phase: "Completed", observedGeneration: 1 } }, now);
+    expect(doc["status"]).toMatchObject({
+      generation: 2,
+      phase: "Pending",
+      observedGeneration: 1,
+      conditions: [{ type: "Ready", status: "Unknown", reason: "Pending" }],
+    });
+  });
+
+  it("is the engine's status once it ran the current generation", () => {
+    const stored = { phase: "Completed", observedGeneration: 2, conditions: [{ type: "Ready", status: "True", reason: "Succeeded" }] };
+    expect(statusDocument({ ...base, generation: 2, stored }, now)["status"]).toMatchObject({ generation: 2, ...stored });
+  });
+});

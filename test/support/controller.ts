@@ -1,0 +1,50 @@
+/**
+ * @module A real `orchestrator controller --foreground` in the background of
+ * a test, with its log captured, and a way to wait for what it should do.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { setTimeout as sleep } from "node:timers/promises";
+import { CLI } from "./cli.js";
+
+export interface RunningController {
+  child: ChildProcess;
+  log(): string;
+  /** SIGTERM, then waits for the exit code. */
+  stop(): Promise<number | null>;
+}
+
+export async function startController(cwd: string, args: readonly string[] = [], env: Record<string, string> = {}): Promise<RunningController> {
+  const child = spawn(process.execPath, [CLI, "controller", "--foreground", ...args], {
+    cwd,
+    env: { ...process.env, NO_COLOR: "1", ORCHESTRATOR_NO_DAEMON: "1", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let log = "";
+  child.stdout!.on("data", (d) => (log += d));
+  child.stderr!.on("data", (d) => (log += d));
+  const running: RunningController = {
+    child,
+    log: () => log,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((r) => child.once("exit", r));
+        child.kill("SIGTERM");
+        await exited;
+      }
+      return child.exitCode;
+    },
+  };
+  await until("the controller to start", () => log.includes("controller started"), 15_000, () => child.exitCode !== null && `controller exited ${child.exitCode}:\n${log}`);
+  return running;
+}
+
+/** Polls `test` until it holds; fails with `what` (and `broken()`'s text when that says why early). */
+export async function until(what: string, test: () => boolean, timeoutMs = 20_000, broken: () => string | false = () => false): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!test()) {
+    const why = broken();
+    if (why) throw new Error(`while waiting for ${what}: ${why}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
