@@ -116,6 +116,12 @@ export function writeStatusFiles(home: Home, store: Store, actions: readonly Pla
   const now = ctx.now ?? new Date().toISOString();
   const madeDirs = new Set<string>();
   for (const a of actions) {
+    if (a.released) {
+      // Handed back to `cli`: its content is unchanged, its origin is not.
+      const r = store.getResource(a.key);
+      if (r) writeStoredStatusFile(home, r, { now });
+      continue;
+    }
     if (a.verb === "unchanged") continue;
     if (a.verb === "pruned") {
       removeStatusFile(home, a.key);

@@ -48,6 +48,20 @@ describe("status files", () => {
   });
 });
 
+describe("the status file of a released resource", () => {
+  it("names `cli` as its applier once the source hands it back", async () => {
+    p = testProject();
+    p.store.commit([{ op: "create", resource: { apiVersion: "orchestrator.dev/v2", kind: "Agent", metadata: { name: "hand", project: "default" }, spec: { capabilities: ["x"], command: "echo hi" }, hash: "h", origin: { appliedBy: "cli" } } }], "cli");
+    p.write("manifests/a.yaml", docs(agent("a"), agent("hand")));
+    p.addDirSource("default", "manifests");
+    await pass();
+    expect(parse(readFileSync(fileOf("Agent", "hand"), "utf8")).status.origin).toMatchObject({ appliedBy: "source:default" });
+    p.write("manifests/a.yaml", agent("a"));
+    await pass();
+    expect(parse(readFileSync(fileOf("Agent", "hand"), "utf8")).status.origin).toEqual({ appliedBy: "cli" });
+  });
+});
+
 describe("statusDocument of a Task", () => {
   const now = "2026-01-01T00:00:00.000Z";
   const base = { key: key("Task", "t"), origin: { appliedBy: "cli" } };
