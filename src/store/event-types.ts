@@ -41,6 +41,9 @@ export const EVENT_TYPES: readonly string[] = [
   "reconcile_failed",
   "resource_adopted",
   "resource_released",
+  // src/runtime/triggers/fire.ts
+  "trigger_fired",
+  "trigger_skipped",
 ];
 
 export function isKnownEventType(type: string): boolean {

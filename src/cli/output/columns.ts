@@ -55,6 +55,9 @@ const KIND_COLUMNS: Record<string, Column[]> = {
     },
     { header: "WORKFLOW", value: (r) => str((spec(r)["action"] as JsonObject | undefined)?.["workflow"]) },
     { header: "SUSPENDED", value: (r) => (spec(r)["suspend"] === true ? "true" : "false") },
+    // Written by the controller's trigger scheduler, as `kubectl get cronjobs` shows them.
+    { header: "ACTIVE", value: (r) => String(Array.isArray(r.status?.["active"]) ? r.status["active"].length : 0) },
+    { header: "LAST SCHEDULE", value: (r) => (typeof r.status?.["lastScheduleTime"] === "string" ? formatAge(r.status["lastScheduleTime"]) : "<none>") },
   ],
   CustomResourceDefinition: [
     { header: "KIND", value: (r) => str(spec(r)["kind"]) },

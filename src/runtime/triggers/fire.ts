@@ -1,0 +1,198 @@
+/**
+ * @module One firing of a trigger, and the history it keeps. A firing
+ * applies `concurrencyPolicy` to the trigger's active tasks, creates the
+ * task as `task create` does (a Task resource plus a task record, origin
+ * `trigger`, named `trigger-<name>`, queued unless `action.start: false`),
+ * records `trigger_fired` or `trigger_skipped` and the trigger's status, all
+ * in one write transaction: a firing happens whole or not at all.
+ * Afterwards finished tasks beyond `historyLimit` are deleted (their
+ * events stay).
+ */
+import { submit, SubmitError } from "../../engine/tasks/submit.js";
+import { removeStatusFile } from "../../reconcile/status-files.js";
+import type { JsonObject } from "../../resources/types.js";
+import type { Home } from "../../store/home.js";
+import type { ResourceChange, Store, StoredResource } from "../../store/store.js";
+import type { TaskRecord, TaskStore } from "../../store/task-store.js";
+import { ACTOR, markCancelled } from "./cancel.js";
+import { defaultGoal, type TriggerEvent } from "./match.js";
+import { decideFiring, isActive, isTaskOfTrigger, tasksToPrune, triggerTaskName } from "./policy.js";
+import type { TriggerDef } from "./spec.js";
+import { readTriggerStatus, storeTriggerStatus, type TriggerStatus } from "./status.js";
+
+export interface FireContext {
+  store: Store;
+  tasks: TaskStore;
+  home: Home;
+}
+
+/** Why a trigger fires: a cron tick or a matching event. */
+export type FireCause = { kind: "cron"; tick: Date } | { kind: "event"; event: TriggerEvent; /** A stored task event's id: each fires a trigger at most once. */ eventId?: number };
+
+export type FireOutcome =
+  | { fired: true; task: TaskRecord; cancelled: TaskRecord[] }
+  | { fired: false; reason: string; message: string };
+
+/** Records a skipped firing (event + status); `reason` is a stable code, `message` says why to a person. */
+export function recordSkip(ctx: FireContext, trigger: TriggerDef, reason: string, message: string, data: JsonObject = {}, eventId?: number): void {
+  const { store } = ctx;
+  store.writeTransaction(() => {
+    const r = store.getResource(keyOf(trigger));
+    if (r) skipInTransaction(store, r, trigger, reason, message, data, eventId);
+  });
+}
+
+/**
+ * Fires the trigger once, in one write transaction. A stored task event
+ * fires a trigger at most once (its id is recorded with the firing). Does
+ * not wait for cancelled tasks to stop: see finishCancellation.
+ */
+export function fireTrigger(ctx: FireContext, trigger: TriggerDef, cause: FireCause): FireOutcome {
+  const source = cause.kind === "cron" ? "cron" : cause.event.source;
+  const scheduledAt = (cause.kind === "cron" ? cause.tick : new Date()).toISOString();
+  try {
+    return ctx.store.writeTransaction(() => fireInTransaction(ctx, trigger, cause, source, scheduledAt));
+  } catch (err) {
+    if (!(err instanceof RejectedFiring)) throw err;
+    // The submission was refused: nothing of the firing stays (no cancellation either); the skip is recorded.
+    const message = `the task could not be created: ${err.message}`;
+    recordSkip(ctx, trigger, "task_rejected", message, { source }, cause.kind === "event" ? cause.eventId : undefined);
+    return { fired: false, reason: "task_rejected", message };
+  }
+}
+
+function fireInTransaction(ctx: FireContext, trigger: TriggerDef, cause: FireCause, source: string, scheduledAt: string): FireOutcome {
+  const { store, tasks, home } = ctx;
+  const r = store.getResource(keyOf(trigger));
+  if (!r) return { fired: false, reason: "trigger_deleted", message: "the trigger no longer exists" };
+  const eventId = cause.kind === "event" ? cause.eventId : undefined;
+  const prior = readTriggerStatus(r);
+  if (eventId !== undefined && prior.lastEventId !== undefined && prior.lastEventId >= eventId) return { fired: false, reason: "already_handled", message: `event ${eventId} was already handled` };
+  if (cause.kind === "cron" && prior.lastScheduleTime !== undefined && prior.lastScheduleTime >= scheduledAt) return { fired: false, reason: "already_handled", message: `tick ${scheduledAt} already fired` };
+  const own = tasksOf(tasks, trigger);
+  const decision = decideFiring(trigger.spec.concurrencyPolicy, own);
+  if (!decision.fire) {
+    const message = `a task of this trigger is still active (${decision.active.join(", ")}) and concurrencyPolicy is Forbid`;
+    skipInTransaction(store, r, trigger, decision.reason, message, { source, active: decision.active }, eventId);
+    return { fired: false, reason: decision.reason, message };
+  }
+  const cancelled: TaskRecord[] = [];
+  for (const id of decision.cancel) {
+    const before = own.find((t) => t.id === id)!;
+    markCancelled(tasks, before, `cancelled: trigger/${trigger.name} fired again and its concurrencyPolicy is Replace`);
+    cancelled.push(before);
+  }
+  const action = trigger.spec.action;
+  let task: TaskRecord;
+  try {
+    task = submit(store, tasks, home, {
+      kind: "Task",
+      origin: "trigger",
+      project: trigger.project,
+      name: triggerTaskName(trigger.name),
+      workflow: action.workflow,
+      workspace: action.workspace,
+      goal: action.goal ?? defaultGoal(trigger.name, cause.kind === "event" ? cause.event : undefined),
+      start: action.start,
+      cwd: home.root,
+    }).task;
+  } catch (err) {
+    if (!(err instanceof SubmitError)) throw err;
+    throw new RejectedFiring(err.message);
+  }
+  store.appendEvent({
+    type: "trigger_fired",
+    project: trigger.project,
+    kind: "Trigger",
+    name: trigger.name,
+    taskId: task.id,
+    message: `trigger/${trigger.name} fired (${source}${cause.kind === "cron" ? ` tick ${scheduledAt}` : ""}): created task ${task.id}${cancelled.length ? `, cancelled ${cancelled.map((t) => t.id).join(", ")}` : ""}`,
+    actor: ACTOR,
+    data: { trigger: trigger.name, source, scheduledTime: scheduledAt, taskId: task.id, cancelled: cancelled.map((t) => t.id) },
+  });
+  const status: TriggerStatus = { ...readTriggerStatus(r), lastScheduleTime: scheduledAt, lastTaskId: task.id, active: activeIds(tasksOf(tasks, trigger)) };
+  if (eventId !== undefined) status.lastEventId = eventId;
+  storeTriggerStatus(store, r, status);
+  return { fired: true, task, cancelled };
+}
+
+/** A firing the task submission refused (its workflow or workspace is gone, say); its transaction rolls back. */
+class RejectedFiring extends Error {
+  override name = "RejectedFiring";
+}
+
+function skipInTransaction(store: Store, r: StoredResource, trigger: TriggerDef, reason: string, message: string, data: JsonObject, eventId?: number): void {
+  store.appendEvent({
+    type: "trigger_skipped",
+    project: trigger.project,
+    kind: "Trigger",
+    name: trigger.name,
+    message: `trigger/${trigger.name} skipped a firing: ${message}`,
+    actor: ACTOR,
+    data: { trigger: trigger.name, reason, ...data },
+  });
+  const status: TriggerStatus = { ...readTriggerStatus(r), lastSkipped: { time: new Date().toISOString(), reason, message } };
+  if (eventId !== undefined) status.lastEventId = eventId;
+  storeTriggerStatus(store, r, status);
+}
+
+/** The trigger's tasks (origin `trigger`, its name, its project), oldest first. */
+export function tasksOf(tasks: TaskStore, trigger: { project: string; name: string }): TaskRecord[] {
+  return tasks.listTasks({ project: trigger.project, origin: "trigger" }).filter((t) => isTaskOfTrigger(t, trigger));
+}
+
+export function activeIds(own: readonly TaskRecord[]): string[] {
+  return own.filter((t) => isActive(t.phase)).map((t) => t.id);
+}
+
+/**
+ * Deletes the trigger's finished tasks beyond its history limit, with the
+ * Task resources made for them, in one transaction; returns the deleted ids.
+ */
+export function pruneHistory(ctx: FireContext, trigger: TriggerDef): string[] {
+  const { store, tasks, home } = ctx;
+  const removedKeys: { project: string; kind: string; name: string }[] = [];
+  // Most passes find nothing to prune: no write transaction for those.
+  if (tasksToPrune(tasksOf(tasks, trigger), trigger.spec.historyLimit).length === 0) return [];
+  const ids = store.writeTransaction((): string[] => {
+    const own = tasksOf(tasks, trigger);
+    const prune = tasksToPrune(own, trigger.spec.historyLimit);
+    if (prune.length === 0) return [];
+    const doomed = own.filter((t) => prune.includes(t.id));
+    tasks.deleteTasks(prune, ACTOR);
+    // The Task resource made for each (as `task delete` removes an imperative task's).
+    const changes: ResourceChange[] = [];
+    for (const t of doomed) {
+      if (!t.resourceKind || !t.resourceName) continue;
+      const key = { project: t.project, kind: t.resourceKind, name: t.resourceName };
+      const res = store.getResource(key);
+      if (!res || res.origin.appliedBy !== "task-create") continue;
+      if (tasks.listTasks({ project: t.project, resourceKind: t.resourceKind, resourceName: t.resourceName }).length > 0) continue;
+      changes.push({ op: "delete", key, reason: "deleted" });
+      removedKeys.push(key);
+    }
+    if (changes.length) store.commit(changes, ACTOR);
+    return prune;
+  });
+  for (const key of removedKeys) removeStatusFile(home, key);
+  return ids;
+}
+
+/**
+ * Brings the stored status in line with the tasks (active ones finish, get
+ * cancelled or deleted by hand) and the plan; returns whether it changed.
+ */
+export function refreshStatus(ctx: FireContext, trigger: TriggerDef, nextScheduleTime: Date | null): boolean {
+  const { store, tasks } = ctx;
+  const r = store.getResource(keyOf(trigger));
+  if (!r) return false;
+  const status = readTriggerStatus(r);
+  status.active = activeIds(tasksOf(tasks, trigger));
+  if (nextScheduleTime) status.nextScheduleTime = nextScheduleTime.toISOString();
+  else delete status.nextScheduleTime;
+  return storeTriggerStatus(store, r, status);
+}
+
+function keyOf(trigger: { project: string; name: string }): { project: string; kind: string; name: string } {
+  return { project: trigger.project, kind: "Trigger", name: trigger.name };
+}

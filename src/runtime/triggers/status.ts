@@ -1,0 +1,71 @@
+/**
+ * @module A Trigger's status, as a CronJob's: when it last fired and which
+ * task that made, the tasks still active, the next tick, and the last
+ * firing it skipped. Written to the store and to the trigger's status file
+ * (`.orchestrator/status/<project>/trigger/<name>.yaml`), never to a source.
+ */
+import { isDeepStrictEqual } from "node:util";
+import { statusDocument, writeStatusFile } from "../../reconcile/status-files.js";
+import type { JsonObject, JsonValue } from "../../resources/types.js";
+import type { Home } from "../../store/home.js";
+import type { Store, StoredResource } from "../../store/store.js";
+
+/** The fields the scheduler owns, in the order they are shown. */
+export interface TriggerStatus {
+  observedGeneration: number;
+  lastScheduleTime?: string;
+  lastTaskId?: string;
+  active: string[];
+  nextScheduleTime?: string;
+  lastSkipped?: { time: string; reason: string; message: string };
+  /** The id of the last task event the trigger fired for, so no event fires it twice. */
+  lastEventId?: number;
+}
+
+export function readTriggerStatus(r: Pick<StoredResource, "status" | "generation">): TriggerStatus {
+  const s = r.status ?? {};
+  const out: TriggerStatus = { observedGeneration: r.generation, active: Array.isArray(s["active"]) ? s["active"].filter((x): x is string => typeof x === "string") : [] };
+  if (typeof s["lastScheduleTime"] === "string") out.lastScheduleTime = s["lastScheduleTime"];
+  if (typeof s["lastTaskId"] === "string") out.lastTaskId = s["lastTaskId"];
+  if (typeof s["nextScheduleTime"] === "string") out.nextScheduleTime = s["nextScheduleTime"];
+  if (typeof s["lastEventId"] === "number") out.lastEventId = s["lastEventId"];
+  const skipped = s["lastSkipped"];
+  if (skipped && typeof skipped === "object" && !Array.isArray(skipped) && typeof skipped["time"] === "string") {
+    out.lastSkipped = { time: skipped["time"], reason: String(skipped["reason"] ?? ""), message: String(skipped["message"] ?? "") };
+  }
+  return out;
+}
+
+function toJson(s: TriggerStatus): JsonObject {
+  const out: JsonObject = { observedGeneration: s.observedGeneration };
+  if (s.lastScheduleTime) out["lastScheduleTime"] = s.lastScheduleTime;
+  if (s.lastTaskId) out["lastTaskId"] = s.lastTaskId;
+  out["active"] = [...s.active];
+  if (s.nextScheduleTime) out["nextScheduleTime"] = s.nextScheduleTime;
+  if (s.lastSkipped) out["lastSkipped"] = { ...s.lastSkipped };
+  if (s.lastEventId !== undefined) out["lastEventId"] = s.lastEventId;
+  return out;
+}
+
+/**
+ * Stores the status when it differs from the stored one; returns whether it
+ * did (a status write does not move the resources version).
+ */
+export function storeTriggerStatus(store: Store, r: StoredResource, status: TriggerStatus): boolean {
+  const next = toJson(status);
+  if (r.status && isDeepStrictEqual(r.status, next)) return false;
+  return store.setStatus({ project: r.metadata.project, kind: "Trigger", name: r.metadata.name }, next);
+}
+
+/** The status file: what a reconcile pass writes for any resource, plus the scheduler's fields. */
+export function writeTriggerStatusFile(home: Home, r: StoredResource): void {
+  const key = { project: r.metadata.project, kind: "Trigger", name: r.metadata.name };
+  const now = new Date().toISOString();
+  const doc = statusDocument({ key, apiVersion: r.apiVersion, generation: r.generation, origin: r.origin }, now);
+  const base = doc["status"] as { [key: string]: JsonValue };
+  const { origin, updatedAt, ...head } = base;
+  const own = toJson(readTriggerStatus(r));
+  delete own["observedGeneration"];
+  doc["status"] = { ...head, ...own, ...(origin !== undefined ? { origin } : {}), ...(updatedAt !== undefined ? { updatedAt } : {}) };
+  writeStatusFile(home, key, doc);
+}

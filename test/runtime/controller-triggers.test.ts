@@ -1,0 +1,201 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse } from "yaml";
+import { afterEach, describe, expect, it } from "vitest";
+import { docs, workflow, workspace } from "../reconcile/support/manifests.js";
+import { initializedProject } from "../support/cli.js";
+import { startController, until, type RunningController } from "../support/controller.js";
+
+type Project = ReturnType<typeof initializedProject>;
+
+interface TaskRow {
+  id: string;
+  name: string;
+  origin: string;
+  workflow: string;
+  phase: string;
+  goal: string;
+}
+interface EventRow {
+  id: number;
+  type: string;
+  taskId: string | null;
+  data: Record<string, unknown> | null;
+}
+
+const V2 = "apiVersion: orchestrator.dev/v2";
+/** A Trigger; `body` is the YAML under `spec:` besides the action, indented two spaces. */
+const trigger = (name: string, body: string, action = "    workflow: wf\n    workspace: ws\n"): string =>
+  `${V2}\nkind: Trigger\nmetadata:\n  name: ${name}\nspec:\n${body}  action:\n${action}`;
+const everySecond = '  cron:\n    schedule: "*/1 * * * * *"\n';
+
+const tasksOf = (p: Project, name: string): TaskRow[] => (JSON.parse(p.run(["task", "list", "-o", "json"]).stdout) as TaskRow[]).filter((t) => t.name === name);
+const events = (p: Project, type: string): EventRow[] => JSON.parse(p.run(["event", "list", "--type", type, "--limit", "1000", "-o", "json"]).stdout || "[]") as EventRow[];
+const triggerStatus = (p: Project, name: string): Record<string, unknown> => (JSON.parse(p.run(["get", "trigger", name, "-o", "json"]).stdout) as { status?: Record<string, unknown> }).status ?? {};
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+  } catch {
+    return false;
+  }
+};
+
+function applied(p: Project, file: string, text: string): void {
+  p.write(file, text);
+  const r = p.run(["apply", "-f", file]);
+  expect(r.stderr).not.toMatch(/error/i);
+  expect(r.code).toBe(0);
+}
+
+describe("the controller fires Triggers", () => {
+  let p: Project;
+  let controller: RunningController | undefined;
+  afterEach(async () => {
+    await controller?.stop();
+    controller = undefined;
+    p?.cleanup();
+  });
+
+  it("fires a cron trigger at its ticks; the tasks run; a restart fires no tick twice", async () => {
+    p = initializedProject();
+    applied(p, "setup.yaml", docs(workspace("ws"), workflow("wf", "echo built >> built.log"), trigger("every", everySecond)));
+    controller = await startController(p.dir);
+    await until("a task of the trigger to complete", () => tasksOf(p, "trigger-every").some((t) => t.phase === "Completed"));
+    await controller.stop();
+    controller = await startController(p.dir);
+    const before = events(p, "trigger_fired").length;
+    await until("a firing after the restart", () => events(p, "trigger_fired").length > before);
+    await controller.stop();
+    controller = undefined;
+
+    const fired = events(p, "trigger_fired");
+    const ticks = fired.map((e) => e.data?.["scheduledTime"] as string);
+    expect(new Set(ticks).size).toBe(ticks.length);
+    for (const t of ticks) expect(t).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z$/);
+    const tasks = tasksOf(p, "trigger-every");
+    expect(tasks.every((t) => t.origin === "trigger" && t.workflow === "wf" && t.goal === "Triggered by: every")).toBe(true);
+    expect(fired.map((e) => e.taskId)).toEqual(expect.arrayContaining(tasks.map((t) => t.id)));
+    expect(readFileSync(join(p.dir, "built.log"), "utf8")).toContain("built\n");
+
+    const status = triggerStatus(p, "every");
+    expect(status).toMatchObject({ lastScheduleTime: ticks.at(-1), lastTaskId: fired.at(-1)!.taskId });
+    const file = parse(readFileSync(join(p.dir, ".orchestrator/status/default/trigger/every.yaml"), "utf8")) as { status: Record<string, unknown> };
+    expect(file.status).toMatchObject({ lastScheduleTime: ticks.at(-1), lastTaskId: fired.at(-1)!.taskId, active: expect.any(Array), origin: { appliedBy: "cli" } });
+    expect(p.run(["get", "triggers"]).stdout).toMatch(/ACTIVE\s+LAST SCHEDULE/);
+  });
+
+  it("Forbid skips a firing while the trigger's task still runs", async () => {
+    p = initializedProject();
+    applied(p, "setup.yaml", docs(workspace("ws"), workflow("wf", "sleep 5"), trigger("slow", everySecond)));
+    controller = await startController(p.dir);
+    await until("a skipped firing", () => events(p, "trigger_skipped").length >= 1);
+    const skipped = events(p, "trigger_skipped")[0]!;
+    expect(skipped.data).toMatchObject({ trigger: "slow", reason: "concurrent_task_active", source: "cron" });
+    const tasks = tasksOf(p, "trigger-slow");
+    expect(tasks).toHaveLength(1);
+    expect(skipped.data?.["active"]).toEqual([tasks[0]!.id]);
+    expect(triggerStatus(p, "slow")).toMatchObject({ active: [tasks[0]!.id], lastSkipped: { reason: "concurrent_task_active" } });
+  });
+
+  it("Replace cancels the running task, killing its step's process, and starts the new one", async () => {
+    p = initializedProject();
+    applied(
+      p,
+      "setup.yaml",
+      docs(workspace("ws"), workflow("wf", "'echo $$ >> pids.log; exec sleep 30'"), trigger("replace", `${everySecond}  concurrencyPolicy: Replace\n`)),
+    );
+    controller = await startController(p.dir);
+    await until("a second task, replacing the first", () => tasksOf(p, "trigger-replace").length >= 2);
+    const [first] = tasksOf(p, "trigger-replace");
+    await until("the first task cancelled", () => tasksOf(p, "trigger-replace")[0]!.phase === "Cancelled");
+    // Stop further firings before looking at the processes.
+    applied(p, "setup.yaml", docs(workspace("ws"), workflow("wf", "'echo $$ >> pids.log; exec sleep 30'"), trigger("replace", `${everySecond}  concurrencyPolicy: Replace\n  suspend: true\n`)));
+    const firstPid = Number(readFileSync(join(p.dir, "pids.log"), "utf8").split("\n")[0]);
+    await until("the first task's step process to be gone", () => !alive(firstPid));
+    const fired = events(p, "trigger_fired");
+    expect(fired.some((e) => (e.data?.["cancelled"] as string[]).includes(first!.id))).toBe(true);
+    expect(events(p, "task_cancelled").some((e) => e.taskId === first!.id)).toBe(true);
+  });
+
+  it("suspend: true stops the firings; the status no longer shows a next tick", async () => {
+    p = initializedProject();
+    applied(p, "setup.yaml", docs(workspace("ws"), workflow("wf"), trigger("pausable", everySecond)));
+    controller = await startController(p.dir);
+    await until("a first firing", () => events(p, "trigger_fired").length >= 1);
+    applied(p, "setup.yaml", docs(workspace("ws"), workflow("wf"), trigger("pausable", `${everySecond}  suspend: true\n`)));
+    await until("the scheduler to see the suspension", () => triggerStatus(p, "pausable")["nextScheduleTime"] === undefined);
+    const count = events(p, "trigger_fired").length;
+    // Two ticks later, still nothing new.
+    await new Promise((r) => setTimeout(r, 2200));
+    expect(events(p, "trigger_fired")).toHaveLength(count);
+    expect(p.run(["get", "triggers"]).stdout).toMatch(/pausable\s+\*\/1 \* \* \* \* \*\s+wf\s+true/);
+  });
+
+  it("fires on task_completed of a task of the filtered workflow only", async () => {
+    p = initializedProject();
+    applied(
+      p,
+      "setup.yaml",
+      docs(
+        workspace("ws"),
+        workflow("build", "echo build"),
+        workflow("lint", "echo lint"),
+        workflow("deploy", "echo deployed >> deployed.log"),
+        trigger("deploy-after-build", "  event:\n    source: task_completed\n    filter:\n      workflow: build\n", "    workflow: deploy\n    workspace: ws\n"),
+      ),
+    );
+    controller = await startController(p.dir);
+    const lint = p.run(["task", "create", "--workflow", "lint", "--no-daemon"]).stdout.trim();
+    await until("the lint task to complete", () => (JSON.parse(p.run(["task", "list", "-o", "json"]).stdout) as TaskRow[]).some((t) => t.id === lint && t.phase === "Completed"));
+    const build = p.run(["task", "create", "--workflow", "build", "--no-daemon"]).stdout.trim();
+    await until("the deploy task to complete", () => tasksOf(p, "trigger-deploy-after-build").some((t) => t.phase === "Completed"));
+
+    const fired = events(p, "trigger_fired");
+    expect(fired).toHaveLength(1);
+    expect(fired[0]!.data).toMatchObject({ trigger: "deploy-after-build", source: "task_completed" });
+    const [deploy] = tasksOf(p, "trigger-deploy-after-build");
+    expect(deploy).toMatchObject({ workflow: "deploy", origin: "trigger" });
+    expect(deploy!.goal).toContain(`"task_id":"${build}"`);
+    expect(readFileSync(join(p.dir, "deployed.log"), "utf8")).toBe("deployed\n");
+  });
+
+  it("keeps only historyLimit finished tasks of a trigger; their events stay", async () => {
+    p = initializedProject();
+    applied(p, "setup.yaml", docs(workspace("ws"), workflow("wf"), trigger("pruned", `${everySecond}  historyLimit:\n    successful: 1\n    failed: 1\n`)));
+    controller = await startController(p.dir);
+    await until("three firings", () => events(p, "trigger_fired").length >= 3);
+    applied(p, "setup.yaml", docs(workspace("ws"), workflow("wf"), trigger("pruned", `${everySecond}  suspend: true\n  historyLimit:\n    successful: 1\n    failed: 1\n`)));
+    await until("one finished task kept", () => {
+      const tasks = tasksOf(p, "trigger-pruned");
+      return tasks.length === 1 && tasks[0]!.phase === "Completed";
+    });
+    const deleted = events(p, "task_deleted").map((e) => e.taskId);
+    const firedIds = events(p, "trigger_fired").map((e) => e.taskId!);
+    expect(deleted.length).toBeGreaterThanOrEqual(2);
+    for (const id of deleted) expect(firedIds).toContain(id);
+    // The Task resources made for the deleted tasks are gone too.
+    const resources = (JSON.parse(p.run(["get", "tasks", "-o", "json"]).stdout) as { items: { status?: { taskId?: string } }[] }).items;
+    expect(resources.map((r) => r.status?.taskId).filter((id) => id && deleted.includes(id))).toEqual([]);
+  });
+
+  it("fires a filesystem trigger on a file created in a watched directory", async () => {
+    p = initializedProject({ "inbox/.keep": "" });
+    applied(
+      p,
+      "setup.yaml",
+      docs(workspace("ws"), workflow("wf"), trigger("inbox", "  event:\n    source: filesystem\n    filter:\n      condition: payload_filename.endsWith('.md')\n    filesystem:\n      paths: [inbox]\n      events: [create]\n      debounce_ms: 100\n")),
+    );
+    controller = await startController(p.dir);
+    // Files keep arriving until the watcher (started in the background) has seen one.
+    let n = 0;
+    await until("a firing for a markdown file", () => {
+      p.write(`inbox/ignored-${n}.txt`, "x");
+      p.write(`inbox/request-${n++}.md`, "please");
+      return events(p, "trigger_fired").length >= 1;
+    });
+    const goals = tasksOf(p, "trigger-inbox").map((t) => t.goal);
+    expect(goals.length).toBeGreaterThanOrEqual(1);
+    for (const g of goals) expect(g).toMatch(/^Triggered by filesystem 'inbox': create request-\d+\.md$/);
+  });
+});

@@ -1,0 +1,68 @@
+import { describe, expect, it } from "vitest";
+import { readTrigger, TriggerSpecError } from "../../../src/runtime/triggers/spec.js";
+import type { JsonObject } from "../../../src/resources/types.js";
+import type { StoredResource } from "../../../src/store/store.js";
+
+const stored = (spec: JsonObject): StoredResource => ({
+  apiVersion: "orchestrator.dev/v2",
+  kind: "Trigger",
+  metadata: { name: "t", project: "p" },
+  spec,
+  generation: 3,
+  hash: "h",
+  origin: { appliedBy: "cli" },
+  createdAt: "2026-01-01T00:00:00.000Z",
+  updatedAt: "2026-01-01T00:00:00.000Z",
+});
+
+const action = { workflow: "wf", workspace: "ws" };
+
+describe("readTrigger", () => {
+  it("reads a cron trigger with the documented defaults", () => {
+    expect(readTrigger(stored({ cron: { schedule: "0 2 * * *" }, action }))).toEqual({
+      project: "p",
+      name: "t",
+      generation: 3,
+      createdAt: "2026-01-01T00:00:00.000Z",
+      spec: {
+        source: { kind: "cron", schedule: "0 2 * * *", timezone: "UTC" },
+        action: { workflow: "wf", workspace: "ws", start: true },
+        concurrencyPolicy: "Forbid",
+        suspend: false,
+        historyLimit: { successful: 5, failed: 5 },
+      },
+    });
+  });
+
+  it("takes concurrency_policy, a number for historyLimit, suspend and action fields", () => {
+    const t = readTrigger(stored({ cron: { schedule: "* * * * *", timezone: "Europe/Berlin" }, action: { ...action, goal: "g", start: false }, concurrency_policy: "Replace", historyLimit: 2, suspend: true }));
+    expect(t.spec).toMatchObject({
+      source: { timezone: "Europe/Berlin" },
+      action: { goal: "g", start: false },
+      concurrencyPolicy: "Replace",
+      suspend: true,
+      historyLimit: { successful: 2, failed: 2 },
+    });
+  });
+
+  it("reads task event and filesystem triggers with their filters", () => {
+    expect(readTrigger(stored({ event: { source: "task_failed", filter: { workflow: "build", condition: "true" } }, action })).spec.source).toEqual({
+      kind: "task_event",
+      source: "task_failed",
+      workflow: "build",
+      condition: "true",
+    });
+    expect(readTrigger(stored({ event: { source: "filesystem", filesystem: { paths: ["docs"] } }, action })).spec.source).toEqual({
+      kind: "filesystem",
+      paths: ["docs"],
+      events: ["create", "modify", "delete"],
+      debounceMs: 500,
+    });
+  });
+
+  it("refuses what the scheduler cannot run, saying which field", () => {
+    expect(() => readTrigger(stored({ event: { source: "webhook" }, action }))).toThrow(TriggerSpecError);
+    expect(() => readTrigger(stored({ event: { source: "webhook" }, action }))).toThrow(/spec\.event\.source 'webhook'/);
+    expect(() => readTrigger(stored({ action }))).toThrow(/neither spec\.cron nor spec\.event/);
+  });
+});
