@@ -19,6 +19,7 @@ import type { PassResult } from "./pass-result.js";
 import { UnknownSourceError } from "./reconcile-sources.js";
 import { reconcileSource } from "./source-pass.js";
 import { isDirectory, isHiddenPath, sourceDirectory } from "./sources/dir-source.js";
+import { MIN_INTERVAL_MS } from "./sources/spec.js";
 
 export interface SourceReconcilerOptions {
   home: Home;
@@ -160,6 +161,8 @@ class Reconciler implements SourceReconciler {
     if (t.queued) return t.queued;
     const next = t.tail.then(() => {
       t.queued = undefined;
+      // Not due again until this pass schedules the next one: a slow pass is not doubled by the ticks meanwhile.
+      t.nextAt = Number.POSITIVE_INFINITY;
       return this.pass(t);
     });
     t.queued = next;
@@ -187,7 +190,7 @@ class Reconciler implements SourceReconciler {
   }
 
   private scheduleNext(t: Tracked, source: SourceRecord, result: PassResult): void {
-    const interval = Math.max(1000, source.intervalMs);
+    const interval = Math.max(MIN_INTERVAL_MS, source.intervalMs);
     if (result.ready || !TRANSIENT.has(result.reason)) {
       t.failures = 0;
       t.nextAt = Date.now() + interval;
@@ -218,8 +221,10 @@ class Reconciler implements SourceReconciler {
     watcher.on("error", (err) => this.log({ level: "warn", source: s.name, message: `watching ${dir}: ${(err as Error).message}` }));
     t.watcher = watcher;
     t.watchedDir = dir;
-    // The directory may have appeared just now: pass over it.
+    // The directory may have appeared just now, and a save before the watcher is ready is not
+    // reported: pass over it now, and once more when the watcher is ready.
     this.changed(t);
+    watcher.once("ready", () => this.changed(t));
   }
 
   private changed(t: Tracked): void {

@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { CLI, initializedProject, REPO_ROOT } from "../support/cli.js";
+import { startController } from "../support/controller.js";
 
 const agent = (name: string, command: string) =>
   `apiVersion: orchestrator.dev/v2\nkind: Agent\nmetadata:\n  name: ${name}\nspec:\n  capabilities: [x]\n  command: ${command}\n`;
@@ -18,12 +19,15 @@ function run(script: string, args: string[], cwd: string): Promise<{ code: numbe
   });
 }
 
-describe("concurrent appliers and a syncing process", () => {
+describe("concurrent appliers and a reconciling controller", () => {
   let p: ReturnType<typeof initializedProject>;
   afterEach(() => p?.cleanup());
 
   it("never shows a user a busy/locked error, and ends exactly at the desired set", async () => {
     p = initializedProject({ "manifests/s.yaml": desired });
+    // The controller passes over manifests/ every 100 ms.
+    expect(p.run(["source", "remove", "default"]).code).toBe(0);
+    expect(p.run(["source", "add", "default", "--dir", "manifests", "--interval", "100ms"]).code).toBe(0);
     // Each applier changes source resources by hand (drift) and creates resources of its own,
     // some of them the same for every applier (creates racing each other).
     for (let a = 0; a < 4; a++) {
@@ -32,26 +36,27 @@ describe("concurrent appliers and a syncing process", () => {
       const shared = Array.from({ length: 3 }, (_, i) => agent(`shared-${i}`, `echo shared`));
       p.write(`hand-${a}.yaml`, [...drift, ...own, ...shared].join("---\n"));
     }
-    const deadline = String(Date.now() + 12_000);
-    const [syncer, ...appliers] = await Promise.all([
-      run("sync-loop.mjs", [REPO_ROOT, deadline], p.dir),
-      ...[0, 1, 2, 3].map((a) => run("applier.mjs", [CLI, p.dir, `hand-${a}.yaml`, deadline], p.dir)),
-    ]);
+    const controller = await startController(p.dir);
+    let appliers: Awaited<ReturnType<typeof run>>[];
+    try {
+      const deadline = String(Date.now() + 30_000);
+      appliers = await Promise.all([0, 1, 2, 3].map((a) => run("applier.mjs", [CLI, p.dir, `hand-${a}.yaml`, deadline], p.dir)));
+    } finally {
+      expect(await controller.stop()).toBe(0);
+    }
 
-    for (const r of [syncer, ...appliers]) {
+    for (const r of appliers) {
       expect(r.err).toBe("");
       expect(r.code).toBe(0);
-    }
-    const sync = JSON.parse(syncer.out) as { passes: number; applied: number; failures: string[] };
-    expect(sync.failures).toEqual([]);
-    expect(sync.passes).toBeGreaterThan(10);
-    // The drift the appliers caused was corrected again and again.
-    expect(sync.applied).toBeGreaterThan(1);
-    for (const r of appliers) {
       const a = JSON.parse(r.out) as { runs: number; failures: unknown[] };
       expect(a.failures).toEqual([]);
       expect(a.runs).toBeGreaterThan(2);
     }
+    const log = controller.log();
+    expect(log).not.toMatch(/busy|locked|error/i);
+    // The controller kept passing, and put back the drift the appliers caused again and again.
+    expect(log.split("source default: ReconciliationSucceeded").length).toBeGreaterThan(20);
+    expect(p.run(["event", "list", "--type", "drift_corrected", "--limit", "5", "-o", "json"]).stdout).toContain("drift_corrected");
 
     // One more pass once everybody stopped: the source's resources are exactly the desired ones.
     expect(p.run(["sync"]).code).toBe(0);
@@ -63,5 +68,5 @@ describe("concurrent appliers and a syncing process", () => {
     expect(agents.filter((x) => x.metadata.name.startsWith("own-"))).toHaveLength(20);
     expect(agents.filter((x) => x.metadata.name.startsWith("shared-"))).toHaveLength(3);
     expect(agents).toHaveLength(43);
-  }, 60_000);
+  }, 90_000);
 });

@@ -1,8 +1,6 @@
-import { spawn } from "node:child_process";
-import { join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, describe, expect, it } from "vitest";
-import { initializedProject, REPO_ROOT } from "../support/cli.js";
+import { initializedProject } from "../support/cli.js";
+import { startController } from "../support/controller.js";
 
 const agent = (name: string) => `apiVersion: orchestrator.dev/v2\nkind: Agent\nmetadata:\n  name: ${name}\nspec:\n  capabilities: [x]\n  command: echo hi\n`;
 
@@ -16,13 +14,10 @@ describe("orchestrator reconcile", () => {
     expect(p.run(["reconcile", "default"]).stderr).toContain("run `orchestrator sync default` to reconcile now");
   });
 
-  it("asks the running controller for a pass, waits for it and prints its result", async () => {
+  it("asks the running controller (`orchestrator controller`) for a pass, waits for it and prints its result", async () => {
     p = initializedProject({ "manifests/a.yaml": agent("a") });
-    const controller = spawn(process.execPath, [join(REPO_ROOT, "test/fixtures/gitops/controller.mjs"), REPO_ROOT], { cwd: p.dir, stdio: ["ignore", "pipe", "pipe"] });
+    const controller = await startController(p.dir);
     try {
-      let out = "";
-      controller.stdout.on("data", (d) => (out += d));
-      for (let i = 0; !out.includes("ready") && i < 200; i++) await sleep(25);
       p.write("manifests/b.yaml", agent("b"));
       const r = p.run(["reconcile", "default"]);
       expect(r.stderr).toBe("");
@@ -33,8 +28,7 @@ describe("orchestrator reconcile", () => {
       const json = JSON.parse(p.run(["reconcile", "-o", "json"]).stdout);
       expect(json.results).toEqual([expect.objectContaining({ source: "default", ready: true, upToDate: true })]);
     } finally {
-      controller.kill("SIGTERM");
-      await new Promise((r) => controller.once("exit", r));
+      await controller.stop();
     }
   });
 });

@@ -41,6 +41,17 @@ describe("startSourceReconciler", () => {
     await until("the prune after a delete", () => agentNamed("b") === undefined);
   });
 
+  it("does not start another pass of a source while one runs, however often it ticks", async () => {
+    p = testProject();
+    p.write("manifests/a.yaml", Array.from({ length: 300 }, (_, i) => agent(`a${i}`)).join("---\n"));
+    p.addDirSource("default", "manifests", { intervalMs: 3_600_000 });
+    const passes: string[] = [];
+    r = startSourceReconciler({ home: p.home, store: p.store, tickMs: 1, watchDirectories: false, log: (e) => e.source && passes.push(e.message) });
+    await until("the first pass", () => agentNamed("a299"));
+    await sleep(300);
+    expect(passes).toHaveLength(1);
+  });
+
   it("answers reconcileNow and reconcile requests written by another process's connection", async () => {
     p = testProject();
     p.write("manifests/a.yaml", agent("a"));

@@ -33,6 +33,8 @@ export class SourceSpecError extends Error {
 }
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+/** The shortest interval: a directory source read ten times a second is already a busy loop. */
+export const MIN_INTERVAL_MS = 100;
 
 /** `500ms`, `30s`, `5m`, `1h`, `1m30s`; a bare number is seconds. */
 export function parseInterval(text: string): number {
@@ -43,7 +45,7 @@ export function parseInterval(text: string): number {
     throw new SourceSpecError(`invalid interval '${text}': use a duration such as 30s, 5m, 1h or 1m30s`);
   }
   const ms = Math.round(parts.reduce((sum, p) => sum + Number(p[1]) * UNIT_MS[p[2]!]!, 0));
-  if (ms < 1000) throw new SourceSpecError(`interval '${text}' is shorter than 1s; sources are read at most once a second`);
+  if (ms < MIN_INTERVAL_MS) throw new SourceSpecError(`interval '${text}' is shorter than 100ms; sources are read at most every 100ms`);
   return ms;
 }
 

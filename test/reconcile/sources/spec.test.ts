@@ -11,7 +11,8 @@ describe("source settings", () => {
     expect(parseInterval("2h")).toBe(7_200_000);
     expect(parseInterval("45")).toBe(45_000);
     expect(() => parseInterval("10 minutes")).toThrow(/invalid interval '10 minutes'/);
-    expect(() => parseInterval("500ms")).toThrow(/shorter than 1s/);
+    expect(parseInterval("500ms")).toBe(500);
+    expect(() => parseInterval("50ms")).toThrow(/shorter than 100ms/);
     expect(formatInterval(90_000)).toBe("1m30s");
     expect(formatInterval(60_000)).toBe("1m");
   });
