@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { afterEach, describe, expect, it } from "vitest";
@@ -87,35 +87,39 @@ describe("the controller fires Triggers", () => {
 
   it("Forbid skips a firing while the trigger's task still runs", async () => {
     p = initializedProject();
-    applied(p, "setup.yaml", docs(workspace("ws"), workflow("wf", "sleep 5"), trigger("slow", everySecond)));
+    applied(p, "setup.yaml", docs(workspace("ws"), workflow("wf", "sleep 3"), trigger("slow", everySecond)));
     controller = await startController(p.dir);
     await until("a skipped firing", () => events(p, "trigger_skipped").length >= 1);
     const skipped = events(p, "trigger_skipped")[0]!;
     expect(skipped.data).toMatchObject({ trigger: "slow", reason: "concurrent_task_active", source: "cron" });
-    const tasks = tasksOf(p, "trigger-slow");
-    expect(tasks).toHaveLength(1);
-    expect(skipped.data?.["active"]).toEqual([tasks[0]!.id]);
-    expect(triggerStatus(p, "slow")).toMatchObject({ active: [tasks[0]!.id], lastSkipped: { reason: "concurrent_task_active" } });
+    // One firing before the skip, and its task is the one that was still running.
+    const firedBefore = events(p, "trigger_fired").filter((e) => e.id < skipped.id);
+    expect(firedBefore).toHaveLength(1);
+    expect(skipped.data?.["active"]).toEqual([firedBefore[0]!.taskId]);
+    expect(triggerStatus(p, "slow")).toMatchObject({ lastSkipped: { reason: "concurrent_task_active" } });
   });
 
   it("Replace cancels the running task, killing its step's process, and starts the new one", async () => {
     p = initializedProject();
-    applied(
-      p,
-      "setup.yaml",
-      docs(workspace("ws"), workflow("wf", "'echo $$ >> pids.log; exec sleep 30'"), trigger("replace", `${everySecond}  concurrencyPolicy: Replace\n`)),
-    );
+    const step = "'echo {task_id} $$ >> pids.log; exec sleep 30'";
+    applied(p, "setup.yaml", docs(workspace("ws"), workflow("wf", step), trigger("replace", `${everySecond}  concurrencyPolicy: Replace\n`)));
     controller = await startController(p.dir);
-    await until("a second task, replacing the first", () => tasksOf(p, "trigger-replace").length >= 2);
-    const [first] = tasksOf(p, "trigger-replace");
-    await until("the first task cancelled", () => tasksOf(p, "trigger-replace")[0]!.phase === "Cancelled");
-    // Stop further firings before looking at the processes.
-    applied(p, "setup.yaml", docs(workspace("ws"), workflow("wf", "'echo $$ >> pids.log; exec sleep 30'"), trigger("replace", `${everySecond}  concurrencyPolicy: Replace\n  suspend: true\n`)));
-    const firstPid = Number(readFileSync(join(p.dir, "pids.log"), "utf8").split("\n")[0]);
-    await until("the first task's step process to be gone", () => !alive(firstPid));
-    const fired = events(p, "trigger_fired");
-    expect(fired.some((e) => (e.data?.["cancelled"] as string[]).includes(first!.id))).toBe(true);
-    expect(events(p, "task_cancelled").some((e) => e.taskId === first!.id)).toBe(true);
+    const pidOf = (id: string): number | undefined => {
+      const line = (existsSync(join(p.dir, "pids.log")) ? readFileSync(join(p.dir, "pids.log"), "utf8") : "").split("\n").find((l) => l.startsWith(`${id} `));
+      return line === undefined ? undefined : Number(line.split(" ")[1]);
+    };
+    let victim: TaskRow | undefined;
+    await until("a task whose step had started to be cancelled by the next firing", () => {
+      victim = tasksOf(p, "trigger-replace").find((t) => t.phase === "Cancelled" && pidOf(t.id) !== undefined);
+      return victim !== undefined;
+    });
+    // No more firings while the processes are looked at.
+    applied(p, "setup.yaml", docs(workspace("ws"), workflow("wf", step), trigger("replace", `${everySecond}  concurrencyPolicy: Replace\n  suspend: true\n`)));
+    await until("the cancelled task's step process to be gone", () => !alive(pidOf(victim!.id)!));
+    const replacing = events(p, "trigger_fired").find((e) => (e.data?.["cancelled"] as string[]).includes(victim!.id));
+    expect(replacing).toBeDefined();
+    expect(tasksOf(p, "trigger-replace").map((t) => t.id)).toContain(replacing!.taskId);
+    expect(events(p, "task_cancelled").some((e) => e.taskId === victim!.id)).toBe(true);
   });
 
   it("suspend: true stops the firings; the status no longer shows a next tick", async () => {

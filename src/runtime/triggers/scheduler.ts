@@ -266,10 +266,13 @@ class Scheduler implements TriggerScheduler {
   // ── Task events ───────────────────────────────────────────────────────
 
   private initialCursor(): number {
-    const stored = Number(this.opts.store.getMeta(CURSOR_META));
-    if (Number.isSafeInteger(stored) && stored > 0) return stored;
-    // First start: events recorded before any scheduler ran fire nothing.
-    return this.opts.store.listEvents({ limit: 1 })[0]?.id ?? 0;
+    const raw = this.opts.store.getMeta(CURSOR_META);
+    const stored = Number(raw);
+    if (raw !== undefined && Number.isSafeInteger(stored) && stored >= 0) return stored;
+    // First start: events recorded before any scheduler ran fire nothing; later ones do, even across a restart.
+    const latest = this.opts.store.listEvents({ limit: 1 })[0]?.id ?? 0;
+    this.opts.store.setMeta(CURSOR_META, String(latest));
+    return latest;
   }
 
   /**
