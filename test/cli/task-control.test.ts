@@ -107,14 +107,14 @@ describe("orchestrator task start/pause/resume/retry/recover/delete", { timeout:
     // Starting a failed task points to resume, which works.
     expect(p.run(["task", "start", id]).stderr).toBe(`error: task flaky (${id}) already finished (Failed); run its failed steps again with \`orchestrator task resume ${id}\`\n`);
 
-    // An item is named by its id or a unique prefix of it; an ambiguous prefix lists the matches.
+    // A prefix that several items share lists the matches.
     const ambiguous = p.run(["task", "retry", "i-"]);
     expect(ambiguous.code).toBe(1);
     expect(ambiguous.stderr).toContain("item reference 'i-' is ambiguous: it matches ");
     expect(ambiguous.stderr).toContain(`${a.id} (docs/qa/a.md of task ${id})`);
 
     // Retried while the item still fails: it runs again and fails again.
-    const retried = p.run(["task", "retry", a.id.slice(0, -1)]);
+    const retried = p.run(["task", "retry", a.id]);
     expect(retried.code).toBe(0);
     expect(retried.stdout).toContain(`item docs/qa/a.md (${a.id}) set back to pending; task flaky (${id}) queued`);
     await until(() => info(p, id).runs.length === 3, 30_000, "the retried item to run");
@@ -177,9 +177,37 @@ describe("orchestrator task start/pause/resume/retry/recover/delete", { timeout:
     controllers.start(p);
     await waitForPhase(p, id, ["Failed"]);
     await controllers.stopAll();
-    expect(p.run(["task", "resume", id, "--reset-blocked"]).code).toBe(0);
+    const resumed = p.run(["task", "resume", id, "--reset-blocked"]);
+    expect(resumed.stderr).toBe("");
+    expect(resumed.code).toBe(0);
     const types = (JSON.parse(p.run(["event", "list", "--task", id, "-o", "json"]).stdout) as Array<{ type: string }>).map((e) => e.type);
-    expect(types.slice(-2)).toEqual(["task_resumed", "task_queued"]);
+    expect(types.slice(types.lastIndexOf("task_failed"))).toEqual(["task_failed", "task_resumed", "task_queued"]);
+  });
+
+  it("retry takes a unique prefix of an item id", async () => {
+    p = taskProject();
+    const first = createTask(p, "basic", "first");
+    const second = createTask(p, "basic", "second");
+    const { openStore } = await import("../../src/store/sqlite/open.js");
+    const { homeAt } = await import("../../src/store/home.js");
+    const { openTaskStore } = await import("../../src/store/task-store.js");
+    const store = openStore(homeAt(join(p.dir, ".orchestrator")));
+    const tasks = openTaskStore(store);
+    // Items made in different milliseconds differ early in their ids (the time comes first).
+    const [mine] = tasks.createItems(first, [{ path: "docs/qa/a.md" }]);
+    await new Promise((r) => setTimeout(r, 5));
+    const [other] = tasks.createItems(second, [{ path: "docs/qa/a.md" }]);
+    store.close();
+    let shared = 0;
+    while (mine!.id[shared] === other!.id[shared]) shared++;
+    const prefix = mine!.id.slice(0, shared + 1);
+    expect(prefix.length).toBeLessThan(mine!.id.length);
+    const r = p.run(["task", "retry", prefix]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`item docs/qa/a.md (${mine!.id}) set back to pending; task first (${first}) queued`);
+    const ambiguous = p.run(["task", "retry", mine!.id.slice(0, shared)]);
+    expect(ambiguous.code).toBe(1);
+    expect(ambiguous.stderr).toContain(`${mine!.id} (docs/qa/a.md of task ${first}), ${other!.id} (docs/qa/a.md of task ${second})`);
   });
 
   it("start on a cancelled task says it does not run again", async () => {
