@@ -23,6 +23,10 @@ import { statusYaml } from "./status-yaml.js";
 
 const UNSCOPED: ReadonlySet<string> = new Set(BUILTIN_KINDS.filter((k) => !k.projectScoped).map((k) => k.kind));
 const DECLARATIVE: ReadonlySet<string> = new Set(["Task", "Run"]);
+/** Kinds whose status the runtime writes (the engine, the trigger scheduler): a pass keeps those fields. */
+const RUNTIME_STATUS: ReadonlySet<string> = new Set([...DECLARATIVE, "Trigger"]);
+/** What a pass computes itself; any other stored field is the runtime's and is kept. */
+const PASS_FIELDS: ReadonlySet<string> = new Set(["generation", "observedGeneration", "conditions", "origin", "updatedAt"]);
 /** Folder name of the kinds outside projects. */
 const NO_PROJECT = "_";
 const PENDING_DIR = ".pending";
@@ -42,7 +46,7 @@ export interface StatusSubject {
   apiVersion?: string;
   generation: number;
   origin: ResourceOrigin;
-  /** The status the store holds (the engine's, for Tasks and Runs). */
+  /** The status the store holds (the engine's for Tasks and Runs, the scheduler's for Triggers). */
   stored?: JsonObject | undefined;
   /** Revision of the source that applied it. */
   revision?: string;
@@ -61,6 +65,7 @@ export function statusDocument(s: StatusSubject, now: string): { [key: string]: 
   const status: JsonObject = { generation: s.generation };
   if (DECLARATIVE.has(s.key.kind)) Object.assign(status, declarativeStatus(s, now));
   else {
+    for (const [k, v] of Object.entries(s.stored ?? {})) if (!PASS_FIELDS.has(k)) status[k] = v;
     status["observedGeneration"] = s.generation;
     status["conditions"] = [{ type: "Ready", status: "True", reason: Reason.Succeeded, message: s.message ?? "Applied", lastTransitionTime: now }];
   }
@@ -136,7 +141,7 @@ export function writeStatusFiles(home: Home, store: Store, actions: readonly Pla
       ...(write?.apiVersion ? { apiVersion: write.apiVersion } : {}),
       ...(ctx.revision ? { revision: ctx.revision } : {}),
     };
-    if (DECLARATIVE.has(a.key.kind)) subject.stored = store.getResource(a.key)?.status;
+    if (RUNTIME_STATUS.has(a.key.kind)) subject.stored = store.getResource(a.key)?.status;
     writeStatusFile(home, a.key, statusDocument(subject, now), madeDirs);
   }
 }

@@ -1,19 +1,28 @@
 /**
  * @module The controller process: one per store (a lock file says which),
- * it recovers what a dead controller left, then runs queued tasks with a
- * pool of N workers until SIGTERM/SIGINT, when it stops claiming, gives
- * running steps a moment, then stops them and queues their tasks again.
+ * it recovers what a dead controller left, follows every source (directories
+ * on change, git remotes at their interval, any source on `reconcile`), fires
+ * Triggers (cron, task events, file changes), and runs queued tasks with a
+ * pool of N workers until SIGTERM/SIGINT, when it
+ * stops reconciling and claiming, gives running steps a moment, then stops
+ * them and queues their tasks again. Committed Tasks and Runs are picked up
+ * level-triggered: whenever the stored resources change, whoever changed
+ * them, every generation that has not run is queued.
  */
 import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
+import { enqueueUnobserved } from "../../controllers/declarative.js";
+import type { ReconcileLogEntry } from "../reconcile/log.js";
+import { startSourceReconciler } from "../reconcile/reconciler.js";
 import type { Home } from "../store/home.js";
 import { openStore } from "../store/sqlite/open.js";
 import { openTaskStore, type TaskRecord } from "../store/task-store.js";
 import { runTask } from "../engine/runner/task-runner.js";
-import { enqueueDeclarative } from "../engine/tasks/submit.js";
+import { declarativeEngineHook } from "./engine-hook.js";
 import { acquireControllerLock } from "./lock.js";
 import { recoverOrphans } from "./recovery.js";
 import { installShutdownSignals } from "./signals.js";
+import { startTriggerScheduler } from "./triggers/scheduler.js";
 import { startWorkerPool } from "./worker-pool.js";
 
 export interface ControllerOptions {
@@ -23,6 +32,8 @@ export interface ControllerOptions {
   pollMs?: number;
   /** How long running steps get to finish when stopping. */
   graceMs?: number;
+  /** How often sources, reconcile requests and stored Tasks/Runs are looked at. Default 250 ms. */
+  tickMs?: number;
   log: (line: string) => void;
 }
 
@@ -43,14 +54,6 @@ export async function runController(opts: ControllerOptions): Promise<number> {
   for (const r of await recoverOrphans(store, tasks, workerPrefix, "controller")) {
     log(`recovered task ${r.task.id}: ${r.interruptedRuns} interrupted run(s), queued again`);
   }
-  // Level-triggered: every committed Task/Run generation without an execution gets one.
-  for (const kind of ["Task", "Run"] as const) {
-    for (const r of store.listResources({ kind, allProjects: true })) {
-      const t = enqueueDeclarative(store, tasks, opts.home, { project: r.metadata.project, kind, name: r.metadata.name });
-      if (t) log(`queued ${kind.toLowerCase()}/${r.metadata.name} generation ${r.generation} as ${t.id}`);
-    }
-  }
-
   let n = 0;
   const pool = startWorkerPool<TaskRecord>({
     workers: opts.workers,
@@ -63,6 +66,37 @@ export async function runController(opts: ControllerOptions): Promise<number> {
     },
     onError: (err) => log(`worker error: ${(err as Error).stack ?? String(err)}`),
   });
+  const engine = declarativeEngineHook({ store, tasks, home: opts.home, log, onTask: () => pool.wake() });
+  const triggers = startTriggerScheduler({ home: opts.home, store, tasks, log, onTask: () => pool.wake(), ...(opts.tickMs !== undefined ? { tickMs: opts.tickMs } : {}) });
+
+  // Level-triggered: every committed Task/Run generation without an execution gets one,
+  // whoever committed it (a source pass here, `apply` or `sync` in another process).
+  let seenVersion = -1;
+  let scanning = false;
+  const scanDeclarative = async (): Promise<void> => {
+    if (scanning) return;
+    scanning = true;
+    try {
+      const version = store.resourcesVersion();
+      if (version === seenVersion) return;
+      seenVersion = version;
+      await enqueueUnobserved(store, engine);
+    } catch (err) {
+      log(`queueing committed tasks and runs: ${(err as Error).message}`);
+    } finally {
+      scanning = false;
+    }
+  };
+  await scanDeclarative();
+  const scanTimer = setInterval(() => void scanDeclarative(), opts.tickMs ?? 250);
+
+  const reconciler = startSourceReconciler({
+    home: opts.home,
+    store,
+    hooks: { engine, scheduler: triggers.hook },
+    log: (entry) => log(formatReconcileEntry(entry)),
+    ...(opts.tickMs !== undefined ? { tickMs: opts.tickMs } : {}),
+  });
 
   let resolveDone!: () => void;
   const stopped = new Promise<void>((r) => (resolveDone = r));
@@ -70,6 +104,9 @@ export async function runController(opts: ControllerOptions): Promise<number> {
     log,
     onShutdown: async (sig) => {
       log(`${sig} received; stopping`);
+      clearInterval(scanTimer);
+      await reconciler.stop();
+      await triggers.stop();
       await pool.stop(opts.graceMs ?? 2000);
       store.close();
       lock.release();
@@ -80,4 +117,8 @@ export async function runController(opts: ControllerOptions): Promise<number> {
   await stopped;
   signals.uninstall();
   return 0;
+}
+
+function formatReconcileEntry(e: ReconcileLogEntry): string {
+  return `${e.level === "info" ? "" : `${e.level}: `}${e.source ? `source ${e.source}: ` : ""}${e.message}`;
 }

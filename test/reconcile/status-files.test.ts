@@ -81,3 +81,18 @@ describe("statusDocument of a Task", () => {
     expect(statusDocument({ ...base, generation: 2, stored }, now)["status"]).toMatchObject({ generation: 2, ...stored });
   });
 });
+
+describe("statusDocument of a Trigger", () => {
+  it("keeps the scheduler's fields next to what the pass computes", () => {
+    const stored = { observedGeneration: 1, lastScheduleTime: "2026-01-01T02:00:00.000Z", active: ["t-1"], conditions: [] };
+    const doc = statusDocument({ key: key("Trigger", "nightly"), origin: { appliedBy: "source:default" }, generation: 2, stored }, "2026-01-02T00:00:00.000Z");
+    expect(doc["status"]).toMatchObject({
+      generation: 2,
+      observedGeneration: 2,
+      lastScheduleTime: "2026-01-01T02:00:00.000Z",
+      active: ["t-1"],
+      conditions: [{ type: "Ready", status: "True" }],
+      origin: { appliedBy: "source:default", source: "default" },
+    });
+  });
+});

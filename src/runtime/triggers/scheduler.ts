@@ -12,12 +12,12 @@
  * firing never overlaps a re-plan. Stopping clears the timers, closes the
  * watchers and waits for work in flight.
  */
-import { existsSync, statSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { isAbsolute, relative, resolve, sep } from "node:path";
 import type { FSWatcher } from "chokidar";
 import type { SchedulerHook } from "../../../controllers/types.js";
 import { resolveWorkspace } from "../../engine/runner/task-context.js";
-import { statusFilePath } from "../../reconcile/status-files.js";
+import { writeStoredStatusFile } from "../../reconcile/status-files.js";
 import type { Home } from "../../store/home.js";
 import type { Store, StoredResource } from "../../store/store.js";
 import type { TaskRecord, TaskStore } from "../../store/task-store.js";
@@ -27,7 +27,7 @@ import { fileEventOf, matchEvent, taskEventOf, type TriggerEvent } from "./match
 import { isTaskOfTrigger } from "./policy.js";
 import { delayUntil, dueTick, firstPlannedTick, nextFireTime } from "./schedule.js";
 import { readTrigger, type FileChange, type TriggerDef } from "./spec.js";
-import { readTriggerStatus, writeTriggerStatusFile } from "./status.js";
+import { readTriggerStatus } from "./status.js";
 
 export interface TriggerSchedulerOptions {
   home: Home;
@@ -59,8 +59,8 @@ interface Entry {
   cronSig?: string;
   nextAt: Date | null;
   fs?: FsWatch;
-  /** The status file as last written (mtime), so one rewritten by a reconcile pass is written again. */
-  fileMtime?: number;
+  /** Whether this scheduler has written the status file yet. */
+  fileWritten?: boolean;
 }
 
 interface FsWatch {
@@ -125,7 +125,6 @@ class Scheduler implements TriggerScheduler {
       this.queued = false;
       await this.syncPlan();
       this.pollEvents();
-      this.keepStatusFiles();
     });
   }
 
@@ -241,26 +240,12 @@ class Scheduler implements TriggerScheduler {
   /** Stores the trigger's status (active tasks, next tick) and writes its status file when it changed. */
   private publish(e: Entry): void {
     const changed = refreshStatus(this.ctx, e.def, e.nextAt);
-    if (changed || e.fileMtime === undefined) this.writeFile(e);
-  }
-
-  private writeFile(e: Entry): void {
+    if (!changed && e.fileWritten) return;
+    // The same file a reconcile pass writes; both keep the scheduler's fields (status-files.ts).
     const r = this.opts.store.getResource({ project: e.def.project, kind: "Trigger", name: e.def.name });
     if (!r) return;
-    writeTriggerStatusFile(this.opts.home, r);
-    e.fileMtime = mtimeOf(statusFilePath(this.opts.home, { project: e.def.project, kind: "Trigger", name: e.def.name }));
-  }
-
-  /**
-   * A reconcile pass rewrites a changed Trigger's status file without the
-   * scheduler's fields; when the file is not the one written here, it is
-   * written again.
-   */
-  private keepStatusFiles(): void {
-    for (const e of this.entries.values()) {
-      const now = mtimeOf(statusFilePath(this.opts.home, { project: e.def.project, kind: "Trigger", name: e.def.name }));
-      if (now !== undefined && now !== e.fileMtime) this.writeFile(e);
-    }
+    writeStoredStatusFile(this.opts.home, r);
+    e.fileWritten = true;
   }
 
   // ── Task events ───────────────────────────────────────────────────────
@@ -438,10 +423,3 @@ function hiddenName(path: string): boolean {
   return path.slice(slash + 1).startsWith(".");
 }
 
-function mtimeOf(path: string): number | undefined {
-  try {
-    return statSync(path).mtimeMs;
-  } catch {
-    return undefined;
-  }
-}

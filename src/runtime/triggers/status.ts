@@ -5,9 +5,7 @@
  * (`.orchestrator/status/<project>/trigger/<name>.yaml`), never to a source.
  */
 import { isDeepStrictEqual } from "node:util";
-import { statusDocument, writeStatusFile } from "../../reconcile/status-files.js";
-import type { JsonObject, JsonValue } from "../../resources/types.js";
-import type { Home } from "../../store/home.js";
+import type { JsonObject } from "../../resources/types.js";
 import type { Store, StoredResource } from "../../store/store.js";
 
 /** The fields the scheduler owns, in the order they are shown. */
@@ -55,17 +53,4 @@ export function storeTriggerStatus(store: Store, r: StoredResource, status: Trig
   const next = toJson(status);
   if (r.status && isDeepStrictEqual(r.status, next)) return false;
   return store.setStatus({ project: r.metadata.project, kind: "Trigger", name: r.metadata.name }, next);
-}
-
-/** The status file: what a reconcile pass writes for any resource, plus the scheduler's fields. */
-export function writeTriggerStatusFile(home: Home, r: StoredResource): void {
-  const key = { project: r.metadata.project, kind: "Trigger", name: r.metadata.name };
-  const now = new Date().toISOString();
-  const doc = statusDocument({ key, apiVersion: r.apiVersion, generation: r.generation, origin: r.origin }, now);
-  const base = doc["status"] as { [key: string]: JsonValue };
-  const { origin, updatedAt, ...head } = base;
-  const own = toJson(readTriggerStatus(r));
-  delete own["observedGeneration"];
-  doc["status"] = { ...head, ...own, ...(origin !== undefined ? { origin } : {}), ...(updatedAt !== undefined ? { updatedAt } : {}) };
-  writeStatusFile(home, key, doc);
 }
