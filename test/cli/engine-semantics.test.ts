@@ -227,6 +227,40 @@ spec:
     }
   });
 
+  it("redacts every secret of the project from logs, events and task info, even one the step was never given", () => {
+    p = initializedProject({
+      "m.yaml": `${head}apiVersion: orchestrator.dev/v2
+kind: SecretStore
+metadata:
+  name: keys
+spec:
+  data:
+    TOKEN: tok-77d0aa-secret
+---
+apiVersion: orchestrator.dev/v2
+kind: Workflow
+metadata:
+  name: leak
+spec:
+  steps:
+    - id: leak
+      command: "echo found tok-77d0aa-secret in a file"
+`,
+    });
+    expect(p.run(["apply", "-f", "m.yaml"]).code).toBe(0);
+    const r = p.run(["run", "--workflow", "leak"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("found [REDACTED] in a file");
+    const seen = [r.stdout, r.stderr, p.run(["event", "list", "-o", "json"]).stdout, p.run(["task", "list", "-o", "json"]).stdout];
+    const id = (JSON.parse(seen[3]!) as { id: string }[])[0]!.id;
+    seen.push(p.run(["task", "info", id, "-o", "json"]).stdout, p.run(["task", "logs", id]).stdout, p.run(["task", "trace", id, "--json"]).stdout);
+    for (const text of seen) expect(text).not.toContain("tok-77d0aa-secret");
+    const logs = readdirSync(join(p.dir, ".orchestrator/logs"), { recursive: true }) as string[];
+    for (const f of logs.filter((x) => x.endsWith(".log"))) {
+      expect(readFileSync(join(p.dir, ".orchestrator/logs", f), "utf8")).not.toContain("tok-77d0aa-secret");
+    }
+  });
+
   it("delivers the prompt on stdin when the agent asks for it", () => {
     p = initializedProject({
       "m.yaml": `${head}apiVersion: orchestrator.dev/v2

@@ -8,7 +8,8 @@ import type { ItemRecord, RunRecord, TaskRecord } from "../../store/task-store.j
 import { openTaskStore } from "../../store/task-store.js";
 import { withStore } from "../context.js";
 import { writeOut } from "../output/io.js";
-import { redactRuns, secretValues } from "../output/run-output.js";
+import { projectSecretValues } from "../../engine/runner/secret-values.js";
+import { redactRuns } from "../output/run-output.js";
 import { stepFilterInWorkflowOrder } from "../output/step-order.js";
 import { renderTable } from "../output/table.js";
 import { formatDuration, itemPathMap, itemView, latestRunPerStep, runView, stepView, taskView, workflowOf } from "../output/task-view.js";
@@ -37,7 +38,7 @@ export async function taskInfoCommand(ref: string, opts: TaskInfoOptions): Promi
     // The step filter as it runs: in workflow order, whatever order the flags came in.
     const task: TaskRecord = { ...found, spec: { ...found.spec, steps: stepFilterInWorkflowOrder(store, found) } };
     const items = tasks.listItems(task.id);
-    const runs = redactRuns(tasks.listRuns(task.id), secretValues(store, task.project));
+    const runs = redactRuns(tasks.listRuns(task.id), projectSecretValues(store, task.project));
     if (opts.output === "json") {
       writeOut(JSON.stringify(taskInfoView(task, items, runs), null, 2) + "\n");
       return;

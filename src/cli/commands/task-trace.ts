@@ -5,7 +5,8 @@
 import { openTaskStore } from "../../store/task-store.js";
 import { withStore } from "../context.js";
 import { useColor, writeOut } from "../output/io.js";
-import { redactRuns, secretValues } from "../output/run-output.js";
+import { projectSecretValues } from "../../engine/runner/secret-values.js";
+import { redactRuns } from "../output/run-output.js";
 import { buildTrace, renderTrace } from "../output/task-trace.js";
 import { resolveTaskRef } from "./task-select.js";
 
@@ -18,7 +19,7 @@ export async function taskTraceCommand(ref: string, opts: TaskTraceOptions): Pro
   await withStore(async ({ store }) => {
     const tasks = openTaskStore(store);
     const task = resolveTaskRef(tasks, ref, opts.project === undefined ? {} : { project: opts.project });
-    const runs = redactRuns(tasks.listRuns(task.id), secretValues(store, task.project));
+    const runs = redactRuns(tasks.listRuns(task.id), projectSecretValues(store, task.project));
     const trace = buildTrace(task, tasks.listItems(task.id), runs, store.listEvents({ taskId: task.id }));
     writeOut(opts.json ? JSON.stringify(trace, null, 2) + "\n" : renderTrace(trace, useColor()));
   });

@@ -6,8 +6,7 @@
  * of the project's SecretStores replaced by `[REDACTED]` as in the step logs.
  */
 import { redactText } from "../../engine/process/redact-stream.js";
-import { DEFAULT_PROJECT, type JsonObject, type JsonValue } from "../../resources/types.js";
-import type { Store } from "../../store/store.js";
+import type { JsonObject, JsonValue } from "../../resources/types.js";
 import type { RunRecord } from "../../store/task-store.js";
 
 const isObject = (v: JsonValue | undefined): v is JsonObject => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -29,26 +28,6 @@ export function runOutputView(output: JsonObject | null): JsonObject | null {
   // Captures are stored as their whole outcome; the variables they set are what a person looks for.
   view["captures"] = isObject(captures) ? (isObject(captures["vars"]) ? captures["vars"] : captures) : {};
   return view;
-}
-
-/**
- * The values of the SecretStores a task of `project` can read (its own and
- * the default project's), longest first; empty values are never matched.
- */
-export function secretValues(store: Store, project: string): string[] {
-  const projects = project === DEFAULT_PROJECT ? [project] : [DEFAULT_PROJECT, project];
-  const values = new Set<string>();
-  for (const p of projects) {
-    for (const r of store.listResources({ project: p, kind: "SecretStore" })) {
-      const data = r.spec["data"];
-      if (!isObject(data)) continue;
-      for (const v of Object.values(data)) {
-        const text = typeof v === "string" ? v : JSON.stringify(v);
-        if (text) values.add(text);
-      }
-    }
-  }
-  return [...values];
 }
 
 /** Every string in a JSON value with the secrets replaced. */

@@ -383,7 +383,7 @@ async function runProcessStep(deps: StepRunDeps, step: PlannedStep, task: TaskSt
       onStart: (s) => tasks.setRunProcess(run.id, s.pid, s.pgid),
       preamble,
       ...(prepared.stdin !== undefined ? { stdin: prepared.stdin } : {}),
-      ...(prepared.secrets.length ? { redact: prepared.secrets } : {}),
+      ...redactionOf(prepared.secrets, ctx.secrets),
     });
   } catch (err) {
     const message = (err as Error).message;
@@ -443,4 +443,10 @@ function runPostActions(deps: StepRunDeps, step: PlannedStep, scope: ScopeState,
     }
   }
   if (ctx.workspace.ticketDir) scope.facts = { ...scope.facts, activeTicketCount: openTickets(ctx.workspace.ticketDir, scope.item?.path).length };
+}
+
+/** The agent's own secrets whatever their length, and every secret of the project (see secret-values.ts). */
+function redactionOf(given: readonly string[], project: readonly string[]): { redact?: readonly string[] } {
+  const all = [...new Set([...given, ...project])].sort((a, b) => b.length - a.length);
+  return all.length ? { redact: all } : {};
 }

@@ -5,6 +5,7 @@
  */
 import { existsSync, statSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
+import { projectSecretValues } from "./secret-values.js";
 import { applyDefaults } from "../../resources/defaults.js";
 import type { JsonObject, Resource } from "../../resources/types.js";
 import { DEFAULT_PROJECT } from "../../resources/types.js";
@@ -45,6 +46,8 @@ export interface TaskContext {
   profiles: Map<string, Resource>;
   /** EnvStore and SecretStore resources by name, project first then default. */
   envStores: Map<string, Resource>;
+  /** Every secret value the task's project can reach: redacted from its step logs. */
+  secrets: string[];
   logDir: string;
   spillDir: string;
 }
@@ -114,6 +117,7 @@ export function loadTaskContext(store: Store, home: Home, task: TaskRecord): Tas
     templates: byName(store, "StepTemplate", task.project),
     profiles: new Map(store.listResources({ project: task.project, kind: "ExecutionProfile" }).map((r) => [r.metadata.name, effective(r)])),
     envStores,
+    secrets: projectSecretValues(store, task.project),
     logDir: join(home.dir, "logs", task.id),
     spillDir: join(home.dir, "spill", task.id),
   };
