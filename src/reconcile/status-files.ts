@@ -4,12 +4,12 @@
  * can read state without the store. Never written into a source. Project
  * `_` for the kinds outside projects (Project, CRD).
  *
- * Files are replaced atomically (temp file + rename). A pass marks its
- * applier "pending" before it commits and clears the mark once its status
- * files are written; a pass that finds the mark left behind (the process
- * died in between) rewrites every status file of that applier and removes
- * those of resources that no longer exist, so the files catch up with the
- * store level-triggered, as the store itself does.
+ * Files are replaced atomically (temp file + rename). A pass leaves a mark
+ * (its applier and process id) before it commits and clears it once its
+ * status files are written; a pass that finds a mark of its applier whose
+ * process is gone (it died in between) rewrites every status file of that
+ * applier and removes those of resources that no longer exist, so the files
+ * catch up with the store level-triggered, as the store itself does.
  */
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -165,23 +165,43 @@ export function writeStoredStatusFile(home: Home, r: StoredResource, opts: { rev
   writeStatusFile(home, subject.key, statusDocument(subject, opts.now ?? new Date().toISOString()));
 }
 
-function pendingMark(home: Home, appliedBy: string): string {
-  return join(statusDir(home), PENDING_DIR, encodeURIComponent(appliedBy));
+/** One mark per process: a pass of the same applier in another live process is not a crash. */
+function pendingMark(home: Home, appliedBy: string, pid: number = process.pid): string {
+  return join(statusDir(home), PENDING_DIR, `${encodeURIComponent(appliedBy)}.${pid}`);
 }
 
 /** Says, before a commit, that this applier's status files may lag behind the store. */
 export function markStatusPending(home: Home, appliedBy: string): void {
-  const path = pendingMark(home, appliedBy);
   mkdirSync(join(statusDir(home), PENDING_DIR), { recursive: true });
-  writeFileSync(path, `${process.pid}\n`);
+  writeFileSync(pendingMark(home, appliedBy), "");
 }
 
 export function clearStatusPending(home: Home, appliedBy: string): void {
   rmSync(pendingMark(home, appliedBy), { force: true });
 }
 
+/** Marks of `appliedBy` left by processes that are gone: passes that died between commit and status files. */
+function deadMarks(home: Home, appliedBy: string): string[] {
+  const prefix = `${encodeURIComponent(appliedBy)}.`;
+  const dir = join(statusDir(home), PENDING_DIR);
+  return readdirNames(dir)
+    .filter((f) => f.startsWith(prefix) && !processAlive(Number(f.slice(prefix.length))))
+    .map((f) => join(dir, f));
+}
+
 export function statusPending(home: Home, appliedBy: string): boolean {
-  return existsSync(pendingMark(home, appliedBy));
+  return deadMarks(home, appliedBy).length > 0;
+}
+
+function processAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
 }
 
 /**
@@ -206,18 +226,26 @@ export function resyncStatusFiles(home: Home, store: Store, appliedBy: string, o
     rmSync(file, { force: true });
     removed++;
   }
-  clearStatusPending(home, appliedBy);
+  for (const mark of deadMarks(home, appliedBy)) rmSync(mark, { force: true });
   return { written, removed };
 }
 
-/** Every `<project>/<kind>/<name>.yaml` under the status folder, leftover temp files included. */
+/**
+ * Every `<project>/<kind>/<name>.yaml` under the status folder, and temp
+ * files left by dead processes; another live process's temp file is about
+ * to be renamed into place and is left alone.
+ */
 function statusFilesOnDisk(home: Home): string[] {
   const root = statusDir(home);
   const out: string[] = [];
   for (const project of readdirNames(root)) {
     if (project === PENDING_DIR) continue;
     for (const kind of readdirNames(join(root, project))) {
-      for (const file of readdirNames(join(root, project, kind))) out.push(join(root, project, kind, file));
+      for (const file of readdirNames(join(root, project, kind))) {
+        const tmp = /\.(\d+)\.tmp$/.exec(file);
+        if (tmp && processAlive(Number(tmp[1]))) continue;
+        out.push(join(root, project, kind, file));
+      }
     }
   }
   return out;

@@ -66,7 +66,7 @@ describe("the Task controller", () => {
       queued: false,
     });
     p.write("manifests/a.yaml", docs(workspace("ws"), workflow("wf")));
-    expect((await pass()).changes).toEqual([{ verb: "pruned", project: "default", kind: "Task", name: "t1", drift: false }]);
+    expect((await pass()).changes).toEqual([{ verb: "pruned", project: "default", kind: "Task", name: "t1", drift: false, adoptedFrom: null }]);
     expect(p.store.getResource(taskKey)).toBeUndefined();
     expect(tasks.getTask(record.id)).toMatchObject({ name: "t1", resourceKind: "Task" });
   });

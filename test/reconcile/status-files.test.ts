@@ -1,9 +1,10 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { reconcileSource } from "../../src/reconcile/source-pass.js";
-import { markStatusPending, statusDocument, statusFilePath, statusPending } from "../../src/reconcile/status-files.js";
+import { statusDir, statusDocument, statusFilePath, statusPending } from "../../src/reconcile/status-files.js";
 import { agent, docs, workspace } from "./support/manifests.js";
 import { testProject, type TestProject } from "./support/project.js";
 
@@ -13,6 +14,8 @@ afterEach(() => p?.cleanup());
 const pass = async () => (await reconcileSource({ home: p.home, store: p.store }, p.source("default"))).result;
 const key = (kind: string, name: string) => ({ project: "default", kind, name });
 const fileOf = (kind: string, name: string) => statusFilePath(p.home, key(kind, name));
+/** The id of a process that has exited. */
+const deadPid = (): number => spawnSync("true").pid!;
 
 describe("status files", () => {
   it("catch up with the store after a pass that died between its commit and its status files", async () => {
@@ -23,7 +26,7 @@ describe("status files", () => {
     expect(existsSync(fileOf("Agent", "b"))).toBe(true);
 
     // What a killed pass leaves: its mark, a file of a resource it pruned, a missing file of one it created.
-    markStatusPending(p.home, "source:default");
+    writeFileSync(join(statusDir(p.home), ".pending", `${encodeURIComponent("source:default")}.${deadPid()}`), "");
     const stale = fileOf("Agent", "gone");
     mkdirSync(dirname(stale), { recursive: true });
     writeFileSync(stale, "stale\n");
@@ -34,6 +37,7 @@ describe("status files", () => {
     const r = await pass();
     expect(r.upToDate).toBe(true);
     expect(statusPending(p.home, "source:default")).toBe(false);
+    expect(readdirSync(join(statusDir(p.home), ".pending"))).toEqual([]);
     expect(existsSync(stale)).toBe(false);
     expect(parse(readFileSync(fileOf("Agent", "b"), "utf8"))).toMatchObject({ kind: "Agent", metadata: { name: "b" }, status: { generation: 1 } });
     expect(parse(readFileSync(fileOf("Agent", "a"), "utf8"))).toMatchObject({ kind: "Agent", metadata: { name: "a", project: "default" } });
@@ -44,7 +48,24 @@ describe("status files", () => {
     p.write("manifests/a.yaml", agent("a"));
     p.addDirSource("default", "manifests");
     await pass();
+    expect(readdirSync(join(statusDir(p.home), ".pending"))).toEqual([]);
+  });
+
+  it("are not rewritten behind a pass of the same applier that is still running in another process", async () => {
+    p = testProject();
+    p.write("manifests/a.yaml", agent("a"));
+    p.addDirSource("default", "manifests");
+    await pass();
+    // Another live process (this one's parent) is between its commit and its status files.
+    const busy = join(statusDir(p.home), ".pending", `${encodeURIComponent("source:default")}.${process.ppid}`);
+    writeFileSync(busy, "");
+    const inFlight = `${fileOf("Agent", "a")}.${process.ppid}.tmp`;
+    writeFileSync(inFlight, "being written");
     expect(statusPending(p.home, "source:default")).toBe(false);
+    p.write("manifests/a.yaml", docs(agent("a"), agent("b")));
+    await pass();
+    expect(existsSync(inFlight)).toBe(true);
+    expect(existsSync(busy)).toBe(true);
   });
 });
 
