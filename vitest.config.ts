@@ -5,6 +5,9 @@ export default defineConfig({
     include: ["test/**/*.test.ts"],
     // Native addons (better-sqlite3) and process-group tests are happiest in forks.
     pool: "forks",
+    // Most end-to-end tests wait on child processes (agents, controllers, git) rather than
+    // compute, so three files at a time keep two cores busy; vitest's default is cores - 1.
+    maxWorkers: 3,
     testTimeout: 30_000,
     hookTimeout: 30_000,
   },
