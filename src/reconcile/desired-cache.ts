@@ -8,8 +8,8 @@
 import { createHash } from "node:crypto";
 import type { Diagnostic } from "../resources/diagnostics.js";
 import { parseManifestText } from "../resources/parse.js";
-import { DEFAULT_PROJECT, type ParsedDocument, type Resource } from "../resources/types.js";
-import { validateDocuments } from "../resources/validate.js";
+import type { ParsedDocument, Resource } from "../resources/types.js";
+import { duplicateDiagnostics, validateDocuments } from "../resources/validate.js";
 import { canonicalJson } from "../store/canonical.js";
 import { assignProjects } from "./projects.js";
 import { textDigest } from "./digest.js";
@@ -82,7 +82,7 @@ export class DesiredSetCache {
       ...entries.flatMap((e) => e.parseDiagnostics),
       ...entries.flatMap((e) => e.projectDiagnostics),
       ...entries.flatMap((e) => e.validation!.diagnostics),
-      ...duplicateDiagnostics(documents, crds),
+      ...duplicateDiagnostics(documents),
     ];
     return { documents, diagnostics };
   }
@@ -110,27 +110,4 @@ function crdFingerprint(crds: readonly Resource[]): string {
     .digest("hex");
 }
 
-const UNSCOPED = new Set(["Project", CRD_KIND]);
 
-/**
- * Only groups that share a key can be duplicates, so only they go through
- * validation's own duplicate check (which words the message and positions).
- */
-function duplicateDiagnostics(documents: readonly ParsedDocument[], crds: readonly Resource[]): Diagnostic[] {
-  const groups = new Map<string, ParsedDocument[]>();
-  for (const doc of documents) {
-    const r = doc.resource;
-    const name = r.metadata?.name;
-    if (typeof r.kind !== "string" || typeof name !== "string" || name === "") continue;
-    const project = UNSCOPED.has(r.kind) ? "" : typeof r.metadata.project === "string" ? r.metadata.project : DEFAULT_PROJECT;
-    const key = `${r.kind}\u0000${project}\u0000${name}`;
-    const list = groups.get(key);
-    if (list) list.push(doc);
-    else groups.set(key, [doc]);
-  }
-  const out: Diagnostic[] = [];
-  for (const list of groups.values()) {
-    if (list.length > 1) out.push(...validateDocuments(list, { storedCrds: [...crds] }).filter((d) => d.code === "duplicate"));
-  }
-  return out;
-}

@@ -2,6 +2,7 @@
  * @module Reading manifest files from a path argument: a file, a directory
  * (`*.yaml` and `*.yml`, recursively, in a stable order) or `-` for stdin.
  */
+import { isUtf8 } from "node:buffer";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import type { Diagnostic } from "./diagnostics.js";
@@ -84,45 +85,36 @@ export function loadManifestPaths(paths: readonly string[], cwd: string, readStd
 }
 
 function readManifestFile(abs: string, shown: string): ManifestFile | { diagnostic: Diagnostic } {
-  let buf: Buffer;
-  try {
-    buf = readFileSync(abs);
-  } catch (err) {
-    return { diagnostic: { severity: "error", code: "io", message: `cannot read '${shown}': ${(err as Error).message}` } };
-  }
-  if (looksBinary(buf)) {
-    return {
-      diagnostic: {
-        severity: "error",
-        code: "binary",
-        message: `'${shown}' is a binary file, not YAML`,
-        position: { file: shown, line: 1, column: 1 },
-        hint: "remove it from the manifest set or give -f only YAML files",
-      },
-    };
-  }
+  const buf = readFileBytes(abs, shown);
+  if (!Buffer.isBuffer(buf)) return buf;
+  const binary = binaryDiagnostic(buf, shown, "remove it from the manifest set or give -f only YAML files");
+  if (binary) return { diagnostic: binary };
   return { file: shown, absolutePath: abs, text: buf.toString("utf8") };
 }
 
-/** A NUL byte or invalid UTF-8 in the first 8 KiB marks a file as binary, as git does. */
-function looksBinary(buf: Buffer): boolean {
-  const head = buf.subarray(0, 8192);
-  if (head.includes(0)) return true;
+/** A file's bytes, or why they cannot be read. */
+export function readFileBytes(abs: string, shown: string): Buffer | { diagnostic: Diagnostic } {
   try {
-    new TextDecoder("utf-8", { fatal: true }).decode(head.length < buf.length ? trimPartialUtf8(head) : head);
-    return false;
-  } catch {
-    return true;
+    return readFileSync(abs);
+  } catch (err) {
+    return { diagnostic: { severity: "error", code: "io", message: `cannot read '${shown}': ${(err as Error).message}` } };
   }
 }
 
-/** Cuts a trailing incomplete UTF-8 sequence so a slice boundary is not mistaken for binary. */
-function trimPartialUtf8(b: Buffer): Buffer {
-  let end = b.length;
-  let i = end - 1;
-  while (i >= 0 && i >= end - 4 && (b[i]! & 0xc0) === 0x80) i--;
-  if (i >= 0 && b[i]! >= 0xc0) end = i;
-  return b.subarray(0, end);
+/** Binary content where a manifest was expected, as an error at the file; undefined for text. */
+export function binaryDiagnostic(buf: Buffer, shown: string, hint: string): Diagnostic | undefined {
+  if (!looksBinary(buf)) return undefined;
+  return { severity: "error", code: "binary", message: `'${shown}' is a binary file, not YAML`, position: { file: shown, line: 1, column: 1 }, hint };
+}
+
+/** As git decides: a NUL byte or invalid UTF-8 in the first 8 KiB (a character cut at the end of the slice is fine). */
+function looksBinary(buf: Buffer): boolean {
+  const head = buf.subarray(0, 8192);
+  if (head.includes(0)) return true;
+  if (isUtf8(head)) return false;
+  if (head.length === buf.length) return true;
+  for (let cut = 1; cut <= 3; cut++) if (isUtf8(head.subarray(0, head.length - cut))) return false;
+  return true;
 }
 
 function readStdinSync(): string {

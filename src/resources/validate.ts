@@ -29,7 +29,7 @@ export function validateDocuments(docs: readonly ParsedDocument[], opts: Validat
   const kinds = customKinds(docs, opts.storedCrds ?? []);
   const out: Diagnostic[] = [];
   for (const doc of docs) validateDocument(doc, kinds, out);
-  out.push(...duplicates(docs));
+  out.push(...duplicateDiagnostics(docs));
   return out;
 }
 
@@ -270,7 +270,7 @@ function validateBuiltinSpec(kind: string, r: Resource, spec: Record<string, unk
 // ── Across documents ─────────────────────────────────────────────────────
 
 /** Same kind, name and project twice in one set: an error at every place it appears. */
-function duplicates(docs: readonly ParsedDocument[]): Diagnostic[] {
+export function duplicateDiagnostics(docs: readonly ParsedDocument[]): Diagnostic[] {
   const groups = new Map<string, ParsedDocument[]>();
   for (const doc of docs) {
     const r = doc.resource;

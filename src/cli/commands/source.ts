@@ -8,7 +8,7 @@ import { redactUrl } from "../../reconcile/git/errors.js";
 import { findCondition } from "../../reconcile/conditions.js";
 import { shortRevision } from "../../reconcile/digest.js";
 import { statCachePath } from "../../reconcile/sources/dir-source.js";
-import { cloneDirOf, formatInterval, SourceSpecError, sourceSpecFrom } from "../../reconcile/sources/spec.js";
+import { cloneDirOf, formatInterval, SourceSpecError, sourceSpecFrom, type SourceInput } from "../../reconcile/sources/spec.js";
 import type { JsonObject } from "../../resources/types.js";
 import { SourceExistsError, sourceStoreOf, type SourceRecord, type SourceStore } from "../../store/source-store.js";
 import { withStore } from "../context.js";
@@ -17,15 +17,8 @@ import { formatAge } from "../output/age.js";
 import { writeOut } from "../output/io.js";
 import { renderTable } from "../output/table.js";
 
-export interface SourceAddOptions {
-  dir?: string;
-  git?: string;
-  ref?: string;
-  path?: string;
-  interval?: string;
-  project?: string;
-  prune?: boolean;
-}
+/** The flags of `source add`: the source's settings but its name. */
+export type SourceAddOptions = Omit<SourceInput, "name">;
 
 export async function sourceAddCommand(name: string, opts: SourceAddOptions): Promise<void> {
   await withStore(({ store, home, cwd }) => {

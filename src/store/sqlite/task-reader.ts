@@ -31,15 +31,20 @@ export interface TaskReader {
 /** How long a read waits for a writer's lock. */
 const BUSY_TIMEOUT_MS = 5000;
 
-class SqliteTaskReader implements TaskReadView {
+/** The reading part of the task store; SqliteTaskStore extends it with the writes. */
+export class SqliteTaskReader implements TaskReadView {
   private readonly statements = new Map<string, Database.Statement>();
 
-  constructor(private readonly db: Database.Database) {}
+  constructor(protected readonly db: Database.Database) {}
 
   /** Statements are prepared once: `task logs --follow` reads every 100 ms. */
-  private stmt(sql: string): Database.Statement {
-    let s = this.statements.get(sql);
-    if (!s) this.statements.set(sql, (s = this.db.prepare(sql)));
+  protected stmt(sql: string): Database.Statement {
+    return this.stmtFor(sql, () => sql);
+  }
+
+  protected stmtFor(cacheKey: string, sql: () => string): Database.Statement {
+    let s = this.statements.get(cacheKey);
+    if (!s) this.statements.set(cacheKey, (s = this.db.prepare(sql())));
     return s;
   }
 
@@ -48,7 +53,7 @@ class SqliteTaskReader implements TaskReadView {
     return row && taskFromRow(row);
   }
 
-  /** Same precedence as SqliteTaskStore.matchTasks: exact id, then exact name, then id prefix. */
+  /** Exact id, then exact name, then id prefix. */
   matchTasks(ref: string, scope: TaskRefScope = {}): TaskRecord[] {
     if (ref === "") return [];
     const project = scope.project;
@@ -60,6 +65,7 @@ class SqliteTaskReader implements TaskReadView {
         : this.stmt(q.TASKS_BY_NAME_IN_PROJECT).all(ref, project, MAX_REF_MATCHES)
     ) as TaskRow[];
     if (byName.length > 0) return byName.map(taskFromRow);
+    // Ids are ASCII, so every id starting with `ref` sorts below `ref` + U+FFFF.
     const end = `${ref}\uffff`;
     const byPrefix = (
       project === undefined

@@ -3,13 +3,12 @@
  * connection, statements prepared once, every change and its events in one
  * immediate transaction (so a claim is atomic across processes).
  */
-import type { Database, Statement, Transaction } from "better-sqlite3";
+import type { Database, Transaction } from "better-sqlite3";
 import type { JsonObject } from "../../resources/types.js";
 import { ReadonlyStoreError } from "../errors.js";
 import type { NewEvent } from "../store.js";
 import {
   AGENT_RECENT_RUNS,
-  AmbiguousIdError,
   MAX_REF_MATCHES,
   RunFinishedError,
   TaskNotFoundError,
@@ -33,6 +32,7 @@ import { runResultEvent, stepStartedEvent, taskEvent, transitionEvents } from ".
 import { idGenerator, type IdGenerator } from "./task-ids.js";
 import { applyTaskPatch } from "./task-patch.js";
 import * as q from "./task-queries.js";
+import { SqliteTaskReader } from "./task-reader.js";
 import {
   itemFromRow,
   itemToRow,
@@ -52,18 +52,16 @@ export interface SqliteTaskStoreOptions {
   ids?: IdGenerator;
 }
 
-export class SqliteTaskStore implements TaskStore {
-  private readonly db: Database;
+export class SqliteTaskStore extends SqliteTaskReader implements TaskStore {
   private readonly path: string;
   private readonly readonly: boolean;
   private readonly ids: IdGenerator;
-  private readonly statements = new Map<string, Statement>();
   // Transaction wrappers built once: claim and finishRun are the worker's hot path.
   private readonly claimTx: Transaction<(workerId: string) => TaskRecord | undefined>;
   private readonly finishRunTx: Transaction<(runId: string, finish: RunFinish) => RunRecord>;
 
   constructor(opts: SqliteTaskStoreOptions) {
-    this.db = opts.db;
+    super(opts.db);
     this.path = opts.path;
     this.readonly = opts.readonly;
     this.ids = opts.ids ?? idGenerator();
@@ -108,44 +106,16 @@ export class SqliteTaskStore implements TaskStore {
     return record;
   }
 
-  getTask(id: string): TaskRecord | undefined {
-    const row = this.stmt(q.GET_TASK).get(id) as TaskRow | undefined;
-    return row && taskFromRow(row);
-  }
+
 
   findTask(idOrPrefix: string, scope: TaskRefScope = {}): TaskRecord | undefined {
     const matches = this.matchTasks(idOrPrefix, scope);
     return matches.length === 1 ? matches[0] : undefined;
   }
 
-  resolveTask(ref: string, scope: TaskRefScope = {}): TaskRecord {
-    const matches = this.matchTasks(ref, scope);
-    const [only] = matches;
-    if (only === undefined) throw new TaskNotFoundError(ref);
-    if (matches.length > 1) throw new AmbiguousIdError(ref, matches.map((m) => ({ id: m.id, name: m.name, project: m.project })));
-    return only;
-  }
 
-  matchTasks(ref: string, scope: TaskRefScope = {}): TaskRecord[] {
-    if (ref === "") return [];
-    const project = scope.project;
-    const exact = this.getTask(ref);
-    if (exact && (project === undefined || exact.project === project)) return [exact];
-    const byName = (
-      project === undefined
-        ? this.stmt(q.TASKS_BY_NAME).all(ref, MAX_REF_MATCHES)
-        : this.stmt(q.TASKS_BY_NAME_IN_PROJECT).all(ref, project, MAX_REF_MATCHES)
-    ) as TaskRow[];
-    if (byName.length > 0) return byName.map(taskFromRow);
-    // Ids are ASCII, so every id starting with `ref` sorts below `ref` + U+FFFF.
-    const end = `${ref}\uffff`;
-    const byPrefix = (
-      project === undefined
-        ? this.stmt(q.TASKS_BY_PREFIX).all(ref, end, MAX_REF_MATCHES)
-        : this.stmt(q.TASKS_BY_PREFIX_IN_PROJECT).all(ref, end, project, MAX_REF_MATCHES)
-    ) as TaskRow[];
-    return byPrefix.map(taskFromRow);
-  }
+
+
 
   listTasks(filter: TaskFilter = {}): TaskRecord[] {
     const stmt = this.stmtFor(`tasks:${q.taskFilterShape(filter)}`, () => q.listTasksSql(filter));
@@ -230,9 +200,7 @@ export class SqliteTaskStore implements TaskStore {
       .immediate();
   }
 
-  listItems(taskId: string): ItemRecord[] {
-    return (this.stmt(q.LIST_ITEMS).all(taskId) as ItemRow[]).map(itemFromRow);
-  }
+
 
   getItem(id: string): ItemRecord | undefined {
     const row = this.stmt(q.GET_ITEM).get(id) as ItemRow | undefined;
@@ -321,9 +289,7 @@ export class SqliteTaskStore implements TaskStore {
     return row && runFromRow(row);
   }
 
-  listRuns(taskId: string): RunRecord[] {
-    return (this.stmt(q.LIST_RUNS).all(taskId) as RunRow[]).map(runFromRow);
-  }
+
 
   setRunDetails(runId: string, details: RunDetails): void {
     this.assertWritable("record run details");
@@ -411,18 +377,9 @@ export class SqliteTaskStore implements TaskStore {
     this.stmt(INSERT_EVENT).run(eventParams(event, ts));
   }
 
-  private stmt(sql: string): Statement {
-    return this.stmtFor(sql, () => sql);
-  }
 
-  private stmtFor(cacheKey: string, sql: () => string): Statement {
-    let s = this.statements.get(cacheKey);
-    if (!s) {
-      s = this.db.prepare(sql());
-      this.statements.set(cacheKey, s);
-    }
-    return s;
-  }
+
+
 
   private assertWritable(what: string): void {
     if (this.readonly) throw new ReadonlyStoreError(this.path, what);
