@@ -7,7 +7,8 @@
  */
 import { createHash } from "node:crypto";
 import type { Diagnostic } from "../resources/diagnostics.js";
-import { parseManifestText } from "../resources/parse.js";
+import { parseManifestText, type ParseResult } from "../resources/parse.js";
+import { parseFiles } from "../resources/parse-pool.js";
 import type { ParsedDocument, Resource } from "../resources/types.js";
 import { duplicateDiagnostics, validateDocuments } from "../resources/validate.js";
 import { canonicalJson } from "../store/canonical.js";
@@ -52,13 +53,23 @@ export class DesiredSetCache {
   /** Keys and content hashes of documents of cached files (see prepareDesired). */
   readonly prepared = new WeakMap<ParsedDocument, DesiredResource>();
 
+  /**
+   * Parses the files the cache does not hold yet, several at once on a
+   * large cold set (parse-pool.ts), so that `build` finds them parsed.
+   */
+  async prime(files: readonly SourceFile[], opts: BuildOptions = {}): Promise<void> {
+    this.useProject(opts.project);
+    const todo = files
+      .map((f) => ({ f, digest: f.digest ?? textDigest(f.text) }))
+      .filter(({ f, digest }) => this.entries.get(f.file)?.digest !== digest);
+    if (todo.length === 0) return;
+    const parsed = await parseFiles(todo.map(({ f }) => f));
+    todo.forEach(({ f, digest }, i) => this.entries.set(f.file, fileEntry(parsed[i]!, digest, opts.project)));
+  }
+
   /** Files are given in the order their documents apply (sorted by path). */
   build(files: readonly SourceFile[], opts: BuildOptions = {}, initial: readonly Diagnostic[] = []): DesiredSet {
-    if (opts.project !== this.project) {
-      // Documents carry the project they were placed in: another --project means parsing again.
-      this.entries.clear();
-      this.project = opts.project;
-    }
+    this.useProject(opts.project);
     const next = new Map<string, FileEntry>();
     for (const f of files) {
       const digest = f.digest ?? textDigest(f.text);
@@ -87,6 +98,13 @@ export class DesiredSetCache {
     return { documents, diagnostics };
   }
 
+  private useProject(project: string | undefined): void {
+    if (project === this.project) return;
+    // Documents carry the project they were placed in: another --project means parsing again.
+    this.entries.clear();
+    this.project = project;
+  }
+
   /** Number of files held; for tests and benchmarks. */
   get size(): number {
     return this.entries.size;
@@ -94,7 +112,10 @@ export class DesiredSetCache {
 }
 
 function parseFile(f: SourceFile, digest: string, project: string | undefined): FileEntry {
-  const parsed = parseManifestText(f.text, f.file);
+  return fileEntry(parseManifestText(f.text, f.file), digest, project);
+}
+
+function fileEntry(parsed: ParseResult, digest: string, project: string | undefined): FileEntry {
   return {
     digest,
     documents: parsed.documents,

@@ -13,6 +13,7 @@ import type { Home } from "../store/home.js";
 import type { Store } from "../store/store.js";
 import { Reason, type ReasonCode } from "./conditions.js";
 import { controllerDiagnostics } from "./controller-validation.js";
+import { applyDigest, recalledApply, rememberApply, type ApplyMemo } from "./apply-memo.js";
 import { planAndCommit, type CommitOutcome } from "./commit.js";
 import { DesiredSetCache, type SourceFile } from "./desired-cache.js";
 import { PassRefusedError } from "./ownership.js";
@@ -52,6 +53,8 @@ export interface PipelineInput {
   onPhase?: (phase: PipelinePhase) => void;
   /** Runs inside the commit transaction (sources record their status there). */
   inTransaction?: (outcome: CommitOutcome) => void;
+  /** `apply -f`: answer a re-apply of an unchanged set to an unchanged store from memory (apply-memo.ts). */
+  memo?: { version: string };
 }
 
 export interface PipelineResult {
@@ -73,9 +76,18 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
   const { store } = input;
   const cache = input.cache ?? new DesiredSetCache();
 
+  // The same files into a store no one changed since the last apply of them: all unchanged.
+  const digest =
+    input.memo && !input.dryRun && !input.readDiagnostics?.length
+      ? applyDigest({ files: input.files, project: input.project, prune: input.prune, appliedBy: input.appliedBy, version: input.memo.version })
+      : undefined;
+  const memo = digest === undefined ? undefined : recalledApply(store, digest);
+  if (memo) return recalled(input, memo);
+
   // Build: parse every file (unchanged files come from the cache) and place documents in projects.
   input.onPhase?.("building");
   const storedCrds = store.listResources({ kind: "CustomResourceDefinition", allProjects: true });
+  await cache.prime(input.files, { project: input.project });
   const set = cache.build(input.files, { project: input.project, storedCrds }, input.readDiagnostics ?? []);
 
   // Validate the whole set: schemas, cross-document checks, then what each kind controller adds.
@@ -112,7 +124,13 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
       ...(input.commit ? { commit: input.commit } : {}),
       ...(input.revision ? { revision: input.revision } : {}),
       ...(input.withLive ? { withLive: true } : {}),
-      ...(input.inTransaction ? { inTransaction: input.inTransaction } : {}),
+      inTransaction: (committed) => {
+        input.inTransaction?.(committed);
+        if (digest !== undefined && documents === set.documents) {
+          const keys = committed.actions.filter((a) => a.verb !== "pruned").map((a) => a.key);
+          rememberApply(store, { digest, resourcesVersion: committed.storeVersion, keys, diagnostics });
+        }
+      },
     });
   } catch (err) {
     if (statusHome) clearStatusPending(statusHome, input.appliedBy);
@@ -139,6 +157,17 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
     return { ...done, ok: false, reason: Reason.AfterCommitFailed, message: effectErrors.join("; "), committed: true };
   }
   return { ...done, ok: true, reason: Reason.Succeeded, message: "applied", committed: true };
+}
+
+/** A remembered apply: nothing to write, but level-triggered work (Task/Run effects, status repair) still runs. */
+async function recalled(input: PipelineInput, memo: ApplyMemo): Promise<PipelineResult> {
+  const { store } = input;
+  if (input.home && statusPending(input.home, input.appliedBy)) resyncStatusFiles(input.home, store, input.appliedBy);
+  const actions: PlannedAction[] = memo.keys.map((key) => ({ verb: "unchanged", key }));
+  const effectErrors = await runAfterCommitEffects(store, [], input.hooks ?? {}, input.appliedBy);
+  const done = { diagnostics: memo.diagnostics, documents: memo.keys.length, actions, committed: false, storeVersion: memo.resourcesVersion };
+  if (effectErrors.length) return { ...done, ok: false, reason: Reason.AfterCommitFailed, message: effectErrors.join("; ") };
+  return { ...done, ok: true, reason: Reason.Succeeded, message: "unchanged since the last apply of these files" };
 }
 
 /** Documents with a string kind and name, placed in a project: enough to key and compare. */

@@ -14,7 +14,7 @@ import { sourceStoreOf, type ReconcileRequest, type SourceRecord, type SourceSto
 import type { Store } from "../store/store.js";
 import { Reason } from "./conditions.js";
 import { DesiredSetCache } from "./desired-cache.js";
-import { silentLog, type ReconcileLog } from "./log.js";
+import { silentLog, type ReconcileLog, type ReconcileLogEntry } from "./log.js";
 import type { PassResult } from "./pass-result.js";
 import { UnknownSourceError } from "./reconcile-sources.js";
 import { reconcileSource } from "./source-pass.js";
@@ -71,6 +71,8 @@ class Reconciler implements SourceReconciler {
   private readonly sources: SourceStore;
   private readonly log: ReconcileLog;
   private readonly tracked = new Map<string, Tracked>();
+  /** The last outcome logged per source: a pass that changed nothing and ends the same is not logged again. */
+  private readonly lastLogged = new Map<string, string>();
   private readonly timer: NodeJS.Timeout;
   private ticking = false;
   private stopped = false;
@@ -175,7 +177,7 @@ class Reconciler implements SourceReconciler {
     let result: PassResult;
     try {
       const pass = await reconcileSource(
-        { home: this.opts.home, store: this.store, cache: t.cache, log: this.log, fetch: { retries: 0 }, ...(this.opts.hooks ? { hooks: this.opts.hooks } : {}) },
+        { home: this.opts.home, store: this.store, cache: t.cache, log: (e) => this.logPass(e), fetch: { retries: 0 }, ...(this.opts.hooks ? { hooks: this.opts.hooks } : {}) },
         source,
       );
       result = pass.result;
@@ -187,6 +189,14 @@ class Reconciler implements SourceReconciler {
     }
     this.scheduleNext(t, source, result);
     return result;
+  }
+
+  private logPass(e: ReconcileLogEntry): void {
+    const key = e.source ?? "";
+    const outcome = `${e.level} ${typeof e.data?.["outcome"] === "string" ? e.data["outcome"] : e.message}`;
+    if (e.data?.["changes"] === 0 && this.lastLogged.get(key) === outcome) return;
+    this.lastLogged.set(key, outcome);
+    this.log(e);
   }
 
   private scheduleNext(t: Tracked, source: SourceRecord, result: PassResult): void {

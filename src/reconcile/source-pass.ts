@@ -64,7 +64,10 @@ async function passOverSource(ctx: SourcePassContext, source: SourceRecord, opts
   const status = new SourceStatusRecorder(ctx.store, source, dryRun);
   const finish = (r: Omit<PassResult, "source" | "dryRun" | "durationMs">, actions: PlannedAction[] = []): SourcePass => {
     const result: PassResult = { source: source.name, dryRun, durationMs: Date.now() - started, ...r };
-    log({ level: result.ready ? "info" : "error", source: source.name, message: `${result.reason}: ${result.message}` });
+    const c = result.counts;
+    const changed = result.changes.length > 0 ? ` (${c.created} created, ${c.configured} configured, ${c.pruned} pruned, ${c.drifted} drift corrected)` : "";
+    const outcome = `${result.reason}: ${result.message}`;
+    log({ level: result.ready ? "info" : "error", source: source.name, message: `${outcome}${changed}`, data: { outcome, changes: result.changes.length } });
     return { result, actions };
   };
   const stop = (reason: string, message: string, revision: string | null, diagnostics: PassResult["diagnostics"] = []): SourcePass => {

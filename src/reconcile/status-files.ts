@@ -4,7 +4,15 @@
  * can read state without the store. Never written into a source. Project
  * `_` for the kinds outside projects (Project, CRD).
  *
- * Files are replaced atomically (temp file + rename). A pass leaves a mark
+ * Which resources have one: everything a source applies, every Task, Run
+ * and Trigger (their status is the runtime's), and a resource applied by
+ * hand that a source had applied before (its file would go stale). Other
+ * resources applied by hand (`apply -f`) are read with `get`/`describe`:
+ * creating ten thousand files would cost an apply more than the rest of it.
+ *
+ * A file written on its own (the engine, the trigger scheduler) is replaced
+ * atomically (temp file + rename); the files of a pass are written in place,
+ * since a rename per file costs more than the pass. A pass leaves a mark
  * (its applier and process id) before it commits and clears it once its
  * status files are written; a pass that finds a mark of its applier whose
  * process is gone (it died in between) rewrites every status file of that
@@ -91,13 +99,25 @@ function declarativeStatus(s: StatusSubject, now: string): JsonObject {
   return pending;
 }
 
-/** Replaces the file whole: a reader never sees half of one. */
-export function writeStatusFile(home: Home, key: ResourceKey, doc: { [key: string]: JsonValue }, madeDirs?: Set<string>): void {
+/** Whether a resource of `kind` applied by `appliedBy` (before: `previous`) keeps a status file. */
+export function keepsStatusFile(kind: string, appliedBy: string, previous?: string): boolean {
+  return appliedBy.startsWith("source:") || RUNTIME_STATUS.has(kind) || (previous?.startsWith("source:") ?? false);
+}
+
+/**
+ * Writes one status file. `atomic` replaces it whole (a reader never sees
+ * half of one); a pass writes in place and repairs what a crash tore.
+ */
+export function writeStatusFile(home: Home, key: ResourceKey, doc: { [key: string]: JsonValue }, opts: { atomic?: boolean; madeDirs?: Set<string> } = {}): void {
   const path = statusFilePath(home, key);
   const dir = path.slice(0, path.lastIndexOf("/"));
-  if (!madeDirs?.has(dir)) {
+  if (!opts.madeDirs?.has(dir)) {
     mkdirSync(dir, { recursive: true });
-    madeDirs?.add(dir);
+    opts.madeDirs?.add(dir);
+  }
+  if (opts.atomic === false) {
+    writeFileSync(path, statusYaml(doc));
+    return;
   }
   const tmp = `${path}.${process.pid}.tmp`;
   writeFileSync(tmp, statusYaml(doc));
@@ -124,7 +144,7 @@ export function writeStatusFiles(home: Home, store: Store, actions: readonly Pla
     if (a.released) {
       // Handed back to `cli`: its content is unchanged, its origin is not.
       const r = store.getResource(a.key);
-      if (r) writeStoredStatusFile(home, r, { now });
+      if (r) writeStoredStatusFile(home, r, { now, atomic: false });
       continue;
     }
     if (a.verb === "unchanged") continue;
@@ -132,6 +152,7 @@ export function writeStatusFiles(home: Home, store: Store, actions: readonly Pla
       removeStatusFile(home, a.key);
       continue;
     }
+    if (!keepsStatusFile(a.key.kind, ctx.appliedBy, a.head?.appliedBy)) continue;
     const write = a.change && a.change.op !== "delete" ? a.change.resource : undefined;
     const subject: StatusSubject = {
       key: a.key,
@@ -142,7 +163,7 @@ export function writeStatusFiles(home: Home, store: Store, actions: readonly Pla
       ...(ctx.revision ? { revision: ctx.revision } : {}),
     };
     if (RUNTIME_STATUS.has(a.key.kind)) subject.stored = store.getResource(a.key)?.status;
-    writeStatusFile(home, a.key, statusDocument(subject, now), madeDirs);
+    writeStatusFile(home, a.key, statusDocument(subject, now), { atomic: false, madeDirs });
   }
 }
 
@@ -152,8 +173,8 @@ function generationAfter(a: PlannedAction): number {
   return a.head.generation + (bumped ? 1 : 0);
 }
 
-/** The status file of one stored resource, as it is now. */
-export function writeStoredStatusFile(home: Home, r: StoredResource, opts: { revision?: string; now?: string } = {}): void {
+/** The status file of one stored resource, as it is now (atomically unless `atomic: false`). */
+export function writeStoredStatusFile(home: Home, r: StoredResource, opts: { revision?: string; now?: string; atomic?: boolean } = {}): void {
   const subject: StatusSubject = {
     key: { project: r.metadata.project, kind: r.kind, name: r.metadata.name },
     apiVersion: r.apiVersion,
@@ -162,7 +183,7 @@ export function writeStoredStatusFile(home: Home, r: StoredResource, opts: { rev
     stored: r.status,
     ...(opts.revision ? { revision: opts.revision } : {}),
   };
-  writeStatusFile(home, subject.key, statusDocument(subject, opts.now ?? new Date().toISOString()));
+  writeStatusFile(home, subject.key, statusDocument(subject, opts.now ?? new Date().toISOString()), { atomic: opts.atomic !== false });
 }
 
 /** One mark per process: a pass of the same applier in another live process is not a crash. */
@@ -216,8 +237,8 @@ export function resyncStatusFiles(home: Home, store: Store, appliedBy: string, o
   for (const r of store.listResources({ allProjects: true })) {
     const key = { project: r.metadata.project, kind: r.kind, name: r.metadata.name };
     live.add(statusFilePath(home, key));
-    if (r.origin.appliedBy !== appliedBy) continue;
-    writeStoredStatusFile(home, r, { ...opts, now });
+    if (r.origin.appliedBy !== appliedBy || !keepsStatusFile(r.kind, appliedBy)) continue;
+    writeStoredStatusFile(home, r, { ...opts, now, atomic: false });
     written++;
   }
   let removed = 0;

@@ -13,23 +13,63 @@ export interface ParseResult {
 
 /** Parses every document of one file; empty documents (comments only) are skipped. */
 export function parseManifestText(text: string, file: string): ParseResult {
+  return withPositions(text, file, parseManifestData(text, file));
+}
+
+/** One parsed document as plain data: what a parsing worker hands back. */
+export interface DocumentData {
+  raw: Record<string, unknown>;
+  /** The YAML document it came from. */
+  index: number;
+  position: SourcePosition;
+  /** Where it sits in that document: `[]`, or `["items", i]` inside a `kind: List`. */
+  prefix: (string | number)[];
+}
+
+export interface ParsedData {
+  documents: DocumentData[];
+  diagnostics: Diagnostic[];
+}
+
+/**
+ * The documents of a parsed file with their field positions: those are
+ * needed only when something is reported, so the YAML trees are not kept
+ * alive for them: the file is parsed again on first use.
+ */
+export function withPositions(text: string, file: string, data: ParsedData): ParseResult {
+  let reparsed: { docs: Document[]; lines: LineCounter } | undefined;
+  const lazyAt = (index: number, path: ReadonlyArray<string | number>): SourcePosition => {
+    if (!reparsed) {
+      const lines = new LineCounter();
+      reparsed = { docs: parseAllDocuments(text, { lineCounter: lines, uniqueKeys: true }) as Document[], lines };
+    }
+    const d = reparsed.docs[index];
+    if (!d) return { file, line: 1, column: 1 };
+    const p = reparsed.lines.linePos(offsetOf(d, path));
+    return { file, line: p.line, column: p.col };
+  };
+  const documents = data.documents.map(
+    (d): ParsedDocument => ({
+      resource: toResource(d.raw),
+      file,
+      index: d.index,
+      position: d.position,
+      positionOf: (path) => lazyAt(d.index, [...d.prefix, ...path]),
+    }),
+  );
+  return { documents, diagnostics: data.diagnostics };
+}
+
+/** Parses one file into plain data (documents and syntax diagnostics), with no YAML tree kept. */
+export function parseManifestData(text: string, file: string): ParsedData {
   const lineCounter = new LineCounter();
   const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  const documents: ParsedDocument[] = [];
+  const documents: DocumentData[] = [];
   const diagnostics: Diagnostic[] = [];
   const at = (offset: number): SourcePosition => {
     const p = lineCounter.linePos(offset);
     return { file, line: p.line, column: p.col };
   };
-  // Field positions are needed only when something is reported, so the YAML
-  // trees are not kept alive for them: the file is parsed again on first use.
-  let reparsed: Document[] | undefined;
-  const lazyAt = (index: number, path: ReadonlyArray<string | number>): SourcePosition => {
-    reparsed ??= parseAllDocuments(text, { lineCounter: new LineCounter(), uniqueKeys: true }) as Document[];
-    const d = reparsed[index];
-    return d ? at(offsetOf(d, path)) : { file, line: 1, column: 1 };
-  };
-
   // parseAllDocuments returns a single EmptyStream-like value for empty input.
   const list = Array.isArray(docs) ? docs : [];
   list.forEach((doc, index) => {
@@ -71,23 +111,11 @@ export function parseManifestText(text: string, file: string): ParseResult {
           diagnostics.push({ severity: "error", code: "not-mapping", message: `items[${i}] of the List is not a mapping`, position: at(offsetOf(doc, prefix)) });
           return;
         }
-        documents.push({
-          resource: toResource(item as Record<string, unknown>),
-          file,
-          index,
-          position: at(offsetOf(doc, prefix)),
-          positionOf: (path) => lazyAt(index, [...prefix, ...path]),
-        });
+        documents.push({ raw: item as Record<string, unknown>, index, position: at(offsetOf(doc, prefix)), prefix });
       });
       return;
     }
-    documents.push({
-      resource: toResource(value),
-      file,
-      index,
-      position,
-      positionOf: (path) => lazyAt(index, path),
-    });
+    documents.push({ raw: value, index, position, prefix: [] });
   });
 
   if (documents.length === 0 && diagnostics.length === 0) {

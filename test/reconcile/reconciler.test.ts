@@ -52,6 +52,21 @@ describe("startSourceReconciler", () => {
     expect(passes).toHaveLength(1);
   });
 
+  it("logs a pass that changed something, and a pass that found nothing new only when its outcome differs from the last", async () => {
+    p = testProject();
+    p.write("manifests/a.yaml", agent("a"));
+    p.addDirSource("default", "manifests", { intervalMs: 100 });
+    const lines: string[] = [];
+    r = startSourceReconciler({ home: p.home, store: p.store, tickMs: 10, watchDirectories: false, log: (e) => e.source && lines.push(e.message) });
+    await until("the first pass", () => agentNamed("a"));
+    await sleep(600);
+    expect(lines, lines.join("\n")).toHaveLength(1);
+    expect(lines[0]).toMatch(/^ReconciliationSucceeded: Applied revision: .* \(1 created, 0 configured, 0 pruned, 0 drift corrected\)$/);
+    p.write("manifests/a.yaml", agent("a", "echo changed"));
+    await until("the change", () => lines.length === 2);
+    expect(lines[1]).toContain("(0 created, 1 configured, 0 pruned, 0 drift corrected)");
+  });
+
   it("answers reconcileNow and reconcile requests written by another process's connection", async () => {
     p = testProject();
     p.write("manifests/a.yaml", agent("a"));

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { reconcileSource } from "../../src/reconcile/source-pass.js";
 import { statusDir, statusDocument, statusFilePath, statusPending } from "../../src/reconcile/status-files.js";
-import { agent, docs, workspace } from "./support/manifests.js";
+import { agent, docs, task, workflow, workspace } from "./support/manifests.js";
 import { testProject, type TestProject } from "./support/project.js";
 
 let p: TestProject;
@@ -115,5 +115,25 @@ describe("statusDocument of a Trigger", () => {
       conditions: [{ type: "Ready", status: "True" }],
       origin: { appliedBy: "source:default", source: "default" },
     });
+  });
+});
+
+describe("which resources applied by hand keep a status file", () => {
+  const applyByHand = async (text: string) => {
+    const { runPipeline } = await import("../../src/reconcile/pipeline.js");
+    return runPipeline({ store: p.store, home: p.home, files: [{ file: "hand.yaml", text }], appliedBy: "cli", prune: "none", dryRun: false });
+  };
+
+  it("none for a plain resource; one for a Task, and for a resource a source applied before", async () => {
+    p = testProject();
+    p.write("manifests/a.yaml", agent("from-source"));
+    p.addDirSource("default", "manifests");
+    await pass();
+    expect((await applyByHand(docs(agent("by-hand"), agent("from-source", "echo changed by hand"), workspace("ws"), workflow("wf"), task("t1")))).ok).toBe(true);
+    expect(existsSync(fileOf("Agent", "by-hand"))).toBe(false);
+    expect(existsSync(fileOf("Workspace", "ws"))).toBe(false);
+    expect(parse(readFileSync(fileOf("Task", "t1"), "utf8")).status).toMatchObject({ phase: "Pending", origin: { appliedBy: "cli" } });
+    // The source's file follows the change by hand (drift), so it never goes stale.
+    expect(parse(readFileSync(fileOf("Agent", "from-source"), "utf8")).status.origin).toEqual({ appliedBy: "cli", file: "hand.yaml", line: 1 + agent("by-hand").split("\n").length });
   });
 });

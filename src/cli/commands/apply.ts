@@ -9,6 +9,7 @@ import type { PlannedAction } from "../../reconcile/plan.js";
 import { runPipeline } from "../../reconcile/pipeline.js";
 import { queueingHooks } from "../../runtime/engine-hook.js";
 import { withStore } from "../context.js";
+import { packageVersion } from "./version.js";
 import { CliError } from "../errors.js";
 import { printDiagnostics } from "../output/diagnostics.js";
 import { writeErr, writeOut } from "../output/io.js";
@@ -38,6 +39,7 @@ export async function applyCommand(opts: ApplyOptions): Promise<void> {
       files: loaded.files,
       readDiagnostics: loaded.diagnostics,
       appliedBy: "cli",
+      memo: { version: packageVersion() },
       prune: opts.prune ? "kinds" : "none",
       dryRun: !!opts.dryRun,
       ...(opts.project ? { project: opts.project } : {}),
