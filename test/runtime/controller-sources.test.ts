@@ -149,3 +149,23 @@ describe("committed Tasks run once per generation", () => {
     await until("the controller's log of it", () => controller!.log().includes("(by-hand) claimed"));
   });
 });
+
+describe("the status file of a committed Task", () => {
+  let p: Project;
+  let controller: RunningController | undefined;
+  afterEach(async () => {
+    await controller?.stop();
+    controller = undefined;
+    p?.cleanup();
+  });
+
+  it("says Running while it runs, and Completed with its step when it is done", async () => {
+    p = initializedProject({ "manifests/base.yaml": docs(workspace("ws"), workflow("wf", "sleep 2")), "manifests/task.yaml": task("slow") });
+    controller = await startController(p.dir);
+    const file = join(p.dir, ".orchestrator/status/default/task/slow.yaml");
+    const phase = (): unknown => (existsSync(file) ? (parse(readFileSync(file, "utf8")) as { status: { phase?: unknown } }).status.phase : undefined);
+    await until("the Running status file", () => phase() === "Running");
+    await until("the Completed status file", () => phase() === "Completed");
+    expect(statusFile(p, "default/task/slow.yaml").status).toMatchObject({ steps: [expect.objectContaining({ id: "build", status: "succeeded", exitCode: 0 })] });
+  });
+});

@@ -4,9 +4,7 @@
  * for parsing, and timeout, cancellation or interruption kill the whole group.
  */
 import { StreamRedactor } from "./redact-stream.js";
-import { once } from "node:events";
-import { createWriteStream, type WriteStream } from "node:fs";
-import { mkdir, stat } from "node:fs/promises";
+import { closeSync, mkdirSync, openSync, statSync, writeSync } from "node:fs";
 import { constants as osConstants } from "node:os";
 import { dirname } from "node:path";
 import type { Readable } from "node:stream";
@@ -142,9 +140,10 @@ interface RunningChild {
 
 type Outcome = "exited" | "timeout" | "cancelled";
 
+/** Synchronous on purpose: a stat and an open are cheaper than two trips through libuv's thread pool per step. */
 const checkWorkingDirectory = (cwd: string) =>
-  Effect.tryPromise({
-    try: () => stat(cwd),
+  Effect.try({
+    try: () => statSync(cwd),
     catch: (cause) =>
       new ProcessStartError({
         reason: "cwd",
@@ -162,12 +161,10 @@ const checkWorkingDirectory = (cwd: string) =>
   );
 
 const openLog = (logPath: string) =>
-  Effect.tryPromise({
-    try: async () => {
-      await mkdir(dirname(logPath), { recursive: true });
-      const stream = createWriteStream(logPath, { flags: "a" });
-      await once(stream, "open");
-      return new LogSink(stream);
+  Effect.try({
+    try: () => {
+      mkdirSync(dirname(logPath), { recursive: true });
+      return new LogSink(openSync(logPath, "a"));
     },
     catch: (cause) =>
       new ProcessStartError({
@@ -252,7 +249,7 @@ const notifyStarted = (options: RunProcessOptions, child: RunningChild) =>
           }),
       });
 
-/** Copies a stream into the log and its tail, honouring the log's backpressure. */
+/** Copies a stream into the log and its tail; the pipe is read no faster than the log is written. */
 async function pump(stream: Readable, tail: OutputTail, log: LogSink, secrets?: readonly string[]): Promise<void> {
   const redactor = secrets && secrets.length > 0 ? new StreamRedactor(secrets) : undefined;
   try {
@@ -260,7 +257,7 @@ async function pump(stream: Readable, tail: OutputTail, log: LogSink, secrets?: 
       const raw = typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer);
       const buf = redactor ? redactor.push(raw) : raw;
       tail.push(buf);
-      await log.write(buf);
+      log.write(buf);
     }
   } catch {
     // Destroyed after the drain period, or the pipe broke: the output we
@@ -269,7 +266,7 @@ async function pump(stream: Readable, tail: OutputTail, log: LogSink, secrets?: 
   if (redactor) {
     const rest = redactor.flush();
     tail.push(rest);
-    await log.write(rest);
+    log.write(rest);
   }
 }
 
@@ -409,39 +406,45 @@ function explainExitCode(exitCode: number, log: LogSink): void {
 }
 
 /** The step log: raw output in arrival order, plus `[orchestrator]` notes on their own lines. */
+/**
+ * The step's log file, written synchronously: a chunk is on disk before the
+ * next is read from the pipe, so memory stays flat however much the command
+ * prints, and no write waits in a queue behind the event loop.
+ */
 class LogSink {
   error: string | undefined;
   private atLineStart = true;
+  private fd: number | undefined;
 
-  constructor(private readonly stream: WriteStream) {
-    stream.on("error", (err) => {
-      this.error ??= messageOf(err);
-    });
+  constructor(fd: number) {
+    this.fd = fd;
   }
 
-  async write(chunk: Buffer): Promise<void> {
-    if (this.error !== undefined || chunk.length === 0) return;
+  write(chunk: Buffer): void {
+    if (this.error !== undefined || this.fd === undefined || chunk.length === 0) return;
     this.atLineStart = chunk[chunk.length - 1] === 0x0a;
-    if (!this.stream.write(chunk)) {
-      try {
-        await once(this.stream, "drain");
-      } catch (err) {
-        this.error ??= messageOf(err);
-      }
+    try {
+      for (let off = 0; off < chunk.length; ) off += writeSync(this.fd, chunk, off);
+    } catch (err) {
+      this.error ??= messageOf(err);
     }
   }
 
   note(message: string): void {
-    if (this.error !== undefined) return;
     const prefix = this.atLineStart ? "" : "\n";
-    this.stream.write(`${prefix}[orchestrator] ${message}\n`);
+    this.write(Buffer.from(`${prefix}[orchestrator] ${message}\n`));
     this.atLineStart = true;
   }
 
   close(): Effect.Effect<void> {
-    return Effect.callback<void>((resume) => {
-      if (this.stream.destroyed) return resume(Effect.void);
-      this.stream.end(() => resume(Effect.void));
+    return Effect.sync(() => {
+      if (this.fd === undefined) return;
+      try {
+        closeSync(this.fd);
+      } catch (err) {
+        this.error ??= messageOf(err);
+      }
+      this.fd = undefined;
     });
   }
 }

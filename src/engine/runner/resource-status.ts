@@ -68,18 +68,29 @@ export function taskStatusObject(task: TaskRecord, runs: readonly RunRecord[], i
   return status;
 }
 
+/** Phases in which a runner stops: their status stays, so it always reaches the file, atomically. */
+const SETTLED: ReadonlySet<string> = new Set(["Completed", "Failed", "Cancelled", "Paused", "Pending"]);
+
+export interface PublishOptions {
+  /** Write the status file for a status on the way (a settled one is always written). Default true. */
+  file?: boolean;
+}
+
 /** Writes a resource's status to the store, then its status file (the same shape a reconcile pass writes). */
-export function publishStatus(store: Store, home: Home, key: { project: string; kind: string; name: string }, status: JsonObject): void {
+export function publishStatus(store: Store, home: Home, key: { project: string; kind: string; name: string }, status: JsonObject, opts: PublishOptions = {}): void {
   if (!store.setStatus(key, status)) return;
+  const settled = SETTLED.has(String(status["phase"]));
+  if (!settled && opts.file === false) return;
   const live = store.getResource(key);
-  if (live) writeStoredStatusFile(home, live);
+  // A status on the way is overwritten in place, a third of the cost of a rename; the next one replaces a torn one.
+  if (live) writeStoredStatusFile(home, live, { atomic: settled });
 }
 
 /** Publishes the status of the resource a task executes, if it has one. */
-export function publishTaskStatus(store: Store, home: Home, task: TaskRecord, runs: readonly RunRecord[], itemPaths: ReadonlyMap<string, string>, items: readonly ItemRecord[] = []): void {
+export function publishTaskStatus(store: Store, home: Home, task: TaskRecord, runs: readonly RunRecord[], itemPaths: ReadonlyMap<string, string>, items: readonly ItemRecord[] = [], opts: PublishOptions = {}): void {
   if (!task.resourceKind || !task.resourceName) return;
   const live = store.getResource({ project: task.project, kind: task.resourceKind, name: task.resourceName });
   // A newer generation is someone else's to report.
   if (live && task.resourceGeneration !== null && live.generation !== task.resourceGeneration) return;
-  publishStatus(store, home, { project: task.project, kind: task.resourceKind, name: task.resourceName }, taskStatusObject(task, runs, itemPaths, items));
+  publishStatus(store, home, { project: task.project, kind: task.resourceKind, name: task.resourceName }, taskStatusObject(task, runs, itemPaths, items), opts);
 }

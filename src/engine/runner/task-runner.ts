@@ -36,6 +36,9 @@ export interface TaskRunnerDeps {
   pollMs?: number;
 }
 
+/** How often a running task's status file is rewritten at most. */
+const STATUS_FILE_INTERVAL_MS = 1000;
+
 /** Item statuses that need no more work (`eliminated`: not kept by `item_select`). */
 const SETTLED: ReadonlySet<string> = new Set(["qa_passed", "fixed", "verified", "skipped", "resolved", "eliminated"]);
 /**
@@ -130,7 +133,15 @@ async function runCycles(deps: TaskRunnerDeps, ctx: TaskContext, items: ItemReco
   const maxConsecutive = typeof safety["max_consecutive_failures"] === "number" ? safety["max_consecutive_failures"] : undefined;
   let consecutiveFailures = 0;
   const itemPaths = new Map(items.map((i) => [i.id, i.path]));
-  const publish = (): void => publishTaskStatus(store, deps.home, tasks.getTask(ctx.task.id)!, tasks.listRuns(ctx.task.id), itemPaths, tasks.listItems(ctx.task.id));
+  // The store has every status as it changes; the file, when the task starts, at most once a second
+  // while it runs, and when it stops: a file costs more than a row.
+  let fileWrittenAt = 0;
+  const publish = (): void => {
+    const now = Date.now();
+    const file = now - fileWrittenAt >= STATUS_FILE_INTERVAL_MS;
+    if (file) fileWrittenAt = now;
+    publishTaskStatus(store, deps.home, tasks.getTask(ctx.task.id)!, tasks.listRuns(ctx.task.id), itemPaths, tasks.listItems(ctx.task.id), { file });
+  };
   publish();
   if (safety["binary_snapshot"] === true) log("safety.binary_snapshot is accepted but takes no snapshot yet");
 
