@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { initHome } from "../../../src/store/home.js";
@@ -22,9 +23,9 @@ interface Exit {
   stderr: string;
 }
 
-function runClaimer(root: string, worker: string, startAt: number): Promise<Exit> {
+function runClaimer(root: string, worker: string): Promise<Exit> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLAIMER, storeJs, root, worker, String(startAt)], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [CLAIMER, storeJs, root, worker], { stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
@@ -53,9 +54,11 @@ describe("claimNextTask across processes", () => {
     const created = Array.from({ length: TASKS }, (_, i) => setup.taskStore().createTask(newTask(i)).id);
     setup.close();
 
-    // All start at the same instant, after node and the store have loaded.
-    const startAt = Date.now() + 800;
-    const exits = await Promise.all(WORKERS.map((w) => runClaimer(root, w, startAt)));
+    // All start at the same instant, once node and the store have loaded in each of them.
+    const running = Promise.all(WORKERS.map((w) => runClaimer(root, w)));
+    while (!WORKERS.every((w) => existsSync(join(root, `ready-${w}`)))) await new Promise((r) => setTimeout(r, 10));
+    writeFileSync(join(root, "go"), "");
+    const exits = await running;
     for (const e of exits) {
       expect(e.stderr).not.toMatch(/SQLITE_BUSY|database is locked/);
       expect(e.stderr).toBe("");
