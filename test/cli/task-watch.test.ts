@@ -34,6 +34,8 @@ describe("orchestrator task watch (no terminal)", { timeout: 60_000 }, () => {
   it("prints a stamped line per change and exits when the task is terminal", async () => {
     const id = createTask(p, "traced", "watched");
     const watch = spawnCli(p, ["task", "watch", id]);
+    // Start the task once the watch has shown it Pending, so that first line is what it is.
+    for (let i = 0; i < 400 && !watch.stdout().includes("\n"); i++) await new Promise((r) => setTimeout(r, 25));
     p.run(["task", "start", id]);
     const r = await watch.done;
     expect(r.code).toBe(0);
