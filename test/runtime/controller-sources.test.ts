@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { agent, docs, task, workflow, workspace } from "../reconcile/support/manifests.js";
 import { isolateGit, makeUpstream } from "../reconcile/git/git-fixture.js";
 import { initializedProject } from "../support/cli.js";
-import { startController, until, type RunningController } from "../support/controller.js";
+import { startController, stopAndRemove, tasksNamed, until, type RunningController } from "../support/controller.js";
 
 type Project = ReturnType<typeof initializedProject>;
 
@@ -13,17 +13,12 @@ const agentNames = (p: Project): string => p.run(["get", "agents", "-o", "name"]
 const statusFile = (p: Project, rel: string): Record<string, unknown> & { status: Record<string, unknown> } =>
   parse(readFileSync(join(p.dir, ".orchestrator/status", rel), "utf8"));
 /** Task records of a committed Task, oldest first. */
-const runsOf = (p: Project, name: string): { id: string; phase: string }[] =>
-  (JSON.parse(p.run(["task", "list", "-o", "json"]).stdout) as { id: string; name: string; phase: string }[]).filter((t) => t.name === name);
+const runsOf = tasksNamed;
 
 describe("the controller follows sources", () => {
   let p: Project;
   let controller: RunningController | undefined;
-  afterEach(async () => {
-    await controller?.stop();
-    controller = undefined;
-    p?.cleanup();
-  });
+  afterEach(() => stopAndRemove(controller, p));
 
   it("applies the manifests/ directory at start and on every change, with a status file for every resource and none in the source", async () => {
     p = initializedProject({ "manifests/a.yaml": docs(agent("a"), workspace("ws")) });
@@ -103,11 +98,7 @@ describe("the controller follows a git remote", () => {
 describe("committed Tasks run once per generation", () => {
   let p: Project;
   let controller: RunningController | undefined;
-  afterEach(async () => {
-    await controller?.stop();
-    controller = undefined;
-    p?.cleanup();
-  });
+  afterEach(() => stopAndRemove(controller, p));
 
   it("never again on re-sync, restart or an unrelated change; again when its spec changes", async () => {
     p = initializedProject({
@@ -153,11 +144,7 @@ describe("committed Tasks run once per generation", () => {
 describe("the status file of a committed Task", () => {
   let p: Project;
   let controller: RunningController | undefined;
-  afterEach(async () => {
-    await controller?.stop();
-    controller = undefined;
-    p?.cleanup();
-  });
+  afterEach(() => stopAndRemove(controller, p));
 
   it("says Running while it runs, and Completed with its step when it is done", async () => {
     p = initializedProject({ "manifests/base.yaml": docs(workspace("ws"), workflow("wf", "sleep 2")), "manifests/task.yaml": task("slow") });

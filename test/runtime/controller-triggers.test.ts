@@ -4,18 +4,10 @@ import { parse } from "yaml";
 import { afterEach, describe, expect, it } from "vitest";
 import { docs, workflow, workspace } from "../reconcile/support/manifests.js";
 import { initializedProject } from "../support/cli.js";
-import { startController, until, type RunningController } from "../support/controller.js";
+import { startController, stopAndRemove, tasksNamed, until, type RunningController } from "../support/controller.js";
 
 type Project = ReturnType<typeof initializedProject>;
 
-interface TaskRow {
-  id: string;
-  name: string;
-  origin: string;
-  workflow: string;
-  phase: string;
-  goal: string;
-}
 interface EventRow {
   id: number;
   type: string;
@@ -29,7 +21,7 @@ const trigger = (name: string, body: string, action = "    workflow: wf\n    wor
   `${V2}\nkind: Trigger\nmetadata:\n  name: ${name}\nspec:\n${body}  action:\n${action}`;
 const everySecond = '  cron:\n    schedule: "*/1 * * * * *"\n';
 
-const tasksOf = (p: Project, name: string): TaskRow[] => (JSON.parse(p.run(["task", "list", "-o", "json"]).stdout) as TaskRow[]).filter((t) => t.name === name);
+const tasksOf = tasksNamed;
 const events = (p: Project, type: string): EventRow[] => JSON.parse(p.run(["event", "list", "--type", type, "--limit", "1000", "-o", "json"]).stdout || "[]") as EventRow[];
 const triggerStatus = (p: Project, name: string): Record<string, unknown> => (JSON.parse(p.run(["get", "trigger", name, "-o", "json"]).stdout) as { status?: Record<string, unknown> }).status ?? {};
 const alive = (pid: number): boolean => {
@@ -51,11 +43,7 @@ function applied(p: Project, file: string, text: string): void {
 describe("the controller fires Triggers", () => {
   let p: Project;
   let controller: RunningController | undefined;
-  afterEach(async () => {
-    await controller?.stop();
-    controller = undefined;
-    p?.cleanup();
-  });
+  afterEach(() => stopAndRemove(controller, p));
 
   it("fires a cron trigger at its ticks; the tasks run; a restart fires no tick twice", async () => {
     p = initializedProject();

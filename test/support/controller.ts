@@ -48,3 +48,21 @@ export async function until(what: string, test: () => boolean, timeoutMs = 20_00
     await sleep(50);
   }
 }
+
+/** After a test: stops its controller (if it left one running) and removes its project. */
+export async function stopAndRemove(controller: RunningController | undefined, project: { cleanup(): void } | undefined): Promise<void> {
+  await controller?.stop();
+  project?.cleanup();
+}
+
+export interface TaskRow {
+  id: string;
+  name: string;
+  phase: string;
+  [field: string]: unknown;
+}
+
+/** The tasks named `name`, oldest first, as `task list -o json` shows them. */
+export function tasksNamed(project: { run(args: readonly string[]): { stdout: string } }, name: string): TaskRow[] {
+  return (JSON.parse(project.run(["task", "list", "-o", "json"]).stdout) as TaskRow[]).filter((t) => t.name === name);
+}
