@@ -10,9 +10,10 @@
  * resources applied by hand (`apply -f`) are read with `get`/`describe`:
  * creating ten thousand files would cost an apply more than the rest of it.
  *
- * A file written on its own (the engine, the trigger scheduler) is replaced
- * atomically (temp file + rename); the files of a pass are written in place,
- * since a rename per file costs more than the pass. A pass leaves a mark
+ * A file is replaced atomically (temp file + rename), so a reader never sees
+ * half of one; only a pass writing more than BULK_FILES files writes them in
+ * place, since a rename each would cost more than the rest of the pass (a
+ * reader may then catch one half-written). A pass leaves a mark
  * (its applier and process id) before it commits and clears it once its
  * status files are written; a pass that finds a mark of its applier whose
  * process is gone (it died in between) rewrites every status file of that
@@ -137,14 +138,18 @@ export interface StatusContext {
 }
 
 /** Writes (or removes) the status file of every resource the pass changed. */
+/** Above this many files in one pass, they are written in place. */
+const BULK_FILES = 1000;
+
 export function writeStatusFiles(home: Home, store: Store, actions: readonly PlannedAction[], ctx: StatusContext): void {
   const now = ctx.now ?? new Date().toISOString();
   const madeDirs = new Set<string>();
+  const atomic = actions.filter((a) => a.verb !== "unchanged" || a.released).length <= BULK_FILES;
   for (const a of actions) {
     if (a.released) {
       // Handed back to `cli`: its content is unchanged, its origin is not.
       const r = store.getResource(a.key);
-      if (r) writeStoredStatusFile(home, r, { now, atomic: false });
+      if (r) writeStoredStatusFile(home, r, { now, atomic });
       continue;
     }
     if (a.verb === "unchanged") continue;
@@ -163,7 +168,7 @@ export function writeStatusFiles(home: Home, store: Store, actions: readonly Pla
       ...(ctx.revision ? { revision: ctx.revision } : {}),
     };
     if (RUNTIME_STATUS.has(a.key.kind)) subject.stored = store.getResource(a.key)?.status;
-    writeStatusFile(home, a.key, statusDocument(subject, now), { atomic: false, madeDirs });
+    writeStatusFile(home, a.key, statusDocument(subject, now), { atomic, madeDirs });
   }
 }
 

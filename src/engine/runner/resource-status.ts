@@ -68,7 +68,7 @@ export function taskStatusObject(task: TaskRecord, runs: readonly RunRecord[], i
   return status;
 }
 
-/** Phases in which a runner stops: their status stays, so it always reaches the file, atomically. */
+/** Phases in which a runner stops: their status stays, so it always reaches the file. */
 const SETTLED: ReadonlySet<string> = new Set(["Completed", "Failed", "Cancelled", "Paused", "Pending"]);
 
 export interface PublishOptions {
@@ -82,8 +82,7 @@ export function publishStatus(store: Store, home: Home, key: { project: string; 
   const settled = SETTLED.has(String(status["phase"]));
   if (!settled && opts.file === false) return;
   const live = store.getResource(key);
-  // A status on the way is overwritten in place, a third of the cost of a rename; the next one replaces a torn one.
-  if (live) writeStoredStatusFile(home, live, { atomic: settled });
+  if (live) writeStoredStatusFile(home, live);
 }
 
 /** Publishes the status of the resource a task executes, if it has one. */
