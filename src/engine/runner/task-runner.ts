@@ -133,9 +133,10 @@ async function runCycles(deps: TaskRunnerDeps, ctx: TaskContext, items: ItemReco
   const maxConsecutive = typeof safety["max_consecutive_failures"] === "number" ? safety["max_consecutive_failures"] : undefined;
   let consecutiveFailures = 0;
   const itemPaths = new Map(items.map((i) => [i.id, i.path]));
-  // The store has every status as it changes; the file, when the task starts, at most once a second
-  // while it runs, and when it stops: a file costs more than a row.
-  let fileWrittenAt = 0;
+  // The store has every status as it changes; the file a second into the run, then at most once a
+  // second (a step that runs long shows in it), and when the task stops: a file costs more than a row,
+  // and a task done within a second needs only its last one.
+  let fileWrittenAt = Date.now();
   const publish = (): void => {
     const now = Date.now();
     const file = now - fileWrittenAt >= STATUS_FILE_INTERVAL_MS;
@@ -143,160 +144,168 @@ async function runCycles(deps: TaskRunnerDeps, ctx: TaskContext, items: ItemReco
     publishTaskStatus(store, deps.home, tasks.getTask(ctx.task.id)!, tasks.listRuns(ctx.task.id), itemPaths, tasks.listItems(ctx.task.id), { file });
   };
   publish();
-  if (safety["binary_snapshot"] === true) log("safety.binary_snapshot is accepted but takes no snapshot yet");
+  const flush = setInterval(() => {
+    if (Date.now() - fileWrittenAt >= STATUS_FILE_INTERVAL_MS) publish();
+  }, STATUS_FILE_INTERVAL_MS);
+  flush.unref();
+  try {
+    if (safety["binary_snapshot"] === true) log("safety.binary_snapshot is accepted but takes no snapshot yet");
 
-  let cycle = Math.max(1, task.cycle);
-  let lastTaskFailures: string[] = [];
-  for (;;) {
-    saveState(tasks, task, state, cycle);
-    store.appendEvent({ type: "cycle_started", taskId: task.id, project: ctx.project, message: `cycle ${cycle} started` });
-    const checkpoint = await checkpointCycle(ctx, cycle, log);
-    const finished = finishedRuns(tasks, task);
-    // A blocked item waits for `task resume --reset-blocked`.
-    const active = tasks.listItems(task.id).filter((i) => !SETTLED.has(i.status) && i.status !== "blocked");
-    const steps = stepsForCycle(ctx.plan, cycle);
-    const taskScope: ScopeState = { facts: emptyItemFacts(), vars: state.vars };
-    const itemScopes = new Map<string, ScopeState>(
-      active.map((i) => [i.id, { item: i, facts: emptyItemFacts(i.status), vars: { ...(i.vars as Record<string, string>) }, failedSteps: [] }]),
-    );
-    const failuresThisCycle: string[] = [];
-    let stop: Stop | undefined;
-    /** Set when a task step returns early: the cycle's remaining steps are skipped. */
-    let halted: { step: string; status?: string } | undefined;
-
-    const unresolved = (): number => tasks.listItems(task.id).filter((i) => BAD.has(i.status) || i.status === "pending").length;
-    const deps2 = {
-      ctx,
-      tasks,
-      cycle,
-      signal,
-      taskStatus: () => tasks.getTask(task.id)?.phase.toLowerCase() ?? "running",
-      unresolvedItems: unresolved,
-      itemCandidates: () => [...itemScopes.values()].map((sc) => ({ item: tasks.getItem(sc.item!.id) ?? sc.item!, vars: { ...state.vars, ...sc.vars } })),
-      log,
-    };
-
-    /** Runs a segment's steps for one scope; false when the scope stops early. */
-    const runScope = async (segSteps: readonly PlannedStep[], scope: ScopeState): Promise<void> => {
-      for (const step of segSteps) {
-        if (signal.aborted) return;
-        const outcome = await runStep(deps2, step, state, scope, finished);
-        if (outcome.interrupted || signal.aborted) {
-          stop ??= { kind: "interrupted", message: "interrupted" };
-          return;
-        }
-        absorb(ctx, step, outcome, scope, state, roles);
-        if (FAILED_RUN.has(outcome.status)) {
-          consecutiveFailures++;
-          if (!scope.item) failuresThisCycle.push(`${step.id} ${outcome.status}${outcome.reason ? `: ${outcome.reason}` : ""}`);
-          else {
-            scope.failedSteps?.push(step.id);
-            // A run replayed after a restart was counted when it ran.
-            if (!outcome.replayed) scope.item = tasks.updateItem(scope.item.id, { failures: scope.item.failures + 1 });
-          }
-        } else if (outcome.status === "succeeded") consecutiveFailures = 0;
-        if (maxConsecutive !== undefined && consecutiveFailures >= maxConsecutive) {
-          stop ??= { kind: "failed", message: `safety: ${consecutiveFailures} consecutive step failures (max_consecutive_failures ${maxConsecutive})` };
-          return;
-        }
-        const action = behaviorAction(step, outcome);
-        if (action.setStatus && scope.item) {
-          scope.item = tasks.updateItem(scope.item.id, { status: action.setStatus as ItemStatus });
-          scope.facts = { ...scope.facts, itemStatus: action.setStatus };
-          scope.explicit = { status: action.setStatus, step: step.id };
-        }
-        if (action.earlyReturn) {
-          // A task step returning early ends the cycle's work, as upstream's terminal task segment does.
-          if (!scope.item) halted = { step: step.id, ...(action.setStatus ? { status: action.setStatus } : {}) };
-          return;
-        }
-      }
-    };
-
-    const segments = segmentsOf(steps, ctx.plan.maxParallel);
-    for (const [index, segment] of segments.entries()) {
-      if (stop || signal.aborted) break;
-      if (segment.scope === "task") {
-        await runScope(segment.steps, taskScope);
-        // Items item_select eliminated take no further part in the cycle.
-        for (const id of [...itemScopes.keys()]) if (tasks.getItem(id)?.status === "eliminated") itemScopes.delete(id);
-      } else {
-        await inParallel([...itemScopes.values()], Math.max(1, segment.maxParallel), async (scope) => {
-          if (stop || signal.aborted) return;
-          await runScope(segment.steps, scope);
-          tasks.updateItem(scope.item!.id, { vars: scope.vars });
-        });
-      }
+    let cycle = Math.max(1, task.cycle);
+    let lastTaskFailures: string[] = [];
+    for (;;) {
       saveState(tasks, task, state, cycle);
-      publish();
-      if (halted) {
-        haltCycle(deps2, task.id, halted, segments.slice(index + 1).flatMap((s) => s.steps), segment.steps, itemScopes, finished);
-        break;
-      }
-    }
+      store.appendEvent({ type: "cycle_started", taskId: task.id, project: ctx.project, message: `cycle ${cycle} started` });
+      const checkpoint = await checkpointCycle(ctx, cycle, log);
+      const finished = finishedRuns(tasks, task);
+      // A blocked item waits for `task resume --reset-blocked`.
+      const active = tasks.listItems(task.id).filter((i) => !SETTLED.has(i.status) && i.status !== "blocked");
+      const steps = stepsForCycle(ctx.plan, cycle);
+      const taskScope: ScopeState = { facts: emptyItemFacts(), vars: state.vars };
+      const itemScopes = new Map<string, ScopeState>(
+        active.map((i) => [i.id, { item: i, facts: emptyItemFacts(i.status), vars: { ...(i.vars as Record<string, string>) }, failedSteps: [] }]),
+      );
+      const failuresThisCycle: string[] = [];
+      let stop: Stop | undefined;
+      /** Set when a task step returns early: the cycle's remaining steps are skipped. */
+      let halted: { step: string; status?: string } | undefined;
 
-    if (signal.aborted || stop?.kind === "interrupted") return interrupted(deps, task.id, publish);
-
-    // Finalize each item that took part in this cycle.
-    for (const scope of itemScopes.values()) {
-      const vars = finalizeVariables({
-        plan: ctx.plan,
+      const unresolved = (): number => tasks.listItems(task.id).filter((i) => BAD.has(i.status) || i.status === "pending").length;
+      const deps2 = {
+        ctx,
+        tasks,
         cycle,
-        taskId: task.id,
-        taskStatus: "running",
-        item: { id: scope.item!.id, qaFilePath: scope.item!.path },
-        facts: scope.facts,
-        taskVars: state.vars,
-        itemVars: scope.vars,
-      });
-      try {
-        const fin = finalizeItemCycle(vars, ctx.plan.finalizeRules, {
-          status: scope.facts.itemStatus,
-          failedSteps: scope.failedSteps ?? [],
-          ...(scope.explicit ? { explicit: scope.explicit } : {}),
-        });
-        tasks.updateItem(scope.item!.id, { status: fin.status as ItemStatus, vars: scope.vars });
-      } catch (err) {
-        stop ??= { kind: "failed", message: (err as Error).message };
+        signal,
+        taskStatus: () => tasks.getTask(task.id)?.phase.toLowerCase() ?? "running",
+        unresolvedItems: unresolved,
+        itemCandidates: () => [...itemScopes.values()].map((sc) => ({ item: tasks.getItem(sc.item!.id) ?? sc.item!, vars: { ...state.vars, ...sc.vars } })),
+        log,
+      };
+
+      /** Runs a segment's steps for one scope; false when the scope stops early. */
+      const runScope = async (segSteps: readonly PlannedStep[], scope: ScopeState): Promise<void> => {
+        for (const step of segSteps) {
+          if (signal.aborted) return;
+          const outcome = await runStep(deps2, step, state, scope, finished);
+          if (outcome.interrupted || signal.aborted) {
+            stop ??= { kind: "interrupted", message: "interrupted" };
+            return;
+          }
+          absorb(ctx, step, outcome, scope, state, roles);
+          if (FAILED_RUN.has(outcome.status)) {
+            consecutiveFailures++;
+            if (!scope.item) failuresThisCycle.push(`${step.id} ${outcome.status}${outcome.reason ? `: ${outcome.reason}` : ""}`);
+            else {
+              scope.failedSteps?.push(step.id);
+              // A run replayed after a restart was counted when it ran.
+              if (!outcome.replayed) scope.item = tasks.updateItem(scope.item.id, { failures: scope.item.failures + 1 });
+            }
+          } else if (outcome.status === "succeeded") consecutiveFailures = 0;
+          if (maxConsecutive !== undefined && consecutiveFailures >= maxConsecutive) {
+            stop ??= { kind: "failed", message: `safety: ${consecutiveFailures} consecutive step failures (max_consecutive_failures ${maxConsecutive})` };
+            return;
+          }
+          const action = behaviorAction(step, outcome);
+          if (action.setStatus && scope.item) {
+            scope.item = tasks.updateItem(scope.item.id, { status: action.setStatus as ItemStatus });
+            scope.facts = { ...scope.facts, itemStatus: action.setStatus };
+            scope.explicit = { status: action.setStatus, step: step.id };
+          }
+          if (action.earlyReturn) {
+            // A task step returning early ends the cycle's work, as upstream's terminal task segment does.
+            if (!scope.item) halted = { step: step.id, ...(action.setStatus ? { status: action.setStatus } : {}) };
+            return;
+          }
+        }
+      };
+
+      const segments = segmentsOf(steps, ctx.plan.maxParallel);
+      for (const [index, segment] of segments.entries()) {
+        if (stop || signal.aborted) break;
+        if (segment.scope === "task") {
+          await runScope(segment.steps, taskScope);
+          // Items item_select eliminated take no further part in the cycle.
+          for (const id of [...itemScopes.keys()]) if (tasks.getItem(id)?.status === "eliminated") itemScopes.delete(id);
+        } else {
+          await inParallel([...itemScopes.values()], Math.max(1, segment.maxParallel), async (scope) => {
+            if (stop || signal.aborted) return;
+            await runScope(segment.steps, scope);
+            tasks.updateItem(scope.item!.id, { vars: scope.vars });
+          });
+        }
+        saveState(tasks, task, state, cycle);
+        publish();
+        if (halted) {
+          haltCycle(deps2, task.id, halted, segments.slice(index + 1).flatMap((s) => s.steps), segment.steps, itemScopes, finished);
+          break;
+        }
       }
+
+      if (signal.aborted || stop?.kind === "interrupted") return interrupted(deps, task.id, publish);
+
+      // Finalize each item that took part in this cycle.
+      for (const scope of itemScopes.values()) {
+        const vars = finalizeVariables({
+          plan: ctx.plan,
+          cycle,
+          taskId: task.id,
+          taskStatus: "running",
+          item: { id: scope.item!.id, qaFilePath: scope.item!.path },
+          facts: scope.facts,
+          taskVars: state.vars,
+          itemVars: scope.vars,
+        });
+        try {
+          const fin = finalizeItemCycle(vars, ctx.plan.finalizeRules, {
+            status: scope.facts.itemStatus,
+            failedSteps: scope.failedSteps ?? [],
+            ...(scope.explicit ? { explicit: scope.explicit } : {}),
+          });
+          tasks.updateItem(scope.item!.id, { status: fin.status as ItemStatus, vars: scope.vars });
+        } catch (err) {
+          stop ??= { kind: "failed", message: (err as Error).message };
+        }
+      }
+
+      // Guard steps decide whether to go on; then convergence expressions.
+      let guard: GuardVerdict | undefined;
+      for (const g of guardStepsForCycle(ctx.plan, cycle)) {
+        if (stop) break;
+        const outcome = await runStep(deps2, g, state, taskScope, finished);
+        if (outcome.interrupted || signal.aborted) return interrupted(deps, task.id, publish);
+        if (outcome.guard?.stop) guard = outcome.guard;
+        else guard ??= outcome.guard;
+      }
+      const convergence = evaluateConvergence(
+        policy.convergence,
+        finalizeVariables({ plan: ctx.plan, cycle, taskId: task.id, taskStatus: "running", facts: taskScope.facts, taskVars: state.vars }),
+      );
+      for (const e of convergence.errors) log(`convergence: ${e}`);
+      lastTaskFailures = failuresThisCycle;
+      store.appendEvent({ type: "cycle_finished", taskId: task.id, project: ctx.project, message: `cycle ${cycle} finished` });
+
+      if (stop) {
+        if (safety["auto_rollback"] === true && checkpoint) await rollbackTo(ctx, checkpoint, log);
+        saveState(tasks, task, state, cycle);
+        return finish(deps, task.id, "Failed", 1, stop.message, publish);
+      }
+      const decision = decideNextCycle(policy, { cycle, unresolvedItems: unresolved(), ...(guard ? { guard } : {}), ...(convergence.convergedBy ? { convergedBy: convergence.convergedBy } : {}) });
+      log(`cycle ${cycle} done: ${decision.continue ? "next cycle" : "stop"} (${decision.reason})`);
+      if (!decision.continue) break;
+      cycle++;
+      task = tasks.getTask(task.id)!;
     }
 
-    // Guard steps decide whether to go on; then convergence expressions.
-    let guard: GuardVerdict | undefined;
-    for (const g of guardStepsForCycle(ctx.plan, cycle)) {
-      if (stop) break;
-      const outcome = await runStep(deps2, g, state, taskScope, finished);
-      if (outcome.interrupted || signal.aborted) return interrupted(deps, task.id, publish);
-      if (outcome.guard?.stop) guard = outcome.guard;
-      else guard ??= outcome.guard;
+    saveState(tasks, task, state, cycle);
+    const badItems = tasks.listItems(task.id).filter((i) => BAD.has(i.status));
+    if (lastTaskFailures.length > 0 || badItems.length > 0) {
+      const parts = [...lastTaskFailures, ...(badItems.length ? [`${badItems.length} item(s) ${[...new Set(badItems.map((i) => i.status))].join("/")}`] : [])];
+      return finish(deps, task.id, "Failed", 1, `failed: ${parts.join("; ")}`, publish);
     }
-    const convergence = evaluateConvergence(
-      policy.convergence,
-      finalizeVariables({ plan: ctx.plan, cycle, taskId: task.id, taskStatus: "running", facts: taskScope.facts, taskVars: state.vars }),
-    );
-    for (const e of convergence.errors) log(`convergence: ${e}`);
-    lastTaskFailures = failuresThisCycle;
-    store.appendEvent({ type: "cycle_finished", taskId: task.id, project: ctx.project, message: `cycle ${cycle} finished` });
-
-    if (stop) {
-      if (safety["auto_rollback"] === true && checkpoint) await rollbackTo(ctx, checkpoint, log);
-      saveState(tasks, task, state, cycle);
-      return finish(deps, task.id, "Failed", 1, stop.message, publish);
-    }
-    const decision = decideNextCycle(policy, { cycle, unresolvedItems: unresolved(), ...(guard ? { guard } : {}), ...(convergence.convergedBy ? { convergedBy: convergence.convergedBy } : {}) });
-    log(`cycle ${cycle} done: ${decision.continue ? "next cycle" : "stop"} (${decision.reason})`);
-    if (!decision.continue) break;
-    cycle++;
-    task = tasks.getTask(task.id)!;
+    return finish(deps, task.id, "Completed", 0, `completed after ${cycle} cycle(s)`, publish);
+  } finally {
+    clearInterval(flush);
   }
-
-  saveState(tasks, task, state, cycle);
-  const badItems = tasks.listItems(task.id).filter((i) => BAD.has(i.status));
-  if (lastTaskFailures.length > 0 || badItems.length > 0) {
-    const parts = [...lastTaskFailures, ...(badItems.length ? [`${badItems.length} item(s) ${[...new Set(badItems.map((i) => i.status))].join("/")}`] : [])];
-    return finish(deps, task.id, "Failed", 1, `failed: ${parts.join("; ")}`, publish);
-  }
-  return finish(deps, task.id, "Completed", 0, `completed after ${cycle} cycle(s)`, publish);
 }
 
 /** Folds a step's outcome into its scope: facts, captured variables, outputs. */
