@@ -39,6 +39,12 @@ spec:
     max_cycles: 2
 `;
 
+
+/** No step log under the project's `.orchestrator/logs` contains `text`. */
+function expectNoStepLogHolds(dir: string, text: string): void {
+  const logs = readdirSync(join(dir, ".orchestrator/logs"), { recursive: true }) as string[];
+  for (const f of logs.filter((x) => x.endsWith(".log"))) expect(readFileSync(join(dir, ".orchestrator/logs", f), "utf8")).not.toContain(text);
+}
 describe("workflow semantics through the CLI", () => {
   let p: ReturnType<typeof initializedProject>;
   afterEach(() => p?.cleanup());
@@ -221,10 +227,7 @@ spec:
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("level=debug token=[REDACTED] plain=p1");
     expect(r.stdout + r.stderr).not.toContain("tok-9c1e55-secret");
-    const logs = readdirSync(join(p.dir, ".orchestrator/logs"), { recursive: true }) as string[];
-    for (const f of logs.filter((x) => x.endsWith(".log"))) {
-      expect(readFileSync(join(p.dir, ".orchestrator/logs", f), "utf8")).not.toContain("tok-9c1e55-secret");
-    }
+    expectNoStepLogHolds(p.dir, "tok-9c1e55-secret");
   });
 
   it("redacts every secret of the project from logs, events and task info, even one the step was never given", () => {
@@ -255,10 +258,7 @@ spec:
     const id = (JSON.parse(seen[3]!) as { id: string }[])[0]!.id;
     seen.push(p.run(["task", "info", id, "-o", "json"]).stdout, p.run(["task", "logs", id]).stdout, p.run(["task", "trace", id, "--json"]).stdout);
     for (const text of seen) expect(text).not.toContain("tok-77d0aa-secret");
-    const logs = readdirSync(join(p.dir, ".orchestrator/logs"), { recursive: true }) as string[];
-    for (const f of logs.filter((x) => x.endsWith(".log"))) {
-      expect(readFileSync(join(p.dir, ".orchestrator/logs", f), "utf8")).not.toContain("tok-77d0aa-secret");
-    }
+    expectNoStepLogHolds(p.dir, "tok-77d0aa-secret");
   });
 
   it("delivers the prompt on stdin when the agent asks for it", () => {
