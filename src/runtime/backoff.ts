@@ -2,7 +2,9 @@
  * @module Retry with exponential backoff (jittered, capped, bounded), for
  * transient failures such as a git fetch that hits a flaky network.
  */
-import { Duration, Effect, Schedule } from "effect";
+import * as Duration from "effect/Duration";
+import * as Effect from "effect/Effect";
+import * as Schedule from "effect/Schedule";
 
 export interface BackoffOptions<E = unknown> {
   /** First delay. Default 200 ms. */

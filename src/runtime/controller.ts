@@ -17,6 +17,7 @@ import { startSourceReconciler } from "../reconcile/reconciler.js";
 import type { Home } from "../store/home.js";
 import { openStore } from "../store/sqlite/open.js";
 import { openTaskStore, type TaskRecord } from "../store/task-store.js";
+import { warmUpProcessHost } from "../engine/process/process-host.js";
 import { runTask } from "../engine/runner/task-runner.js";
 import { declarativeEngineHook } from "./engine-hook.js";
 import { acquireControllerLock } from "./lock.js";
@@ -54,6 +55,7 @@ export async function runController(opts: ControllerOptions): Promise<number> {
   for (const r of await recoverOrphans(store, tasks, workerPrefix, "controller")) {
     log(`recovered task ${r.task.id}: ${r.interruptedRuns} interrupted run(s), queued again`);
   }
+  warmUpProcessHost();
   let n = 0;
   const pool = startWorkerPool<TaskRecord>({
     workers: opts.workers,

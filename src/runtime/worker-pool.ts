@@ -4,7 +4,15 @@
  * (a wake skips the wait); stopping stops claiming, lets running jobs finish
  * within a grace period, then interrupts them.
  */
-import { Cause, Deferred, Effect, Exit, Fiber, FiberSet, Option, Scope, Semaphore } from "effect";
+import * as Cause from "effect/Cause";
+import * as Deferred from "effect/Deferred";
+import * as Effect from "effect/Effect";
+import * as Exit from "effect/Exit";
+import * as Fiber from "effect/Fiber";
+import * as FiberSet from "effect/FiberSet";
+import * as Option from "effect/Option";
+import * as Scope from "effect/Scope";
+import * as Semaphore from "effect/Semaphore";
 
 export interface WorkerPoolEffectOptions<J, E = unknown> {
   /** Most jobs running at once. */

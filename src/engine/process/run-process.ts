@@ -3,13 +3,16 @@
  * appended to a log file as it arrives, a bounded tail of each stream is kept
  * for parsing, and timeout, cancellation or interruption kill the whole group.
  */
-import { StreamRedactor } from "./redact-stream.js";
+import { spawn, type ChildProcess } from "node:child_process";
 import { closeSync, mkdirSync, openSync, statSync, writeSync } from "node:fs";
 import { constants as osConstants } from "node:os";
 import { dirname } from "node:path";
 import type { Readable } from "node:stream";
-import { Data, Effect, Option } from "effect";
-import { execa } from "execa";
+// Modules, not the `effect` index: the process-host helper loads this file, and stays small.
+import * as Data from "effect/Data";
+import * as Effect from "effect/Effect";
+import * as Option from "effect/Option";
+import { StreamRedactor } from "./redact-stream.js";
 import { DEFAULT_TAIL_BYTES, OutputTail } from "./output-tail.js";
 import { isProcessGroupAlive, killProcessGroup, type KillSignal } from "./process-group.js";
 
@@ -178,26 +181,31 @@ const spawnInGroup = (options: RunProcessOptions, log: LogSink) =>
   Effect.tryPromise({
     try: async (): Promise<RunningChild> => {
       const startedAtMs = Date.now();
-      const subprocess = execa("/bin/sh", ["-c", options.command], {
-        cwd: options.cwd,
-        env: options.env,
-        extendEnv: options.inheritEnv ?? true,
-        // Own session and process group, so the whole tree can be signalled
-        // and it survives (for a later controller to reap) if we crash.
-        detached: true,
-        cleanup: false,
-        buffer: false,
-        reject: false,
-        stripFinalNewline: false,
-        ...(options.stdin === undefined ? { stdin: "ignore" as const } : { input: options.stdin }),
-        stdout: "pipe",
-        stderr: "pipe",
-      });
+      const withStdin = options.stdin !== undefined;
+      let subprocess: ChildProcess;
+      try {
+        subprocess = spawn("/bin/sh", ["-c", options.command], {
+          cwd: options.cwd,
+          env: options.inheritEnv === false ? options.env : { ...process.env, ...options.env },
+          // Own session and process group, so the whole tree can be signalled
+          // and it survives (for a later controller to reap) if we crash.
+          detached: true,
+          stdio: [withStdin ? "pipe" : "ignore", "pipe", "pipe"],
+        });
+      } catch (err) {
+        // E2BIG and friends are thrown at once; not Node's message alone, which names only the syscall.
+        const e = err as NodeJS.ErrnoException;
+        throw new Error(spawnFailureMessage(e.code, e.message));
+      }
       const pid = subprocess.pid;
       if (pid === undefined) {
-        // Not execa's message: it quotes the whole command line.
-        const result = await subprocess;
-        throw new Error(spawnFailureMessage(result.code, result.originalMessage));
+        const err = await new Promise<NodeJS.ErrnoException>((resolve) => subprocess.once("error", resolve));
+        throw new Error(spawnFailureMessage(err.code, err.message));
+      }
+      if (withStdin) {
+        // A command that exits without reading its input closes the pipe: not a failure of the step.
+        subprocess.stdin!.on("error", () => undefined);
+        subprocess.stdin!.end(options.stdin);
       }
       const stdout = subprocess.stdout as Readable;
       const stderr = subprocess.stderr as Readable;
@@ -222,12 +230,8 @@ const spawnInGroup = (options: RunProcessOptions, log: LogSink) =>
         stderrTail,
         streams: [stdout, stderr],
       };
-      // With reject:false execa's own promise never rejects; it settles once
-      // the streams close, which we track ourselves.
-      void subprocess.then(
-        () => undefined,
-        () => undefined,
-      );
+      // Errors after a successful spawn (a failed kill) surface as the exit we already wait for.
+      subprocess.on("error", () => undefined);
       return child;
     },
     catch: (cause) =>

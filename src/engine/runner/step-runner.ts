@@ -16,7 +16,8 @@ import type { PlannedStep } from "../plan/types.js";
 import { prehookVariables } from "../prehook/context.js";
 import { evaluatePrehook } from "../prehook/evaluate.js";
 import type { ItemFacts } from "../prehook/facts.js";
-import { runProcess, type ProcessResult } from "../process/run-process.js";
+import { runHostedProcess } from "../process/process-host.js";
+import type { ProcessResult } from "../process/run-process.js";
 import { DEFAULT_PROMPT_DELIVERY, isPromptDelivery, preparePromptDelivery } from "../process/prompt-delivery.js";
 import { placeholderNames } from "../prompt/placeholder.js";
 import { renderAgentCommand, renderStepPrompt } from "../prompt/step-prompt.js";
@@ -373,7 +374,7 @@ async function runProcessStep(deps: StepRunDeps, step: PlannedStep, task: TaskSt
 
   let result: ProcessResult;
   try {
-    result = await runProcess({
+    result = await runHostedProcess({
       command: prepared.command,
       env: prepared.env,
       cwd: ctx.workspace.root,

@@ -1,0 +1,131 @@
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { isProcessAlive, isProcessGroupAlive, killProcessGroup } from "../../../src/engine/process/process-group.js";
+import type { ProcessStarted } from "../../../src/engine/process/run-process.js";
+import { REPO_ROOT } from "../../support/cli.js";
+
+/** The built module: the helper process runs compiled JavaScript. */
+const built = (): Promise<typeof import("../../../src/engine/process/process-host.js")> => import(join(REPO_ROOT, "dist/src/engine/process/process-host.js"));
+
+let dir: string;
+const leftovers: number[] = [];
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), "orch-host-"));
+});
+
+afterEach(() => {
+  for (const pgid of leftovers.splice(0)) {
+    try {
+      killProcessGroup(pgid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function waitFor(check: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** A command that prints its parent's pid: this process when inline, the helper when hosted. */
+const parentOf = (name: string) => ({ command: "sleep 0.3; echo $PPID", env: {}, cwd: dir, logPath: join(dir, `${name}.log`) });
+
+describe("step commands on the helper process", () => {
+  it("runs a lone command inline and one started beside it on the helper, each with its log and result", async () => {
+    const { runHostedProcess } = await built();
+    const lone = await runHostedProcess(parentOf("lone"));
+    expect(Number(lone.stdoutTail.trim())).toBe(process.pid);
+
+    const [a, b] = await Promise.all([runHostedProcess(parentOf("a")), runHostedProcess(parentOf("b"))]);
+    const parents = [Number(a.stdoutTail.trim()), Number(b.stdoutTail.trim())];
+    expect(parents).toContain(process.pid);
+    const helper = parents.find((p) => p !== process.pid);
+    expect(helper).toBeGreaterThan(0);
+    expect(a.exitCode).toBe(0);
+    expect(b.exitCode).toBe(0);
+    expect(readFileSync(join(dir, "b.log"), "utf8")).toContain(String(parents[1]));
+  });
+
+  it("reports the started process to onStart, and cancels a hosted command's whole group on abort", async () => {
+    const { runHostedProcess } = await built();
+    const abort = new AbortController();
+    const started: ProcessStarted[] = [];
+    const beside = runHostedProcess(parentOf("beside"));
+    const hosted = runHostedProcess({
+      command: "sleep 30 & sleep 30; wait",
+      env: {},
+      cwd: dir,
+      logPath: join(dir, "long.log"),
+      killGraceMs: 500,
+      signal: abort.signal,
+      onStart: (s) => {
+        started.push(s);
+        leftovers.push(s.pgid);
+      },
+    });
+    await waitFor(() => started.length === 1);
+    abort.abort();
+    const result = await hosted;
+    await beside;
+    expect(result.cancelled).toBe(true);
+    expect(result.pgid).toBe(started[0]!.pgid);
+    expect(isProcessGroupAlive(started[0]!.pgid)).toBe(false);
+  });
+
+  it("fails a run whose onStart throws, and stops its command", async () => {
+    const { runHostedProcess } = await built();
+    const beside = runHostedProcess(parentOf("beside"));
+    let pgid = 0;
+    const error = await runHostedProcess({
+      command: "sleep 30",
+      env: {},
+      cwd: dir,
+      logPath: join(dir, "x.log"),
+      killGraceMs: 500,
+      onStart: (s) => {
+        pgid = s.pgid;
+        leftovers.push(s.pgid);
+        throw new Error("store is read-only");
+      },
+    }).catch((e: unknown) => e);
+    await beside;
+    expect(error).toMatchObject({ reason: "on-start", message: expect.stringContaining("store is read-only") });
+    expect(isProcessGroupAlive(pgid)).toBe(false);
+  });
+
+  it("fails what ran on a helper that died, stopping its commands, and starts a new helper after", async () => {
+    const { runHostedProcess } = await built();
+    const beside = runHostedProcess({ command: "sleep 1", env: {}, cwd: dir, logPath: join(dir, "beside.log") });
+    let started: ProcessStarted | undefined;
+    const hosted = runHostedProcess({
+      command: "echo $PPID; sleep 30",
+      env: {},
+      cwd: dir,
+      logPath: join(dir, "orphan.log"),
+      onStart: (s) => {
+        started = s;
+        leftovers.push(s.pgid);
+      },
+    }).catch((e: unknown) => e);
+    await waitFor(() => started !== undefined && /^\d+$/.test(readFileSync(join(dir, "orphan.log"), "utf8").trim()));
+    const helper = Number(readFileSync(join(dir, "orphan.log"), "utf8").trim());
+    expect(helper).not.toBe(process.pid);
+    process.kill(helper, "SIGKILL");
+    expect(await hosted).toMatchObject({ reason: "spawn", message: expect.stringContaining("helper process") });
+    await waitFor(() => !isProcessGroupAlive(started!.pgid));
+    await waitFor(() => !isProcessAlive(helper));
+    await beside;
+
+    const again = await Promise.all([runHostedProcess(parentOf("c")), runHostedProcess(parentOf("d"))]);
+    expect(again.map((r) => r.exitCode)).toEqual([0, 0]);
+    expect(again.map((r) => Number(r.stdoutTail.trim())).filter((p) => p !== process.pid && p !== helper)).toHaveLength(1);
+  });
+});
