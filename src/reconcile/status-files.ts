@@ -112,17 +112,21 @@ export function keepsStatusFile(kind: string, appliedBy: string, previous?: stri
 export function writeStatusFile(home: Home, key: ResourceKey, doc: { [key: string]: JsonValue }, opts: { atomic?: boolean; madeDirs?: Set<string> } = {}): void {
   const path = statusFilePath(home, key);
   const dir = path.slice(0, path.lastIndexOf("/"));
-  if (!opts.madeDirs?.has(dir)) {
+  const text = statusYaml(doc);
+  const target = opts.atomic === false ? path : `${path}.${process.pid}.tmp`;
+  if (opts.madeDirs && !opts.madeDirs.has(dir)) {
     mkdirSync(dir, { recursive: true });
-    opts.madeDirs?.add(dir);
+    opts.madeDirs.add(dir);
   }
-  if (opts.atomic === false) {
-    writeFileSync(path, statusYaml(doc));
-    return;
+  try {
+    writeFileSync(target, text);
+  } catch (err) {
+    // The directory is there but for a resource's first file: make it only then.
+    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(target, text);
   }
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, statusYaml(doc));
-  renameSync(tmp, path);
+  if (target !== path) renameSync(target, path);
 }
 
 export function removeStatusFile(home: Home, key: ResourceKey): void {

@@ -166,8 +166,14 @@ const checkWorkingDirectory = (cwd: string) =>
 const openLog = (logPath: string) =>
   Effect.try({
     try: () => {
-      mkdirSync(dirname(logPath), { recursive: true });
-      return new LogSink(openSync(logPath, "a"));
+      try {
+        return new LogSink(openSync(logPath, "a"));
+      } catch (err) {
+        // Most logs go to a directory that exists: make it only when it does not.
+        if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+        mkdirSync(dirname(logPath), { recursive: true });
+        return new LogSink(openSync(logPath, "a"));
+      }
     },
     catch: (cause) =>
       new ProcessStartError({

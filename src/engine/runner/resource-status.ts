@@ -7,7 +7,7 @@
 import type { JsonObject } from "../../resources/types.js";
 import { statusFilePath as statusFileOf, writeStoredStatusFile } from "../../reconcile/status-files.js";
 import type { Home } from "../../store/home.js";
-import type { Store } from "../../store/store.js";
+import type { Store, StoredResource } from "../../store/store.js";
 import type { ItemRecord, RunRecord, TaskPhase, TaskRecord } from "../../store/task-store.js";
 
 export function statusFilePath(home: Home, project: string, kind: string, name: string): string {
@@ -76,13 +76,17 @@ export interface PublishOptions {
   file?: boolean;
 }
 
-/** Writes a resource's status to the store, then its status file (the same shape a reconcile pass writes). */
-export function publishStatus(store: Store, home: Home, key: { project: string; kind: string; name: string }, status: JsonObject, opts: PublishOptions = {}): void {
+/**
+ * Writes a resource's status to the store, then its status file (the same
+ * shape a reconcile pass writes). `live`: the resource as just read, when
+ * the caller has it, so it is not read again for the file.
+ */
+export function publishStatus(store: Store, home: Home, key: { project: string; kind: string; name: string }, status: JsonObject, opts: PublishOptions = {}, live?: StoredResource): void {
   if (!store.setStatus(key, status)) return;
   const settled = SETTLED.has(String(status["phase"]));
   if (!settled && opts.file === false) return;
-  const live = store.getResource(key);
-  if (live) writeStoredStatusFile(home, live);
+  const current = live ? { ...live, status } : store.getResource(key);
+  if (current) writeStoredStatusFile(home, current);
 }
 
 /** Publishes the status of the resource a task executes, if it has one. */
@@ -91,5 +95,5 @@ export function publishTaskStatus(store: Store, home: Home, task: TaskRecord, ru
   const live = store.getResource({ project: task.project, kind: task.resourceKind, name: task.resourceName });
   // A newer generation is someone else's to report.
   if (live && task.resourceGeneration !== null && live.generation !== task.resourceGeneration) return;
-  publishStatus(store, home, { project: task.project, kind: task.resourceKind, name: task.resourceName }, taskStatusObject(task, runs, itemPaths, items), opts);
+  publishStatus(store, home, { project: task.project, kind: task.resourceKind, name: task.resourceName }, taskStatusObject(task, runs, itemPaths, items), opts, live);
 }

@@ -5,7 +5,7 @@
  * Every execution leaves a RunResult record; a skipped step records why.
  */
 import { appendFileSync, mkdirSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { JsonObject } from "../../resources/types.js";
 import type { ItemRecord, RunRecord, RunStatus, TaskStore } from "../../store/task-store.js";
 import { applyCaptures, type CaptureOutcome } from "../captures/captures.js";
@@ -207,6 +207,7 @@ export class StepSetupError extends Error {
 
 function note(logPath: string, line: string): void {
   try {
+    mkdirSync(dirname(logPath), { recursive: true });
     appendFileSync(logPath, `[orchestrator] ${line}\n`);
   } catch {
     // The log is best effort here; the run record holds the facts.
@@ -355,7 +356,6 @@ function runItemSelect(deps: StepRunDeps, step: PlannedStep, task: TaskState, re
 async function runProcessStep(deps: StepRunDeps, step: PlannedStep, task: TaskState, scope: ScopeState): Promise<StepOutcome> {
   const { ctx, tasks, cycle } = deps;
   const itemId = scope.item?.id ?? null;
-  mkdirSync(ctx.logDir, { recursive: true });
   const run = tasks.createRun({ taskId: ctx.task.id, itemId, stepId: step.id, cycle, agent: null, command: null, logPath: null, status: "running" });
   const logPath = join(ctx.logDir, `${run.id}.log`);
   let prepared: Prepared;

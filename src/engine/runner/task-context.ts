@@ -63,7 +63,10 @@ function byName(store: Store, kind: string, project: string): Map<string, Resour
 }
 
 export function resolveWorkspace(store: Store, home: Home, project: string, name: string | null): WorkspaceInfo {
-  const candidates = store.listResources({ project, kind: "Workspace" });
+  return workspaceOf(store.listResources({ project, kind: "Workspace" }), home, project, name);
+}
+
+function workspaceOf(candidates: readonly StoredResource[], home: Home, project: string, name: string | null): WorkspaceInfo {
   const ws = name ? candidates.find((w) => w.metadata.name === name) : candidates.length === 1 ? candidates[0] : undefined;
   if (!ws) {
     if (name) throw new TaskSetupError(`workspace '${name}' not found in project '${project}'`);
@@ -99,12 +102,53 @@ export function resolveWorkflowSpec(store: Store, task: Pick<TaskRecord, "projec
   return { name: task.workflow, spec: applyDefaults(wf).spec as unknown as WorkflowSpec };
 }
 
+/** The resources a task of a project resolves at start: the same for every task until the resources change. */
+interface ProjectResources {
+  workspaces: StoredResource[];
+  agents: Resource[];
+  templates: Map<string, Resource>;
+  profiles: Map<string, Resource>;
+  envStores: Map<string, Resource>;
+  secrets: string[];
+}
+
+/**
+ * Per store, the resources each project's tasks resolve, kept while the
+ * store's resources version stays the same (any change of content, by any
+ * process, moves it): a controller starting many tasks reads and defaults
+ * them once. Shared read-only by the contexts built from them.
+ */
+const snapshots = new WeakMap<Store, { version: number; projects: Map<string, ProjectResources> }>();
+
+function projectResources(store: Store, project: string): ProjectResources {
+  const version = store.resourcesVersion();
+  let snapshot = snapshots.get(store);
+  if (!snapshot || snapshot.version !== version) {
+    snapshot = { version, projects: new Map() };
+    snapshots.set(store, snapshot);
+  }
+  let resources = snapshot.projects.get(project);
+  if (!resources) {
+    const envStores = byName(store, "EnvStore", project);
+    for (const [k, v] of byName(store, "SecretStore", project)) envStores.set(k, v);
+    resources = {
+      workspaces: store.listResources({ project, kind: "Workspace" }),
+      agents: store.listResources({ kind: "Agent", allProjects: true }).map(effective),
+      templates: byName(store, "StepTemplate", project),
+      profiles: new Map(store.listResources({ project, kind: "ExecutionProfile" }).map((r) => [r.metadata.name, effective(r)])),
+      envStores,
+      secrets: projectSecretValues(store, project),
+    };
+    snapshot.projects.set(project, resources);
+  }
+  return resources;
+}
+
 export function loadTaskContext(store: Store, home: Home, task: TaskRecord): TaskContext {
   const { name, spec } = resolveWorkflowSpec(store, task);
   const plan = buildExecutionPlan(spec, { workflow: name, steps: task.spec.steps });
-  const workspace = resolveWorkspace(store, home, task.project, task.workspace);
-  const envStores = byName(store, "EnvStore", task.project);
-  for (const [k, v] of byName(store, "SecretStore", task.project)) envStores.set(k, v);
+  const resources = projectResources(store, task.project);
+  const workspace = workspaceOf(resources.workspaces, home, task.project, task.workspace);
   return {
     task,
     home,
@@ -113,11 +157,11 @@ export function loadTaskContext(store: Store, home: Home, task: TaskRecord): Tas
     plan,
     workflow: spec,
     workspace,
-    agents: store.listResources({ kind: "Agent", allProjects: true }).map(effective),
-    templates: byName(store, "StepTemplate", task.project),
-    profiles: new Map(store.listResources({ project: task.project, kind: "ExecutionProfile" }).map((r) => [r.metadata.name, effective(r)])),
-    envStores,
-    secrets: projectSecretValues(store, task.project),
+    agents: resources.agents,
+    templates: resources.templates,
+    profiles: resources.profiles,
+    envStores: resources.envStores,
+    secrets: resources.secrets,
     logDir: join(home.dir, "logs", task.id),
     spillDir: join(home.dir, "spill", task.id),
   };

@@ -64,18 +64,20 @@ export async function runTask(taskId: string, deps: TaskRunnerDeps): Promise<Tas
 
   let ctx: TaskContext;
   let items: ItemRecord[];
+  let started = task;
   try {
     ctx = loadTaskContext(store, home, task);
     items = tasks.listItems(task.id);
     if (items.length === 0 && task.state["itemsCreated"] !== true) {
       const paths = collectItemPaths(ctx.workspace.root, ctx.workspace.qaTargets, task.spec.targetFiles);
-      items = tasks.createItems(task.id, paths.map((path) => ({ path })));
-      tasks.updateTask(task.id, { state: { ...task.state, itemsCreated: true } });
+      if (paths.length) items = tasks.createItems(task.id, paths.map((path) => ({ path })));
+      // Recorded with the first cycle's state: items made, or none to make.
+      started = { ...task, state: { ...task.state, itemsCreated: true } };
     }
   } catch (err) {
     return finish(deps, task.id, "Failed", 1, (err as Error).message);
   }
-  mkdirSync(ctx.logDir, { recursive: true });
+  // The log directory is made by the first thing written into it (a step's log, on the helper process when there is one).
 
   // Pause and cancel come from other processes through the store.
   const local = new AbortController();
@@ -87,7 +89,7 @@ export async function runTask(taskId: string, deps: TaskRunnerDeps): Promise<Tas
   poll.unref();
 
   try {
-    return await runCycles(deps, ctx, items, signal, log);
+    return await runCycles(deps, ctx, started, items, signal, log);
   } finally {
     clearInterval(poll);
   }
@@ -106,10 +108,10 @@ function loadState(task: TaskRecord): TaskState {
   return state;
 }
 
-function saveState(tasks: TaskStore, task: TaskRecord, state: TaskState, cycle: number): void {
+function saveState(tasks: TaskStore, task: TaskRecord, state: TaskState, cycle: number): TaskRecord {
   const s: JsonObject = { ...task.state, vars: state.vars, stepOutputs: state.stepOutputs, prevStdout: state.prevStdout.slice(-4096), prevStderr: state.prevStderr.slice(-4096) };
   if (state.planOutputPath) s["planOutputPath"] = state.planOutputPath;
-  tasks.updateTask(task.id, { state: s, cycle });
+  return tasks.updateTask(task.id, { state: s, cycle });
 }
 
 /** Finished runs by execution key; cancelled, interrupted and retried runs are run again. */
@@ -123,9 +125,9 @@ function finishedRuns(tasks: TaskStore, task: TaskRecord): Map<string, RunRecord
   return map;
 }
 
-async function runCycles(deps: TaskRunnerDeps, ctx: TaskContext, items: ItemRecord[], signal: AbortSignal, log: (l: string) => void): Promise<TaskRecord> {
+async function runCycles(deps: TaskRunnerDeps, ctx: TaskContext, started: TaskRecord, items: ItemRecord[], signal: AbortSignal, log: (l: string) => void): Promise<TaskRecord> {
   const { tasks, store } = deps;
-  let task = tasks.getTask(ctx.task.id)!;
+  let task = started;
   const state = loadState(task);
   const roles = stepRolesOf(ctx.plan.steps);
   const policy = ctx.plan.loop;
@@ -137,13 +139,13 @@ async function runCycles(deps: TaskRunnerDeps, ctx: TaskContext, items: ItemReco
   // second (a step that runs long shows in it), and when the task stops: a file costs more than a row,
   // and a task done within a second needs only its last one.
   let fileWrittenAt = Date.now();
-  const publish = (): void => {
+  /** `record`: the task as this runner just wrote it (read back in the same transaction), saving a read. */
+  const publish = (record?: TaskRecord): void => {
     const now = Date.now();
     const file = now - fileWrittenAt >= STATUS_FILE_INTERVAL_MS;
     if (file) fileWrittenAt = now;
-    publishTaskStatus(store, deps.home, tasks.getTask(ctx.task.id)!, tasks.listRuns(ctx.task.id), itemPaths, tasks.listItems(ctx.task.id), { file });
+    publishTaskStatus(store, deps.home, record ?? tasks.getTask(ctx.task.id)!, tasks.listRuns(ctx.task.id), itemPaths, tasks.listItems(ctx.task.id), { file });
   };
-  publish();
   const flush = setInterval(() => {
     if (Date.now() - fileWrittenAt >= STATUS_FILE_INTERVAL_MS) publish();
   }, STATUS_FILE_INTERVAL_MS);
@@ -152,10 +154,21 @@ async function runCycles(deps: TaskRunnerDeps, ctx: TaskContext, items: ItemReco
     if (safety["binary_snapshot"] === true) log("safety.binary_snapshot is accepted but takes no snapshot yet");
 
     let cycle = Math.max(1, task.cycle);
+    const firstCycle = cycle;
+    /** Records `cycle_finished`, in the transaction of whatever is written next. */
+    let closeCycle: (() => void) | undefined;
     let lastTaskFailures: string[] = [];
     for (;;) {
-      saveState(tasks, task, state, cycle);
-      store.appendEvent({ type: "cycle_started", taskId: task.id, project: ctx.project, message: `cycle ${cycle} started` });
+      // One transaction for writes made back to back: each commit costs more than its statements.
+      task = store.writeTransaction(() => {
+        closeCycle?.();
+        closeCycle = undefined;
+        const saved = saveState(tasks, task, state, cycle);
+        store.appendEvent({ type: "cycle_started", taskId: task.id, project: ctx.project, message: `cycle ${cycle} started` });
+        // The first publish says Running (the store at once, the file a second in).
+        if (cycle === firstCycle) publish(saved);
+        return saved;
+      });
       const checkpoint = await checkpointCycle(ctx, cycle, log);
       const finished = finishedRuns(tasks, task);
       // A blocked item waits for `task resume --reset-blocked`.
@@ -233,8 +246,7 @@ async function runCycles(deps: TaskRunnerDeps, ctx: TaskContext, items: ItemReco
             tasks.updateItem(scope.item!.id, { vars: scope.vars });
           });
         }
-        saveState(tasks, task, state, cycle);
-        publish();
+        store.writeTransaction(() => publish(saveState(tasks, task, state, cycle)));
         if (halted) {
           haltCycle(deps2, task.id, halted, segments.slice(index + 1).flatMap((s) => s.steps), segment.steps, itemScopes, finished);
           break;
@@ -282,12 +294,17 @@ async function runCycles(deps: TaskRunnerDeps, ctx: TaskContext, items: ItemReco
       );
       for (const e of convergence.errors) log(`convergence: ${e}`);
       lastTaskFailures = failuresThisCycle;
-      store.appendEvent({ type: "cycle_finished", taskId: task.id, project: ctx.project, message: `cycle ${cycle} finished` });
+      const finishedCycle = cycle;
+      closeCycle = () => store.appendEvent({ type: "cycle_finished", taskId: task.id, project: ctx.project, message: `cycle ${finishedCycle} finished` });
 
       if (stop) {
         if (safety["auto_rollback"] === true && checkpoint) await rollbackTo(ctx, checkpoint, log);
-        saveState(tasks, task, state, cycle);
-        return finish(deps, task.id, "Failed", 1, stop.message, publish);
+        const message = stop.message;
+        return store.writeTransaction(() => {
+          closeCycle?.();
+          saveState(tasks, task, state, cycle);
+          return finish(deps, task.id, "Failed", 1, message, publish);
+        });
       }
       const decision = decideNextCycle(policy, { cycle, unresolvedItems: unresolved(), ...(guard ? { guard } : {}), ...(convergence.convergedBy ? { convergedBy: convergence.convergedBy } : {}) });
       log(`cycle ${cycle} done: ${decision.continue ? "next cycle" : "stop"} (${decision.reason})`);
@@ -296,13 +313,15 @@ async function runCycles(deps: TaskRunnerDeps, ctx: TaskContext, items: ItemReco
       task = tasks.getTask(task.id)!;
     }
 
-    saveState(tasks, task, state, cycle);
     const badItems = tasks.listItems(task.id).filter((i) => BAD.has(i.status));
-    if (lastTaskFailures.length > 0 || badItems.length > 0) {
-      const parts = [...lastTaskFailures, ...(badItems.length ? [`${badItems.length} item(s) ${[...new Set(badItems.map((i) => i.status))].join("/")}`] : [])];
-      return finish(deps, task.id, "Failed", 1, `failed: ${parts.join("; ")}`, publish);
-    }
-    return finish(deps, task.id, "Completed", 0, `completed after ${cycle} cycle(s)`, publish);
+    const failures = [...lastTaskFailures, ...(badItems.length ? [`${badItems.length} item(s) ${[...new Set(badItems.map((i) => i.status))].join("/")}`] : [])];
+    return store.writeTransaction(() => {
+      closeCycle?.();
+      saveState(tasks, task, state, cycle);
+      return failures.length > 0
+        ? finish(deps, task.id, "Failed", 1, `failed: ${failures.join("; ")}`, publish)
+        : finish(deps, task.id, "Completed", 0, `completed after ${cycle} cycle(s)`, publish);
+    });
   } finally {
     clearInterval(flush);
   }
@@ -321,6 +340,7 @@ function absorb(ctx: TaskContext, step: PlannedStep, outcome: StepOutcome, scope
   state.prevStderr = outcome.stderr;
   if (step.type === "plan" || step.id === "plan") {
     const path = join(ctx.logDir, `${step.id}_output.md`);
+    mkdirSync(ctx.logDir, { recursive: true });
     writeFileSync(path, outcome.stdout);
     state.planOutputPath = path;
   }
@@ -400,10 +420,10 @@ function interrupted(deps: TaskRunnerDeps, taskId: string, publish: () => void):
   return requeued;
 }
 
-function finish(deps: TaskRunnerDeps, taskId: string, phase: TaskPhase, exitCode: number, message: string, publish?: () => void): TaskRecord {
+function finish(deps: TaskRunnerDeps, taskId: string, phase: TaskPhase, exitCode: number, message: string, publish?: (record?: TaskRecord) => void): TaskRecord {
   const t = deps.tasks.updateTask(taskId, { phase, exitCode, message, claimedBy: null, queued: false });
   deps.log?.(`[${taskId}] ${phase.toLowerCase()}: ${message}`);
-  if (publish) publish();
+  if (publish) publish(t);
   else publishTaskStatus(deps.store, deps.home, t, deps.tasks.listRuns(taskId), new Map());
   return t;
 }

@@ -43,6 +43,7 @@ import {
   type RequestRow,
   type SourceRow,
 } from "./source-queries.js";
+import { immediate } from "./immediate.js";
 
 /** Finished reconcile requests are kept this long, for a slow `reconcile` client. */
 const REQUEST_RETENTION_MS = 60 * 60_000;
@@ -100,12 +101,10 @@ export class SqliteSourceStore implements SourceStore {
 
   removeSource(name: string): boolean {
     this.assertWritable("remove a source");
-    return this.db
-      .transaction((): boolean => {
+    return immediate(this.db, (): boolean => {
         this.stmt(DELETE_INVENTORY).run(name);
         return this.stmt(DELETE_SOURCE).run(name).changes > 0;
-      })
-      .immediate();
+      });
   }
 
   setSourceStatus(name: string, status: SourceStatus): void {
@@ -126,10 +125,10 @@ export class SqliteSourceStore implements SourceStore {
     if (changes.upsert.length === 0 && changes.remove.length === 0) return;
     const upsert = this.stmt(UPSERT_INVENTORY);
     const remove = this.stmt(DELETE_INVENTORY_ITEM);
-    this.db.transaction(() => {
+    immediate(this.db, () => {
       for (const e of changes.remove) remove.run(source, e.project, e.kind, e.name);
       for (const e of changes.upsert) upsert.run(source, e.project, e.kind, e.name, e.hash, e.adopted ? 1 : 0);
-    }).immediate();
+    });
   }
 
   inventoryClaimant(key: { project: string; kind: string; name: string }, except: string): string | undefined {
@@ -144,19 +143,17 @@ export class SqliteSourceStore implements SourceStore {
   requestReconcile(source: string | null): number {
     this.assertWritable("request a reconcile");
     const now = new Date();
-    return this.db
-      .transaction((): number => {
+    return immediate(this.db, (): number => {
         this.stmt(PRUNE_REQUESTS).run(new Date(now.getTime() - REQUEST_RETENTION_MS).toISOString());
         return this.stmt(INSERT_REQUEST).pluck().get(source, now.toISOString()) as number;
-      })
-      .immediate();
+      });
   }
 
   claimReconcileRequests(): ReconcileRequest[] {
     this.assertWritable("claim reconcile requests");
     // Polled often: a read first, so an idle controller never takes the write lock.
     if (this.stmt(HAS_PENDING_REQUESTS).get() === undefined) return [];
-    const rows = this.db.transaction(() => this.stmt(CLAIM_REQUESTS).all(new Date().toISOString()) as RequestRow[]).immediate();
+    const rows = immediate(this.db, () => this.stmt(CLAIM_REQUESTS).all(new Date().toISOString()) as RequestRow[]);
     return rows.map(requestFromRow).sort((a, b) => a.id - b.id);
   }
 

@@ -51,6 +51,7 @@ import { SqliteTaskStore } from "./task-sqlite-store.js";
 import type { SourceStoreProvider } from "../source-store.js";
 import { headFromRow, listHeadsSql, RESOURCES_VERSION, type HeadRow } from "./source-heads.js";
 import { SqliteSourceStore } from "./source-sqlite-store.js";
+import { immediate } from "./immediate.js";
 
 /** Deleting a project also deletes its declaring Project resource (stored under project ""). */
 const PROJECT_KIND = "Project";
@@ -108,7 +109,7 @@ export class SqliteStore implements Store, TaskStoreProvider, SourceStoreProvide
 
   writeTransaction<T>(fn: () => T): T {
     this.assertWritable("write");
-    return this.db.transaction(fn).immediate();
+    return immediate(this.db, fn);
   }
 
   resourcesVersion(): number {
@@ -136,16 +137,16 @@ export class SqliteStore implements Store, TaskStoreProvider, SourceStoreProvide
     this.assertWritable("commit changes");
     if (changes.length === 0) return;
     const now = new Date().toISOString();
-    this.db.transaction(() => {
+    immediate(this.db, () => {
       for (const change of changes) this.applyChange(change, actor, now);
-    }).immediate();
+    });
   }
 
   deleteProject(project: string, actor: string): number {
     this.assertWritable("delete a project");
     if (project === "") throw new Error('cannot delete project "": give the name of a project');
     const now = new Date().toISOString();
-    return this.db.transaction((): number => {
+    return immediate(this.db, (): number => {
       const removed = this.stmt(DELETE_PROJECT_RESOURCES).all(project) as { kind: string; name: string; generation: number }[];
       for (const r of removed) {
         this.insertEvent(resourceEvent("resource_deleted", { project, ...r }, { generation: r.generation, reason: "project_deleted" }, actor), now);
@@ -163,7 +164,7 @@ export class SqliteStore implements Store, TaskStoreProvider, SourceStoreProvide
         now,
       );
       return count;
-    }).immediate();
+    });
   }
 
   /** Sorted; always includes `default`. */

@@ -44,6 +44,7 @@ import {
   type RunRow,
   type TaskRow,
 } from "./task-rows.js";
+import { immediate } from "./immediate.js";
 
 export interface SqliteTaskStoreOptions {
   db: Database;
@@ -96,13 +97,11 @@ export class SqliteTaskStore extends SqliteTaskReader implements TaskStore {
       finishedAt: null,
       updatedAt: now,
     };
-    this.db
-      .transaction(() => {
+    immediate(this.db, () => {
         this.stmt(q.INSERT_TASK).run(taskToRow(record));
         this.insertEvent(taskEvent("task_created", record, actor ?? null), now);
         if (record.queued) this.insertEvent(taskEvent("task_queued", record, actor ?? null), now);
-      })
-      .immediate();
+      });
     return record;
   }
 
@@ -131,8 +130,7 @@ export class SqliteTaskStore extends SqliteTaskReader implements TaskStore {
 
   updateTask(id: string, patch: TaskPatch, actor?: string): TaskRecord {
     this.assertWritable("update a task");
-    return this.db
-      .transaction((): TaskRecord => {
+    return immediate(this.db, (): TaskRecord => {
         const before = this.getTask(id);
         if (!before) throw new TaskNotFoundError(id);
         const now = new Date().toISOString();
@@ -140,8 +138,7 @@ export class SqliteTaskStore extends SqliteTaskReader implements TaskStore {
         this.stmt(q.UPDATE_TASK).run(taskToRow(after));
         for (const type of transitionEvents(before, after)) this.insertEvent(taskEvent(type, after, actor ?? null), now);
         return after;
-      })
-      .immediate();
+      });
   }
 
   claimNextTask(workerId: string): TaskRecord | undefined {
@@ -158,8 +155,7 @@ export class SqliteTaskStore extends SqliteTaskReader implements TaskStore {
   deleteTasks(ids: readonly string[], actor?: string): number {
     this.assertWritable("delete tasks");
     if (ids.length === 0) return 0;
-    return this.db
-      .transaction((): number => {
+    return immediate(this.db, (): number => {
         const now = new Date().toISOString();
         let count = 0;
         for (const id of new Set(ids)) {
@@ -172,14 +168,12 @@ export class SqliteTaskStore extends SqliteTaskReader implements TaskStore {
           count++;
         }
         return count;
-      })
-      .immediate();
+      });
   }
 
   createItems(taskId: string, items: ReadonlyArray<{ path: string; vars?: JsonObject }>): ItemRecord[] {
     this.assertWritable("create items");
-    return this.db
-      .transaction((): ItemRecord[] => {
+    return immediate(this.db, (): ItemRecord[] => {
         if (!this.getTask(taskId)) throw new TaskNotFoundError(taskId);
         const now = new Date().toISOString();
         return items.map((i) => {
@@ -196,8 +190,7 @@ export class SqliteTaskStore extends SqliteTaskReader implements TaskStore {
           this.stmt(q.INSERT_ITEM).run(itemToRow(record));
           return record;
         });
-      })
-      .immediate();
+      });
   }
 
 
@@ -217,8 +210,7 @@ export class SqliteTaskStore extends SqliteTaskReader implements TaskStore {
 
   updateItem(id: string, patch: Partial<Pick<ItemRecord, "status" | "vars" | "failures">>): ItemRecord {
     this.assertWritable("update an item");
-    return this.db
-      .transaction((): ItemRecord => {
+    return immediate(this.db, (): ItemRecord => {
         const before = this.getItem(id);
         if (!before) throw new TaskRecordNotFoundError("item", id);
         const after: ItemRecord = {
@@ -230,14 +222,12 @@ export class SqliteTaskStore extends SqliteTaskReader implements TaskStore {
         };
         this.stmt(q.UPDATE_ITEM).run(itemToRow(after));
         return after;
-      })
-      .immediate();
+      });
   }
 
   createRun(run: NewRun): RunRecord {
     this.assertWritable("create a run");
-    return this.db
-      .transaction((): RunRecord => {
+    return immediate(this.db, (): RunRecord => {
         const task = this.getTask(run.taskId);
         if (!task) throw new TaskNotFoundError(run.taskId);
         const now = new Date().toISOString();
@@ -267,8 +257,7 @@ export class SqliteTaskStore extends SqliteTaskReader implements TaskStore {
         const itemPath = this.itemPath(record.itemId);
         this.insertEvent(finished ? runResultEvent(record, task, itemPath) : stepStartedEvent(record, task, itemPath), now);
         return record;
-      })
-      .immediate();
+      });
   }
 
   setRunProcess(runId: string, pid: number, pgid: number): void {
