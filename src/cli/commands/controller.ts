@@ -25,12 +25,37 @@ export async function controllerCommand(opts: { workers: string; foreground?: bo
     writeOut(`controller started in the background (pid ${pid}); logs: .orchestrator/${CONTROLLER_LOG}\n`);
     return;
   }
+  const log = batchedLines((text) => process.stdout.write(text));
   try {
-    process.exitCode = await runController({ home, workers, log: (line) => process.stdout.write(line + "\n") });
+    process.exitCode = await runController({ home, workers, log: log.line });
   } catch (err) {
     if (err instanceof ControllerBusyError) throw new CliError(err.message);
     throw err;
+  } finally {
+    log.flush();
   }
+}
+
+/**
+ * Log lines written together once per turn of the event loop: the workers
+ * of a busy controller log several lines a task, and each write to the log
+ * file is a system call on the thread that runs them.
+ */
+function batchedLines(write: (text: string) => void): { line: (line: string) => void; flush: () => void } {
+  let pending: string[] = [];
+  const flush = (): void => {
+    if (pending.length === 0) return;
+    const text = pending.join("\n") + "\n";
+    pending = [];
+    write(text);
+  };
+  return {
+    line: (line) => {
+      if (pending.length === 0) setImmediate(flush);
+      pending.push(line);
+    },
+    flush,
+  };
 }
 
 export async function controllerStatusCommand(opts: { output?: "text" | "json" }): Promise<void> {

@@ -102,6 +102,16 @@ export function resolveWorkflowSpec(store: Store, task: Pick<TaskRecord, "projec
   return { name: task.workflow, spec: applyDefaults(wf).spec as unknown as WorkflowSpec };
 }
 
+function cachedWorkflowSpec(store: Store, resources: ProjectResources, task: TaskRecord): { name: string; spec: WorkflowSpec } {
+  if (task.spec.template || !task.workflow) return resolveWorkflowSpec(store, task);
+  let wf = resources.workflows.get(task.workflow);
+  if (!wf) {
+    wf = resolveWorkflowSpec(store, task);
+    resources.workflows.set(task.workflow, wf);
+  }
+  return wf;
+}
+
 /** The resources a task of a project resolves at start: the same for every task until the resources change. */
 interface ProjectResources {
   workspaces: StoredResource[];
@@ -110,6 +120,8 @@ interface ProjectResources {
   profiles: Map<string, Resource>;
   envStores: Map<string, Resource>;
   secrets: string[];
+  /** Workflows resolved so far, by name. */
+  workflows: Map<string, { name: string; spec: WorkflowSpec }>;
 }
 
 /**
@@ -138,6 +150,7 @@ function projectResources(store: Store, project: string): ProjectResources {
       profiles: new Map(store.listResources({ project, kind: "ExecutionProfile" }).map((r) => [r.metadata.name, effective(r)])),
       envStores,
       secrets: projectSecretValues(store, project),
+      workflows: new Map(),
     };
     snapshot.projects.set(project, resources);
   }
@@ -145,9 +158,9 @@ function projectResources(store: Store, project: string): ProjectResources {
 }
 
 export function loadTaskContext(store: Store, home: Home, task: TaskRecord): TaskContext {
-  const { name, spec } = resolveWorkflowSpec(store, task);
-  const plan = buildExecutionPlan(spec, { workflow: name, steps: task.spec.steps });
   const resources = projectResources(store, task.project);
+  const { name, spec } = cachedWorkflowSpec(store, resources, task);
+  const plan = buildExecutionPlan(spec, { workflow: name, steps: task.spec.steps });
   const workspace = workspaceOf(resources.workspaces, home, task.project, task.workspace);
   return {
     task,

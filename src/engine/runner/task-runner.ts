@@ -81,7 +81,11 @@ export async function runTask(taskId: string, deps: TaskRunnerDeps): Promise<Tas
 
   // Pause and cancel come from other processes through the store.
   const local = new AbortController();
-  const signal = deps.signal ? AbortSignal.any([deps.signal, local.signal]) : local.signal;
+  // The caller's signal (the controller stopping) aborts this task's too; a listener costs less than AbortSignal.any.
+  const stopOuter = (): void => local.abort(deps.signal?.reason);
+  if (deps.signal?.aborted) stopOuter();
+  else deps.signal?.addEventListener("abort", stopOuter, { once: true });
+  const signal = local.signal;
   const poll = setInterval(() => {
     const t = tasks.getTask(task.id);
     if (t && (t.phase === "Paused" || t.phase === "Cancelled")) local.abort();
@@ -92,6 +96,7 @@ export async function runTask(taskId: string, deps: TaskRunnerDeps): Promise<Tas
     return await runCycles(deps, ctx, started, items, signal, log);
   } finally {
     clearInterval(poll);
+    deps.signal?.removeEventListener("abort", stopOuter);
   }
 }
 
@@ -154,7 +159,6 @@ async function runCycles(deps: TaskRunnerDeps, ctx: TaskContext, started: TaskRe
     if (safety["binary_snapshot"] === true) log("safety.binary_snapshot is accepted but takes no snapshot yet");
 
     let cycle = Math.max(1, task.cycle);
-    const firstCycle = cycle;
     /** Records `cycle_finished`, in the transaction of whatever is written next. */
     let closeCycle: (() => void) | undefined;
     let lastTaskFailures: string[] = [];
@@ -165,8 +169,8 @@ async function runCycles(deps: TaskRunnerDeps, ctx: TaskContext, started: TaskRe
         closeCycle = undefined;
         const saved = saveState(tasks, task, state, cycle);
         store.appendEvent({ type: "cycle_started", taskId: task.id, project: ctx.project, message: `cycle ${cycle} started` });
-        // The first publish says Running (the store at once, the file a second in).
-        if (cycle === firstCycle) publish(saved);
+        // Running, and what the cycle before did (the store at once, the file a second in).
+        publish(saved);
         return saved;
       });
       const checkpoint = await checkpointCycle(ctx, cycle, log);
@@ -246,7 +250,9 @@ async function runCycles(deps: TaskRunnerDeps, ctx: TaskContext, started: TaskRe
             tasks.updateItem(scope.item!.id, { vars: scope.vars });
           });
         }
-        store.writeTransaction(() => publish(saveState(tasks, task, state, cycle)));
+        // After a cycle's last segment the next write publishes: the next cycle's start, or the end.
+        if (index < segments.length - 1) store.writeTransaction(() => publish(saveState(tasks, task, state, cycle)));
+        else task = saveState(tasks, task, state, cycle);
         if (halted) {
           haltCycle(deps2, task.id, halted, segments.slice(index + 1).flatMap((s) => s.steps), segment.steps, itemScopes, finished);
           break;
