@@ -99,7 +99,6 @@ class ProcessHost {
   private fail(why: string): void {
     if (this.dead) return;
     this.dead = true;
-    if (current === this) current = undefined;
     for (const p of this.pending.values()) {
       if (p.pgid !== undefined) {
         try {

@@ -251,8 +251,12 @@ async function runCycles(deps: TaskRunnerDeps, ctx: TaskContext, started: TaskRe
           });
         }
         // After a cycle's last segment the next write publishes: the next cycle's start, or the end.
-        if (index < segments.length - 1) store.writeTransaction(() => publish(saveState(tasks, task, state, cycle)));
-        else task = saveState(tasks, task, state, cycle);
+        const last = index === segments.length - 1;
+        task = store.writeTransaction(() => {
+          const saved = saveState(tasks, task, state, cycle);
+          if (!last) publish(saved);
+          return saved;
+        });
         if (halted) {
           haltCycle(deps2, task.id, halted, segments.slice(index + 1).flatMap((s) => s.steps), segment.steps, itemScopes, finished);
           break;
