@@ -2,9 +2,11 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { isProcessAlive, isProcessGroupAlive, killProcessGroup } from "../../../src/engine/process/process-group.js";
+import { isProcessAlive, isProcessGroupAlive } from "../../../src/engine/process/process-group.js";
 import type { ProcessStarted } from "../../../src/engine/process/run-process.js";
 import { REPO_ROOT } from "../../support/cli.js";
+import { until } from "../../support/controller.js";
+import { killLeftoverGroups } from "../../support/process-groups.js";
 
 /** The built module: the helper process runs compiled JavaScript. */
 const built = (): Promise<typeof import("../../../src/engine/process/process-host.js")> => import(join(REPO_ROOT, "dist/src/engine/process/process-host.js"));
@@ -17,23 +19,9 @@ beforeEach(() => {
 });
 
 afterEach(() => {
-  for (const pgid of leftovers.splice(0)) {
-    try {
-      killProcessGroup(pgid, "SIGKILL");
-    } catch {
-      // already gone
-    }
-  }
+  killLeftoverGroups(leftovers);
   rmSync(dir, { recursive: true, force: true });
 });
-
-async function waitFor(check: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 /** A command that prints its parent's pid: this process when inline, the helper when hosted. */
 const parentOf = (name: string) => ({ command: "sleep 0.3; echo $PPID", env: {}, cwd: dir, logPath: join(dir, `${name}.log`) });
@@ -71,7 +59,7 @@ describe("step commands on the helper process", () => {
         leftovers.push(s.pgid);
       },
     });
-    await waitFor(() => started.length === 1);
+    await until("the hosted command to start", () => started.length === 1, 5000);
     abort.abort();
     const result = await hosted;
     await beside;
@@ -115,13 +103,13 @@ describe("step commands on the helper process", () => {
         leftovers.push(s.pgid);
       },
     }).catch((e: unknown) => e);
-    await waitFor(() => started !== undefined && /^\d+$/.test(readFileSync(join(dir, "orphan.log"), "utf8").trim()));
+    await until("the hosted command to print its parent", () => started !== undefined && /^\d+$/.test(readFileSync(join(dir, "orphan.log"), "utf8").trim()), 5000);
     const helper = Number(readFileSync(join(dir, "orphan.log"), "utf8").trim());
     expect(helper).not.toBe(process.pid);
     process.kill(helper, "SIGKILL");
     expect(await hosted).toMatchObject({ reason: "spawn", message: expect.stringContaining("helper process") });
-    await waitFor(() => !isProcessGroupAlive(started!.pgid));
-    await waitFor(() => !isProcessAlive(helper));
+    await until("its process group to be killed", () => !isProcessGroupAlive(started!.pgid), 5000);
+    await until("the helper to be gone", () => !isProcessAlive(helper), 5000);
     await beside;
 
     const again = await Promise.all([runHostedProcess(parentOf("c")), runHostedProcess(parentOf("d"))]);

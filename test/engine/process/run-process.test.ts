@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Effect, Fiber } from "effect";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { isProcessAlive, isProcessGroupAlive, killProcessGroup } from "../../../src/engine/process/process-group.js";
+import { isProcessAlive, isProcessGroupAlive } from "../../../src/engine/process/process-group.js";
+import { killLeftoverGroups } from "../../support/process-groups.js";
 import {
   ProcessStartError,
   runProcess,
@@ -22,13 +23,7 @@ beforeEach(() => {
 });
 
 afterEach(() => {
-  for (const pgid of leftovers.splice(0)) {
-    try {
-      killProcessGroup(pgid, "SIGKILL");
-    } catch {
-      // already gone
-    }
-  }
+  killLeftoverGroups(leftovers);
   rmSync(dir, { recursive: true, force: true });
 });
 
