@@ -191,6 +191,13 @@ export function buildProgram(): Command {
     .option("--project <name>", "only tasks of this project")
     .action(lazy(() => import("./commands/task-list.js"), "taskListCommand"));
   task
+    .command("items")
+    .description("list a task's items with their status")
+    .argument("<id>", "task id, unique id prefix or name")
+    .addOption(outputOption(["table", "json", "yaml"], "table"))
+    .option("--project <name>", "look the task up in this project")
+    .action(lazy(() => import("./commands/task-items.js"), "taskItemsCommand"));
+  task
     .command("info")
     .description("show a task: status, items, steps and runs")
     .argument("<id>", "task id, unique id prefix or name")

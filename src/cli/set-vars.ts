@@ -1,6 +1,8 @@
 /**
- * @module `--set key=value` flags as pipeline variables.
+ * @module `--set key=value` flags as pipeline variables, and `--set goal=X`
+ * as the goal.
  */
+import { GoalConflictError, goalFromVars } from "../engine/tasks/submit.js";
 import { UsageError } from "./errors.js";
 
 export function parseSetVars(pairs: readonly string[] | undefined): Record<string, string> {
@@ -13,4 +15,14 @@ export function parseSetVars(pairs: readonly string[] | undefined): Record<strin
     vars[key] = p.slice(i + 1);
   }
   return vars;
+}
+
+/** The goal and the variables of `--goal` and `--set`: `--set goal=X` is `--goal X`; two different goals are a usage error. */
+export function goalAndSetVars(goal: string | undefined, pairs: readonly string[] | undefined): { goal: string; vars: Record<string, string> } {
+  try {
+    return goalFromVars(goal, parseSetVars(pairs));
+  } catch (err) {
+    if (err instanceof GoalConflictError) throw new UsageError(err.message);
+    throw err;
+  }
 }

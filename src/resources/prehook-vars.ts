@@ -1,9 +1,10 @@
 /**
  * @module Prehook variable check: a step's prehook may read the engine's
  * built-in variables and pipeline variables that an EARLIER step declares
- * (a capture, a store input, an item variable from generate_items). Reading
- * anything else is almost always a typo or a missing capture, and would only
- * show at run time as an "unknown variable" skip.
+ * (a capture, a store input, an item variable from generate_items). Anything
+ * else must be given when the task starts (`--set`, a Task's `spec.vars`),
+ * or the prehook fails at run time: the warning says so, since it is often
+ * a typo or a missing capture.
  */
 import { celVariables } from "../cel/identifiers.js";
 import { conventionCaptureVars } from "./defaults.js";
@@ -84,8 +85,8 @@ function checkPrehook(step: Record<string, JsonValue>, at: Path, visible: Readon
     if (BUILTIN.has(name) || visible.has(name)) continue;
     out.push({
       path: [...at, "prehook", field],
-      message: `prehook of step '${stepId}' reads '${name}', which no earlier step captures and is not a built-in variable`,
-      hint: `capture it in an earlier step (behavior.captures: [{var: ${name}, source: stdout}]) or fix the name`,
+      message: `prehook of step '${stepId}' reads '${name}', which no earlier step captures and is not a built-in variable, so it must come from --set or the Task's spec.vars`,
+      hint: `give it when the task starts (--set ${name}=..., or spec.vars.${name} in the Task or Run), capture it in an earlier step (behavior.captures: [{var: ${name}, source: stdout}]), or fix the name`,
     });
   }
 }

@@ -107,6 +107,8 @@ export interface RunRecord {
   taskId: string;
   itemId: string | null;
   stepId: string;
+  /** For a child of a chain step: that step's id. */
+  parentStepId: string | null;
   cycle: number;
   agent: string | null;
   /** The capability the agent was chosen for (agent steps only); selection history is kept per capability. */
@@ -131,6 +133,7 @@ export interface NewRun {
   taskId: string;
   itemId: string | null;
   stepId: string;
+  parentStepId?: string | null;
   cycle: number;
   agent: string | null;
   capability?: string | null;

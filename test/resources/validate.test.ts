@@ -371,6 +371,32 @@ describe("CEL", () => {
     ]);
   });
 
+  it("refuses a workflow whose steps are all disabled, at the steps' position", () => {
+    const text = yamlOf(workflow("w", [{ id: "qa", enabled: false }, { id: "fix", enabled: false }]));
+    const ds = errors(validateDocuments(docsFromYaml(text)));
+    expect(ds).toMatchObject([{ path: "spec.steps", message: "every step has enabled: false, so the workflow has nothing to run" }]);
+    // The list itself: its first line.
+    expect(ds[0]!.position!.line).toBe(text.split("\n").findIndex((l) => l.includes("- id: qa")) + 1);
+    expect(errors(validateDocuments(docsFromYaml(yamlOf(workflow("w", [{ id: "qa", enabled: false }, { id: "fix" }])))))).toEqual([]);
+  });
+
+  it("refuses json_path on a capture whose source is not stdout or stderr", () => {
+    const text = yamlOf(workflow("w", [{ id: "build", command: "make", behavior: { captures: [{ var: "code", source: "exit_code", json_path: "$.code" }, { var: "out", source: "stdout", json_path: "$.x" }] } }]));
+    const ds = errors(validateDocuments(docsFromYaml(text)));
+    expect(ds).toMatchObject([{ path: "spec.steps[0].behavior.captures[0].json_path", message: expect.stringContaining("source 'exit_code' has none") }]);
+    expect(ds[0]!.position!.line).toBe(text.split("\n").findIndex((l) => l.includes("json_path: $.code")) + 1);
+  });
+
+  it("accepts allow_no_items as a workflow field", () => {
+    expect(validateDocuments(docsFromYaml(yamlOf(workflow("w", [{ id: "qa", command: "true" }], { allow_no_items: true }))))).toEqual([]);
+  });
+
+  it("refuses a Task or Run whose goal and vars.goal disagree, and takes them when they agree", () => {
+    const bad = validateDocuments(docsFromYaml(yamlOf(doc("Run", "r", { workflow: "w", goal: "a", vars: { goal: "b" } }), doc("Task", "t", { workflow: "w", goal: "a", vars: { goal: "b" } }))));
+    expect(errors(bad).map((d) => [d.resource, d.path])).toEqual([["run/r", "spec.vars.goal"], ["task/t", "spec.vars.goal"]]);
+    expect(errors(validateDocuments(docsFromYaml(yamlOf(doc("Task", "t", { workflow: "w", goal: "a", vars: { goal: "a" } })))))).toEqual([]);
+  });
+
   it("needs a when on every prehook and accepts the older 'expression' spelling", () => {
     const ds = validateDocuments(docsFromYaml(yamlOf(workflow("w", [{ id: "qa", prehook: { engine: "cel", reason: "r" } }, { id: "fix", prehook: { expression: "qa_failed" } }]))));
     expect(errors(ds)).toMatchObject([{ path: "spec.steps[0].prehook", message: "step 'qa': prehook has no 'when' expression" }]);
@@ -384,6 +410,9 @@ describe("prehook variables", () => {
     const ds = checkPrehookVariables(wf([{ id: "a", type: "qa" }, { id: "b", type: "fix", prehook: { when: "size(regression_target_ids) > 0" } }]));
     expect(ds).toMatchObject([{ severity: "warning", code: "reference", resource: "workflow/w", path: "spec.steps[1].prehook.when" }]);
     expect(ds[0]!.message).toContain("'regression_target_ids'");
+    // Not a claim that nothing provides it: a value given when the task starts does.
+    expect(ds[0]!.message).toContain("must come from --set or the Task's spec.vars");
+    expect(ds[0]!.hint).toContain("--set regression_target_ids=");
   });
 
   it("accepts built-ins, earlier captures, store inputs, generated item vars and prior step ids", () => {

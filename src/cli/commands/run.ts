@@ -5,6 +5,7 @@
  * process; `--detach` leaves it to the controller and returns.
  */
 import { hostname } from "node:os";
+import { outcomeReasonOf } from "../../engine/runner/resource-status.js";
 import { runTask } from "../../engine/runner/task-runner.js";
 import { submit, SubmitError } from "../../engine/tasks/submit.js";
 import { controllerRunning, ensureController } from "../../runtime/daemon.js";
@@ -14,7 +15,7 @@ import { withStore } from "../context.js";
 import { CliError, UsageError } from "../errors.js";
 import { whenOutputCloses, writeErr, writeOut } from "../output/io.js";
 import { LogFollower } from "../output/log-follower.js";
-import { parseSetVars } from "../set-vars.js";
+import { goalAndSetVars } from "../set-vars.js";
 
 export interface RunOptions {
   workflow?: string;
@@ -49,7 +50,7 @@ export async function runCommand(opts: RunOptions): Promise<void> {
   if (!opts.workflow && !opts.template) throw new UsageError("give --workflow W, or --template T with --agent-capability C");
   if (opts.workflow && opts.template) throw new UsageError("give either --workflow or --template, not both");
   if (opts.template && !opts.agentCapability) throw new UsageError("--template needs --agent-capability C");
-  const vars = parseSetVars(opts.set);
+  const { goal, vars } = goalAndSetVars(opts.goal, opts.set);
   await withStore(async ({ store, home, cwd }) => {
     const tasks = openTaskStore(store);
     const inProcess = !opts.detach && !controllerRunning(home);
@@ -64,7 +65,7 @@ export async function runCommand(opts: RunOptions): Promise<void> {
         ...(opts.agentCapability ? { agentCapability: opts.agentCapability } : {}),
         ...(opts.profile ? { profile: opts.profile } : {}),
         ...(opts.workspace ? { workspace: opts.workspace } : {}),
-        goal: opts.goal ?? "",
+        goal,
         steps: opts.step ?? [],
         vars,
         targetFiles: opts.targetFile ?? [],
@@ -84,10 +85,16 @@ export async function runCommand(opts: RunOptions): Promise<void> {
     writeErr(`run/${created.resourceName} (${id}) ${inProcess ? "running in this process" : "queued on the running controller"}\n`);
 
     const items = new Map<string, string>();
+    // Whether stdout ends a line: `-o json` prints its JSON on a line of its own.
+    let lineOpen = false;
+    const out = (text: string): void => {
+      if (text.length > 0) lineOpen = !text.endsWith("\n");
+      writeOut(text);
+    };
     const follower = new LogFollower({
       tasks,
       taskId: id,
-      out: writeOut,
+      out,
       header: writeErr,
       itemPath: (itemId) => {
         if (!items.has(itemId)) for (const i of tasks.listItems(id)) items.set(i.id, i.path);
@@ -132,7 +139,10 @@ export async function runCommand(opts: RunOptions): Promise<void> {
         await new Promise((r) => setTimeout(r, 100));
       }
     }
-    if (opts.output === "json") writeOut(JSON.stringify({ id, name: created.resourceName, phase: final.phase, exitCode: final.exitCode, message: final.message }) + "\n");
+    if (opts.output === "json") {
+      const reason = outcomeReasonOf(final);
+      writeOut(`${lineOpen ? "\n" : ""}${JSON.stringify({ id, name: created.resourceName, phase: final.phase, exitCode: final.exitCode, message: final.message, ...(reason ? { reason } : {}) })}\n`);
+    }
     const resume = final.phase === "Paused" ? `; continue it with \`orchestrator task resume ${id}\`` : "";
     writeErr(`run/${created.resourceName} ${final.phase.toLowerCase()}${final.message ? `: ${final.message}` : ""}${resume}\n`);
     process.exitCode = exitCodeOf(final.phase);

@@ -9,7 +9,7 @@ import { DEFAULT_PROJECT } from "../../resources/types.js";
 import { withStore } from "../context.js";
 import { CliError } from "../errors.js";
 import { writeErr, writeOut } from "../output/io.js";
-import { parseSetVars } from "../set-vars.js";
+import { goalAndSetVars } from "../set-vars.js";
 
 export interface TaskCreateOptions {
   name?: string;
@@ -26,7 +26,7 @@ export interface TaskCreateOptions {
 }
 
 export async function taskCreateCommand(opts: TaskCreateOptions): Promise<void> {
-  const vars = parseSetVars(opts.set);
+  const { goal, vars } = goalAndSetVars(opts.goal, opts.set);
   await withStore(async ({ store, home, cwd }) => {
     const tasks = openTaskStore(store);
     let created;
@@ -38,7 +38,7 @@ export async function taskCreateCommand(opts: TaskCreateOptions): Promise<void> 
         ...(opts.name ? { name: opts.name } : {}),
         ...(opts.workflow ? { workflow: opts.workflow } : {}),
         ...(opts.workspace ? { workspace: opts.workspace } : {}),
-        goal: opts.goal ?? "",
+        goal,
         steps: opts.step ?? [],
         vars,
         targetFiles: opts.targetFile ?? [],

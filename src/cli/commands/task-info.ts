@@ -9,7 +9,8 @@ import { openTaskStore } from "../../store/task-store.js";
 import { withStore } from "../context.js";
 import { writeOut } from "../output/io.js";
 import { projectSecretValues } from "../../engine/runner/secret-values.js";
-import { redactRuns } from "../output/run-output.js";
+import { loopStopOf, outcomeReasonOf } from "../../engine/runner/resource-status.js";
+import { captureProblemsOf, redactRuns } from "../output/run-output.js";
 import { stepFilterInWorkflowOrder } from "../output/step-order.js";
 import { renderTable } from "../output/table.js";
 import { formatDuration, itemPathMap, itemView, latestRunPerStep, runView, stepView, taskView, workflowOf } from "../output/task-view.js";
@@ -65,6 +66,18 @@ const indent = (text: string): string =>
     .map((l) => (l ? `  ${l}` : l))
     .join("\n");
 
+/** A chain step's child shows as `parent/child`. */
+const stepName = (r: RunRecord): string => (r.parentStepId ? `${r.parentStepId}/${r.stepId}` : r.stepId);
+
+/** `max_cycles (fixed_cycles_complete) after cycle 3`, once the loop has stopped. */
+function loopLine(task: TaskRecord): string | undefined {
+  const loop = loopStopOf(task);
+  if (!loop) return undefined;
+  const by = String(loop["stoppedBy"]);
+  const what = loop["step"] ? ` step ${String(loop["step"])}` : loop["expression"] ? ` ${String(loop["expression"])}` : "";
+  return `stopped by ${by}${what} (${String(loop["reason"])}) after cycle ${String(loop["cycle"])}`;
+}
+
 function renderInfo(task: TaskRecord, items: readonly ItemRecord[], runs: readonly RunRecord[]): string {
   const paths = itemPathMap(items);
   const itemName = (id: string | null): string => (id ? (paths.get(id) ?? id) : "");
@@ -80,7 +93,9 @@ function renderInfo(task: TaskRecord, items: readonly ItemRecord[], runs: readon
     field("Phase", task.phase + (task.phase === "Pending" ? (task.queued ? " (queued)" : " (not started)") : "")) +
     field("Cycle", task.cycle) +
     field("Exit code", task.exitCode) +
+    field("Reason", outcomeReasonOf(task)) +
     field("Message", task.message) +
+    field("Loop", loopLine(task)) +
     field("Claimed by", task.claimedBy) +
     field("Created", task.createdAt) +
     field("Started", task.startedAt) +
@@ -97,17 +112,20 @@ function renderInfo(task: TaskRecord, items: readonly ItemRecord[], runs: readon
     out += indent(
       renderTable(
         ["STEP", "ITEM", "STATUS", "CYCLE", "EXIT", "DURATION", "AGENT", "REASON"],
-        latest.map((r) => [r.stepId, itemName(r.itemId), r.status, String(r.cycle), r.exitCode === null ? "" : String(r.exitCode), formatDuration(r.durationMs), r.agent ?? "", oneLine(r.reason ?? "")]),
+        latest.map((r) => [stepName(r), itemName(r.itemId), r.status, String(r.cycle), r.exitCode === null ? "" : String(r.exitCode), formatDuration(r.durationMs), r.agent ?? "", oneLine(r.reason ?? "")]),
       ),
     );
   }
+
+  const problems = runs.flatMap((r) => captureProblemsOf(r.output).map((p) => `cycle ${r.cycle} step ${stepName(r)}${r.itemId ? ` [${itemName(r.itemId)}]` : ""} (${r.id}): ${p}`));
+  if (problems.length) out += `\nCaptures missing (${problems.length}):\n${problems.map((p) => `  ${p}\n`).join("")}`;
 
   out += `\nRuns (${runs.length}):\n`;
   if (runs.length) {
     out += indent(
       renderTable(
         ["ID", "CYCLE", "STEP", "ITEM", "STATUS", "EXIT", "DURATION", "STARTED", "AGENT", "REASON"],
-        runs.map((r) => [r.id, String(r.cycle), r.stepId, itemName(r.itemId), r.status, r.exitCode === null ? "" : String(r.exitCode), formatDuration(r.durationMs), r.startedAt, r.agent ?? "", oneLine(r.reason ?? "")]),
+        runs.map((r) => [r.id, String(r.cycle), stepName(r), itemName(r.itemId), r.status, r.exitCode === null ? "" : String(r.exitCode), formatDuration(r.durationMs), r.startedAt, r.agent ?? "", oneLine(r.reason ?? "")]),
       ),
     );
   }

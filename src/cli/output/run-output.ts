@@ -27,7 +27,16 @@ export function runOutputView(output: JsonObject | null): JsonObject | null {
   if (typeof output["quality_score"] === "number") view["quality_score"] = output["quality_score"];
   // Captures are stored as their whole outcome; the variables they set are what a person looks for.
   view["captures"] = isObject(captures) ? (isObject(captures["vars"]) ? captures["vars"] : captures) : {};
+  const problems = captureProblemsOf(output);
+  if (problems.length) view["capture_problems"] = problems;
   return view;
+}
+
+/** What a run's captures could not set (a `json_path` that found nothing), as recorded with its output. */
+export function captureProblemsOf(output: JsonObject | null): string[] {
+  const captures = output?.["captures"];
+  const problems = isObject(captures) ? captures["problems"] : undefined;
+  return Array.isArray(problems) ? problems.filter((p): p is string => typeof p === "string") : [];
 }
 
 /** Every string in a JSON value with the secrets replaced. */

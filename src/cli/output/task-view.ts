@@ -5,6 +5,7 @@
  */
 import type { JsonObject } from "../../resources/types.js";
 import type { ItemRecord, RunRecord, TaskPhase, TaskRecord } from "../../store/task-store.js";
+import { loopStopOf, outcomeReasonOf } from "../../engine/runner/resource-status.js";
 import { formatAge } from "./age.js";
 import { runOutputView } from "./run-output.js";
 
@@ -45,6 +46,8 @@ export function taskView(task: TaskRecord): JsonObject {
     cycle: task.cycle,
     exitCode: task.exitCode,
     message: task.message,
+    reason: outcomeReasonOf(task) ?? null,
+    loop: loopStopOf(task) ?? null,
     createdAt: task.createdAt,
     startedAt: task.startedAt,
     finishedAt: task.finishedAt,
@@ -61,6 +64,7 @@ export function runView(run: RunRecord, itemPaths: ReadonlyMap<string, string>):
   const view: JsonObject = {
     id: run.id,
     step: run.stepId,
+    parentStep: run.parentStepId,
     cycle: run.cycle,
     itemId: run.itemId,
     item: run.itemId ? (itemPaths.get(run.itemId) ?? null) : null,
@@ -100,6 +104,7 @@ export function latestRunPerStep(runs: readonly RunRecord[]): RunRecord[] {
 export function stepView(run: RunRecord, itemPaths: ReadonlyMap<string, string>): JsonObject {
   return {
     step: run.stepId,
+    parentStep: run.parentStepId,
     item: run.itemId ? (itemPaths.get(run.itemId) ?? run.itemId) : null,
     status: run.status,
     cycle: run.cycle,

@@ -66,7 +66,7 @@ function planStep(spec: StepSpec, index: number): PlannedStep {
     index,
     scope: spec.scope ?? inferStepScope(resolved.builtin ?? resolved.capability ?? type),
     mode: resolved.mode,
-    chain: (spec.chain_steps ?? []).filter((c) => c.enabled !== false).map((c, i) => planStep(c, i)),
+    chain: (spec.chain_steps ?? []).filter((c) => c.enabled !== false).map((c, i) => ({ ...planStep(c, i), parent: spec.id })),
     // init_once runs once per task (upstream's init_done), whatever `repeatable` says.
     repeatable: spec.repeatable !== false && !isInitOnce(spec, type, resolved),
     isGuard: spec.is_guard ?? resolved.builtin === "loop_guard",

@@ -30,6 +30,8 @@ export function isLastCycle(policy: LoopPolicy, cycle: number): boolean {
 export interface GuardVerdict {
   stop: boolean;
   reason: string;
+  /** The guard step that gave the verdict. */
+  step?: string;
 }
 
 /** The builtin `loop_guard` step: stop once no item is unresolved, if the policy says so. */
@@ -46,11 +48,22 @@ export interface CycleOutcome {
   guard?: GuardVerdict;
   /** Reason of the first `convergence_expr` that held after this cycle, if any. */
   convergedBy?: string;
+  /** That expression's `when`. */
+  convergedWhen?: string;
 }
+
+/** What ended a loop: a guard step, `once`, `max_cycles`, no unresolved item, or a convergence expression. */
+export type LoopStopCause = "guard" | "once" | "max_cycles" | "no_unresolved_items" | "convergence";
 
 export interface CycleDecision {
   continue: boolean;
   reason: string;
+  /** Set when the loop stops. */
+  stoppedBy?: LoopStopCause;
+  /** The guard step that stopped it (`guard`). */
+  step?: string;
+  /** The convergence expression that held (`convergence`). */
+  expression?: string;
 }
 
 /**
@@ -61,15 +74,17 @@ export interface CycleDecision {
  * through a `loop_guard` step, as upstream does.
  */
 export function decideNextCycle(policy: LoopPolicy, outcome: CycleOutcome): CycleDecision {
-  if (outcome.guard?.stop) return { continue: false, reason: outcome.guard.reason };
-  if (policy.mode === "once") return { continue: false, reason: "once_mode" };
+  if (outcome.guard?.stop) return { continue: false, reason: outcome.guard.reason, stoppedBy: "guard", ...(outcome.guard.step ? { step: outcome.guard.step } : {}) };
+  if (policy.mode === "once") return { continue: false, reason: "once_mode", stoppedBy: "once" };
   if (policy.maxCycles !== null && outcome.cycle >= policy.maxCycles) {
-    return { continue: false, reason: policy.mode === "fixed" ? "fixed_cycles_complete" : "max_cycles_reached" };
+    return { continue: false, reason: policy.mode === "fixed" ? "fixed_cycles_complete" : "max_cycles_reached", stoppedBy: "max_cycles" };
   }
   if (policy.mode === "infinite" && policy.guardEnabled && policy.stopWhenNoUnresolved && outcome.unresolvedItems === 0) {
-    return { continue: false, reason: "no_unresolved_items" };
+    return { continue: false, reason: "no_unresolved_items", stoppedBy: "no_unresolved_items" };
   }
-  if (outcome.convergedBy !== undefined) return { continue: false, reason: outcome.convergedBy };
+  if (outcome.convergedBy !== undefined) {
+    return { continue: false, reason: outcome.convergedBy, stoppedBy: "convergence", ...(outcome.convergedWhen !== undefined ? { expression: outcome.convergedWhen } : {}) };
+  }
   return { continue: true, reason: policy.mode === "fixed" ? "fixed_cycle_continue" : "continue" };
 }
 

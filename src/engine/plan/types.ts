@@ -131,6 +131,8 @@ export interface WorkflowSpec {
   finalize?: { rules?: FinalizeRuleSpec[] };
   safety?: JsonObject;
   max_parallel?: number;
+  /** An item-scoped workflow whose workspace yields no items completes instead of failing with NoItems. */
+  allow_no_items?: boolean;
 }
 
 /** A step as the engine runs it: mode, scope and gates resolved. */
@@ -150,6 +152,8 @@ export interface PlannedStep {
   template?: string;
   /** Child steps, for mode `chain`, run in order. */
   chain: PlannedStep[];
+  /** For a child of a chain step: the id of that step. */
+  parent?: string;
   repeatable: boolean;
   isGuard: boolean;
   prehook?: { when: string; reason?: string };

@@ -1,7 +1,8 @@
 /**
  * @module The CEL variables a prehook (`when`) and a finalize rule see:
- * the documented built-ins, then pipeline variables with their types
- * inferred. CEL ints are bigints here (as @marcbachmann/cel-js wants them),
+ * pipeline variables with their types inferred, then the documented
+ * built-ins, which win over them, except over a name the task was given
+ * with `--set` or `spec.vars`. CEL ints are bigints here (as @marcbachmann/cel-js wants them),
  * doubles are numbers, a value that is not known yet is null.
  */
 import { exceedsInlineLimit } from "../prompt/spill.js";
@@ -29,18 +30,29 @@ export interface PrehookInput {
   taskVars?: Readonly<Record<string, string>>;
   /** Pipeline variables of the item; they win over the task's. */
   itemVars?: Readonly<Record<string, string>>;
+  /** Names given with `--set` or the Task's `spec.vars`: they win over the built-in of the same name. */
+  ownNames?: readonly string[];
 }
 
 /** Variables for a step's prehook. */
 export function prehookVariables(input: PrehookInput): CelVars {
-  return { ...pipelineCelVars(input), ...prehookBuiltins(input, stepRolesOf(input.plan.steps)) };
+  const pipeline = pipelineCelVars(input);
+  return { ...pipeline, ...prehookBuiltins(input, stepRolesOf(input.plan.steps)), ...ownVars(input, pipeline) };
 }
 
 /** Variables for finalize rules: the prehook ones plus what ran, was skipped and succeeded. */
 export function finalizeVariables(input: Omit<PrehookInput, "step"> & { step?: string }): CelVars {
   const full: PrehookInput = { ...input, step: input.step ?? "" };
   const roles = stepRolesOf(input.plan.steps);
-  return { ...pipelineCelVars(full), ...prehookBuiltins(full, roles), ...finalizeBuiltins(full, roles) };
+  const pipeline = pipelineCelVars(full);
+  return { ...pipeline, ...prehookBuiltins(full, roles), ...finalizeBuiltins(full, roles), ...ownVars(full, pipeline) };
+}
+
+/** The task's own variables (`--set`, `spec.vars`), which win over built-ins of the same name. */
+function ownVars(input: PrehookInput, pipeline: CelVars): CelVars {
+  const out: CelVars = {};
+  for (const name of input.ownNames ?? []) if (name in pipeline) out[name] = pipeline[name]!;
+  return out;
 }
 
 /**

@@ -33,11 +33,11 @@ export function evaluatePrehook(when: string, vars: CelVars, options: { step?: s
 export function evaluateConvergence(
   expressions: ReadonlyArray<{ when: string; reason?: string }>,
   vars: CelVars,
-): { convergedBy?: string; errors: string[] } {
+): { convergedBy?: string; convergedWhen?: string; errors: string[] } {
   const errors: string[] = [];
   for (const c of expressions) {
     try {
-      if (evaluateBool(c.when, vars, "convergence_expr")) return { convergedBy: c.reason ?? "convergence_expr", errors };
+      if (evaluateBool(c.when, vars, "convergence_expr")) return { convergedBy: c.reason ?? "convergence_expr", convergedWhen: c.when.trim(), errors };
     } catch (err) {
       errors.push((err as Error).message);
     }
@@ -51,7 +51,11 @@ export function evaluateBool(expr: string, vars: CelVars, what: string): boolean
   try {
     value = evaluateTypedCel(expr.trim(), vars);
   } catch (err) {
-    throw new PrehookError(`${what} failed: ${firstLine(err)} (expression: ${expr.trim()})`);
+    const message = firstLine(err);
+    const unknown = /^Unknown variable: (\S+)/.exec(message);
+    // A pipeline variable nobody set: say where it could have come from.
+    const why = unknown ? `; no step has captured '${unknown[1]}' and neither --set nor the task's spec.vars gives it` : "";
+    throw new PrehookError(`${what} failed: ${message}${why} (expression: ${expr.trim()})`);
   }
   if (typeof value !== "boolean") {
     throw new PrehookError(`${what} must evaluate to a bool, got ${describe(value)} (expression: ${expr.trim()})`);

@@ -32,8 +32,13 @@ export interface PromptContext {
   prevStderr?: string;
   /** Output of earlier steps by step id, offered as `{<id>_output}`. */
   stepOutputs?: Readonly<Record<string, string>>;
-  /** `--set key=value` and the Task's `vars`. */
+  /** Task-scope pipeline variables: `--set key=value`, the Task's `vars`, then what task steps captured. */
   setVars?: Readonly<Record<string, string>>;
+  /**
+   * Names the task was given with `--set` or its `spec.vars`: the task's own
+   * variables, which win over the built-in of the same name.
+   */
+  ownNames?: readonly string[];
   /** Captured pipeline variables (task scope merged with item scope). */
   pipelineVars?: Readonly<Record<string, string>>;
   /** The step's own `step_vars`. */
@@ -41,14 +46,19 @@ export interface PromptContext {
 }
 
 /**
- * All variables, later layers winning: `--set` vars, captured pipeline vars,
- * `{<id>_output}`, the step's `step_vars`, then the built-ins, which always
- * win so `{goal}` or `{cycle}` mean the same thing in every prompt.
+ * All variables, later layers winning: the task's variables (`--set`, Task
+ * `vars`, task captures), the item's captures, `{<id>_output}`, the step's
+ * `step_vars`, then the built-ins, so `{goal}` or `{cycle}` mean the same
+ * thing in every prompt. A name the task was given with `--set` or
+ * `spec.vars` is the task's own: the built-in of that name gives way to it
+ * (`--set ticket_paths=docs/ticket/T-1.md` is what `{ticket_paths}` says).
  */
 export function pipelineVariables(ctx: PromptContext): Record<string, string> {
   const vars: Record<string, string> = { ...ctx.setVars, ...ctx.pipelineVars };
   for (const [stepId, output] of Object.entries(ctx.stepOutputs ?? {})) vars[`${stepId}_output`] = output;
-  Object.assign(vars, ctx.stepVars, builtinVariables(ctx));
+  const builtins = builtinVariables(ctx);
+  for (const name of ctx.ownNames ?? []) if (name in vars || (ctx.stepVars !== undefined && name in ctx.stepVars)) delete builtins[name];
+  Object.assign(vars, ctx.stepVars, builtins);
   return vars;
 }
 

@@ -10,6 +10,23 @@ import type { Home } from "../../store/home.js";
 import type { Store, StoredResource } from "../../store/store.js";
 import type { ItemRecord, RunRecord, TaskPhase, TaskRecord } from "../../store/task-store.js";
 
+/** Where a task's state keeps the CamelCase reason it ended with (`NoItems`, `StepNotStarted`). */
+export const OUTCOME_REASON_KEY = "reason";
+/** Where a task's state keeps why its loop stopped: `{stoppedBy, reason, cycle, step?, expression?}`. */
+export const LOOP_STOP_KEY = "loop";
+
+/** The reason a task ended with, from its state. */
+export function outcomeReasonOf(task: Pick<TaskRecord, "state">): string | undefined {
+  const r = task.state[OUTCOME_REASON_KEY];
+  return typeof r === "string" && r !== "" ? r : undefined;
+}
+
+/** Why the task's loop stopped, from its state; undefined until it has. */
+export function loopStopOf(task: Pick<TaskRecord, "state">): JsonObject | undefined {
+  const l = task.state[LOOP_STOP_KEY];
+  return l && typeof l === "object" && !Array.isArray(l) ? l : undefined;
+}
+
 export function statusFilePath(home: Home, project: string, kind: string, name: string): string {
   return statusFileOf(home, { project, kind, name });
 }
@@ -18,7 +35,7 @@ function condition(type: string, status: "True" | "False" | "Unknown", reason: s
   return { type, status, reason, message, lastTransitionTime: at };
 }
 
-function conditionsFor(phase: TaskPhase, message: string | null, at: string): JsonObject[] {
+function conditionsFor(phase: TaskPhase, message: string | null, at: string, reason?: string): JsonObject[] {
   switch (phase) {
     case "Pending":
       return [condition("Ready", "Unknown", "Pending", message ?? "waiting for a worker", at)];
@@ -29,7 +46,7 @@ function conditionsFor(phase: TaskPhase, message: string | null, at: string): Js
     case "Completed":
       return [condition("Ready", "True", "Succeeded", message ?? "completed", at)];
     case "Failed":
-      return [condition("Ready", "False", "Failed", message ?? "failed", at), condition("Stalled", "True", "Failed", message ?? "failed", at)];
+      return [condition("Ready", "False", reason ?? "Failed", message ?? "failed", at), condition("Stalled", "True", reason ?? "Failed", message ?? "failed", at)];
     case "Cancelled":
       return [condition("Ready", "False", "Cancelled", message ?? "cancelled", at)];
   }
@@ -41,6 +58,7 @@ export function stepSummary(runs: readonly RunRecord[], itemPaths: ReadonlyMap<s
   for (const r of runs) latest.set(`${r.stepId}/${r.itemId ?? ""}`, r);
   return [...latest.values()].map((r) => {
     const s: JsonObject = { id: r.stepId, status: r.status, cycle: r.cycle };
+    if (r.parentStepId) s["parent"] = r.parentStepId;
     if (r.itemId) s["item"] = itemPaths.get(r.itemId) ?? r.itemId;
     if (r.exitCode !== null) s["exitCode"] = r.exitCode;
     if (r.agent) s["agent"] = r.agent;
@@ -55,10 +73,14 @@ export function taskStatusObject(task: TaskRecord, runs: readonly RunRecord[], i
   const status: JsonObject = {
     phase: task.phase,
     taskId: task.id,
-    conditions: conditionsFor(task.phase, task.message, at),
+    conditions: conditionsFor(task.phase, task.message, at, outcomeReasonOf(task)),
     cycle: task.cycle,
     steps: stepSummary(runs, itemPaths),
   };
+  const reason = outcomeReasonOf(task);
+  if (reason && (task.phase === "Failed" || task.phase === "Completed")) status["reason"] = reason;
+  const loop = loopStopOf(task);
+  if (loop) status["loop"] = loop;
   if (items.length) status["items"] = items.map((i) => ({ path: i.path, status: i.status }));
   if (task.resourceGeneration !== null) status["observedGeneration"] = task.resourceGeneration;
   if (task.startedAt) status["startedAt"] = task.startedAt;

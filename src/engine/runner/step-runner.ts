@@ -24,7 +24,7 @@ import { renderAgentCommand, renderStepPrompt } from "../prompt/step-prompt.js";
 import type { PromptContext } from "../prompt/variables.js";
 import { candidateFromAgent } from "../selection/candidates.js";
 import { historyLookup } from "../selection/history.js";
-import { AgentSelectionError, selectAgent } from "../selection/select.js";
+import { selectAgent } from "../selection/select.js";
 import { parseStrategy } from "../selection/strategies.js";
 import { resolveAgentEnv } from "./agent-env.js";
 import { UNIMPLEMENTED_BUILTINS } from "./builtin-names.js";
@@ -50,6 +50,8 @@ export interface ScopeState {
   explicit?: { status: string; step: string };
   /** Steps of this scope that failed or timed out this cycle. */
   failedSteps?: string[];
+  /** Steps of this scope that could not start this cycle, with why. */
+  notStarted?: string[];
 }
 
 /** What the whole task holds across steps and cycles. */
@@ -79,6 +81,12 @@ export interface StepOutcome {
   interrupted?: boolean;
   /** Read back from a run that finished before a restart, not run now. */
   replayed?: boolean;
+  /**
+   * The step could not start (no agent has the capability, a template,
+   * profile or store is missing, its prehook could not be evaluated, its
+   * builtin is not supported): nothing ran, and its item and task fail.
+   */
+  notStarted?: boolean;
 }
 
 export interface StepRunDeps {
@@ -93,6 +101,10 @@ export interface StepRunDeps {
   signal: AbortSignal;
   /** Secret values to keep out of logs. */
   log?: (line: string) => void;
+  /** Runs fn in one write transaction of the store (agent selection and the run that takes the agent). */
+  transaction?: <T>(fn: () => T) => T;
+  /** Records an event about the task (a capture that found nothing). */
+  event?: (type: string, message: string, data: JsonObject) => void;
 }
 
 const EMPTY_CAPTURES: CaptureOutcome = { vars: {}, flags: {}, problems: [] };
@@ -130,6 +142,7 @@ function promptContext(deps: StepRunDeps, task: TaskState, scope: ScopeState, st
     stepOutputs: task.stepOutputs,
     setVars: task.vars,
     pipelineVars: scope.vars,
+    ownNames: Object.keys(ctx.task.spec.vars),
   };
   if (task.planOutputPath) c.planOutputPath = task.planOutputPath;
   if (stepVars) c.stepVars = stepVars;
@@ -155,7 +168,7 @@ interface Prepared {
 }
 
 /** Resolves what process to run for an agent or command step. */
-async function prepare(deps: StepRunDeps, step: PlannedStep, task: TaskState, scope: ScopeState, runId: string): Promise<Prepared> {
+async function prepare(deps: StepRunDeps, step: PlannedStep, task: TaskState, scope: ScopeState, runId: string, logPath: string): Promise<Prepared> {
   const { ctx } = deps;
   const stepVars = step.spec.step_vars;
   const pctx = promptContext(deps, task, scope, stepVars);
@@ -175,9 +188,17 @@ async function prepare(deps: StepRunDeps, step: PlannedStep, task: TaskState, sc
 
   // Agent step: choose the agent, render the prompt, deliver it, build the command.
   const capability = step.capability ?? step.type;
+  const profile = step.spec.execution_profile;
+  if (profile !== undefined && !ctx.profiles.has(profile)) throw new StepSetupError(`execution profile '${profile}' not found in project '${ctx.project}'`);
   const candidates = ctx.agents.map((a) => candidateFromAgent(a, a.spec["cordoned"] === true ? "cordoned" : "active"));
   const strategy = step.spec.cost_preference ? costPreferenceStrategy(step.spec.cost_preference) : undefined;
-  const selection = selectAgent({ capability, project: ctx.project, agents: candidates, history: historyLookup(deps.tasks.agentStats()), ...(strategy ? { strategy } : {}) });
+  // Chosen and recorded on the run in one write transaction: a step starting at the same
+  // moment (another item, another worker or process) counts this run in the agent's load.
+  const selection = (deps.transaction ?? ((fn) => fn()))(() => {
+    const chosen = selectAgent({ capability, project: ctx.project, agents: candidates, history: historyLookup(deps.tasks.agentStats()), ...(strategy ? { strategy } : {}) });
+    deps.tasks.setRunDetails(runId, { agent: chosen.agent.name, capability, command: `agent:${chosen.agent.name}`, logPath });
+    return chosen;
+  });
   const agent = ctx.agents.find((a) => a.metadata.name === selection.agent.name && (a.metadata.project ?? "default") === selection.agent.project)!;
   const agentCommand = typeof agent.spec["command"] === "string" ? agent.spec["command"] : "";
   const template = typeof templateText === "string" ? templateText : undefined;
@@ -236,18 +257,22 @@ export async function runStep(deps: StepRunDeps, step: PlannedStep, task: TaskSt
       facts: scope.facts,
       taskVars: task.vars,
       itemVars: scope.vars,
+      ownNames: Object.keys(ctx.task.spec.vars),
       ...(scope.item ? { item: { id: scope.item.id, qaFilePath: scope.item.path } } : {}),
     });
     let decision;
     try {
       decision = evaluatePrehook(step.prehook.when, vars, { step: step.id, ...(step.prehook.reason ? { reason: step.prehook.reason } : {}) });
     } catch (err) {
-      const run = tasks.createRun({ taskId: ctx.task.id, itemId, stepId: step.id, cycle, agent: null, command: null, logPath: null, status: "failed", reason: (err as Error).message });
-      return { ...outcomeOf("failed", 1, (err as Error).message), runId: run.id };
+      const message = (err as Error).message;
+      const run = tasks.createRun({ ...runOf(deps, step, itemId), agent: null, command: null, logPath: null });
+      tasks.finishRun(run.id, { status: "failed", exitCode: 1, reason: message, output: NOT_STARTED });
+      deps.log?.(`step ${step.id}${scope.item ? ` [${scope.item.path}]` : ""} could not start: ${message}`);
+      return { ...outcomeOf("failed", 1, message), runId: run.id, notStarted: true };
     }
     if (!decision.run) {
       const reason = decision.reason ?? "prehook returned false";
-      const run = tasks.createRun({ taskId: ctx.task.id, itemId, stepId: step.id, cycle, agent: null, command: null, logPath: null, status: "skipped", reason });
+      const run = tasks.createRun({ ...runOf(deps, step, itemId), agent: null, command: null, logPath: null, status: "skipped", reason });
       deps.log?.(`step ${step.id}${scope.item ? ` [${scope.item.path}]` : ""} skipped: ${reason}`);
       return { ...outcomeOf("skipped", 0, reason), runId: run.id };
     }
@@ -256,6 +281,14 @@ export async function runStep(deps: StepRunDeps, step: PlannedStep, task: TaskSt
   if (step.mode === "chain") return runChain(deps, step, task, scope, finished);
   if (step.mode === "builtin" && !step.command) return runBuiltin(deps, step, task, scope);
   return runProcessStep(deps, step, task, scope);
+}
+
+/** The output a run that could not start records, so a replay after a restart knows it. */
+const NOT_STARTED: JsonObject = { not_started: true };
+
+/** Who a new run belongs to: task, item, step (and the chain step it is a child of), cycle. */
+function runOf(deps: StepRunDeps, step: PlannedStep, itemId: string | null): { taskId: string; itemId: string | null; stepId: string; parentStepId: string | null; cycle: number } {
+  return { taskId: deps.ctx.task.id, itemId, stepId: step.id, parentStepId: step.parent ?? null, cycle: deps.cycle };
 }
 
 export function executionKey(cycle: number, stepId: string, itemId: string | null): string {
@@ -267,6 +300,7 @@ function outcomeFromRecord(r: RunRecord): StepOutcome {
   const o = outcomeOf(r.status, r.exitCode ?? 0, r.reason ?? undefined);
   o.runId = r.id;
   o.replayed = true;
+  if (out["not_started"] === true) o.notStarted = true;
   o.stdout = typeof out["stdout_tail"] === "string" ? out["stdout_tail"] : "";
   const agentJson = out["agent"];
   if (agentJson && typeof agentJson === "object" && !Array.isArray(agentJson)) o.output = parseAgentOutput(JSON.stringify(agentJson));
@@ -282,17 +316,18 @@ async function runChain(deps: StepRunDeps, step: PlannedStep, task: TaskState, s
     last = await runStep(deps, child, task, scope, finished);
     Object.assign(scope.vars, last.captures.vars);
     if (last.interrupted) return last;
-    if (last.status !== "succeeded" && last.status !== "skipped") return { ...last, reason: `chain step '${child.id}' ${last.status}` };
+    if (last.status !== "succeeded" && last.status !== "skipped") return { ...last, reason: `chain step '${child.id}' ${last.notStarted ? "could not start" : last.status}${last.reason ? `: ${last.reason}` : ""}` };
   }
   return last;
 }
 
 async function runBuiltin(deps: StepRunDeps, step: PlannedStep, task: TaskState, scope: ScopeState): Promise<StepOutcome> {
-  const { ctx, tasks, cycle } = deps;
+  const { ctx, tasks } = deps;
   const itemId = scope.item?.id ?? null;
   const record = (status: RunStatus, reason: string, extra: Partial<StepOutcome> = {}, detail: JsonObject = {}): StepOutcome => {
-    const run = tasks.createRun({ taskId: ctx.task.id, itemId, stepId: step.id, cycle, agent: null, command: `builtin:${step.builtin}`, logPath: null, status: "running" });
-    tasks.finishRun(run.id, { status, exitCode: status === "succeeded" ? 0 : 1, reason, output: { builtin: step.builtin ?? null, reason, ...detail } });
+    const run = tasks.createRun({ ...runOf(deps, step, itemId), agent: null, command: `builtin:${step.builtin}`, logPath: null, status: "running" });
+    const notStarted = extra.notStarted === true ? NOT_STARTED : {};
+    tasks.finishRun(run.id, { status, exitCode: status === "succeeded" ? 0 : 1, reason, output: { builtin: step.builtin ?? null, reason, ...detail, ...notStarted } });
     return { ...outcomeOf(status, status === "succeeded" ? 0 : 1, reason), runId: run.id, ...extra };
   };
   switch (step.builtin) {
@@ -313,7 +348,7 @@ async function runBuiltin(deps: StepRunDeps, step: PlannedStep, task: TaskState,
     }
     default: {
       const note = step.builtin ? UNIMPLEMENTED_BUILTINS[step.builtin] : undefined;
-      return record("failed", `builtin '${step.builtin}' is not supported by this engine${note ? `: ${note}` : ""}`);
+      return record("failed", `builtin '${step.builtin}' is not supported by this engine${note ? `: ${note}` : ""}`, { notStarted: true });
     }
   }
 }
@@ -356,17 +391,20 @@ function runItemSelect(deps: StepRunDeps, step: PlannedStep, task: TaskState, re
 async function runProcessStep(deps: StepRunDeps, step: PlannedStep, task: TaskState, scope: ScopeState): Promise<StepOutcome> {
   const { ctx, tasks, cycle } = deps;
   const itemId = scope.item?.id ?? null;
-  const run = tasks.createRun({ taskId: ctx.task.id, itemId, stepId: step.id, cycle, agent: null, command: null, logPath: null, status: "running" });
+  const run = tasks.createRun({ ...runOf(deps, step, itemId), agent: null, command: null, logPath: null, status: "running" });
   const logPath = join(ctx.logDir, `${run.id}.log`);
+  const couldNotStart = (message: string): StepOutcome => {
+    note(logPath, `step ${step.id} could not start: ${message}`);
+    tasks.finishRun(run.id, { status: "failed", exitCode: 1, reason: `could not start: ${message}`, output: NOT_STARTED });
+    deps.log?.(`step ${step.id}${scope.item ? ` [${scope.item.path}]` : ""} could not start: ${message}`);
+    return { ...outcomeOf("failed", 1, `could not start: ${message}`), runId: run.id, notStarted: true };
+  };
   let prepared: Prepared;
   try {
-    prepared = await prepare(deps, step, task, scope, run.id);
+    prepared = await prepare(deps, step, task, scope, run.id, logPath);
   } catch (err) {
-    const message = err instanceof AgentSelectionError || err instanceof StepSetupError ? err.message : (err as Error).message;
     tasks.setRunDetails(run.id, { agent: null, command: null, logPath });
-    note(logPath, `step ${step.id} could not start: ${message}`);
-    tasks.finishRun(run.id, { status: "failed", exitCode: 1, reason: message });
-    return { ...outcomeOf("failed", 1, message), runId: run.id };
+    return couldNotStart((err as Error).message);
   }
   tasks.setRunDetails(run.id, { agent: prepared.agent, capability: prepared.capability, command: step.mode === "agent" ? `agent:${prepared.agent}` : "command", logPath });
   const preamble = [...prepared.notes, `step ${step.id}${scope.item ? ` item ${scope.item.path}` : ""} cycle ${cycle}: ${step.mode === "agent" ? "agent" : "command"} starting`];
@@ -387,15 +425,13 @@ async function runProcessStep(deps: StepRunDeps, step: PlannedStep, task: TaskSt
       ...redactionOf(prepared.secrets, ctx.secrets),
     });
   } catch (err) {
-    const message = (err as Error).message;
-    note(logPath, `step ${step.id} could not start: ${message}`);
-    tasks.finishRun(run.id, { status: "failed", exitCode: 1, reason: message });
-    return { ...outcomeOf("failed", 1, message), runId: run.id };
+    return couldNotStart((err as Error).message);
   }
 
   const status: RunStatus = result.cancelled ? "cancelled" : result.timedOut ? "timed_out" : result.exitCode === 0 ? "succeeded" : "failed";
   const output = step.mode === "agent" ? parseAgentOutput(result.stdoutTail) : { artifacts: [] };
   const captures = applyCaptures(step.captures, { stdout: result.stdoutTail, stderr: result.stderrTail, exitCode: result.exitCode, success: status === "succeeded" });
+  reportCaptureProblems(deps, step, scope, run.id, logPath, captures.problems);
   const reason = result.cancelled ? "cancelled (task paused or stopped)" : result.timedOut ? `timed out after ${timeoutSecsOf(step, ctx)}s` : result.exitCode === 127 ? "command not found (exit 127)" : undefined;
   const recordOutput: JsonObject = { stdout_tail: result.stdoutTail.slice(-4096), captures: captures as unknown as JsonObject, artifacts: output.artifacts };
   if (output.json) recordOutput["agent"] = output.json;
@@ -418,6 +454,20 @@ async function runProcessStep(deps: StepRunDeps, step: PlannedStep, task: TaskSt
   if (step.isGuard) outcome.guard = parseGuardOutput(result.stdoutTail);
   if (!result.cancelled) runPostActions(deps, step, scope, outcome, logPath);
   return outcome;
+}
+
+/**
+ * A capture that set nothing (its `json_path` found no value) is said in the
+ * step's log and as a `capture_missing` event; `task info` lists it from the
+ * run's recorded captures.
+ */
+function reportCaptureProblems(deps: StepRunDeps, step: PlannedStep, scope: ScopeState, runId: string, logPath: string, problems: readonly string[]): void {
+  for (const problem of problems) {
+    const where = `step ${step.id}${scope.item ? ` [${scope.item.path}]` : ""} cycle ${deps.cycle}`;
+    note(logPath, `capture missing: ${problem}`);
+    deps.log?.(`${where}: capture missing: ${problem}`);
+    deps.event?.("capture_missing", `${where}: ${problem}`, { runId, step: step.id, item: scope.item?.path ?? null, cycle: deps.cycle, problem });
+  }
 }
 
 /** `create_ticket` writes a ticket when the step failed; `scan_tickets` counts the item's open tickets. */

@@ -12,14 +12,14 @@ import type { Home } from "../../store/home.js";
 import type { Store } from "../../store/store.js";
 import type { ItemRecord, ItemStatus, RunRecord, TaskPhase, TaskRecord, TaskStore } from "../../store/task-store.js";
 import { finalizeItemCycle } from "../finalize/finalize.js";
-import { decideNextCycle, type GuardVerdict } from "../plan/loop.js";
+import { decideNextCycle, type CycleDecision, type GuardVerdict } from "../plan/loop.js";
 import { guardStepsForCycle, segmentsOf, stepsForCycle } from "../plan/segments.js";
-import type { PlannedStep } from "../plan/types.js";
+import type { ExecutionPlan, PlannedStep } from "../plan/types.js";
 import { finalizeVariables } from "../prehook/context.js";
 import { evaluateConvergence } from "../prehook/evaluate.js";
 import { emptyItemFacts, recordStepRun, recordStepSkipped, stepRolesOf, type StepRoles } from "../prehook/facts.js";
 import { collectItemPaths } from "./items.js";
-import { publishTaskStatus } from "./resource-status.js";
+import { LOOP_STOP_KEY, OUTCOME_REASON_KEY, publishTaskStatus } from "./resource-status.js";
 import { rerunIds } from "./rerun.js";
 import { checkpointCycle, rollbackTo } from "./safety.js";
 import { executionKey, runStep, type ScopeState, type StepOutcome, type TaskState } from "./step-runner.js";
@@ -77,6 +77,8 @@ export async function runTask(taskId: string, deps: TaskRunnerDeps): Promise<Tas
   } catch (err) {
     return finish(deps, task.id, "Failed", 1, (err as Error).message);
   }
+  const noItems = items.length === 0 ? noItemsMessage(ctx) : undefined;
+  if (noItems) return finish(deps, task.id, "Failed", 1, noItems, undefined, { reason: "NoItems", state: started.state });
   // The log directory is made by the first thing written into it (a step's log, on the helper process when there is one).
 
   // Pause and cancel come from other processes through the store.
@@ -113,10 +115,49 @@ function loadState(task: TaskRecord): TaskState {
   return state;
 }
 
-function saveState(tasks: TaskStore, task: TaskRecord, state: TaskState, cycle: number): TaskRecord {
-  const s: JsonObject = { ...task.state, vars: state.vars, stepOutputs: state.stepOutputs, prevStdout: state.prevStdout.slice(-4096), prevStderr: state.prevStderr.slice(-4096) };
+function saveState(tasks: TaskStore, task: TaskRecord, state: TaskState, cycle: number, extra: JsonObject = {}): TaskRecord {
+  const s: JsonObject = { ...task.state, vars: state.vars, stepOutputs: state.stepOutputs, prevStdout: state.prevStdout.slice(-4096), prevStderr: state.prevStderr.slice(-4096), ...extra };
   if (state.planOutputPath) s["planOutputPath"] = state.planOutputPath;
   return tasks.updateTask(task.id, { state: s, cycle });
+}
+
+/**
+ * Why a task with no items cannot run: its plan has item-scoped steps, and
+ * running none of them would report success for work that never happened.
+ * Undefined when the plan needs no items or the workflow allows none.
+ */
+function noItemsMessage(ctx: TaskContext): string | undefined {
+  const itemSteps = itemScopedSteps(ctx.plan);
+  if (itemSteps.length === 0 || ctx.workflow.allow_no_items === true) return undefined;
+  const targets = ctx.workspace.qaTargets.length ? `no .md file under qa_targets (${ctx.workspace.qaTargets.join(", ")})` : "no qa_targets";
+  return (
+    `no items: workflow '${ctx.workflowName}' runs item-scoped steps (${itemSteps.join(", ")}) but workspace '${ctx.workspace.name}' yields no items ` +
+    `(${targets} and no --target-file); add QA documents, pass --target-file, or set spec.allow_no_items: true in the workflow`
+  );
+}
+
+function itemScopedSteps(plan: ExecutionPlan): string[] {
+  return plan.steps.filter((s) => s.scope === "item" && !s.isGuard).map((s) => s.id);
+}
+
+/** Steps that could not start in this task (runs not marked to run again): they fail it, whatever later cycles did. */
+function notStartedFailures(tasks: TaskStore, taskId: string, itemPaths: ReadonlyMap<string, string>): string[] {
+  const rerun = rerunIds(tasks.getTask(taskId)?.state ?? {});
+  const seen = new Set<string>();
+  for (const r of tasks.listRuns(taskId)) {
+    if (r.output?.["not_started"] !== true || rerun.has(r.id)) continue;
+    const item = r.itemId ? ` [${itemPaths.get(r.itemId) ?? r.itemId}]` : "";
+    seen.add(`step ${r.stepId}${item} ${r.reason ?? "could not start"}`);
+  }
+  return [...seen];
+}
+
+/** The loop's stop as recorded in the task's state (`task info`, the resource status). */
+function loopStopRecord(decision: CycleDecision, cycle: number): JsonObject {
+  const stop: JsonObject = { stoppedBy: decision.stoppedBy ?? "unknown", reason: decision.reason, cycle };
+  if (decision.step) stop["step"] = decision.step;
+  if (decision.expression) stop["expression"] = decision.expression;
+  return stop;
 }
 
 /** Finished runs by execution key; cancelled, interrupted and retried runs are run again. */
@@ -162,6 +203,7 @@ async function runCycles(deps: TaskRunnerDeps, ctx: TaskContext, started: TaskRe
     /** Records `cycle_finished`, in the transaction of whatever is written next. */
     let closeCycle: (() => void) | undefined;
     let lastTaskFailures: string[] = [];
+    let loopStop: JsonObject | undefined;
     for (;;) {
       // One transaction for writes made back to back: each commit costs more than its statements.
       task = store.writeTransaction(() => {
@@ -197,6 +239,9 @@ async function runCycles(deps: TaskRunnerDeps, ctx: TaskContext, started: TaskRe
         unresolvedItems: unresolved,
         itemCandidates: () => [...itemScopes.values()].map((sc) => ({ item: tasks.getItem(sc.item!.id) ?? sc.item!, vars: { ...state.vars, ...sc.vars } })),
         log,
+        transaction: <T,>(fn: () => T): T => store.writeTransaction(fn),
+        event: (type: string, message: string, data: JsonObject): void =>
+          store.appendEvent({ type, message, data, taskId: task.id, project: ctx.project, kind: task.resourceKind, name: task.resourceName, ...(typeof data["runId"] === "string" ? { runId: data["runId"] } : {}) }),
       };
 
       /** Runs a segment's steps for one scope; false when the scope stops early. */
@@ -209,10 +254,13 @@ async function runCycles(deps: TaskRunnerDeps, ctx: TaskContext, started: TaskRe
             return;
           }
           absorb(ctx, step, outcome, scope, state, roles);
+          if (outcome.notStarted && scope.item) (scope.notStarted ??= []).push(step.id);
           if (FAILED_RUN.has(outcome.status)) {
             consecutiveFailures++;
-            if (!scope.item) failuresThisCycle.push(`${step.id} ${outcome.status}${outcome.reason ? `: ${outcome.reason}` : ""}`);
-            else {
+            // A task step that could not start fails the task whichever cycle it was in (see notStartedFailures).
+            if (!scope.item) {
+              if (!outcome.notStarted) failuresThisCycle.push(`${step.id} ${outcome.status}${outcome.reason ? `: ${outcome.reason}` : ""}`);
+            } else {
               scope.failedSteps?.push(step.id);
               // A run replayed after a restart was counted when it ran.
               if (!outcome.replayed) scope.item = tasks.updateItem(scope.item.id, { failures: scope.item.failures + 1 });
@@ -276,6 +324,7 @@ async function runCycles(deps: TaskRunnerDeps, ctx: TaskContext, started: TaskRe
           facts: scope.facts,
           taskVars: state.vars,
           itemVars: scope.vars,
+          ownNames: Object.keys(task.spec.vars),
         });
         try {
           const fin = finalizeItemCycle(vars, ctx.plan.finalizeRules, {
@@ -283,7 +332,9 @@ async function runCycles(deps: TaskRunnerDeps, ctx: TaskContext, started: TaskRe
             failedSteps: scope.failedSteps ?? [],
             ...(scope.explicit ? { explicit: scope.explicit } : {}),
           });
-          tasks.updateItem(scope.item!.id, { status: fin.status as ItemStatus, vars: scope.vars });
+          // An item whose step could not start failed: the finalize rules judge work that ran.
+          const status = scope.notStarted?.length ? "failed" : fin.status;
+          tasks.updateItem(scope.item!.id, { status: status as ItemStatus, vars: scope.vars });
         } catch (err) {
           stop ??= { kind: "failed", message: (err as Error).message };
         }
@@ -295,12 +346,13 @@ async function runCycles(deps: TaskRunnerDeps, ctx: TaskContext, started: TaskRe
         if (stop) break;
         const outcome = await runStep(deps2, g, state, taskScope, finished);
         if (outcome.interrupted || signal.aborted) return interrupted(deps, task.id, publish);
-        if (outcome.guard?.stop) guard = outcome.guard;
-        else guard ??= outcome.guard;
+        const verdict = outcome.guard ? { ...outcome.guard, step: g.id } : undefined;
+        if (verdict?.stop) guard = verdict;
+        else guard ??= verdict;
       }
       const convergence = evaluateConvergence(
         policy.convergence,
-        finalizeVariables({ plan: ctx.plan, cycle, taskId: task.id, taskStatus: "running", facts: taskScope.facts, taskVars: state.vars }),
+        finalizeVariables({ plan: ctx.plan, cycle, taskId: task.id, taskStatus: "running", facts: taskScope.facts, taskVars: state.vars, ownNames: Object.keys(task.spec.vars) }),
       );
       for (const e of convergence.errors) log(`convergence: ${e}`);
       lastTaskFailures = failuresThisCycle;
@@ -316,21 +368,32 @@ async function runCycles(deps: TaskRunnerDeps, ctx: TaskContext, started: TaskRe
           return finish(deps, task.id, "Failed", 1, message, publish);
         });
       }
-      const decision = decideNextCycle(policy, { cycle, unresolvedItems: unresolved(), ...(guard ? { guard } : {}), ...(convergence.convergedBy ? { convergedBy: convergence.convergedBy } : {}) });
+      const decision = decideNextCycle(policy, {
+        cycle,
+        unresolvedItems: unresolved(),
+        ...(guard ? { guard } : {}),
+        ...(convergence.convergedBy ? { convergedBy: convergence.convergedBy } : {}),
+        ...(convergence.convergedWhen ? { convergedWhen: convergence.convergedWhen } : {}),
+      });
       log(`cycle ${cycle} done: ${decision.continue ? "next cycle" : "stop"} (${decision.reason})`);
-      if (!decision.continue) break;
+      if (!decision.continue) {
+        loopStop = loopStopRecord(decision, cycle);
+        break;
+      }
       cycle++;
       task = tasks.getTask(task.id)!;
     }
 
     const badItems = tasks.listItems(task.id).filter((i) => BAD.has(i.status));
-    const failures = [...lastTaskFailures, ...(badItems.length ? [`${badItems.length} item(s) ${[...new Set(badItems.map((i) => i.status))].join("/")}`] : [])];
+    const notStarted = notStartedFailures(tasks, task.id, itemPaths);
+    const failures = [...notStarted, ...lastTaskFailures, ...(badItems.length ? [`${badItems.length} item(s) ${[...new Set(badItems.map((i) => i.status))].join("/")}`] : [])];
+    const loopNote = loopStop ? `; loop stopped by ${String(loopStop["stoppedBy"])} (${String(loopStop["reason"])})` : "";
     return store.writeTransaction(() => {
       closeCycle?.();
-      saveState(tasks, task, state, cycle);
+      const saved = saveState(tasks, task, state, cycle, loopStop ? { [LOOP_STOP_KEY]: loopStop } : {});
       return failures.length > 0
-        ? finish(deps, task.id, "Failed", 1, `failed: ${failures.join("; ")}`, publish)
-        : finish(deps, task.id, "Completed", 0, `completed after ${cycle} cycle(s)`, publish);
+        ? finish(deps, task.id, "Failed", 1, `failed: ${failures.join("; ")}`, publish, { reason: notStarted.length ? "StepNotStarted" : "Failed", state: saved.state })
+        : finish(deps, task.id, "Completed", 0, `completed after ${cycle} cycle(s)${loopNote}`, publish);
     });
   } finally {
     clearInterval(flush);
@@ -430,8 +493,25 @@ function interrupted(deps: TaskRunnerDeps, taskId: string, publish: () => void):
   return requeued;
 }
 
-function finish(deps: TaskRunnerDeps, taskId: string, phase: TaskPhase, exitCode: number, message: string, publish?: (record?: TaskRecord) => void): TaskRecord {
-  const t = deps.tasks.updateTask(taskId, { phase, exitCode, message, claimedBy: null, queued: false });
+/**
+ * Ends the task. `outcome.reason` is a CamelCase reason for the resource's
+ * conditions (`NoItems`, `StepNotStarted`), kept in the task's state with the
+ * rest of `outcome.state`.
+ */
+function finish(
+  deps: TaskRunnerDeps,
+  taskId: string,
+  phase: TaskPhase,
+  exitCode: number,
+  message: string,
+  publish?: (record?: TaskRecord) => void,
+  outcome?: { reason: string; state: JsonObject },
+): TaskRecord {
+  // A reason left from an earlier end (a task resumed after failing) goes when the task ends without one.
+  const before = outcome?.state ?? deps.tasks.getTask(taskId)?.state ?? {};
+  const { [OUTCOME_REASON_KEY]: _earlier, ...rest } = before;
+  const state = outcome ? { ...rest, [OUTCOME_REASON_KEY]: outcome.reason } : rest;
+  const t = deps.tasks.updateTask(taskId, { phase, exitCode, message, claimedBy: null, queued: false, state });
   deps.log?.(`[${taskId}] ${phase.toLowerCase()}: ${message}`);
   if (publish) publish(t);
   else publishTaskStatus(deps.store, deps.home, t, deps.tasks.listRuns(taskId), new Map());

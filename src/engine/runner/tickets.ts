@@ -2,10 +2,12 @@
  * @module Tickets: Markdown files in the workspace's `ticket_dir` that record
  * a failed QA check for an item. `create_ticket` writes one; `scan_tickets`
  * and the `ticket_scan` builtin count the open ones. A ticket is open unless
- * its front matter says `status: resolved` (or `closed`, `fixed`).
+ * its front matter says `status: resolved` (or `closed`, `fixed`, `verified`,
+ * `done`).
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
+import { parse as parseYaml } from "yaml";
 
 const CLOSED = new Set(["resolved", "closed", "fixed", "verified", "done"]);
 
@@ -16,13 +18,26 @@ export interface TicketInfo {
   task?: string;
 }
 
-function frontMatter(text: string): Record<string, string> {
-  const m = /^---\r?\n([\s\S]*?)\r?\n---/.exec(text);
+/**
+ * The ticket's front matter (the YAML between the leading `---` lines), read
+ * by a YAML parser so quotes, comments and block scalars mean what they mean
+ * in YAML. Scalars become text; front matter that is not a YAML mapping
+ * gives nothing (the ticket counts as open).
+ */
+export function frontMatter(text: string): Record<string, string> {
+  const m = /^---[ \t]*\r?\n([\s\S]*?)\r?\n---[ \t]*(?:\r?\n|$)/.exec(text);
   const out: Record<string, string> = {};
   if (!m) return out;
-  for (const line of m[1]!.split(/\r?\n/)) {
-    const kv = /^([A-Za-z_][\w-]*):\s*(.*)$/.exec(line);
-    if (kv) out[kv[1]!] = kv[2]!.replace(/^["']|["']$/g, "").trim();
+  let doc: unknown;
+  try {
+    doc = parseYaml(m[1]!, { uniqueKeys: false });
+  } catch {
+    return out;
+  }
+  if (!doc || typeof doc !== "object" || Array.isArray(doc)) return out;
+  for (const [k, v] of Object.entries(doc as Record<string, unknown>)) {
+    if (typeof v === "string") out[k] = v.trim();
+    else if (typeof v === "number" || typeof v === "boolean") out[k] = String(v);
   }
   return out;
 }

@@ -49,6 +49,25 @@ export interface Submitted {
   resourceName: string;
 }
 
+/** `goal` given both as the goal and as a variable, with different values. */
+export class GoalConflictError extends SubmitError {
+  override name = "GoalConflictError";
+}
+
+/**
+ * `--set goal=X` (or `vars: {goal: X}`) means the goal X: it is moved out of
+ * the variables into the goal, so `{goal}`, `task info` and the resource
+ * say the same thing. Both given with different values is an error.
+ */
+export function goalFromVars(goal: string | undefined, vars: Readonly<Record<string, string>>, flags = { goal: "--goal", set: "--set goal" }): { goal: string; vars: Record<string, string> } {
+  const { goal: fromVars, ...rest } = vars;
+  if (fromVars === undefined) return { goal: goal ?? "", vars: rest };
+  if (goal !== undefined && goal !== "" && goal !== fromVars) {
+    throw new GoalConflictError(`${flags.goal} ${JSON.stringify(goal)} and ${flags.set}=${JSON.stringify(fromVars)} disagree; give the goal once`);
+  }
+  return { goal: fromVars, vars: rest };
+}
+
 /** The single workflow/workspace of a project when none is named, else an error listing the choices. */
 function pickOne(store: Store, project: string, kind: "Workflow" | "Workspace", named: string | undefined): string {
   const all = store.listResources({ project, kind }).map((r) => r.metadata.name);
@@ -123,6 +142,8 @@ export function checkRequest(store: Store, home: Home, req: SubmitRequest): { wo
 
 /** Creates the Task/Run resource and its task record (queued unless `start` is false). */
 export function submit(store: Store, tasks: TaskStore, home: Home, req: SubmitRequest): Submitted {
+  const merged = goalFromVars(req.goal, req.vars ?? {});
+  req = { ...req, goal: merged.goal, vars: merged.vars };
   const { workflow, workspace, spec } = checkRequest(store, home, req);
   const resourceName = generateName(store, req.project, req.kind, req.name ?? workflow ?? req.template ?? req.kind.toLowerCase());
   const resSpec: JsonObject = {};
@@ -190,13 +211,20 @@ function enqueueInTransaction(store: Store, tasks: TaskStore, home: Home, key: {
   const vars: Record<string, string> = {};
   const rawVars = s["vars"];
   if (rawVars && typeof rawVars === "object" && !Array.isArray(rawVars)) for (const [k, v] of Object.entries(rawVars)) vars[k] = typeof v === "string" ? v : JSON.stringify(v);
+  let merged: { goal: string; vars: Record<string, string> };
+  try {
+    merged = goalFromVars(str(s["goal"]), vars, { goal: "spec.goal", set: "spec.vars.goal" });
+  } catch {
+    // Validation refuses a manifest whose goals disagree; one stored before that check keeps its spec.goal.
+    merged = { goal: str(s["goal"]) ?? "", vars };
+  }
   const req: SubmitRequest = {
     kind: key.kind,
     origin: "manifest",
     project: key.project,
-    goal: str(s["goal"]) ?? "",
+    goal: merged.goal,
     steps: strs(s["steps"]),
-    vars,
+    vars: merged.vars,
     targetFiles: strs(s["target_files"]),
     start: true,
     cwd: home.root,

@@ -13,8 +13,22 @@ const common = {
   target_files: stringList,
 };
 
+/** `vars.goal` is the goal (as `--set goal=X` is `--goal X`); two different goals cannot both hold. */
+function checkGoal(spec: Record<string, unknown>): SpecIssue[] {
+  const vars = spec["vars"];
+  const fromVars = vars && typeof vars === "object" && !Array.isArray(vars) ? (vars as Record<string, unknown>)["goal"] : undefined;
+  const goal = spec["goal"];
+  if (typeof fromVars !== "string" || typeof goal !== "string" || goal === "" || goal === fromVars) return [];
+  return [{
+    path: ["vars", "goal"],
+    message: `vars.goal ${JSON.stringify(fromVars)} and goal ${JSON.stringify(goal)} disagree; vars.goal is the task's goal`,
+    hint: "give the goal once, as goal or as vars.goal",
+  }];
+}
+
 export const task: KindSpec = {
   schema: object({ workflow: resourceName, steps: stringList, ...common }, { misplaced: { step: "steps", set: "vars", variables: "vars" } }),
+  check: checkGoal,
 };
 
 function checkRun(spec: Record<string, unknown>): SpecIssue[] {
@@ -39,6 +53,7 @@ function checkRun(spec: Record<string, unknown>): SpecIssue[] {
   if (hasTemplate && spec["steps"] !== undefined) {
     issues.push({ path: ["steps"], message: "steps applies to workflow runs only" });
   }
+  issues.push(...checkGoal(spec));
   return issues;
 }
 

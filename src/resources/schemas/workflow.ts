@@ -144,6 +144,7 @@ const schema: SchemaObject = {
       inflight_heartbeat_grace_secs: nonNegativeInt,
     }),
     max_parallel: positiveInt,
+    allow_no_items: boolean,
     stagger_delay_ms: nonNegativeInt,
     item_isolation: loose,
     adaptive: loose,
@@ -157,6 +158,14 @@ type Path = ReadonlyArray<string | number>;
 function check(spec: Record<string, unknown>): SpecIssue[] {
   const issues: SpecIssue[] = [];
   checkSteps(spec["steps"], ["steps"], issues);
+  const steps = asList(spec["steps"]);
+  if (steps.length > 0 && steps.every((s) => isObject(s) && s["enabled"] === false)) {
+    issues.push({
+      path: ["steps"],
+      message: "every step has enabled: false, so the workflow has nothing to run",
+      hint: "set enabled: true (or remove enabled) on at least one step in spec.steps",
+    });
+  }
   const loop = spec["loop"];
   if (isObject(loop)) {
     if (loop["mode"] === "fixed" && loop["max_cycles"] === undefined) {
@@ -208,6 +217,17 @@ function checkStep(s: Record<string, unknown>, path: Path, issues: SpecIssue[]):
   }
   if (s["execution_profile"] !== undefined && (s["command"] !== undefined || s["builtin"] !== undefined || hasChain)) {
     issues.push({ path: [...path, "execution_profile"], message: `step '${id}': execution_profile applies to agent steps only`, hint: "remove execution_profile or make the step an agent step" });
+  }
+  const behavior = s["behavior"];
+  if (isObject(behavior)) {
+    asList(behavior["captures"]).forEach((c, i) => {
+      if (!isObject(c) || c["json_path"] === undefined || c["source"] === "stdout" || c["source"] === "stderr" || typeof c["source"] !== "string") return;
+      issues.push({
+        path: [...path, "behavior", "captures", i, "json_path"],
+        message: `capture '${String(c["var"] ?? "")}' of step '${id}': json_path reads JSON from stdout or stderr, and source '${c["source"]}' has none`,
+        hint: c["source"] === "exit_code" ? "remove json_path (the exit code is captured as is), or set source: stdout" : "remove json_path, or set source: stdout or stderr",
+      });
+    });
   }
   const prehook = s["prehook"];
   if (isObject(prehook)) {

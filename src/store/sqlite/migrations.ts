@@ -170,6 +170,12 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   { version: 9, name: INVENTORY_OWNERSHIP_MIGRATION_NAME, up: INVENTORY_OWNERSHIP_MIGRATION_SQL },
+  {
+    version: 10,
+    name: "run-parent-step",
+    // A child of a chain step records the chain step it ran in.
+    up: `ALTER TABLE runs ADD COLUMN parent_step TEXT;`,
+  },
 ];
 
 export const LATEST_VERSION: number = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

@@ -154,6 +154,7 @@ function runIdentity(run: RunRecord, task: TaskRecord, itemPath: string | null):
     itemId: run.itemId,
     item: itemPath,
     step: run.stepId,
+    ...(run.parentStepId ? { parentStep: run.parentStepId } : {}),
     cycle: run.cycle,
     agent: run.agent,
     logPath: run.logPath,

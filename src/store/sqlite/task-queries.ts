@@ -8,7 +8,7 @@ import type { TaskFilter } from "../task-store.js";
 const TASK_COLUMNS = `id, name, project, origin, resource_kind, resource_name, resource_generation, workflow, workspace,
   goal, spec, phase, queued, claimed_by, cycle, state, exit_code, message, created_at, started_at, finished_at, updated_at`;
 const ITEM_COLUMNS = "id, task_id, path, status, vars, failures, created_at, updated_at";
-const RUN_COLUMNS = `id, task_id, item_id, step_id, cycle, agent, capability, command, status, exit_code, reason, log_path,
+const RUN_COLUMNS = `id, task_id, item_id, step_id, parent_step, cycle, agent, capability, command, status, exit_code, reason, log_path,
   pid, pgid, output, started_at, finished_at, duration_ms`;
 
 const named = (columns: string): string =>

@@ -55,6 +55,7 @@ export interface RunRow {
   task_id: string;
   item_id: string | null;
   step_id: string;
+  parent_step: string | null;
   cycle: number;
   agent: string | null;
   capability: string | null;
@@ -157,6 +158,7 @@ export function runFromRow(r: RunRow): RunRecord {
     taskId: r.task_id,
     itemId: r.item_id,
     stepId: r.step_id,
+    parentStepId: r.parent_step,
     cycle: r.cycle,
     agent: r.agent,
     capability: r.capability,
@@ -180,6 +182,7 @@ export function runToRow(r: RunRecord): RunRow {
     task_id: r.taskId,
     item_id: r.itemId,
     step_id: r.stepId,
+    parent_step: r.parentStepId,
     cycle: r.cycle,
     agent: r.agent,
     capability: r.capability,

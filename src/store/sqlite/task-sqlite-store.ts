@@ -238,6 +238,7 @@ export class SqliteTaskStore extends SqliteTaskReader implements TaskStore {
           taskId: run.taskId,
           itemId: run.itemId,
           stepId: run.stepId,
+          parentStepId: run.parentStepId ?? null,
           cycle: run.cycle,
           agent: run.agent,
           capability: run.capability ?? null,

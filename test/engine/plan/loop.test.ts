@@ -84,7 +84,22 @@ describe("decideNextCycle", () => {
 
   it("a guard step saying stop wins over everything", () => {
     const d = decideNextCycle(loopPolicyOf({ mode: "infinite", max_cycles: 9 }), { cycle: 1, unresolvedItems: 5, guard: { stop: true, reason: "guard_json" } });
-    expect(d).toEqual({ continue: false, reason: "guard_json" });
+    expect(d).toEqual({ continue: false, reason: "guard_json", stoppedBy: "guard" });
+  });
+
+  it("says what stopped the loop: the guard step, max_cycles, once, no unresolved item or the convergence expression", () => {
+    const infinite = loopPolicyOf({ mode: "infinite", max_cycles: 3 });
+    expect(decideNextCycle(infinite, { cycle: 1, unresolvedItems: 1, guard: { stop: true, reason: "done", step: "gate" } })).toMatchObject({ stoppedBy: "guard", step: "gate" });
+    expect(decideNextCycle(infinite, { cycle: 3, unresolvedItems: 1 })).toMatchObject({ stoppedBy: "max_cycles", reason: "max_cycles_reached" });
+    expect(decideNextCycle(loopPolicyOf({ mode: "once" }), { cycle: 1, unresolvedItems: 1 })).toMatchObject({ stoppedBy: "once" });
+    expect(decideNextCycle(infinite, { cycle: 1, unresolvedItems: 0 })).toMatchObject({ stoppedBy: "no_unresolved_items" });
+    expect(decideNextCycle(infinite, { cycle: 1, unresolvedItems: 1, convergedBy: "stable", convergedWhen: "cycle >= 1" })).toEqual({
+      continue: false,
+      reason: "stable",
+      stoppedBy: "convergence",
+      expression: "cycle >= 1",
+    });
+    expect(decideNextCycle(infinite, { cycle: 1, unresolvedItems: 1 }).stoppedBy).toBeUndefined();
   });
 });
 

@@ -110,6 +110,12 @@ describe("pipeline variables in CEL", () => {
     expect(when('cycle == 2 && step == "fix" && v == "item"', { taskVars: { cycle: "99", step: "x", v: "task" }, itemVars: { v: "item" } })).toBe(true);
   });
 
+  it("lets a variable given with --set or spec.vars win over the built-in of that name, typed", () => {
+    expect(when("cycle == 7 && qa_file_path == 'forced.md' && step == 'fix'", { taskVars: { cycle: "7", qa_file_path: "forced.md", step: "x" }, ownNames: ["cycle", "qa_file_path"] })).toBe(true);
+    const vars = finalizeVariables({ ...input({ taskVars: { qa_ran: "true" } }), ownNames: ["qa_ran"] });
+    expect(vars["qa_ran"]).toBe(true);
+  });
+
   it("leaves out values too large to inline", () => {
     const vars = prehookVariables(input({ itemVars: { big: "x".repeat(5000), small: "ok" } }));
     expect(vars).not.toHaveProperty("big");

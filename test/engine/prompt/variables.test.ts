@@ -54,6 +54,24 @@ describe("pipelineVariables", () => {
     expect(vars["cycle"]).toBe("2");
   });
 
+  it("lets a name given with --set or spec.vars win over the built-in of that name", () => {
+    const vars = pipelineVariables({
+      ...context,
+      setVars: { ticket_paths: "docs/ticket/T-0042.md", cycle: "7", env: "staging" },
+      ownNames: ["ticket_paths", "cycle", "env"],
+    });
+    expect(vars["ticket_paths"]).toBe("docs/ticket/T-0042.md");
+    expect(vars["cycle"]).toBe("7");
+    // Other built-ins stay the engine's.
+    expect(vars["rel_path"]).toBe("docs/qa/login.md");
+  });
+
+  it("lets an item's capture of an own name update it, and step_vars override it for the step", () => {
+    const own = { ...context, setVars: { ticket_paths: "from-set" }, ownNames: ["ticket_paths"] };
+    expect(pipelineVariables({ ...own, pipelineVars: { ticket_paths: "captured" } })["ticket_paths"]).toBe("captured");
+    expect(pipelineVariables({ ...own, stepVars: { ticket_paths: "" } })["ticket_paths"]).toBe("");
+  });
+
   it("leaves item variables empty for task-scoped steps", () => {
     const { item: _item, ...taskScoped } = context;
     const vars = pipelineVariables(taskScoped);

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createTicket, openTickets } from "../../../src/engine/runner/tickets.js";
+import { createTicket, frontMatter, openTickets } from "../../../src/engine/runner/tickets.js";
 
 describe("tickets", () => {
   let root: string;
@@ -27,5 +27,20 @@ describe("tickets", () => {
     writeFileSync(join(root, "plain.md"), "# a hand-written ticket\n");
     expect(openTickets(root, "any.md")).toHaveLength(1);
     expect(openTickets(join(root, "missing"))).toEqual([]);
+  });
+
+  it("reads front matter as YAML: quotes, comments and case", () => {
+    root = mkdtempSync(join(tmpdir(), "tickets-"));
+    writeFileSync(join(root, "a.md"), '---\nstatus: "resolved" # fixed in abc123\nitem: docs/qa/a.md\n---\n# done\n');
+    writeFileSync(join(root, "b.md"), "---\nstatus: 'Closed'\n---\n");
+    writeFileSync(join(root, "c.md"), "---\n# status: resolved is only a comment here\nstatus: open\n---\n");
+    writeFileSync(join(root, "d.md"), '---\nstatus: "resolved # not a comment inside quotes"\n---\n');
+    expect(openTickets(root).map((t) => t.path.slice(root.length + 1))).toEqual(["c.md", "d.md"]);
+  });
+
+  it("gives nothing for front matter that is not a YAML mapping", () => {
+    expect(frontMatter("---\n- a\n- b\n---\n")).toEqual({});
+    expect(frontMatter("---\nstatus: [unclosed\n---\n")).toEqual({});
+    expect(frontMatter("---\nstatus: resolved\ncycle: 2\nflag: true\n---")).toEqual({ status: "resolved", cycle: "2", flag: "true" });
   });
 });

@@ -69,7 +69,8 @@ describe("migration inventory-ownership", () => {
   it("keeps existing inventory entries as created (not adopted)", () => {
     const path = join(tempDir(), "state.db");
     const db = new Database(path);
-    const upTo = MIGRATIONS.filter((m) => m.name !== "inventory-ownership");
+    const ownership = MIGRATIONS.find((m) => m.name === "inventory-ownership")!;
+    const upTo = MIGRATIONS.filter((m) => m.version < ownership.version);
     migrate(db, path, upTo);
     db.prepare("INSERT INTO source_inventory (source, project, kind, name, hash) VALUES ('s', 'default', 'Agent', 'a', 'h')").run();
     migrate(db, path);
