@@ -29,6 +29,8 @@ export const EVENT_TYPES: readonly string[] = [
   // src/engine/runner/task-runner.ts
   "cycle_started",
   "cycle_finished",
+  // src/engine/runner/step-runner.ts (through the task runner)
+  "capture_missing",
   // src/store/sqlite/event-queries.ts, src/store/sqlite/sqlite-store.ts
   "resource_created",
   "resource_updated",
