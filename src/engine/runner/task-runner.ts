@@ -387,7 +387,8 @@ async function runCycles(deps: TaskRunnerDeps, ctx: TaskContext, started: TaskRe
     const badItems = tasks.listItems(task.id).filter((i) => BAD.has(i.status));
     const notStarted = notStartedFailures(tasks, task.id, itemPaths);
     const failures = [...notStarted, ...lastTaskFailures, ...(badItems.length ? [`${badItems.length} item(s) ${[...new Set(badItems.map((i) => i.status))].join("/")}`] : [])];
-    const loopNote = loopStop ? `; loop stopped by ${String(loopStop["stoppedBy"])} (${String(loopStop["reason"])})` : "";
+    // A one-cycle workflow needs no word on why it stopped.
+    const loopNote = loopStop && loopStop["stoppedBy"] !== "once" ? `; loop stopped by ${String(loopStop["stoppedBy"])} (${String(loopStop["reason"])})` : "";
     return store.writeTransaction(() => {
       closeCycle?.();
       const saved = saveState(tasks, task, state, cycle, loopStop ? { [LOOP_STOP_KEY]: loopStop } : {});
