@@ -38,12 +38,13 @@ describe("orchestrator task create", () => {
     expect(p.run(["get", "tasks", "-o", "name"]).stdout).toBe("");
   });
 
-  it("fails at create when the workflow has no enabled step", () => {
+  it("never gets a workflow with no enabled step: apply refuses it", () => {
     p = initializedProject({ "m.yaml": one("      enabled: false\n") });
-    p.run(["apply", "-f", "m.yaml"]);
-    const r = p.run(["task", "create"]);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/no enabled step/);
+    const applied = p.run(["apply", "-f", "m.yaml"]);
+    expect(applied.code).toBe(1);
+    expect(applied.stderr).toMatch(/spec\.steps: every step has enabled: false.*\(m\.yaml:\d+:\d+\)/);
+    expect(p.run(["get", "workflows", "-o", "name"]).stdout).toBe("");
+    expect(p.run(["task", "create"]).code).toBe(1);
   });
 
   it("refuses target files outside the workspace root", () => {
