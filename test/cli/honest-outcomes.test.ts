@@ -83,7 +83,7 @@ describe("a step that cannot start fails its item and its task", { timeout: 120_
     expect(r.stdout).toContain("gated ran in cycle 2");
     const t = info(p, lastTask(p));
     expect(t.task.phase).toBe("Failed");
-    expect(t.task.message).toContain("step gated prehook of step 'gated' failed: Unknown variable: release_channel; no step has captured 'release_channel' and neither --set nor the task's spec.vars gives it");
+    expect(t.task.message).toContain("step gated could not start: prehook of step 'gated' failed: Unknown variable: release_channel; no step has captured 'release_channel' and neither --set nor the task's spec.vars gives it");
     // Given with --set, the same workflow completes.
     const given = p.run(["run", "--workflow", "twice", "--set", "release_channel=beta"]);
     expect(given.code).toBe(0);

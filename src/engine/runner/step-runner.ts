@@ -264,11 +264,11 @@ export async function runStep(deps: StepRunDeps, step: PlannedStep, task: TaskSt
     try {
       decision = evaluatePrehook(step.prehook.when, vars, { step: step.id, ...(step.prehook.reason ? { reason: step.prehook.reason } : {}) });
     } catch (err) {
-      const message = (err as Error).message;
+      const reason = `could not start: ${(err as Error).message}`;
       const run = tasks.createRun({ ...runOf(deps, step, itemId), agent: null, command: null, logPath: null });
-      tasks.finishRun(run.id, { status: "failed", exitCode: 1, reason: message, output: NOT_STARTED });
-      deps.log?.(`step ${step.id}${scope.item ? ` [${scope.item.path}]` : ""} could not start: ${message}`);
-      return { ...outcomeOf("failed", 1, message), runId: run.id, notStarted: true };
+      tasks.finishRun(run.id, { status: "failed", exitCode: 1, reason, output: NOT_STARTED });
+      deps.log?.(`step ${step.id}${scope.item ? ` [${scope.item.path}]` : ""} ${reason}`);
+      return { ...outcomeOf("failed", 1, reason), runId: run.id, notStarted: true };
     }
     if (!decision.run) {
       const reason = decision.reason ?? "prehook returned false";
@@ -316,7 +316,10 @@ async function runChain(deps: StepRunDeps, step: PlannedStep, task: TaskState, s
     last = await runStep(deps, child, task, scope, finished);
     Object.assign(scope.vars, last.captures.vars);
     if (last.interrupted) return last;
-    if (last.status !== "succeeded" && last.status !== "skipped") return { ...last, reason: `chain step '${child.id}' ${last.notStarted ? "could not start" : last.status}${last.reason ? `: ${last.reason}` : ""}` };
+    if (last.status !== "succeeded" && last.status !== "skipped") {
+      const why = last.notStarted && last.reason ? last.reason : `${last.status}${last.reason ? `: ${last.reason}` : ""}`;
+      return { ...last, reason: `chain step '${child.id}' ${why}` };
+    }
   }
   return last;
 }
@@ -348,7 +351,7 @@ async function runBuiltin(deps: StepRunDeps, step: PlannedStep, task: TaskState,
     }
     default: {
       const note = step.builtin ? UNIMPLEMENTED_BUILTINS[step.builtin] : undefined;
-      return record("failed", `builtin '${step.builtin}' is not supported by this engine${note ? `: ${note}` : ""}`, { notStarted: true });
+      return record("failed", `could not start: builtin '${step.builtin}' is not supported by this engine${note ? `: ${note}` : ""}`, { notStarted: true });
     }
   }
 }

@@ -393,7 +393,7 @@ async function runCycles(deps: TaskRunnerDeps, ctx: TaskContext, started: TaskRe
       closeCycle?.();
       const saved = saveState(tasks, task, state, cycle, loopStop ? { [LOOP_STOP_KEY]: loopStop } : {});
       return failures.length > 0
-        ? finish(deps, task.id, "Failed", 1, `failed: ${failures.join("; ")}`, publish, { reason: notStarted.length ? "StepNotStarted" : "Failed", state: saved.state })
+        ? finish(deps, task.id, "Failed", 1, `failed: ${failures.join("; ")}`, publish, notStarted.length ? { reason: "StepNotStarted", state: saved.state } : undefined)
         : finish(deps, task.id, "Completed", 0, `completed after ${cycle} cycle(s)${loopNote}`, publish);
     });
   } finally {
