@@ -90,7 +90,7 @@ describe("a step that cannot start fails its item and its task", { timeout: 120_
     expect(given.stdout).toContain("gated ran in cycle 1");
   });
 
-  it("fails a step whose template or env store was deleted after the workflow was applied", () => {
+  it("fails a step whose template, env store or execution profile was deleted after the workflow was applied", () => {
     p = initializedProject({
       "m.yaml": [
         WORKSPACE,
@@ -99,6 +99,8 @@ describe("a step that cannot start fails its item and its task", { timeout: 120_
         doc("Agent", "doer", `  capabilities: [build, ship]\n  command: echo "doing {prompt} $MODE"\n  env:\n    - fromRef: settings\n`),
         doc("Workflow", "templated", `  steps:\n    - id: build\n      scope: task\n      required_capability: build\n      template: tpl\n`),
         doc("Workflow", "shipping", `  steps:\n    - id: ship\n      scope: task\n      required_capability: ship\n`),
+        doc("ExecutionProfile", "host-only", `  mode: host\n`),
+        doc("Workflow", "profiled", `  steps:\n    - id: build\n      scope: task\n      required_capability: build\n      execution_profile: host-only\n`),
       ].join("---\n"),
     });
     expect(p.run(["apply", "-f", "m.yaml"]).code).toBe(0);
@@ -111,6 +113,10 @@ describe("a step that cannot start fails its item and its task", { timeout: 120_
     const noStore = p.run(["run", "--workflow", "shipping", "-o", "json"]);
     expect(noStore.code).toBe(1);
     expect(runJson(noStore.stdout)).toMatchObject({ phase: "Failed", reason: "StepNotStarted", message: expect.stringContaining("names store 'settings', which does not exist") });
+    expect(p.run(["delete", "executionprofile/host-only", "--force"]).code).toBe(0);
+    const noProfile = p.run(["run", "--workflow", "profiled", "-o", "json"]);
+    expect(noProfile.code).toBe(1);
+    expect(runJson(noProfile.stdout)).toMatchObject({ phase: "Failed", reason: "StepNotStarted", message: expect.stringContaining("execution profile 'host-only' not found") });
   });
 });
 
