@@ -4,7 +4,8 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
-import { CLI } from "./cli.js";
+import { join } from "node:path";
+import { CLI, REPO_ROOT } from "./cli.js";
 
 export interface RunningController {
   child: ChildProcess;
@@ -14,7 +15,16 @@ export interface RunningController {
 }
 
 export async function startController(cwd: string, args: readonly string[] = [], env: Record<string, string> = {}): Promise<RunningController> {
-  const child = spawn(process.execPath, [CLI, "controller", "--foreground", ...args], {
+  return startControllerCommand(cwd, [process.execPath, CLI, "controller", "--foreground", ...args], env);
+}
+
+/** `bin/orchestratord` of this checkout, as the docs start the controller: `orchestratord --foreground --workers 2`. */
+export const ORCHESTRATORD = join(REPO_ROOT, "bin/orchestratord");
+
+/** A controller started by any command line (`orchestratord ...`, an installed bin); waits until it has started. */
+export async function startControllerCommand(cwd: string, command: readonly string[], env: Record<string, string> = {}): Promise<RunningController> {
+  const [file, ...args] = command;
+  const child = spawn(file!, args, {
     cwd,
     env: { ...process.env, NO_COLOR: "1", ORCHESTRATOR_NO_DAEMON: "1", ...env },
     stdio: ["ignore", "pipe", "pipe"],
