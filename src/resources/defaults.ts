@@ -218,7 +218,7 @@ function behaviorDefaults(b: JsonObject, conv: StepConvention | undefined): void
 
 function triggerDefaults(s: JsonObject): void {
   // `concurrency_policy` is an accepted spelling; the effective spec has one name.
-  s["concurrencyPolicy"] ??= s["concurrency_policy"] ?? "Forbid";
+  s["concurrencyPolicy"] ??= s["concurrency_policy"] ?? "Allow";
   delete s["concurrency_policy"];
   s["suspend"] ??= false;
   const history = s["historyLimit"];

@@ -109,7 +109,7 @@ describe("applyDefaults: other kinds", () => {
       historyLimit: { successful: 4, failed: 4 },
     });
     expect(applyDefaults(res("Trigger", { event: { source: "filesystem", filesystem: { paths: ["docs"] } }, action: {} })).spec).toMatchObject({
-      concurrencyPolicy: "Forbid",
+      concurrencyPolicy: "Allow",
       event: { filesystem: { paths: ["docs"], debounce_ms: 500, events: ["create", "modify", "delete"] } },
     });
   });

@@ -20,6 +20,8 @@ const V2 = "apiVersion: orchestrator.dev/v2";
 const trigger = (name: string, body: string, action = "    workflow: wf\n    workspace: ws\n"): string =>
   `${V2}\nkind: Trigger\nmetadata:\n  name: ${name}\nspec:\n${body}  action:\n${action}`;
 const everySecond = '  cron:\n    schedule: "*/1 * * * * *"\n';
+/** A step that runs until the test writes `release`: a task that is still active when the next second's firing comes. */
+const HOLD = "'while [ ! -f release ]; do sleep 0.1; done'";
 
 const tasksOf = tasksNamed;
 const events = (p: Project, type: string): EventRow[] => JSON.parse(p.run(["event", "list", "--type", type, "--limit", "1000", "-o", "json"]).stdout || "[]") as EventRow[];
@@ -73,11 +75,21 @@ describe("the controller fires Triggers", () => {
     expect(p.run(["get", "triggers"]).stdout).toMatch(/ACTIVE\s+LAST SCHEDULE/);
   });
 
+  it("with no concurrencyPolicy (Allow), a firing starts another task while the last one still runs", async () => {
+    p = initializedProject();
+    applied(p, "setup.yaml", docs(workspace("ws"), workflow("wf", HOLD), trigger("busy", everySecond)));
+    controller = await startController(p.dir);
+    await until("two tasks of the trigger active at once", () => tasksOf(p, "trigger-busy").filter((t) => t.phase === "Running" || t.phase === "Pending").length >= 2);
+    expect(events(p, "trigger_skipped")).toEqual([]);
+    p.write("release", "");
+  });
+
   it("Forbid skips a firing while the trigger's task still runs", async () => {
     p = initializedProject();
-    applied(p, "setup.yaml", docs(workspace("ws"), workflow("wf", "sleep 3"), trigger("slow", everySecond)));
+    applied(p, "setup.yaml", docs(workspace("ws"), workflow("wf", HOLD), trigger("slow", `${everySecond}  concurrencyPolicy: Forbid\n`)));
     controller = await startController(p.dir);
     await until("a skipped firing", () => events(p, "trigger_skipped").length >= 1);
+    p.write("release", "");
     const skipped = events(p, "trigger_skipped")[0]!;
     expect(skipped.data).toMatchObject({ trigger: "slow", reason: "concurrent_task_active", source: "cron" });
     // One firing before the skip, and its task is the one that was still running.
@@ -118,9 +130,10 @@ describe("the controller fires Triggers", () => {
     applied(p, "setup.yaml", docs(workspace("ws"), workflow("wf"), trigger("pausable", `${everySecond}  suspend: true\n`)));
     await until("the scheduler to see the suspension", () => triggerStatus(p, "pausable")["nextScheduleTime"] === undefined);
     const count = events(p, "trigger_fired").length;
-    // Two ticks later, still nothing new.
-    await new Promise((r) => setTimeout(r, 2200));
-    expect(events(p, "trigger_fired")).toHaveLength(count);
+    // Two ticks later, as a second trigger's firings show, still nothing new.
+    applied(p, "clock.yaml", trigger("clock", everySecond));
+    await until("two ticks of another trigger", () => events(p, "trigger_fired").filter((e) => e.data?.["trigger"] === "clock").length >= 2);
+    expect(events(p, "trigger_fired").filter((e) => e.data?.["trigger"] === "pausable")).toHaveLength(count);
     expect(p.run(["get", "triggers"]).stdout).toMatch(/pausable\s+\*\/1 \* \* \* \* \*\s+wf\s+true/);
   });
 

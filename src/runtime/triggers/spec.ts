@@ -129,8 +129,9 @@ function readAction(v: JsonValue | undefined): TriggerAction {
   return action;
 }
 
+/** `Allow` unless the trigger says otherwise, as with a Kubernetes CronJob. */
 function readPolicy(v: JsonValue | undefined): ConcurrencyPolicy {
-  return v === "Allow" || v === "Replace" ? v : "Forbid";
+  return v === "Forbid" || v === "Replace" ? v : "Allow";
 }
 
 function readHistory(v: JsonValue | undefined): HistoryLimit {

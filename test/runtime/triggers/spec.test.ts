@@ -27,7 +27,7 @@ describe("readTrigger", () => {
       spec: {
         source: { kind: "cron", schedule: "0 2 * * *", timezone: "UTC" },
         action: { workflow: "wf", workspace: "ws", start: true },
-        concurrencyPolicy: "Forbid",
+        concurrencyPolicy: "Allow",
         suspend: false,
         historyLimit: { successful: 5, failed: 5 },
       },
