@@ -81,4 +81,20 @@ describe("orchestrator apply", () => {
     expect(p.run(["get", "agents", "-o", "name"]).stdout).toBe("");
     expect(p.run(["get", "agents", "-o", "name", "--project", "team-a"]).stdout).toContain("agent/coder");
   });
+
+  it("applies a Project without a word about metadata.project unless the file sets one", () => {
+    const project = "apiVersion: orchestrator.dev/v2\nkind: Project\nmetadata:\n  name: demo\n";
+    p = initializedProject({ "plain.yaml": project, "placed.yaml": project.replace("name: demo\n", "name: other\n  project: demo\n") });
+    for (const flags of [[], ["--project", "demo"]]) {
+      const r = p.run(["apply", "-f", "plain.yaml", ...flags]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr, flags.join(" ")).toBe("");
+    }
+    expect(p.run(["manifest", "validate", "-f", "plain.yaml"]).stdout).toMatch(/0 errors, 0 warnings/);
+    const placed = p.run(["apply", "-f", "placed.yaml"]);
+    expect(placed.code).toBe(0);
+    expect(placed.stderr.match(/warning: /g)).toHaveLength(1);
+    expect(placed.stderr).toContain("metadata.project is ignored: Project is cluster-wide");
+    expect(placed.stderr).toContain("(placed.yaml:5:");
+  });
 });
