@@ -115,9 +115,8 @@ export function buildProgram(): Command {
 
   program
     .command("get")
-    .description("list resources of a kind, or show one")
-    .argument("<kind>", "kind: singular, plural or short name (agents, wf, ws, ...)")
-    .argument("[name]", "resource name")
+    .description("list resources of a kind, or show some by name")
+    .argument("<ref...>", "KIND [NAME...] or KIND/NAME...; kinds by singular, plural or short name (agents, wf, ws, ...)")
     .addOption(outputOption(["table", "wide", "json", "yaml", "name"], "table"))
     .option("-l, --selector <selector>", "label selector: k=v, k!=v, k, !k, comma-joined")
     .option("--project <name>", "project to read", undefined)

@@ -64,6 +64,44 @@ describe("orchestrator get", () => {
     expect(r.stderr).toMatch(/agent\/nope not found in project 'default'/);
   });
 
+  it("takes KIND/NAME as describe and delete do, and several names or KIND/NAME refs at once", () => {
+    expect(p.run(["get", "agent/coder", "-o", "name"]).stdout).toBe("agent/coder\n");
+    const one = JSON.parse(p.run(["get", "ag/coder", "-o", "json"]).stdout);
+    expect(one).toMatchObject({ kind: "Agent", metadata: { name: "coder" } });
+    expect(p.run(["get", "agent/coder"]).stdout).toMatch(/^NAME\s+CAPABILITIES\s+AGE\ncoder\s+implement,verify/);
+    // In the order given, one table per kind.
+    expect(p.run(["get", "agent/reviewer", "wf/plan_execute", "agent/coder", "-o", "name"]).stdout).toBe("agent/reviewer\nagent/coder\nworkflow/plan_execute\n");
+    const tables = p.run(["get", "agent/coder", "workflow/plan_execute"]).stdout.split("\n\n");
+    expect(tables).toHaveLength(2);
+    expect(tables[0]).toMatch(/^NAME\s+CAPABILITIES/);
+    expect(tables[1]).toMatch(/^NAME\s+STEPS\s+LOOP/);
+    expect(p.run(["get", "agents", "planner", "coder", "-o", "name"]).stdout).toBe("agent/planner\nagent/coder\n");
+    const list = JSON.parse(p.run(["get", "agent/coder", "agent/planner", "-o", "json"]).stdout);
+    expect(list.kind).toBe("List");
+    expect(list.items.map((i: { metadata: { name: string } }) => i.metadata.name)).toEqual(["coder", "planner"]);
+  });
+
+  it("prints what it found and fails for each name it did not", () => {
+    const r = p.run(["get", "agent/coder", "agent/nope", "-o", "name"]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe("agent/coder\n");
+    expect(r.stderr).toBe("error: agent/nope not found in project 'default'\n");
+  });
+
+  it("refuses names together with a label selector or -A (exit 2), and mixed KIND NAME and KIND/NAME forms", () => {
+    for (const args of [
+      ["get", "agent", "coder", "-l", "team=core"],
+      ["get", "agent/coder", "-l", "team=core"],
+      ["get", "agent", "coder", "-A"],
+      ["get", "agent", "agent/coder"],
+    ]) {
+      const r = p.run(args);
+      expect(r.code, args.join(" ")).toBe(2);
+      expect(r.stdout).toBe("");
+    }
+    expect(p.run(["get", "agent", "coder", "-l", "team=core"]).stderr).toMatch(/names or a label selector \(-l\), not both/);
+  });
+
   it("redacts SecretStore data", () => {
     const out = p.run(["get", "secretstore", "api-keys", "-o", "json"]).stdout;
     expect(out).not.toContain("s3cr3t-marker-7f1c9a");
