@@ -70,7 +70,7 @@ describe("CustomResourceDefinitions are cluster-wide", () => {
   it("survive deleting a project", () => {
     p = initializedProject({ "crd.yaml": CRD });
     expect(p.run(["apply", "-f", "crd.yaml"]).code).toBe(0);
-    expect(p.run(["delete", "project/default", "--force"]).stdout).toBe("project/default deleted (1 resource removed)\n");
+    expect(p.run(["delete", "project/default", "--force"]).stdout).toBe("project/default deleted: 1 resource, 0 tasks, 0 runs, 0 logs, 0 tickets removed\n");
     expect(p.run(["get", "crd", "-o", "name"]).stdout).toBe(`customresourcedefinition/${NAME}\n`);
     expect(p.run(["get", "rb", "-o", "name"]).stdout).toBe("");
   });
