@@ -6,13 +6,15 @@
  * here, inside the transaction, so two sources can never both take it. A concurrent
  * applier waits for the lock and then plans against what this one wrote, so
  * no plan is ever stale, and a crash leaves the store before or after the
- * pass, never between.
+ * pass, never between. A pass pruning a CRD whose instances stay is refused
+ * here too (crd-prune.ts).
  */
 import type { KindRegistry } from "../resources/kinds.js";
 import type { ResourceKey } from "../resources/types.js";
 import { sourceStoreOf, type InventoryItem } from "../store/source-store.js";
 import type { Store } from "../store/store.js";
 import { adoptedEvent, driftEvent, releasedEvent } from "./events.js";
+import { orphaningPruneError } from "./crd-prune.js";
 import { conflictDiagnostics, ownershipConflictError, RELEASED_TO } from "./ownership.js";
 import { changesOf, planAgainstStore, type DesiredResource, type InventoryDelta, type PlannedAction, type PruneMode } from "./plan.js";
 
@@ -72,6 +74,8 @@ export function planAndCommit(input: CommitInput): CommitOutcome {
       ...(input.commit ? { commit: input.commit } : {}),
       ...(input.withLive ? { withLive: true } : {}),
     });
+    const orphaning = orphaningPruneError(store, actions);
+    if (orphaning) throw orphaning;
     if (!input.dryRun) {
       // A resource another source manages: the whole set is refused, as a set with an error would be.
       if (source !== undefined && actions.some((a) => a.conflict !== undefined)) throw ownershipConflictError(conflictDiagnostics(store, source, actions));

@@ -2,7 +2,7 @@
  * @module Incremental building of the desired set. Each file is parsed and
  * each of its documents validated once per content hash: a pass after one
  * edit in a large tree re-parses one file. Checks across documents
- * (duplicates) still run over the whole set on every pass, and validation is
+ * (duplicates, names CRDs claim) still run over the whole set on every pass, and validation is
  * redone when the set of CustomResourceDefinitions changes.
  */
 import { createHash } from "node:crypto";
@@ -10,6 +10,7 @@ import type { Diagnostic } from "../resources/diagnostics.js";
 import { parseManifestText, type ParseResult } from "../resources/parse.js";
 import { parseFiles } from "../resources/parse-pool.js";
 import type { ParsedDocument, Resource } from "../resources/types.js";
+import { crdNameConflicts } from "../resources/crd-names.js";
 import { duplicateDiagnostics, validateDocuments } from "../resources/validate.js";
 import { canonicalJson } from "../store/canonical.js";
 import { assignProjects } from "./projects.js";
@@ -94,6 +95,7 @@ export class DesiredSetCache {
       ...entries.flatMap((e) => e.projectDiagnostics),
       ...entries.flatMap((e) => e.validation!.diagnostics),
       ...duplicateDiagnostics(documents),
+      ...crdNameConflicts(documents, opts.storedCrds ?? []),
     ];
     return { documents, diagnostics };
   }

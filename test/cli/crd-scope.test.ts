@@ -62,8 +62,9 @@ describe("CustomResourceDefinitions are cluster-wide", () => {
       expect(described.stdout).not.toMatch(/^Project:/m);
       expect(described.stdout).toMatch(/resource_created/);
     }
+    // --force takes the CRD's instances with it, whatever their project.
     const deleted = p.run(["delete", `crd/${NAME}`, "--force", "--project", "other"]);
-    expect(deleted.stdout).toBe(`customresourcedefinition/${NAME} deleted\n`);
+    expect(deleted.stdout).toBe(`customresourcedefinition/${NAME} deleted\nrubric/code-review deleted (project web)\n`);
     expect(p.run(["get", "crd", "-o", "name"]).stdout).toBe("");
   });
 

@@ -1,9 +1,12 @@
 /**
  * @module `orchestrator delete KIND/NAME...`: refuses without `--force`
  * unless a person confirms on a terminal. A project goes with the work done
- * in it (project-deletion.ts).
+ * in it (project-deletion.ts); a CustomResourceDefinition whose kind still
+ * has instances goes only with `--force`, which deletes them too.
  */
-import type { ResourceChange } from "../../store/store.js";
+import { customKindOf } from "../../resources/crd-kinds.js";
+import type { ResourceKey } from "../../resources/types.js";
+import type { ResourceChange, Store, StoredResource } from "../../store/store.js";
 import { openTaskStore } from "../../store/task-store.js";
 import { canPrompt, confirm } from "../confirm.js";
 import { withStore } from "../context.js";
@@ -39,9 +42,17 @@ export async function deleteCommand(refs: string[], opts: DeleteOptions): Promis
     const projects = targets.filter((t) => t.ref.kind.kind === "Project").map((t) => planProjectDeletion(store, tasks, home, t.ref.name));
     const busy = projects.flatMap((p) => p.running.map((t) => `project/${p.project}: task ${t.id} (${t.name}) is running; pause it first with \`orchestrator task pause ${t.id}\``));
     if (busy.length) throw new CliError(`${busy.join("\n")}\nnothing was deleted`);
+    // A CRD whose kind still has instances goes only with --force, and takes them with it.
+    const keys = targets.filter((t) => t.ref.kind.kind !== "Project").map((t): ResourceKey => ({ project: t.project, kind: t.ref.kind.kind, name: t.ref.name }));
+    const instances = crdInstances(store, keys);
+    if (instances.length && !opts.force) {
+      throw new CliError(`${instances.map((i) => `${i.crd} still has ${plural(i.resources.length, `${i.kind} instance`)}: ${i.resources.map(projectName).join(", ")}`).join("\n")}\ndelete them first, or pass --force to delete them with it; nothing was deleted`);
+    }
+    const cascaded = instances.flatMap((i) => i.resources.map((r) => ({ key: keyOf(r), line: `${r.kind.toLowerCase()}/${r.metadata.name} deleted (project ${r.metadata.project})` })));
     const work = (p: ProjectDeletionPlan): string => `${plural(p.tasks.length, "task")}, ${plural(p.runs, "run")}, ${plural(p.logFiles, "log")}, ${plural(p.tickets.length, "ticket")}`;
     if (opts.dryRun) {
-      writeOut(targets.map((t, i) => `${labels[i]} deleted (dry run)${t.ref.kind.kind === "Project" ? `: with ${work(projects.find((p) => p.project === t.ref.name)!)}` : ""}\n`).join(""));
+      const lines = targets.map((t, i) => `${labels[i]} deleted (dry run)${t.ref.kind.kind === "Project" ? `: with ${work(projects.find((p) => p.project === t.ref.name)!)}` : ""}`);
+      writeOut([...lines, ...cascaded.map((c) => `${c.line} (dry run)`)].map((l) => `${l}\n`).join(""));
       return;
     }
     if (!opts.force) {
@@ -49,14 +60,36 @@ export async function deleteCommand(refs: string[], opts: DeleteOptions): Promis
       if (!canPrompt()) throw new CliError(`refusing to delete ${labels.join(", ")} without confirmation: no terminal to ask on; pass --force to delete`);
       if (!(await confirm(`Delete ${labels.join(", ")}?${withWork}`))) throw new CliError("aborted; nothing was deleted");
     }
-    const changes: ResourceChange[] = targets
-      .filter((t) => t.ref.kind.kind !== "Project")
-      .map((t) => ({ op: "delete", key: { project: t.project, kind: t.ref.kind.kind, name: t.ref.name }, reason: "deleted" }));
-    if (changes.length) store.commit(changes, "cli");
+    const changes = new Map<string, ResourceChange>();
+    for (const key of [...cascaded.map((c) => c.key), ...keys]) changes.set(`${key.project}\u0000${key.kind}\u0000${key.name}`, { op: "delete", key, reason: "deleted" });
+    if (changes.size) store.commit([...changes.values()], "cli");
     for (const p of projects) {
       const n = deleteProjectAndWork(store, tasks, home, p, "cli");
       writeOut(`project/${p.project} deleted: ${plural(n.resources, "resource")}, ${plural(n.tasks, "task")}, ${plural(n.runs, "run")}, ${plural(n.logs, "log")}, ${plural(n.tickets, "ticket")} removed\n`);
     }
-    writeOut(labels.filter((l) => !l.startsWith("project/")).map((l) => `${l} deleted\n`).join(""));
+    writeOut([...labels.filter((l) => !l.startsWith("project/")).map((l) => `${l} deleted`), ...cascaded.map((c) => c.line)].map((l) => `${l}\n`).join(""));
   });
 }
+
+interface CrdInstances {
+  crd: string;
+  kind: string;
+  resources: StoredResource[];
+}
+
+/** Instances, in every project, of the kinds the CRDs among `keys` define; instances named in `keys` themselves excluded. */
+function crdInstances(store: Store, keys: readonly ResourceKey[]): CrdInstances[] {
+  const named = new Set(keys.map((k) => `${k.project}\u0000${k.kind}\u0000${k.name}`));
+  const out: CrdInstances[] = [];
+  for (const key of keys.filter((k) => k.kind === "CustomResourceDefinition")) {
+    const crd = store.getResource(key);
+    const kind = crd && customKindOf(crd)?.kind;
+    if (!kind) continue;
+    const resources = store.listResources({ kind, allProjects: true }).filter((r) => !named.has(`${r.metadata.project}\u0000${r.kind}\u0000${r.metadata.name}`));
+    if (resources.length) out.push({ crd: `customresourcedefinition/${key.name}`, kind, resources });
+  }
+  return out;
+}
+
+const keyOf = (r: StoredResource): ResourceKey => ({ project: r.metadata.project, kind: r.kind, name: r.metadata.name });
+const projectName = (r: StoredResource): string => `${r.metadata.project}/${r.metadata.name}`;

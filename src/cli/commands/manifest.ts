@@ -6,6 +6,8 @@ import { hasErrors, type Diagnostic } from "../../resources/diagnostics.js";
 import { loadManifestPaths } from "../../resources/load.js";
 import { parseDesiredFiles } from "../../reconcile/desired-set.js";
 import { isSecretKind } from "../../resources/redact.js";
+import { customKindOf } from "../../resources/crd-kinds.js";
+import { isBuiltinKind } from "../../resources/kinds.js";
 import { findHome, storeExists } from "../../store/home-location.js";
 import { openStore } from "../../store/sqlite/open.js";
 import type { Resource } from "../../resources/types.js";
@@ -103,6 +105,10 @@ export async function exportCommand(opts: ExportOptions): Promise<void> {
     );
     // Tasks and Runs made by `task create` and `orchestrator run` are executions, not configuration.
     items = items.filter((r) => !((r.kind === "Task" || r.kind === "Run") && (r.origin.appliedBy === "task-create" || r.origin.appliedBy === "run")));
+    // An instance no stored CRD defines (any more) would not apply back: it is left out, and said so.
+    const defined = definedApiVersions(store.listResources({ kind: "CustomResourceDefinition" }));
+    const orphans = items.filter((r) => !isBuiltinKind(r.kind) && !defined.get(r.kind)?.has(r.apiVersion));
+    items = items.filter((r) => !orphans.includes(r));
     const secrets = items.filter((r) => isSecretKind(r.kind));
     if (!opts.includeSecrets) items = items.filter((r) => !isSecretKind(r.kind));
     const views = items.map((r) => resourceView(r, { storeFields: false, revealSecrets: !!opts.includeSecrets }));
@@ -114,6 +120,19 @@ export async function exportCommand(opts: ExportOptions): Promise<void> {
     if (!opts.includeSecrets && secrets.length) {
       writeErr(`note: ${plural(secrets.length, "SecretStore")} left out; pass --include-secrets to export them with their values\n`);
     }
+    for (const r of orphans) {
+      writeErr(`note: ${r.kind.toLowerCase()}/${r.metadata.name} (project ${r.metadata.project}) left out: no CustomResourceDefinition defines ${r.kind} as ${r.apiVersion}; delete its project or apply its CRD again\n`);
+    }
     if (items.length === 0 && secrets.length === 0) writeErr(`note: the store holds no resources${opts.project ? ` in project '${opts.project}'` : ""}\n`);
   });
+}
+
+/** Kind -> the `group/version`s stored CRDs define for it. */
+function definedApiVersions(crds: readonly Resource[]): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  for (const crd of crds) {
+    const k = customKindOf(crd);
+    if (k) out.set(k.kind, new Set(k.versions.map((v) => `${k.group}/${v}`)));
+  }
+  return out;
 }
