@@ -11,7 +11,7 @@ interface EventJson {
   data: Record<string, unknown> | null;
 }
 
-describe("orchestrator event list", { timeout: 60_000 }, () => {
+describe("orchestrator event list", { timeout: 120_000 }, () => {
   let p: Project;
   const controllers = new Controllers();
   let first: string;
@@ -28,7 +28,7 @@ describe("orchestrator event list", { timeout: 60_000 }, () => {
     await waitForPhase(p, first, ["Completed"]);
     await waitForPhase(p, second, ["Failed"]);
     await controllers.stopAll();
-  }, 90_000);
+  }, 120_000);
   afterAll(async () => {
     await controllers.stopAll();
     p?.cleanup();

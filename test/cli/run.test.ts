@@ -107,7 +107,7 @@ describe("orchestrator run", () => {
   });
 });
 
-describe("orchestrator run: paused from another shell", { timeout: 90_000 }, () => {
+describe("orchestrator run: paused from another shell", { timeout: 120_000 }, () => {
   let p: Project;
   const controllers = new Controllers();
   afterEach(async () => {
@@ -118,7 +118,7 @@ describe("orchestrator run: paused from another shell", { timeout: 90_000 }, () 
   /** Waits until the sleepy workflow's second step sleeps; returns the sleep's pid and the run's task id. */
   async function napping(): Promise<{ pid: number; id: string }> {
     const pidFile = join(p.dir, "sleep.pid");
-    await until(() => existsSync(pidFile) && readFileSync(pidFile, "utf8").trim() !== "", 30_000, "the step to start sleeping");
+    await until(() => existsSync(pidFile) && readFileSync(pidFile, "utf8").trim() !== "", 60_000, "the step to start sleeping");
     const id = p.run(["task", "list", "-o", "name"]).stdout.trim().replace(/^task\//, "");
     return { pid: Number(readFileSync(pidFile, "utf8").trim()), id };
   }
@@ -128,7 +128,7 @@ describe("orchestrator run: paused from another shell", { timeout: 90_000 }, () 
       p = taskProject();
       if (where === "on a running controller") {
         controllers.start(p);
-        await until(() => p.run(["controller", "status", "-o", "json"]).stdout.includes('"running":true'), 10_000, "the controller to start");
+        await until(() => p.run(["controller", "status", "-o", "json"]).stdout.includes('"running":true'), 60_000, "the controller to start");
       }
       const run = spawnCli(p, ["run", "--workflow", "sleepy"]);
       const { pid, id } = await napping();
@@ -148,7 +148,7 @@ describe("orchestrator run: paused from another shell", { timeout: 90_000 }, () 
   }
 });
 
-describe("orchestrator run: step headers", { timeout: 60_000 }, () => {
+describe("orchestrator run: step headers", { timeout: 120_000 }, () => {
   let p: Project;
   afterEach(() => p?.cleanup());
 
@@ -161,7 +161,7 @@ describe("orchestrator run: step headers", { timeout: 60_000 }, () => {
   });
 });
 
-describe("orchestrator run: output pipe closed", { timeout: 60_000 }, () => {
+describe("orchestrator run: output pipe closed", { timeout: 120_000 }, () => {
   let p: Project;
   afterEach(() => p?.cleanup());
 

@@ -3,9 +3,10 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CLI } from "../support/cli.js";
+import { startController } from "../support/controller.js";
 import { alive, Controllers, createTask, info, spawnCli, stop, taskProject, until, waitForPhase, type Project } from "./task-support.js";
 
-describe("orchestrator task start/pause/resume/retry/recover/delete", { timeout: 90_000 }, () => {
+describe("orchestrator task start/pause/resume/retry/recover/delete", { timeout: 120_000 }, () => {
   let p: Project;
   const controllers = new Controllers();
   afterEach(async () => {
@@ -16,7 +17,7 @@ describe("orchestrator task start/pause/resume/retry/recover/delete", { timeout:
   /** Starts the sleepy task and waits until its second step sleeps; returns the sleep's pid. */
   async function sleeping(id: string): Promise<number> {
     const pidFile = join(p.dir, "sleep.pid");
-    await until(() => existsSync(pidFile) && readFileSync(pidFile, "utf8").trim() !== "", 30_000, "the step to start sleeping");
+    await until(() => existsSync(pidFile) && readFileSync(pidFile, "utf8").trim() !== "", 60_000, "the step to start sleeping");
     const pid = Number(readFileSync(pidFile, "utf8").trim());
     expect(alive(pid)).toBe(true);
     expect(info(p, id).task.phase).toBe("Running");
@@ -117,7 +118,7 @@ describe("orchestrator task start/pause/resume/retry/recover/delete", { timeout:
     const retried = p.run(["task", "retry", a.id]);
     expect(retried.code).toBe(0);
     expect(retried.stdout).toContain(`item docs/qa/a.md (${a.id}) set back to pending; task flaky (${id}) queued`);
-    await until(() => info(p, id).runs.length === 3, 30_000, "the retried item to run");
+    await until(() => info(p, id).runs.length === 3, 60_000, "the retried item to run");
     j = await waitForPhase(p, id, ["Failed"]);
     expect(j.runs.map((r) => [r.item, r.status])).toEqual([
       ["docs/qa/a.md", "failed"],
@@ -238,7 +239,7 @@ describe("orchestrator task start/pause/resume/retry/recover/delete", { timeout:
 
     // The controller dies without cleaning up; its step's process group lives on.
     first.kill("SIGKILL");
-    await until(() => first.exitCode !== null || first.signalCode !== null, 10_000, "the controller to die");
+    await until(() => first.exitCode !== null || first.signalCode !== null, 60_000, "the controller to die");
     expect(alive(pid)).toBe(true);
 
     const r = p.run(["task", "recover", id]);
@@ -306,24 +307,28 @@ describe("orchestrator task start/pause/resume/retry/recover/delete", { timeout:
     p.write("task.yaml", "apiVersion: orchestrator.dev/v2\nkind: Task\nmetadata:\n  name: declared\nspec:\n  workflow: basic\n  workspace: w\n");
     expect(p.run(["apply", "-f", "task.yaml"]).code).toBe(0);
     controllers.start(p);
-    await until(() => p.run(["task", "list", "--status", "completed", "-o", "json"]).stdout.includes('"declared"'), 30_000, "the declared task to complete");
+    await until(() => p.run(["task", "list", "--status", "completed", "-o", "json"]).stdout.includes('"declared"'), 60_000, "the declared task to complete");
     const r = p.run(["task", "delete", "declared", "--force"]);
     expect(r.code).toBe(0);
     expect(r.stderr).toContain("note: task/declared was applied from a manifest and stays (it does not run again); to remove it, delete it with `orchestrator delete task/declared`");
     expect(p.run(["get", "task", "declared"]).code).toBe(0);
-    // A controller starting afresh looks at every Task's generation.
+    // A controller starting afresh looks at every Task's generation before it follows its sources.
     await controllers.stopAll();
-    controllers.start(p);
-    await until(() => p.run(["controller", "status", "-o", "json"]).stdout.includes('"running":true'), 10_000, "the controller to start");
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    expect(p.run(["task", "list", "-o", "json"]).stdout).toBe("[]\n");
+    const restarted = await startController(p.dir, ["--workers", "2"]);
+    try {
+      await until(() => /source default: /.test(restarted.log()), 60_000, "the restarted controller's first source pass");
+      expect(restarted.log()).not.toMatch(/declared/);
+      expect(p.run(["task", "list", "-o", "json"]).stdout).toBe("[]\n");
+    } finally {
+      await restarted.stop();
+    }
   });
 });
 
 /** `script` (util-linux) gives a command a terminal, so the delete prompt is asked. */
 const hasScript = spawnSync("script", ["--version"]).status === 0;
 
-describe("orchestrator task delete: the confirmation prompt", { timeout: 60_000 }, () => {
+describe("orchestrator task delete: the confirmation prompt", { timeout: 120_000 }, () => {
   let p: Project;
   afterEach(() => p?.cleanup());
 

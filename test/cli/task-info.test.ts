@@ -3,7 +3,7 @@ import { parse } from "yaml";
 import { initializedProject } from "../support/cli.js";
 import { Controllers, createTask, info, taskProject, waitForPhase, type Project } from "./task-support.js";
 
-describe("orchestrator task info", { timeout: 60_000 }, () => {
+describe("orchestrator task info", { timeout: 120_000 }, () => {
   let p: Project;
   const controllers = new Controllers();
   let id: string;
@@ -17,7 +17,7 @@ describe("orchestrator task info", { timeout: 60_000 }, () => {
     controllers.start(p);
     await waitForPhase(p, id, ["Completed"]);
     await controllers.stopAll();
-  }, 90_000);
+  }, 120_000);
   afterAll(async () => {
     await controllers.stopAll();
     p?.cleanup();
@@ -164,7 +164,7 @@ interface RunWithOutput {
   output: Record<string, unknown> | null;
 }
 
-describe("orchestrator task info: agents, reasons and parsed output", { timeout: 60_000 }, () => {
+describe("orchestrator task info: agents, reasons and parsed output", { timeout: 120_000 }, () => {
   let p: ReturnType<typeof initializedProject>;
   let id: string;
 

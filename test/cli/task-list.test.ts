@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { Controllers, createTask, taskProject, waitForPhase, type Project } from "./task-support.js";
 
-describe("orchestrator task list", { timeout: 60_000 }, () => {
+describe("orchestrator task list", { timeout: 120_000 }, () => {
   let p: Project;
   const controllers = new Controllers();
   let done: string;
@@ -19,7 +19,7 @@ describe("orchestrator task list", { timeout: 60_000 }, () => {
     controllers.start(p);
     await waitForPhase(p, done, ["Completed"]);
     await controllers.stopAll();
-  }, 90_000);
+  }, 120_000);
   afterAll(async () => {
     await controllers.stopAll();
     p?.cleanup();

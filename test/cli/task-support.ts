@@ -111,6 +111,16 @@ export const MANIFEST = [
       command: echo said
 `,
   ),
+  // Prints a line, then holds until the test writes tick.go, then prints another.
+  doc(
+    "Workflow",
+    "gated",
+    `  steps:
+    - id: tick
+      scope: task
+      command: echo tick 1; while [ ! -f tick.go ]; do sleep 0.05; done; echo tick 2
+`,
+  ),
   doc(
     "Workflow",
     "ticker",
@@ -150,7 +160,7 @@ export function info(p: Project, ref: string): InfoJson {
   return JSON.parse(r.stdout) as InfoJson;
 }
 
-export async function until(cond: () => boolean, ms = 30_000, what = "a condition"): Promise<void> {
+export async function until(cond: () => boolean, ms = 60_000, what = "a condition"): Promise<void> {
   const end = Date.now() + ms;
   while (!cond()) {
     if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
@@ -158,7 +168,7 @@ export async function until(cond: () => boolean, ms = 30_000, what = "a conditio
   }
 }
 
-export async function waitForPhase(p: Project, ref: string, phases: readonly string[], ms = 30_000): Promise<InfoJson> {
+export async function waitForPhase(p: Project, ref: string, phases: readonly string[], ms = 60_000): Promise<InfoJson> {
   let last: InfoJson | undefined;
   await until(() => phases.includes((last = info(p, ref)).task.phase), ms, `task ${ref} to reach ${phases.join("/")}`);
   return last!;

@@ -8,7 +8,7 @@ interface TraceJson {
   events: Array<{ type: string }>;
 }
 
-describe("orchestrator task trace", { timeout: 60_000 }, () => {
+describe("orchestrator task trace", { timeout: 120_000 }, () => {
   let p: Project;
   const controllers = new Controllers();
   let id: string;
@@ -18,7 +18,7 @@ describe("orchestrator task trace", { timeout: 60_000 }, () => {
     p.run(["task", "start", id]);
     controllers.start(p);
     await waitForPhase(p, id, ["Failed"]);
-  }, 90_000);
+  }, 120_000);
   afterAll(async () => {
     await controllers.stopAll();
     p?.cleanup();

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
 import { CLI } from "../support/cli.js";
-import { Controllers, createTask, spawnCli, taskProject, type Project } from "./task-support.js";
+import { Controllers, createTask, spawnCli, taskProject, until, type Project } from "./task-support.js";
 
 /** util-linux `script` gives a command a pseudo-terminal. */
 const hasScript = spawnSync("script", ["--version"]).status === 0;
@@ -19,7 +19,7 @@ function onTerminal(p: Project, args: string[], env: Record<string, string | und
 
 const STAMPED = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z /;
 
-describe("orchestrator task watch (no terminal)", { timeout: 60_000 }, () => {
+describe("orchestrator task watch (no terminal)", { timeout: 120_000 }, () => {
   let p: Project;
   const controllers = new Controllers();
   beforeAll(() => {
@@ -35,7 +35,7 @@ describe("orchestrator task watch (no terminal)", { timeout: 60_000 }, () => {
     const id = createTask(p, "traced", "watched");
     const watch = spawnCli(p, ["task", "watch", id]);
     // Start the task once the watch has shown it Pending, so that first line is what it is.
-    for (let i = 0; i < 400 && !watch.stdout().includes("\n"); i++) await new Promise((r) => setTimeout(r, 25));
+    await until(() => watch.stdout().includes("\n"), 60_000, "the watch's first line");
     p.run(["task", "start", id]);
     const r = await watch.done;
     expect(r.code).toBe(0);

@@ -27,7 +27,7 @@ function startWatch(cwd: string, args: string[] = []): Watching {
     child,
     out: () => out,
     err: () => err,
-    async until(what, test, timeoutMs = 15_000) {
+    async until(what, test, timeoutMs = 60_000) {
       const deadline = Date.now() + timeoutMs;
       while (!test()) {
         if (child.exitCode !== null) throw new Error(`watch exited (${child.exitCode}) before ${what}:\n${out}\n${err}`);

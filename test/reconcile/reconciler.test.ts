@@ -16,7 +16,7 @@ afterEach(async () => {
   p?.cleanup();
 });
 
-async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 10_000): Promise<T> {
+async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = probe();
@@ -48,7 +48,9 @@ describe("startSourceReconciler", () => {
     const passes: string[] = [];
     r = startSourceReconciler({ home: p.home, store: p.store, tickMs: 1, watchDirectories: false, log: (e) => e.source && passes.push(e.message) });
     await until("the first pass", () => agentNamed("a299"));
-    await sleep(300);
+    // Stopping waits for every pass still running: any second one would have logged by then.
+    await r.stop();
+    r = undefined;
     expect(passes).toHaveLength(1);
   });
 
@@ -59,7 +61,9 @@ describe("startSourceReconciler", () => {
     const lines: string[] = [];
     r = startSourceReconciler({ home: p.home, store: p.store, tickMs: 10, watchDirectories: false, log: (e) => e.source && lines.push(e.message) });
     await until("the first pass", () => agentNamed("a"));
-    await sleep(600);
+    // More passes over the unchanged directory (beside those of the interval) log nothing.
+    await r.reconcileNow("default");
+    await r.reconcileNow("default");
     expect(lines, lines.join("\n")).toHaveLength(1);
     expect(lines[0]).toMatch(/^ReconciliationSucceeded: Applied revision: .* \(1 created, 0 configured, 0 pruned, 0 drift corrected\)$/);
     p.write("manifests/a.yaml", agent("a", "echo changed"));
@@ -111,7 +115,7 @@ describe("startSourceReconciler", () => {
     p.addDirSource("later", "later");
     await until("a pass over the added source", () => agentNamed("late"));
     p.sources.removeSource("later");
-    await sleep(100);
+    // reconcileNow reads the sources again before it passes over them.
     expect(await r.reconcileNow()).toEqual([]);
   });
 });

@@ -147,11 +147,13 @@ describe("the status file of a committed Task", () => {
   afterEach(() => stopAndRemove(controller, p));
 
   it("says Running while it runs, and Completed with its step when it is done", async () => {
-    p = initializedProject({ "manifests/base.yaml": docs(workspace("ws"), workflow("wf", "sleep 2")), "manifests/task.yaml": task("slow") });
+    // The step runs until the test has seen the Running status file.
+    p = initializedProject({ "manifests/base.yaml": docs(workspace("ws"), workflow("wf", "'while [ ! -f release ]; do sleep 0.05; done'")), "manifests/task.yaml": task("slow") });
     controller = await startController(p.dir);
     const file = join(p.dir, ".orchestrator/status/default/task/slow.yaml");
     const phase = (): unknown => (existsSync(file) ? (parse(readFileSync(file, "utf8")) as { status: { phase?: unknown } }).status.phase : undefined);
     await until("the Running status file", () => phase() === "Running");
+    p.write("release", "");
     await until("the Completed status file", () => phase() === "Completed");
     expect(statusFile(p, "default/task/slow.yaml").status).toMatchObject({ steps: [expect.objectContaining({ id: "build", status: "succeeded", exitCode: 0 })] });
   });

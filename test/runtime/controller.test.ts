@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CLI, initializedProject } from "../support/cli.js";
+import { until as waitUntil } from "../support/controller.js";
 
 const WORKFLOW = `apiVersion: orchestrator.dev/v2
 kind: Workspace
@@ -37,15 +38,9 @@ const alive = (pid: number): boolean => {
   }
 };
 
-async function until(cond: () => boolean, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error("timed out waiting");
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const until = (cond: () => boolean, what = "a condition"): Promise<void> => waitUntil(what, cond, 60_000);
 
-describe("the controller", () => {
+describe("the controller", { timeout: 120_000 }, () => {
   let p: ReturnType<typeof initializedProject>;
   const children: ChildProcess[] = [];
   afterEach(() => {
@@ -58,19 +53,21 @@ describe("the controller", () => {
     return c;
   };
   const task = (id: string) => JSON.parse(p.run(["get", "tasks", "-o", "json"]).stdout).items.find((t: { status?: { taskId: string } }) => t.status?.taskId === id);
+  const runOf = (id: string, step: string): { pid: number | null } | undefined =>
+    (JSON.parse(p.run(["task", "info", id, "-o", "json"]).stdout) as { runs: { step: string; status: string; pid: number | null }[] }).runs.find((r) => r.step === step && r.status === "running");
 
   it("runs queued tasks, allows only one controller per store, and stops on SIGTERM", async () => {
     p = initializedProject({ "m.yaml": WORKFLOW.replace("if [ -f second-attempt ]", "if true") });
     p.run(["apply", "-f", "m.yaml"]);
     const id = p.run(["task", "create", "--no-daemon"]).stdout.trim();
     const c = startController();
-    await until(() => task(id)?.status?.phase === "Completed");
+    await until(() => task(id)?.status?.phase === "Completed", "the task to complete");
     const second = p.run(["controller", "--foreground"]);
     expect(second.code).toBe(1);
     expect(second.stderr).toMatch(/a controller already runs/);
     expect(JSON.parse(p.run(["controller", "status", "-o", "json"]).stdout).running).toBe(true);
     c.kill("SIGTERM");
-    await until(() => c.exitCode !== null);
+    await until(() => c.exitCode !== null, "the controller to exit");
     expect(c.exitCode).toBe(0);
     expect(JSON.parse(p.run(["controller", "status", "-o", "json"]).stdout).running).toBe(false);
   });
@@ -81,16 +78,19 @@ describe("the controller", () => {
     const id = p.run(["task", "create", "--no-daemon"]).stdout.trim();
     const first = startController();
     const pidFile = join(p.dir, "sleep.pid");
-    await until(() => existsSync(pidFile) && readFileSync(pidFile, "utf8").trim() !== "");
+    await until(() => existsSync(pidFile) && readFileSync(pidFile, "utf8").trim() !== "", "step two to start its sleep");
+    // Mid-step means the controller has recorded the step's process group, as it does right after starting it.
+    await until(() => runOf(id, "two")?.pid != null, "step two's process to be recorded");
     const sleepPid = Number(readFileSync(pidFile, "utf8").trim());
     first.kill("SIGKILL");
-    await until(() => first.exitCode !== null || first.signalCode !== null);
+    await until(() => first.exitCode !== null || first.signalCode !== null, "the first controller to die");
     expect(alive(sleepPid)).toBe(true); // the agent's group outlived its controller
 
     writeFileSync(join(p.dir, "second-attempt"), "");
     startController();
-    await until(() => task(id)?.status?.phase === "Completed");
-    expect(alive(sleepPid)).toBe(false);
+    await until(() => task(id)?.status?.phase === "Completed", "the task to complete");
+    // Killed by the recovery, long before its 60 seconds are up (a SIGKILL may take a moment to land on a busy machine).
+    await until(() => !alive(sleepPid), "the orphaned sleep to be gone");
     expect(readFileSync(join(p.dir, "steps.log"), "utf8")).toBe("one\ntwo-started\ntwo-resumed\nthree\n");
 
     const events = JSON.parse(p.run(["event", "list", "--task", id, "--limit", "200", "-o", "json"]).stdout) as Array<{ type: string; data: { status?: string; step?: string } | null }>;

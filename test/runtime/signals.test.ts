@@ -78,7 +78,8 @@ describe("installShutdownSignals", () => {
     const sentAt = Date.now();
     c.child.kill("SIGINT");
     const [code] = await c.exited;
-    expect(Date.now() - sentAt).toBeLessThan(2000);
+    // Long before the graceful stop's 60 s, however busy the machine: it did not wait for it.
+    expect(Date.now() - sentAt).toBeLessThan(30_000);
     expect(code).toBe(130);
     expect(c.lines).toEqual(["ready", "stopping SIGTERM call 1"]);
     expect(c.stderr()).toContain("received SIGINT again; exiting now");

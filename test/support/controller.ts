@@ -44,12 +44,15 @@ export async function startControllerCommand(cwd: string, command: readonly stri
       return child.exitCode;
     },
   };
-  await until("the controller to start", () => log.includes("controller started"), 15_000, () => child.exitCode !== null && `controller exited ${child.exitCode}:\n${log}`);
+  await until("the controller to start", () => log.includes("controller started"), 60_000, () => child.exitCode !== null && `controller exited ${child.exitCode}:\n${log}`);
   return running;
 }
 
-/** Polls `test` until it holds; fails with `what` (and `broken()`'s text when that says why early). */
-export async function until(what: string, test: () => boolean, timeoutMs = 20_000, broken: () => string | false = () => false): Promise<void> {
+/**
+ * Polls `test` until it holds; fails with `what` (and `broken()`'s text when that says why early).
+ * The default limit is generous: it only ends a test that is stuck, on a machine as busy as CI's.
+ */
+export async function until(what: string, test: () => boolean, timeoutMs = 60_000, broken: () => string | false = () => false): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!test()) {
     const why = broken();

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { initializedProject } from "../../support/cli.js";
 import { withClosedStdout, type Project } from "../task-support.js";
 
-describe("a closed output pipe", { timeout: 60_000 }, () => {
+describe("a closed output pipe", { timeout: 120_000 }, () => {
   let p: Project;
   beforeAll(() => {
     p = initializedProject({ "m.yaml": "apiVersion: orchestrator.dev/v2\nkind: Workspace\nmetadata:\n  name: w\nspec:\n  root_path: \".\"\n" });

@@ -59,7 +59,7 @@ describe("step commands on the helper process", () => {
         leftovers.push(s.pgid);
       },
     });
-    await until("the hosted command to start", () => started.length === 1, 5000);
+    await until("the hosted command to start", () => started.length === 1, 60_000);
     abort.abort();
     const result = await hosted;
     await beside;
@@ -103,13 +103,13 @@ describe("step commands on the helper process", () => {
         leftovers.push(s.pgid);
       },
     }).catch((e: unknown) => e);
-    await until("the hosted command to print its parent", () => started !== undefined && /^\d+$/.test(readFileSync(join(dir, "orphan.log"), "utf8").trim()), 5000);
+    await until("the hosted command to print its parent", () => started !== undefined && /^\d+$/.test(readFileSync(join(dir, "orphan.log"), "utf8").trim()), 60_000);
     const helper = Number(readFileSync(join(dir, "orphan.log"), "utf8").trim());
     expect(helper).not.toBe(process.pid);
     process.kill(helper, "SIGKILL");
     expect(await hosted).toMatchObject({ reason: "spawn", message: expect.stringContaining("helper process") });
-    await until("its process group to be killed", () => !isProcessGroupAlive(started!.pgid), 5000);
-    await until("the helper to be gone", () => !isProcessAlive(helper), 5000);
+    await until("its process group to be killed", () => !isProcessGroupAlive(started!.pgid), 60_000);
+    await until("the helper to be gone", () => !isProcessAlive(helper), 60_000);
     await beside;
 
     const again = await Promise.all([runHostedProcess(parentOf("c")), runHostedProcess(parentOf("d"))]);

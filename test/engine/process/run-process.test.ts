@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, statSync, existsSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync, existsSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -29,7 +29,7 @@ afterEach(() => {
 
 const readLog = () => (existsSync(logPath) ? readFileSync(logPath, "utf8") : "");
 
-async function waitFor(check: () => boolean, timeoutMs = 3000): Promise<void> {
+async function waitFor(check: () => boolean, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
     if (Date.now() > deadline) throw new Error("condition not met in time");
@@ -65,17 +65,19 @@ describe("runProcess", () => {
 
   it("streams output to the log while the process is still running", async () => {
     let done = false;
+    // The command holds until the test has seen its first line in the log.
     const running = runProcess({
-      command: "echo first; sleep 1; echo second",
+      command: "echo first; while [ ! -f go ]; do sleep 0.02; done; echo second",
       env: {},
       cwd: dir,
       logPath,
     }).finally(() => {
       done = true;
     });
-    await waitFor(() => readLog().includes("first"), 900);
+    await waitFor(() => readLog().includes("first"));
     expect(done).toBe(false);
     expect(readLog()).not.toContain("second");
+    writeFileSync(join(dir, "go"), "");
     const result = await running;
     expect(result.exitCode).toBe(0);
     expect(readLog()).toBe("first\nsecond\n");
@@ -114,7 +116,7 @@ describe("runProcess", () => {
       clearInterval(sampler);
     }
     expect(peak - baseline).toBeLessThan(50 * 1024 * 1024);
-  }, 15_000);
+  });
 
   it("on timeout kills the whole process group, grandchildren included", async () => {
     const result = await runProcess({
@@ -122,8 +124,9 @@ describe("runProcess", () => {
       env: {},
       cwd: dir,
       logPath,
-      timeoutMs: 300,
-      killGraceMs: 2000,
+      // Long enough for the shell to have printed its background pid on a busy machine.
+      timeoutMs: 2000,
+      killGraceMs: 20_000,
     });
     const grandchild = pidFromLog();
     leftovers.push(result.pgid);
@@ -131,10 +134,12 @@ describe("runProcess", () => {
     expect(result.cancelled).toBe(false);
     expect(result.signal).toBe("SIGTERM");
     expect(result.exitCode).toBe(143);
-    expect(result.durationMs).toBeLessThan(2000);
+    // SIGTERM ended it: the grace period before SIGKILL was not waited out.
+    expect(result.durationMs).toBeGreaterThanOrEqual(2000);
+    expect(result.durationMs).toBeLessThan(20_000);
     expect(isProcessAlive(grandchild)).toBe(false);
     expect(isProcessGroupAlive(result.pgid)).toBe(false);
-    expect(readLog()).toContain("[orchestrator] timed out after 300 ms");
+    expect(readLog()).toContain("[orchestrator] timed out after 2000 ms");
   });
 
   it("escalates to SIGKILL when the group ignores SIGTERM", async () => {
@@ -143,7 +148,8 @@ describe("runProcess", () => {
       env: {},
       cwd: dir,
       logPath,
-      timeoutMs: 200,
+      // Long enough for the shell to have set its trap on a busy machine.
+      timeoutMs: 2000,
       killGraceMs: 300,
     });
     const grandchild = pidFromLog();
@@ -230,7 +236,7 @@ describe("runProcess", () => {
       stdin: "hello\n'; rm -rf ~; '\n",
     });
     expect(withInput.stdoutTail).toBe("hello\n'; rm -rf ~; '\n");
-    const withoutInput = await runProcess({ command: "cat; echo done", env: {}, cwd: dir, logPath, timeoutMs: 2000 });
+    const withoutInput = await runProcess({ command: "cat; echo done", env: {}, cwd: dir, logPath, timeoutMs: 30_000 });
     expect(withoutInput.timedOut).toBe(false);
     expect(withoutInput.stdoutTail).toBe("done\n");
   });
@@ -255,13 +261,15 @@ describe("runProcess", () => {
 
   it("calls onStart with the pid and pgid while the process runs", async () => {
     let seen: { started: ProcessStarted; alive: boolean } | undefined;
+    // The command runs until onStart has looked at it.
     const result = await runProcess({
-      command: "sleep 0.2",
+      command: "while [ ! -f go ]; do sleep 0.02; done",
       env: {},
       cwd: dir,
       logPath,
       onStart: (started) => {
         seen = { started, alive: isProcessAlive(started.pid) };
+        writeFileSync(join(dir, "go"), "");
       },
     });
     expect(seen?.alive).toBe(true);
@@ -300,7 +308,8 @@ describe("runProcess", () => {
     leftovers.push(result.pgid);
     const background = pidFromLog();
     expect(result.exitCode).toBe(0);
-    expect(Date.now() - started).toBeLessThan(3000);
+    // Long before the background sleep's 100 s: it did not wait for it.
+    expect(Date.now() - started).toBeLessThan(30_000);
     expect(isProcessAlive(background)).toBe(false);
     expect(readLog()).toContain("kept its output open");
   });

@@ -54,7 +54,7 @@ describe("two writer processes", () => {
     expect(store.listResources({ kind: "Agent" })).toHaveLength(2 * ITERATIONS);
     expect(store.listEvents({ type: "tick" })).toHaveLength(2 * ITERATIONS);
     store.close();
-  }, 60_000);
+  }, 120_000);
 
   it("updating the same resource in a loop, every commit lands: generation counts both writers' bumps", async () => {
     const root = tempDir();
@@ -74,5 +74,5 @@ describe("two writer processes", () => {
     expect(store.listResources({ kind: "Agent" })).toHaveLength(1 + 2 * ITERATIONS);
     expect(store.listEvents({ type: "resource_updated" })).toHaveLength(2 * ITERATIONS);
     store.close();
-  }, 60_000);
+  }, 120_000);
 });

@@ -85,5 +85,5 @@ describe("claimNextTask across processes", () => {
     expect(store.listEvents({ type: "task_completed" })).toHaveLength(TASKS);
     expect(tasks.claimNextTask("late")).toBeUndefined();
     store.close();
-  }, 60_000);
+  }, 120_000);
 });
