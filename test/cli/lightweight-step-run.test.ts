@@ -110,7 +110,8 @@ describe("the lightweight step run walkthrough, as written", { timeout: 120_000 
     expect(r.stderr).toMatch(/queued on the running controller/);
     expect(r.stderr).toMatch(/==> step implement \(agent builder\) <==/);
     expect(r.stderr).toMatch(/completed/);
-    expect(r.stdout).toContain("builder received: Implement the plan for:");
+    // --set goal=... is the task's goal: {goal} in the implement template.
+    expect(r.stdout).toContain("builder received: Implement the plan for: 修复登录模块的并发问题.");
     expect(r.stdout).not.toContain("planner received");
 
     const detached = created(p.run(["run", "--workflow", "plan-execute", "--project", "demo", "--step", "implement", "--detach"]));
@@ -123,13 +124,13 @@ describe("the lightweight step run walkthrough, as written", { timeout: 120_000 
       const r = p.run(["run", "--template", "fix-ticket", "--agent-capability", "fix", ...profile, "--project", "demo", "--set", `ticket_paths=${TICKET}`]);
       expect(r.code, `${profile.join(" ")}: ${r.stderr}`).toBe(0);
       expect(r.stderr).toMatch(/==> step fix-ticket \(agent fixer\) <==/);
-      expect(r.stdout).toContain("fixer received: Fix the problem described in the ticket at");
+      expect(r.stdout).toContain(`fixer received: Fix the problem described in the ticket at ${TICKET}, then say what you changed.`);
       expect(r.stdout).toContain(`The source tree is at: ${p.dir}`);
     }
     // The customisation section's example, with no --project.
     const plain = p.run(["run", "--template", "fix-ticket", "--agent-capability", "fix", "--set", `ticket_paths=${TICKET}`]);
     expect(plain.code, plain.stderr).toBe(0);
-    expect(plain.stdout).toContain("fixer received:");
+    expect(plain.stdout).toContain(`fixer received: Fix the problem described in the ticket at ${TICKET}`);
 
     // Every run leaves a RunResult record, listed by `event list`.
     const results = JSON.parse(p.run(["event", "list", "--type", "run_result", "--limit", "200", "-o", "json"]).stdout) as { data: { step?: string; status?: string } | null }[];
