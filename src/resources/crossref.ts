@@ -82,7 +82,8 @@ export function checkReferences(all: readonly CheckedResource[], opts: CheckOpti
   }
   if (opts.workflow) return out;
   for (const t of index.of("Trigger").filter(inScope)) out.push(...checkTrigger(t, index));
-  for (const a of index.of("Agent").filter(inScope)) out.push(...checkAgentEnv(a, index));
+  for (const a of index.of("Agent").filter(inScope)) out.push(...checkEnvRefs(a, index));
+  for (const p of index.of("ExecutionProfile").filter(inScope)) out.push(...checkEnvRefs(p, index));
   return out;
 }
 
@@ -153,7 +154,8 @@ function findStore(index: Index, project: string, name: string): CheckedResource
   return index.findWithFallback("EnvStore", project, name) ?? index.findWithFallback("SecretStore", project, name);
 }
 
-function checkAgentEnv(a: CheckedResource, index: Index): Diagnostic[] {
+/** The stores an Agent's or an ExecutionProfile's `env` names. */
+function checkEnvRefs(a: CheckedResource, index: Index): Diagnostic[] {
   const out: Diagnostic[] = [];
   asArr(a.resource.spec["env"]).forEach((raw, i) => {
     const e = asObj(raw);

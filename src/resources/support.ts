@@ -28,7 +28,6 @@ export interface UnsupportedField {
 
 const SPAWN_LIMITS = "spawn limits are not enforced yet";
 const INFLIGHT = "waiting for in-flight runs after a restart is not implemented";
-const LIMITS = "resource limits are not enforced";
 
 export const UNSUPPORTED_FIELDS: Readonly<Record<string, readonly UnsupportedField[]>> = {
   Workflow: [
@@ -58,17 +57,6 @@ export const UNSUPPORTED_FIELDS: Readonly<Record<string, readonly UnsupportedFie
     { path: "self_referential", reason: "self-bootstrap safety enforcement is not implemented", accepts: [false] },
     { path: "health_policy", reason: "agent health tracking is not implemented" },
     { path: "binary_snapshot", reason: "has no effect on a Workspace; binary snapshots are a Workflow's safety.binary_snapshot", accepts: [false] },
-  ],
-  ExecutionProfile: [
-    { path: "mode", reason: "sandboxed execution is not implemented; steps run on the host", accepts: ["host"] },
-    { path: "fs_mode", reason: "file-system isolation is not implemented", accepts: ["inherit"] },
-    { path: "network_mode", reason: "network isolation is not implemented", accepts: ["inherit"] },
-    { path: "writable_paths", reason: "file-system isolation is not implemented", accepts: [[]] },
-    { path: "network_allowlist", reason: "network isolation is not implemented", accepts: [[]] },
-    { path: "max_memory_mb", reason: LIMITS },
-    { path: "max_cpu_seconds", reason: LIMITS },
-    { path: "max_processes", reason: LIMITS },
-    { path: "max_open_files", reason: LIMITS },
   ],
   RuntimePolicy: [
     { path: "runner", reason: "runtime policies are not applied yet; the runner uses its built-in settings" },

@@ -97,7 +97,8 @@ class Reporter {
     this.add(i.severity ?? "error", i.code ?? "schema", [...prefix, ...i.path], i.message, i.hint);
   }
 
-  findings(fs: readonly SchemaFinding[]): void {
+  /** `strict`: an unknown field is an error (kinds whose every field changes what is allowed). */
+  findings(fs: readonly SchemaFinding[], strict = false): void {
     for (const f of fs) {
       if (f.type === "error") {
         this.add("error", "schema", f.path, f.message);
@@ -105,14 +106,15 @@ class Reporter {
       }
       const suggestion = suggestField(f.field, f.known, f.misplaced);
       const parent = f.path.slice(0, -1);
+      const consequence = strict ? "unknown fields are refused here, since one left unread would loosen the boundary" : "unknown fields are ignored";
       this.add(
-        "warning",
+        strict ? "error" : "warning",
         "unknown-field",
         f.path,
         suggestion ? `unknown field '${f.field}'; did you mean '${suggestion}'?` : `unknown field '${f.field}'`,
         suggestion
-          ? `move it to ${formatPath([...parent, ...suggestion.split(".")])}; unknown fields are ignored`
-          : `fields known here: ${f.known.join(", ") || "none"}; unknown fields are ignored`,
+          ? `move it to ${formatPath([...parent, ...suggestion.split(".")])}; ${consequence}`
+          : `fields known here: ${f.known.join(", ") || "none"}; ${consequence}`,
       );
     }
   }
@@ -257,7 +259,7 @@ function checkSpecPresent(raw: Record<string, unknown>, kind: string, rep: Repor
 
 function validateBuiltinSpec(kind: string, r: Resource, spec: Record<string, unknown>, rep: Reporter): void {
   const validate = specValidator(kind);
-  if (validate && !validate(spec)) rep.findings(schemaFindings(validate.errors, spec, ["spec"], { hideValue: (path) => holdsSecretValues(kind, path) }));
+  if (validate && !validate(spec)) rep.findings(schemaFindings(validate.errors, spec, ["spec"], { hideValue: (path) => holdsSecretValues(kind, path) }), KIND_SPECS[kind]?.strict === true);
   for (const i of KIND_SPECS[kind]?.check?.(spec) ?? []) rep.issue(i);
   for (const u of findUnsupportedFields(kind, spec)) {
     rep.add("warning", "unsupported-field", u.path, u.message);

@@ -31,6 +31,9 @@ export const EVENT_TYPES: readonly string[] = [
   "cycle_finished",
   // src/engine/runner/step-runner.ts (through the task runner)
   "capture_missing",
+  // src/engine/runner/step-boundary.ts (through the task runner)
+  "sandbox_denied",
+  "sandbox_unsupported",
   // src/store/sqlite/event-queries.ts, src/store/sqlite/sqlite-store.ts
   "resource_created",
   "resource_updated",

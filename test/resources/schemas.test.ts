@@ -158,9 +158,11 @@ describe("Workflow", () => {
     errorAt(ds, "spec.steps[0].chain_steps[1].id");
   });
 
-  it("allows execution_profile on agent steps only", () => {
-    errorAt(wf([{ id: "x", command: "true", execution_profile: "sandbox" }]), "spec.steps[0].execution_profile");
+  it("allows execution_profile on steps that start a process, not on a builtin run inside the engine", () => {
+    expect(wf([{ id: "x", command: "true", execution_profile: "sandbox" }])).toEqual([]);
     expect(wf([{ id: "implement", execution_profile: "sandbox" }])).toEqual([]);
+    expect(wf([{ id: "smoke", execution_profile: "sandbox", chain_steps: [{ id: "a", command: "true" }] }])).toEqual([]);
+    errorAt(wf([{ id: "g", builtin: "loop_guard", execution_profile: "sandbox" }]), "spec.steps[0].execution_profile");
   });
 });
 
@@ -176,9 +178,40 @@ describe("ExecutionProfile", () => {
     errorAt(validate("ExecutionProfile", { network_mode: "open" }), "spec.network_mode");
     errorAt(validate("ExecutionProfile", { fs_mode: "rw" }), "spec.fs_mode");
   });
-  it("warns about writable_paths without a scoped fs_mode", () => {
-    const ds = validate("ExecutionProfile", { mode: "host", writable_paths: ["src"] });
-    expect(ds.find((d) => d.path === "spec.writable_paths" && d.code === "schema")?.severity).toBe("warning");
+  it("refuses writable_paths without a scoped fs_mode: the paths would not be the only ones written", () => {
+    errorAt(validate("ExecutionProfile", { mode: "sandbox", writable_paths: ["src"] }), "spec.writable_paths");
+    errorAt(validate("ExecutionProfile", { mode: "sandbox", fs_mode: "workspace_readonly", writable_paths: ["src"] }), "spec.writable_paths");
+  });
+  it("refuses boundary fields on a host profile, where nothing would enforce them", () => {
+    for (const spec of [{ network_mode: "deny" }, { fs_mode: "workspace_readonly" }, { max_memory_mb: 10 }, { mode: "host", max_processes: 2 }]) {
+      const ds = validate("ExecutionProfile", spec);
+      expect(ds.find((d) => d.path === "spec.mode")?.severity, JSON.stringify(spec)).toBe("error");
+    }
+    expect(validate("ExecutionProfile", { mode: "host" })).toEqual([]);
+  });
+  it("refuses writable paths that leave the workspace", () => {
+    const ds = validate("ExecutionProfile", { mode: "sandbox", fs_mode: "workspace_rw_scoped", writable_paths: ["out", "/etc", "../up", "a/../../b"] });
+    expect(ds.filter((d) => d.severity === "error").map((d) => d.path)).toEqual(["spec.writable_paths[1]", "spec.writable_paths[2]", "spec.writable_paths[3]"]);
+  });
+  it("checks allowlist entries as upstream writes them and refuses the rest", () => {
+    const ok = ["api.example.com", "api.example.com:443", "10.203.0.1", "10.203.0.1:8080", "[::1]:8443", "[::1]", "localhost"];
+    expect(validate("ExecutionProfile", { mode: "sandbox", network_mode: "allowlist", network_allowlist: ok })).toEqual([]);
+    const bad = ["https://example.com", "*.example.com", "::1", "host:99999", "host:port", "[::1", ""];
+    const ds = validate("ExecutionProfile", { mode: "sandbox", network_mode: "allowlist", network_allowlist: bad });
+    expect(ds.filter((d) => d.severity === "error").map((d) => d.path)).toEqual(bad.map((_, i) => `spec.network_allowlist[${i}]`));
+  });
+  it("refuses an allowlist under another network mode", () => {
+    errorAt(validate("ExecutionProfile", { mode: "sandbox", network_mode: "inherit", network_allowlist: ["example.com"] }), "spec.network_allowlist");
+  });
+  it("refuses an unknown field instead of ignoring it, with a suggestion", () => {
+    const ds = validate("ExecutionProfile", { mode: "sandbox", network_mod: "deny" });
+    const d = ds.find((x) => x.path === "spec.network_mod");
+    expect(d?.severity).toBe("error");
+    expect(d?.message).toContain("did you mean 'network_mode'");
+  });
+  it("takes an env list in the Agent's forms", () => {
+    expect(validate("ExecutionProfile", { mode: "sandbox", env: [{ name: "A", value: "1" }, { fromRef: "shared" }] })).toEqual([]);
+    errorAt(validate("ExecutionProfile", { mode: "sandbox", env: [{ name: "A", value: "1", fromRef: "x" }] }), "spec.env[0]");
   });
 });
 

@@ -50,6 +50,8 @@ export interface RunProcessOptions {
   redact?: readonly string[];
   /** Start from the controller's environment. Default true. */
   inheritEnv?: boolean;
+  /** A program and its arguments that start `/bin/sh -c command` (a sandbox: see src/sandbox/boundary.ts). */
+  launcher?: readonly string[];
 }
 
 export interface ProcessResult {
@@ -190,7 +192,8 @@ const spawnInGroup = (options: RunProcessOptions, log: LogSink) =>
       const withStdin = options.stdin !== undefined;
       let subprocess: ChildProcess;
       try {
-        subprocess = spawn("/bin/sh", ["-c", options.command], {
+        const [file, ...pre] = options.launcher?.length ? options.launcher : ["/bin/sh"];
+        subprocess = spawn(file!, options.launcher?.length ? [...pre, "/bin/sh", "-c", options.command] : ["-c", options.command], {
           cwd: options.cwd,
           env: options.inheritEnv === false ? options.env : { ...process.env, ...options.env },
           // Own session and process group, so the whole tree can be signalled
@@ -241,7 +244,7 @@ const spawnInGroup = (options: RunProcessOptions, log: LogSink) =>
       return child;
     },
     catch: (cause) =>
-      new ProcessStartError({ reason: "spawn", message: `cannot start /bin/sh: ${messageOf(cause)}`, cause }),
+      new ProcessStartError({ reason: "spawn", message: `cannot start ${options.launcher?.[0] ?? "/bin/sh"}: ${messageOf(cause)}`, cause }),
   });
 
 const notifyStarted = (options: RunProcessOptions, child: RunningChild) =>

@@ -25,13 +25,14 @@ function dataOf(store: Resource): Record<string, string> {
   return out;
 }
 
-export function resolveAgentEnv(agent: Resource, stores: ReadonlyMap<string, Resource>): AgentEnv {
+/** `owner` names the resource in errors; an ExecutionProfile's `env` is read the same way. */
+export function resolveAgentEnv(agent: Resource, stores: ReadonlyMap<string, Resource>, owner = `agent '${agent.metadata.name}'`): AgentEnv {
   const env: Record<string, string> = {};
   const secrets: string[] = [];
   const entries = Array.isArray(agent.spec["env"]) ? agent.spec["env"] : [];
   const storeNamed = (name: string, where: string): Resource => {
     const s = stores.get(name);
-    if (!s) throw new AgentEnvError(`agent '${agent.metadata.name}' ${where} names store '${name}', which does not exist`);
+    if (!s) throw new AgentEnvError(`${owner} ${where} names store '${name}', which does not exist`);
     return s;
   };
   entries.forEach((raw, i) => {
@@ -50,7 +51,7 @@ export function resolveAgentEnv(agent: Resource, stores: ReadonlyMap<string, Res
     if (ref && typeof ref["name"] === "string" && typeof ref["key"] === "string") {
       const s = storeNamed(ref["name"], `env[${i}].refValue`);
       const data = dataOf(s);
-      if (!(ref["key"] in data)) throw new AgentEnvError(`agent '${agent.metadata.name}' env[${i}].refValue: store '${ref["name"]}' has no key '${ref["key"]}'`);
+      if (!(ref["key"] in data)) throw new AgentEnvError(`${owner} env[${i}].refValue: store '${ref["name"]}' has no key '${ref["key"]}'`);
       env[name] = data[ref["key"]]!;
       if (s.kind === "SecretStore") secrets.push(data[ref["key"]]!);
       return;

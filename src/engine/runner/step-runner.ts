@@ -7,7 +7,9 @@
 import { appendFileSync, mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { JsonObject } from "../../resources/types.js";
+import type { NewEvent } from "../../store/store.js";
 import type { ItemRecord, RunRecord, RunStatus, TaskStore } from "../../store/task-store.js";
+import type { StepBoundary } from "../../sandbox/boundary.js";
 import { applyCaptures, type CaptureOutcome } from "../captures/captures.js";
 import { parseAgentOutput, type AgentOutput } from "../output/agent-output.js";
 import { parseGuardOutput } from "../output/guard-output.js";
@@ -30,6 +32,7 @@ import { resolveAgentEnv } from "./agent-env.js";
 import { UNIMPLEMENTED_BUILTINS } from "./builtin-names.js";
 import { workspaceDiff } from "./git-diff.js";
 import { ItemSelectError, parseItemSelectConfig, selectItem } from "./item-select.js";
+import { boundaryRecord, denialEvents, openStepBoundary, stepProfile, StepProfileError, unsupportedEvent, type StepProfile } from "./step-boundary.js";
 import type { TaskContext } from "./task-context.js";
 import { createTicket, openTickets } from "./tickets.js";
 
@@ -103,7 +106,7 @@ export interface StepRunDeps {
   log?: (line: string) => void;
   /** Runs fn in one write transaction of the store (agent selection and the run that takes the agent). */
   transaction?: <T>(fn: () => T) => T;
-  /** Records an event about the task (a capture that found nothing). */
+  /** Records an event about the task (a capture that found nothing, a sandbox denial). */
   event?: (type: string, message: string, data: JsonObject) => void;
 }
 
@@ -313,7 +316,9 @@ async function runChain(deps: StepRunDeps, step: PlannedStep, task: TaskState, s
   // Children run serially with the variables the earlier children captured.
   let last: StepOutcome = outcomeOf("succeeded", 0);
   for (const child of step.chain) {
-    last = await runStep(deps, child, task, scope, finished);
+    // A child without its own profile runs under its chain's.
+    const inherits = step.spec.execution_profile !== undefined && child.spec.execution_profile === undefined;
+    last = await runStep(deps, inherits ? { ...child, spec: { ...child.spec, execution_profile: step.spec.execution_profile } } : child, task, scope, finished);
     Object.assign(scope.vars, last.captures.vars);
     if (last.interrupted) return last;
     if (last.status !== "succeeded" && last.status !== "skipped") {
@@ -396,20 +401,32 @@ async function runProcessStep(deps: StepRunDeps, step: PlannedStep, task: TaskSt
   const itemId = scope.item?.id ?? null;
   const run = tasks.createRun({ ...runOf(deps, step, itemId), agent: null, command: null, logPath: null, status: "running" });
   const logPath = join(ctx.logDir, `${run.id}.log`);
-  const couldNotStart = (message: string): StepOutcome => {
+  const couldNotStart = (message: string, record: JsonObject = {}): StepOutcome => {
     note(logPath, `step ${step.id} could not start: ${message}`);
-    tasks.finishRun(run.id, { status: "failed", exitCode: 1, reason: `could not start: ${message}`, output: NOT_STARTED });
+    tasks.finishRun(run.id, { status: "failed", exitCode: 1, reason: `could not start: ${message}`, output: { ...record, ...NOT_STARTED } });
     deps.log?.(`step ${step.id}${scope.item ? ` [${scope.item.path}]` : ""} could not start: ${message}`);
     return { ...outcomeOf("failed", 1, `could not start: ${message}`), runId: run.id, notStarted: true };
   };
   let prepared: Prepared;
+  let profiled: StepProfile;
   try {
+    profiled = stepProfile(ctx, step);
     prepared = await prepare(deps, step, task, scope, run.id, logPath);
   } catch (err) {
     tasks.setRunDetails(run.id, { agent: null, command: null, logPath });
     return couldNotStart((err as Error).message);
   }
   tasks.setRunDetails(run.id, { agent: prepared.agent, capability: prepared.capability, command: step.mode === "agent" ? `agent:${prepared.agent}` : "command", logPath });
+  const { profile } = profiled;
+  let boundary: StepBoundary;
+  try {
+    boundary = await openStepBoundary(ctx, profile, run.id);
+  } catch (err) {
+    // Nothing ran: a profile this host cannot hold fails the step, it never runs unconfined.
+    const message = (err as Error).message;
+    if (err instanceof StepProfileError && err.reasonCode) emit(deps, unsupportedEvent(ctx, step, run.id, profile, message));
+    return couldNotStart(message, boundaryRecord(undefined, profile, []));
+  }
   const preamble = [...prepared.notes, `step ${step.id}${scope.item ? ` item ${scope.item.path}` : ""} cycle ${cycle}: ${step.mode === "agent" ? "agent" : "command"} starting`];
   deps.log?.(`step ${step.id}${scope.item ? ` [${scope.item.path}]` : ""} started${prepared.agent ? ` on agent ${prepared.agent}` : ""}`);
 
@@ -417,30 +434,37 @@ async function runProcessStep(deps: StepRunDeps, step: PlannedStep, task: TaskSt
   try {
     result = await runHostedProcess({
       command: prepared.command,
-      env: prepared.env,
+      // The profile's environment over the agent's: the boundary has the last word.
+      env: { ...prepared.env, ...profiled.env.env, ...boundary.env },
       cwd: ctx.workspace.root,
       logPath,
       timeoutMs: timeoutSecsOf(step, ctx) * 1000,
       signal: deps.signal,
       onStart: (s) => tasks.setRunProcess(run.id, s.pid, s.pgid),
-      preamble,
+      preamble: [...boundary.notes, ...preamble],
+      ...(boundary.launcher.length ? { launcher: boundary.launcher } : {}),
       ...(prepared.stdin !== undefined ? { stdin: prepared.stdin } : {}),
-      ...redactionOf(prepared.secrets, ctx.secrets),
+      ...redactionOf([...prepared.secrets, ...profiled.env.secrets], ctx.secrets),
     });
   } catch (err) {
+    await boundary.close();
     return couldNotStart((err as Error).message);
   }
 
+  const denials = await boundary.close(result);
+  for (const d of denials) note(logPath, `${d.reasonCode}: ${d.message}`);
   const status: RunStatus = result.cancelled ? "cancelled" : result.timedOut ? "timed_out" : result.exitCode === 0 ? "succeeded" : "failed";
   const output = step.mode === "agent" ? parseAgentOutput(result.stdoutTail) : { artifacts: [] };
   const captures = applyCaptures(step.captures, { stdout: result.stdoutTail, stderr: result.stderrTail, exitCode: result.exitCode, success: status === "succeeded" });
   reportCaptureProblems(deps, step, scope, run.id, logPath, captures.problems);
-  const reason = result.cancelled ? "cancelled (task paused or stopped)" : result.timedOut ? `timed out after ${timeoutSecsOf(step, ctx)}s` : result.exitCode === 127 ? "command not found (exit 127)" : undefined;
-  const recordOutput: JsonObject = { stdout_tail: result.stdoutTail.slice(-4096), captures: captures as unknown as JsonObject, artifacts: output.artifacts };
+  const denied = status === "failed" && denials[0] ? `${denials[0].reasonCode}: ${denials[0].message}` : undefined;
+  const reason = result.cancelled ? "cancelled (task paused or stopped)" : result.timedOut ? `timed out after ${timeoutSecsOf(step, ctx)}s` : (denied ?? (result.exitCode === 127 ? "command not found (exit 127)" : undefined));
+  const recordOutput: JsonObject = { stdout_tail: result.stdoutTail.slice(-4096), captures: captures as unknown as JsonObject, artifacts: output.artifacts, ...boundaryRecord(boundary.plan, profile, denials) };
   if (output.json) recordOutput["agent"] = output.json;
   if (output.confidence !== undefined) recordOutput["confidence"] = output.confidence;
   if (output.qualityScore !== undefined) recordOutput["quality_score"] = output.qualityScore;
   const finished = tasks.finishRun(run.id, { status, exitCode: result.exitCode, reason: reason ?? null, output: recordOutput });
+  for (const e of denialEvents(ctx, step, run.id, profile, denials)) emit(deps, e);
   deps.log?.(`step ${step.id}${scope.item ? ` [${scope.item.path}]` : ""} ${status} (exit ${result.exitCode}, ${finished.durationMs ?? result.durationMs} ms)`);
 
   const outcome: StepOutcome = {
@@ -471,6 +495,11 @@ function reportCaptureProblems(deps: StepRunDeps, step: PlannedStep, scope: Scop
     deps.log?.(`${where}: capture missing: ${problem}`);
     deps.event?.("capture_missing", `${where}: ${problem}`, { runId, step: step.id, item: scope.item?.path ?? null, cycle: deps.cycle, problem });
   }
+}
+
+/** Records a sandbox event through the task runner's hook, tied to its run. */
+function emit(deps: StepRunDeps, e: NewEvent): void {
+  deps.event?.(e.type, e.message, { ...(e.data ?? {}), ...(e.runId ? { runId: e.runId } : {}) });
 }
 
 /** `create_ticket` writes a ticket when the step failed; `scan_tickets` counts the item's open tickets. */

@@ -23,6 +23,8 @@ export interface SpecIssue {
 export interface KindSpec {
   schema: SchemaObject;
   check?(spec: Record<string, unknown>): SpecIssue[];
+  /** Unknown fields are errors, not warnings: every field of the kind changes what is allowed. */
+  strict?: boolean;
 }
 
 /** Annotation keyword: names people put here that belong elsewhere. */

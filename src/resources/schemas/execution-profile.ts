@@ -1,20 +1,16 @@
 /**
- * @module ExecutionProfile spec: the boundary an agent step runs in (host or
- * sandbox), its file system and network modes, and resource limits.
+ * @module ExecutionProfile spec: the boundary a step runs in (host or
+ * sandbox), its file system and network modes, resource limits and its own
+ * environment. Strict: an unknown field is an error, since a misspelt
+ * `network_mode` left unread would run a step with the network it was
+ * meant not to have. What the fields mean together is src/sandbox/profile.ts.
  */
+import { profileProblems } from "../../sandbox/profile.js";
+import { envIssues, envList } from "./env.js";
 import { object, oneOf, positiveInt, stringList, type KindSpec, type SpecIssue } from "./common.js";
 
 function check(spec: Record<string, unknown>): SpecIssue[] {
-  const issues: SpecIssue[] = [];
-  const paths = spec["writable_paths"];
-  if (Array.isArray(paths) && paths.length > 0 && (spec["fs_mode"] ?? "inherit") !== "workspace_rw_scoped") {
-    issues.push({ path: ["writable_paths"], severity: "warning", message: "writable_paths only applies with fs_mode: workspace_rw_scoped", hint: "set fs_mode: workspace_rw_scoped or remove writable_paths" });
-  }
-  const allow = spec["network_allowlist"];
-  if (Array.isArray(allow) && allow.length > 0 && spec["network_mode"] !== "allowlist") {
-    issues.push({ path: ["network_allowlist"], severity: "warning", message: "network_allowlist only applies with network_mode: allowlist" });
-  }
-  return issues;
+  return [...profileProblems(spec).map((p): SpecIssue => ({ path: p.path, message: p.message, ...(p.hint ? { hint: p.hint } : {}), ...(p.severity ? { severity: p.severity } : {}) })), ...envIssues(spec["env"])];
 }
 
 export const executionProfile: KindSpec = {
@@ -28,6 +24,8 @@ export const executionProfile: KindSpec = {
     max_cpu_seconds: positiveInt,
     max_processes: positiveInt,
     max_open_files: positiveInt,
+    env: envList,
   }),
   check,
+  strict: true,
 };

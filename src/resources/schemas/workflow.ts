@@ -215,8 +215,9 @@ function checkStep(s: Record<string, unknown>, path: Path, issues: SpecIssue[]):
       hint: "set required_capability (an agent capability), command, builtin or chain_steps; only well-known step ids such as qa, fix or plan are inferred",
     });
   }
-  if (s["execution_profile"] !== undefined && (s["command"] !== undefined || s["builtin"] !== undefined || hasChain)) {
-    issues.push({ path: [...path, "execution_profile"], message: `step '${id}': execution_profile applies to agent steps only`, hint: "remove execution_profile or make the step an agent step" });
+  // Agent and command steps start a process the profile fences in (a chain's children inherit it); a builtin runs inside the engine.
+  if (s["execution_profile"] !== undefined && s["builtin"] !== undefined && s["command"] === undefined) {
+    issues.push({ path: [...path, "execution_profile"], message: `step '${id}': a builtin runs inside the engine, so execution_profile would fence nothing`, hint: "remove execution_profile, or give the step a command" });
   }
   const behavior = s["behavior"];
   if (isObject(behavior)) {
