@@ -29,7 +29,9 @@ export type DiagnosticCode =
   | "cron"
   | "timezone"
   | "reference"
-  | "crd";
+  | "crd"
+  /** `check`: this host cannot enforce a field of an ExecutionProfile. */
+  | "unsupported-backend-feature";
 
 export interface Diagnostic {
   severity: Severity;

@@ -177,10 +177,10 @@ describe("orchestrator task info: agents, reasons and parsed output", { timeout:
   });
   afterAll(() => p?.cleanup());
 
-  it("the Runs table has AGENT and REASON columns", () => {
+  it("the Runs table has AGENT, PROFILE and REASON columns", () => {
     const out = p.run(["task", "info", id]).stdout;
     const runs = out.slice(out.indexOf("Runs (2):"));
-    expect(runs.split("\n")[1]!.trim().split(/\s{2,}/)).toEqual(["ID", "CYCLE", "STEP", "ITEM", "STATUS", "EXIT", "DURATION", "STARTED", "AGENT", "REASON"]);
+    expect(runs.split("\n")[1]!.trim().split(/\s{2,}/)).toEqual(["ID", "CYCLE", "STEP", "ITEM", "STATUS", "EXIT", "DURATION", "STARTED", "AGENT", "PROFILE", "REASON"]);
     expect(runs).toMatch(/ report +succeeded +0 +\S+ +\S+Z +reporter\n/);
     expect(runs).toMatch(/ later +skipped +\S+ +\S+Z +not needed today\n/);
   });

@@ -1,5 +1,6 @@
 /**
- * @module `orchestrator check`: cross-reference the stored set.
+ * @module `orchestrator check`: cross-reference the stored set, and say per
+ * ExecutionProfile what this host enforces (a warning for each it cannot).
  */
 import { checkReferences } from "../../resources/crossref.js";
 import { hasErrors } from "../../resources/diagnostics.js";
@@ -7,6 +8,8 @@ import { withStore } from "../context.js";
 import { CliError } from "../errors.js";
 import { countBySeverity, plural, printDiagnostics } from "../output/diagnostics.js";
 import { writeOut } from "../output/io.js";
+import { probeHost } from "../../sandbox/host-probe.js";
+import { profileReports, profileReportsJson, profileWarnings, renderProfileReports } from "../output/profile-report.js";
 
 export async function checkCommand(opts: { workflow?: string; project?: string; output?: "text" | "json" }): Promise<void> {
   await withStore(({ store }) => {
@@ -19,13 +22,19 @@ export async function checkCommand(opts: { workflow?: string; project?: string; 
     if (opts.workflow && !all.some((r) => r.resource.kind === "Workflow" && r.resource.metadata.name === opts.workflow && (!opts.project || r.project === opts.project))) {
       throw new CliError(`workflow/${opts.workflow} not found${opts.project ? ` in project '${opts.project}'` : ""}`);
     }
-    const ds = checkReferences(all, opts);
+    const profiles = opts.workflow
+      ? []
+      : store.listResources({ kind: "ExecutionProfile", ...(opts.project ? { project: opts.project } : { allProjects: true }) });
+    const caps = probeHost();
+    const reports = profileReports(profiles, caps);
+    const ds = [...checkReferences(all, opts), ...profileWarnings(reports)];
     const { errors, warnings } = countBySeverity(ds);
     if (opts.output === "json") {
-      writeOut(JSON.stringify({ ok: errors === 0, errors: ds.filter((d) => d.severity === "error"), warnings: ds.filter((d) => d.severity === "warning") }, null, 2) + "\n");
+      writeOut(JSON.stringify({ ok: errors === 0, errors: ds.filter((d) => d.severity === "error"), warnings: ds.filter((d) => d.severity === "warning"), sandbox: profileReportsJson(reports, caps) }, null, 2) + "\n");
     } else {
       printDiagnostics(ds);
-      writeOut(`${errors === 0 ? "check passed" : "check failed"}: ${plural(errors, "error")}, ${plural(warnings, "warning")}\n`);
+      writeOut(renderProfileReports(reports, caps));
+      writeOut(`${reports.length ? "\n" : ""}${errors === 0 ? "check passed" : "check failed"}: ${plural(errors, "error")}, ${plural(warnings, "warning")}\n`);
     }
     if (hasErrors(ds)) process.exitCode = 1;
   });

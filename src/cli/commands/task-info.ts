@@ -13,7 +13,7 @@ import { loopStopOf, outcomeReasonOf } from "../../engine/runner/resource-status
 import { captureProblemsOf, redactRuns } from "../output/run-output.js";
 import { stepFilterInWorkflowOrder } from "../output/step-order.js";
 import { renderTable } from "../output/table.js";
-import { formatDuration, itemPathMap, itemView, latestRunPerStep, runView, stepView, taskView, workflowOf } from "../output/task-view.js";
+import { formatDuration, itemPathMap, itemView, latestRunPerStep, runDenials, runProfileName, runView, stepView, taskView, workflowOf } from "../output/task-view.js";
 import { resolveTaskRef } from "./task-select.js";
 
 export interface TaskInfoOptions {
@@ -124,10 +124,16 @@ function renderInfo(task: TaskRecord, items: readonly ItemRecord[], runs: readon
   if (runs.length) {
     out += indent(
       renderTable(
-        ["ID", "CYCLE", "STEP", "ITEM", "STATUS", "EXIT", "DURATION", "STARTED", "AGENT", "REASON"],
-        runs.map((r) => [r.id, String(r.cycle), stepName(r), itemName(r.itemId), r.status, r.exitCode === null ? "" : String(r.exitCode), formatDuration(r.durationMs), r.startedAt, r.agent ?? "", oneLine(r.reason ?? "")]),
+        ["ID", "CYCLE", "STEP", "ITEM", "STATUS", "EXIT", "DURATION", "STARTED", "AGENT", "PROFILE", "REASON"],
+        runs.map((r) => [r.id, String(r.cycle), stepName(r), itemName(r.itemId), r.status, r.exitCode === null ? "" : String(r.exitCode), formatDuration(r.durationMs), r.startedAt, r.agent ?? "", runProfileName(r), oneLine(r.reason ?? "")]),
       ),
     );
+  }
+
+  const denials = runs.flatMap((r) => runDenials(r).map((d) => [r.id, r.stepId, String(d["reason_code"] ?? ""), oneLine(String(d["message"] ?? ""))]));
+  if (denials.length) {
+    out += `\nSandbox denials (${denials.length}):\n`;
+    out += indent(renderTable(["RUN", "STEP", "REASON CODE", "MESSAGE"], denials));
   }
   return out;
 }

@@ -9,7 +9,7 @@ import type { JsonObject } from "../../resources/types.js";
 import type { StoredEvent } from "../../store/store.js";
 import type { ItemRecord, RunRecord, TaskRecord } from "../../store/task-store.js";
 import { runOutputView } from "./run-output.js";
-import { formatDuration, paint } from "./task-view.js";
+import { formatDuration, paint, runDenials, runProfileName } from "./task-view.js";
 
 /** What is worth a second look about a run. */
 export type TraceFlag = "nonzero_exit" | "timed_out" | "skipped" | "interrupted" | "cancelled" | "unfinished";
@@ -29,6 +29,10 @@ export interface TraceRun {
   flags: TraceFlag[];
   /** The parsed agent output (artifacts, scores, captured variables), as `task info -o json` shows it. */
   output: JsonObject | null;
+  /** The declared ExecutionProfile the run's process ran under; null for the implicit host and runs that started none. */
+  profile: string | null;
+  /** What the sandbox refused the run, with stable reason codes. */
+  denials: Array<{ reasonCode: string; message: string }>;
 }
 
 export interface TraceCycle {
@@ -53,8 +57,8 @@ export interface TaskTrace {
 }
 
 const CYCLE_EVENT = /^cycle (\d+) (started|finished)/;
-/** Events that are already told by runs and cycles. */
-const RUN_EVENTS = new Set(["step_started", "run_result", "cycle_started", "cycle_finished"]);
+/** Events that are already told by runs and cycles (sandbox events by the run they are about). */
+const RUN_EVENTS = new Set(["step_started", "run_result", "cycle_started", "cycle_finished", "sandbox_denied", "sandbox_unsupported"]);
 
 export function runFlags(run: RunRecord): TraceFlag[] {
   const flags: TraceFlag[] = [];
@@ -102,6 +106,8 @@ export function buildTrace(task: TaskRecord, items: readonly ItemRecord[], runs:
       reason: r.reason,
       flags: runFlags(r),
       output: runOutputView(r.output),
+      profile: runProfileName(r) || null,
+      denials: runDenials(r).map((d) => ({ reasonCode: String(d["reason_code"] ?? ""), message: String(d["message"] ?? "") })),
     });
   }
   const count = (pred: (r: RunRecord) => boolean): number => runs.filter(pred).length;
@@ -151,13 +157,17 @@ function runLine(r: TraceRun, width: number, colour: boolean): string {
   const name = `${r.step}${r.item ? ` [${r.item}]` : ""}`.padEnd(width);
   const notes: string[] = [];
   if (r.agent) notes.push(`agent=${r.agent}`);
+  if (r.profile) notes.push(`profile=${r.profile}`);
   if (r.flags.includes("nonzero_exit")) notes.push(`exit=${r.exitCode}`);
   if (r.status === "timed_out") notes.push("TIMED OUT");
   if (r.status === "skipped") notes.push("skipped");
   if (r.flags.includes("unfinished")) notes.push("unfinished");
   if (r.reason) notes.push(`(${r.reason})`);
   const duration = r.status === "skipped" ? "" : formatDuration(r.durationMs);
-  return `  ${time(r.startedAt)}  ${paint(m.mark, m.colour, colour)} ${name}  ${duration.padStart(7)}  ${notes.join("  ")}`.trimEnd();
+  const line = `  ${time(r.startedAt)}  ${paint(m.mark, m.colour, colour)} ${name}  ${duration.padStart(7)}  ${notes.join("  ")}`.trimEnd();
+  // Each denial on its own line under the run, code first, as automation greps for it.
+  const denied = r.denials.map((d) => `${" ".repeat(16)}${paint("⛔", "red", colour)} ${d.reasonCode}: ${d.message}`);
+  return [line, ...denied].join("\n");
 }
 
 export function renderTrace(trace: TaskTrace, colour: boolean): string {

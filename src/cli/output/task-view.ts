@@ -84,7 +84,24 @@ export function runView(run: RunRecord, itemPaths: ReadonlyMap<string, string>):
   const out = run.output ?? {};
   if (typeof out["confidence"] === "number") view["confidence"] = out["confidence"];
   if (typeof out["quality_score"] === "number") view["qualityScore"] = out["quality_score"];
+  // The boundary the run's process ran in (absent for builtins and skips, which start none), and what it refused.
+  view["profile"] = isObject(out["profile"]) ? out["profile"] : null;
+  view["denials"] = runDenials(run);
   return view;
+}
+
+const isObject = (v: unknown): v is JsonObject => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** The name of the declared profile a run ran under; "" for the implicit host and for runs that started no process. */
+export function runProfileName(run: RunRecord): string {
+  const p = run.output?.["profile"];
+  return isObject(p) && typeof p["name"] === "string" && p["declared"] === true ? p["name"] : "";
+}
+
+/** What the sandbox refused the run (`reason_code`, `message`, ...). */
+export function runDenials(run: RunRecord): JsonObject[] {
+  const d = run.output?.["denials"];
+  return Array.isArray(d) ? d.filter(isObject) : [];
 }
 
 /** Item id -> path, for naming items in output. */

@@ -62,7 +62,8 @@ export async function openStepBoundary(ctx: TaskContext, profile: ExecutionProfi
 
 /** What a run records about its boundary (`output.profile`, `output.denials`). */
 export function boundaryRecord(plan: EnforcementPlan | undefined, profile: ExecutionProfile, denials: readonly SandboxDenial[]): JsonObject {
-  const p: JsonObject = { name: profile.name, mode: profile.mode };
+  // `declared: false`: the implicit host of a step that names no profile.
+  const p: JsonObject = { name: profile.name, declared: profile.declared, mode: profile.mode };
   if (profile.mode === "sandbox") {
     p["fs_mode"] = profile.fsMode;
     p["network_mode"] = profile.networkMode;
