@@ -1,0 +1,52 @@
+import { describe, expect, it } from "vitest";
+import { bwrapArgs, type BoundaryPaths } from "../../src/sandbox/bwrap-args.js";
+import { profileFromSpec } from "../../src/sandbox/profile.js";
+
+const paths: BoundaryPaths = {
+  workspace: "/tmp/ws",
+  writable: ["/tmp/ws/out"],
+  home: "/tmp/ws/.orchestrator",
+  reveal: ["/tmp/ws/.orchestrator/logs/t1"],
+  runtimeDir: "/tmp/orchestrator-sandbox-x",
+  binds: [{ source: "/sys/fs/cgroup/pids/orchestrator-r1/cgroup.procs", target: "/tmp/orchestrator-sandbox-x/pids.procs" }],
+};
+
+/** Index of a mount of `dest` by `op` in the argument list. */
+const at = (args: string[], op: string, dest: string): number => args.findIndex((a, i) => a === op && (args[i + 2] === dest || (op.startsWith("--tmpfs") || op === "--remount-ro" ? args[i + 1] === dest : false)));
+
+describe("bwrapArgs", () => {
+  it("scoped: read-only tree, private /tmp, then the workspace, its writable paths, the store hidden with the task's files shown", () => {
+    const a = bwrapArgs(profileFromSpec("p", { mode: "sandbox", fs_mode: "workspace_rw_scoped", writable_paths: ["out"] }), paths);
+    expect(a.slice(a.indexOf("--ro-bind"), a.indexOf("--ro-bind") + 3)).toEqual(["--ro-bind", "/", "/"]);
+    const order = [at(a, "--ro-bind", "/"), at(a, "--tmpfs", "/tmp"), at(a, "--ro-bind", "/tmp/ws"), at(a, "--bind", "/tmp/ws/out"), at(a, "--tmpfs", "/tmp/ws/.orchestrator"), at(a, "--ro-bind", "/tmp/ws/.orchestrator/logs/t1"), at(a, "--remount-ro", "/tmp/ws/.orchestrator"), at(a, "--bind", "/tmp/orchestrator-sandbox-x/pids.procs")];
+    expect(order.every((i) => i >= 0)).toBe(true);
+    expect([...order].sort((x, y) => x - y)).toEqual(order);
+    expect(a).toContain("--cap-drop");
+    expect(a).not.toContain("--unshare-net");
+    expect(a.at(-1)).toBe("--");
+    expect(a.slice(-3)).toEqual(["--chdir", "/tmp/ws", "--"]);
+  });
+  it("readonly binds no writable path even when given some", () => {
+    const a = bwrapArgs(profileFromSpec("p", { mode: "sandbox", fs_mode: "workspace_readonly" }), paths);
+    expect(at(a, "--bind", "/tmp/ws/out")).toBe(-1);
+  });
+  it("deny and allowlist take the network namespace and hide /run; inherit keeps both", () => {
+    for (const mode of ["deny", "allowlist"]) {
+      const a = bwrapArgs(profileFromSpec("p", { mode: "sandbox", network_mode: mode }), paths);
+      expect(a).toContain("--unshare-net");
+      expect(at(a, "--tmpfs", "/run")).toBeGreaterThan(0);
+      // fs inherit with no network: /tmp private too (sockets), the workspace writable again on top.
+      expect(at(a, "--tmpfs", "/tmp")).toBeGreaterThan(0);
+      expect(at(a, "--bind", "/tmp/ws")).toBeGreaterThan(at(a, "--tmpfs", "/tmp"));
+    }
+    const a = bwrapArgs(profileFromSpec("p", { mode: "sandbox" }), paths);
+    expect(a).not.toContain("--unshare-net");
+    expect(at(a, "--tmpfs", "/run")).toBe(-1);
+    expect(at(a, "--tmpfs", "/tmp")).toBe(-1);
+    expect(a.slice(a.indexOf("--bind"), a.indexOf("--bind") + 3)).toEqual(["--bind", "/", "/"]);
+  });
+  it("leaves the store alone when the workspace lies inside it", () => {
+    const a = bwrapArgs(profileFromSpec("p", { mode: "sandbox", fs_mode: "workspace_readonly" }), { ...paths, home: "/tmp" });
+    expect(at(a, "--remount-ro", "/tmp")).toBe(-1);
+  });
+});
