@@ -84,6 +84,7 @@ export function checkReferences(all: readonly CheckedResource[], opts: CheckOpti
   for (const t of index.of("Trigger").filter(inScope)) out.push(...checkTrigger(t, index));
   for (const a of index.of("Agent").filter(inScope)) out.push(...checkEnvRefs(a, index));
   for (const p of index.of("ExecutionProfile").filter(inScope)) out.push(...checkEnvRefs(p, index));
+  out.push(...checkRuntimePolicies(index.of("RuntimePolicy").filter(inScope)));
   return out;
 }
 
@@ -152,6 +153,17 @@ function storeData(r: CheckedResource): JsonObject {
 
 function findStore(index: Index, project: string, name: string): CheckedResource | undefined {
   return index.findWithFallback("EnvStore", project, name) ?? index.findWithFallback("SecretStore", project, name);
+}
+
+/** A project's tasks run under one RuntimePolicy; two in a project leave no way to tell which. */
+function checkRuntimePolicies(policies: readonly CheckedResource[]): Diagnostic[] {
+  const byProject = new Map<string, CheckedResource[]>();
+  for (const p of policies) byProject.set(p.project, [...(byProject.get(p.project) ?? []), p]);
+  return [...byProject.values()]
+    .filter((list) => list.length > 1)
+    .flatMap((list) =>
+      list.map((p) => diag(p, "error", "metadata.name", `project '${p.project}' has ${list.length} RuntimePolicies (${list.map((x) => x.resource.metadata.name).join(", ")}); a project has at most one, and its tasks fail to start until then`, "delete all but one")),
+    );
 }
 
 /** The stores an Agent's or an ExecutionProfile's `env` names. */

@@ -58,11 +58,6 @@ export const UNSUPPORTED_FIELDS: Readonly<Record<string, readonly UnsupportedFie
     { path: "health_policy", reason: "agent health tracking is not implemented" },
     { path: "binary_snapshot", reason: "has no effect on a Workspace; binary snapshots are a Workflow's safety.binary_snapshot", accepts: [false] },
   ],
-  RuntimePolicy: [
-    { path: "runner", reason: "runtime policies are not applied yet; the runner uses its built-in settings" },
-    { path: "resume", reason: "runtime policies are not applied yet" },
-    { path: "observability", reason: "runtime policies are not applied yet" },
-  ],
   Trigger: [
     { path: "event.source", reason: "webhook events need an HTTP listener, which is not implemented", accepts: ["task_completed", "task_failed", "filesystem"] },
     { path: "event.webhook", reason: "webhook events need an HTTP listener, which is not implemented" },

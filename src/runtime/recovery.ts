@@ -8,6 +8,7 @@ import { hostname } from "node:os";
 import type { Store } from "../store/store.js";
 import type { TaskRecord, TaskStore } from "../store/task-store.js";
 import { isProcessAlive, terminateProcessGroup } from "../engine/process/process-group.js";
+import { heldMessage, resumesOnItsOwn } from "../engine/runner/runtime-policy.js";
 
 /** Claims look like `<host>:<pid>:...`; a claim by a live process on this host is not orphaned. */
 export function claimerAlive(claimedBy: string | null): boolean {
@@ -31,7 +32,10 @@ export async function recoverTask(store: Store, tasks: TaskStore, taskId: string
   }
   let task = tasks.getTask(taskId)!;
   if (task.phase === "Running" || (task.phase === "Pending" && task.claimedBy)) {
-    task = tasks.updateTask(taskId, { phase: "Pending", queued: true, claimedBy: null, message: "recovered after the controller stopped; resuming from the interrupted step" }, actor);
+    // A RuntimePolicy with resume.auto: false leaves it for a person to resume.
+    task = resumesOnItsOwn(store, task.project)
+      ? tasks.updateTask(taskId, { phase: "Pending", queued: true, claimedBy: null, message: "recovered after the controller stopped; resuming from the interrupted step" }, actor)
+      : tasks.updateTask(taskId, { phase: "Paused", queued: false, claimedBy: null, message: heldMessage("recovered after the controller stopped") }, actor);
     store.appendEvent({ type: "task_recovered", taskId, project: task.project, message: `task recovered (${interruptedRuns} interrupted run(s))`, actor });
   }
   return { task, interruptedRuns };

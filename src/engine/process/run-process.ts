@@ -52,6 +52,8 @@ export interface RunProcessOptions {
   inheritEnv?: boolean;
   /** A program and its arguments that start `/bin/sh -c command` (a sandbox: see src/sandbox/boundary.ts). */
   launcher?: readonly string[];
+  /** The shell and the argument before the command, instead of `/bin/sh -c` (a RuntimePolicy's runner). */
+  shell?: readonly [string, string];
 }
 
 export interface ProcessResult {
@@ -192,8 +194,9 @@ const spawnInGroup = (options: RunProcessOptions, log: LogSink) =>
       const withStdin = options.stdin !== undefined;
       let subprocess: ChildProcess;
       try {
-        const [file, ...pre] = options.launcher?.length ? options.launcher : ["/bin/sh"];
-        subprocess = spawn(file!, options.launcher?.length ? [...pre, "/bin/sh", "-c", options.command] : ["-c", options.command], {
+        const [shell, shellArg] = options.shell ?? ["/bin/sh", "-c"];
+        const [file, ...pre] = options.launcher?.length ? options.launcher : [shell];
+        subprocess = spawn(file!, options.launcher?.length ? [...pre, shell, shellArg, options.command] : [shellArg, options.command], {
           cwd: options.cwd,
           env: options.inheritEnv === false ? options.env : { ...process.env, ...options.env },
           // Own session and process group, so the whole tree can be signalled
@@ -244,7 +247,7 @@ const spawnInGroup = (options: RunProcessOptions, log: LogSink) =>
       return child;
     },
     catch: (cause) =>
-      new ProcessStartError({ reason: "spawn", message: `cannot start ${options.launcher?.[0] ?? "/bin/sh"}: ${messageOf(cause)}`, cause }),
+      new ProcessStartError({ reason: "spawn", message: `cannot start ${options.launcher?.[0] ?? options.shell?.[0] ?? "/bin/sh"}: ${messageOf(cause)}`, cause }),
   });
 
 const notifyStarted = (options: RunProcessOptions, child: RunningChild) =>

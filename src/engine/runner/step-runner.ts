@@ -32,6 +32,7 @@ import { resolveAgentEnv } from "./agent-env.js";
 import { UNIMPLEMENTED_BUILTINS } from "./builtin-names.js";
 import { workspaceDiff } from "./git-diff.js";
 import { ItemSelectError, parseItemSelectConfig, selectItem } from "./item-select.js";
+import { runnerOptions } from "./runtime-policy.js";
 import { boundaryRecord, denialEvents, openStepBoundary, stepProfile, StepProfileError, unsupportedEvent, type StepProfile } from "./step-boundary.js";
 import type { TaskContext } from "./task-context.js";
 import { createTicket, openTickets } from "./tickets.js";
@@ -431,11 +432,15 @@ async function runProcessStep(deps: StepRunDeps, step: PlannedStep, task: TaskSt
   deps.log?.(`step ${step.id}${scope.item ? ` [${scope.item.path}]` : ""} started${prepared.agent ? ` on agent ${prepared.agent}` : ""}`);
 
   let result: ProcessResult;
+  // The RuntimePolicy's shell, and with an env allowlist only that part of the controller's environment.
+  const runner = runnerOptions(ctx.runtime);
   try {
     result = await runHostedProcess({
       command: prepared.command,
       // The profile's environment over the agent's: the boundary has the last word.
-      env: { ...prepared.env, ...profiled.env.env, ...boundary.env },
+      env: { ...runner.inherited, ...prepared.env, ...profiled.env.env, ...boundary.env },
+      ...(runner.inherited ? { inheritEnv: false } : {}),
+      ...(runner.shell ? { shell: runner.shell } : {}),
       cwd: ctx.workspace.root,
       logPath,
       timeoutMs: timeoutSecsOf(step, ctx) * 1000,
@@ -444,7 +449,7 @@ async function runProcessStep(deps: StepRunDeps, step: PlannedStep, task: TaskSt
       preamble: [...boundary.notes, ...preamble],
       ...(boundary.launcher.length ? { launcher: boundary.launcher } : {}),
       ...(prepared.stdin !== undefined ? { stdin: prepared.stdin } : {}),
-      ...redactionOf([...prepared.secrets, ...profiled.env.secrets], ctx.secrets),
+      ...redactionOf([...prepared.secrets, ...profiled.env.secrets, ...ctx.runtime.redact], ctx.secrets),
     });
   } catch (err) {
     await boundary.close();

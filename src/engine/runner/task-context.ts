@@ -13,6 +13,7 @@ import type { Home } from "../../store/home.js";
 import type { Store, StoredResource } from "../../store/store.js";
 import type { TaskRecord } from "../../store/task-store.js";
 import { buildExecutionPlan } from "../plan/build.js";
+import { resolveRuntimeSettings, type RuntimeSettings } from "./runtime-policy.js";
 import type { ExecutionPlan, StepSpec, WorkflowSpec } from "../plan/types.js";
 
 export class TaskSetupError extends Error {
@@ -48,6 +49,8 @@ export interface TaskContext {
   envStores: Map<string, Resource>;
   /** Every secret value the task's project can reach: redacted from its step logs. */
   secrets: string[];
+  /** The project's RuntimePolicy (shell, inherited environment, redaction, resume), or the built-in settings. */
+  runtime: RuntimeSettings;
   logDir: string;
   spillDir: string;
 }
@@ -120,6 +123,7 @@ interface ProjectResources {
   profiles: Map<string, Resource>;
   envStores: Map<string, Resource>;
   secrets: string[];
+  runtime: RuntimeSettings;
   /** Workflows resolved so far, by name. */
   workflows: Map<string, { name: string; spec: WorkflowSpec }>;
 }
@@ -150,6 +154,7 @@ function projectResources(store: Store, project: string): ProjectResources {
       profiles: new Map(store.listResources({ project, kind: "ExecutionProfile" }).map((r) => [r.metadata.name, effective(r)])),
       envStores,
       secrets: projectSecretValues(store, project),
+      runtime: resolveRuntimeSettings(store, project),
       workflows: new Map(),
     };
     snapshot.projects.set(project, resources);
@@ -175,6 +180,7 @@ export function loadTaskContext(store: Store, home: Home, task: TaskRecord): Tas
     profiles: resources.profiles,
     envStores: resources.envStores,
     secrets: resources.secrets,
+    runtime: resources.runtime,
     logDir: join(home.dir, "logs", task.id),
     spillDir: join(home.dir, "spill", task.id),
   };

@@ -21,6 +21,7 @@ import { emptyItemFacts, recordStepRun, recordStepSkipped, stepRolesOf, type Ste
 import { collectItemPaths } from "./items.js";
 import { LOOP_STOP_KEY, OUTCOME_REASON_KEY, publishTaskStatus } from "./resource-status.js";
 import { rerunIds } from "./rerun.js";
+import { heldMessage, resumesOnItsOwn } from "./runtime-policy.js";
 import { checkpointCycle, rollbackTo } from "./safety.js";
 import { executionKey, runStep, type ScopeState, type StepOutcome, type TaskState } from "./step-runner.js";
 import { loadTaskContext, type TaskContext } from "./task-context.js";
@@ -489,7 +490,9 @@ function interrupted(deps: TaskRunnerDeps, taskId: string, publish: () => void):
     publish();
     return t;
   }
-  const requeued = deps.tasks.updateTask(taskId, { phase: "Pending", queued: true, claimedBy: null, message: "requeued: the controller stopped while the task ran" });
+  const requeued = resumesOnItsOwn(deps.store, t.project)
+    ? deps.tasks.updateTask(taskId, { phase: "Pending", queued: true, claimedBy: null, message: "requeued: the controller stopped while the task ran" })
+    : deps.tasks.updateTask(taskId, { phase: "Paused", queued: false, claimedBy: null, message: heldMessage("the controller stopped while the task ran") });
   publish();
   return requeued;
 }

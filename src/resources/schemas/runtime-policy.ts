@@ -1,7 +1,68 @@
 /**
- * @module RuntimePolicy spec: runner, resume and observability settings.
- * The project does not act on any of them yet, so their insides stay open.
+ * @module RuntimePolicy spec: how step processes are started (`runner`:
+ * the shell, which shells a policy allows, the environment steps inherit,
+ * extra text to redact) and whether interrupted tasks resume on their own
+ * (`resume.auto`). Strict, like an ExecutionProfile: an unknown field is an
+ * error. `observability` is refused: the project keeps every event and log
+ * and has no setting there to offer. What the engine does with each field
+ * is src/engine/runner/runtime-policy.ts.
  */
-import { loose, object, type KindSpec } from "./common.js";
+import { boolean, isObject, nonEmptyString, object, oneOf, stringList, type KindSpec, type SchemaObject, type SpecIssue } from "./common.js";
 
-export const runtimePolicy: KindSpec = { schema: object({ runner: loose, resume: loose, observability: loose }) };
+const NOT_OFFERED: SchemaObject = {
+  description: "not offered",
+};
+
+function check(spec: Record<string, unknown>): SpecIssue[] {
+  const issues: SpecIssue[] = [];
+  const runner = spec["runner"];
+  if (isObject(runner)) {
+    const shell = typeof runner["shell"] === "string" ? runner["shell"] : "/bin/sh";
+    const arg = typeof runner["shell_arg"] === "string" ? runner["shell_arg"] : "-c";
+    if (runner["policy"] === "allowlist") {
+      const shells = Array.isArray(runner["allowed_shells"]) ? runner["allowed_shells"] : [];
+      const args = Array.isArray(runner["allowed_shell_args"]) ? runner["allowed_shell_args"] : [];
+      if (shells.length === 0) issues.push({ path: ["runner", "allowed_shells"], message: "runner.allowed_shells cannot be empty when policy=allowlist", hint: "list the shells steps may be started with (/bin/bash)" });
+      else if (!shells.includes(shell)) issues.push({ path: ["runner", "shell"], message: `runner.shell '${shell}' is not in runner.allowed_shells (${shells.join(", ")})`, hint: "use an allowed shell or add it to allowed_shells" });
+      if (args.length === 0) issues.push({ path: ["runner", "allowed_shell_args"], message: "runner.allowed_shell_args cannot be empty when policy=allowlist", hint: "list the arguments the shell may take (-c, -lc)" });
+      else if (!args.includes(arg)) issues.push({ path: ["runner", "shell_arg"], message: `runner.shell_arg '${arg}' is not in runner.allowed_shell_args (${args.join(", ")})` });
+    }
+    if (!/^-\w*c$/.test(arg)) issues.push({ path: ["runner", "shell_arg"], message: `runner.shell_arg '${arg}' does not end in 'c': the step's command is passed as the argument after it`, hint: "use -c, or -lc for a login shell" });
+    const names = Array.isArray(runner["env_allowlist"]) ? runner["env_allowlist"] : [];
+    names.forEach((n, i) => {
+      if (typeof n === "string" && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(n)) issues.push({ path: ["runner", "env_allowlist", i], message: `'${n}' is not an environment variable name` });
+    });
+    const patterns = Array.isArray(runner["redaction_patterns"]) ? runner["redaction_patterns"] : [];
+    patterns.forEach((p, i) => {
+      if (typeof p === "string" && p.length < 4) issues.push({ path: ["runner", "redaction_patterns", i], message: `redaction pattern '${p}' is shorter than 4 characters and would mangle ordinary output`, hint: "redaction patterns are literal text, such as a token's prefix and body" });
+    });
+  }
+  if (spec["observability"] !== undefined) {
+    issues.push({
+      path: ["observability"],
+      message: "RuntimePolicy observability is not offered: every event, run record and step log is kept, and there is no setting here to change that",
+      hint: "remove observability; use `event list`, `task trace` and `task logs` to observe runs",
+    });
+  }
+  return issues;
+}
+
+export const runtimePolicy: KindSpec = {
+  schema: object({
+    runner: object({
+      shell: nonEmptyString,
+      shell_arg: nonEmptyString,
+      // `legacy` is upstream's older name for `unsafe`: any shell.
+      policy: oneOf("unsafe", "legacy", "allowlist"),
+      executor: oneOf("shell"),
+      allowed_shells: stringList,
+      allowed_shell_args: stringList,
+      env_allowlist: stringList,
+      redaction_patterns: stringList,
+    }),
+    resume: object({ auto: boolean }),
+    observability: NOT_OFFERED,
+  }),
+  check,
+  strict: true,
+};
