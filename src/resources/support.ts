@@ -27,26 +27,19 @@ export interface UnsupportedField {
 }
 
 const SPAWN_LIMITS = "spawn limits are not enforced yet";
-const INFLIGHT = "waiting for in-flight runs after a restart is not implemented";
 
 export const UNSUPPORTED_FIELDS: Readonly<Record<string, readonly UnsupportedField[]>> = {
   Workflow: [
     { path: "adaptive", reason: "adaptive planning (an agent rewriting the step list at run time) is not implemented" },
     { path: "item_isolation", reason: "per-item isolation (a branch or worktree per item) is not implemented" },
-    { path: "stagger_delay_ms", reason: "staggered agent starts are not implemented; parallel items start together", accepts: [0] },
     { path: "dynamic_steps", reason: "the dynamic step pool is not implemented", accepts: [[]] },
     { path: "loop.guard", reason: "upstream does not read loop.guard either; use loop.stop_when_no_unresolved and a loop_guard step" },
     { path: "loop.agent_template", reason: "loop agent templates are not implemented" },
     { path: "safety.invariants", reason: "invariant checks are not enforced", accepts: [[]] },
-    { path: "safety.profile", reason: "named safety profiles are not implemented" },
     { path: "safety.max_spawned_tasks", reason: SPAWN_LIMITS },
     { path: "safety.max_spawn_depth", reason: SPAWN_LIMITS },
     { path: "safety.spawn_cooldown_seconds", reason: SPAWN_LIMITS },
-    { path: "safety.max_item_step_failures", reason: "the per-item failure circuit breaker is not implemented" },
-    { path: "safety.min_cycle_interval_secs", reason: "the rapid-cycle guard is not implemented" },
     { path: "safety.stall_timeout_secs", reason: "stall detection is not implemented; step_timeout_secs still applies" },
-    { path: "safety.inflight_wait_timeout_secs", reason: INFLIGHT },
-    { path: "safety.inflight_heartbeat_grace_secs", reason: INFLIGHT },
   ],
   Agent: [
     { path: "command_rules", reason: "conditional commands are not implemented; the agent always runs spec.command", accepts: [[]] },
@@ -81,7 +74,6 @@ export const UNSUPPORTED_FIELDS: Readonly<Record<string, readonly UnsupportedFie
 export const UNSUPPORTED_STEP_FIELDS: readonly UnsupportedField[] = [
   // The engine reads it once it runs the item_select builtin.
   ...(isImplementedBuiltin("item_select") ? [] : [{ path: "item_select_config", reason: "item selection strategies (min, max, threshold, weighted) are not implemented" }]),
-  { path: "stagger_delay_ms", reason: "staggered agent starts are not implemented", accepts: [0] },
   { path: "stall_timeout_secs", reason: "stall detection is not implemented; timeout_secs still applies" },
   { path: "step_vars", reason: "step-scoped variable overlays are not implemented", accepts: [{}] },
   { path: "behavior.collect_artifacts", reason: "artifact collection is not implemented", accepts: [false] },

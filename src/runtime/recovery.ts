@@ -9,6 +9,15 @@ import type { Store } from "../store/store.js";
 import type { TaskRecord, TaskStore } from "../store/task-store.js";
 import { isProcessAlive, terminateProcessGroup } from "../engine/process/process-group.js";
 import { heldMessage, resumesOnItsOwn } from "../engine/runner/runtime-policy.js";
+import { inflightSettings, waitForInflight, type InflightOutcome } from "./inflight.js";
+
+/** How the wait for a step left running ended, for the interrupted run's reason. */
+const INFLIGHT_NOTE: Record<InflightOutcome, string> = {
+  "not-waited": "",
+  finished: "; waited for it to finish (safety.inflight_wait_timeout_secs)",
+  silent: "; waited for it until it fell silent (safety.inflight_heartbeat_grace_secs)",
+  "timed-out": "; waited for it until safety.inflight_wait_timeout_secs ran out",
+};
 
 /** Claims look like `<host>:<pid>:...`; a claim by a live process on this host is not orphaned. */
 export function claimerAlive(claimedBy: string | null): boolean {
@@ -25,9 +34,12 @@ export interface RecoveryResult {
 /** Recovers one task: kills and marks its unfinished runs, then requeues it (unless paused or finished). */
 export async function recoverTask(store: Store, tasks: TaskStore, taskId: string, actor: string): Promise<RecoveryResult> {
   let interruptedRuns = 0;
+  const inflight = inflightSettings(store, tasks.getTask(taskId)!);
   for (const run of tasks.listUnfinishedRuns(taskId)) {
+    // safety.inflight_wait_timeout_secs: a step still at work may finish before it is ended.
+    const waited = run.pgid ? await waitForInflight(run, inflight) : "not-waited";
     if (run.pgid) await terminateProcessGroup(run.pgid, { graceMs: 2000 });
-    tasks.finishRun(run.id, { status: "interrupted", exitCode: null, reason: "the controller running this step stopped unexpectedly" });
+    tasks.finishRun(run.id, { status: "interrupted", exitCode: null, reason: `the controller running this step stopped unexpectedly${INFLIGHT_NOTE[waited]}` });
     interruptedRuns++;
   }
   let task = tasks.getTask(taskId)!;

@@ -29,6 +29,7 @@ export const EVENT_TYPES: readonly string[] = [
   // src/engine/runner/task-runner.ts
   "cycle_started",
   "cycle_finished",
+  "item_blocked",
   // src/engine/runner/step-runner.ts (through the task runner)
   "capture_missing",
   // src/engine/runner/step-boundary.ts (through the task runner)

@@ -264,11 +264,9 @@ describe("unsupported fields", () => {
   it("are not reported when set to a value the project honours", () => {
     const host = doc("ExecutionProfile", "host", { mode: "host", fs_mode: "inherit", network_mode: "inherit", writable_paths: [] });
     expect(validateDocuments(docsFromYaml(yamlOf(host)))).toEqual([]);
-    const sandbox = doc("ExecutionProfile", "sb", { mode: "sandbox", network_mode: "deny" });
-    expect(validateDocuments(docsFromYaml(yamlOf(sandbox))).map((d) => [d.code, d.path])).toEqual([
-      ["unsupported-field", "spec.mode"],
-      ["unsupported-field", "spec.network_mode"],
-    ]);
+    // Sandboxes are enforced now: a sandbox profile draws no warning either.
+    const sandbox = doc("ExecutionProfile", "sb", { mode: "sandbox", network_mode: "deny", fs_mode: "workspace_rw_scoped", writable_paths: ["out"], max_memory_mb: 10 });
+    expect(validateDocuments(docsFromYaml(yamlOf(sandbox)))).toEqual([]);
   });
 
   it("are found in chain steps too", () => {

@@ -29,6 +29,8 @@ export interface WorkspaceInfo {
   ticketDir: string | undefined;
   /** As written, for `{ticket_dir}`. */
   ticketDirRel: string;
+  /** `self_referential: true`: the workspace holds the orchestrator's own source. */
+  selfReferential: boolean;
 }
 
 export interface TaskContext {
@@ -88,6 +90,7 @@ function workspaceOf(candidates: readonly StoredResource[], home: Home, project:
     qaTargets: Array.isArray(spec["qa_targets"]) ? spec["qa_targets"].filter((t): t is string => typeof t === "string") : [],
     ticketDir: ticketDirRel ? resolve(root, ticketDirRel) : undefined,
     ticketDirRel,
+    selfReferential: spec["self_referential"] === true,
   };
 }
 

@@ -21,6 +21,8 @@ import { emptyItemFacts, recordStepRun, recordStepSkipped, stepRolesOf, type Ste
 import { collectItemPaths } from "./items.js";
 import { LOOP_STOP_KEY, OUTCOME_REASON_KEY, publishTaskStatus } from "./resource-status.js";
 import { rerunIds } from "./rerun.js";
+import { probeWorkspaceProblem } from "../../resources/safety-profile.js";
+import { cycleGuardsOf, rapidCycle, sleep, staggerOf, StartStagger } from "./cycle-guards.js";
 import { heldMessage, resumesOnItsOwn } from "./runtime-policy.js";
 import { checkpointCycle, rollbackTo } from "./safety.js";
 import { executionKey, runStep, type ScopeState, type StepOutcome, type TaskState } from "./step-runner.js";
@@ -68,6 +70,8 @@ export async function runTask(taskId: string, deps: TaskRunnerDeps): Promise<Tas
   let started = task;
   try {
     ctx = loadTaskContext(store, home, task);
+    const probe = probeWorkspaceProblem(ctx.workflowName, ctx.workflow as unknown as Record<string, unknown>, { name: ctx.workspace.name, selfReferential: ctx.workspace.selfReferential });
+    if (probe) throw new Error(probe);
     items = tasks.listItems(task.id);
     if (items.length === 0 && task.state["itemsCreated"] !== true) {
       const paths = collectItemPaths(ctx.workspace.root, ctx.workspace.qaTargets, task.spec.targetFiles);
@@ -181,6 +185,8 @@ async function runCycles(deps: TaskRunnerDeps, ctx: TaskContext, started: TaskRe
   const safety = ctx.workflow.safety ?? {};
   const maxConsecutive = typeof safety["max_consecutive_failures"] === "number" ? safety["max_consecutive_failures"] : undefined;
   let consecutiveFailures = 0;
+  const guards = cycleGuardsOf(ctx.workflow);
+  let rapidCycles = 0;
   const itemPaths = new Map(items.map((i) => [i.id, i.path]));
   // The store has every status as it changes; the file a second into the run, then at most once a
   // second (a step that runs long shows in it), and when the task stops: a file costs more than a row,
@@ -206,6 +212,7 @@ async function runCycles(deps: TaskRunnerDeps, ctx: TaskContext, started: TaskRe
     let lastTaskFailures: string[] = [];
     let loopStop: JsonObject | undefined;
     for (;;) {
+      const cycleStartedAt = Date.now();
       // One transaction for writes made back to back: each commit costs more than its statements.
       task = store.writeTransaction(() => {
         closeCycle?.();
@@ -226,11 +233,15 @@ async function runCycles(deps: TaskRunnerDeps, ctx: TaskContext, started: TaskRe
         active.map((i) => [i.id, { item: i, facts: emptyItemFacts(i.status), vars: { ...(i.vars as Record<string, string>) }, failedSteps: [] }]),
       );
       const failuresThisCycle: string[] = [];
+      /** Items the circuit breaker (max_item_step_failures) blocked this cycle: no finalize rule unblocks them. */
+      const tripped = new Set<string>();
+      const stagger = new StartStagger();
       let stop: Stop | undefined;
       /** Set when a task step returns early: the cycle's remaining steps are skipped. */
       let halted: { step: string; status?: string } | undefined;
 
-      const unresolved = (): number => tasks.listItems(task.id).filter((i) => BAD.has(i.status) || i.status === "pending").length;
+      // Blocked items wait for a person (`task resume --reset-blocked`): no further cycle can resolve them.
+      const unresolved = (): number => tasks.listItems(task.id).filter((i) => (BAD.has(i.status) && i.status !== "blocked") || i.status === "pending").length;
       const deps2 = {
         ctx,
         tasks,
@@ -246,8 +257,10 @@ async function runCycles(deps: TaskRunnerDeps, ctx: TaskContext, started: TaskRe
       };
 
       /** Runs a segment's steps for one scope; false when the scope stops early. */
-      const runScope = async (segSteps: readonly PlannedStep[], scope: ScopeState): Promise<void> => {
+      const runScope = async (segSteps: readonly PlannedStep[], scope: ScopeState, parallel = false): Promise<void> => {
         for (const step of segSteps) {
+          // Items side by side start each step staggered (stagger_delay_ms).
+          if (parallel && scope.item) await stagger.turn(step.id, staggerOf(step, guards), signal);
           if (signal.aborted) return;
           const outcome = await runStep(deps2, step, state, scope, finished);
           if (outcome.interrupted || signal.aborted) {
@@ -265,6 +278,14 @@ async function runCycles(deps: TaskRunnerDeps, ctx: TaskContext, started: TaskRe
               scope.failedSteps?.push(step.id);
               // A run replayed after a restart was counted when it ran.
               if (!outcome.replayed) scope.item = tasks.updateItem(scope.item.id, { failures: scope.item.failures + 1 });
+              if (guards.maxItemStepFailures !== undefined && scope.item.failures >= guards.maxItemStepFailures) {
+                scope.item = tasks.updateItem(scope.item.id, { status: "blocked" });
+                tripped.add(scope.item.id);
+                const message = `item ${scope.item.path} blocked: ${scope.item.failures} step failures (safety.max_item_step_failures ${guards.maxItemStepFailures}); resume with \`task resume --reset-blocked\``;
+                store.appendEvent({ type: "item_blocked", taskId: task.id, project: ctx.project, message, data: { item: scope.item.path, failures: scope.item.failures } });
+                log(message);
+                return;
+              }
             }
           } else if (outcome.status === "succeeded") consecutiveFailures = 0;
           if (maxConsecutive !== undefined && consecutiveFailures >= maxConsecutive) {
@@ -293,9 +314,10 @@ async function runCycles(deps: TaskRunnerDeps, ctx: TaskContext, started: TaskRe
           // Items item_select eliminated take no further part in the cycle.
           for (const id of [...itemScopes.keys()]) if (tasks.getItem(id)?.status === "eliminated") itemScopes.delete(id);
         } else {
-          await inParallel([...itemScopes.values()], Math.max(1, segment.maxParallel), async (scope) => {
+          const width = Math.max(1, segment.maxParallel);
+          await inParallel([...itemScopes.values()], width, async (scope) => {
             if (stop || signal.aborted) return;
-            await runScope(segment.steps, scope);
+            await runScope(segment.steps, scope, width > 1 && itemScopes.size > 1);
             tasks.updateItem(scope.item!.id, { vars: scope.vars });
           });
         }
@@ -316,6 +338,7 @@ async function runCycles(deps: TaskRunnerDeps, ctx: TaskContext, started: TaskRe
 
       // Finalize each item that took part in this cycle.
       for (const scope of itemScopes.values()) {
+        if (tripped.has(scope.item!.id)) continue;
         const vars = finalizeVariables({
           plan: ctx.plan,
           cycle,
@@ -380,6 +403,24 @@ async function runCycles(deps: TaskRunnerDeps, ctx: TaskContext, started: TaskRe
       if (!decision.continue) {
         loopStop = loopStopRecord(decision, cycle);
         break;
+      }
+      // The rapid-cycle guard: back off after a cycle quicker than min_cycle_interval_secs; pause a task that keeps doing it.
+      const rapid = rapidCycle(guards, Date.now() - cycleStartedAt, rapidCycles);
+      rapidCycles = rapid.rapid;
+      if (rapid.pause) {
+        const message = `safety: ${rapid.rapid} cycles in a row ended sooner than min_cycle_interval_secs (${guards.minCycleIntervalSecs} s) after they started; paused as a runaway loop: continue it with \`orchestrator task resume\``;
+        return store.writeTransaction(() => {
+          closeCycle?.();
+          saveState(tasks, task, state, cycle + 1);
+          const paused = tasks.updateTask(task.id, { phase: "Paused", queued: false, claimedBy: null, message });
+          deps.log?.(`[${task.id}] paused: ${message}`);
+          publish(paused);
+          return paused;
+        });
+      }
+      if (rapid.waitMs > 0) {
+        log(`cycle ${cycle} ended in ${Date.now() - cycleStartedAt} ms, under min_cycle_interval_secs (${guards.minCycleIntervalSecs} s): waiting ${rapid.waitMs} ms before cycle ${cycle + 1}`);
+        if (!(await sleep(rapid.waitMs, signal))) return interrupted(deps, task.id, publish);
       }
       cycle++;
       task = tasks.getTask(task.id)!;

@@ -5,6 +5,7 @@
  */
 import { BUILTIN_STEP_NAMES, inferBuiltin, inferRequiredCapability } from "../defaults.js";
 import { formatPath } from "../diagnostics.js";
+import { probeShapeIssues, SAFETY_PROFILES } from "../safety-profile.js";
 import { celIssues } from "./cel-fields.js";
 import {
   boolean, celExpression, isObject, listOf, loose, nonEmptyString, nonNegativeInt, object, oneOf, positiveInt,
@@ -132,7 +133,7 @@ const schema: SchemaObject = {
       checkpoint_strategy: oneOf("none", "git_tag", "git_stash"),
       step_timeout_secs: positiveInt,
       binary_snapshot: boolean,
-      profile: string,
+      profile: oneOf(...SAFETY_PROFILES),
       invariants: { type: "array" },
       max_spawned_tasks: nonNegativeInt,
       max_spawn_depth: nonNegativeInt,
@@ -181,6 +182,7 @@ function check(spec: Record<string, unknown>): SpecIssue[] {
       if (isObject(r)) issues.push(...celIssues([[["finalize", "rules", i, "when"], r["when"]]]));
     });
   }
+  for (const p of probeShapeIssues(spec)) issues.push({ path: p.path, message: `${p.rule}: ${p.message}`, hint: p.hint });
   return issues;
 }
 
