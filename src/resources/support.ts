@@ -42,7 +42,6 @@ export const UNSUPPORTED_FIELDS: Readonly<Record<string, readonly UnsupportedFie
     { path: "safety.stall_timeout_secs", reason: "stall detection is not implemented; step_timeout_secs still applies" },
   ],
   Agent: [
-    { path: "command_rules", reason: "conditional commands are not implemented; the agent always runs spec.command", accepts: [[]] },
     { path: "enabled", reason: "disabling an agent in its manifest is not implemented", accepts: [true] },
     { path: "health_policy", reason: "agent health tracking (marking an agent diseased after failures) is not implemented" },
   ],

@@ -87,6 +87,8 @@ export function runView(run: RunRecord, itemPaths: ReadonlyMap<string, string>):
   // The boundary the run's process ran in (absent for builtins and skips, which start none), and what it refused.
   view["profile"] = isObject(out["profile"]) ? out["profile"] : null;
   view["denials"] = runDenials(run);
+  // The agent's command_rules entry that gave the command, when one did.
+  view["commandRule"] = typeof out["command_rule"] === "number" ? out["command_rule"] : null;
   return view;
 }
 

@@ -30,6 +30,7 @@ import { selectAgent } from "../selection/select.js";
 import { parseStrategy } from "../selection/strategies.js";
 import { resolveAgentEnv } from "./agent-env.js";
 import { UNIMPLEMENTED_BUILTINS } from "./builtin-names.js";
+import { chooseAgentCommand, type CommandChoice } from "./command-rules.js";
 import { workspaceDiff } from "./git-diff.js";
 import { ItemSelectError, parseItemSelectConfig, selectItem } from "./item-select.js";
 import { runnerOptions } from "./runtime-policy.js";
@@ -169,6 +170,8 @@ interface Prepared {
   capability: string | null;
   secrets: string[];
   notes: string[];
+  /** The agent's `command_rules` entry that gave the command. */
+  commandRule?: number;
 }
 
 /** Resolves what process to run for an agent or command step. */
@@ -204,7 +207,13 @@ async function prepare(deps: StepRunDeps, step: PlannedStep, task: TaskState, sc
     return chosen;
   });
   const agent = ctx.agents.find((a) => a.metadata.name === selection.agent.name && (a.metadata.project ?? "default") === selection.agent.project)!;
-  const agentCommand = typeof agent.spec["command"] === "string" ? agent.spec["command"] : "";
+  let chosen: CommandChoice;
+  try {
+    chosen = chooseAgentCommand(agent, { ...task.vars, ...scope.vars, ...(stepVars ?? {}) });
+  } catch (err) {
+    throw new StepSetupError((err as Error).message);
+  }
+  const agentCommand = chosen.command;
   const template = typeof templateText === "string" ? templateText : undefined;
   if (wantsDiff(template, agentCommand)) pctx.diff = await workspaceDiff(ctx.workspace.root);
   const rendered = renderStepPrompt({ context: pctx, spillDir: ctx.spillDir, alsoRendered: [agentCommand], ...(template !== undefined ? { template } : {}) });
@@ -213,8 +222,10 @@ async function prepare(deps: StepRunDeps, step: PlannedStep, task: TaskState, sc
   const cmd = renderAgentCommand(agentCommand, rendered.vars, delivery.placeholders);
   const agentEnv = resolveAgentEnv(agent, ctx.envStores);
   const notes = [`agent ${agent.metadata.name} (strategy ${selection.ranking[0]?.strategy ?? "?"}, pool ${selection.poolProject})`, ...delivery.warnings];
+  if (chosen.rule !== undefined) notes.push(`agent ${agent.metadata.name}: command_rules[${chosen.rule}] matched; running its command`);
   if (rendered.unresolved.length) notes.push(`prompt placeholders without a value: ${rendered.unresolved.map((u) => `{${u}}`).join(", ")}`);
   const p: Prepared = { command: cmd.command, env: { ...agentEnv.env, ...cmd.env, ...delivery.env }, agent: agent.metadata.name, capability, secrets: agentEnv.secrets, notes };
+  if (chosen.rule !== undefined) p.commandRule = chosen.rule;
   if (delivery.stdin !== undefined) p.stdin = delivery.stdin;
   return p;
 }
@@ -466,6 +477,7 @@ async function runProcessStep(deps: StepRunDeps, step: PlannedStep, task: TaskSt
   const reason = result.cancelled ? "cancelled (task paused or stopped)" : result.timedOut ? `timed out after ${timeoutSecsOf(step, ctx)}s` : (denied ?? (result.exitCode === 127 ? "command not found (exit 127)" : undefined));
   const recordOutput: JsonObject = { stdout_tail: result.stdoutTail.slice(-4096), captures: captures as unknown as JsonObject, artifacts: output.artifacts, ...boundaryRecord(boundary.plan, profile, denials) };
   if (output.json) recordOutput["agent"] = output.json;
+  if (prepared.commandRule !== undefined) recordOutput["command_rule"] = prepared.commandRule;
   if (output.confidence !== undefined) recordOutput["confidence"] = output.confidence;
   if (output.qualityScore !== undefined) recordOutput["quality_score"] = output.qualityScore;
   const finished = tasks.finishRun(run.id, { status, exitCode: result.exitCode, reason: reason ?? null, output: recordOutput });
