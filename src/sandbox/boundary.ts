@@ -30,6 +30,8 @@ export interface BoundaryRequest {
   workspace: string;
   /** The orchestrator's state folder, hidden from sandboxed steps. */
   home?: string;
+  /** Its secret key. */
+  secretKey?: string;
   /** Directories inside `home` the step reads (made if missing). */
   reveal?: readonly string[];
   /** The environment the host probe reads (`ORCHESTRATOR_BWRAP`, ...). */
@@ -84,19 +86,20 @@ export async function openBoundary(req: BoundaryRequest): Promise<StepBoundary> 
   const writable = profile.fsMode === "workspace_rw_scoped" ? profile.writablePaths.map((p) => writablePath(workspace, p)) : [];
   for (const r of req.reveal ?? []) mkdirSync(r, { recursive: true });
 
-  const runtimeDir = mkdtempSync(join(tmpdir(), "orchestrator-sandbox-"));
+  const cgLimits = {
+    ...(plan.memory === "cgroup" ? { memoryMb: profile.limits.memoryMb! } : {}),
+    ...(plan.processes === "cgroup" ? { processes: profile.limits.processes! } : {}),
+  };
+  // Only a proxy socket or cgroup files need a runtime directory; a step without either is spared the mount.
+  const runtimeDir = profile.networkMode === "allowlist" || Object.keys(cgLimits).length ? mkdtempSync(join(tmpdir(), "orchestrator-sandbox-")) : undefined;
   let cgroup: StepCgroup | undefined;
   let proxy: AllowlistProxy | undefined;
   const cleanup = async (): Promise<void> => {
     await proxy?.close();
     await cgroup?.remove();
-    rmSync(runtimeDir, { recursive: true, force: true });
+    if (runtimeDir) rmSync(runtimeDir, { recursive: true, force: true });
   };
   try {
-    const cgLimits = {
-      ...(plan.memory === "cgroup" ? { memoryMb: profile.limits.memoryMb! } : {}),
-      ...(plan.processes === "cgroup" ? { processes: profile.limits.processes! } : {}),
-    };
     const binds: Array<{ source: string; target: string }> = [];
     if (Object.keys(cgLimits).length) {
       try {
@@ -105,15 +108,16 @@ export async function openBoundary(req: BoundaryRequest): Promise<StepBoundary> 
         throw new BoundarySetupError((err as Error).message);
       }
       for (const f of cgroup.procsFiles) {
-        const target = join(runtimeDir, `${f.resource}.procs`);
+        const target = join(runtimeDir!, `${f.resource}.procs`);
         writeFileSync(target, "");
         binds.push({ source: f.path, target });
       }
     }
-    const socket = join(runtimeDir, "proxy.sock");
+    const socket = runtimeDir ? join(runtimeDir, "proxy.sock") : "";
     if (profile.networkMode === "allowlist") proxy = await startAllowlistProxy(socket, profile.allowlist);
 
-    const launcher = [caps.bwrap.path, ...bwrapArgs(profile, { workspace, writable, ...(req.home ? { home: req.home } : {}), reveal: req.reveal ?? [], runtimeDir, binds })];
+    const paths = { workspace, writable, reveal: req.reveal ?? [], binds, ...(req.home ? { home: req.home } : {}), ...(req.secretKey && existsSync(req.secretKey) ? { secretKey: req.secretKey } : {}), ...(runtimeDir ? { runtimeDir } : {}) };
+    const launcher = [caps.bwrap.path, ...bwrapArgs(profile, paths)];
     if (proxy) launcher.push(caps.node, networkBridgeScript(), socket, "--");
     if (binds.length) launcher.push("/bin/sh", "-c", JOIN_CGROUPS, "orchestrator-sandbox", String(binds.length), ...binds.map((b) => b.target));
     const rlimits = rlimitFlags(plan);

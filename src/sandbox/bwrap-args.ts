@@ -14,10 +14,12 @@ export interface BoundaryPaths {
   writable: readonly string[];
   /** The orchestrator's state folder, hidden from the step; undefined to leave it. */
   home?: string;
+  /** The secret key inside `home`: all a read-only tree needs hidden. */
+  secretKey?: string;
   /** Directories inside `home` the step reads (its prompt and spill files), shown read-only. */
   reveal: readonly string[];
-  /** Per-step directory with the proxy socket and the cgroup files the step joins. */
-  runtimeDir: string;
+  /** Per-step directory with the proxy socket and the cgroup files the step joins; undefined when the step needs neither. */
+  runtimeDir?: string;
   /** Files bound writable into `runtimeDir`: the cgroup.procs of the step's groups. */
   binds: ReadonlyArray<{ source: string; target: string }>;
 }
@@ -45,14 +47,20 @@ export function bwrapArgs(profile: ExecutionProfile, paths: BoundaryPaths): stri
   }
   if (profile.fsMode === "workspace_rw_scoped") for (const w of paths.writable) a.push("--bind", w, w);
 
-  // The store, its key and other tasks' logs are none of the step's business.
+  // The store's key never reaches a step. In a read-only tree the rest of the state folder is
+  // only readable (and secrets in the store are encrypted with that key); in a writable one the
+  // whole folder is replaced, so no step can write the store. Each mount costs a step time.
   if (paths.home && !within(paths.workspace, paths.home)) {
-    a.push("--tmpfs", paths.home);
-    for (const r of paths.reveal) a.push("--ro-bind", r, r);
-    a.push("--remount-ro", paths.home);
+    if (writableTree) {
+      a.push("--tmpfs", paths.home);
+      for (const r of paths.reveal) a.push("--ro-bind", r, r);
+      a.push("--remount-ro", paths.home);
+    } else if (paths.secretKey) {
+      a.push("--ro-bind", "/dev/null", paths.secretKey);
+    }
   }
 
-  a.push("--ro-bind", paths.runtimeDir, paths.runtimeDir);
+  if (paths.runtimeDir) a.push("--ro-bind", paths.runtimeDir, paths.runtimeDir);
   for (const b of paths.binds) a.push("--bind", b.source, b.target);
   a.push("--chdir", paths.workspace, "--");
   return a;

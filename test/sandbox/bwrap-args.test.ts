@@ -6,6 +6,7 @@ const paths: BoundaryPaths = {
   workspace: "/tmp/ws",
   writable: ["/tmp/ws/out"],
   home: "/tmp/ws/.orchestrator",
+  secretKey: "/tmp/ws/.orchestrator/secret.key",
   reveal: ["/tmp/ws/.orchestrator/logs/t1"],
   runtimeDir: "/tmp/orchestrator-sandbox-x",
   binds: [{ source: "/sys/fs/cgroup/pids/orchestrator-r1/cgroup.procs", target: "/tmp/orchestrator-sandbox-x/pids.procs" }],
@@ -15,16 +16,29 @@ const paths: BoundaryPaths = {
 const at = (args: string[], op: string, dest: string): number => args.findIndex((a, i) => a === op && (args[i + 2] === dest || (op.startsWith("--tmpfs") || op === "--remount-ro" ? args[i + 1] === dest : false)));
 
 describe("bwrapArgs", () => {
-  it("scoped: read-only tree, private /tmp, then the workspace, its writable paths, the store hidden with the task's files shown", () => {
+  it("scoped: read-only tree, private /tmp, then the workspace, its writable paths, the key hidden, the runtime directory", () => {
     const a = bwrapArgs(profileFromSpec("p", { mode: "sandbox", fs_mode: "workspace_rw_scoped", writable_paths: ["out"] }), paths);
     expect(a.slice(a.indexOf("--ro-bind"), a.indexOf("--ro-bind") + 3)).toEqual(["--ro-bind", "/", "/"]);
-    const order = [at(a, "--ro-bind", "/"), at(a, "--tmpfs", "/tmp"), at(a, "--ro-bind", "/tmp/ws"), at(a, "--bind", "/tmp/ws/out"), at(a, "--tmpfs", "/tmp/ws/.orchestrator"), at(a, "--ro-bind", "/tmp/ws/.orchestrator/logs/t1"), at(a, "--remount-ro", "/tmp/ws/.orchestrator"), at(a, "--bind", "/tmp/orchestrator-sandbox-x/pids.procs")];
+    const order = [at(a, "--ro-bind", "/"), at(a, "--tmpfs", "/tmp"), at(a, "--ro-bind", "/tmp/ws"), at(a, "--bind", "/tmp/ws/out"), at(a, "--ro-bind", "/tmp/ws/.orchestrator/secret.key"), at(a, "--ro-bind", "/tmp/orchestrator-sandbox-x"), at(a, "--bind", "/tmp/orchestrator-sandbox-x/pids.procs")];
     expect(order.every((i) => i >= 0)).toBe(true);
     expect([...order].sort((x, y) => x - y)).toEqual(order);
+    expect(a[at(a, "--ro-bind", "/tmp/ws/.orchestrator/secret.key") + 1]).toBe("/dev/null");
+    // A read-only tree needs only the key hidden: the rest of the store cannot be written.
+    expect(at(a, "--tmpfs", "/tmp/ws/.orchestrator")).toBe(-1);
     expect(a).toContain("--cap-drop");
     expect(a).not.toContain("--unshare-net");
-    expect(a.at(-1)).toBe("--");
     expect(a.slice(-3)).toEqual(["--chdir", "/tmp/ws", "--"]);
+  });
+  it("a writable tree hides the whole state folder, showing the task's own files read-only", () => {
+    const a = bwrapArgs(profileFromSpec("p", { mode: "sandbox" }), paths);
+    const order = [at(a, "--tmpfs", "/tmp/ws/.orchestrator"), at(a, "--ro-bind", "/tmp/ws/.orchestrator/logs/t1"), at(a, "--remount-ro", "/tmp/ws/.orchestrator")];
+    expect(order.every((i) => i >= 0)).toBe(true);
+    expect([...order].sort((x, y) => x - y)).toEqual(order);
+  });
+  it("no runtime directory, no mount for it", () => {
+    const { runtimeDir: _, ...rest } = paths;
+    const a = bwrapArgs(profileFromSpec("p", { mode: "sandbox", fs_mode: "workspace_readonly" }), { ...rest, binds: [] });
+    expect(a.join(" ")).not.toContain("orchestrator-sandbox-x");
   });
   it("readonly binds no writable path even when given some", () => {
     const a = bwrapArgs(profileFromSpec("p", { mode: "sandbox", fs_mode: "workspace_readonly" }), paths);
@@ -46,7 +60,7 @@ describe("bwrapArgs", () => {
     expect(a.slice(a.indexOf("--bind"), a.indexOf("--bind") + 3)).toEqual(["--bind", "/", "/"]);
   });
   it("leaves the store alone when the workspace lies inside it", () => {
-    const a = bwrapArgs(profileFromSpec("p", { mode: "sandbox", fs_mode: "workspace_readonly" }), { ...paths, home: "/tmp" });
+    const a = bwrapArgs(profileFromSpec("p", { mode: "sandbox" }), { ...paths, home: "/tmp" });
     expect(at(a, "--remount-ro", "/tmp")).toBe(-1);
   });
 });
