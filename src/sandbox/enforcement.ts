@@ -44,7 +44,7 @@ export function planEnforcement(profile: ExecutionProfile, caps: HostCapabilitie
   }
   const bwrap = caps.bwrap.usable;
   const noBwrap = caps.bwrap.problem ?? "bubblewrap is not usable";
-  add("mode", "sandbox", bwrap, bwrap ? `bubblewrap (${caps.bwrap.path}): own user, mount, pid, ipc and uts namespaces, no capabilities; the store and its key hidden` : noBwrap);
+  add("mode", "sandbox", bwrap, bwrap ? `bubblewrap (${caps.bwrap.path}): own user, mount, pid, ipc and uts namespaces, no capabilities; the store's key hidden` : noBwrap);
 
   const fsDetail: Record<ExecutionProfile["fsMode"], string> = {
     inherit: "host file system, writable as for the controller",
