@@ -207,7 +207,7 @@ describe("execution profiles under bubblewrap", () => {
     const fork = step(r.runs, "fork");
     expect(fork.status).toBe("failed");
     if (process.getuid?.() === 0) {
-      expect(fork.reason).toMatch(/^unsupported_backend_feature: profile 'few' cannot be enforced on this host.*max_processes/);
+      expect(fork.reason).toMatch(/^could not start: unsupported_backend_feature: profile 'few' cannot be enforced on this host.*max_processes/);
       expect(fork.exitCode).toBe(1);
       expect(r.events).toContain("sandbox_unsupported");
     } else {
