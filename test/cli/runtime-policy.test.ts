@@ -129,7 +129,7 @@ describe("RuntimePolicy", () => {
         expect(t.queued).toBe(false);
         expect(t.message).toContain("resume.auto: false");
       }
-    });
+    }, 90_000);
   }
 
   it("resume.auto: false also holds a task a dead controller left behind", async () => {
@@ -143,5 +143,5 @@ describe("RuntimePolicy", () => {
     const done = await waitForPhase(p, "napper", ["Paused"]);
     expect(done.task.message).toContain("recovered after the controller stopped");
     expect(done.runs.map((r) => r.status)).toEqual(["interrupted"]);
-  });
+  }, 90_000);
 });
