@@ -7,11 +7,7 @@
  * and has no setting there to offer. What the engine does with each field
  * is src/engine/runner/runtime-policy.ts.
  */
-import { boolean, isObject, nonEmptyString, object, oneOf, stringList, type KindSpec, type SchemaObject, type SpecIssue } from "./common.js";
-
-const NOT_OFFERED: SchemaObject = {
-  description: "not offered",
-};
+import { boolean, isObject, nonEmptyString, object, oneOf, stringList, type KindSpec, type SpecIssue } from "./common.js";
 
 function check(spec: Record<string, unknown>): SpecIssue[] {
   const issues: SpecIssue[] = [];
@@ -61,7 +57,8 @@ export const runtimePolicy: KindSpec = {
       redaction_patterns: stringList,
     }),
     resume: object({ auto: boolean }),
-    observability: NOT_OFFERED,
+    // Any content: check() refuses the field whatever it holds.
+    observability: {},
   }),
   check,
   strict: true,
