@@ -3,9 +3,10 @@
  * (`*.yaml` and `*.yml`, recursively, in a stable order) or `-` for stdin.
  */
 import { isUtf8 } from "node:buffer";
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readdirSync, statSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import type { Diagnostic } from "./diagnostics.js";
+import { MAX_MANIFEST_FILE_BYTES, readRegularFile, readUpTo, type ReadRefusal } from "./safe-read.js";
 
 export interface ManifestFile {
   /** Path as shown in messages: relative to the working directory when inside it. */
@@ -21,7 +22,12 @@ export interface LoadResult {
 
 const MANIFEST_EXT = /\.ya?ml$/i;
 
-/** Lists manifest files under a directory, sorted by relative path; dot-folders are skipped. */
+/**
+ * Lists manifest files under a directory, sorted by relative path; dot-folders
+ * are skipped. Every entry named `*.yaml`/`*.yml` that is not a directory is
+ * listed, whatever it is: reading refuses what is not a regular file, so a
+ * FIFO or a link to a device is reported rather than skipped in silence.
+ */
 export function listManifestFiles(dir: string): string[] {
   const out: string[] = [];
   const walk = (d: string): void => {
@@ -30,7 +36,7 @@ export function listManifestFiles(dir: string): string[] {
       const p = join(d, e.name);
       if (e.isDirectory()) {
         if (!e.name.startsWith(".") && e.name !== "node_modules") walk(p);
-      } else if ((e.isFile() || e.isSymbolicLink()) && MANIFEST_EXT.test(e.name)) {
+      } else if (MANIFEST_EXT.test(e.name)) {
         out.push(p);
       }
     }
@@ -50,19 +56,25 @@ export function loadManifestPaths(paths: readonly string[], cwd: string, readStd
   const diagnostics: Diagnostic[] = [];
   for (const p of paths) {
     if (p === "-") {
-      files.push({ file: "<stdin>", absolutePath: "<stdin>", text: readStdin() });
+      try {
+        files.push({ file: "<stdin>", absolutePath: "<stdin>", text: readStdin() });
+      } catch (err) {
+        if (!(err instanceof StdinTooLargeError)) throw err;
+        diagnostics.push({ severity: "error", code: "too-large", message: err.message, hint: "split the input into several files and give -f a directory" });
+      }
       continue;
     }
     const abs = resolve(cwd, p);
     let isDir = false;
     try {
       isDir = statSync(abs).isDirectory();
-    } catch {
+    } catch (err) {
+      const loop = (err as NodeJS.ErrnoException).code === "ELOOP";
       diagnostics.push({
         severity: "error",
         code: "io",
-        message: `path '${p}' does not exist`,
-        hint: "check the path given to -f; it may be a file, a directory or - for stdin",
+        message: loop ? `path '${p}' is a symbolic link loop (ELOOP)` : `path '${p}' does not exist`,
+        hint: loop ? "fix or remove the symbolic link" : "check the path given to -f; it may be a file, a directory or - for stdin",
       });
       continue;
     }
@@ -92,13 +104,17 @@ function readManifestFile(abs: string, shown: string): ManifestFile | { diagnost
   return { file: shown, absolutePath: abs, text: buf.toString("utf8") };
 }
 
-/** A file's bytes, or why they cannot be read. */
+/** A regular file's bytes (see safe-read.ts), or why they cannot be read. */
 export function readFileBytes(abs: string, shown: string): Buffer | { diagnostic: Diagnostic } {
-  try {
-    return readFileSync(abs);
-  } catch (err) {
-    return { diagnostic: { severity: "error", code: "io", message: `cannot read '${shown}': ${(err as Error).message}` } };
-  }
+  const read = readRegularFile(abs, shown);
+  return Buffer.isBuffer(read) ? read : { diagnostic: refusalDiagnostic(read, shown) };
+}
+
+/** A refused read as an error at the file. */
+export function refusalDiagnostic(r: ReadRefusal, shown: string): Diagnostic {
+  const d: Diagnostic = { severity: "error", code: r.reason === "too-large" ? "too-large" : "io", message: r.message, position: { file: shown, line: 1, column: 1 } };
+  if (r.hint) d.hint = r.hint;
+  return d;
 }
 
 /** Binary content where a manifest was expected, as an error at the file; undefined for text. */
@@ -117,10 +133,18 @@ function looksBinary(buf: Buffer): boolean {
   return true;
 }
 
+/** Standard input, up to the size limit of one manifest file (a pipe from /dev/zero must not fill memory). */
 function readStdinSync(): string {
   try {
-    return readFileSync(0, "utf8");
-  } catch {
+    const read = readUpTo(0, MAX_MANIFEST_FILE_BYTES, "<stdin>");
+    if (Buffer.isBuffer(read)) return read.toString("utf8");
+    throw new StdinTooLargeError(read.message);
+  } catch (err) {
+    if (err instanceof StdinTooLargeError) throw err;
     return "";
   }
+}
+
+export class StdinTooLargeError extends Error {
+  override name = "StdinTooLargeError";
 }

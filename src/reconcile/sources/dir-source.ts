@@ -33,7 +33,8 @@ export function statCachePath(home: Home, sourceName: string): string {
 export function readDirectorySource(home: Home, spec: SourceSpec): FetchedRevision | FetchFailure {
   const root = sourceDirectory(home, spec);
   if (!isDirectory(root)) {
-    return { reason: Reason.PathNotFound, message: `directory ${spec.dir ?? root} does not exist; create it and add manifests` };
+    const loop = statErrorCode(root) === "ELOOP";
+    return { reason: Reason.PathNotFound, message: loop ? `directory ${spec.dir ?? root} is a symbolic link loop (ELOOP); fix or remove the link` : `directory ${spec.dir ?? root} does not exist; create it and add manifests` };
   }
   const scan = scanDirectory(root, new StatCache(statCachePath(home, spec.name)));
   return { revision: filesRevision(scan.revisionParts), root, read: () => scan.read() };
@@ -100,6 +101,15 @@ export function isDirectory(path: string): boolean {
     return statSync(path).isDirectory();
   } catch {
     return false;
+  }
+}
+
+function statErrorCode(path: string): string | undefined {
+  try {
+    statSync(path);
+    return undefined;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code;
   }
 }
 
