@@ -22,7 +22,7 @@ import type { PlannedAction } from "./plan.js";
 import { displayRevision, isUpToDate, SourceStatusRecorder } from "./source-status.js";
 import { resyncStatusFiles, statusPending } from "./status-files.js";
 import { fetchSourceRevision, type FetchOptions } from "./sources/fetch.js";
-import { isFetchFailure } from "./sources/types.js";
+import { isFetchFailure, type FetchedRevision } from "./sources/types.js";
 
 export interface SourcePassContext {
   home: Home;
@@ -109,26 +109,13 @@ async function passOverSource(ctx: SourcePassContext, source: SourceRecord, opts
 
   // Build, validate, plan and commit in one transaction, then effects and status files.
   status.progress(`applying revision ${shown}`);
-  const { files, diagnostics: readDiagnostics } = await fetched.read();
-  const { runPipeline } = await import("./pipeline.js");
-  const planned = await runPipeline({
-    store: ctx.store,
-    home: ctx.home,
-    files,
-    readDiagnostics,
-    project: source.project,
-    appliedBy,
-    source: source.name,
-    prune: source.prune ? "inventory" : "none",
-    dryRun,
-    revision,
-    ...(fetched.commit ? { commit: fetched.commit } : {}),
-    ...(ctx.cache ? { cache: ctx.cache } : {}),
-    ...(ctx.hooks ? { hooks: ctx.hooks } : {}),
-    ...(opts.withLive ? { withLive: true } : {}),
-    ...(opts.planDespiteErrors ? { planDespiteErrors: true } : {}),
-    inTransaction: (committed) => status.applied(revision, shown, committed.storeVersion),
-  });
+  let planned: PipelineResult;
+  try {
+    planned = await buildAndApply(ctx, source, fetched, opts, status, shown);
+  } catch (err) {
+    // Whatever went wrong, the source says so: it never stays Reconciling with no error.
+    return stop(Reason.ApplyFailed, status.failureMessage(Reason.ApplyFailed, (err as Error).message, revision, shown), revision);
+  }
   // A dry run plans around resources another source manages; a real pass is refused inside its transaction.
   const outcome = dryRun ? withConflicts(planned, conflictDiagnostics(ctx.store, source.name, planned.actions)) : planned;
   if (!outcome.ok) {
@@ -156,6 +143,33 @@ async function passOverSource(ctx: SourcePassContext, source: SourceRecord, opts
     },
     outcome.actions,
   );
+}
+
+/** Reads the revision's files and runs the pipeline over them. */
+async function buildAndApply(ctx: SourcePassContext, source: SourceRecord, fetched: FetchedRevision, opts: SourcePassOptions, status: SourceStatusRecorder, shown: string): Promise<PipelineResult> {
+  const dryRun = opts.dryRun === true;
+  const revision = fetched.revision;
+  const appliedBy = `source:${source.name}`;
+  const { files, diagnostics: readDiagnostics } = await fetched.read();
+  const { runPipeline } = await import("./pipeline.js");
+  return runPipeline({
+    store: ctx.store,
+    home: ctx.home,
+    files,
+    readDiagnostics,
+    project: source.project,
+    appliedBy,
+    source: source.name,
+    prune: source.prune ? "inventory" : "none",
+    dryRun,
+    revision,
+    ...(fetched.commit ? { commit: fetched.commit } : {}),
+    ...(ctx.cache ? { cache: ctx.cache } : {}),
+    ...(ctx.hooks ? { hooks: ctx.hooks } : {}),
+    ...(opts.withLive ? { withLive: true } : {}),
+    ...(opts.planDespiteErrors ? { planDespiteErrors: true } : {}),
+    inTransaction: (committed) => status.applied(revision, shown, committed.storeVersion),
+  });
 }
 
 /** A dry run's outcome with the ownership conflicts it planned around, as a real pass would report them. */

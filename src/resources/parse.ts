@@ -2,8 +2,9 @@
  * @module Multi-document YAML parsing with file:line:column positions for
  * every node, so any later diagnostic can point at the field it is about.
  */
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, Scalar, visit, type Document, type Node, type YAMLError } from "yaml";
+import { Composer, isMap, isPair, isScalar, isSeq, LineCounter, Parser, Scalar, visit, type CST, type Document, type Node, type YAMLError } from "yaml";
 import type { Diagnostic } from "./diagnostics.js";
+import { cstShape, dataDepthExceeds, MAX_ALIAS_EXPANSION, MAX_NESTING_DEPTH, type CstShape } from "./yaml-limits.js";
 import type { JsonObject, ParsedDocument, Resource, SourcePosition } from "./types.js";
 
 export interface ParseResult {
@@ -41,7 +42,7 @@ export function withPositions(text: string, file: string, data: ParsedData): Par
   const lazyAt = (index: number, path: ReadonlyArray<string | number>): SourcePosition => {
     if (!reparsed) {
       const lines = new LineCounter();
-      reparsed = { docs: parseAllDocuments(text, { lineCounter: lines, uniqueKeys: true }) as Document[], lines };
+      reparsed = { docs: composeDocuments(text, lines).docs, lines };
     }
     const d = reparsed.docs[index];
     if (!d) return { file, line: 1, column: 1 };
@@ -63,16 +64,19 @@ export function withPositions(text: string, file: string, data: ParsedData): Par
 /** Parses one file into plain data (documents and syntax diagnostics), with no YAML tree kept. */
 export function parseManifestData(text: string, file: string): ParsedData {
   const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const { docs, shapes } = composeDocuments(text, lineCounter);
   const documents: DocumentData[] = [];
   const diagnostics: Diagnostic[] = [];
   const at = (offset: number): SourcePosition => {
     const p = lineCounter.linePos(offset);
     return { file, line: p.line, column: p.col };
   };
-  // parseAllDocuments returns a single EmptyStream-like value for empty input.
-  const list = Array.isArray(docs) ? docs : [];
-  list.forEach((doc, index) => {
+  docs.forEach((doc, index) => {
+    const shape = shapes[index] ?? {};
+    if (shape.tooDeepAt !== undefined) {
+      diagnostics.push(tooDeep(at(shape.tooDeepAt)));
+      return;
+    }
     if (doc.errors.length > 0) {
       // Later syntax errors in a document are mostly echoes of the first one.
       const err = doc.errors[0]!;
@@ -102,10 +106,14 @@ export function parseManifestData(text: string, file: string): ParsedData {
       });
       return;
     }
-    const value = doc.toJS({ maxAliasCount: 1000 }) as Record<string, unknown>;
+    const value = toData(doc, shape, at);
+    if ("diagnostic" in value) {
+      diagnostics.push(value.diagnostic);
+      return;
+    }
     // A `kind: List` (as `get -o json` and `export -o json` print) holds documents in `items`.
-    if (value["kind"] === "List" && Array.isArray(value["items"])) {
-      (value["items"] as unknown[]).forEach((item, i) => {
+    if (value.data["kind"] === "List" && Array.isArray(value.data["items"])) {
+      (value.data["items"] as unknown[]).forEach((item, i) => {
         const prefix = ["items", i];
         if (!item || typeof item !== "object" || Array.isArray(item)) {
           diagnostics.push({ severity: "error", code: "not-mapping", message: `items[${i}] of the List is not a mapping`, position: at(offsetOf(doc, prefix)) });
@@ -115,7 +123,7 @@ export function parseManifestData(text: string, file: string): ParsedData {
       });
       return;
     }
-    documents.push({ raw: value, index, position, prefix: [] });
+    documents.push({ raw: value.data, index, position, prefix: [] });
   });
 
   if (documents.length === 0 && diagnostics.length === 0) {
@@ -128,6 +136,73 @@ export function parseManifestData(text: string, file: string): ParsedData {
     });
   }
   return { documents, diagnostics };
+}
+
+/**
+ * Every document of a file with its shape (nesting depth, first alias): the
+ * CST of each document is checked before it is composed, so a document
+ * nested past the limit is never handed to the (recursive) composer.
+ */
+function composeDocuments(text: string, lineCounter: LineCounter): { docs: Document[]; shapes: CstShape[] } {
+  const docs: Document[] = [];
+  const shapes: CstShape[] = [];
+  const composer = new Composer({ prettyErrors: false, uniqueKeys: true });
+  const parser = new Parser(lineCounter.addNewLine);
+  // The composer hands a document back only once the next one starts: shapes wait in order.
+  const pending: CstShape[] = [];
+  const take = (produced: Iterable<Document.Parsed>): void => {
+    for (const d of produced) {
+      docs.push(d as Document);
+      shapes.push(pending.shift() ?? {});
+    }
+  };
+  for (const token of parser.parse(text)) {
+    if (token.type === "document") {
+      const shape = cstShape(token);
+      pending.push(shape);
+      // Too deep: composed as an empty document, so indexes stay those of the file.
+      if (shape.tooDeepAt !== undefined) delete (token as { value?: CST.Token }).value;
+    }
+    take(composer.next(token));
+  }
+  take(composer.end());
+  return { docs, shapes };
+}
+
+/** A composed document as plain data, or why it cannot be (an alias bomb, nesting through aliases). */
+function toData(doc: Document, shape: CstShape, at: (offset: number) => SourcePosition): { data: Record<string, unknown> } | { diagnostic: Diagnostic } {
+  const aliasAt = at(shape.firstAliasAt ?? doc.contents?.range?.[0] ?? 0);
+  let data: Record<string, unknown>;
+  try {
+    data = doc.toJS({ maxAliasCount: MAX_ALIAS_EXPANSION }) as Record<string, unknown>;
+  } catch (err) {
+    if (err instanceof ReferenceError) {
+      return {
+        diagnostic: {
+          severity: "error",
+          code: "aliases",
+          message: `the aliases of this document expand into more than ${MAX_ALIAS_EXPANSION} nodes (an alias bomb?); the first alias is here`,
+          position: aliasAt,
+          hint: `aliases (*name) may stand for at most ${MAX_ALIAS_EXPANSION} nodes in one document: write the repeated parts out, or use fewer aliases of aliases`,
+        },
+      };
+    }
+    if (err instanceof RangeError) return { diagnostic: tooDeep(aliasAt, true) };
+    throw err;
+  }
+  // Aliases can nest a shared node inside itself or another: the data may be deeper than the text.
+  if (shape.firstAliasAt !== undefined && dataDepthExceeds(data)) return { diagnostic: tooDeep(aliasAt, true) };
+  return { data };
+}
+
+function tooDeep(position: SourcePosition, throughAliases = false): Diagnostic {
+  return {
+    severity: "error",
+    code: "too-deep",
+    message: `mappings and lists nest more than ${MAX_NESTING_DEPTH} levels deep${throughAliases ? " through its aliases; the first alias is here" : "; the level past the limit starts here"}`,
+    position,
+    hint: `manifests may nest at most ${MAX_NESTING_DEPTH} levels of mappings and lists: flatten the structure`,
+  };
 }
 
 /** Loosely shapes a parsed mapping as a Resource; validation reports what is missing. */
