@@ -4,14 +4,36 @@
  * rules, trigger filters). Parsed programs are cached by source text, so a
  * set of 10,000 workflows that repeat the same `when` parses it once.
  */
-import { parse, type ASTNode, type ParseResult } from "@marcbachmann/cel-js";
+import { Environment, type ASTNode, type ParseResult } from "@marcbachmann/cel-js";
+import { compileLinearRegex } from "../resources/linear-regex.js";
+import { MAX_COMPREHENSION_NESTING, withinTimeBudget } from "./budget.js";
 
 export type CelCompileResult = { ok: true } | { ok: false; message: string; offset?: number };
 
 interface CacheEntry {
   result: CelCompileResult;
   program?: ParseResult;
+  /** Holds a comprehension: evaluated under the time budget. */
+  loops?: boolean;
 }
+
+/**
+ * `string.matches()` on a linear-time engine: the library's own uses
+ * JavaScript's backtracking RegExp. The library cannot replace a standard
+ * overload, so parsed calls of `matches` are pointed at this one instead
+ * (see linearMatches below).
+ */
+const LINEAR_MATCHES = "matches_linear";
+const env = new Environment({ unlistedVariablesAreDyn: true }).registerFunction(`string.${LINEAR_MATCHES}(string): bool`, (input: string, pattern: string) => {
+  try {
+    return compileLinearRegex(pattern).test(input);
+  } catch (err) {
+    throw new Error(`matches(): ${(err as Error).message}`);
+  }
+});
+
+/** Macros that loop over a list or map, or bind a variable (which can double data at each level). */
+const COMPREHENSIONS = new Set(["all", "exists", "exists_one", "existsOne", "map", "filter", "sortBy", "transformList", "transformMap", "transformMapEntry", "bind"]);
 
 /** Bounded so a long-running controller fed ever-new expressions cannot grow without limit. */
 const MAX_CACHE_ENTRIES = 20_000;
@@ -22,7 +44,12 @@ function entryFor(expr: string): CacheEntry {
   if (hit) return hit;
   let entry: CacheEntry;
   try {
-    entry = { result: { ok: true }, program: parse(expr) };
+    const program = env.parse(expr);
+    const shape = inspect(program.ast);
+    entry =
+      shape.nesting > MAX_COMPREHENSION_NESTING
+        ? { result: { ok: false, message: `comprehensions (all, exists, map, filter, cel.bind, ...) nest ${shape.nesting} deep; at most ${MAX_COMPREHENSION_NESTING} are allowed` } }
+        : { result: { ok: true }, program, loops: shape.nesting > 0 };
   } catch (err) {
     entry = { result: describeParseError(err) };
   }
@@ -68,7 +95,69 @@ export function evaluateTypedCel(expr: string, vars: Record<string, unknown>): u
     const r = entry.result as { message: string };
     throw new Error(`invalid CEL expression: ${r.message}`);
   }
-  return entry.program(vars);
+  const program = entry.program;
+  try {
+    return entry.loops ? withinTimeBudget(() => program(vars)) : program(vars);
+  } catch (err) {
+    throw restoreNames(err);
+  }
+}
+
+interface Shape {
+  /** Deepest nesting of comprehensions. */
+  nesting: number;
+}
+
+/**
+ * Walks the AST once (iteratively) after parsing: measures how deeply
+ * comprehensions nest, and points every `x.matches(re)` at the linear-time
+ * overload. The parser's depth limit keeps the tree small enough to walk.
+ */
+function inspect(root: ASTNode): Shape {
+  let nesting = 0;
+  const stack: Array<[ASTNode, number]> = [[root, 0]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    let d = depth;
+    if (node.op === "rcall" || node.op === "call") {
+      const name = node.args[0];
+      if (node.op === "rcall" && name === "matches" && node.args[2].length === 1) (node.args as unknown as unknown[])[0] = LINEAR_MATCHES;
+      if (COMPREHENSIONS.has(name)) d = depth + 1;
+      nesting = Math.max(nesting, d);
+    }
+    for (const child of children(node)) stack.push([child, d]);
+  }
+  return { nesting };
+}
+
+function children(node: ASTNode): ASTNode[] {
+  switch (node.op) {
+    case "value":
+    case "id":
+      return [];
+    case ".":
+    case ".?":
+      return [node.args[0]];
+    case "call":
+      return [...node.args[1]];
+    case "rcall":
+      return [node.args[1], ...node.args[2]];
+    case "list":
+      return [...node.args];
+    case "map":
+      return node.args.flatMap(([k, v]) => [k, v]);
+    case "!_":
+    case "-_":
+      return [node.args];
+    default:
+      return [...(node.args as readonly ASTNode[])];
+  }
+}
+
+/** Messages speak of `matches`, as the user wrote it. */
+function restoreNames(err: unknown): unknown {
+  if (err instanceof Error && err.message.includes(LINEAR_MATCHES)) err.message = err.message.split(LINEAR_MATCHES).join("matches");
+  return err;
 }
 
 function toCelValue(v: unknown): unknown {

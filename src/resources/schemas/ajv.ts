@@ -6,6 +6,7 @@
  */
 import { Ajv } from "ajv";
 import { MISPLACED_KEYWORD } from "./common.js";
+import { ajvLinearRegExp } from "../linear-regex.js";
 
 let builtin: Ajv | undefined;
 let custom: Ajv | undefined;
@@ -19,7 +20,8 @@ export function builtinAjv(): Ajv {
   return builtin;
 }
 
+/** User schemas' `pattern`s run on a linear-time engine (linear-regex.ts): a manifest must not stall validation. */
 export function customAjv(): Ajv {
-  custom ??= new Ajv({ allErrors: true, verbose: true, strict: false, validateSchema: true });
+  custom ??= new Ajv({ allErrors: true, verbose: true, strict: false, validateSchema: true, code: { regExp: ajvLinearRegExp } });
   return custom;
 }
