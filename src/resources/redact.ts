@@ -26,12 +26,20 @@ export function secretTexts(value: unknown, out: string[] = []): string[] {
   return out;
 }
 
-/** A copy of spec with every SecretStore data value redacted; other kinds unchanged. */
+/**
+ * A copy of spec with every SecretStore data value redacted, and any other
+ * spec field (refused by validation, but a store may hold one written
+ * before) redacted whole; other kinds unchanged.
+ */
 export function redactSpec(kind: string, spec: JsonObject): JsonObject {
   if (!isSecretKind(kind)) return spec;
-  const data = spec["data"];
-  if (!data || typeof data !== "object" || Array.isArray(data)) return spec;
-  const redacted: JsonObject = {};
-  for (const k of Object.keys(data)) redacted[k] = REDACTED;
-  return { ...spec, data: redacted };
+  const out: JsonObject = {};
+  for (const [field, value] of Object.entries(spec)) {
+    if (field === "data" && value && typeof value === "object" && !Array.isArray(value)) {
+      const redacted: JsonObject = {};
+      for (const k of Object.keys(value)) redacted[k] = REDACTED;
+      out[field] = redacted;
+    } else out[field] = REDACTED;
+  }
+  return out;
 }

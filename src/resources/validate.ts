@@ -16,7 +16,7 @@ import { checkCrdInstance, type CrdVersionRules } from "./schemas/crd-instance.j
 import { suggestField } from "./suggest.js";
 import { findUnsupportedFields } from "./support.js";
 import { prehookVariableIssues } from "./prehook-vars.js";
-import { holdsSecretValues, REDACTED, secretTexts } from "./redact.js";
+import { holdsSecretValues, isSecretKind, REDACTED, secretTexts } from "./redact.js";
 
 export interface ValidateOptions {
   /** CRDs already in the store; a CRD in the documents replaces a stored one of the same kind. */
@@ -97,8 +97,12 @@ class Reporter {
     this.add(i.severity ?? "error", i.code ?? "schema", [...prefix, ...i.path], i.message, i.hint);
   }
 
-  /** `strict`: an unknown field is an error (kinds whose every field changes what is allowed). */
-  findings(fs: readonly SchemaFinding[], strict = false): void {
+  /**
+   * `closed`: an unknown field is an error, not a warning, for the reason
+   * given (kinds whose every field changes what is allowed; a SecretStore's
+   * spec, where a value beside `data` must never be kept).
+   */
+  findings(fs: readonly SchemaFinding[], closed?: { why: string }): void {
     for (const f of fs) {
       if (f.type === "error") {
         this.add("error", "schema", f.path, f.message);
@@ -106,9 +110,9 @@ class Reporter {
       }
       const suggestion = suggestField(f.field, f.known, f.misplaced);
       const parent = f.path.slice(0, -1);
-      const consequence = strict ? "unknown fields are refused here, since one left unread would loosen the boundary" : "unknown fields are ignored";
+      const consequence = closed ? closed.why : "unknown fields are ignored";
       this.add(
-        strict ? "error" : "warning",
+        closed ? "error" : "warning",
         "unknown-field",
         f.path,
         suggestion ? `unknown field '${f.field}'; did you mean '${suggestion}'?` : `unknown field '${f.field}'`,
@@ -259,7 +263,14 @@ function checkSpecPresent(raw: Record<string, unknown>, kind: string, rep: Repor
 
 function validateBuiltinSpec(kind: string, r: Resource, spec: Record<string, unknown>, rep: Reporter): void {
   const validate = specValidator(kind);
-  if (validate && !validate(spec)) rep.findings(schemaFindings(validate.errors, spec, ["spec"], { hideValue: (path) => holdsSecretValues(kind, path) }), KIND_SPECS[kind]?.strict === true);
+  if (validate && !validate(spec)) {
+    const closed = isSecretKind(kind)
+      ? { why: `a ${kind}'s spec holds only data: anything else is refused, so a secret put in the wrong place is never stored or shown` }
+      : KIND_SPECS[kind]?.strict === true
+        ? { why: "unknown fields are refused here, since one left unread would loosen the boundary" }
+        : undefined;
+    rep.findings(schemaFindings(validate.errors, spec, ["spec"], { hideValue: (path) => holdsSecretValues(kind, path) }), closed);
+  }
   for (const i of KIND_SPECS[kind]?.check?.(spec) ?? []) rep.issue(i);
   for (const u of findUnsupportedFields(kind, spec)) {
     rep.add("warning", "unsupported-field", u.path, u.message);

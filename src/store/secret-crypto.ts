@@ -76,26 +76,32 @@ export function openValue(key: Buffer, sealed: SealedValue, aad: string, where: 
 
 /** Seals each value of `spec.data` (or the whole of `data` when it is not a mapping). */
 export function sealSecretSpec(key: Buffer, spec: JsonObject): JsonObject {
-  const data = spec.data;
-  if (data === undefined) return spec;
-  if (data === null || typeof data !== "object" || Array.isArray(data)) {
-    return { ...spec, data: sealValue(key, data, "data") };
+  const out: JsonObject = {};
+  for (const [field, value] of Object.entries(spec)) {
+    // A field beside `data` is refused by validation; should one reach the store anyway, it is sealed whole.
+    if (field !== "data") out[field] = sealValue(key, value, field);
+    else if (value === null || typeof value !== "object" || Array.isArray(value)) out[field] = sealValue(key, value, "data");
+    else {
+      const sealed: JsonObject = {};
+      for (const [name, v] of Object.entries(value)) sealed[name] = sealValue(key, v, `data.${name}`);
+      out[field] = sealed;
+    }
   }
-  const sealed: JsonObject = {};
-  for (const [name, value] of Object.entries(data)) sealed[name] = sealValue(key, value, `data.${name}`);
-  return { ...spec, data: sealed };
+  return out;
 }
 
 /** Reverses `sealSecretSpec`; `where` names the resource in errors. */
 export function openSecretSpec(key: Buffer, spec: JsonObject, where: string): JsonObject {
-  const data = spec.data;
-  if (data === undefined || data === null || typeof data !== "object" || Array.isArray(data)) return spec;
-  if (isSealed(data)) return { ...spec, data: openValue(key, data, "data", `${where} data`) };
-  const opened: JsonObject = {};
-  for (const [name, value] of Object.entries(data)) {
-    opened[name] = isSealed(value) ? openValue(key, value, `data.${name}`, `${where} data.${name}`) : value;
+  const out: JsonObject = {};
+  for (const [field, value] of Object.entries(spec)) {
+    if (isSealed(value)) out[field] = openValue(key, value, field, `${where} ${field}`);
+    else if (field === "data" && value !== null && typeof value === "object" && !Array.isArray(value)) {
+      const opened: JsonObject = {};
+      for (const [name, v] of Object.entries(value)) opened[name] = isSealed(v) ? openValue(key, v, `data.${name}`, `${where} data.${name}`) : v;
+      out[field] = opened;
+    } else out[field] = value;
   }
-  return { ...spec, data: opened };
+  return out;
 }
 
 /** HMAC-SHA256 of text with the store key, hex. */

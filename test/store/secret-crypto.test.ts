@@ -47,13 +47,13 @@ describe("sealValue / openValue", () => {
 });
 
 describe("sealSecretSpec / openSecretSpec", () => {
-  it("seals each value of spec.data, keeps keys and other fields, and opens back", () => {
+  it("seals each value of spec.data, keeps keys, seals any field beside data whole, and opens back", () => {
     const key = generateKey();
-    const spec = { data: { A: "1", B: "2" }, other: "kept" };
+    const spec = { data: { A: "1", B: "2" }, other: "beside-data" };
     const sealed = sealSecretSpec(key, spec);
     expect(Object.keys(sealed.data as object)).toEqual(["A", "B"]);
-    expect(sealed.other).toBe("kept");
-    expect(JSON.stringify(sealed)).not.toMatch(/"1"|"2"/);
+    expect(Object.keys(sealed)).toEqual(["data", "other"]);
+    expect(JSON.stringify(sealed)).not.toMatch(/"1"|"2"|beside-data/);
     expect(openSecretSpec(key, sealed, "w")).toEqual(spec);
   });
 

@@ -43,15 +43,25 @@ export function redactPair(
 ): [Resource | undefined, Resource | undefined] {
   const kind = after?.kind ?? before?.kind;
   if (kind === undefined || !isSecretKind(kind)) return [before, after];
-  const oldData = before?.spec.data;
-  const newData = after?.spec.data;
-  const [oldRedacted, newRedacted] = redactData(oldData, newData, opts);
-  return [withData(before, oldRedacted), withData(after, newRedacted)];
+  // Every spec field is secret: `data`, and anything put beside it (refused by validation, but a
+  // dry run plans despite errors and a store may hold one written before).
+  const fields = new Set([...Object.keys(before?.spec ?? {}), ...Object.keys(after?.spec ?? {})]);
+  const oldSpec: JsonObject = {};
+  const newSpec: JsonObject = {};
+  for (const field of fields) {
+    const [o, n] = field === "data" ? redactData(before?.spec[field], after?.spec[field], opts) : redactWhole(before?.spec[field], after?.spec[field], opts);
+    if (o !== undefined) oldSpec[field] = o;
+    if (n !== undefined) newSpec[field] = n;
+  }
+  return [withSpec(before, oldSpec), withSpec(after, newSpec)];
 }
 
-function withData(r: Resource | undefined, data: JsonValue | undefined): Resource | undefined {
-  if (r === undefined || data === undefined) return r;
-  return { ...r, spec: { ...r.spec, data } };
+function withSpec(r: Resource | undefined, spec: JsonObject): Resource | undefined {
+  return r === undefined ? r : { ...r, spec };
+}
+
+function redactWhole(before: JsonValue | undefined, after: JsonValue | undefined, opts: RedactionOptions): [JsonValue | undefined, JsonValue | undefined] {
+  return [before === undefined ? undefined : marker(before, before, "before", opts), after === undefined ? undefined : marker(before, after, "after", opts)];
 }
 
 function isMapping(v: JsonValue | undefined): v is JsonObject {
