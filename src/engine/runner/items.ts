@@ -6,7 +6,7 @@
  * workspace that points outside it is no item.
  */
 import { existsSync, readdirSync, realpathSync, statSync } from "node:fs";
-import { isAbsolute, join, relative, resolve, sep } from "node:path";
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { TaskSetupError } from "./task-context.js";
 
 function isInside(root: string, p: string): boolean {
@@ -82,6 +82,24 @@ function outside(label: string, where: string, root: string, fix = "items must l
 }
 
 const QA_TARGET_FIX = "list only paths inside the workspace root in spec.qa_targets";
+
+/**
+ * True when `abs` lies inside `root`, by real paths: the nearest part of
+ * `abs` that exists is resolved (symbolic links followed), so a folder that
+ * is yet to be created under a link to elsewhere is judged by the link.
+ */
+export function insideWorkspace(root: string, abs: string): boolean {
+  if (!insideOrRoot(root, abs)) return false;
+  const realRoot = realOf(root) ?? root;
+  let existing = abs;
+  let rest = "";
+  while (realOf(existing) === undefined && existing !== root) {
+    rest = rest ? join(basename(existing), rest) : basename(existing);
+    existing = dirname(existing);
+  }
+  const real = join(realOf(existing) ?? existing, rest);
+  return insideOrRoot(realRoot, real);
+}
 
 /**
  * Item paths (relative to root, `/`-separated, sorted, unique). A missing

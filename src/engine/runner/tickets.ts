@@ -8,6 +8,12 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { parse as parseYaml } from "yaml";
+import { insideWorkspace } from "./items.js";
+
+/** Letters, digits, '.', '_' and '-' only, no '..': a name that stays in its folder. */
+function fileSafe(text: string): string {
+  return text.replace(/[^A-Za-z0-9._-]+/g, "_").replace(/\.{2,}/g, "_").replace(/^[_.]+|_+$/g, "");
+}
 
 const CLOSED = new Set(["resolved", "closed", "fixed", "verified", "done"]);
 
@@ -73,10 +79,13 @@ export interface NewTicket {
 }
 
 export function createTicket(ticketDir: string, t: NewTicket, workspaceRoot: string): string {
+  // Tickets are written only inside ticket_dir, and ticket_dir only inside the workspace (links resolved).
+  if (!insideWorkspace(workspaceRoot, ticketDir)) throw new Error(`ticket_dir ${ticketDir} is outside the workspace root ${workspaceRoot} (symbolic links resolved); tickets are written only inside the workspace`);
   mkdirSync(ticketDir, { recursive: true });
-  const slug = (t.item || "task").replace(/[^A-Za-z0-9._-]+/g, "_").replace(/^_+|_+$/g, "").slice(0, 80) || "task";
-  let path = join(ticketDir, `${t.taskId}-${slug}-c${t.cycle}-${t.step}.md`);
-  for (let n = 2; existsSync(path); n++) path = join(ticketDir, `${t.taskId}-${slug}-c${t.cycle}-${t.step}-${n}.md`);
+  const slug = fileSafe(t.item || "task").slice(0, 80) || "task";
+  const step = fileSafe(t.step) || "step";
+  let path = join(ticketDir, `${t.taskId}-${slug}-c${t.cycle}-${step}.md`);
+  for (let n = 2; existsSync(path); n++) path = join(ticketDir, `${t.taskId}-${slug}-c${t.cycle}-${step}-${n}.md`);
   const body = [
     "---",
     "status: open",

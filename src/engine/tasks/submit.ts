@@ -16,7 +16,7 @@ import { buildExecutionPlan, PlanError } from "../plan/build.js";
 import { candidateFromAgent } from "../selection/candidates.js";
 import { selectAgent } from "../selection/select.js";
 import { applyDefaults } from "../../resources/defaults.js";
-import { collectItemPaths, itemPathOf } from "../runner/items.js";
+import { collectItemPaths, insideWorkspace, itemPathOf } from "../runner/items.js";
 import { resolveWorkflowSpec, resolveWorkspace, TaskSetupError } from "../runner/task-context.js";
 
 export class SubmitError extends Error {
@@ -132,6 +132,7 @@ export function checkRequest(store: Store, home: Home, req: SubmitRequest): { wo
   // real paths); target files are kept relative to it.
   try {
     collectItemPaths(wsRoot, ws.qaTargets, []);
+    if (ws.ticketDir && !insideWorkspace(wsRoot, ws.ticketDir)) throw new TaskSetupError(`ticket_dir '${ws.ticketDirRel}' is outside the workspace root ${wsRoot} (symbolic links resolved); tickets are written only inside the workspace`);
     spec.targetFiles = (req.targetFiles ?? []).map((f) => itemPathOf(wsRoot, isAbsolute(f) ? f : resolve(req.cwd, f), `target file '${f}'`));
   } catch (err) {
     if (err instanceof TaskSetupError) throw new SubmitError(`workspace '${workspace}': ${err.message}`);

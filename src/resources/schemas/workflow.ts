@@ -7,6 +7,7 @@ import { BUILTIN_STEP_NAMES, inferBuiltin, inferRequiredCapability } from "../de
 import { formatPath } from "../diagnostics.js";
 import { probeShapeIssues, SAFETY_PROFILES } from "../safety-profile.js";
 import { celIssues } from "./cel-fields.js";
+import { nameProblem } from "./envelope.js";
 import {
   boolean, celExpression, isObject, listOf, loose, nonEmptyString, nonNegativeInt, object, oneOf, positiveInt,
   resourceName, string, stringMap, type KindSpec, type SchemaObject, type SpecIssue,
@@ -193,6 +194,8 @@ function checkSteps(steps: unknown, base: Path, issues: SpecIssue[]): void {
     const path = [...base, i];
     const id = s["id"];
     if (typeof id === "string") {
+      const bad = stepIdProblem(id);
+      if (bad) issues.push({ path: [...path, "id"], message: `step id '${id}' ${bad}`, hint: "step ids are names (letters, digits, '-', '_' and '.'): they name log and ticket files, so a '/' or '..' could reach outside their folders" });
       const first = seen.get(id);
       if (first !== undefined) issues.push({ path: [...path, "id"], message: `duplicate step id '${id}' (also at ${formatPath(["spec", ...base, first])})`, hint: "give each step a unique id" });
       else seen.set(id, i);
@@ -200,6 +203,12 @@ function checkSteps(steps: unknown, base: Path, issues: SpecIssue[]): void {
     checkStep(s, path, issues);
     if (s["chain_steps"] !== undefined) checkSteps(s["chain_steps"], [...path, "chain_steps"], issues);
   });
+}
+
+/** Why a step id is not a name, or undefined when it is one. */
+export function stepIdProblem(id: string): string | undefined {
+  if (id.includes("..")) return "contains '..'";
+  return nameProblem(id);
 }
 
 function checkStep(s: Record<string, unknown>, path: Path, issues: SpecIssue[]): void {
