@@ -37,6 +37,7 @@ import { runnerOptions } from "./runtime-policy.js";
 import { boundaryRecord, denialEvents, openStepBoundary, stepProfile, StepProfileError, unsupportedEvent, type StepProfile } from "./step-boundary.js";
 import type { TaskContext } from "./task-context.js";
 import { createTicket, openTickets } from "./tickets.js";
+import { boundedReason } from "./failure-reason.js";
 
 /**
  * Step timeout when neither the step nor `safety.step_timeout_secs` sets one.
@@ -279,7 +280,7 @@ export async function runStep(deps: StepRunDeps, step: PlannedStep, task: TaskSt
     try {
       decision = evaluatePrehook(step.prehook.when, vars, { step: step.id, ...(step.prehook.reason ? { reason: step.prehook.reason } : {}) });
     } catch (err) {
-      const reason = `could not start: ${(err as Error).message}`;
+      const reason = `could not start: ${boundedReason((err as Error).message, ctx.secrets)}`;
       const run = tasks.createRun({ ...runOf(deps, step, itemId), agent: null, command: null, logPath: null });
       tasks.finishRun(run.id, { status: "failed", exitCode: 1, reason, output: NOT_STARTED });
       deps.log?.(`step ${step.id}${scope.item ? ` [${scope.item.path}]` : ""} ${reason}`);
@@ -413,7 +414,9 @@ async function runProcessStep(deps: StepRunDeps, step: PlannedStep, task: TaskSt
   const itemId = scope.item?.id ?? null;
   const run = tasks.createRun({ ...runOf(deps, step, itemId), agent: null, command: null, logPath: null, status: "running" });
   const logPath = join(ctx.logDir, `${run.id}.log`);
-  const couldNotStart = (message: string, record: JsonObject = {}): StepOutcome => {
+  const couldNotStart = (error: string, record: JsonObject = {}, secrets: readonly string[] = []): StepOutcome => {
+    // The error may quote the whole command line (and so the prompt): a bounded, redacted excerpt is kept.
+    const message = boundedReason(error, [...secrets, ...ctx.runtime.redact, ...ctx.secrets]);
     note(logPath, `step ${step.id} could not start: ${message}`);
     tasks.finishRun(run.id, { status: "failed", exitCode: 1, reason: `could not start: ${message}`, output: { ...record, ...NOT_STARTED } });
     deps.log?.(`step ${step.id}${scope.item ? ` [${scope.item.path}]` : ""} could not start: ${message}`);
@@ -464,7 +467,7 @@ async function runProcessStep(deps: StepRunDeps, step: PlannedStep, task: TaskSt
     });
   } catch (err) {
     await boundary.close();
-    return couldNotStart((err as Error).message);
+    return couldNotStart((err as Error).message, {}, [...prepared.secrets, ...profiled.env.secrets]);
   }
 
   const denials = await boundary.close(result);

@@ -92,9 +92,27 @@ function generateName(store: Store, project: string, kind: string, prefix: strin
   }
 }
 
+/**
+ * A NUL byte cannot reach a process: argv and environment strings end at
+ * the first one, so a goal or variable holding one would fail every step
+ * that uses it (or worse, be cut short in silence). Refused here, at once.
+ */
+function nulProblem(req: SubmitRequest): string | undefined {
+  const where = (text: string): number => text.indexOf("\u0000");
+  const hint = "a NUL byte (\\0) cannot be passed to a process (arguments and environment values end at the first one); remove it";
+  if (req.goal !== undefined && where(req.goal) >= 0) return `the goal contains a NUL byte at character ${where(req.goal) + 1}; ${hint}`;
+  for (const [k, v] of Object.entries(req.vars ?? {})) {
+    if (where(k) >= 0) return `a variable name contains a NUL byte; ${hint}`;
+    if (where(v) >= 0) return `variable '${k}' contains a NUL byte at character ${where(v) + 1}; ${hint}`;
+  }
+  return undefined;
+}
+
 /** Checks a request against the stored resources; returns the normalized execution spec. */
 export function checkRequest(store: Store, home: Home, req: SubmitRequest): { workflow: string | null; workspace: string; spec: TaskSpecRecord } {
   const project = req.project;
+  const nul = nulProblem(req);
+  if (nul) throw new SubmitError(nul);
   const workspace = pickOne(store, project, "Workspace", req.workspace);
   let ws: ReturnType<typeof resolveWorkspace>;
   try {

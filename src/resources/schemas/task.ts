@@ -26,9 +26,23 @@ function checkGoal(spec: Record<string, unknown>): SpecIssue[] {
   }];
 }
 
+/** A NUL byte in the goal or a variable could never reach a step's process: refused at apply. */
+function checkNul(spec: Record<string, unknown>): SpecIssue[] {
+  const issues: SpecIssue[] = [];
+  const hint = "a NUL byte cannot be passed to a process (arguments and environment values end at the first one); remove it";
+  if (typeof spec["goal"] === "string" && spec["goal"].includes("\u0000")) issues.push({ path: ["goal"], message: "the goal contains a NUL byte", hint });
+  const vars = spec["vars"];
+  if (vars && typeof vars === "object" && !Array.isArray(vars)) {
+    for (const [k, v] of Object.entries(vars)) {
+      if (k.includes("\u0000") || (typeof v === "string" && v.includes("\u0000"))) issues.push({ path: ["vars", k], message: `variable '${k.split("\u0000").join("\\0")}' contains a NUL byte`, hint });
+    }
+  }
+  return issues;
+}
+
 export const task: KindSpec = {
   schema: object({ workflow: resourceName, steps: stringList, ...common }, { misplaced: { step: "steps", set: "vars", variables: "vars" } }),
-  check: checkGoal,
+  check: (spec) => [...checkGoal(spec), ...checkNul(spec)],
 };
 
 function checkRun(spec: Record<string, unknown>): SpecIssue[] {
@@ -66,5 +80,5 @@ export const run: KindSpec = {
     profile: resourceName,
     ...common,
   }, { misplaced: { capability: "agent_capability", step: "steps", set: "vars" } }),
-  check: checkRun,
+  check: (spec) => [...checkRun(spec), ...checkNul(spec)],
 };
