@@ -33,6 +33,7 @@
  * what they evaluate; that is the template's choice, not a value's.
  */
 import { placeholderAt } from "./prompt/placeholder.js";
+import { commandAt, nameArgumentContext, type CommandAtPlaceholder } from "./shell-words.js";
 
 export interface RenderedCommand {
   /** The command for `/bin/sh -c`; holds references, never values. */
@@ -49,14 +50,14 @@ export class CommandTemplateError extends Error {
 }
 
 type Frame =
-  | { kind: "bare"; end: ")" | "`" | "]]" | null; depth: number; start: number; placeholders: string[] }
+  | { kind: "bare"; end: ")" | "`" | "]]" | null; depth: number; start: number; placeholders: string[]; cmdStart: number }
   | { kind: "dq" }
   | { kind: "sq" }
   | { kind: "ansi" }
   | { kind: "param"; inDq: boolean; depth: number; start: number }
   | { kind: "arith"; end: "))" | "]"; depth: number };
 
-const bare = (end: ")" | "`" | "]]" | null, start: number): Frame => ({ kind: "bare", end, depth: 0, start, placeholders: [] });
+const bare = (end: ")" | "`" | "]]" | null, start: number): Frame => ({ kind: "bare", end, depth: 0, start, placeholders: [], cmdStart: start });
 
 interface Heredoc {
   delimiter: string;
@@ -67,11 +68,16 @@ interface Heredoc {
 /** Characters that end an unquoted word (and so may precede a comment `#`). */
 const WORD_BREAK = new Set([" ", "\t", "\n", ";", "&", "|", "(", ")", "<", ">"]);
 
+export interface RenderOptions {
+  /** Called with each placeholder that has a value and the simple command it stands in (validation uses it to warn). */
+  observe?: (name: string, at: CommandAtPlaceholder) => void;
+}
+
 /**
  * Renders `template`, replacing each `{name}` that has a value in `vars` by a
  * reference to an environment variable holding that value.
  */
-export function renderCommand(template: string, vars: Record<string, string>): RenderedCommand {
+export function renderCommand(template: string, vars: Record<string, string>, opts: RenderOptions = {}): RenderedCommand {
   const env: Record<string, string> = {};
   const envNameOf = new Map<string, string>();
   const ref = (name: string): string => {
@@ -100,6 +106,9 @@ export function renderCommand(template: string, vars: Record<string, string>): R
       const m = placeholderAt(t, i);
       if (m && hasValue(m.name)) {
         refuseArithmetic(t, i, m.name, stack);
+        const at = commandAt(t.slice(innermostBare(stack).cmdStart, i));
+        refuseNameArgument(at, m.name);
+        opts.observe?.(m.name, at);
         out += referenceFor(top, ref(m.name));
         i = m.end;
         continue;
@@ -246,7 +255,12 @@ export function renderCommand(template: string, vars: Record<string, string>): R
             out += body.text;
             i = body.end;
           }
+          if (top.kind === "bare") top.cmdStart = i;
           continue;
+        }
+        // A new simple command starts after a separator (but `2>&1`, `&>` and `>|` are redirections).
+        if (top.kind === "bare" && SEPARATORS.has(ch) && !(ch === "&" && (/[<>]/.test(t[i - 1] ?? "") || t[i + 1] === ">")) && !(ch === "|" && t[i - 1] === ">")) {
+          top.cmdStart = i + 1;
         }
         out += ch;
         i++;
@@ -280,7 +294,7 @@ function refuseArithmetic(t: string, at: number, name: string, stack: readonly F
   if (/(?:^|[;&|\n(`]|\$\()[ \t]*let[ \t][^;&|\n]*$/.test(t.slice(0, at))) refuse("a let command");
 }
 
-/** `[[ a -eq b ]]` and friends compare arithmetically. */
+/** `[[ a -eq b ]]` and friends compare arithmetically; `[[ -v name ]]` evaluates the subscript of a name. */
 function refuseArithmeticTest(body: string, placeholders: readonly string[]): void {
   if (placeholders.length > 0 && /(^|\s)-(eq|ne|lt|le|gt|ge)(\s|$)/.test(body)) {
     throw new CommandTemplateError(
@@ -288,6 +302,33 @@ function refuseArithmeticTest(body: string, placeholders: readonly string[]): vo
         `as an expression (which can run commands); compare with [ ... ] instead`,
     );
   }
+  if (placeholders.length > 0 && /(^|\s)-[vR](\s|$)/.test(body)) {
+    throw new CommandTemplateError(
+      `placeholder {${placeholders[0]}} is inside [[ -v ... ]], where bash reads the value as a variable name and evaluates ` +
+        `its array subscript (which can run commands); test the value with [[ -n ... ]] instead`,
+    );
+  }
+}
+
+/** Characters after which a new simple command begins. */
+const SEPARATORS = new Set([";", "&", "|", "\n", "(", ")", "{", "}"]);
+
+function innermostBare(stack: readonly Frame[]): Extract<Frame, { kind: "bare" }> {
+  for (let k = stack.length - 1; k >= 0; k--) {
+    const f = stack[k]!;
+    if (f.kind === "bare") return f;
+  }
+  return stack[0] as Extract<Frame, { kind: "bare" }>;
+}
+
+/** Bash would read the value as a variable name, and evaluate an array subscript in it (`a[$(cmd)]` runs cmd). */
+function refuseNameArgument(at: CommandAtPlaceholder, name: string): void {
+  const where = nameArgumentContext(at);
+  if (!where) return;
+  throw new CommandTemplateError(
+    `placeholder {${name}} is in ${where}, where bash takes the value as a variable name or an arithmetic expression and ` +
+      `evaluates any array subscript in it (a value such as a[$(cmd)] runs cmd); pass the value as data instead, e.g. as an argument or on stdin`,
+  );
 }
 
 /** True when `t[i]` begins a command word (after a separator, an opening or a keyword). */
@@ -296,7 +337,7 @@ function atCommandStart(t: string, i: number): boolean {
   while (j >= 0 && (t[j] === " " || t[j] === "\t")) j--;
   if (j < 0 || ";&|(\n{`".includes(t[j]!)) return true;
   const word = /([A-Za-z!]+)$/.exec(t.slice(Math.max(0, j - 5), j + 1))?.[1];
-  return word !== undefined && ["then", "do", "else", "elif", "if", "while", "until", "!"].includes(word);
+  return word !== undefined && ["then", "do", "else", "elif", "if", "while", "until", "!", "for"].includes(word);
 }
 
 function referenceFor(frame: Frame, reference: string): string {

@@ -172,6 +172,52 @@ describe("renderCommand output", () => {
     expect(() => renderCommand("echo $(( {prompt} ))", { prompt: "1" })).toThrow(/arithmetic expression/);
   });
 
+  it("rejects placeholders that bash would read as a variable name, whose array subscript it evaluates", () => {
+    for (const template of [
+      "read {prompt}",
+      "read -r line {prompt}",
+      "echo x | read -p '{prompt}' answer",
+      "read 2>&1 {prompt}",
+      "x=$(read {prompt})",
+      "if read {prompt}; then :; fi",
+      "printf -v {prompt} %s x",
+      "[[ -v {prompt} ]] && echo set",
+      "[ -v {prompt} ] && echo set",
+      'test -v "{prompt}"',
+      "declare -i n={prompt}",
+      "typeset -i n={prompt}",
+      "local -n ref={prompt}",
+      "declare {prompt}=1",
+      "a[{prompt}]=1",
+      "unset {prompt}",
+      "mapfile {prompt} < /dev/null",
+      "for (( i={prompt}; i < 3; i++ )); do :; done",
+    ]) {
+      expect(() => renderCommand(template, { prompt: "a[$(touch PWNED)]" }), template).toThrow(CommandTemplateError);
+    }
+    expect(() => renderCommand("read {prompt}", { prompt: "x" })).toThrow(/arguments of read/);
+  });
+
+  it("each refused context would run the value's command under bash if it were allowed", () => {
+    // What the refusal prevents: the same commands with the value in the environment, run by bash.
+    for (const template of ['read "$V" <<< x', 'printf -v "$V" %s x', '[[ -v "$V" ]]', 'declare -i n="$V"', 'let n="$V"']) {
+      const r = spawnSync("/bin/bash", ["-c", template], { cwd: dir, env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir, V: "a[$(touch PWNED)]" }, encoding: "utf8" });
+      expect(existsSync(join(dir, "PWNED")), `${template}: ${r.stderr}`).toBe(true);
+      rmSync(join(dir, "PWNED"), { force: true });
+    }
+  });
+
+  it("still allows values as data next to those commands, and they run nothing under bash or dash", () => {
+    const value = "a[$(touch PWNED)]";
+    for (const shell of ["/bin/sh", "/bin/bash"]) {
+      for (const template of ["printf -v x %s {prompt} 2>/dev/null; printf %s {prompt} > out", 'X="{prompt}"; export X; printf %s "$X" > out', "printf %s {prompt} | { read -r line; printf %s \"$line\" > out; }"]) {
+        const r = run(shell, template, value);
+        expect(r.pwned, `${shell}: ${template}`).toBe(false);
+        expect(r.out, `${shell}: ${template}: ${r.stderr}`).toBe(value);
+      }
+    }
+  });
+
   it("rejects an unterminated quote with a message naming it", () => {
     expect(() => renderCommand("echo 'oops {prompt}", { prompt: "x" })).toThrow(/unterminated single quote/);
     expect(() => renderCommand('echo "oops', {})).toThrow(/unterminated double quote/);

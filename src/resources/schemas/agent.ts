@@ -3,6 +3,7 @@
  * how it is chosen and what environment it gets.
  */
 import { celIssues } from "./cel-fields.js";
+import { commandTemplateIssues } from "./command-template.js";
 import { envIssues, envList } from "./env.js";
 import {
   boolean, celExpression, isObject, listOf, loose, nonEmptyString, number, object, oneOf, string,
@@ -33,8 +34,11 @@ const schema: SchemaObject = object({
 function check(spec: Record<string, unknown>): SpecIssue[] {
   const issues: SpecIssue[] = [];
   issues.push(...envIssues(spec["env"]));
+  issues.push(...commandTemplateIssues(spec["command"], ["command"]));
   list(spec["command_rules"]).forEach((r, i) => {
-    if (isObject(r)) issues.push(...celIssues([[["command_rules", i, "when"], r["when"]]]));
+    if (!isObject(r)) return;
+    issues.push(...celIssues([[["command_rules", i, "when"], r["when"]]]));
+    issues.push(...commandTemplateIssues(r["command"], ["command_rules", i, "command"]));
   });
   return issues;
 }

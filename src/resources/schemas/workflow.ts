@@ -7,6 +7,7 @@ import { BUILTIN_STEP_NAMES, inferBuiltin, inferRequiredCapability } from "../de
 import { formatPath } from "../diagnostics.js";
 import { probeShapeIssues, SAFETY_PROFILES } from "../safety-profile.js";
 import { celIssues } from "./cel-fields.js";
+import { commandTemplateIssues } from "./command-template.js";
 import { nameProblem } from "./envelope.js";
 import {
   boolean, celExpression, isObject, listOf, loose, nonEmptyString, nonNegativeInt, object, oneOf, positiveInt,
@@ -213,6 +214,7 @@ export function stepIdProblem(id: string): string | undefined {
 
 function checkStep(s: Record<string, unknown>, path: Path, issues: SpecIssue[]): void {
   const id = typeof s["id"] === "string" ? s["id"] : "";
+  issues.push(...commandTemplateIssues(s["command"], [...path, "command"]));
   const type = typeof s["type"] === "string" ? s["type"] : undefined;
   if (s["builtin"] !== undefined && s["required_capability"] !== undefined) {
     issues.push({ path: [...path, "builtin"], message: `step '${id}' sets both builtin and required_capability`, hint: "a step runs either a builtin handler or an agent; remove one of them" });
