@@ -67,6 +67,12 @@ export async function runWatch(opts: WatchOptions): Promise<void> {
     const w = watch(dir, { ignoreInitial: true, ignored: (p: string) => isHiddenPath(dir, p) });
     watcher = w;
     w.on("all", changed);
+    // A path the watcher cannot follow (a symbolic link loop, a dangling link) is reported by the pass that reads it;
+    // it must not end the watch. Anything else is told once, and the watch goes on.
+    w.on("error", (err) => {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== "ELOOP" && code !== "ENOENT") opts.onNotice?.(`watching ${dir}: ${(err as Error).message}`);
+    });
     await new Promise<void>((resolve) => w.once("ready", () => resolve()));
     opts.onNotice?.(`watching ${relative(process.cwd(), dir) || "."} (source ${opts.source.name}); Ctrl-C to stop`);
     return true;

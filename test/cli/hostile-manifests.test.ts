@@ -1,0 +1,301 @@
+/**
+ * Hostile manifests through the built CLI: files that are not files, YAML
+ * bombs, catastrophic regular expressions, runaway CEL, secrets beside
+ * `data`, paths that escape, placeholders a shell would evaluate, NUL bytes.
+ * Each must end in an ordinary error at file:line (or a warning), promptly,
+ * with nothing applied and nothing run. Fixtures: test/fixtures/hostile/;
+ * what cannot be committed (FIFOs, sockets, device links) is made here.
+ */
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:net";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { CLI, initializedProject, REPO_ROOT } from "../support/cli.js";
+import { startController, until, type RunningController } from "../support/controller.js";
+
+const HOSTILE = join(REPO_ROOT, "test/fixtures/hostile");
+const agent = (name: string, command = "echo hi") => `apiVersion: orchestrator.dev/v2\nkind: Agent\nmetadata:\n  name: ${name}\nspec:\n  capabilities: [x]\n  command: ${command}\n`;
+
+type Project = ReturnType<typeof initializedProject>;
+
+/** A manifests/ folder holding a good agent and every kind of file that is not a regular file. */
+async function notRegularFiles(p: Project): Promise<{ server: Server }> {
+  p.write("manifests/good.yaml", agent("good"));
+  const m = join(p.dir, "manifests");
+  execFileSync("mkfifo", [join(m, "fifo.yaml")]);
+  symlinkSync("/dev/zero", join(m, "zero.yaml"));
+  symlinkSync("loop.yaml", join(m, "loop.yaml"));
+  symlinkSync("nowhere.yaml", join(m, "dangling.yaml"));
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(join(m, "socket.yaml"), r));
+  return { server };
+}
+
+const NOT_REGULAR = [
+  /'manifests\/fifo\.yaml' is a FIFO \(named pipe\), not a regular file/,
+  /'manifests\/zero\.yaml' \(a symbolic link to \/dev\/zero\) is a character device, not a regular file/,
+  /'manifests\/loop\.yaml' is a symbolic link loop \(ELOOP\)/,
+  /'manifests\/dangling\.yaml' is a symbolic link to nowhere\.yaml, which does not exist/,
+  /'manifests\/socket\.yaml' is a socket, not a regular file/,
+];
+/** The same, with paths relative to the source root (as sources show them). */
+const NOT_REGULAR_IN_SOURCE = NOT_REGULAR.map((r) => new RegExp(r.source.replace("manifests\\/", "")));
+
+function noStackTrace(text: string): void {
+  expect(text).not.toMatch(/\n\s+at .+:\d+:\d+\)?\n/);
+  expect(text).not.toMatch(/ReferenceError|RangeError|Maximum call stack/);
+}
+
+describe("files that are not regular files", () => {
+  let p: Project | undefined;
+  let server: Server | undefined;
+  let controller: RunningController | undefined;
+  afterEach(async () => {
+    await controller?.stop();
+    controller = undefined;
+    server?.close();
+    p?.cleanup();
+  });
+
+  it("manifest validate, apply and diff -f name each one and read none of them; nothing is applied", async () => {
+    p = initializedProject();
+    ({ server } = await notRegularFiles(p));
+    for (const args of [["manifest", "validate", "-f", "manifests"], ["apply", "-f", "manifests"], ["diff", "-f", "manifests"]]) {
+      const r = p.run(args, { timeoutMs: 60_000 });
+      expect(r.code, args.join(" ")).toBe(args[0] === "diff" ? 2 : 1);
+      for (const re of NOT_REGULAR) expect(r.stderr + r.stdout, args.join(" ")).toMatch(re);
+      noStackTrace(r.stderr);
+    }
+    expect(JSON.parse(p.run(["get", "agents", "-o", "json"]).stdout).items).toEqual([]);
+  }, 120_000);
+
+  it("sync and watch report each one as a source error; the source is not Ready", async () => {
+    p = initializedProject();
+    ({ server } = await notRegularFiles(p));
+    const watch = spawn(process.execPath, [CLI, "watch"], { cwd: p.dir, env: { ...process.env, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    watch.stdout!.on("data", (d) => (out += d));
+    watch.stderr!.on("data", (d) => (out += d));
+    try {
+      await until("watch to report the files", () => NOT_REGULAR_IN_SOURCE.every((re) => re.test(out)), 30_000, () => watch.exitCode !== null && `watch exited ${watch.exitCode}:\n${out}`);
+    } finally {
+      const exited = new Promise((res) => watch.once("exit", res));
+      watch.kill("SIGINT");
+      await exited;
+    }
+    expect(watch.exitCode).toBe(0);
+
+    // sync reads the same revision: it is still not Ready, with every file named.
+    const r = p.run(["sync"], { timeoutMs: 60_000 });
+    expect(r.code).toBe(1);
+    const status = JSON.parse(p.run(["source", "status", "default", "-o", "json"]).stdout);
+    expect(status.status.conditions.find((c: { type: string }) => c.type === "Ready")).toMatchObject({ status: "False", reason: "ValidationFailed" });
+    const errors = (status.status.errors as string[]).join("\n");
+    for (const re of NOT_REGULAR_IN_SOURCE) expect(errors).toMatch(re);
+  }, 120_000);
+
+  it("the controller reports them, applies nothing of the set, and stops on SIGTERM", async () => {
+    p = initializedProject();
+    ({ server } = await notRegularFiles(p));
+    controller = await startController(p.dir);
+    await until("the source to fail validation", () => /ValidationFailed/.test(p!.run(["source", "list"]).stdout), 30_000);
+    const errors = (JSON.parse(p.run(["source", "status", "default", "-o", "json"]).stdout).status.errors as string[]).join("\n");
+    for (const re of NOT_REGULAR_IN_SOURCE) expect(errors).toMatch(re);
+    expect(JSON.parse(p.run(["get", "agents", "-o", "json"]).stdout).items).toEqual([]);
+    expect(await controller.stop()).toBe(0);
+    controller = undefined;
+  }, 120_000);
+
+  it("a symbolic link loop given to -f is reported as a loop, not as missing", () => {
+    p = initializedProject();
+    symlinkSync("self.yaml", join(p.dir, "self.yaml"));
+    const r = p.run(["manifest", "validate", "-f", "self.yaml"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("path 'self.yaml' is a symbolic link loop (ELOOP)");
+    expect(r.stderr).not.toContain("does not exist");
+  });
+
+  it("a file over 64 MiB, and stdin from /dev/zero, are refused by size without being read whole", () => {
+    p = initializedProject();
+    const big = join(p.dir, "big.yaml");
+    writeFileSync(big, "");
+    truncateSync(big, 65 * 1024 * 1024); // sparse: no disk is used
+    const r = p.run(["apply", "-f", "big.yaml"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("'big.yaml' is 65 MiB, over the limit of 64 MiB for one manifest file");
+
+    const zero = openSync("/dev/zero", "r");
+    try {
+      const s = spawnSync(process.execPath, [CLI, "manifest", "validate", "-f", "-"], { cwd: p.dir, stdio: [zero, "pipe", "pipe"], encoding: "utf8", timeout: 60_000, env: { ...process.env, NO_COLOR: "1", ORCHESTRATOR_NO_DAEMON: "1" } });
+      expect(s.status).toBe(1);
+      expect(s.stderr).toContain("'<stdin>' is more than 64 MiB, the limit for one manifest file");
+    } finally {
+      closeSync(zero);
+    }
+  });
+});
+
+describe("YAML bombs and deep nesting", () => {
+  let p: Project | undefined;
+  let controller: RunningController | undefined;
+  afterEach(async () => {
+    await controller?.stop();
+    controller = undefined;
+    p?.cleanup();
+  });
+
+  it("an alias bomb is an error at the first alias, in validate, sync and the controller: the source is not Ready, never Reconciling for ever", async () => {
+    p = initializedProject();
+    const v = p.run(["manifest", "validate", "-f", join(HOSTILE, "alias-bomb.yaml")]);
+    expect(v.code).toBe(1);
+    expect(v.stderr).toMatch(/error: the aliases of this document expand into more than 1000 nodes \(an alias bomb\?\); the first alias is here \(.*alias-bomb\.yaml:11:14\)/);
+    noStackTrace(v.stderr);
+
+    mkdirSync(join(p.dir, "manifests"), { recursive: true });
+    copyFileSync(join(HOSTILE, "alias-bomb.yaml"), join(p.dir, "manifests/bomb.yaml"));
+    expect(p.run(["sync"]).code).toBe(1);
+    const ready = () => JSON.parse(p!.run(["source", "status", "default", "-o", "json"]).stdout).status.conditions.find((c: { type: string }) => c.type === "Ready");
+    expect(ready()).toMatchObject({ status: "False", reason: "ValidationFailed" });
+
+    // The controller reads the same source: a new revision (one more file) is judged the same way.
+    p.write("manifests/other.yaml", agent("other"));
+    controller = await startController(p.dir);
+    await until("the controller's pass over the new revision", () => /bomb\.yaml:11:14/.test(JSON.stringify(JSON.parse(p!.run(["source", "status", "default", "-o", "json"]).stdout).status.errors)) && /ValidationFailed/.test(controller!.log()), 30_000);
+    expect(ready()).toMatchObject({ status: "False", reason: "ValidationFailed" });
+    noStackTrace(controller.log());
+  }, 120_000);
+
+  it("nesting past 100 levels names the limit and where it is passed", () => {
+    p = initializedProject();
+    const r = p.run(["manifest", "validate", "-f", join(HOSTILE, "deep-nesting.yaml")]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/mappings and lists nest more than 100 levels deep; the level past the limit starts here \(.*deep-nesting\.yaml:9:\d+\)/);
+    noStackTrace(r.stderr);
+  });
+});
+
+describe("regular expressions and CEL from manifests", () => {
+  let p: Project | undefined;
+  afterEach(() => p?.cleanup());
+
+  it("a catastrophic pattern and matches() are decided at once by a linear-time engine", () => {
+    p = initializedProject();
+    // With a backtracking engine, ^(a+)+$ against forty a's and a b would take hours.
+    const r = p.run(["manifest", "validate", "-f", join(HOSTILE, "redos-pattern.yaml")], { timeoutMs: 60_000 });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/probe\/by-pattern: spec\.name: must match pattern .*redos-pattern\.yaml:31:9/);
+    expect(r.stderr).toMatch(/probe\/all-a: spec: label must not be all a's .*redos-pattern\.yaml:45:3/);
+    expect(r.stderr).not.toContain("probe/by-rule");
+  });
+
+  it("a CEL rule that runs past its budget is an error at its document, not a stall", () => {
+    p = initializedProject();
+    const r = p.run(["manifest", "validate", "-f", join(HOSTILE, "cel-budget.yaml")], { timeoutMs: 60_000 });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/grid\/big: spec: sums are positive \(rule .* could not be evaluated: the expression ran longer than its budget of 1000 ms and was stopped\) \(.*cel-budget\.yaml:28:3\)/);
+  });
+
+  it("comprehensions nested past the limit are refused when applied", () => {
+    p = initializedProject({
+      "deep.yaml": "apiVersion: orchestrator.dev/v2\nkind: Workflow\nmetadata:\n  name: w\nspec:\n  steps:\n    - id: s\n      command: echo\n      prehook:\n        engine: cel\n        when: \"[1].all(a, [1].all(b, [1].all(c, [1].all(d, true))))\"\n",
+    });
+    const r = p.run(["apply", "-f", "deep.yaml"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/comprehensions .* nest 4 deep; at most 3 are allowed .*deep\.yaml:11:15/);
+  });
+});
+
+describe("secrets and paths", () => {
+  let p: Project | undefined;
+  afterEach(() => p?.cleanup());
+
+  it("a value beside a SecretStore's data is refused and never printed, stored or shown by diff", () => {
+    p = initializedProject({ "s.yaml": readFileSync(join(HOSTILE, "secret-beside-data.yaml"), "utf8") });
+    const r = p.run(["apply", "-f", "s.yaml"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/error: secretstore\/api: spec\.TOKEN: unknown field 'TOKEN' \(s\.yaml:9:10\)/);
+    for (const args of [["diff", "-f", "s.yaml"], ["diff", "-f", "s.yaml", "-o", "markdown"], ["diff", "-f", "s.yaml", "-o", "json"], ["manifest", "validate", "-f", "s.yaml", "-o", "json"]]) {
+      const d = p.run(args);
+      expect(d.stdout + d.stderr, args.join(" ")).not.toMatch(/tok-beside-data-5678|tok-in-data-1234/);
+    }
+    expect(p.run(["get", "secretstore", "api"]).code).not.toBe(0);
+    expect(readFileSync(join(p.dir, ".orchestrator/state.db")).includes("tok-beside-data-5678")).toBe(false);
+  });
+
+  it("step ids that are not names, and a ticket_dir outside the workspace, are refused at apply", () => {
+    p = initializedProject();
+    const steps = p.run(["apply", "-f", join(HOSTILE, "step-id-path.yaml")]);
+    expect(steps.code).toBe(1);
+    expect(steps.stderr).toMatch(/spec\.steps\[0\]\.id: step id '\.\.\/\.\.\/outside' contains '\.\.' \(.*step-id-path\.yaml:8:11\)/);
+    expect(steps.stderr).toMatch(/spec\.steps\[1\]\.id: step id 'a\/b' contains "\/".*step-id-path\.yaml:10:11/);
+    const tickets = p.run(["apply", "-f", join(HOSTILE, "ticket-dir-outside.yaml")]);
+    expect(tickets.code).toBe(1);
+    expect(tickets.stderr).toMatch(/spec\.ticket_dir: ticket_dir '\.\.\/\.\.\/tmp\/tickets' is outside the workspace root '\.' \(.*ticket-dir-outside\.yaml:8:15\)/);
+    expect(JSON.parse(p.run(["get", "workflows", "-o", "json"]).stdout).items).toEqual([]);
+  });
+
+  it("a ticket_dir that links outside the workspace is refused when a task is submitted", () => {
+    p = initializedProject({
+      "ws.yaml": "apiVersion: orchestrator.dev/v2\nkind: Workspace\nmetadata:\n  name: ws\nspec:\n  root_path: \".\"\n  ticket_dir: tickets\n",
+      "wf.yaml": "apiVersion: orchestrator.dev/v2\nkind: Workflow\nmetadata:\n  name: wf\nspec:\n  steps:\n    - id: s\n      command: echo hi\n",
+    });
+    symlinkSync("/tmp", join(p.dir, "tickets"));
+    expect(p.run(["apply", "-f", "ws.yaml", "-f", "wf.yaml"]).code).toBe(0);
+    const r = p.run(["task", "create", "--workflow", "wf", "--goal", "g"]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain("ticket_dir 'tickets' is outside the workspace root");
+  });
+
+  it("a NUL byte in a Task's goal or variables is refused at apply", () => {
+    p = initializedProject();
+    const r = p.run(["apply", "-f", join(HOSTILE, "nul-goal.yaml")]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/task\/nul: spec\.goal: the goal contains a NUL byte \(.*nul-goal\.yaml:8:9\)/);
+    expect(r.stderr).toMatch(/task\/nul: spec\.vars\.who: variable 'who' contains a NUL byte/);
+  });
+});
+
+describe("placeholders in shell commands", () => {
+  let p: Project | undefined;
+  afterEach(() => p?.cleanup());
+
+  it("a placeholder a second shell parses again is a warning naming the agent and the field", () => {
+    p = initializedProject();
+    const r = p.run(["manifest", "validate", "-f", join(HOSTILE, "reevaluated-placeholder.yaml")]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/warning: agent\/nested-shell: spec\.command: placeholder \{prompt\} is in text that bash -c parses as shell code again/);
+  });
+
+  it("each context where bash would evaluate a value is refused at apply: no agent is stored and nothing runs", () => {
+    const contexts = [
+      "echo $(( {prompt} + 1 ))",
+      "(( {prompt} > 3 )) && echo big",
+      "echo $[ {prompt} ]",
+      "let n={prompt}",
+      "[[ {prompt} -eq 1 ]] && echo one",
+      "[[ -v {prompt} ]] && echo set",
+      "echo ${arr[{prompt}]}",
+      "a[{prompt}]=1",
+      "printf -v {prompt} %s x",
+      "read {prompt} < /dev/null",
+      "declare -i n={prompt}",
+      "unset {prompt}",
+    ];
+    p = initializedProject({
+      "ws.yaml": "apiVersion: orchestrator.dev/v2\nkind: Workspace\nmetadata:\n  name: ws\nspec:\n  root_path: \".\"\n",
+      "wf.yaml": "apiVersion: orchestrator.dev/v2\nkind: Workflow\nmetadata:\n  name: wf\nspec:\n  steps:\n    - id: work\n      required_capability: x\n",
+    });
+    expect(p.run(["apply", "-f", "ws.yaml", "-f", "wf.yaml"]).code).toBe(0);
+    contexts.forEach((command, i) => {
+      p!.write(`agent-${i}.yaml`, agent(`a${i}`, JSON.stringify(command)));
+      const r = p!.run(["apply", "-f", `agent-${i}.yaml`]);
+      expect(r.code, command).toBe(1);
+      expect(r.stderr, command).toMatch(/spec\.command: placeholder \{prompt\} is (inside|in) /);
+    });
+    expect(JSON.parse(p.run(["get", "agents", "-o", "json"]).stdout).items).toEqual([]);
+    const run = p.run(["run", "--workflow", "wf", "--goal", "a[$(touch PWNED)]"], { timeoutMs: 60_000 });
+    expect(run.code).not.toBe(0);
+    expect(existsSync(join(p.dir, "PWNED"))).toBe(false);
+  }, 120_000);
+});
