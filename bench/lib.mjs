@@ -57,6 +57,13 @@ export function reportValue(name, ms, aim) {
   console.log(`${name}: ${ms.toFixed(1)} ms${aim === undefined ? "" : ` (aim < ${aim} ms) ${ok ? "ok" : "over aim"}`}`);
 }
 
+/** A figure with an absolute limit (a time or a size the project promises): over it is a miss, as a target is. */
+export function reportLimit(name, value, limit, unit) {
+  const ok = value <= limit;
+  results.push({ name, ms: value, limit, ok });
+  console.log(`${name}: ${value.toFixed(1)} ${unit} (limit ${limit} ${unit}) ${ok ? "ok" : "OVER"}`);
+}
+
 export function allResults() {
   return results;
 }

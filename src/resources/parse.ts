@@ -5,6 +5,7 @@
 import { Composer, isMap, isPair, isScalar, isSeq, LineCounter, Parser, Scalar, visit, type CST, type Document, type Node, type YAMLError } from "yaml";
 import type { Diagnostic } from "./diagnostics.js";
 import { cstShape, dataDepthExceeds, MAX_ALIAS_EXPANSION, MAX_NESTING_DEPTH, type CstShape } from "./yaml-limits.js";
+import { contentStart, documentSpans, loadDocument, type Span } from "./fast-load.js";
 import type { JsonObject, ParsedDocument, Resource, SourcePosition } from "./types.js";
 
 export interface ParseResult {
@@ -25,6 +26,8 @@ export interface DocumentData {
   position: SourcePosition;
   /** Where it sits in that document: `[]`, or `["items", i]` inside a `kind: List`. */
   prefix: (string | number)[];
+  /** The piece of the file `index` counts in (fast-load.ts); the whole file when absent. */
+  span?: Span;
 }
 
 export interface ParsedData {
@@ -38,16 +41,23 @@ export interface ParsedData {
  * alive for them: the file is parsed again on first use.
  */
 export function withPositions(text: string, file: string, data: ParsedData): ParseResult {
-  let reparsed: { docs: Document[]; lines: LineCounter } | undefined;
-  const lazyAt = (index: number, path: ReadonlyArray<string | number>): SourcePosition => {
-    if (!reparsed) {
+  // Parsed again per document (or per file, when read whole); a few are kept, as diagnostics come in bursts.
+  const reparsed = new Map<number, { docs: Document[]; lines: LineCounter }>();
+  const lazyAt = (span: Span | undefined, index: number, path: ReadonlyArray<string | number>): SourcePosition => {
+    const key = span?.start ?? -1;
+    let r = reparsed.get(key);
+    if (!r) {
       const lines = new LineCounter();
-      reparsed = { docs: composeDocuments(text, lines).docs, lines };
+      r = { docs: composeDocuments(span ? text.slice(span.start, span.end) : text, lines).docs, lines };
+      if (reparsed.size >= 8) reparsed.clear();
+      reparsed.set(key, r);
     }
-    const d = reparsed.docs[index];
-    if (!d) return { file, line: 1, column: 1 };
-    const p = reparsed.lines.linePos(offsetOf(d, path));
-    return { file, line: p.line, column: p.col };
+    // A span holds one document.
+    const d = r.docs[span ? 0 : index];
+    const first = span?.line ?? 1;
+    if (!d) return { file, line: first, column: 1 };
+    const p = r.lines.linePos(offsetOf(d, path));
+    return { file, line: p.line + first - 1, column: p.col };
   };
   const documents = data.documents.map(
     (d): ParsedDocument => ({
@@ -55,22 +65,77 @@ export function withPositions(text: string, file: string, data: ParsedData): Par
       file,
       index: d.index,
       position: d.position,
-      positionOf: (path) => lazyAt(d.index, [...d.prefix, ...path]),
+      positionOf: (path) => lazyAt(d.span, d.index, [...d.prefix, ...path]),
     }),
   );
   return { documents, diagnostics: data.diagnostics };
 }
 
-/** Parses one file into plain data (documents and syntax diagnostics), with no YAML tree kept. */
+/** Above this, a document js-yaml cannot read is not handed to `yaml` (seventy times its size in memory): js-yaml's error is reported. */
+const MAX_YAML_DOCUMENT_BYTES = 8 * 1024 * 1024;
+
+/**
+ * Parses one file into plain data (documents and syntax diagnostics), with
+ * no YAML tree kept: each document by js-yaml where it can, by `yaml` where
+ * it must (see fast-load.ts).
+ */
 export function parseManifestData(text: string, file: string): ParsedData {
+  const spans = documentSpans(text);
+  const out: ParsedData = spans ? { documents: [], diagnostics: [] } : parseWithYaml(text, file);
+  // Comments before the first `---` are no document of their own.
+  const skipFirst = spans !== undefined && spans.length > 1 && !text.startsWith("---", spans[0]!.start) && contentStart(text, spans[0]!).offset === spans[0]!.end;
+  for (const [ordinal, span] of (spans ?? []).entries()) {
+    const index = ordinal - (skipFirst ? 1 : 0);
+    const piece = text.slice(span.start, span.end);
+    const loaded = loadDocument(piece);
+    if ("value" in loaded) {
+      const v = loaded.value;
+      if (v === null) continue;
+      if (typeof v === "object" && !Array.isArray(v) && (v as Record<string, unknown>)["kind"] !== "List") {
+        const start = contentStart(text, span);
+        out.documents.push({ raw: v as Record<string, unknown>, index, position: { file, line: start.line, column: start.column }, prefix: [], span });
+        continue;
+      }
+    }
+    if ("syntax" in loaded && piece.length > MAX_YAML_DOCUMENT_BYTES) {
+      const mark = loaded.syntax.mark;
+      out.diagnostics.push({
+        severity: "error",
+        code: "yaml-syntax",
+        message: `YAML syntax error: ${loaded.syntax.reason}`,
+        position: { file, line: span.line + (mark?.line ?? 0), column: (mark?.column ?? 0) + 1 },
+        hint: "fix the YAML syntax at this position (indentation, quoting, a missing ':' or closing bracket)",
+      });
+      continue;
+    }
+    const slow = parseWithYaml(piece, file, span, index);
+    out.documents.push(...slow.documents);
+    out.diagnostics.push(...slow.diagnostics);
+  }
+  if (out.documents.length === 0 && out.diagnostics.length === 0) {
+    out.diagnostics.push({
+      severity: "error",
+      code: "empty",
+      message: "file holds no manifest documents",
+      position: { file, line: 1, column: 1 },
+      hint: "add at least one document with apiVersion, kind, metadata and spec, or remove the file",
+    });
+  }
+  return out;
+}
+
+/** Parses text (a file, or one document of it: `span`) with `yaml`: its documents as data and its syntax diagnostics. */
+function parseWithYaml(text: string, file: string, span?: Span, indexBase = 0): ParsedData {
   const lineCounter = new LineCounter();
+  const baseLine = span?.line ?? 1;
   const { docs, shapes } = composeDocuments(text, lineCounter);
   const documents: DocumentData[] = [];
   const diagnostics: Diagnostic[] = [];
   const at = (offset: number): SourcePosition => {
     const p = lineCounter.linePos(offset);
-    return { file, line: p.line, column: p.col };
+    return { file, line: p.line + baseLine - 1, column: p.col };
   };
+  const where = span ? { span } : {};
   docs.forEach((doc, index) => {
     const shape = shapes[index] ?? {};
     if (shape.tooDeepAt !== undefined) {
@@ -119,22 +184,13 @@ export function parseManifestData(text: string, file: string): ParsedData {
           diagnostics.push({ severity: "error", code: "not-mapping", message: `items[${i}] of the List is not a mapping`, position: at(offsetOf(doc, prefix)) });
           return;
         }
-        documents.push({ raw: item as Record<string, unknown>, index, position: at(offsetOf(doc, prefix)), prefix });
+        documents.push({ raw: item as Record<string, unknown>, index: indexBase + index, position: at(offsetOf(doc, prefix)), prefix, ...where });
       });
       return;
     }
-    documents.push({ raw: value.data, index, position, prefix: [] });
+    documents.push({ raw: value.data, index: indexBase + index, position, prefix: [], ...where });
   });
 
-  if (documents.length === 0 && diagnostics.length === 0) {
-    diagnostics.push({
-      severity: "error",
-      code: "empty",
-      message: "file holds no manifest documents",
-      position: { file, line: 1, column: 1 },
-      hint: "add at least one document with apiVersion, kind, metadata and spec, or remove the file",
-    });
-  }
   return { documents, diagnostics };
 }
 

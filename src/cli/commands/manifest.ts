@@ -4,7 +4,7 @@
  */
 import { hasErrors, type Diagnostic } from "../../resources/diagnostics.js";
 import { loadManifestPaths } from "../../resources/load.js";
-import { parseDesiredFiles } from "../../reconcile/desired-set.js";
+import { parseDesiredFilesInParallel } from "../../reconcile/desired-set.js";
 import { isSecretKind } from "../../resources/redact.js";
 import { customKindOf } from "../../resources/crd-kinds.js";
 import { isBuiltinKind } from "../../resources/kinds.js";
@@ -37,10 +37,10 @@ function storedCrdsIfAny(cwd: string): Resource[] {
   }
 }
 
-export function validateCommand(opts: ValidateOptions): void {
+export async function validateCommand(opts: ValidateOptions): Promise<void> {
   const cwd = process.cwd();
   const loaded = loadManifestPaths(opts.filename, cwd);
-  const set = parseDesiredFiles(loaded.files, { project: opts.project, storedCrds: storedCrdsIfAny(cwd) }, loaded.diagnostics);
+  const set = await parseDesiredFilesInParallel(loaded.files, { project: opts.project, storedCrds: storedCrdsIfAny(cwd) }, loaded.diagnostics);
   const { errors, warnings } = countBySeverity(set.diagnostics);
   const files = loaded.files.length;
   const documents = set.documents.length + unreadableDocuments(set.diagnostics);
