@@ -5,14 +5,14 @@
  * (duplicates, names CRDs claim) still run over the whole set on every pass, and validation is
  * redone when the set of CustomResourceDefinitions changes.
  */
-import { createHash } from "node:crypto";
 import type { Diagnostic } from "../resources/diagnostics.js";
-import { parseManifestText, type ParseResult } from "../resources/parse.js";
+import { parseManifestText, withPositions, type ParseResult } from "../resources/parse.js";
 import { parseFiles } from "../resources/parse-pool.js";
+import { validateOffThread } from "./validate-pool.js";
 import type { ParsedDocument, Resource } from "../resources/types.js";
 import { crdNameConflicts } from "../resources/crd-names.js";
 import { duplicateDiagnostics, validateDocuments } from "../resources/validate.js";
-import { canonicalJson } from "../store/canonical.js";
+import { crdFingerprint, CRD_KIND } from "./crd-fingerprint.js";
 import { assignProjects } from "./projects.js";
 import { textDigest } from "./digest.js";
 import type { DesiredResource } from "./plan.js";
@@ -46,13 +46,21 @@ interface FileEntry {
   validation?: { crdKey: string; diagnostics: Diagnostic[] };
 }
 
-const CRD_KIND = "CustomResourceDefinition";
+export interface CacheOptions {
+  /**
+   * Parse and validate changed files on a worker thread (validate-pool.ts),
+   * in `prime`: the controller's event loop runs steps meanwhile.
+   */
+  offThread?: boolean;
+}
 
 export class DesiredSetCache {
   private entries = new Map<string, FileEntry>();
   private project: string | undefined;
   /** Keys and content hashes of documents of cached files (see prepareDesired). */
   readonly prepared = new WeakMap<ParsedDocument, DesiredResource>();
+
+  constructor(private readonly options: CacheOptions = {}) {}
 
   /**
    * Parses the files the cache does not hold yet, several at once on a
@@ -64,8 +72,38 @@ export class DesiredSetCache {
       .map((f) => ({ f, digest: f.digest ?? textDigest(f.text) }))
       .filter(({ f, digest }) => this.entries.get(f.file)?.digest !== digest);
     if (todo.length === 0) return;
+    if (this.options.offThread) return this.primeOffThread(files, new Set(todo.map(({ f }) => f.file)), opts);
     const parsed = await parseFiles(todo.map(({ f }) => f));
     todo.forEach(({ f, digest }, i) => this.entries.set(f.file, fileEntry(parsed[i]!, digest, opts.project)));
+  }
+
+  /**
+   * Parses and validates `changed` files on a worker, so that `build` finds
+   * them validated. Should they change the set's CRDs, every file is
+   * validated again there too.
+   */
+  private async primeOffThread(files: readonly SourceFile[], changed: ReadonlySet<string>, opts: BuildOptions): Promise<void> {
+    const storedCrds = [...(opts.storedCrds ?? [])];
+    const job = (send: (f: SourceFile) => boolean) => ({
+      project: opts.project,
+      storedCrds,
+      files: files.map((f) =>
+        send(f) ? { file: f.file, text: f.text } : { file: f.file, crds: (this.entries.get(f.file)?.documents ?? []).filter((d) => d.resource.kind === CRD_KIND).map((d) => d.resource) },
+      ),
+    });
+    let results = await validateOffThread(job((f) => changed.has(f.file)));
+    // The changed files changed the set's CRDs: the other files are validated again, on the worker too.
+    const crdKey = results[0]?.crdKey;
+    const stale = new Set(files.filter((f) => !changed.has(f.file) && this.entries.get(f.file)?.validation?.crdKey !== crdKey).map((f) => f.file));
+    if (stale.size > 0) results = await validateOffThread(job((f) => changed.has(f.file) || stale.has(f.file)));
+    const byFile = new Map(results.map((r) => [r.file, r]));
+    for (const f of files) {
+      const r = byFile.get(f.file);
+      if (!r) continue;
+      const entry = fileEntry(withPositions(f.text, f.file, r.data), f.digest ?? textDigest(f.text), opts.project);
+      entry.validation = { crdKey: r.crdKey, diagnostics: r.diagnostics };
+      this.entries.set(f.file, entry);
+    }
   }
 
   /** Files are given in the order their documents apply (sorted by path). */
@@ -125,12 +163,3 @@ function fileEntry(parsed: ParseResult, digest: string, project: string | undefi
     projectDiagnostics: assignProjects(parsed.documents, project),
   };
 }
-
-function crdFingerprint(crds: readonly Resource[]): string {
-  if (crds.length === 0) return "";
-  return createHash("sha256")
-    .update(canonicalJson(crds.map((c) => [c.metadata?.name ?? null, c.spec ?? null])))
-    .digest("hex");
-}
-
-

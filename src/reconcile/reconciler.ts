@@ -145,7 +145,8 @@ class Reconciler implements SourceReconciler {
       else {
         this.tracked.set(name, {
           source,
-          cache: new DesiredSetCache(),
+          // Validation runs on a worker thread: this event loop also runs steps.
+          cache: new DesiredSetCache({ offThread: true }),
           nextAt: 0,
           failures: 0,
           queued: undefined,

@@ -107,6 +107,28 @@ describe("files that are not regular files", () => {
     controller = undefined;
   }, 120_000);
 
+  it("the controller runs steps while it validates a set whose CEL rules run to their budget", async () => {
+    p = initializedProject({
+      "ws.yaml": "apiVersion: orchestrator.dev/v2\nkind: Workspace\nmetadata:\n  name: ws\nspec:\n  root_path: \".\"\n",
+      "wf.yaml": "apiVersion: orchestrator.dev/v2\nkind: Workflow\nmetadata:\n  name: wf\nspec:\n  steps:\n    - id: s\n      command: echo step-ran\n",
+    });
+    expect(p.run(["apply", "-f", "ws.yaml", "-f", "wf.yaml"]).code).toBe(0);
+    // Fifteen documents whose rule each runs for its whole budget: fifteen seconds of validation.
+    const [crd, instance] = readFileSync(join(HOSTILE, "cel-budget.yaml"), "utf8").split(/^---\n/m) as [string, string];
+    p.write("manifests/grids.yaml", [crd, ...Array.from({ length: 15 }, (_, i) => instance.replace("name: big", `name: big-${i}`))].join("---\n"));
+    controller = await startController(p.dir);
+    const reconciling = () => JSON.parse(p!.run(["source", "status", "default", "-o", "json"]).stdout).status.conditions.some((c: { type: string; status: string }) => c.type === "Reconciling" && c.status === "True");
+    await until("the pass over the grids to start", reconciling, 30_000);
+    const created = p.run(["task", "create", "--workflow", "wf", "--goal", "g"]);
+    expect(created.code, created.stderr).toBe(0);
+    await until("the task to finish", () => /task \S+ completed/.test(controller!.log()), 60_000);
+    // The step ran while the pass was still validating.
+    expect(reconciling()).toBe(true);
+    await until("the pass to end", () => /ValidationFailed/.test(controller!.log()), 120_000);
+    expect(await controller.stop()).toBe(0);
+    controller = undefined;
+  }, 240_000);
+
   it("a symbolic link loop given to -f is reported as a loop, not as missing", () => {
     p = initializedProject();
     symlinkSync("self.yaml", join(p.dir, "self.yaml"));

@@ -47,3 +47,23 @@ describe("DesiredSetCache", () => {
     expect(new Set(fresh.diagnostics.map((d) => d.code))).toEqual(new Set(["schema", "unknown-field"]));
   });
 });
+
+describe("DesiredSetCache validating off the event loop", () => {
+  it("gives the same documents and diagnostics as validating inline, and validates again when the CRDs change", async () => {
+    const bad = agent("a").replace("command: echo hi", "command: 3");
+    const files = [{ file: "crd.yaml", text: crd("size") }, { file: "w.yaml", text: widget }, { file: "a.yaml", text: bad }];
+    const inline = new DesiredSetCache().build(files);
+    const off = new DesiredSetCache({ offThread: true });
+    await off.prime(files);
+    const first = off.build(files);
+    expect(first.diagnostics).toEqual(inline.diagnostics);
+    expect(first.documents.map((d) => d.resource)).toEqual(inline.documents.map((d) => d.resource));
+
+    // A CRD that now requires another field: the unchanged widget is validated again against it.
+    const next = [{ file: "crd.yaml", text: crd("colour") }, files[1]!, files[2]!];
+    await off.prime(next);
+    const second = off.build(next);
+    expect(second.diagnostics).toEqual(new DesiredSetCache().build(next).diagnostics);
+    expect(second.diagnostics.some((d) => d.resource === "widget/w" && /colour/.test(`${d.path} ${d.message}`)), JSON.stringify(second.diagnostics)).toBe(true);
+  });
+});
