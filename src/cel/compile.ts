@@ -6,7 +6,7 @@
  */
 import { Environment, type ASTNode, type ParseResult } from "@marcbachmann/cel-js";
 import { compileLinearRegex } from "../resources/linear-regex.js";
-import { MAX_COMPREHENSION_NESTING, withinTimeBudget } from "./budget.js";
+import { CEL_TIME_BUDGET_MS, CelBudgetError, MAX_COMPREHENSION_NESTING, withinTimeBudget } from "./budget.js";
 
 export type CelCompileResult = { ok: true } | { ok: false; message: string; offset?: number };
 
@@ -96,12 +96,33 @@ export function evaluateTypedCel(expr: string, vars: Record<string, unknown>): u
     throw new Error(`invalid CEL expression: ${r.message}`);
   }
   const program = entry.program;
+  if (!entry.loops) {
+    try {
+      return program(vars);
+    } catch (err) {
+      throw restoreNames(err);
+    }
+  }
+  // An expression that just ran out of budget is not run again for a while: a set of a thousand
+  // documents sharing one runaway rule costs one budget, not a thousand.
+  const struck = overBudget.get(expr);
+  if (struck !== undefined && Date.now() - struck < STRIKE_MS) {
+    throw new CelBudgetError(`the expression ran past its budget of ${CEL_TIME_BUDGET_MS} ms less than ${STRIKE_MS / 1000} s ago (on other input), and is not run again yet`);
+  }
   try {
-    return entry.loops ? withinTimeBudget(() => program(vars)) : program(vars);
+    return withinTimeBudget(() => program(vars));
   } catch (err) {
+    if (err instanceof CelBudgetError) {
+      if (overBudget.size >= MAX_CACHE_ENTRIES) overBudget.clear();
+      overBudget.set(expr, Date.now());
+    }
     throw restoreNames(err);
   }
 }
+
+/** Expressions that ran out of budget, and when. */
+const overBudget = new Map<string, number>();
+const STRIKE_MS = 60_000;
 
 interface Shape {
   /** Deepest nesting of comprehensions. */

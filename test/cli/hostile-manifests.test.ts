@@ -113,9 +113,13 @@ describe("files that are not regular files", () => {
       "wf.yaml": "apiVersion: orchestrator.dev/v2\nkind: Workflow\nmetadata:\n  name: wf\nspec:\n  steps:\n    - id: s\n      command: echo step-ran\n",
     });
     expect(p.run(["apply", "-f", "ws.yaml", "-f", "wf.yaml"]).code).toBe(0);
-    // Fifteen documents whose rule each runs for its whole budget: fifteen seconds of validation.
+    // Fifteen kinds whose rules (each its own) run for their whole budget: fifteen seconds of validation.
     const [crd, instance] = readFileSync(join(HOSTILE, "cel-budget.yaml"), "utf8").split(/^---\n/m) as [string, string];
-    p.write("manifests/grids.yaml", [crd, ...Array.from({ length: 15 }, (_, i) => instance.replace("name: big", `name: big-${i}`))].join("---\n"));
+    const kinds = Array.from({ length: 15 }, (_, i) => [
+      crd.replaceAll("grids.example.com", `grids${i}.example.com`).replace("kind: Grid", `kind: Grid${i}`).replace("plural: grids", `plural: grids${i}`).replace(">= 0", `>= -${i}`),
+      instance.replace("kind: Grid", `kind: Grid${i}`),
+    ]);
+    p.write("manifests/grids.yaml", kinds.flat().join("---\n"));
     controller = await startController(p.dir);
     const reconciling = () => JSON.parse(p!.run(["source", "status", "default", "-o", "json"]).stdout).status.conditions.some((c: { type: string; status: string }) => c.type === "Reconciling" && c.status === "True");
     await until("the pass over the grids to start", reconciling, 30_000);
