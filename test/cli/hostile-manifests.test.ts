@@ -7,7 +7,7 @@
  * what cannot be committed (FIFOs, sockets, device links) is made here.
  */
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
+import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -272,6 +272,31 @@ describe("secrets and paths", () => {
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain("ticket_dir 'tickets' is outside the workspace root");
   });
+
+  it("a step that cannot start records a bounded excerpt of the error, never the whole prompt", () => {
+    // A NUL byte captured from one step's output reaches the next step's prompt, delivered in the environment.
+    p = initializedProject({
+      "m.yaml": [
+        "apiVersion: orchestrator.dev/v2\nkind: Workspace\nmetadata:\n  name: ws\nspec:\n  root_path: \".\"\n",
+        "apiVersion: orchestrator.dev/v2\nkind: Agent\nmetadata:\n  name: envagent\nspec:\n  capabilities: [speak]\n  promptDelivery: env\n  command: echo agent-ran\n",
+        "apiVersion: orchestrator.dev/v2\nkind: StepTemplate\nmetadata:\n  name: talk\nspec:\n  prompt: \"Goal {goal} with {blob}\"\n",
+        "apiVersion: orchestrator.dev/v2\nkind: Workflow\nmetadata:\n  name: wf\nspec:\n  steps:\n    - id: emit\n      command: printf 'x\\0y'\n      behavior:\n        captures:\n          - var: blob\n            source: stdout\n    - id: speak\n      required_capability: speak\n      template: talk\n",
+      ].join("---\n"),
+    });
+    expect(p.run(["apply", "-f", "m.yaml"]).code).toBe(0);
+    const goal = "G".repeat(3000);
+    const r = p.run(["run", "--workflow", "wf", "--goal", goal], { timeoutMs: 60_000 });
+    expect(r.code).toBe(1);
+    expect(r.stdout + r.stderr).toContain("step speak could not start");
+    const longest = (text: string) => Math.max(0, ...(text.match(/G+/g) ?? []).map((g) => g.length));
+    const events = p.run(["event", "list", "-o", "json"]).stdout;
+    expect(events).toContain("could not start");
+    const status = readFileSync(join(p.dir, ".orchestrator/status/default/run", readdirSync(join(p.dir, ".orchestrator/status/default/run"))[0]!), "utf8");
+    for (const [where, text] of [["run output", r.stdout + r.stderr], ["events", events], ["status file", status]] as const) {
+      expect(longest(text), where).toBeGreaterThan(0);
+      expect(longest(text), where).toBeLessThan(300);
+    }
+  }, 120_000);
 
   it("a NUL byte in a Task's goal or variables is refused at apply", () => {
     p = initializedProject();
