@@ -19,10 +19,3 @@ export function loadDesiredSet(paths: readonly string[], cwd: string, opts: Desi
 export function parseDesiredFiles(files: readonly SourceFile[], opts: DesiredSetOptions = {}, initial: Diagnostic[] = []): DesiredSet {
   return new DesiredSetCache().build(files, opts, initial);
 }
-
-/** As parseDesiredFiles, parsing a large set on several threads first (parse-pool.ts). */
-export async function parseDesiredFilesInParallel(files: readonly SourceFile[], opts: DesiredSetOptions = {}, initial: Diagnostic[] = []): Promise<DesiredSet> {
-  const cache = new DesiredSetCache();
-  await cache.prime(files, opts);
-  return cache.build(files, opts, initial);
-}

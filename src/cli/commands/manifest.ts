@@ -4,7 +4,7 @@
  */
 import { hasErrors, type Diagnostic } from "../../resources/diagnostics.js";
 import { loadManifestPaths } from "../../resources/load.js";
-import { parseDesiredFilesInParallel } from "../../reconcile/desired-set.js";
+import { parseDesiredFiles } from "../../reconcile/desired-set.js";
 import { isSecretKind } from "../../resources/redact.js";
 import { customKindOf } from "../../resources/crd-kinds.js";
 import { isBuiltinKind } from "../../resources/kinds.js";
@@ -40,7 +40,7 @@ function storedCrdsIfAny(cwd: string): Resource[] {
 export async function validateCommand(opts: ValidateOptions): Promise<void> {
   const cwd = process.cwd();
   const loaded = loadManifestPaths(opts.filename, cwd);
-  const set = await parseDesiredFilesInParallel(loaded.files, { project: opts.project, storedCrds: storedCrdsIfAny(cwd) }, loaded.diagnostics);
+  const set = parseDesiredFiles(loaded.files, { project: opts.project, storedCrds: storedCrdsIfAny(cwd) }, loaded.diagnostics);
   const { errors, warnings } = countBySeverity(set.diagnostics);
   const files = loaded.files.length;
   const documents = set.documents.length + unreadableDocuments(set.diagnostics);
