@@ -318,6 +318,32 @@ describe("placeholders in shell commands", () => {
     expect(r.stderr).toMatch(/warning: agent\/nested-shell: spec\.command: placeholder \{prompt\} is in text that bash -c parses as shell code again/);
   });
 
+  it("a hostile goal next to those contexts arrives as text and runs nothing, under dash and under bash", () => {
+    const goal = "a[$(touch PWNED)]";
+    const command = [
+      "printf %s {goal} > out1",
+      'X="{goal}"; export X; printf %s "$X" > out2',
+      "bash -c 'printf %s \"$1\"' _ {goal} > out3",
+      '[ "{goal}" = x ] || printf %s "{goal}" > out4',
+    ].join("; ");
+    for (const shell of ["", "/bin/bash"]) {
+      p?.cleanup();
+      p = initializedProject({
+        "m.yaml": [
+          "apiVersion: orchestrator.dev/v2\nkind: Workspace\nmetadata:\n  name: ws\nspec:\n  root_path: \".\"\n",
+          `apiVersion: orchestrator.dev/v2\nkind: Workflow\nmetadata:\n  name: wf\nspec:\n  steps:\n    - id: s\n      command: ${JSON.stringify(command)}\n`,
+          ...(shell ? [`apiVersion: orchestrator.dev/v2\nkind: RuntimePolicy\nmetadata:\n  name: runtime\nspec:\n  runner:\n    shell: ${shell}\n    shell_arg: -c\n`] : []),
+        ].join("---\n"),
+      });
+      const applied = p.run(["apply", "-f", "m.yaml"]);
+      expect(applied.code, applied.stderr).toBe(0);
+      const r = p.run(["run", "--workflow", "wf", "--goal", goal], { timeoutMs: 60_000 });
+      expect(r.code, `${shell || "/bin/sh"}: ${r.stdout}${r.stderr}`).toBe(0);
+      expect(existsSync(join(p.dir, "PWNED")), shell || "/bin/sh").toBe(false);
+      for (const out of ["out1", "out2", "out3", "out4"]) expect(readFileSync(join(p.dir, out), "utf8"), `${shell || "/bin/sh"} ${out}`).toBe(goal);
+    }
+  }, 120_000);
+
   it("each context where bash would evaluate a value is refused at apply: no agent is stored and nothing runs", () => {
     const contexts = [
       "echo $(( {prompt} + 1 ))",
