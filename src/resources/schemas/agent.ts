@@ -6,7 +6,7 @@ import { celIssues } from "./cel-fields.js";
 import { commandTemplateIssues } from "./command-template.js";
 import { envIssues, envList } from "./env.js";
 import {
-  boolean, celExpression, isObject, listOf, loose, nonEmptyString, number, object, oneOf, string,
+  boolean, celExpression, describe, isObject, listOf, loose, nonEmptyString, number, object, oneOf, string,
   stringList, type KindSpec, type SchemaObject, type SpecIssue,
 } from "./common.js";
 
@@ -14,22 +14,46 @@ import {
 const STRATEGIES = ["cost_based", "success_rate_weighted", "performance_first", "adaptive", "load_balanced", "capability_aware"];
 const PASCAL = STRATEGIES.map((s) => s.replace(/(^|_)([a-z])/g, (_m, _u: string, c: string) => c.toUpperCase()));
 
+const weight = (what: string, dflt: string): SchemaObject => describe(number, `Weight of ${what} for the Adaptive strategy (default ${dflt}).`);
+
 const schema: SchemaObject = object({
-  command: nonEmptyString,
-  capabilities: stringList,
-  command_rules: listOf(object({ when: celExpression, command: nonEmptyString }, { required: ["when", "command"] })),
-  enabled: boolean,
+  command: describe(nonEmptyString, "Shell command run with /bin/sh -c. {prompt} and other placeholders are passed safely (quoted, or through stdin, a file or the environment), never pasted."),
+  capabilities: describe(stringList, "Capabilities this agent offers: a step needing qa can run on an agent listing qa."),
+  command_rules: describe(
+    listOf(object({
+      when: describe(celExpression, "CEL over the step's pipeline variables (by name; a name without a value reads as \"\"); it must be a bool."),
+      command: describe(nonEmptyString, "The command run instead of spec.command when `when` holds."),
+    }, { required: ["when", "command"] })),
+    "Conditional commands: the first rule whose `when` holds runs its command instead of spec.command; the run records the rule.",
+  ),
+  enabled: describe(boolean, "false is meant to keep the agent out of selection; the selector passes such an agent over, but validation still reports enabled: false as not supported yet."),
   /** Set by `agent cordon`: the agent takes no new work. */
-  cordoned: boolean,
-  metadata: object({ cost: { type: "integer", minimum: 0, maximum: 255 }, description: string, name: string }),
+  cordoned: describe(boolean, "true takes the agent out of rotation: it gets no new work, and `check` does not count it."),
+  metadata: object({
+    cost: { type: "integer", minimum: 0, maximum: 255, description: "Relative cost for selection, 0-100 (50 when absent)." },
+    description: describe(string, "Description of the agent."),
+    name: describe(string, "Display name."),
+  }, { description: "Cost and display information used by agent selection." }),
   selection: object({
-    strategy: oneOf(...STRATEGIES, ...PASCAL),
-    weights: object({ cost: number, success_rate: number, performance: number, load: number }),
-  }),
-  env: envList,
-  promptDelivery: oneOf("arg", "stdin", "file", "env"),
-  health_policy: loose,
-}, { required: ["command"], misplaced: { prompt_delivery: "promptDelivery", cost: "metadata.cost", capability: "capabilities" } });
+    strategy: describe(oneOf(...STRATEGIES, ...PASCAL), "How this agent is scored (default capability_aware); PascalCase or snake_case."),
+    weights: object({
+      cost: weight("cost", "0.2"),
+      success_rate: weight("success rate", "0.3"),
+      performance: weight("performance", "0.25"),
+      load: weight("load", "0.25"),
+    }, { description: "Weights for the Adaptive strategy." }),
+  }, { description: "How this agent is scored when several agents offer a step's capability." }),
+  env: describe(envList, "The agent's environment, in order; later entries win."),
+  promptDelivery: describe(
+    oneOf("arg", "stdin", "file", "env"),
+    "How the prompt reaches the process (default arg): arg fills {prompt} in the command; stdin writes it to standard input; file writes it to a file whose path fills {prompt_file} and ORCH_PROMPT_FILE; env sets ORCH_PROMPT.",
+  ),
+  health_policy: describe(loose, "Health tracking settings such as capability_success_threshold (not supported yet)."),
+}, {
+  required: ["command"],
+  misplaced: { prompt_delivery: "promptDelivery", cost: "metadata.cost", capability: "capabilities" },
+  description: "A command that does work (a coding agent or any script), the capabilities it offers, how it is chosen and what environment it gets.",
+});
 
 function check(spec: Record<string, unknown>): SpecIssue[] {
   const issues: SpecIssue[] = [];

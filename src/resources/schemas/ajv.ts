@@ -5,7 +5,7 @@
  * not know, as Kubernetes extensions often appear there).
  */
 import { Ajv } from "ajv";
-import { MISPLACED_KEYWORD } from "./common.js";
+import { MISPLACED_KEYWORD, SHAPE_KEYWORD } from "./common.js";
 import { ajvLinearRegExp } from "../linear-regex.js";
 
 let builtin: Ajv | undefined;
@@ -16,6 +16,7 @@ export function builtinAjv(): Ajv {
     // verbose keeps parentSchema on each error: the sibling names for "did you mean".
     builtin = new Ajv({ allErrors: true, verbose: true, strict: true, strictTypes: false, strictRequired: false, allowUnionTypes: true });
     builtin.addKeyword({ keyword: MISPLACED_KEYWORD, schemaType: "object" });
+    builtin.addKeyword({ keyword: SHAPE_KEYWORD, schemaType: "string" });
   }
   return builtin;
 }

@@ -30,6 +30,16 @@ export interface KindSpec {
 /** Annotation keyword: names people put here that belong elsewhere. */
 export const MISPLACED_KEYWORD = "x-misplaced";
 
+/**
+ * Annotation keyword on a `pattern` schema: the shape the pattern stands for
+ * ("a PascalCase kind name such as PromptLibrary"), quoted by errors, while
+ * `description` says what the field means.
+ */
+export const SHAPE_KEYWORD = "x-shape";
+
+/** Keywords only this project's validation reads; left out of published schemas. */
+export const PRIVATE_KEYWORDS: readonly string[] = [MISPLACED_KEYWORD, SHAPE_KEYWORD];
+
 interface ObjectOptions {
   required?: readonly string[];
   misplaced?: Record<string, string>;
@@ -43,6 +53,14 @@ export function object(properties: Record<string, SchemaObject>, opts: ObjectOpt
   if (opts.misplaced) s[MISPLACED_KEYWORD] = opts.misplaced;
   if (opts.description) s["description"] = opts.description;
   return s;
+}
+
+/**
+ * The same schema with a description: what the field means, shown by editors
+ * (through the published JSON Schemas) and by `orchestrator explain`.
+ */
+export function describe(schema: SchemaObject, description: string): SchemaObject {
+  return { ...schema, description };
 }
 
 /** An object whose keys are not checked (unsupported or free-form subtrees). */

@@ -6,33 +6,50 @@
 import { BUILTIN_KINDS } from "../kinds.js";
 import { celIssues } from "./cel-fields.js";
 import {
-  boolean, celExpression, isObject, listOf, loose, nonEmptyString, object, oneOf, type KindSpec,
+  boolean, celExpression, describe, isObject, listOf, loose, nonEmptyString, object, oneOf, SHAPE_KEYWORD, type KindSpec,
   type SchemaObject, type SpecIssue,
 } from "./common.js";
 import { crdSchemaError } from "./crd-instance.js";
 
+/** A string that must match `pattern`; errors quote `shape`, editors show `description`. */
+function patterned(pattern: string, shape: string, description: string): SchemaObject {
+  return { type: "string", pattern, [SHAPE_KEYWORD]: shape, description };
+}
+
 const version = object({
-  name: { type: "string", pattern: "^v[0-9]+((alpha|beta)[0-9]+)?$", description: "a version such as v1, v2beta1" },
-  served: boolean,
-  schema: loose,
-  cel_rules: listOf(object({ rule: celExpression, message: nonEmptyString }, { required: ["rule", "message"] })),
+  name: patterned("^v[0-9]+((alpha|beta)[0-9]+)?$", "a version such as v1, v2beta1", "Version name (v1, v2beta1); each at most once. Instances use apiVersion: <group>/<name>."),
+  served: describe(boolean, "false rejects instances written in this version (default true)."),
+  schema: describe(loose, "JSON Schema for an instance's spec (default {type: object}); it must compile."),
+  cel_rules: describe(listOf(object({
+    rule: describe(celExpression, "A CEL expression evaluated with self bound to the instance's spec; it must be true."),
+    message: describe(nonEmptyString, "The error shown when the rule is not true."),
+  }, { required: ["rule", "message"] })), "Rules an instance's spec must satisfy, checked after its schema."),
 }, { required: ["name"] });
 
+const lowercaseName = "^[a-z][a-z0-9]*$";
+
 const schema: SchemaObject = object({
-  kind: { type: "string", pattern: "^[A-Z][A-Za-z0-9]*$", description: "a PascalCase kind name such as PromptLibrary" },
-  plural: { type: "string", pattern: "^[a-z][a-z0-9]*$", description: "a lowercase plural such as promptlibraries" },
-  short_names: listOf({ type: "string", pattern: "^[a-z][a-z0-9]*$", description: "a lowercase short name such as pl" }),
-  group: {
-    type: "string",
-    pattern: "^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$",
-    description: "a DNS-style group such as extensions.example.com",
-  },
-  versions: { type: "array", minItems: 1, items: version },
-  scope: oneOf("Namespaced", "Cluster", "Singleton"),
-  builtin: boolean,
-  hooks: loose,
-  plugins: { type: "array" },
-}, { required: ["kind", "plural", "group", "versions"], misplaced: { shortNames: "short_names", names: "kind" } });
+  kind: patterned("^[A-Z][A-Za-z0-9]*$", "a PascalCase kind name such as PromptLibrary", "The new kind's name, PascalCase (PromptLibrary); it must not be a built-in kind."),
+  plural: patterned(lowercaseName, "a lowercase plural such as promptlibraries", "Plural name on the command line (get promptlibraries), lowercase."),
+  short_names: describe(
+    listOf(patterned(lowercaseName, "a lowercase short name such as pl", "A short name on the command line (get pl).")),
+    "More names on the command line, lowercase.",
+  ),
+  group: patterned(
+    "^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$",
+    "a DNS-style group such as extensions.example.com",
+    "API group, DNS-style with a dot (extensions.example.com); instances use apiVersion: <group>/<version>.",
+  ),
+  versions: { type: "array", minItems: 1, items: version, description: "The versions instances may use; at least one." },
+  scope: describe(oneOf("Namespaced", "Cluster", "Singleton"), "Custom resources are always project-scoped; values other than Namespaced are not supported yet."),
+  builtin: describe(boolean, "Not supported yet (only the project defines built-in kinds)."),
+  hooks: describe(loose, "Commands run on create, update and delete (not supported yet)."),
+  plugins: { type: "array", description: "Interceptors, transformers and scheduled commands (not supported yet)." },
+}, {
+  required: ["kind", "plural", "group", "versions"],
+  misplaced: { shortNames: "short_names", names: "kind" },
+  description: "Defines a new kind: its names, its API group and versions, and for each version a JSON Schema for instances' spec plus CEL rules over it. Cluster-wide; its instances are project-scoped.",
+});
 
 /** Every name a built-in kind answers to on the command line, lower-case, with the kind it belongs to. */
 const BUILTIN_NAMES: ReadonlyMap<string, string> = new Map(

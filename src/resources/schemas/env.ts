@@ -3,14 +3,20 @@
  * `name`/`value`, `fromRef` (every key of an EnvStore or SecretStore) and
  * `name`/`refValue` (one key), and the rule that an entry uses one form.
  */
-import { isObject, listOf, nonEmptyString, object, resourceName, string, type SchemaObject, type SpecIssue } from "./common.js";
+import { describe, isObject, listOf, nonEmptyString, object, resourceName, string, type SchemaObject, type SpecIssue } from "./common.js";
 
 export const envEntry = object({
-  name: nonEmptyString,
-  value: string,
-  fromRef: resourceName,
-  refValue: object({ name: resourceName, key: nonEmptyString }, { required: ["name", "key"] }),
-}, { misplaced: { from_ref: "fromRef", ref_value: "refValue", valueFrom: "refValue" } });
+  name: describe(nonEmptyString, "The variable's name (with value or refValue)."),
+  value: describe(string, "A literal value for the variable `name`."),
+  fromRef: describe(resourceName, "Import every key of the EnvStore or SecretStore of this name."),
+  refValue: object({
+    name: describe(resourceName, "The EnvStore or SecretStore to read."),
+    key: describe(nonEmptyString, "The key in that store."),
+  }, { required: ["name", "key"], description: "Set the variable `name` from one key of a store." }),
+}, {
+  misplaced: { from_ref: "fromRef", ref_value: "refValue", valueFrom: "refValue" },
+  description: "One form per entry: name + value, fromRef, or name + refValue.",
+});
 
 export const envList: SchemaObject = listOf(envEntry);
 

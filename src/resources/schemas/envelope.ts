@@ -3,18 +3,21 @@
  * for names (letters, digits, '-', '_', '.', starting with a letter or digit,
  * at most 253 characters).
  */
-import { object, string, stringMap, type SchemaObject } from "./common.js";
+import { describe, object, string, stringMap, type SchemaObject } from "./common.js";
 
 export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 export const NAME_MAX_LENGTH = 253;
 
 export const metadataSchema: SchemaObject = object({
-  name: string,
-  project: string,
-  description: string,
-  labels: stringMap,
-  annotations: stringMap,
-}, { misplaced: { namespace: "project", label: "labels", annotation: "annotations" } });
+  name: describe(string, "The resource's name, unique per kind and project: letters, digits, '-', '_' and '.', starting with a letter or digit, at most 253 characters."),
+  project: describe(string, "The project the resource belongs to (default: the --project flag, else 'default'). Ignored on cluster-wide kinds (Project, CustomResourceDefinition)."),
+  description: describe(string, "Free text, shown by `describe`."),
+  labels: describe(stringMap, "String key-value pairs, selected with `get -l key=value`. Quote numbers: tier: \"1\"."),
+  annotations: describe(stringMap, "Free-form string notes for people and tools."),
+}, {
+  misplaced: { namespace: "project", label: "labels", annotation: "annotations" },
+  description: "Name, project, labels and annotations of a resource.",
+});
 
 /** Why a name is not valid, or undefined when it is. */
 export function nameProblem(name: string): string | undefined {

@@ -4,7 +4,7 @@
  * names the schema does know at that place).
  */
 import type { ErrorObject } from "ajv";
-import { MISPLACED_KEYWORD } from "./common.js";
+import { MISPLACED_KEYWORD, SHAPE_KEYWORD } from "./common.js";
 
 export type Path = Array<string | number>;
 
@@ -59,7 +59,8 @@ function finding(e: ErrorObject, data: unknown, prefix: Path, opts: FindingOptio
     }
     case "pattern": {
       // Patterns carry a description of the shape they stand for; a regex helps nobody.
-      const described = (e.parentSchema as Record<string, unknown> | undefined)?.["description"];
+      const parent = e.parentSchema as Record<string, unknown> | undefined;
+      const described = parent?.[SHAPE_KEYWORD] ?? parent?.["description"];
       const message = typeof described === "string" ? `must be ${described}` : (e.message ?? "has the wrong shape");
       return { type: "error", path: at, message: `${message} (got ${describe(e.data)})` };
     }

@@ -7,7 +7,7 @@
  * and has no setting there to offer. What the engine does with each field
  * is src/engine/runner/runtime-policy.ts.
  */
-import { boolean, isObject, nonEmptyString, object, oneOf, stringList, type KindSpec, type SpecIssue } from "./common.js";
+import { boolean, describe, isObject, nonEmptyString, object, oneOf, stringList, type KindSpec, type SpecIssue } from "./common.js";
 
 function check(spec: Record<string, unknown>): SpecIssue[] {
   const issues: SpecIssue[] = [];
@@ -46,20 +46,23 @@ function check(spec: Record<string, unknown>): SpecIssue[] {
 export const runtimePolicy: KindSpec = {
   schema: object({
     runner: object({
-      shell: nonEmptyString,
-      shell_arg: nonEmptyString,
+      shell: describe(nonEmptyString, "The shell a step's command is given to, in a sandbox too (default /bin/sh)."),
+      shell_arg: describe(nonEmptyString, "The argument before the command, ending in c (default -c; -lc for a login shell)."),
       // `legacy` is upstream's older name for `unsafe`: any shell.
-      policy: oneOf("unsafe", "legacy", "allowlist"),
-      executor: oneOf("shell"),
-      allowed_shells: stringList,
-      allowed_shell_args: stringList,
-      env_allowlist: stringList,
-      redaction_patterns: stringList,
-    }),
-    resume: object({ auto: boolean }),
+      policy: describe(oneOf("unsafe", "legacy", "allowlist"), "allowlist: shell must be in allowed_shells and shell_arg in allowed_shell_args, both non-empty; legacy is an older name for unsafe (default unsafe)."),
+      executor: describe(oneOf("shell"), "The only executor, shell."),
+      allowed_shells: describe(stringList, "Shells steps may be started with, with policy: allowlist."),
+      allowed_shell_args: describe(stringList, "Arguments the shell may take, with policy: allowlist."),
+      env_allowlist: describe(stringList, "When set, a step inherits only these variables of the controller's environment (list PATH and HOME if its commands need them); its agent's, profile's and the engine's own variables are added."),
+      redaction_patterns: describe(stringList, "Literal text (4 characters or more) replaced by [REDACTED] in step logs, output tails, captures and task info, like a SecretStore value."),
+    }, { description: "How step processes are started." }),
+    resume: object(
+      { auto: describe(boolean, "A task interrupted because its controller stopped or died is queued again on its own (default true); false leaves it Paused for task resume.") },
+      { description: "What happens to tasks a stopped controller interrupted." },
+    ),
     // Any content: check() refuses the field whatever it holds.
-    observability: {},
-  }),
+    observability: { description: "Refused, not offered: every event, run record and step log is kept; there is nothing to set here." },
+  }, { description: "How a project's step processes are started and whether interrupted tasks resume on their own. A project uses its own RuntimePolicy, else the default project's; unknown fields are errors." }),
   check,
   strict: true,
 };

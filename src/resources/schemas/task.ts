@@ -4,13 +4,15 @@
  * capability. A `status` block on either is written by the engine and never
  * read from a manifest.
  */
-import { nonEmptyString, object, resourceName, string, stringList, stringMap, type KindSpec, type SpecIssue } from "./common.js";
+import {
+  describe, nonEmptyString, object, resourceName, string, stringList, stringMap, type KindSpec, type SpecIssue,
+} from "./common.js";
 
 const common = {
-  workspace: resourceName,
-  goal: string,
-  vars: stringMap,
-  target_files: stringList,
+  workspace: describe(resourceName, "Where it runs (default: the project's only workspace; needed when the project has more than one)."),
+  goal: describe(string, "The goal, offered to prompts as {goal}."),
+  vars: describe(stringMap, "Pipeline variables, as --set key=value."),
+  target_files: describe(stringList, "More task items besides the workspace's qa_targets; each must exist inside the workspace."),
 };
 
 /** `vars.goal` is the goal (as `--set goal=X` is `--goal X`); two different goals cannot both hold. */
@@ -40,8 +42,17 @@ function checkNul(spec: Record<string, unknown>): SpecIssue[] {
   return issues;
 }
 
+const steps = describe(stringList, "Run only these step ids, in workflow order (as --step); default all enabled steps.");
+
 export const task: KindSpec = {
-  schema: object({ workflow: resourceName, steps: stringList, ...common }, { misplaced: { step: "steps", set: "vars", variables: "vars" } }),
+  schema: object({
+    workflow: describe(resourceName, "The workflow to run, in the task's project; a task without one fails when it starts."),
+    steps,
+    ...common,
+  }, {
+    misplaced: { step: "steps", set: "vars", variables: "vars" },
+    description: "One run of a Workflow in a Workspace, queued when applied. The engine records its progress in status, which a manifest never sets.",
+  }),
   check: (spec) => [...checkGoal(spec), ...checkNul(spec)],
 };
 
@@ -73,12 +84,15 @@ function checkRun(spec: Record<string, unknown>): SpecIssue[] {
 
 export const run: KindSpec = {
   schema: object({
-    workflow: resourceName,
-    steps: stringList,
-    template: resourceName,
-    agent_capability: nonEmptyString,
-    profile: resourceName,
+    workflow: describe(resourceName, "Run this workflow (exactly one of workflow and template)."),
+    steps: describe(stringList, "With workflow only: run only these step ids, in workflow order."),
+    template: describe(resourceName, "Run this StepTemplate as a single task-scoped step, with no workflow."),
+    agent_capability: describe(nonEmptyString, "With template (required): the capability of the agent that runs it."),
+    profile: describe(resourceName, "With template only: the step's ExecutionProfile."),
     ...common,
-  }, { misplaced: { capability: "agent_capability", step: "steps", set: "vars" } }),
+  }, {
+    misplaced: { capability: "agent_capability", step: "steps", set: "vars" },
+    description: "Like a Task, or one StepTemplate run by an agent chosen by capability, with no workflow at all (as `orchestrator run --template`).",
+  }),
   check: (spec) => [...checkRun(spec), ...checkNul(spec)],
 };

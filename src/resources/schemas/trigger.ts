@@ -7,48 +7,91 @@
 import { checkCronExpression, checkTimeZone } from "../cron.js";
 import { celIssues } from "./cel-fields.js";
 import {
-  boolean, celExpression, isObject, listOf, nonEmptyString, nonNegativeInt, object, oneOf, resourceName,
+  boolean, celExpression, describe, isObject, listOf, nonEmptyString, nonNegativeInt, object, oneOf, resourceName,
   stringList, type KindSpec, type SchemaObject, type SpecIssue,
 } from "./common.js";
 
 const POLICIES = ["Allow", "Forbid", "Replace"];
 
 const event = object({
-  source: oneOf("task_completed", "task_failed", "webhook", "filesystem"),
-  filter: object({ workflow: resourceName, condition: celExpression }),
-  webhook: object({ secret: object({ fromRef: resourceName }, { required: ["fromRef"] }), signatureHeader: nonEmptyString, crdRef: nonEmptyString }),
+  source: describe(
+    oneOf("task_completed", "task_failed", "webhook", "filesystem"),
+    "What fires the trigger: a task of the trigger's project completing or failing (never one of the trigger's own tasks), or a file change; webhook is not supported yet.",
+  ),
+  filter: object({
+    workflow: describe(resourceName, "Only events of tasks of this workflow (a file change has no workflow, so it never matches)."),
+    condition: describe(celExpression, "Only events for which this CEL expression holds; it reads payload_<field>, the map payload and the JSON text payload_json. A condition that fails to evaluate skips the event."),
+  }, { description: "Which events fire the trigger." }),
+  webhook: object({
+    secret: object(
+      { fromRef: describe(resourceName, "The SecretStore holding the signing secret.") },
+      { required: ["fromRef"], description: "Secret the request signature is checked with (not supported yet)." },
+    ),
+    signatureHeader: describe(nonEmptyString, "Header that carries the signature (not supported yet)."),
+    crdRef: describe(nonEmptyString, "Custom resource that processes the request (not supported yet)."),
+  }, { description: "Webhook settings (not supported yet)." }),
   filesystem: object({
-    paths: { type: "array", minItems: 1, items: { type: "string", minLength: 1 } },
-    events: listOf(oneOf("create", "modify", "delete")),
-    debounce_ms: nonNegativeInt,
-  }, { required: ["paths"] }),
-}, { required: ["source"] });
+    paths: {
+      type: "array",
+      minItems: 1,
+      items: { type: "string", minLength: 1 },
+      description: "Files or directories to watch, relative to the root of action.workspace; a directory's own entries are watched, not its subdirectories'. Paths outside the workspace, in .git or .orchestrator/, and dot-files are not watched.",
+    },
+    events: describe(listOf(oneOf("create", "modify", "delete")), "Which changes fire (default all three)."),
+    debounce_ms: describe(nonNegativeInt, "Changes within this window (from the first) fire once, for the latest change (default 500); 0 fires on every change."),
+  }, { required: ["paths"], description: "File changes that fire the trigger (with source: filesystem)." }),
+}, { required: ["source"], description: "Fire on an event instead of a schedule." });
+
+const policy = "While a task of this trigger is still active (pending, running or paused): Allow starts another anyway; Forbid skips this firing; Replace cancels the active one and starts the new one (default Forbid).";
 
 const schema: SchemaObject = object({
-  cron: object({ schedule: nonEmptyString, timezone: nonEmptyString }, { required: ["schedule"], misplaced: { tz: "timezone", time_zone: "timezone", expression: "schedule" } }),
+  cron: object({
+    schedule: describe(nonEmptyString, "5 fields (minute hour day-of-month month day-of-week) or 6 with seconds first (*/10 * * * * *); @daily-style names are not accepted. Ticks missed while no controller ran are not made up."),
+    timezone: describe(nonEmptyString, "IANA time zone the schedule is read in (default UTC), e.g. Europe/Berlin."),
+  }, {
+    required: ["schedule"],
+    misplaced: { tz: "timezone", time_zone: "timezone", expression: "schedule" },
+    description: "Fire on a schedule.",
+  }),
   event,
   action: object({
-    workflow: resourceName,
-    workspace: resourceName,
-    goal: { type: "string" },
-    args: { type: "object", additionalProperties: stringList },
-    start: boolean,
-  }, { required: ["workflow", "workspace"] }),
-  concurrencyPolicy: oneOf(...POLICIES),
+    workflow: describe(resourceName, "The workflow of the created task."),
+    workspace: describe(resourceName, "The workspace of the created task."),
+    goal: describe({ type: "string" }, "The created task's goal (default 'Triggered by: <name>', or a summary of the event)."),
+    args: { type: "object", additionalProperties: stringList, description: "Arguments for the created task (not supported yet)." },
+    start: describe(boolean, "Queue the created task at once (default true); false creates it Pending for `task start`."),
+  }, { required: ["workflow", "workspace"], description: "The Task a firing creates." }),
+  concurrencyPolicy: describe(oneOf(...POLICIES), policy),
   /** Accepted spelling seen in upstream templates. */
-  concurrency_policy: oneOf(...POLICIES),
-  suspend: boolean,
+  concurrency_policy: describe(oneOf(...POLICIES), "Accepted spelling of concurrencyPolicy; setting both to different values is an error."),
+  suspend: describe(boolean, "true pauses the trigger without deleting it: no ticks, and events in the meantime are ignored."),
   // A count, or upstream's {successful, failed}; `type` lists both so no anyOf hides unknown keys.
-  historyLimit: { type: ["integer", "object"], minimum: 0, properties: { successful: nonNegativeInt, failed: nonNegativeInt }, additionalProperties: false },
-  throttle: object({ minInterval: nonNegativeInt }),
-}, { required: ["action"], misplaced: {
-  schedule: "cron.schedule",
-  tz: "cron.timezone",
-  timezone: "cron.timezone",
-  time_zone: "cron.timezone",
-  workflow: "action.workflow",
-  workspace: "action.workspace",
-} });
+  historyLimit: {
+    type: ["integer", "object"],
+    minimum: 0,
+    properties: {
+      successful: describe(nonNegativeInt, "Completed tasks kept."),
+      failed: describe(nonNegativeInt, "Failed and cancelled tasks kept."),
+    },
+    additionalProperties: false,
+    description: "Finished tasks kept per trigger, newest first (default 5 and 5); a number sets both. Older ones are deleted with their Task resources; their events stay.",
+  },
+  throttle: object(
+    { minInterval: describe(nonNegativeInt, "Least seconds between firings (not supported yet).") },
+    { description: "Rate limit on firings (not supported yet)." },
+  ),
+}, {
+  required: ["action"],
+  misplaced: {
+    schedule: "cron.schedule",
+    tz: "cron.timezone",
+    timezone: "cron.timezone",
+    time_zone: "cron.timezone",
+    workflow: "action.workflow",
+    workspace: "action.workspace",
+  },
+  description: "Creates a Task on a cron schedule or on an event, as a Kubernetes CronJob does; exactly one of cron and event. Only a running controller fires triggers.",
+});
 
 function check(spec: Record<string, unknown>): SpecIssue[] {
   const issues: SpecIssue[] = [];

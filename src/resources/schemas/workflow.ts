@@ -10,7 +10,7 @@ import { celIssues } from "./cel-fields.js";
 import { commandTemplateIssues } from "./command-template.js";
 import { nameProblem } from "./envelope.js";
 import {
-  boolean, celExpression, isObject, listOf, loose, nonEmptyString, nonNegativeInt, object, oneOf, positiveInt,
+  boolean, celExpression, describe, isObject, listOf, loose, nonEmptyString, nonNegativeInt, object, oneOf, positiveInt,
   resourceName, string, stringMap, type KindSpec, type SchemaObject, type SpecIssue,
 } from "./common.js";
 
@@ -26,27 +26,32 @@ const STEP_MISPLACED: Record<string, string> = {
   when: "prehook.when",
 };
 
-const prehook = object({
-  engine: oneOf("cel"),
-  when: celExpression,
-  /** Older manifests write the condition as `expression`. */
-  expression: celExpression,
-  reason: string,
-  ui: {},
-  extended: boolean,
-}, { misplaced: { condition: "when" } });
+const NOT_SUPPORTED = "not supported yet";
 
-const statusAction = (actions: readonly string[]): SchemaObject => ({
-  ...object({ action: oneOf(...actions), status: nonEmptyString }, { required: ["action"] }),
+const prehook = object({
+  engine: describe(oneOf("cel"), "The expression language; only cel."),
+  when: describe(celExpression, "CEL expression: the step runs only when it is true (it reads cycle, item and pipeline variables)."),
+  /** Older manifests write the condition as `expression`. */
+  expression: describe(celExpression, "Older spelling of when."),
+  reason: describe(string, "Logged when the step is skipped."),
+  ui: { description: `UI hints (${NOT_SUPPORTED}).` },
+  extended: describe(boolean, `Decisions beyond run or skip (${NOT_SUPPORTED} unless false).`),
+}, { misplaced: { condition: "when" }, description: "A CEL gate: the step runs only when it is true. Needs when (or expression)." });
+
+const statusAction = (actions: readonly string[], description: string, statusText: string): SchemaObject => ({
+  ...object({
+    action: describe(oneOf(...actions), "What happens (default continue)."),
+    status: describe(nonEmptyString, statusText),
+  }, { required: ["action"], description }),
   if: { properties: { action: { enum: ["set_status", "early_return"] } }, required: ["action"] },
   then: { required: ["status"] },
 });
 
 const capture = object({
-  var: nonEmptyString,
-  source: oneOf("stdout", "stderr", "exit_code", "failed_flag", "success_flag"),
-  json_path: nonEmptyString,
-}, { required: ["var", "source"] });
+  var: describe(nonEmptyString, "The pipeline variable's name."),
+  source: describe(oneOf("stdout", "stderr", "exit_code", "failed_flag", "success_flag"), "What to capture from the step's result."),
+  json_path: describe(nonEmptyString, "Read one value from JSON in the output (e.g. $.verdict)."),
+}, { required: ["var", "source"], description: "Turns the step's result into a pipeline variable." });
 
 const POST_ACTION_REQUIRED: Record<string, { required: string[]; mapping?: string[] }> = {
   store_put: { required: ["store", "key", "from_var"] },
@@ -55,21 +60,37 @@ const POST_ACTION_REQUIRED: Record<string, { required: string[]; mapping?: strin
   generate_items: { required: ["from_var", "json_path", "mapping"], mapping: ["item_id"] },
 };
 
+const jsonPathIn = (what: string): SchemaObject => describe(string, `JSON path, in each element, of ${what}.`);
+
 const postAction: SchemaObject = {
   ...object({
-    type: oneOf("create_ticket", "scan_tickets", "store_put", "spawn_task", "spawn_tasks", "generate_items"),
-    store: resourceName,
-    key: nonEmptyString,
-    from_var: nonEmptyString,
-    goal: nonEmptyString,
-    workflow: resourceName,
-    json_path: nonEmptyString,
-    mapping: object({ item_id: string, label: string, vars: stringMap, goal: string, workflow: string, name: string }),
-    replace: boolean,
-    inherit: object({ workspace: boolean, project: boolean, target_files: boolean }),
-    max_tasks: positiveInt,
-    queue: boolean,
-  }, { required: ["type"] }),
+    type: describe(
+      oneOf("create_ticket", "scan_tickets", "store_put", "spawn_task", "spawn_tasks", "generate_items"),
+      `create_ticket writes a failure ticket into the workspace's ticket_dir when the step failed; scan_tickets counts the item's open tickets; store_put, spawn_task, spawn_tasks and generate_items are ${NOT_SUPPORTED} (checked, then skipped).`,
+    ),
+    store: describe(resourceName, "WorkflowStore written by store_put."),
+    key: describe(nonEmptyString, "Key written by store_put."),
+    from_var: describe(nonEmptyString, "Pipeline variable read (store_put, spawn_tasks, generate_items)."),
+    goal: describe(nonEmptyString, "Goal of the task spawn_task creates."),
+    workflow: describe(resourceName, "Workflow of spawned tasks (default: the parent's)."),
+    json_path: describe(nonEmptyString, "JSON path of the list in from_var (spawn_tasks, generate_items)."),
+    mapping: object({
+      item_id: jsonPathIn("the new item's id (generate_items, required)"),
+      label: jsonPathIn("the new item's label"),
+      vars: describe(stringMap, "Per-item variables: name -> JSON path in each element; later prehooks may read these names."),
+      goal: jsonPathIn("a spawned task's goal (spawn_tasks, required)"),
+      workflow: jsonPathIn("a spawned task's workflow"),
+      name: jsonPathIn("a spawned task's name"),
+    }, { description: "Where each element of the list holds the values of the new item or task." }),
+    replace: describe(boolean, "Generated items replace the existing items instead of being added."),
+    inherit: object({
+      workspace: describe(boolean, "Spawned tasks take the parent's workspace."),
+      project: describe(boolean, "Spawned tasks take the parent's project."),
+      target_files: describe(boolean, "Spawned tasks take the parent's target files."),
+    }, { description: "What spawned tasks take from the parent." }),
+    max_tasks: describe(positiveInt, "At most this many spawned tasks."),
+    queue: describe(boolean, "Queue spawned tasks to run in the background."),
+  }, { required: ["type"], description: "An action run after the step finishes; the fields it needs depend on type." }),
   allOf: Object.entries(POST_ACTION_REQUIRED).map(([type, req]) => ({
     if: { properties: { type: { const: type } }, required: ["type"] },
     then: req.mapping ? { required: req.required, properties: { mapping: { required: req.mapping } } } : { required: req.required },
@@ -77,82 +98,115 @@ const postAction: SchemaObject = {
 };
 
 const behavior = object({
-  on_failure: statusAction(["continue", "set_status", "early_return"]),
-  on_success: statusAction(["continue", "set_status"]),
-  captures: listOf(capture),
-  post_actions: listOf(postAction),
-  execution: loose,
-  collect_artifacts: boolean,
-}, { misplaced: { capture: "captures", on_fail: "on_failure" } });
+  on_failure: statusAction(
+    ["continue", "set_status", "early_return"],
+    "When the step fails: continue goes on; set_status sets the item's (or task's) status to `status` and goes on; early_return sets it and skips the remaining steps.",
+    "The status set; required with set_status and early_return.",
+  ),
+  on_success: statusAction(["continue", "set_status"], "When the step succeeds: continue, or set_status to `status`.", "The status set; required with set_status."),
+  captures: describe(listOf(capture), "Pipeline variables taken from the step's result (well-known steps add their own, see docs/resources.md)."),
+  post_actions: describe(listOf(postAction), "Actions after the step finishes (well-known steps add their own)."),
+  execution: describe(loose, `Derived by the engine from builtin, command and chain_steps (${NOT_SUPPORTED}; a manifest value is not read).`),
+  collect_artifacts: describe(boolean, `Collect the step's artifacts (default true for qa, qa_testing, retest; ${NOT_SUPPORTED} when true).`),
+}, { misplaced: { capture: "captures", on_fail: "on_failure" }, description: "Failure and success handling, captures and post-actions." });
 
 const step = object({
-  id: nonEmptyString,
-  type: nonEmptyString,
-  scope: oneOf("task", "item"),
-  enabled: boolean,
-  repeatable: boolean,
-  required_capability: nonEmptyString,
-  template: resourceName,
-  builtin: oneOf(...BUILTIN_STEP_NAMES),
-  command: nonEmptyString,
-  chain_steps: listOf({ $ref: "#/$defs/step" }),
-  is_guard: boolean,
-  tty: boolean,
-  max_parallel: positiveInt,
-  timeout_secs: positiveInt,
-  cost_preference: oneOf("performance", "quality", "balance"),
+  id: describe(nonEmptyString, "Unique among its siblings (the top-level steps, or one step's chain_steps). Well-known ids (qa, fix, plan, loop_guard, ...) also say how the step runs."),
+  type: describe(nonEmptyString, "The step's kind for inference (scope, builtin, capability, conventions); consulted before id (default: the id)."),
+  scope: describe(oneOf("task", "item"), "task: once per cycle; item: once per task item (default inferred: item for qa, qa_testing, ticket_scan, ticket_fix, fix, retest)."),
+  enabled: describe(boolean, "false leaves the step out of the plan (default true)."),
+  repeatable: describe(boolean, "false runs the step in cycle 1 only (default true)."),
+  required_capability: describe(nonEmptyString, "The capability an agent needs to run this step (default inferred from type or id)."),
+  template: describe(resourceName, "StepTemplate that renders the prompt; without one, the task goal is the prompt."),
+  builtin: describe(oneOf(...BUILTIN_STEP_NAMES), "Run an engine builtin instead of an agent (self_restart is not supported yet)."),
+  command: describe(nonEmptyString, "Run this shell command (/bin/sh -c) instead of an agent; wins over required_capability."),
+  chain_steps: { ...listOf({ $ref: "#/$defs/step" }), description: "Child steps run in order; the step runs nothing itself. Children take every step field and may chain again." },
+  is_guard: describe(boolean, "The step decides whether the loop goes on; guard steps run after the segments (default true for builtin: loop_guard)."),
+  tty: describe(boolean, "Give the agent a pseudo-terminal (interactive agents); default false."),
+  max_parallel: describe(positiveInt, "Items run at once when this step starts an item segment (default: the workflow's max_parallel)."),
+  timeout_secs: describe(positiveInt, "The step is stopped after this many seconds (default safety.step_timeout_secs, 1800)."),
+  cost_preference: describe(
+    oneOf("performance", "quality", "balance"),
+    "Overrides every agent's strategy for this step: performance -> PerformanceFirst, quality -> SuccessRateWeighted, balance -> CapabilityAware.",
+  ),
   prehook,
   behavior,
-  store_inputs: listOf(object({ store: resourceName, key: nonEmptyString, as_var: nonEmptyString, required: boolean }, { required: ["store", "key", "as_var"] })),
-  store_outputs: listOf(object({ store: resourceName, key: nonEmptyString, from_var: nonEmptyString }, { required: ["store", "key", "from_var"] })),
-  execution_profile: resourceName,
-  item_select_config: loose,
-  stagger_delay_ms: nonNegativeInt,
-  stall_timeout_secs: positiveInt,
-  step_vars: stringMap,
-}, { required: ["id"], misplaced: STEP_MISPLACED });
+  store_inputs: describe(listOf(object({
+    store: describe(resourceName, "The WorkflowStore to read."),
+    key: describe(nonEmptyString, "The key to read."),
+    as_var: describe(nonEmptyString, "The pipeline variable it is read into."),
+    required: describe(boolean, "Fail the step when the key is missing."),
+  }, { required: ["store", "key", "as_var"] })), `Values read from WorkflowStores into pipeline variables before the step (${NOT_SUPPORTED}: nothing is read).`),
+  store_outputs: describe(listOf(object({
+    store: describe(resourceName, "The WorkflowStore to write."),
+    key: describe(nonEmptyString, "The key to write."),
+    from_var: describe(nonEmptyString, "The pipeline variable written."),
+  }, { required: ["store", "key", "from_var"] })), `Pipeline variables written to WorkflowStores after the step (${NOT_SUPPORTED}: nothing is written).`),
+  execution_profile: describe(resourceName, "ExecutionProfile the process of an agent or command step runs in (a chain's children inherit it); an error on a builtin without a command."),
+  item_select_config: describe(loose, "Selection strategy for the item_select builtin."),
+  stagger_delay_ms: describe(nonNegativeInt, "This step's stagger between items started side by side, over the workflow's stagger_delay_ms."),
+  stall_timeout_secs: describe(positiveInt, `Stall detection (${NOT_SUPPORTED}; timeout_secs applies).`),
+  step_vars: describe(stringMap, "Variables for this step only: prompts read them, and its prehook may read their names."),
+}, {
+  required: ["id"],
+  misplaced: STEP_MISPLACED,
+  description: "One step: an agent (by capability), a shell command, a builtin, or a chain of child steps. How it runs is resolved in the order chain_steps, command, builtin, required_capability, else inferred from type or id.",
+});
 
-const convergence = object({ engine: oneOf("cel"), when: celExpression, reason: string }, { required: ["when"] });
+const convergence = object({
+  engine: describe(oneOf("cel"), "Only cel."),
+  when: describe(celExpression, "CEL expression; the loop stops when it holds."),
+  reason: describe(string, "Recorded when the loop stops for this reason."),
+}, { required: ["when"] });
 
 const schema: SchemaObject = {
   ...object({
-    steps: { type: "array", minItems: 1, items: { $ref: "#/$defs/step" } },
+    steps: { type: "array", minItems: 1, items: { $ref: "#/$defs/step" }, description: "The steps, in order; at least one." },
     loop: object({
-      mode: oneOf("once", "fixed", "infinite"),
-      max_cycles: positiveInt,
-      enabled: boolean,
-      stop_when_no_unresolved: boolean,
-      convergence_expr: listOf(convergence),
-      agent_template: string,
-      guard: loose,
-    }),
+      mode: describe(oneOf("once", "fixed", "infinite"), "once: one cycle; fixed: max_cycles cycles; infinite: until a guard stops the loop (default once)."),
+      max_cycles: describe(positiveInt, "The cycle limit: required for fixed; 1 for once; unbounded for infinite."),
+      enabled: describe(boolean, "false turns the loop guard off (default true)."),
+      stop_when_no_unresolved: describe(boolean, "Stop once no item is unresolved (default true)."),
+      convergence_expr: describe(listOf(convergence), "Stop when one of these CEL expressions holds."),
+      agent_template: describe(string, `Loop agent template (${NOT_SUPPORTED}).`),
+      guard: describe(loose, `Nested spelling of enabled, stop_when_no_unresolved and max_cycles; read by the loop policy (nested wins), but reported as ${NOT_SUPPORTED}.`),
+    }, { description: "How many cycles run (default mode: once)." }),
     finalize: object({
-      rules: listOf(object({ id: nonEmptyString, engine: oneOf("cel"), when: celExpression, status: nonEmptyString, reason: string }, { required: ["id", "when", "status"] })),
-    }),
+      rules: describe(listOf(object({
+        id: describe(nonEmptyString, "The rule's name."),
+        engine: describe(oneOf("cel"), "Only cel."),
+        when: describe(celExpression, "CEL expression; the first rule that holds sets the item's status."),
+        status: describe(nonEmptyString, "The status it sets."),
+        reason: describe(string, "Recorded with the status."),
+      }, { required: ["id", "when", "status"] })), "Rules that decide each item's status at the end of a cycle; a workflow's own rules replace the 12 default rules entirely."),
+    }, { description: "How each item's status is decided at the end of a cycle." }),
     safety: object({
-      max_consecutive_failures: positiveInt,
-      auto_rollback: boolean,
-      checkpoint_strategy: oneOf("none", "git_tag", "git_stash"),
-      step_timeout_secs: positiveInt,
-      binary_snapshot: boolean,
-      profile: oneOf(...SAFETY_PROFILES),
-      invariants: { type: "array" },
-      max_spawned_tasks: nonNegativeInt,
-      max_spawn_depth: nonNegativeInt,
-      spawn_cooldown_seconds: nonNegativeInt,
-      max_item_step_failures: positiveInt,
-      min_cycle_interval_secs: nonNegativeInt,
-      stall_timeout_secs: positiveInt,
-      inflight_wait_timeout_secs: nonNegativeInt,
-      inflight_heartbeat_grace_secs: nonNegativeInt,
-    }),
-    max_parallel: positiveInt,
-    allow_no_items: boolean,
-    stagger_delay_ms: nonNegativeInt,
-    item_isolation: loose,
-    adaptive: loose,
-    dynamic_steps: { type: "array" },
-  }, { required: ["steps"] }),
+      max_consecutive_failures: describe(positiveInt, "Failures in a row before rollback, with auto_rollback (default 3)."),
+      auto_rollback: describe(boolean, "Roll back to the last checkpoint after max_consecutive_failures (default false)."),
+      checkpoint_strategy: describe(oneOf("none", "git_tag", "git_stash"), "A git checkpoint per cycle (default none)."),
+      step_timeout_secs: describe(positiveInt, "Timeout of a step that sets no timeout_secs (default 1800)."),
+      binary_snapshot: describe(boolean, "Copy the built output at cycle start, for self-bootstrap (default false)."),
+      profile: describe(
+        oneOf(...SAFETY_PROFILES),
+        "standard, or self_referential_probe: a single-pass probe of a workspace holding the orchestrator's own source (needs checkpoint_strategy: git_tag, loop.mode: once, task-scoped command steps and the builtin self_test only; checked at validation). Default standard.",
+      ),
+      invariants: { type: "array", description: `Invariant checks (${NOT_SUPPORTED} unless []).` },
+      max_spawned_tasks: describe(nonNegativeInt, `Limit on spawned tasks (${NOT_SUPPORTED}).`),
+      max_spawn_depth: describe(nonNegativeInt, `Limit on spawn depth (${NOT_SUPPORTED}).`),
+      spawn_cooldown_seconds: describe(nonNegativeInt, `Least seconds between spawns (${NOT_SUPPORTED}).`),
+      max_item_step_failures: describe(positiveInt, "Per-item circuit breaker: an item whose steps have failed this many times is blocked: it runs no more steps and fails the task at its end unless task resume --reset-blocked sets it back."),
+      min_cycle_interval_secs: describe(nonNegativeInt, "Rapid-cycle guard: a cycle ending sooner than this is rapid; the next waits 1 s, 2 s, 4 s (doubling), and after 4 rapid cycles in a row the task pauses itself as a runaway loop."),
+      stall_timeout_secs: describe(positiveInt, `Stall detection (${NOT_SUPPORTED}; step_timeout_secs still applies).`),
+      inflight_wait_timeout_secs: describe(nonNegativeInt, "When a controller recovers a task whose step a stopped controller left running, it waits up to this long for the step's process group to end before ending it and running the step again."),
+      inflight_heartbeat_grace_secs: describe(nonNegativeInt, "During that wait, a step that used no CPU time and wrote no log for this long is ended at once."),
+    }, { description: "Limits: failures, rollback, checkpoints, timeouts." }),
+    max_parallel: describe(positiveInt, "Items an item-scoped segment runs at once, unless its first step sets max_parallel (default 1)."),
+    allow_no_items: describe(boolean, "Let a workflow with item-scoped steps complete when its workspace yields no items; without it such a task fails with reason NoItems (default false)."),
+    stagger_delay_ms: describe(nonNegativeInt, "In an item segment running items side by side, each item starts a step this long after the previous one did (default 0)."),
+    item_isolation: describe(loose, `A branch or worktree per item (${NOT_SUPPORTED}).`),
+    adaptive: describe(loose, `An agent rewriting the step list at run time (${NOT_SUPPORTED}).`),
+    dynamic_steps: { type: "array", description: `A pool of steps added at run time (${NOT_SUPPORTED} unless []).` },
+  }, { required: ["steps"], description: "Ordered steps, a loop policy, finalize rules and safety limits; a Task runs it in a Workspace." }),
   $defs: { step },
 };
 

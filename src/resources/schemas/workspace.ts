@@ -3,19 +3,23 @@
  * and where failure tickets go.
  */
 import { isAbsolute, normalize, relative } from "node:path";
-import { boolean, loose, nonEmptyString, object, string, stringList, type KindSpec, type SpecIssue } from "./common.js";
+import { boolean, describe, loose, nonEmptyString, object, string, stringList, type KindSpec, type SpecIssue } from "./common.js";
 
 export const workspace: KindSpec = {
   check: checkPathsInside,
   schema: object({
-    root_path: nonEmptyString,
-    qa_targets: stringList,
-    ticket_dir: string,
-    self_referential: boolean,
-    health_policy: loose,
+    root_path: describe(nonEmptyString, "The directory steps run in. A relative path is resolved against the project root (the directory holding .orchestrator/); it must exist when a task starts."),
+    qa_targets: describe(stringList, "Files and directories, relative to root_path and inside it; every .md file under them becomes a task item."),
+    ticket_dir: describe(string, "Where failure tickets are written, relative to root_path; offered to prompts as {ticket_dir}."),
+    self_referential: describe(boolean, "The workspace is the orchestrator's own source (not supported yet when true)."),
+    health_policy: describe(loose, "Agent health tracking settings (not supported yet)."),
     /** Seen in upstream fixtures; upstream ignores it here (it belongs to a Workflow's safety). */
-    binary_snapshot: boolean,
-  }, { required: ["root_path"], misplaced: { root: "root_path", path: "root_path", tickets_dir: "ticket_dir" } }),
+    binary_snapshot: describe(boolean, "Has no effect on a Workspace (a warning when true); binary snapshots are a Workflow's safety.binary_snapshot."),
+  }, {
+    required: ["root_path"],
+    misplaced: { root: "root_path", path: "root_path", tickets_dir: "ticket_dir" },
+    description: "Where a task runs, which files become task items, and where failure tickets go.",
+  }),
 };
 
 /**
