@@ -163,6 +163,39 @@ export function buildProgram(): Command {
     .addOption(outputOption(["text", "json"], "text"))
     .action(lazy(() => import("./commands/check.js"), "checkCommand"));
 
+  program
+    .command("schema")
+    .description("print the JSON Schema of a kind (default: of any document), for editors and CI")
+    .argument("[kind]", "kind: singular, plural or short name")
+    .action(lazy(() => import("./commands/schema.js"), "schemaCommand"));
+
+  program
+    .command("explain")
+    .description("print a kind's or field's type and meaning, as kubectl explain does")
+    .argument("<kind.field.path>", "e.g. workflow, agent.spec.env, wf.spec.steps.prehook.when")
+    .option("--recursive", "print every field below, names and types only")
+    .option("--api-version <group/version>", "version of a CustomResourceDefinition's kind (default: its first served one)")
+    .action(lazy(() => import("./commands/schema.js"), "explainCommand"));
+
+  const preset = program.command("preset").description("ready-made Agent manifests for Claude Code, Codex CLI, Gemini CLI, OpenCode and the echo examples");
+  preset
+    .command("list")
+    .description("list presets with their agents, capabilities and the tool release each was written for")
+    .addOption(outputOption(["table", "json", "name"], "table"))
+    .action(lazy(() => import("./commands/preset.js"), "presetListCommand"));
+  preset
+    .command("show")
+    .description("print a preset's manifests (to edit, commit, then apply)")
+    .argument("<name>", "preset name")
+    .action(lazy(() => import("./commands/preset.js"), "presetShowCommand"));
+  preset
+    .command("apply")
+    .description("apply a preset's Agent manifests to the store")
+    .argument("<name>", "preset name")
+    .option("--project <name>", "project to apply them to")
+    .option("--dry-run", "show what would change without writing")
+    .action(lazy(() => import("./commands/preset.js"), "presetApplyCommand"));
+
   const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
 
   const task = program.command("task").description("create, follow and control tasks");

@@ -1,0 +1,87 @@
+/**
+ * @module `orchestrator preset list|show|apply`: ready-made Agent manifests
+ * for real coding agents (Claude Code, Codex CLI, Gemini CLI, OpenCode),
+ * shipped in the package's `presets/`, plus `echo`, the example agents of
+ * `manifests/agents.yaml`. Presets live outside `manifests/` on purpose:
+ * `apply -f manifests/` reads folders recursively and must keep giving the
+ * examples their echo agents only.
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import { basename, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseAllDocuments } from "yaml";
+import { isObject } from "../../resources/schemas/common.js";
+import { UsageError } from "../errors.js";
+import { writeOut } from "../output/io.js";
+import { renderTable } from "../output/table.js";
+import { applyCommand } from "./apply.js";
+
+/** The annotation that says which release of the tool a preset was written for. */
+export const WRITTEN_FOR_ANNOTATION = "orchestrator.dev/written-for";
+
+const PACKAGE_ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
+
+export interface Preset {
+  name: string;
+  file: string;
+  agents: string[];
+  capabilities: string[];
+  writtenFor: string;
+  description: string;
+}
+
+/** Every preset, `echo` first, then the files of `presets/` by name. */
+export function listPresets(): Preset[] {
+  const dir = join(PACKAGE_ROOT, "presets");
+  const files = readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort();
+  return [
+    describePreset("echo", join(PACKAGE_ROOT, "manifests", "agents.yaml")),
+    ...files.map((f) => describePreset(basename(f).replace(/\.ya?ml$/, ""), join(dir, f))),
+  ];
+}
+
+function describePreset(name: string, file: string): Preset {
+  const docs = parseAllDocuments(readFileSync(file, "utf8")).map((d) => d.toJS() as unknown).filter(isObject);
+  const agents = docs.filter((d) => d["kind"] === "Agent");
+  const meta = (d: Record<string, unknown>): Record<string, unknown> => (isObject(d["metadata"]) ? d["metadata"] : {});
+  const spec = (d: Record<string, unknown>): Record<string, unknown> => (isObject(d["spec"]) ? d["spec"] : {});
+  const annotations = agents.map((a) => meta(a)["annotations"]).find(isObject) ?? {};
+  const caps = new Set(agents.flatMap((a) => (Array.isArray(spec(a)["capabilities"]) ? (spec(a)["capabilities"] as unknown[]).map(String) : [])));
+  return {
+    name,
+    file,
+    agents: agents.map((a) => String(meta(a)["name"])),
+    capabilities: [...caps],
+    writtenFor: typeof annotations[WRITTEN_FOR_ANNOTATION] === "string" ? annotations[WRITTEN_FOR_ANNOTATION] : "/bin/sh (no API keys)",
+    description: agents.length === 1 && typeof meta(agents[0]!)["description"] === "string" ? String(meta(agents[0]!)["description"]) : `${agents.length} example agents (shell commands, no API keys)`,
+  };
+}
+
+function findPreset(name: string): Preset {
+  const all = listPresets();
+  const p = all.find((x) => x.name === name);
+  if (!p) throw new UsageError(`unknown preset '${name}'; presets: ${all.map((x) => x.name).join(", ")}`);
+  return p;
+}
+
+export function presetListCommand(opts: { output: "table" | "json" | "name" }): void {
+  const all = listPresets();
+  if (opts.output === "json") {
+    writeOut(JSON.stringify(all.map(({ file: _f, ...p }) => p), null, 2) + "\n");
+    return;
+  }
+  if (opts.output === "name") {
+    writeOut(all.map((p) => `${p.name}\n`).join(""));
+    return;
+  }
+  writeOut(renderTable(["NAME", "AGENTS", "CAPABILITIES", "WRITTEN FOR"], all.map((p) => [p.name, p.agents.join(","), p.capabilities.join(","), p.writtenFor])));
+}
+
+export function presetShowCommand(name: string): void {
+  writeOut(readFileSync(findPreset(name).file, "utf8"));
+}
+
+export async function presetApplyCommand(name: string, opts: { project?: string; dryRun?: boolean; daemon?: boolean }): Promise<void> {
+  const p = findPreset(name);
+  await applyCommand({ filename: [p.file], dryRun: !!opts.dryRun, daemon: opts.daemon !== false, output: "text", ...(opts.project ? { project: opts.project } : {}) });
+}
