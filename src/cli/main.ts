@@ -4,7 +4,7 @@
  * them. Each command's module is imported only when that command runs, so
  * start-up stays lean.
  */
-import { Command, CommanderError, Option } from "commander";
+import { Argument, Command, CommanderError, Option } from "commander";
 import { CliError } from "./errors.js";
 import { endQuietlyOnBrokenPipe, writeErr } from "./output/io.js";
 
@@ -359,6 +359,19 @@ export function buildProgram(): Command {
     .description("list migrations and when each was applied")
     .addOption(outputOption(["text", "json"], "text"))
     .action(lazy(() => import("./commands/db.js"), "migrationsListCommand"));
+
+  program
+    .command("completion")
+    .description("print a shell completion script (commands, flags, kinds and names from the store)")
+    .addArgument(new Argument("<shell>", "the shell to complete for").choices(["bash", "zsh", "fish", "powershell"]))
+    .action(lazy(() => import("./commands/completion.js"), "completionCommand"));
+  // What the completion script calls on every TAB: `orchestrator complete -- WORDS...`.
+  program
+    .command("complete", { hidden: true })
+    .argument("[words...]")
+    .helpOption(false)
+    .allowUnknownOption()
+    .action(lazy(() => import("./commands/completion.js"), "completeCommand"));
 
   program
     .command("version")
