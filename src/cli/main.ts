@@ -6,6 +6,7 @@
  */
 import { Argument, Command, CommanderError, Option } from "commander";
 import { CliError } from "./errors.js";
+import { addHelpDetails } from "./help.js";
 import { endQuietlyOnBrokenPipe, writeErr } from "./output/io.js";
 
 type Action = (...args: never[]) => Promise<void> | void;
@@ -379,6 +380,7 @@ export function buildProgram(): Command {
     .option("--json", "print as JSON")
     .action(lazy(() => import("./commands/version.js"), "versionCommand"));
 
+  addHelpDetails(program);
   return program;
 }
 

@@ -1,0 +1,131 @@
+/**
+ * @module The part of every command's `--help` below its options: examples,
+ * and the environment variables it reads. Kept as data beside the program
+ * so a new command gets its lines here (a test checks that every command
+ * has both).
+ */
+import type { Command } from "commander";
+
+/** Examples by command path (`task logs`), each `command  # what it does`. */
+export const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
+  "": ["orchestrator init && orchestrator apply -f manifests/", "orchestrator run --workflow hello-world --goal world", "orchestrator get agents"],
+  init: ["orchestrator init                     # .orchestrator/ in the current directory", "ORCHESTRATOR_HOME=/srv/orch orchestrator init"],
+  apply: ["orchestrator apply -f manifests/", "orchestrator apply -f agent.yaml --dry-run", "orchestrator get agent coder -o yaml | orchestrator apply -f -", "orchestrator apply -f manifests/ --prune   # also delete what the set omits"],
+  source: ["orchestrator source add upstream --git https://example.com/team/agents.git --path manifests", "orchestrator source list"],
+  "source add": ["orchestrator source add local --dir manifests", "orchestrator source add upstream --git https://example.com/team/agents.git --ref main --path manifests --interval 5m"],
+  "source list": ["orchestrator source list", "orchestrator source list -o json"],
+  "source remove": ["orchestrator source remove upstream"],
+  "source status": ["orchestrator source status", "orchestrator source status upstream -o json"],
+  sync: ["orchestrator sync", "orchestrator sync upstream --dry-run"],
+  diff: [
+    "orchestrator diff                        # what a sync would change",
+    "orchestrator diff -f manifests/          # files against the store",
+    "orchestrator diff --from origin/main --to HEAD -o markdown > comment.md",
+    "ORCHESTRATOR_EXTERNAL_DIFF='diff -ru' orchestrator diff -f manifests/",
+  ],
+  watch: ["orchestrator watch", "orchestrator watch manifests/ --debounce 200"],
+  reconcile: ["orchestrator reconcile", "orchestrator reconcile upstream --timeout 2m -o json"],
+  get: ["orchestrator get agents", "orchestrator get wf plan-execute -o yaml", "orchestrator get agents -l team=platform -A", "orchestrator get runs -o name"],
+  describe: ["orchestrator describe agent/coder", "orchestrator describe workflow plan-execute --project web"],
+  delete: ["orchestrator delete agent/old-coder --dry-run", "orchestrator delete project/web --force"],
+  manifest: ["orchestrator manifest validate -f manifests/", "orchestrator manifest export > backup.yaml"],
+  "manifest validate": ["orchestrator manifest validate -f manifests/", "cat agent.yaml | orchestrator manifest validate -f - -o json"],
+  "manifest export": ["orchestrator manifest export > backup.yaml", "orchestrator manifest export --project web -o json"],
+  check: ["orchestrator check", "orchestrator check --workflow plan-execute -o json"],
+  schema: ["orchestrator schema agent > agent.schema.json", "orchestrator schema > orchestrator.schema.json   # any kind, chosen by `kind`"],
+  explain: ["orchestrator explain workflow", "orchestrator explain wf.spec.steps.prehook", "orchestrator explain agent.spec --recursive"],
+  preset: ["orchestrator preset list", "orchestrator preset show claude-code > manifests/claude.yaml"],
+  "preset list": ["orchestrator preset list", "orchestrator preset list -o json"],
+  "preset show": ["orchestrator preset show codex", "orchestrator preset show claude-code > manifests/claude.yaml"],
+  "preset apply": ["orchestrator preset apply claude-code", "orchestrator preset apply gemini-cli --project web --dry-run"],
+  task: ["orchestrator task create --workflow plan-execute --goal 'add a --verbose flag'", "orchestrator task list", "orchestrator task logs -f TASK"],
+  "task create": ["orchestrator task create --workflow plan-execute --goal 'add a --verbose flag'", "orchestrator task create --name nightly --workflow qa --set branch=main --no-start"],
+  "task list": ["orchestrator task list", "orchestrator task list --status failed -o wide"],
+  "task info": ["orchestrator task info nightly", "orchestrator task info 3f2a -o json"],
+  "task logs": ["orchestrator task logs nightly", "orchestrator task logs -f --timestamps nightly", "orchestrator task logs --tail 50 nightly"],
+  "task watch": ["orchestrator task watch nightly"],
+  "task start": ["orchestrator task start nightly", "orchestrator task start --latest"],
+  "task pause": ["orchestrator task pause nightly"],
+  "task resume": ["orchestrator task resume nightly", "orchestrator task resume nightly --reset-blocked"],
+  "task retry": ["orchestrator task retry 9c1e"],
+  "task recover": ["orchestrator task recover nightly"],
+  "task delete": ["orchestrator task delete nightly --force", "orchestrator task delete --all --status completed --force"],
+  "task trace": ["orchestrator task trace nightly", "orchestrator task trace nightly --json"],
+  event: ["orchestrator event list", "orchestrator event list --task nightly --type run_result"],
+  "event list": ["orchestrator event list --limit 20", "orchestrator event list --task nightly -o json"],
+  run: [
+    "orchestrator run --workflow plan-execute --goal 'add a --verbose flag'",
+    "orchestrator run --workflow qa --step qa --set branch=main",
+    "orchestrator run --template plan --agent-capability plan --goal 'rewrite the login form'",
+    "orchestrator run --workflow plan-execute --detach",
+  ],
+  controller: ["orchestrator controller                  # start in the background", "orchestrator controller --foreground --workers 2", "orchestratord"],
+  "controller status": ["orchestrator controller status", "orchestrator controller status -o json"],
+  "controller stop": ["orchestrator controller stop", "orchestrator controller stop --timeout 60"],
+  db: ["orchestrator db status", "orchestrator db migrations list"],
+  "db status": ["orchestrator db status", "orchestrator db status -o json"],
+  "db migrations": ["orchestrator db migrations list"],
+  "db migrations list": ["orchestrator db migrations list -o json"],
+  completion: [
+    "source <(orchestrator completion bash)                     # bash, this shell",
+    "orchestrator completion bash > /etc/bash_completion.d/orchestrator",
+    "orchestrator completion zsh > \"${fpath[1]}/_orchestrator\"",
+    "orchestrator completion fish > ~/.config/fish/completions/orchestrator.fish",
+  ],
+  version: ["orchestrator version", "orchestrator version --json"],
+};
+
+const HOME_VAR = "ORCHESTRATOR_HOME      the .orchestrator folder to use (default: the nearest one in this or a parent directory)";
+const NO_DAEMON_VAR = "ORCHESTRATOR_NO_DAEMON set (1, true) to never start a background controller, as --no-daemon";
+const NO_COLOR_VAR = "NO_COLOR               set to print without colour (colour is used only on a terminal)";
+const GIT_VARS = "GIT_SSH_COMMAND, GIT_ASKPASS and other git settings of the environment apply to git sources; GIT_DIR and the like are ignored";
+const EXTERNAL_DIFF_VAR = "ORCHESTRATOR_EXTERNAL_DIFF  a command run on two directories of per-resource YAML (old, new) instead of the built-in diff, as KUBECTL_EXTERNAL_DIFF";
+const OPTIONAL_HOME_VAR = "ORCHESTRATOR_HOME      the store whose CustomResourceDefinitions are known too (optional)";
+
+/** Commands that need no store; the ones that may read one say so. */
+const NO_STORE: Readonly<Record<string, readonly string[]>> = {
+  version: [],
+  "preset list": [],
+  "preset show": [],
+  preset: [],
+  schema: [OPTIONAL_HOME_VAR],
+  explain: [OPTIONAL_HOME_VAR],
+  "manifest validate": [OPTIONAL_HOME_VAR],
+  completion: ["ORCHESTRATOR_HOME      the store resource names are completed from (at TAB time)"],
+};
+
+const COLOURED = new Set(["diff", "task trace", "task watch", "task info", "task list"]);
+const GIT = new Set(["sync", "diff", "controller", "reconcile", "source add", "source"]);
+
+/** The environment variables a command reads. */
+export function environmentOf(path: string, command: Command): string[] {
+  if (path === "") return [HOME_VAR, NO_DAEMON_VAR, NO_COLOR_VAR, EXTERNAL_DIFF_VAR];
+  const vars = [...(NO_STORE[path] ?? [HOME_VAR])];
+  if (command.options.some((o) => o.long === "--no-daemon")) vars.push(NO_DAEMON_VAR);
+  if (COLOURED.has(path)) vars.push(NO_COLOR_VAR);
+  if (path === "diff") vars.push(EXTERNAL_DIFF_VAR);
+  if (GIT.has(path)) vars.push(GIT_VARS);
+  return vars;
+}
+
+/** Space-separated path of a command below the program: `task logs`. */
+export function commandPath(command: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = command; c?.parent; c = c.parent) names.unshift(c.name());
+  return names.join(" ");
+}
+
+/** Adds examples and environment variables below the options of every command (hidden ones excepted). */
+export function addHelpDetails(program: Command): void {
+  const visit = (command: Command): void => {
+    const path = commandPath(command);
+    const examples = EXAMPLES[path];
+    const env = environmentOf(path, command);
+    const parts: string[] = [];
+    if (examples?.length) parts.push(["Examples:", ...examples.map((e) => `  ${e}`)].join("\n"));
+    parts.push(["Environment:", ...(env.length ? env : ["(none read)"]).map((e) => `  ${e}`)].join("\n"));
+    if (parts.length) command.addHelpText("after", `\n${parts.join("\n\n")}`);
+    for (const sub of command.createHelp().visibleCommands(command)) if (sub.name() !== "help") visit(sub);
+  };
+  visit(program);
+}
