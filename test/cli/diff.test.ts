@@ -37,7 +37,7 @@ describe("orchestrator diff (sources and files against the store)", () => {
     p.write("manifests/a.yaml", agent("a", "echo new") + "---\napiVersion: orchestrator.dev/v2\nkind: Agent\nmetadata:\n  name: bad\nspec:\n  command: 3\n");
     const bad = p.run(["diff", "-o", "markdown"]);
     expect(bad.code).toBe(2);
-    expect(bad.stdout).toContain("#### Update: `agent/a`");
+    expect(bad.stdout).toContain("<summary>Update: <code>agent/a</code>");
     expect(bad.stdout).toMatch(/#### \d+ errors?/);
   });
 
@@ -57,7 +57,7 @@ describe("orchestrator diff (sources and files against the store)", () => {
 
     const md = p.run(["diff", "-o", "markdown"]).stdout;
     expect(md).toContain("**2 resources drifted** (changed or deleted out of band): sync puts them back.");
-    expect(md).toContain("#### Update: `agent/a` in project `default` (drift: changed out of band by cli; sync restores it)");
+    expect(md).toContain("<summary>Update: <code>agent/a</code> in project <code>default</code> (1 field) (drift: changed out of band by cli; sync restores it)</summary>");
 
     const json = JSON.parse(p.run(["diff", "-o", "json"]).stdout);
     expect(json.summary.drift).toBe(2);
@@ -124,10 +124,10 @@ describe("orchestrator diff --from --to (a pull request in CI, no store)", () =>
     expect(md.stderr).toBe("");
     expect(md.code).toBe(1);
     // Markdown punctuation in the title is escaped.
-    expect(md.stdout).toContain(`### orchestrator diff HEAD\\~1..HEAD \\(${base.slice(0, 12)}..${head.slice(0, 12)}\\)`);
+    expect(md.stdout).toContain(`<!-- orchestrator-diff -->\n### orchestrator diff HEAD\\~1..HEAD \\(${base.slice(0, 12)}..${head.slice(0, 12)}\\)`);
     expect(md.stdout).toContain("| 2 | 2 | 1 | 0 | 0 | 1 |");
-    expect(md.stdout).toContain("#### Update: `agent/a`");
-    expect(md.stdout).toContain("#### Delete: `agent/gone`");
+    expect(md.stdout).toContain("<summary>Update: <code>agent/a</code>");
+    expect(md.stdout).toContain("<summary>Delete: <code>agent/gone</code>");
     expect(md.stdout).toContain("did you mean 'command'?");
     expect(md.stdout).toContain("typo.yaml:8");
     expect(md.stdout).not.toMatch(/first-secret|second-secret/);
@@ -206,12 +206,12 @@ describe("orchestrator diff of a git source", () => {
     const md = p.run(["diff", "badref", "-o", "markdown"], { env: env() });
     expect(md.code).toBe(2);
     expect(md.stdout).toBe(
-      "### orchestrator diff\n\n" +
-        "**Could not diff 1 source; the changes below leave it out:**\n\n" +
-        `- source badref: RefNotFound: ${message.replace(/[\\`*_{}[\]()<>#|~&@!]/g, (c) => `\\${c}`)}\n\n` +
+      "<!-- orchestrator-diff -->\n### orchestrator diff\n\n" +
         "| Create | Update | Delete | Unchanged | Errors | Warnings |\n" +
         "| ---: | ---: | ---: | ---: | ---: | ---: |\n" +
-        "| 0 | 0 | 0 | 0 | 1 | 0 |\n",
+        "| 0 | 0 | 0 | 0 | 1 | 0 |\n\n" +
+        "**Could not diff 1 source; the changes below leave it out:**\n\n" +
+        `- source badref: RefNotFound: ${message.replace(/[\\`*_{}[\]()<>#|~&@!]/g, (c) => `\\${c}`)}\n`,
     );
     expect(md.stdout).not.toContain("No changes.");
 

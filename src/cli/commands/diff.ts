@@ -18,6 +18,8 @@ import { GitSourceError } from "../../reconcile/git/errors.js";
 import { UnknownSourceError } from "../../reconcile/reconcile-sources.js";
 import { withStore } from "../context.js";
 import { CliError, UsageError } from "../errors.js";
+import { printDiagnostics } from "../output/diagnostics.js";
+import { externalDiffCommand, runExternalDiff } from "../output/external-diff.js";
 import { useColor, writeErr, writeOut } from "../output/io.js";
 
 export interface DiffOptions {
@@ -58,10 +60,33 @@ export async function diffCommand(sources: string[], opts: DiffOptions): Promise
   }
 
   const output = opts.output ?? "text";
+  const external = output === "text" ? externalDiffCommand() : undefined;
+  if (external) {
+    runExternal(external, report, mode === "commits" ? { from: "from", to: "to" } : { from: "live", to: "desired" });
+    return;
+  }
   writeOut(render(report, output, title));
   for (const n of report.notes) writeErr(`note: ${n}\n`);
   // The text report lists failures itself; with -o json or markdown stdout is an artifact, so a CI log gets them on stderr too.
   if (output !== "text") for (const f of report.failures) writeErr(`error: ${failureLine(f)}\n`);
+  process.exitCode = report.failures.length > 0 || hasErrors(report.diagnostics) ? EXIT_ERROR : hasChanges(report.diffs) ? 1 : 0;
+}
+
+/**
+ * ORCHESTRATOR_EXTERNAL_DIFF: the program shows the resources; what it cannot
+ * show (errors, warnings, failures) goes to stderr. Exit codes as without it;
+ * a program that fails (status over 1, or not started) is an error.
+ */
+function runExternal(command: string[], report: DiffReport, labels: { from: string; to: string }): void {
+  for (const f of report.failures) writeErr(`error: ${failureLine(f)}\n`);
+  printDiagnostics(report.diagnostics);
+  for (const n of report.notes) writeErr(`note: ${n}\n`);
+  const r = runExternalDiff(command, report.diffs.filter((d) => d.action !== "unchanged"), labels);
+  if (r.error || r.status > 1) {
+    writeErr(`error: ${r.error ?? `${command.join(" ")} exited with status ${r.status}`}\n`);
+    process.exitCode = EXIT_ERROR;
+    return;
+  }
   process.exitCode = report.failures.length > 0 || hasErrors(report.diagnostics) ? EXIT_ERROR : hasChanges(report.diffs) ? 1 : 0;
 }
 

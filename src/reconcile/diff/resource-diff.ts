@@ -20,6 +20,11 @@ export interface ResourceDiff {
   changes: FieldChange[];
   /** `--- live` / `+++ desired` unified diff of the YAML renderings (other labels for commits); empty when unchanged. */
   unified: string;
+  /**
+   * Both sides as the YAML the unified diff compares (secrets redacted; "" for
+   * a missing side), for an external diff program; absent when unchanged.
+   */
+  yaml?: { live: string; desired: string };
   /** Sources: the stored resource differs from what its source last applied; sync puts it back. */
   drift?: DriftMark;
   /** Sources: sync adopts a resource applied by hand, or releases one it adopted (content unchanged). */
@@ -70,22 +75,15 @@ export function diffResource(
 
   const changes = fieldChanges(liveEnv, desiredEnv);
   const action: DiffAction = !liveEnv ? "create" : !desiredEnv ? "delete" : changes.length ? "update" : "unchanged";
-  const unified =
-    action === "unchanged"
-      ? ""
-      : unifiedDiff(renderEnvelopeYaml(liveEnv), renderEnvelopeYaml(desiredEnv), {
-          fromLabel: opts.fromLabel ?? "live",
-          toLabel: opts.toLabel ?? "desired",
-          context: opts.context ?? 3,
-        });
-  return {
-    kind: subject.kind,
-    name: subject.metadata.name,
-    project,
-    action,
-    changes: action === "update" ? changes : [],
-    unified,
-  };
+  const base = { kind: subject.kind, name: subject.metadata.name, project, action, changes: action === "update" ? changes : [] };
+  if (action === "unchanged") return { ...base, unified: "" };
+  const yaml = { live: renderEnvelopeYaml(liveEnv), desired: renderEnvelopeYaml(desiredEnv) };
+  const unified = unifiedDiff(yaml.live, yaml.desired, {
+    fromLabel: opts.fromLabel ?? "live",
+    toLabel: opts.toLabel ?? "desired",
+    context: opts.context ?? 3,
+  });
+  return { ...base, unified, yaml };
 }
 
 /** Kinds outside any project (Project, CustomResourceDefinition) get ""; others default to `default`. */
