@@ -43,6 +43,7 @@ export const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   "task list": ["orchestrator task list", "orchestrator task list --status failed -o wide"],
   "task info": ["orchestrator task info nightly", "orchestrator task info 3f2a -o json"],
   "task logs": ["orchestrator task logs nightly", "orchestrator task logs -f --timestamps nightly", "orchestrator task logs --tail 50 nightly"],
+  "task items": ["orchestrator task items nightly", "orchestrator task items nightly -o json"],
   "task watch": ["orchestrator task watch nightly"],
   "task start": ["orchestrator task start nightly", "orchestrator task start --latest"],
   "task pause": ["orchestrator task pause nightly"],

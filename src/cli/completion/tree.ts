@@ -95,7 +95,7 @@ const ARGUMENTS: Record<string, Record<string, Source>> = {
   "source status": { name: sources },
   "preset show": { name: presets },
   "preset apply": { name: presets },
-  ...Object.fromEntries(["info", "logs", "watch", "start", "pause", "resume", "recover", "trace", "delete"].map((c) => [`task ${c}`, { id: tasks }])),
+  ...Object.fromEntries(["info", "items", "logs", "watch", "start", "pause", "resume", "recover", "trace", "delete"].map((c) => [`task ${c}`, { id: tasks }])),
 };
 
 /** Option values, by long option name, on every command that has the option. */
