@@ -100,6 +100,15 @@ describe("orchestrator schema", () => {
     }
   });
 
+  it("names a schema that exists in the modeline of every bundled manifest, as yaml-language-server reads it", () => {
+    for (const file of yamlFiles(join(REPO_ROOT, "manifests"))) {
+      const first = readFileSync(file, "utf8").split("\n")[0]!;
+      const m = /^# yaml-language-server: \$schema=(\S+)$/.exec(first);
+      expect(m, relative(REPO_ROOT, file)).not.toBeNull();
+      expect(statSync(join(file, "..", m![1]!)).isFile()).toBe(true);
+    }
+  });
+
   it("describes every field of every kind", () => {
     const r = cli(["schema"], { cwd: REPO_ROOT });
     const fields: Array<[string, Record<string, unknown>]> = [];
