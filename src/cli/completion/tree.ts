@@ -83,7 +83,8 @@ const explainPaths: Source = (ctx, store) => {
 
 /** Positional arguments, by command path and argument name. */
 const ARGUMENTS: Record<string, Record<string, Source>> = {
-  get: { kind: kinds, name: namesOfTypedKind },
+  // `get KIND [NAME...]` or `get KIND/NAME...`, as describe and delete.
+  get: { ref: refs, kind: kinds, name: namesOfTypedKind },
   describe: { ref: refs },
   delete: { ref: refs },
   schema: { kind: kinds },
