@@ -95,7 +95,7 @@ const NO_STORE: Readonly<Record<string, readonly string[]>> = {
   completion: ["ORCHESTRATOR_HOME      the store resource names are completed from (at TAB time)"],
 };
 
-const COLOURED = new Set(["diff", "task trace", "task watch", "task info", "task list"]);
+const COLOURED = new Set(["diff", "task trace", "task watch"]);
 const GIT = new Set(["sync", "diff", "controller", "reconcile", "source add", "source"]);
 
 /** The environment variables a command reads. */
