@@ -1,13 +1,17 @@
 /**
  * @module Crash recovery: what a controller does with work a dead controller
- * left behind. Interrupted runs are marked `interrupted` (their process
- * groups killed if still alive); their tasks are queued again and resume
- * from the interrupted step. Completed steps are not run twice.
+ * left behind. Interrupted runs are marked `interrupted` once their
+ * processes are gone (the group recorded for the run, and any process
+ * started with its run id, which finds a step whose group was never
+ * recorded); their tasks are queued again and resume from the interrupted
+ * step. Completed steps are not run twice, and an interrupted one never
+ * runs beside a copy of itself.
  */
 import { hostname } from "node:os";
 import type { Store } from "../store/store.js";
-import type { TaskRecord, TaskStore } from "../store/task-store.js";
-import { isProcessAlive, terminateProcessGroup } from "../engine/process/process-group.js";
+import type { RunRecord, TaskRecord, TaskStore } from "../store/task-store.js";
+import { isProcessAlive, processGroupsWithEnv, terminateProcessGroup } from "../engine/process/process-group.js";
+import { RUN_ID_ENV } from "../engine/process/run-process.js";
 import { heldMessage, resumesOnItsOwn } from "../engine/runner/runtime-policy.js";
 import { inflightSettings, waitForInflight, type InflightOutcome } from "./inflight.js";
 
@@ -19,11 +23,24 @@ const INFLIGHT_NOTE: Record<InflightOutcome, string> = {
   "timed-out": "; waited for it until safety.inflight_wait_timeout_secs ran out",
 };
 
-/** Claims look like `<host>:<pid>:...`; a claim by a live process on this host is not orphaned. */
-export function claimerAlive(claimedBy: string | null): boolean {
+/**
+ * Claims look like `<host>:<pid>:...`; a claim by a live process on this
+ * host is not orphaned. Our own pid under a claim we did not make was a
+ * process before us (a restarted container reuses low pids).
+ */
+export function claimerAlive(claimedBy: string | null, ownClaimPrefix?: string): boolean {
   if (!claimedBy) return false;
   const [host, pid] = claimedBy.split(":");
-  return host === hostname() && Number.isInteger(Number(pid)) && isProcessAlive(Number(pid));
+  if (host !== hostname() || !Number.isInteger(Number(pid))) return false;
+  if (Number(pid) === process.pid && ownClaimPrefix !== undefined && !claimedBy.startsWith(ownClaimPrefix)) return false;
+  return isProcessAlive(Number(pid));
+}
+
+/** Ends whatever still runs of a run: its recorded group and every process started with its run id. */
+export async function endRunProcesses(run: Pick<RunRecord, "id" | "pgid">): Promise<void> {
+  const groups = new Set(processGroupsWithEnv(RUN_ID_ENV, run.id));
+  if (run.pgid) groups.add(run.pgid);
+  await Promise.all([...groups].map((g) => terminateProcessGroup(g, { graceMs: 2000 })));
 }
 
 export interface RecoveryResult {
@@ -38,7 +55,7 @@ export async function recoverTask(store: Store, tasks: TaskStore, taskId: string
   for (const run of tasks.listUnfinishedRuns(taskId)) {
     // safety.inflight_wait_timeout_secs: a step still at work may finish before it is ended.
     const waited = run.pgid ? await waitForInflight(run, inflight) : "not-waited";
-    if (run.pgid) await terminateProcessGroup(run.pgid, { graceMs: 2000 });
+    await endRunProcesses(run);
     tasks.finishRun(run.id, { status: "interrupted", exitCode: null, reason: `the controller running this step stopped unexpectedly${INFLIGHT_NOTE[waited]}` });
     interruptedRuns++;
   }
@@ -57,13 +74,13 @@ export async function recoverTask(store: Store, tasks: TaskStore, taskId: string
 export async function recoverOrphans(store: Store, tasks: TaskStore, liveWorkerPrefix: string, actor: string): Promise<RecoveryResult[]> {
   const out: RecoveryResult[] = [];
   for (const t of tasks.listClaimedTasks()) {
-    if (t.claimedBy?.startsWith(liveWorkerPrefix) || claimerAlive(t.claimedBy)) continue;
+    if (t.claimedBy?.startsWith(liveWorkerPrefix) || claimerAlive(t.claimedBy, liveWorkerPrefix)) continue;
     out.push(await recoverTask(store, tasks, t.id, actor));
   }
   // Runs left unfinished by a task that is no longer claimed (e.g. paused mid-step by a dead controller).
   for (const run of tasks.listUnfinishedRuns()) {
     const t = tasks.getTask(run.taskId);
-    if (!t || t.claimedBy?.startsWith(liveWorkerPrefix) || claimerAlive(t.claimedBy)) continue;
+    if (!t || t.claimedBy?.startsWith(liveWorkerPrefix) || claimerAlive(t.claimedBy, liveWorkerPrefix)) continue;
     if (out.some((r) => r.task.id === t.id)) continue;
     out.push(await recoverTask(store, tasks, run.taskId, actor));
   }

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import Database from "better-sqlite3";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CLI, initializedProject } from "../support/cli.js";
 import { until as waitUntil } from "../support/controller.js";
@@ -72,7 +73,7 @@ describe("the controller", { timeout: 120_000 }, () => {
     expect(JSON.parse(p.run(["controller", "status", "-o", "json"]).stdout).running).toBe(false);
   });
 
-  it("after kill -9 mid-step: the next controller kills the orphaned agent, resumes from the interrupted step and runs no completed step twice", async () => {
+  it("after kill -9 mid-step: the step's processes end with the controller; the next controller resumes from the interrupted step and runs no completed step twice", async () => {
     p = initializedProject({ "m.yaml": WORKFLOW });
     p.run(["apply", "-f", "m.yaml"]);
     const id = p.run(["task", "create", "--no-daemon"]).stdout.trim();
@@ -84,13 +85,12 @@ describe("the controller", { timeout: 120_000 }, () => {
     const sleepPid = Number(readFileSync(pidFile, "utf8").trim());
     first.kill("SIGKILL");
     await until(() => first.exitCode !== null || first.signalCode !== null, "the first controller to die");
-    expect(alive(sleepPid)).toBe(true); // the agent's group outlived its controller
+    // No controller runs now: the helper process ends what the dead one started.
+    await until(() => !alive(sleepPid), "the helper to end the step");
 
     writeFileSync(join(p.dir, "second-attempt"), "");
     startController();
     await until(() => task(id)?.status?.phase === "Completed", "the task to complete");
-    // Killed by the recovery, long before its 60 seconds are up (a SIGKILL may take a moment to land on a busy machine).
-    await until(() => !alive(sleepPid), "the orphaned sleep to be gone");
     expect(readFileSync(join(p.dir, "steps.log"), "utf8")).toBe("one\ntwo-started\ntwo-resumed\nthree\n");
 
     const events = JSON.parse(p.run(["event", "list", "--task", id, "--limit", "200", "-o", "json"]).stdout) as Array<{ type: string; data: { status?: string; step?: string } | null }>;
@@ -99,4 +99,47 @@ describe("the controller", { timeout: 120_000 }, () => {
     const results = events.filter((e) => e.type === "run_result").map((e) => `${e.data?.step}:${e.data?.status}`);
     expect(results).toEqual(["one:succeeded", "two:interrupted", "two:succeeded", "three:succeeded"]);
   });
+
+  it("a step that outlived its controller and helper, with no process group on record, is ended by the next controller before it runs again", async () => {
+    p = initializedProject({ "m.yaml": WORKFLOW });
+    p.run(["apply", "-f", "m.yaml"]);
+    const id = p.run(["task", "create", "--no-daemon"]).stdout.trim();
+    const first = startController();
+    const pidFile = join(p.dir, "sleep.pid");
+    await until(() => existsSync(pidFile) && readFileSync(pidFile, "utf8").trim() !== "");
+    const sleepPid = Number(readFileSync(pidFile, "utf8").trim());
+    // Both die at once, as if the controller died between starting the step and recording its group.
+    const helper = helperOf(first.pid!);
+    expect(helper).toBeGreaterThan(1);
+    process.kill(helper!, "SIGKILL");
+    first.kill("SIGKILL");
+    await until(() => first.exitCode !== null || first.signalCode !== null);
+    await until(() => !alive(helper!));
+    const db = new Database(join(p.dir, ".orchestrator/state.db"));
+    db.prepare("UPDATE runs SET pid = NULL, pgid = NULL WHERE finished_at IS NULL").run();
+    db.close();
+    expect(alive(sleepPid)).toBe(true);
+
+    writeFileSync(join(p.dir, "second-attempt"), "");
+    startController();
+    await until(() => task(id)?.status?.phase === "Completed");
+    expect(alive(sleepPid)).toBe(false);
+    expect(readFileSync(join(p.dir, "steps.log"), "utf8")).toBe("one\ntwo-started\ntwo-resumed\nthree\n");
+  });
 });
+
+/** The process-host helper a controller started (its child running process-host-entry.cjs). */
+function helperOf(controllerPid: number): number | undefined {
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, "utf8");
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (ppid === controllerPid && cmdline.includes("process-host-entry.cjs")) return Number(entry);
+    } catch {
+      // gone
+    }
+  }
+  return undefined;
+}

@@ -84,7 +84,50 @@ export async function terminateProcessGroup(
     await delay(pollMs);
   }
   killProcessGroup(pgid, "SIGKILL");
+  // SIGKILL cannot be refused, but dying takes a moment: the caller may start the same work again next.
+  const killDeadline = Date.now() + Math.max(graceMs, 1000);
+  while (isProcessGroupAlive(pgid) && Date.now() < killDeadline) await delay(Math.min(pollMs, 20));
   return "killed";
+}
+
+/**
+ * The process groups holding a process whose environment has `name=value`
+ * (read from /proc/<pid>/environ, which holds the environment a process was
+ * started with): how a step is found when its group id was never recorded.
+ * Our own process and group are left out. Empty without /proc.
+ */
+export function processGroupsWithEnv(name: string, value: string): number[] {
+  let names: string[];
+  try {
+    names = readdirSync("/proc");
+  } catch {
+    return [];
+  }
+  const needle = Buffer.from(`${name}=${value}\0`);
+  const ownGroup = readProcStat(process.pid)?.pgrp;
+  const groups = new Set<number>();
+  for (const entry of names) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    let environ: Buffer;
+    try {
+      environ = readFileSync(`/proc/${entry}/environ`);
+    } catch {
+      // Gone meanwhile, or another user's.
+      continue;
+    }
+    if (!environStartsOrHas(environ, needle)) continue;
+    const stat = readProcStat(Number(entry));
+    if (stat && stat.pgrp > 1 && stat.pgrp !== ownGroup && stat.state !== "Z" && stat.state !== "X") groups.add(stat.pgrp);
+  }
+  return [...groups];
+}
+
+/** `needle` (`NAME=value\0`) as a whole entry of a NUL-separated environment block. */
+function environStartsOrHas(environ: Buffer, needle: Buffer): boolean {
+  for (let at = environ.indexOf(needle); at !== -1; at = environ.indexOf(needle, at + 1)) {
+    if (at === 0 || environ[at - 1] === 0) return true;
+  }
+  return false;
 }
 
 interface ProcEntry {

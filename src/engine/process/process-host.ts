@@ -7,6 +7,12 @@
  * of queueing behind it. Same contract as `runProcess`. A step with no other
  * running beside it, and every step when running from TypeScript sources
  * (tests) or when the helper cannot start, runs inline.
+ *
+ * The helper also outlives the engine by a moment, in a process group of its
+ * own: when the engine dies (kill -9 included) its end of the IPC channel
+ * closes, and the helper ends every step still running, its own and the
+ * inline ones, which it is told of before they start and once they have a
+ * process group (see supervised-groups.ts).
  */
 import { fork, type ChildProcess } from "node:child_process";
 import type { HostReply, HostRequest } from "./process-host-child.js";
@@ -56,6 +62,19 @@ class ProcessHost {
       this.child.channel?.ref();
       this.send({ type: "run", id, options: rest });
     });
+  }
+
+  /** Inline commands: about to start, started, ended (see `HostRequest`). */
+  expect(key: string, runId: string | undefined, logPath: string): void {
+    this.send({ type: "expect", key, logPath, ...(runId !== undefined ? { runId } : {}) });
+  }
+
+  watch(key: string, pgid: number): void {
+    this.send({ type: "watch", key, pgid });
+  }
+
+  release(key: string): void {
+    this.send({ type: "release", key });
   }
 
   get alive(): boolean {
@@ -110,16 +129,22 @@ class ProcessHost {
       p.reject(new ProcessStartError({ reason: "spawn", message: `the helper process running step commands stopped (${why})` }));
     }
     this.pending.clear();
+    // Inline commands still running need a watcher: a new helper, told about them as it starts
+    // (at most one a second: a helper that cannot start is not retried in a tight loop).
+    if (inline.size > 0) setTimeout(() => void (inline.size > 0 && host()), Math.max(0, startedAt + 1000 - Date.now())).unref();
   }
 }
 
 let current: ProcessHost | undefined;
 
+let startedAt = 0;
+
 function start(): ProcessHost | undefined {
   // Compiled output only: from TypeScript sources there is no helper to start.
   if (!import.meta.url.endsWith(".js")) return undefined;
+  startedAt = Date.now();
   try {
-    const child = fork(new URL("./process-host-child.js", import.meta.url), [], {
+    const child = fork(new URL("./process-host-entry.cjs", import.meta.url), [], {
       // Its own group: Ctrl-C reaches the engine, which cancels what runs.
       detached: true,
       execArgv: [],
@@ -131,9 +156,19 @@ function start(): ProcessHost | undefined {
   }
 }
 
+/** Inline commands running now, so a helper started after one died can watch them too. */
+const inline = new Map<string, { runId: string | undefined; logPath: string; pgid?: number }>();
+let nextInline = 0;
+
 function host(): ProcessHost | undefined {
   if (current?.alive) return current;
   current = start();
+  if (current) {
+    for (const [key, c] of inline) {
+      current.expect(key, c.runId, c.logPath);
+      if (c.pgid !== undefined) current.watch(key, c.pgid);
+    }
+  }
   return current;
 }
 
@@ -146,14 +181,38 @@ let inFlight = 0;
 
 /**
  * `runProcess`, through the helper while another command of this process is
- * running: a lone step gains nothing from overlap and starts soonest inline.
+ * running: a lone step gains nothing from overlap and starts soonest inline,
+ * watched by the helper all the same.
  */
 export async function runHostedProcess(options: RunProcessOptions): Promise<ProcessResult> {
-  const helper = inFlight > 0 ? host() : undefined;
+  const helper = host();
+  const hosted = helper !== undefined && inFlight > 0;
   inFlight++;
   try {
-    return await (helper ? helper.run(options) : runProcess(options));
+    return await (hosted ? helper.run(options) : runInline(options));
   } finally {
     inFlight--;
+  }
+}
+
+/** Runs the command in this process; the helper hears of it before it starts, and of its group once it has one. */
+async function runInline(options: RunProcessOptions): Promise<ProcessResult> {
+  const key = `i${nextInline++}`;
+  const command: { runId: string | undefined; logPath: string; pgid?: number } = { runId: options.runId, logPath: options.logPath };
+  inline.set(key, command);
+  current?.expect(key, options.runId, options.logPath);
+  const onStart = options.onStart;
+  try {
+    return await runProcess({
+      ...options,
+      onStart: (started) => {
+        command.pgid = started.pgid;
+        current?.watch(key, started.pgid);
+        return onStart?.(started);
+      },
+    });
+  } finally {
+    inline.delete(key);
+    current?.release(key);
   }
 }

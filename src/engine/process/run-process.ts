@@ -23,6 +23,9 @@ export interface ProcessStarted {
   startedAt: string;
 }
 
+/** The environment variable naming the run a step's processes belong to: how they are found when their group id is not known. */
+export const RUN_ID_ENV = "ORCHESTRATOR_RUN_ID";
+
 export interface RunProcessOptions {
   /** A shell command line, already quoted by whoever rendered it; run by `/bin/sh -c`. */
   command: string;
@@ -54,6 +57,8 @@ export interface RunProcessOptions {
   launcher?: readonly string[];
   /** The shell and the argument before the command, instead of `/bin/sh -c` (a RuntimePolicy's runner). */
   shell?: readonly [string, string];
+  /** The run this command executes, given to it as `ORCHESTRATOR_RUN_ID`. */
+  runId?: string;
 }
 
 export interface ProcessResult {
@@ -198,7 +203,7 @@ const spawnInGroup = (options: RunProcessOptions, log: LogSink) =>
         const [file, ...pre] = options.launcher?.length ? options.launcher : [shell];
         subprocess = spawn(file!, options.launcher?.length ? [...pre, shell, shellArg, options.command] : [shellArg, options.command], {
           cwd: options.cwd,
-          env: options.inheritEnv === false ? options.env : { ...process.env, ...options.env },
+          env: environmentOf(options),
           // Own session and process group, so the whole tree can be signalled
           // and it survives (for a later controller to reap) if we crash.
           detached: true,
@@ -403,6 +408,13 @@ function finish(child: RunningChild, log: LogSink, outcome: Outcome): ProcessRes
   if (exit.signal) result.signal = exit.signal;
   if (log.error) result.logError = log.error;
   return result;
+}
+
+function environmentOf(options: RunProcessOptions): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = options.inheritEnv === false ? { ...options.env } : { ...process.env, ...options.env };
+  // Set last, over a value inherited from an engine that runs this one.
+  if (options.runId !== undefined) env[RUN_ID_ENV] = options.runId;
+  return env;
 }
 
 function spawnFailureMessage(code: string | undefined, original: string | undefined): string {

@@ -457,6 +457,7 @@ async function runProcessStep(deps: StepRunDeps, step: PlannedStep, task: TaskSt
       ...(runner.shell ? { shell: runner.shell } : {}),
       cwd: ctx.workspace.root,
       logPath,
+      runId: run.id,
       timeoutMs: timeoutSecsOf(step, ctx) * 1000,
       signal: deps.signal,
       onStart: (s) => tasks.setRunProcess(run.id, s.pid, s.pgid),
@@ -530,11 +531,18 @@ function runPostActions(deps: StepRunDeps, step: PlannedStep, scope: ScopeState,
       case "create_ticket": {
         const failed = outcome.status !== "succeeded" || Object.entries(outcome.captures.flags).some(([k, v]) => k.endsWith("failed") && v);
         if (!failed || !ctx.workspace.ticketDir) break;
-        const path = createTicket(
-          ctx.workspace.ticketDir,
-          { taskId: ctx.task.id, item: scope.item?.path ?? "", step: step.id, cycle: deps.cycle, exitCode: outcome.exitCode, output: outcome.stdout + outcome.stderr },
-          ctx.workspace.root,
-        );
+        let path: string;
+        try {
+          path = createTicket(
+            ctx.workspace.ticketDir,
+            { taskId: ctx.task.id, item: scope.item?.path ?? "", step: step.id, cycle: deps.cycle, exitCode: outcome.exitCode, output: outcome.stdout + outcome.stderr },
+            ctx.workspace.root,
+          );
+        } catch (err) {
+          const message = `post action create_ticket could not write a ticket in ${ctx.workspace.ticketDirRel}: ${(err as Error).message}`;
+          note(logPath, message);
+          throw new Error(message);
+        }
         scope.facts = { ...scope.facts, newTicketCount: scope.facts.newTicketCount + 1 };
         note(logPath, `ticket created: ${path}`);
         break;

@@ -101,6 +101,9 @@ export async function runTask(taskId: string, deps: TaskRunnerDeps): Promise<Tas
 
   try {
     return await runCycles(deps, ctx, started, items, signal, log);
+  } catch (err) {
+    // A fault of the engine's own (a ticket it cannot write, a store error): the task fails with it, never stays Running.
+    return failOnError(deps, task.id, err);
   } finally {
     clearInterval(poll);
     deps.signal?.removeEventListener("abort", stopOuter);
@@ -261,8 +264,15 @@ async function runCycles(deps: TaskRunnerDeps, ctx: TaskContext, started: TaskRe
         for (const step of segSteps) {
           // Items side by side start each step staggered (stagger_delay_ms).
           if (parallel && scope.item) await stagger.turn(step.id, staggerOf(step, guards), signal);
-          if (signal.aborted) return;
-          const outcome = await runStep(deps2, step, state, scope, finished);
+          if (signal.aborted || stop?.kind === "failed") return;
+          let outcome: StepOutcome;
+          try {
+            outcome = await runStep(deps2, step, state, scope, finished);
+          } catch (err) {
+            // Other scopes finish the step they are in, then start nothing more.
+            stop ??= { kind: "failed", message: `step ${step.id}${scope.item ? ` [${scope.item.path}]` : ""}: ${messageOf(err)}` };
+            return;
+          }
           if (outcome.interrupted || signal.aborted) {
             stop ??= { kind: "interrupted", message: "interrupted" };
             return;
@@ -368,7 +378,13 @@ async function runCycles(deps: TaskRunnerDeps, ctx: TaskContext, started: TaskRe
       let guard: GuardVerdict | undefined;
       for (const g of guardStepsForCycle(ctx.plan, cycle)) {
         if (stop) break;
-        const outcome = await runStep(deps2, g, state, taskScope, finished);
+        let outcome: StepOutcome;
+        try {
+          outcome = await runStep(deps2, g, state, taskScope, finished);
+        } catch (err) {
+          stop = { kind: "failed", message: `step ${g.id}: ${messageOf(err)}` };
+          break;
+        }
         if (outcome.interrupted || signal.aborted) return interrupted(deps, task.id, publish);
         const verdict = outcome.guard ? { ...outcome.guard, step: g.id } : undefined;
         if (verdict?.stop) guard = verdict;
@@ -512,16 +528,39 @@ function haltCycle(
   deps.log(`cycle ${cycle}: task step ${halted.step} returned early; the cycle's remaining steps are skipped`);
 }
 
-/** Runs fn over items with at most `limit` at once. */
+/**
+ * Runs fn over items with at most `limit` at once. A failure stops new
+ * items from starting; the ones running are waited for (their steps' ends
+ * are recorded) before it is thrown.
+ */
 async function inParallel<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
+  let failure: { error: unknown } | undefined;
   const worker = async (): Promise<void> => {
-    while (next < items.length) {
+    while (next < items.length && !failure) {
       const i = next++;
-      await fn(items[i]!);
+      try {
+        await fn(items[i]!);
+      } catch (error) {
+        failure ??= { error };
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failure) throw failure.error;
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** The task fails with the error that stopped it; runs it left open are closed with the same reason. */
+function failOnError(deps: TaskRunnerDeps, taskId: string, err: unknown): TaskRecord {
+  const message = `failed: ${messageOf(err)}`;
+  for (const run of deps.tasks.listUnfinishedRuns(taskId)) {
+    deps.tasks.finishRun(run.id, { status: "failed", exitCode: null, reason: message });
+  }
+  return finish(deps, taskId, "Failed", 1, message);
 }
 
 /** Paused or cancelled by a person, or stopped with the controller (then queued again). */

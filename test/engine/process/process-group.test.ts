@@ -5,13 +5,14 @@ import {
   isProcessAlive,
   isProcessGroupAlive,
   killProcessGroup,
+  processGroupsWithEnv,
   terminateProcessGroup,
 } from "../../../src/engine/process/process-group.js";
 import { until } from "../../support/controller.js";
 
 /** Starts `sh -c script` as its own group, as a controller would; returns its pid and the first line it prints. */
-async function startGroup(script: string): Promise<{ pgid: number; firstLine: string }> {
-  const child = spawn("/bin/sh", ["-c", script], { detached: true, stdio: ["ignore", "pipe", "ignore"] });
+async function startGroup(script: string, env: Record<string, string> = {}): Promise<{ pgid: number; firstLine: string }> {
+  const child = spawn("/bin/sh", ["-c", script], { detached: true, stdio: ["ignore", "pipe", "ignore"], env: { ...process.env, ...env } });
   const [data] = (await once(child.stdout!, "data")) as [Buffer];
   child.stdout!.destroy();
   child.unref();
@@ -50,5 +51,18 @@ describe("process groups", () => {
     expect(killProcessGroup(2 ** 22 + 12345, "SIGTERM")).toBe(false);
     expect(() => killProcessGroup(1)).toThrow(RangeError);
     expect(() => killProcessGroup(0)).toThrow(RangeError);
+  });
+
+  it("processGroupsWithEnv finds the groups whose processes were started with a variable set to a value, and only those", async () => {
+    const value = `r-${process.pid}-${Date.now()}`;
+    const a = await startGroup("echo ready; sleep 100", { ORCHESTRATOR_TEST_MARK: value });
+    const b = await startGroup("echo ready; sleep 100", { ORCHESTRATOR_TEST_MARK: `${value}x` });
+    try {
+      expect(processGroupsWithEnv("ORCHESTRATOR_TEST_MARK", value)).toEqual([a.pgid]);
+      expect(processGroupsWithEnv("TEST_MARK", value)).toEqual([]);
+    } finally {
+      killProcessGroup(a.pgid, "SIGKILL");
+      killProcessGroup(b.pgid, "SIGKILL");
+    }
   });
 });

@@ -1,4 +1,5 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -116,4 +117,32 @@ describe("step commands on the helper process", () => {
     expect(again.map((r) => r.exitCode)).toEqual([0, 0]);
     expect(again.map((r) => Number(r.stdoutTail.trim())).filter((p) => p !== process.pid && p !== helper)).toHaveLength(1);
   });
+
+  it("ends the commands of an engine killed with SIGKILL, those it ran inline and those on the helper", async () => {
+    const engine = join(dir, "engine.mjs");
+    writeFileSync(
+      engine,
+      `import { runHostedProcess } from ${JSON.stringify(join(REPO_ROOT, "dist/src/engine/process/process-host.js"))};
+const run = (name) => runHostedProcess({ command: "echo $$ > " + name + ".pid; sleep 100 & wait", env: {}, cwd: ${JSON.stringify(dir)}, logPath: ${JSON.stringify(dir)} + "/" + name + ".log", runId: "r-" + name });
+run("inline");
+run("hosted");
+`,
+    );
+    const child = spawn(process.execPath, [engine], { stdio: "ignore" });
+    const pidOf = (name: string): number => Number(readFileSync(join(dir, `${name}.pid`), "utf8").trim());
+    const started = (name: string): boolean => existsSync(join(dir, `${name}.pid`)) && /^\d+$/.test(readFileSync(join(dir, `${name}.pid`), "utf8").trim());
+    await until("both commands to start", () => started("inline") && started("hosted"), 10_000);
+    const groups = [pidOf("inline"), pidOf("hosted")];
+    leftovers.push(...groups);
+    // One ran in the engine's process, the other on its helper.
+    expect(new Set(groups.map((g) => ppidOf(g))).size).toBe(2);
+    child.kill("SIGKILL");
+    await until("both groups to end", () => groups.every((g) => !isProcessGroupAlive(g)), 10_000);
+    expect(readFileSync(join(dir, "inline.log"), "utf8")).toContain("[orchestrator] the engine process running this step stopped");
+  });
 });
+
+function ppidOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+}
