@@ -4,7 +4,7 @@ import Database from "better-sqlite3";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CLI, initializedProject } from "../support/cli.js";
-import { until as waitUntil } from "../support/controller.js";
+import { startController as startServedController, stopAndRemove, until as waitUntil, type RunningController } from "../support/controller.js";
 
 const WORKFLOW = `apiVersion: orchestrator.dev/v2
 kind: Workspace
@@ -125,6 +125,58 @@ describe("the controller", { timeout: 120_000 }, () => {
     await until(() => task(id)?.status?.phase === "Completed");
     expect(alive(sleepPid)).toBe(false);
     expect(readFileSync(join(p.dir, "steps.log"), "utf8")).toBe("one\ntwo-started\ntwo-resumed\nthree\n");
+  });
+});
+
+describe("a fault of the engine's own", () => {
+  const TICKETS = `apiVersion: orchestrator.dev/v2
+kind: Workspace
+metadata:
+  name: w
+spec:
+  root_path: "."
+  qa_targets: [docs/qa]
+  ticket_dir: tickets
+---
+apiVersion: orchestrator.dev/v2
+kind: Workflow
+metadata:
+  name: qa
+spec:
+  steps:
+    - id: qa
+      scope: item
+      # The ticket directory becomes a link to nowhere: writing the ticket fails with ENOENT.
+      command: rm -rf tickets && ln -s /nonexistent/orchestrator-test tickets && exit 1
+      behavior:
+        post_actions:
+          - type: create_ticket
+`;
+  let p: ReturnType<typeof initializedProject> | undefined;
+  let controller: RunningController | undefined;
+  afterEach(async () => {
+    await stopAndRemove(controller, p);
+    controller = p = undefined;
+  });
+
+  it("fails the task run by a controller, with the error as its reason, instead of leaving it Running", async () => {
+    p = initializedProject({ "m.yaml": TICKETS, "docs/qa/a.md": "# a\n", "tickets/.keep": "" });
+    expect(p.run(["apply", "-f", "m.yaml"]).code).toBe(0);
+    const id = p.run(["task", "create", "--no-daemon"]).stdout.trim();
+    controller = await startServedController(p.dir);
+    const info = (): { task: { phase: string; message: string | null } } => JSON.parse(p!.run(["task", "info", id, "-o", "json"]).stdout);
+    await waitUntil("the task to fail", () => info().task.phase === "Failed", 30_000, () => info().task.phase === "Completed" && "it completed");
+    expect(info().task.message).toMatch(/step qa \[docs\/qa\/a\.md\]: post action create_ticket could not write a ticket in tickets: ENOENT/);
+    expect(controller.log()).not.toContain("worker error");
+  });
+
+  it("fails a run executed by \`orchestrator run\` the same way, exit code 1", () => {
+    p = initializedProject({ "m.yaml": TICKETS, "docs/qa/a.md": "# a\n", "tickets/.keep": "" });
+    expect(p.run(["apply", "-f", "m.yaml"]).code).toBe(0);
+    const r = p.run(["run", "--workflow", "qa"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/failed: .*post action create_ticket could not write a ticket in tickets: ENOENT/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 });
 
