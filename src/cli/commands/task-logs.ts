@@ -8,7 +8,7 @@ import { NoStoreError, requireHome, type Home } from "../../store/home-location.
 import { openTaskReader, type TaskReadView } from "../../store/sqlite/task-reader.js";
 import type { RunRecord } from "../../store/task-store.js";
 import { CliError, UsageError } from "../errors.js";
-import { writeOut } from "../output/io.js";
+import { writeOutWhenReady } from "../output/io.js";
 import { TaskLogPrinter } from "../output/task-log-follow.js";
 import { isTerminalPhase, resolveTaskRef } from "./task-select.js";
 
@@ -66,25 +66,25 @@ export async function taskLogsCommand(ref: string, opts: TaskLogsOptions): Promi
     // stamped with its run's start; one read while following, with when it was read.
     let following = false;
     const stamp = opts.timestamps ? (run: RunRecord) => (following ? new Date().toISOString() : run.startedAt) : undefined;
-    const printer = new TaskLogPrinter({ out: writeOut, itemPath, ...(stamp ? { stamp } : {}) });
+    const printer = new TaskLogPrinter({ out: writeOutWhenReady, itemPath, ...(stamp ? { stamp } : {}) });
 
-    if (tail === undefined) printer.poll(tasks.listRuns(task.id));
-    else printer.tail(tasks.listRuns(task.id), tail);
+    if (tail === undefined) await printer.poll(tasks.listRuns(task.id));
+    else await printer.tail(tasks.listRuns(task.id), tail);
     following = true;
 
     if (opts.follow) {
       for (;;) {
         // Phase first: everything written before it turned final is read by the poll after it.
         const now = tasks.getTask(task.id);
-        printer.poll(tasks.listRuns(task.id));
+        await printer.poll(tasks.listRuns(task.id));
         if (!now) {
-          printer.finish();
+          await printer.finish();
           throw new CliError(`task ${task.id} was deleted while following its logs`);
         }
         if (isTerminalPhase(now.phase) || now.phase === "Paused") break;
         await new Promise((r) => setTimeout(r, FOLLOW_POLL_MS));
       }
     }
-    printer.finish();
+    await printer.finish();
   });
 }

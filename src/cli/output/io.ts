@@ -12,6 +12,28 @@ export function writeOut(text: string): void {
   if (!closed.has(process.stdout)) process.stdout.write(text);
 }
 
+/**
+ * `writeOut` for output of any size: resolves once stdout can take more.
+ * Writes to a pipe are queued in memory by Node; a reader slower than a
+ * file is read (a pager, `| gzip`, a terminal) would otherwise let the
+ * queue grow to the file's size.
+ */
+export function writeOutWhenReady(text: string): Promise<void> {
+  const out = process.stdout;
+  if (closed.has(out) || out.write(text)) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      out.off("drain", done);
+      out.off("close", done);
+      out.off("error", done);
+      resolve();
+    };
+    out.on("drain", done);
+    out.on("close", done);
+    out.on("error", done);
+  });
+}
+
 export function writeErr(text: string): void {
   if (!closed.has(process.stderr)) process.stderr.write(text);
 }

@@ -6,10 +6,11 @@
  */
 import { StringDecoder } from "node:string_decoder";
 import type { RunRecord } from "../../store/task-store.js";
-import { LinePrefixer, readFrom, readLastLines, runHeader } from "./task-log-reader.js";
+import { findLastLines, LinePrefixer, readFrom, runHeader } from "./task-log-reader.js";
 
 export interface TaskLogPrinterOptions {
-  out: (text: string) => void;
+  /** Where text goes; a promise it returns is waited for before more is read (backpressure). */
+  out: (text: string) => void | Promise<void>;
   itemPath: (itemId: string) => string | undefined;
   /** With `--timestamps`: the stamp put before each line of a run's output. */
   stamp?: (run: RunRecord) => string;
@@ -31,51 +32,50 @@ export class TaskLogPrinter {
   constructor(private readonly opts: TaskLogPrinterOptions) {}
 
   /** Prints every run's output from where the last call stopped (from the start, the first time). */
-  poll(runs: readonly RunRecord[]): void {
+  async poll(runs: readonly RunRecord[]): Promise<void> {
     for (const run of runs) {
       const cursor = this.cursor(run);
       // Every run gets a header: once it has a log, or once it ended without one (skipped, builtin).
       if (!cursor.announced && (run.logPath || run.finishedAt !== null)) {
-        this.switchTo(run);
+        await this.switchTo(run);
         cursor.announced = true;
       }
       if (!run.logPath) continue;
-      cursor.offset = readFrom(run.logPath, cursor.offset, cursor.decoder, (text) => this.emit(run, cursor, text));
+      cursor.offset = await readFrom(run.logPath, cursor.offset, cursor.decoder, (text) => this.emit(run, cursor, text));
     }
   }
 
   /**
-   * Prints the last `n` lines of the task's output: runs are read from the
-   * last backwards, each from the end of its log, until `n` lines are found.
-   * Following afterwards continues from where each log ended.
+   * Prints the last `n` lines of the task's output: runs are looked at from
+   * the last backwards, each from the end of its log, until `n` lines are
+   * found; then each part is read forwards in chunks. Following afterwards
+   * continues from where each log ended.
    */
-  tail(runs: readonly RunRecord[], n: number): void {
-    const sections: Array<{ run: RunRecord; lines: string[] }> = [];
+  async tail(runs: readonly RunRecord[], n: number): Promise<void> {
+    const sections: Array<{ run: RunRecord; start: number; size: number }> = [];
     let remaining = n;
     for (let i = runs.length - 1; i >= 0; i--) {
       const run = runs[i]!;
       const cursor = this.cursor(run);
       cursor.announced = true;
       if (!run.logPath) continue;
-      if (remaining <= 0) {
-        cursor.offset = readLastLines(run.logPath, 0).size;
-        continue;
-      }
-      const { lines, size } = readLastLines(run.logPath, remaining);
-      cursor.offset = size;
-      if (lines.length === 0) continue;
-      remaining -= lines.length;
-      sections.unshift({ run, lines });
+      const last = findLastLines(run.logPath, Math.max(0, remaining));
+      cursor.offset = last.size;
+      if (last.lines === 0) continue;
+      remaining -= last.lines;
+      sections.unshift({ run, start: last.start, size: last.size });
     }
-    for (const { run, lines } of sections) {
+    for (const { run, start, size } of sections) {
       const cursor = this.cursor(run);
-      this.emit(run, cursor, lines.join("\n") + "\n");
+      await readFrom(run.logPath!, start, new StringDecoder("utf8"), (text) => this.emit(run, cursor, text), size);
+      // A section is whole lines: the next one starts on a line of its own.
+      if (!this.lineEnded) await this.emit(run, cursor, "\n");
     }
   }
 
   /** Ends a line left open by a log that did not end with a newline. */
-  finish(): void {
-    if (!this.lineEnded) this.opts.out("\n");
+  async finish(): Promise<void> {
+    if (!this.lineEnded) await this.write("\n");
     this.lineEnded = true;
   }
 
@@ -89,17 +89,22 @@ export class TaskLogPrinter {
     return c;
   }
 
-  private switchTo(run: RunRecord): void {
-    this.finish();
-    this.opts.out(runHeader(run, run.itemId ? this.opts.itemPath(run.itemId) : undefined));
+  private async switchTo(run: RunRecord): Promise<void> {
+    await this.finish();
+    await this.write(runHeader(run, run.itemId ? this.opts.itemPath(run.itemId) : undefined));
     this.current = run.id;
   }
 
-  private emit(run: RunRecord, cursor: RunCursor, text: string): void {
+  private async emit(run: RunRecord, cursor: RunCursor, text: string): Promise<void> {
     if (text === "") return;
-    if (this.current !== run.id) this.switchTo(run);
+    if (this.current !== run.id) await this.switchTo(run);
     const shown = cursor.prefixer ? cursor.prefixer.apply(text) : text;
-    this.opts.out(shown);
+    await this.write(shown);
     this.lineEnded = shown.endsWith("\n");
+  }
+
+  private async write(text: string): Promise<void> {
+    await this.opts.out(text);
+    if (text !== "") this.lineEnded = text.endsWith("\n");
   }
 }

@@ -1,7 +1,8 @@
 /**
  * @module Reading step logs for `task logs`: a header per run, whole logs in
- * chunks, the last N lines read backwards from the end of the file (never
- * the whole file), following appended bytes, and `--timestamps` prefixes.
+ * chunks, where the last N lines begin (counted backwards from the end of
+ * the file, never the whole file), following appended bytes, and
+ * `--timestamps` prefixes. Memory stays at a chunk whatever a log's size.
  * Only node built-ins: this sits on the `task logs --tail` fast path.
  */
 import { closeSync, fstatSync, openSync, readSync, statSync } from "node:fs";
@@ -31,43 +32,47 @@ export function runHeader(run: RunRecord, itemPath: string | undefined): string 
   return `==> step ${run.stepId}${item} (${facts.join(", ")}) <==\n`;
 }
 
-export interface TailResult {
-  lines: string[];
-  /** The file size the lines were read up to (where following continues). */
+export interface LastLines {
+  /** Where the last lines begin. */
+  start: number;
+  /** How many lines there are from `start` (fewer than asked when the file has fewer). */
+  lines: number;
+  /** The file size they were counted up to (where following continues). */
   size: number;
 }
 
 /**
- * The last `n` lines of a file, reading 64 KiB chunks backwards from its end
- * until enough newlines are seen. A missing file has no lines.
+ * Where the last `n` lines of a file begin, found by reading 64 KiB chunks
+ * backwards from its end and counting newlines: nothing is kept, so a
+ * `--tail` of any size costs one chunk of memory. A missing file has no lines.
  */
-export function readLastLines(path: string, n: number): TailResult {
+export function findLastLines(path: string, n: number): LastLines {
   let fd: number;
   try {
     fd = openSync(path, "r");
   } catch {
-    return { lines: [], size: 0 };
+    return { start: 0, lines: 0, size: 0 };
   }
   try {
     const size = fstatSync(fd).size;
-    if (n <= 0 || size === 0) return { lines: [], size };
-    const chunks: Buffer[] = [];
-    let pos = size;
+    if (n <= 0 || size === 0) return { start: size, lines: 0, size };
+    const buf = Buffer.allocUnsafe(Math.min(CHUNK, size));
+    // A newline ending the file ends its last line; it starts none.
+    let end = size;
+    if (readSync(fd, buf, 0, 1, size - 1) === 1 && buf[0] === NEWLINE) end = size - 1;
+    let pos = end;
     let newlines = 0;
-    // n lines need n + 1 newlines when the file ends with one: the one before the first line.
-    while (pos > 0 && newlines <= n) {
-      const len = Math.min(CHUNK, pos);
+    while (pos > 0) {
+      const len = Math.min(buf.length, pos);
       pos -= len;
-      const buf = Buffer.allocUnsafe(len);
       const read = readSync(fd, buf, 0, len, pos);
-      const chunk = buf.subarray(0, read);
-      for (let i = 0; i < chunk.length; i++) if (chunk[i] === NEWLINE) newlines++;
-      chunks.unshift(chunk);
+      for (let i = read - 1; i >= 0; i--) {
+        if (buf[i] !== NEWLINE) continue;
+        // The n-th newline from the end is the one before the first of the last n lines.
+        if (++newlines === n) return { start: pos + i + 1, lines: n, size };
+      }
     }
-    const lines = Buffer.concat(chunks).toString("utf8").split("\n");
-    if (lines[lines.length - 1] === "") lines.pop();
-    // Reading stopped mid-line unless it reached the start: that partial first line is dropped by slice.
-    return { lines: lines.slice(-n), size };
+    return { start: 0, lines: newlines + 1, size };
   } finally {
     closeSync(fd);
   }
@@ -104,11 +109,13 @@ export class LinePrefixer {
 }
 
 /**
- * Reads `path` from byte `from` to its current end in chunks, handing each
- * decoded chunk to `out`. Returns the offset reached (unchanged when the
+ * Reads `path` from byte `from` to its current end (or to `to`) in chunks,
+ * handing each decoded chunk to `out` and waiting for it when it returns a
+ * promise (a slow reader of our output), so memory stays at one chunk
+ * whatever the file's size. Returns the offset reached (unchanged when the
  * file is missing). The decoder keeps a UTF-8 sequence split across reads whole.
  */
-export function readFrom(path: string, from: number, decoder: StringDecoder, out: (text: string) => void): number {
+export async function readFrom(path: string, from: number, decoder: StringDecoder, out: (text: string) => void | Promise<void>, to?: number): Promise<number> {
   let fd: number;
   try {
     fd = openSync(path, "r");
@@ -116,7 +123,7 @@ export function readFrom(path: string, from: number, decoder: StringDecoder, out
     return from;
   }
   try {
-    const size = fstatSync(fd).size;
+    const size = Math.min(fstatSync(fd).size, to ?? Infinity);
     let pos = from;
     const buf = Buffer.allocUnsafe(Math.min(CHUNK, Math.max(1, size - from)));
     while (pos < size) {
@@ -124,7 +131,7 @@ export function readFrom(path: string, from: number, decoder: StringDecoder, out
       if (read === 0) break;
       pos += read;
       const text = decoder.write(buf.subarray(0, read));
-      if (text) out(text);
+      if (text) await out(text);
     }
     return pos;
   } finally {

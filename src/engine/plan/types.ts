@@ -84,6 +84,8 @@ export interface StepSpec {
   tty?: boolean;
   max_parallel?: number;
   timeout_secs?: number;
+  /** Bytes of output a run's log keeps (head and tail); 0: no cap. */
+  log_max_bytes?: number;
   cost_preference?: "performance" | "quality" | "balance";
   prehook?: PrehookSpec;
   behavior?: StepBehaviorSpec;

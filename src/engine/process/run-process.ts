@@ -4,7 +4,7 @@
  * for parsing, and timeout, cancellation or interruption kill the whole group.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { closeSync, mkdirSync, openSync, statSync, writeSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readSync, rmSync, statSync, writeSync } from "node:fs";
 import { constants as osConstants } from "node:os";
 import { dirname } from "node:path";
 import type { Readable } from "node:stream";
@@ -59,7 +59,15 @@ export interface RunProcessOptions {
   shell?: readonly [string, string];
   /** The run this command executes, given to it as `ORCHESTRATOR_RUN_ID`. */
   runId?: string;
+  /**
+   * Most bytes of output the log keeps: the first half and the last half,
+   * with a note of what was dropped between them. 0: no cap. Default 100 MiB.
+   */
+  logMaxBytes?: number;
 }
+
+/** What a step's log keeps when neither the step nor its workflow says otherwise. */
+export const DEFAULT_LOG_MAX_BYTES = 100 * 1024 * 1024;
 
 export interface ProcessResult {
   /** The shell's exit code; 128 + signal number when it died of a signal. */
@@ -100,7 +108,7 @@ export const runProcessEffect = Effect.fn("runProcess")(function* (options: RunP
   return yield* Effect.scoped(
     Effect.gen(function* () {
       yield* checkWorkingDirectory(options.cwd);
-      const log = yield* Effect.acquireRelease(openLog(options.logPath), (sink) => sink.close());
+      const log = yield* Effect.acquireRelease(openLog(options.logPath, options.logMaxBytes ?? DEFAULT_LOG_MAX_BYTES), (sink) => sink.close());
       for (const line of options.preamble ?? []) log.note(line);
       const child = yield* Effect.acquireRelease(spawnInGroup(options, log), (c, exit) =>
         exit._tag === "Success" ? Effect.void : stopOnInterrupt(c, log, graceMs, drainMs),
@@ -172,17 +180,19 @@ const checkWorkingDirectory = (cwd: string) =>
     ),
   );
 
-const openLog = (logPath: string) =>
+const openLog = (logPath: string, maxBytes: number) =>
   Effect.try({
     try: () => {
+      let fd: number;
       try {
-        return new LogSink(openSync(logPath, "a"));
+        fd = openSync(logPath, "a");
       } catch (err) {
         // Most logs go to a directory that exists: make it only when it does not.
         if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
         mkdirSync(dirname(logPath), { recursive: true });
-        return new LogSink(openSync(logPath, "a"));
+        fd = openSync(logPath, "a");
       }
+      return new LogSink(fd, logPath, maxBytes);
     },
     catch: (cause) =>
       new ProcessStartError({
@@ -433,29 +443,59 @@ function explainExitCode(exitCode: number, log: LogSink): void {
   }
 }
 
-/** The step log: raw output in arrival order, plus `[orchestrator]` notes on their own lines. */
 /**
- * The step's log file, written synchronously: a chunk is on disk before the
- * next is read from the pipe, so memory stays flat however much the command
- * prints, and no write waits in a queue behind the event loop.
+ * The step's log file: raw output in arrival order, plus `[orchestrator]`
+ * notes on their own lines, written synchronously: a chunk is on disk
+ * before the next is read from the pipe, so memory stays flat however much
+ * the command prints, and no write waits in a queue behind the event loop.
+ *
+ * With a cap, the first half of it goes into the log as it arrives; past
+ * that, only the latest bytes are kept, in a ring file beside the log, and
+ * copied in when the command ends, after a note of what was dropped (a
+ * log that fit its cap after all is left as the command printed it).
  */
 class LogSink {
   error: string | undefined;
   private atLineStart = true;
   private fd: number | undefined;
+  /** Output bytes written to the log itself (notes not counted). */
+  private written = 0;
+  private readonly headLimit: number;
+  private tail: TailRing | undefined;
+  /** Whether the log itself ends a line so far: the cap falls anywhere. */
+  private headEndsLine = true;
+  private capAnnounced = false;
 
-  constructor(fd: number) {
+  constructor(
+    fd: number,
+    private readonly path: string,
+    private readonly maxBytes: number,
+  ) {
     this.fd = fd;
+    this.headLimit = maxBytes > 0 ? Math.ceil(maxBytes / 2) : Infinity;
   }
 
   write(chunk: Buffer): void {
     if (this.error !== undefined || this.fd === undefined || chunk.length === 0) return;
     this.atLineStart = chunk[chunk.length - 1] === 0x0a;
-    try {
-      for (let off = 0; off < chunk.length; ) off += writeSync(this.fd, chunk, off);
-    } catch (err) {
-      this.error ??= messageOf(err);
+    if (this.tail) {
+      this.keepInTail(chunk);
+      return;
     }
+    const room = this.headLimit - this.written;
+    if (chunk.length <= room) {
+      this.headEndsLine = this.atLineStart;
+      this.raw(chunk);
+      this.written += chunk.length;
+      return;
+    }
+    if (room > 0) {
+      this.raw(chunk.subarray(0, room));
+      this.written += room;
+      this.headEndsLine = chunk[room - 1] === 0x0a;
+    }
+    this.startTail();
+    this.keepInTail(chunk.subarray(room));
   }
 
   note(message: string): void {
@@ -467,6 +507,7 @@ class LogSink {
   close(): Effect.Effect<void> {
     return Effect.sync(() => {
       if (this.fd === undefined) return;
+      if (this.tail) this.closeTail(this.tail);
       try {
         closeSync(this.fd);
       } catch (err) {
@@ -475,6 +516,141 @@ class LogSink {
       this.fd = undefined;
     });
   }
+
+  /** Writes to the log itself, past the cap's accounting. */
+  private raw(chunk: Buffer): void {
+    try {
+      for (let off = 0; off < chunk.length; ) off += writeSync(this.fd!, chunk, off);
+    } catch (err) {
+      this.error ??= messageOf(err);
+    }
+  }
+
+  private startTail(): void {
+    try {
+      this.tail = new TailRing(`${this.path}.tail`, this.maxBytes - this.headLimit);
+    } catch (err) {
+      this.error ??= `cannot keep the end of the log in ${this.path}.tail: ${messageOf(err)}`;
+    }
+  }
+
+  private keepInTail(chunk: Buffer): void {
+    const tail = this.tail;
+    if (!tail) return;
+    try {
+      tail.push(chunk);
+    } catch (err) {
+      this.error ??= messageOf(err);
+    }
+    // Output beyond the cap is being dropped from now on: say so while the step runs, for whoever follows the log.
+    if (tail.dropped > 0 && !this.capAnnounced) {
+      this.capAnnounced = true;
+      this.raw(
+        Buffer.from(
+          `${this.headEndsLine ? "" : "\n"}[orchestrator] output passed this log's cap of ${formatBytes(this.maxBytes)}: the first ${formatBytes(this.headLimit)} are above; from here only the last ${formatBytes(tail.size)} are kept, written below when the step ends\n`,
+        ),
+      );
+    }
+  }
+
+  private closeTail(tail: TailRing): void {
+    this.tail = undefined;
+    try {
+      // Output that fit the cap after all is copied in as it came, without a note.
+      if (tail.dropped > 0) {
+        this.raw(Buffer.from(`[orchestrator] ${tail.dropped} bytes of output dropped here (log cap ${formatBytes(this.maxBytes)}); the last ${tail.kept} bytes follow\n`));
+      }
+      tail.copyTo((chunk) => this.raw(chunk));
+    } catch (err) {
+      this.error ??= messageOf(err);
+    } finally {
+      tail.remove();
+    }
+  }
+}
+
+/** The latest `size` bytes of a stream, in a file used as a ring. */
+class TailRing {
+  private readonly fd: number;
+  /** Where the next byte goes; once full, also where the oldest kept byte is. */
+  private pos = 0;
+  private full = false;
+  private total = 0;
+
+  constructor(
+    private readonly path: string,
+    readonly size: number,
+  ) {
+    this.fd = openSync(path, "w+");
+  }
+
+  push(chunk: Buffer): void {
+    this.total += chunk.length;
+    if (this.size === 0) return;
+    if (chunk.length >= this.size) {
+      this.writeAt(chunk.subarray(chunk.length - this.size), 0);
+      this.pos = 0;
+      this.full = true;
+      return;
+    }
+    const first = Math.min(chunk.length, this.size - this.pos);
+    this.writeAt(chunk.subarray(0, first), this.pos);
+    if (first < chunk.length) {
+      this.writeAt(chunk.subarray(first), 0);
+      this.pos = chunk.length - first;
+      this.full = true;
+    } else {
+      this.pos += first;
+      if (this.pos === this.size) {
+        this.pos = 0;
+        this.full = true;
+      }
+    }
+  }
+
+  get kept(): number {
+    return this.full ? this.size : this.pos;
+  }
+
+  get dropped(): number {
+    return this.total - this.kept;
+  }
+
+  /** Hands the kept bytes over, oldest first, in bounded chunks. */
+  copyTo(out: (chunk: Buffer) => void): void {
+    const buf = Buffer.allocUnsafe(Math.min(RING_COPY_CHUNK, Math.max(1, this.kept)));
+    const copyRange = (from: number, to: number): void => {
+      for (let at = from; at < to; ) {
+        const n = readSync(this.fd, buf, 0, Math.min(buf.length, to - at), at);
+        if (n === 0) break;
+        out(buf.subarray(0, n));
+        at += n;
+      }
+    };
+    if (this.full) copyRange(this.pos, this.size);
+    copyRange(0, this.pos);
+  }
+
+  remove(): void {
+    try {
+      closeSync(this.fd);
+    } catch {
+      // closed already
+    }
+    rmSync(this.path, { force: true });
+  }
+
+  private writeAt(chunk: Buffer, at: number): void {
+    for (let off = 0; off < chunk.length; ) off += writeSync(this.fd, chunk, off, chunk.length - off, at + off);
+  }
+}
+
+const RING_COPY_CHUNK = 1024 * 1024;
+
+function formatBytes(n: number): string {
+  if (n >= 1024 * 1024 && n % (1024 * 1024) === 0) return `${n / (1024 * 1024)} MiB`;
+  if (n >= 1024 && n % 1024 === 0) return `${n / 1024} KiB`;
+  return `${n} bytes`;
 }
 
 function messageOf(err: unknown): string {

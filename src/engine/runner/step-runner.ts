@@ -19,7 +19,7 @@ import { prehookVariables } from "../prehook/context.js";
 import { evaluatePrehook } from "../prehook/evaluate.js";
 import type { ItemFacts } from "../prehook/facts.js";
 import { runHostedProcess } from "../process/process-host.js";
-import type { ProcessResult } from "../process/run-process.js";
+import { DEFAULT_LOG_MAX_BYTES, type ProcessResult } from "../process/run-process.js";
 import { DEFAULT_PROMPT_DELIVERY, isPromptDelivery, preparePromptDelivery } from "../process/prompt-delivery.js";
 import { placeholderNames } from "../prompt/placeholder.js";
 import { renderAgentCommand, renderStepPrompt } from "../prompt/step-prompt.js";
@@ -125,6 +125,14 @@ function timeoutSecsOf(step: PlannedStep, ctx: TaskContext): number {
   const safety = ctx.workflow.safety ?? {};
   const fromSafety = typeof safety["step_timeout_secs"] === "number" ? safety["step_timeout_secs"] : undefined;
   return step.timeoutSecs ?? fromSafety ?? DEFAULT_STEP_TIMEOUT_SECS;
+}
+
+/** The step's own log cap, else the workflow's `safety.step_log_max_bytes`, else 100 MiB. */
+function logMaxBytesOf(step: PlannedStep, ctx: TaskContext): number {
+  const own = step.spec.log_max_bytes;
+  const fromSafety = ctx.workflow.safety?.["step_log_max_bytes"];
+  if (typeof own === "number") return own;
+  return typeof fromSafety === "number" ? fromSafety : DEFAULT_LOG_MAX_BYTES;
 }
 
 /** `{diff}` costs a git call: it is computed only for text that asks for `{diff}` or `{diff_path}`. */
@@ -458,6 +466,7 @@ async function runProcessStep(deps: StepRunDeps, step: PlannedStep, task: TaskSt
       cwd: ctx.workspace.root,
       logPath,
       runId: run.id,
+      logMaxBytes: logMaxBytesOf(step, ctx),
       timeoutMs: timeoutSecsOf(step, ctx) * 1000,
       signal: deps.signal,
       onStart: (s) => tasks.setRunProcess(run.id, s.pid, s.pgid),
@@ -476,6 +485,7 @@ async function runProcessStep(deps: StepRunDeps, step: PlannedStep, task: TaskSt
   const status: RunStatus = result.cancelled ? "cancelled" : result.timedOut ? "timed_out" : result.exitCode === 0 ? "succeeded" : "failed";
   const output = step.mode === "agent" ? parseAgentOutput(result.stdoutTail) : { artifacts: [] };
   const captures = applyCaptures(step.captures, { stdout: result.stdoutTail, stderr: result.stderrTail, exitCode: result.exitCode, success: status === "succeeded" });
+  noteTruncatedOutput(logPath, step, result);
   reportCaptureProblems(deps, step, scope, run.id, logPath, captures.problems);
   const denied = status === "failed" && denials[0] ? `${denials[0].reasonCode}: ${denials[0].message}` : undefined;
   const reason = result.cancelled ? "cancelled (task paused or stopped)" : result.timedOut ? `timed out after ${timeoutSecsOf(step, ctx)}s` : (denied ?? (result.exitCode === 127 ? "command not found (exit 127)" : undefined));
@@ -521,6 +531,26 @@ function reportCaptureProblems(deps: StepRunDeps, step: PlannedStep, scope: Scop
 /** Records a sandbox event through the task runner's hook, tied to its run. */
 function emit(deps: StepRunDeps, e: NewEvent): void {
   deps.event?.(e.type, e.message, { ...(e.data ?? {}), ...(e.runId ? { runId: e.runId } : {}) });
+}
+
+/**
+ * Captures, the agent's output and a guard's verdict are read from the
+ * bounded tail of each stream the process runner keeps (64 KiB): when a
+ * stream was longer, the log says that they saw only its end.
+ */
+function noteTruncatedOutput(logPath: string, step: PlannedStep, result: ProcessResult): void {
+  const streams = [
+    { name: "stdout" as const, total: result.stdoutBytes, kept: Buffer.byteLength(result.stdoutTail) },
+    { name: "stderr" as const, total: result.stderrBytes, kept: Buffer.byteLength(result.stderrTail) },
+  ];
+  for (const { name, total, kept } of streams) {
+    if (total <= kept) continue;
+    const readers = step.captures.filter((c) => c.source === name).map((c) => `capture '${c.var}'`);
+    if (name === "stdout" && step.mode === "agent") readers.push("the agent's output (artifacts, confidence, JSON)");
+    if (name === "stdout" && step.isGuard) readers.push("the guard's verdict");
+    if (readers.length === 0) continue;
+    note(logPath, `${name} was ${total} bytes; ${readers.join(", ")} read only its last ${kept} bytes`);
+  }
 }
 
 /** `create_ticket` writes a ticket when the step failed; `scan_tickets` counts the item's open tickets. */

@@ -125,6 +125,7 @@ const step = object({
   tty: describe(boolean, "Give the agent a pseudo-terminal (interactive agents); default false."),
   max_parallel: describe(positiveInt, "Items run at once when this step starts an item segment (default: the workflow's max_parallel)."),
   timeout_secs: describe(positiveInt, "The step is stopped after this many seconds (default safety.step_timeout_secs, 1800)."),
+  log_max_bytes: describe(nonNegativeInt, "Most bytes the run's log keeps: its first and last halves, with a note of what was dropped between them; 0 keeps everything (default safety.step_log_max_bytes, else 104857600, 100 MiB)."),
   cost_preference: describe(
     oneOf("performance", "quality", "balance"),
     "Overrides every agent's strategy for this step: performance -> PerformanceFirst, quality -> SuccessRateWeighted, balance -> CapabilityAware.",
@@ -185,6 +186,7 @@ const schema: SchemaObject = {
       auto_rollback: describe(boolean, "Roll back to the last checkpoint after max_consecutive_failures (default false)."),
       checkpoint_strategy: describe(oneOf("none", "git_tag", "git_stash"), "A git checkpoint per cycle (default none)."),
       step_timeout_secs: describe(positiveInt, "Timeout of a step that sets no timeout_secs (default 1800)."),
+      step_log_max_bytes: describe(nonNegativeInt, "Log cap of a step that sets no log_max_bytes (default 104857600, 100 MiB); 0 keeps everything."),
       binary_snapshot: describe(boolean, "Copy the built output at cycle start, for self-bootstrap (default false)."),
       profile: describe(
         oneOf(...SAFETY_PROFILES),

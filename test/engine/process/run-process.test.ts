@@ -89,6 +89,30 @@ describe("runProcess", () => {
     expect(readLog()).toBe("one\ntwo\n");
   });
 
+  it("caps the log at logMaxBytes: the head as it came, a note when output passes the cap, what was dropped, then the tail", async () => {
+    const output = Array.from({ length: 3000 }, (_, i) => `line ${i}\n`).join("");
+    const result = await runProcess({ command: "i=0; while [ $i -lt 3000 ]; do echo line $i; i=$((i+1)); done", env: {}, cwd: dir, logPath, logMaxBytes: 4000 });
+    expect(result.stdoutBytes).toBe(Buffer.byteLength(output));
+    const log = readLog();
+    const passed = "[orchestrator] output passed this log's cap of 4000 bytes: the first 2000 bytes are above; from here only the last 2000 bytes are kept, written below when the step ends\n";
+    const dropped = `[orchestrator] ${Buffer.byteLength(output) - 4000} bytes of output dropped here (log cap 4000 bytes); the last 2000 bytes follow\n`;
+    const at = log.indexOf(passed);
+    expect(at).toBeGreaterThan(0);
+    // The cap cut a line: the note starts on a line of its own.
+    expect(log.slice(0, at)).toBe(output.slice(0, 2000) + "\n");
+    expect(log.slice(at + passed.length)).toBe(dropped + output.slice(-2000));
+    expect(existsSync(`${logPath}.tail`)).toBe(false);
+  });
+
+  it("leaves a log that fits its cap as the command printed it, and with logMaxBytes 0 keeps everything", async () => {
+    const fits = await runProcess({ command: "seq 1 1000", env: {}, cwd: dir, logPath, logMaxBytes: 3893 });
+    expect(fits.stdoutBytes).toBe(3893);
+    expect(readLog()).toBe(Array.from({ length: 1000 }, (_, i) => `${i + 1}\n`).join(""));
+    const all = join(dir, "all.log");
+    await runProcess({ command: "seq 1 100000", env: {}, cwd: dir, logPath: all, logMaxBytes: 0 });
+    expect(readFileSync(all, "utf8")).toBe(Array.from({ length: 100000 }, (_, i) => `${i + 1}\n`).join(""));
+  });
+
   it("keeps memory flat and the tail bounded when a process prints 100 MB", async () => {
     const total = 100 * 1024 * 1024;
     const command = (bytes: number) => `head -c ${bytes} /dev/zero | tr '\\0' 'x'`;
