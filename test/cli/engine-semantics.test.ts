@@ -45,9 +45,39 @@ function expectNoStepLogHolds(dir: string, text: string): void {
   const logs = readdirSync(join(dir, ".orchestrator/logs"), { recursive: true }) as string[];
   for (const f of logs.filter((x) => x.endsWith(".log"))) expect(readFileSync(join(dir, ".orchestrator/logs", f), "utf8")).not.toContain(text);
 }
+const ODD_TICKETS = `${head}apiVersion: orchestrator.dev/v2
+kind: Workflow
+metadata:
+  name: odd-tickets
+spec:
+  steps:
+    - id: qa
+      command: exit 1
+      behavior:
+        post_actions:
+          - type: create_ticket
+    - id: fix
+      command: echo fixing
+      prehook:
+        engine: cel
+        when: "active_ticket_count == 1"
+        reason: the item does not have exactly one open ticket
+`;
+
 describe("workflow semantics through the CLI", () => {
   let p: ReturnType<typeof initializedProject>;
   afterEach(() => p?.cleanup());
+
+  it("matches each ticket to its item when the item's path holds a quote or a newline", () => {
+    const items = ["docs/qa/plain.md", `docs/qa/it's "quoted".md`, "docs/qa/two\nlines.md"];
+    p = initializedProject({ "m.yaml": ODD_TICKETS, ...Object.fromEntries(items.map((i) => [i, "# item\n"])) });
+    expect(p.run(["apply", "-f", "m.yaml"]).code).toBe(0);
+    p.run(["run", "--workflow", "odd-tickets"]);
+    expect(readdirSync(join(p.dir, "tickets"))).toHaveLength(3);
+    const run = JSON.parse(p.run(["get", "runs", "-o", "json"]).stdout).items[0];
+    const fix = (run.status.steps as Array<{ id: string; item?: string; status: string; reason?: string }>).filter((s) => s.id === "fix");
+    expect(fix.map((s) => [s.item, s.status]).sort()).toEqual(items.map((i) => [i, "succeeded"]).sort());
+  });
 
   it("runs item steps per item, creates tickets on QA failure, skips with a reason, and settles items by the finalize rules", () => {
     p = initializedProject({ "m.yaml": QA_LOOP, "docs/qa/good.md": "# good\n", "docs/qa/bad.md": "# bad\n" });

@@ -42,7 +42,8 @@ export function frontMatter(text: string): Record<string, string> {
   }
   if (!doc || typeof doc !== "object" || Array.isArray(doc)) return out;
   for (const [k, v] of Object.entries(doc as Record<string, unknown>)) {
-    if (typeof v === "string") out[k] = v.trim();
+    // An item is a path, kept exactly: one may begin or end with a space.
+    if (typeof v === "string") out[k] = k === "item" ? v : v.trim();
     else if (typeof v === "number" || typeof v === "boolean") out[k] = String(v);
   }
   return out;
@@ -90,13 +91,13 @@ export function createTicket(ticketDir: string, t: NewTicket, workspaceRoot: str
     "---",
     "status: open",
     `task: ${t.taskId}`,
-    `item: ${JSON.stringify(t.item)}`,
+    `item: ${yamlString(t.item)}`,
     `step: ${t.step}`,
     `cycle: ${t.cycle}`,
     `exit_code: ${t.exitCode}`,
     `created: ${new Date().toISOString()}`,
     "---",
-    `# ${t.step} failed for ${t.item || "the task"} (cycle ${t.cycle})`,
+    `# ${t.step} failed for ${t.item ? oneLine(t.item) : "the task"} (cycle ${t.cycle})`,
     "",
     "```",
     t.output.trimEnd().slice(-8000),
@@ -105,4 +106,17 @@ export function createTicket(ticketDir: string, t: NewTicket, workspaceRoot: str
   ].join("\n");
   writeFileSync(path, body);
   return relative(workspaceRoot, path);
+}
+
+/** A path for a heading: line breaks shown as `\n`, so the heading stays one line. */
+function oneLine(text: string): string {
+  return text.replace(/\r/g, "\\r").replace(/\n/g, "\\n");
+}
+
+/**
+ * A YAML double-quoted scalar: JSON's escapes are YAML's, plus the
+ * characters YAML does not allow unescaped there (DEL, C1 controls, BOM).
+ */
+function yamlString(text: string): string {
+  return JSON.stringify(text).replace(/[\u007f-\u009f\u2028\u2029\ufeff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }

@@ -43,4 +43,13 @@ describe("tickets", () => {
     expect(frontMatter("---\nstatus: [unclosed\n---\n")).toEqual({});
     expect(frontMatter("---\nstatus: resolved\ncycle: 2\nflag: true\n---")).toEqual({ status: "resolved", cycle: "2", flag: "true" });
   });
+
+  it("matches tickets to items whose paths hold quotes, newlines and control characters", () => {
+    root = mkdtempSync(join(tmpdir(), "tickets-"));
+    const dir = join(root, "tickets");
+    const items = [`docs/qa/it's "quoted".md`, "docs/qa/two\nlines.md", "docs/qa/tab\tand\u007fdel\\.md", "docs/qa/plain.md", " docs/qa/spaced.md "];
+    for (const item of items) createTicket(dir, { taskId: "t-1", item, step: "qa", cycle: 1, exitCode: 1, output: "" }, root);
+    for (const item of items) expect(openTickets(dir, item).map((t) => t.item)).toEqual([item]);
+    expect(openTickets(dir)).toHaveLength(items.length);
+  });
 });
