@@ -89,9 +89,11 @@ interface Read {
   code: number | null;
 }
 
-/** Runs `task logs ...args`, reading its output slower than it can write, and watches its peak memory. */
-async function readLogs(p: Project, args: readonly string[]): Promise<Read> {
-  const child = spawn(process.execPath, [CLI, "task", "logs", ...args], { cwd: p.dir, stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, NO_COLOR: "1" } });
+/** Runs `orchestrator ...args`, reading its output slower than it can write, and watches its peak memory. */
+async function readSlowly(p: Project, args: readonly string[]): Promise<Read & { stderr: string }> {
+  const child = spawn(process.execPath, [CLI, ...args], { cwd: p.dir, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1", ORCHESTRATOR_NO_DAEMON: "1" } });
+  let stderr = "";
+  child.stderr!.on("data", (d: Buffer) => (stderr += d.toString("utf8")));
   let bytes = 0;
   let head = "";
   let end = "";
@@ -114,8 +116,10 @@ async function readLogs(p: Project, args: readonly string[]): Promise<Read> {
   });
   const code = await new Promise<number | null>((resolve) => child.once("close", (c) => resolve(c)));
   clearInterval(watch);
-  return { bytes, head, end, peakRss, code };
+  return { bytes, head, end, peakRss, code, stderr };
 }
+
+const readLogs = (p: Project, args: readonly string[]): Promise<Read> => readSlowly(p, ["task", "logs", ...args]);
 
 describe("large step logs", { timeout: 240_000 }, () => {
   let p: Project;
@@ -123,11 +127,16 @@ describe("large step logs", { timeout: 240_000 }, () => {
   let uncapped: Run;
   let uncappedTask: string;
 
-  beforeAll(() => {
+  let followed: Read & { stderr: string };
+
+  beforeAll(async () => {
     p = initializedProject({ "m.yaml": MANIFEST });
     expect(p.run(["apply", "-f", "m.yaml"]).code).toBe(0);
     capped = runsOf(p, runQuietly(p, "capped"));
-    uncappedTask = runQuietly(p, "uncapped");
+    // Run in this process, its output followed live by a slow reader.
+    followed = await readSlowly(p, ["run", "--workflow", "uncapped"]);
+    expect(followed.code, followed.stderr).toBe(0);
+    uncappedTask = /\((t-[0-9a-z]+)\)/.exec(followed.stderr)![1]!;
     uncapped = runsOf(p, uncappedTask)[0]!;
   }, 240_000);
   afterAll(() => p?.cleanup());
@@ -177,6 +186,13 @@ describe("large step logs", { timeout: 240_000 }, () => {
     expect(log).toContain(`[orchestrator] stdout was ${Buffer.byteLength(stdout)} bytes; capture 'result' read only its last 65536 bytes\n`);
     // A stream that fit says nothing.
     expect(readFileSync(capped.find((r) => r.step === "small-cap")!.logPath, "utf8")).not.toContain("read only its last");
+  });
+
+  it("orchestrator run follows a step printing 200 MB to a slow reader in bounded memory", () => {
+    expect(followed.bytes).toBeGreaterThan(200_000_000);
+    expect(followed.end.endsWith("\nEND\n")).toBe(true);
+    expect(followed.peakRss).toBeGreaterThan(0);
+    expect(followed.peakRss).toBeLessThan(200 * MiB);
   });
 
   it("task logs prints a 200 MB log whole to a slow reader in bounded memory", async () => {

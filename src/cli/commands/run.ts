@@ -13,7 +13,7 @@ import { DEFAULT_PROJECT } from "../../resources/types.js";
 import { openTaskStore, type TaskRecord } from "../../store/task-store.js";
 import { withStore } from "../context.js";
 import { CliError, UsageError } from "../errors.js";
-import { whenOutputCloses, writeErr, writeOut } from "../output/io.js";
+import { whenOutputCloses, writeErr, writeOut, writeOutWhenReady } from "../output/io.js";
 import { LogFollower } from "../output/log-follower.js";
 import { goalAndSetVars } from "../set-vars.js";
 
@@ -87,9 +87,9 @@ export async function runCommand(opts: RunOptions): Promise<void> {
     const items = new Map<string, string>();
     // Whether stdout ends a line: `-o json` prints its JSON on a line of its own.
     let lineOpen = false;
-    const out = (text: string): void => {
+    const out = (text: string): Promise<void> => {
       if (text.length > 0) lineOpen = !text.endsWith("\n");
-      writeOut(text);
+      return writeOutWhenReady(text);
     };
     const follower = new LogFollower({
       tasks,
@@ -116,7 +116,7 @@ export async function runCommand(opts: RunOptions): Promise<void> {
       process.once("SIGINT", onSigint);
       // Whoever read the output went away (`run ... | head`): stop the work as Ctrl-C would.
       const releaseOutput = whenOutputCloses(cancel("cancelled: the output pipe was closed"));
-      const timer = setInterval(() => follower.poll(), 100);
+      const timer = setInterval(() => follower.tick(), 100);
       try {
         // A `task pause` from another shell is seen by the runner, which stops its steps and returns.
         final = await runTask(id, { store, tasks, home, signal: abort.signal });
@@ -125,12 +125,12 @@ export async function runCommand(opts: RunOptions): Promise<void> {
         process.removeListener("SIGINT", onSigint);
         releaseOutput();
       }
-      follower.poll();
+      await follower.poll();
     } else {
       for (;;) {
         // Phase first: everything written before it stopped is read by the poll after it.
         const t = tasks.getTask(id);
-        follower.poll();
+        await follower.poll();
         if (!t) throw new CliError(`run/${created.resourceName} (${id}) was deleted while following it`);
         if (STOPS_FOLLOWING.has(t.phase)) {
           final = t;
