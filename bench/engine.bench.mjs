@@ -1,10 +1,11 @@
 // Engine overheads: a Run of 200 command steps against 200 sequential execa
 // spawns; 200 one-step tasks through a controller with 4 workers against 200
 // raw spawns at concurrency 4; `task logs --tail 1` on an 80,000-line log
-// against `orchestrator version`; and pick-up latency with a controller
-// already running.
+// against `orchestrator version`; pick-up latency with a controller
+// already running; and how long a step outlives a controller killed with
+// SIGKILL (it must end within 2 s).
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { execa } from "execa";
 import { CLI, cli, median, report, reportValue, tempDir, timeSync } from "./lib.mjs";
@@ -129,8 +130,59 @@ async function tailLogs() {
   }
 }
 
+/** kill -9 of the controller while a step runs: time until the step's process group is gone. */
+async function stepsEndWithController() {
+  const dir = project();
+  const env = { ...process.env, ORCHESTRATOR_NO_DAEMON: "1" };
+  const pidFile = join(dir, "step.pid");
+  try {
+    // A function, not a string: in a replacement string `$$` means `$`.
+    cli(["apply", "-f", "-"], dir, oneStep().replace('command: "true"', () => `command: "echo $$ > ${pidFile}; sleep 60"`));
+    const ends = [];
+    for (let i = 0; i < 5; i++) {
+      rmSync(pidFile, { force: true });
+      spawnSync(process.execPath, [CLI, "task", "create"], { cwd: dir, env });
+      const c = spawn(process.execPath, [CLI, "controller", "--foreground"], { cwd: dir, stdio: "ignore", env });
+      await waitFor(() => existsSync(pidFile) && readFileSync(pidFile, "utf8").trim() !== "", 30_000);
+      const pgid = Number(readFileSync(pidFile, "utf8").trim());
+      const exited = new Promise((r) => c.once("exit", r));
+      const t0 = performance.now();
+      c.kill("SIGKILL");
+      await waitFor(() => !groupAlive(pgid), 30_000);
+      ends.push(performance.now() - t0);
+      await exited;
+      // The next controller recovers the task; the one after it starts a fresh one.
+      spawnSync(process.execPath, [CLI, "task", "delete", "--all", "--force"], { cwd: dir, env });
+    }
+    reportValue("a step's process group ended after kill -9 of its controller, worst of 5", Math.max(...ends), 2000);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function groupAlive(pgid) {
+  try {
+    process.kill(-pgid, 0);
+  } catch {
+    return false;
+  }
+  // Zombies (killed, not yet reaped by init) count as gone.
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (Number(rest[2]) === pgid && rest[0] !== "Z") return true;
+    } catch {
+      // gone
+    }
+  }
+  return false;
+}
+
 export async function run() {
   await perStepOverhead();
   await throughput();
   await tailLogs();
+  await stepsEndWithController();
 }

@@ -61,10 +61,10 @@ export class SupervisedGroups {
     const deadline = Date.now() + graceMs;
     const termed = new Set<number>();
     const pendingStart = (): boolean => [...this.entries.values()].some((e) => e.pgid === undefined && e.runId !== undefined);
+    let groups = this.sweep("SIGTERM", termed);
     for (const e of this.entries.values()) {
       if (e.logPath) note(e.logPath, `the engine process running this step stopped; stopping the step's processes${e.pgid ? ` (process group ${e.pgid})` : ""}`);
     }
-    let groups = this.sweep("SIGTERM", termed);
     while (Date.now() < deadline) {
       if (!pendingStart() && groups.every((g) => !isProcessGroupAlive(g))) return;
       await delay(SWEEP_MS);
@@ -76,18 +76,20 @@ export class SupervisedGroups {
   /** Signals every group known or found by run id (SIGTERM once per group); returns them. */
   private sweep(signal: KillSignal, termed: Set<number>): number[] {
     const groups = new Set<number>();
-    for (const e of this.entries.values()) {
-      if (e.pgid !== undefined) groups.add(e.pgid);
-      if (e.runId !== undefined) for (const g of processGroupsWithEnv(RUN_ID_ENV, e.runId)) groups.add(g);
-    }
-    for (const g of groups) {
-      if (signal === "SIGTERM" && termed.has(g)) continue;
+    const send = (g: number): void => {
+      groups.add(g);
+      if (signal === "SIGTERM" && termed.has(g)) return;
       termed.add(g);
       try {
         killProcessGroup(g, signal);
       } catch {
         // Not ours to signal, or gone.
       }
+    };
+    // Known groups first: looking through /proc takes a while.
+    for (const e of this.entries.values()) if (e.pgid !== undefined) send(e.pgid);
+    for (const e of this.entries.values()) {
+      if (e.runId !== undefined) for (const g of processGroupsWithEnv(RUN_ID_ENV, e.runId)) send(g);
     }
     return [...groups];
   }
