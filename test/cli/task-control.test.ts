@@ -4,6 +4,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CLI } from "../support/cli.js";
 import { startController } from "../support/controller.js";
+import { helperOf } from "../support/process-groups.js";
 import { alive, Controllers, createTask, info, spawnCli, stop, taskProject, until, waitForPhase, type Project } from "./task-support.js";
 
 describe("orchestrator task start/pause/resume/retry/recover/delete", { timeout: 120_000 }, () => {
@@ -237,9 +238,13 @@ describe("orchestrator task start/pause/resume/retry/recover/delete", { timeout:
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain("is being run by a live process");
 
-    // The controller dies without cleaning up; its step's process group lives on.
+    // The controller dies without cleaning up, and its helper with it: its step's process group lives on.
+    const helper = helperOf(first.pid!);
+    expect(helper).toBeGreaterThan(1);
+    process.kill(helper!, "SIGKILL");
     first.kill("SIGKILL");
     await until(() => first.exitCode !== null || first.signalCode !== null, 60_000, "the controller to die");
+    await until(() => !alive(helper!), 60_000, "its helper to die");
     expect(alive(pid)).toBe(true);
 
     const r = p.run(["task", "recover", id]);

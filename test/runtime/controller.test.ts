@@ -4,6 +4,7 @@ import Database from "better-sqlite3";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CLI, initializedProject } from "../support/cli.js";
+import { helperOf } from "../support/process-groups.js";
 import { startController as startServedController, stopAndRemove, until as waitUntil, type RunningController } from "../support/controller.js";
 
 const WORKFLOW = `apiVersion: orchestrator.dev/v2
@@ -87,6 +88,9 @@ describe("the controller", { timeout: 120_000 }, () => {
     await until(() => first.exitCode !== null || first.signalCode !== null, "the first controller to die");
     // No controller runs now: the helper process ends what the dead one started.
     await until(() => !alive(sleepPid), "the helper to end the step");
+    const log = readFileSync(join(p.dir, ".orchestrator/logs", id, readdirSync(join(p.dir, ".orchestrator/logs", id)).find((f) => f.endsWith(".log") && readFileSync(join(p.dir, ".orchestrator/logs", id, f), "utf8").includes("two"))!), "utf8");
+    // Its group is named when the helper had heard of it; a step killed before that is found by its run id.
+    expect(log).toMatch(/\[orchestrator\] the engine process running this step stopped; stopping the step's processes( \(process group \d+\))?\n/);
 
     writeFileSync(join(p.dir, "second-attempt"), "");
     startController();
@@ -180,18 +184,3 @@ spec:
   });
 });
 
-/** The process-host helper a controller started (its child running process-host-entry.cjs). */
-function helperOf(controllerPid: number): number | undefined {
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const cmdline = readFileSync(`/proc/${entry}/cmdline`, "utf8");
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      if (ppid === controllerPid && cmdline.includes("process-host-entry.cjs")) return Number(entry);
-    } catch {
-      // gone
-    }
-  }
-  return undefined;
-}
