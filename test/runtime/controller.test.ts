@@ -88,9 +88,11 @@ describe("the controller", { timeout: 120_000 }, () => {
     await until(() => first.exitCode !== null || first.signalCode !== null, "the first controller to die");
     // No controller runs now: the helper process ends what the dead one started.
     await until(() => !alive(sleepPid), "the helper to end the step");
-    const log = readFileSync(join(p.dir, ".orchestrator/logs", id, readdirSync(join(p.dir, ".orchestrator/logs", id)).find((f) => f.endsWith(".log") && readFileSync(join(p.dir, ".orchestrator/logs", id, f), "utf8").includes("two"))!), "utf8");
+    // The step's log says why it ended (written by the helper just after it signals the group).
+    const logs = join(p.dir, ".orchestrator/logs", id);
+    const stepLog = (): string => readdirSync(logs).map((f) => readFileSync(join(logs, f), "utf8")).find((t) => t.includes("step two")) ?? "";
     // Its group is named when the helper had heard of it; a step killed before that is found by its run id.
-    expect(log).toMatch(/\[orchestrator\] the engine process running this step stopped; stopping the step's processes( \(process group \d+\))?\n/);
+    await until(() => /\[orchestrator\] the engine process running this step stopped; stopping the step's processes( \(process group \d+\))?\n/.test(stepLog()), "the step's log to say why it ended");
 
     writeFileSync(join(p.dir, "second-attempt"), "");
     startController();
@@ -168,9 +170,10 @@ spec:
     expect(p.run(["apply", "-f", "m.yaml"]).code).toBe(0);
     const id = p.run(["task", "create", "--no-daemon"]).stdout.trim();
     controller = await startServedController(p.dir);
-    const info = (): { task: { phase: string; message: string | null } } => JSON.parse(p!.run(["task", "info", id, "-o", "json"]).stdout);
+    const info = (): { task: { phase: string; message: string | null; reason: string | null } } => JSON.parse(p!.run(["task", "info", id, "-o", "json"]).stdout);
     await waitUntil("the task to fail", () => info().task.phase === "Failed", 30_000, () => info().task.phase === "Completed" && "it completed");
     expect(info().task.message).toMatch(/step qa \[docs\/qa\/a\.md\]: post action create_ticket could not write a ticket in tickets: ENOENT/);
+    expect(info().task.reason).toBe("EngineError");
     expect(controller.log()).not.toContain("worker error");
   });
 

@@ -10,7 +10,7 @@ import type { Home } from "../../store/home.js";
 import type { Store, StoredResource } from "../../store/store.js";
 import type { ItemRecord, RunRecord, TaskPhase, TaskRecord } from "../../store/task-store.js";
 
-/** Where a task's state keeps the CamelCase reason it ended with (`NoItems`, `StepNotStarted`). */
+/** Where a task's state keeps the CamelCase reason it ended with (`NoItems`, `StepNotStarted`, `EngineError`). */
 export const OUTCOME_REASON_KEY = "reason";
 /** Where a task's state keeps why its loop stopped: `{stoppedBy, reason, cycle, step?, expression?}`. */
 export const LOOP_STOP_KEY = "loop";

@@ -56,7 +56,12 @@ const FAILED_RUN = new Set(["failed", "timed_out"]);
 interface Stop {
   kind: "interrupted" | "failed";
   message: string;
+  /** The task's outcome reason: `EngineError` for a fault of the engine's own. */
+  reason?: string;
 }
+
+/** The outcome reason of a task failed by a fault of the engine's own (a ticket it could not write, a store error). */
+const ENGINE_ERROR = "EngineError";
 
 /** Runs the task until it completes, fails, is paused or the controller stops. */
 export async function runTask(taskId: string, deps: TaskRunnerDeps): Promise<TaskRecord> {
@@ -270,7 +275,7 @@ async function runCycles(deps: TaskRunnerDeps, ctx: TaskContext, started: TaskRe
             outcome = await runStep(deps2, step, state, scope, finished);
           } catch (err) {
             // Other scopes finish the step they are in, then start nothing more.
-            stop ??= { kind: "failed", message: `step ${step.id}${scope.item ? ` [${scope.item.path}]` : ""}: ${messageOf(err)}` };
+            stop ??= { kind: "failed", message: `step ${step.id}${scope.item ? ` [${scope.item.path}]` : ""}: ${messageOf(err)}`, reason: ENGINE_ERROR };
             return;
           }
           if (outcome.interrupted || signal.aborted) {
@@ -382,7 +387,7 @@ async function runCycles(deps: TaskRunnerDeps, ctx: TaskContext, started: TaskRe
         try {
           outcome = await runStep(deps2, g, state, taskScope, finished);
         } catch (err) {
-          stop = { kind: "failed", message: `step ${g.id}: ${messageOf(err)}` };
+          stop = { kind: "failed", message: `step ${g.id}: ${messageOf(err)}`, reason: ENGINE_ERROR };
           break;
         }
         if (outcome.interrupted || signal.aborted) return interrupted(deps, task.id, publish);
@@ -400,12 +405,13 @@ async function runCycles(deps: TaskRunnerDeps, ctx: TaskContext, started: TaskRe
       closeCycle = () => store.appendEvent({ type: "cycle_finished", taskId: task.id, project: ctx.project, message: `cycle ${finishedCycle} finished` });
 
       if (stop) {
-        if (safety["auto_rollback"] === true && checkpoint) await rollbackTo(ctx, checkpoint, log);
-        const message = stop.message;
+        // A safety limit rolls the workspace back; a fault of the engine's own says nothing about the work.
+        if (safety["auto_rollback"] === true && checkpoint && stop.reason !== ENGINE_ERROR) await rollbackTo(ctx, checkpoint, log);
+        const { message, reason } = stop;
         return store.writeTransaction(() => {
           closeCycle?.();
-          saveState(tasks, task, state, cycle);
-          return finish(deps, task.id, "Failed", 1, message, publish);
+          const saved = saveState(tasks, task, state, cycle);
+          return finish(deps, task.id, "Failed", 1, message, publish, reason ? { reason, state: saved.state } : undefined);
         });
       }
       const decision = decideNextCycle(policy, {
@@ -560,7 +566,7 @@ function failOnError(deps: TaskRunnerDeps, taskId: string, err: unknown): TaskRe
   for (const run of deps.tasks.listUnfinishedRuns(taskId)) {
     deps.tasks.finishRun(run.id, { status: "failed", exitCode: null, reason: message });
   }
-  return finish(deps, taskId, "Failed", 1, message);
+  return finish(deps, taskId, "Failed", 1, message, undefined, { reason: ENGINE_ERROR, state: deps.tasks.getTask(taskId)?.state ?? {} });
 }
 
 /** Paused or cancelled by a person, or stopped with the controller (then queued again). */
@@ -579,7 +585,7 @@ function interrupted(deps: TaskRunnerDeps, taskId: string, publish: () => void):
 
 /**
  * Ends the task. `outcome.reason` is a CamelCase reason for the resource's
- * conditions (`NoItems`, `StepNotStarted`), kept in the task's state with the
+ * conditions (`NoItems`, `StepNotStarted`, `EngineError`), kept in the task's state with the
  * rest of `outcome.state`.
  */
 function finish(

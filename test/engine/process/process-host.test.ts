@@ -138,7 +138,7 @@ run("hosted");
     expect(new Set(groups.map((g) => ppidOf(g))).size).toBe(2);
     child.kill("SIGKILL");
     await until("both groups to end", () => groups.every((g) => !isProcessGroupAlive(g)), 10_000);
-    expect(readFileSync(join(dir, "inline.log"), "utf8")).toContain("[orchestrator] the engine process running this step stopped");
+    await until("the inline command's log to say why it ended", () => readFileSync(join(dir, "inline.log"), "utf8").includes("[orchestrator] the engine process running this step stopped"), 10_000);
   });
 });
 
