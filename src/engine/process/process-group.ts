@@ -5,6 +5,9 @@
 import { readFileSync, readdirSync } from "node:fs";
 import { setTimeout as delay } from "node:timers/promises";
 
+/** The environment variable naming the run a step's processes belong to: how they are found when their group id is not known. */
+export const RUN_ID_ENV = "ORCHESTRATOR_RUN_ID";
+
 /** Signals this module sends; SIGKILL cannot be caught, so it ends a group for sure. */
 export type KillSignal = "SIGTERM" | "SIGKILL" | "SIGINT" | "SIGHUP";
 

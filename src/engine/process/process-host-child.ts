@@ -6,8 +6,16 @@
  * When the engine's process goes away, so does this one, and it ends every
  * command of either kind first: a step never runs on unsupervised.
  */
-import { runProcess, type ProcessResult, type ProcessStarted, type ProcessStartFailure, type RunProcessOptions } from "./run-process.js";
+import type { ProcessResult, ProcessStarted, ProcessStartFailure, RunProcessOptions } from "./run-process.js";
 import { SupervisedGroups } from "./supervised-groups.js";
+
+/**
+ * run-process.js (with Effect) is loaded when a first command is hosted:
+ * a helper that only watches the engine's own commands starts in a fraction
+ * of the time, beside an engine that has work to do.
+ */
+let runner: Promise<typeof import("./run-process.js")> | undefined;
+const loadRunner = (): Promise<typeof import("./run-process.js")> => (runner ??= import("./run-process.js"));
 
 /** What of `RunProcessOptions` crosses the process boundary: everything but callbacks and the signal. */
 export type HostedOptions = Omit<RunProcessOptions, "signal" | "onStart">;
@@ -49,7 +57,8 @@ function run(id: number, options: HostedOptions): void {
     supervised.started(key, started.pgid);
     post({ type: "started", id, started });
   };
-  runProcess({ ...options, signal: abort.signal, onStart })
+  loadRunner()
+    .then(({ runProcess }) => runProcess({ ...options, signal: abort.signal, onStart }))
     .then(
       (result) => post({ type: "done", id, result }),
       (err: unknown) => {

@@ -14,7 +14,9 @@ import * as Effect from "effect/Effect";
 import * as Option from "effect/Option";
 import { StreamRedactor } from "./redact-stream.js";
 import { DEFAULT_TAIL_BYTES, OutputTail } from "./output-tail.js";
-import { isProcessGroupAlive, killProcessGroup, type KillSignal } from "./process-group.js";
+import { isProcessGroupAlive, killProcessGroup, RUN_ID_ENV, type KillSignal } from "./process-group.js";
+
+export { RUN_ID_ENV };
 
 export interface ProcessStarted {
   pid: number;
@@ -22,9 +24,6 @@ export interface ProcessStarted {
   pgid: number;
   startedAt: string;
 }
-
-/** The environment variable naming the run a step's processes belong to: how they are found when their group id is not known. */
-export const RUN_ID_ENV = "ORCHESTRATOR_RUN_ID";
 
 export interface RunProcessOptions {
   /** A shell command line, already quoted by whoever rendered it; run by `/bin/sh -c`. */

@@ -8,8 +8,8 @@
  */
 import { appendFileSync } from "node:fs";
 import { setTimeout as delay } from "node:timers/promises";
-import { isProcessGroupAlive, killProcessGroup, processGroupsWithEnv, type KillSignal } from "./process-group.js";
-import { RUN_ID_ENV } from "./run-process.js";
+// Node built-ins and process-group.js only: the helper watches steps from the moment it starts, before it loads anything heavier.
+import { isProcessGroupAlive, killProcessGroup, processGroupsWithEnv, RUN_ID_ENV, type KillSignal } from "./process-group.js";
 
 interface Supervised {
   /** `ORCHESTRATOR_RUN_ID` of the command, when it has one. */
