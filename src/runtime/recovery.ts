@@ -3,15 +3,17 @@
  * left behind. Interrupted runs are marked `interrupted` once their
  * processes are gone (the group recorded for the run, and any process
  * started with its run id, which finds a step whose group was never
- * recorded); their tasks are queued again and resume from the interrupted
- * step. Completed steps are not run twice, and an interrupted one never
- * runs beside a copy of itself.
+ * recorded), and once the dead engine's helper, still ending its steps,
+ * has finished; their tasks are queued again and resume from the
+ * interrupted step. Completed steps are not run twice, and an interrupted
+ * one never runs beside a copy of itself.
  */
 import { hostname } from "node:os";
+import { setTimeout as delay } from "node:timers/promises";
+import { helpersOf } from "../engine/process/helper-processes.js";
 import type { Store } from "../store/store.js";
 import type { RunRecord, TaskRecord, TaskStore } from "../store/task-store.js";
-import { isProcessAlive, processGroupsWithEnv, terminateProcessGroup } from "../engine/process/process-group.js";
-import { RUN_ID_ENV } from "../engine/process/run-process.js";
+import { isProcessAlive, processGroupsWithEnv, RUN_ID_ENV, terminateProcessGroup } from "../engine/process/process-group.js";
 import { heldMessage, resumesOnItsOwn } from "../engine/runner/runtime-policy.js";
 import { inflightSettings, waitForInflight, type InflightOutcome } from "./inflight.js";
 
@@ -48,12 +50,29 @@ export interface RecoveryResult {
   interruptedRuns: number;
 }
 
+/**
+ * Waits (a few seconds at most) for the helper of a dead engine on this host
+ * to finish ending its steps: a step the engine was starting when it died
+ * may not have shown its run id yet, and the helper goes on looking for it.
+ */
+async function helperDone(claimedBy: string | null): Promise<void> {
+  const [host, pid] = (claimedBy ?? "").split(":");
+  if (host !== hostname() || !Number.isInteger(Number(pid)) || Number(pid) <= 1) return;
+  const deadline = Date.now() + HELPER_WAIT_MS;
+  while (helpersOf(Number(pid)).length > 0 && Date.now() < deadline) await delay(50);
+}
+
+/** Longer than a helper takes to end its engine's steps (SIGKILL after one second). */
+const HELPER_WAIT_MS = 5000;
+
 /** Recovers one task: kills and marks its unfinished runs, then requeues it (unless paused or finished). */
 export async function recoverTask(store: Store, tasks: TaskStore, taskId: string, actor: string): Promise<RecoveryResult> {
   let interruptedRuns = 0;
   const inflight = inflightSettings(store, tasks.getTask(taskId)!);
-  for (const run of tasks.listUnfinishedRuns(taskId)) {
-    // safety.inflight_wait_timeout_secs: a step still at work may finish before it is ended.
+  const unfinished = tasks.listUnfinishedRuns(taskId);
+  if (unfinished.length > 0) await helperDone(tasks.getTask(taskId)?.claimedBy ?? null);
+  for (const run of unfinished) {
+    // safety.inflight_wait_timeout_secs: a step still at work (one that outlived its controller's helper) may finish before it is ended.
     const waited = run.pgid ? await waitForInflight(run, inflight) : "not-waited";
     await endRunProcesses(run);
     tasks.finishRun(run.id, { status: "interrupted", exitCode: null, reason: `the controller running this step stopped unexpectedly${INFLIGHT_NOTE[waited]}` });

@@ -21,12 +21,14 @@ import { startController, stopAndRemove, until, type RunningController } from ".
 const KILLS = 20;
 const STEPS = ["a", "b", "c", "d"];
 
+// Each copy of a step is "<pid>.<start time>": pids are reused on a busy machine.
 const STEP_SCRIPT = `name=$1
+me="$$.$(date +%s%N)"
 exec 9>"locks/$name"
-if ! flock -n 9; then echo "overlap $name $$" >> marks; fi
-echo "start $name $$" >> marks
-while [ ! -e "release/$$" ]; do sleep 0.05; done
-echo "end $name $$" >> marks
+if ! flock -n 9; then echo "overlap $name $me" >> marks; fi
+echo "start $name $me" >> marks
+while [ ! -e "release/$me" ]; do sleep 0.05; done
+echo "end $name $me" >> marks
 `;
 
 function workflow(name: string): string {
@@ -52,9 +54,15 @@ function stat(pid: number): Stat | undefined {
   }
 }
 
+/** The step shell `pid` still runs (a process that reused its pid is not it). */
 const alive = (pid: number): boolean => {
   const s = stat(pid);
-  return s !== undefined && s.state !== "Z" && s.state !== "X";
+  if (s === undefined || s.state === "Z" || s.state === "X") return false;
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("step.sh");
+  } catch {
+    return false;
+  }
 };
 
 /** True when `ancestor` is `pid`'s parent, grandparent, ... (the controller, or its helper under it). */
@@ -72,6 +80,8 @@ function descendsFrom(pid: number, ancestor: number): boolean {
 interface Mark {
   kind: "start" | "end" | "overlap";
   name: string;
+  /** `<pid>.<start time>`: one copy of a step. */
+  copy: string;
   pid: number;
 }
 
@@ -110,37 +120,40 @@ describe("the controller dying", () => {
           .split("\n")
           .filter((l) => l !== "")
           .map((l) => {
-            const [kind, name, pid] = l.split(" ");
-            return { kind: kind as Mark["kind"], name: name!, pid: Number(pid) };
+            const [kind, name, copy] = l.split(" ");
+            return { kind: kind as Mark["kind"], name: name!, copy: copy!, pid: Number(copy!.split(".")[0]) };
           });
       };
-      /** Step shells seen running, each with when it may be released. */
-      const releaseAt = new Map<number, number>();
-      const released = new Set<number>();
-      const ended = (): Set<number> => new Set(marks().filter((m) => m.kind === "end").map((m) => m.pid));
+      /** Copies of steps seen running, each with when it may be released. */
+      const releaseAt = new Map<string, number>();
+      const released = new Set<string>();
+      const ended = (): Set<string> => new Set(marks().filter((m) => m.kind === "end").map((m) => m.copy));
 
       /** Releases the current controller's steps once they have run a little; remembers every group seen. */
       const releaseDue = (controllerPid: number): void => {
         const done = ended();
         for (const m of marks()) {
-          if (m.kind !== "start" || done.has(m.pid) || released.has(m.pid)) continue;
+          if (m.kind !== "start" || done.has(m.copy) || released.has(m.copy) || !alive(m.pid)) continue;
           const s = stat(m.pid);
           if (s) groups.add(s.pgrp);
           if (!descendsFrom(m.pid, controllerPid)) continue;
-          if (!releaseAt.has(m.pid)) releaseAt.set(m.pid, Date.now() + 50 + Math.random() * 500);
-          if (Date.now() >= releaseAt.get(m.pid)!) {
-            writeFileSync(join(dir, "release", String(m.pid)), "");
-            released.add(m.pid);
+          if (!releaseAt.has(m.copy)) releaseAt.set(m.copy, Date.now() + 50 + Math.random() * 500);
+          if (Date.now() >= releaseAt.get(m.copy)!) {
+            writeFileSync(join(dir, "release", m.copy), "");
+            released.add(m.copy);
           }
         }
       };
-      /** Step shells that have not ended and have no live controller above them. */
-      const orphans = (liveController?: number): number[] => {
+      /** Copies of steps that have not ended and have no live controller above them. */
+      const orphans = (liveController?: number): Mark[] => {
         const done = ended();
         return marks()
-          .filter((m) => m.kind === "start" && !done.has(m.pid) && alive(m.pid))
-          .filter((m) => liveController === undefined || !descendsFrom(m.pid, liveController))
-          .map((m) => m.pid);
+          .filter((m) => m.kind === "start" && !done.has(m.copy) && alive(m.pid))
+          .filter((m) => liveController === undefined || !descendsFrom(m.pid, liveController));
+      };
+      const orphansLeft = (liveController?: number): string | false => {
+        const left = orphans(liveController);
+        return left.length > 0 && `still running: ${left.map((m) => `${m.name} (${m.copy})`).join(", ")}`;
       };
 
       for (let kill = 0; kill < KILLS; kill++) {
@@ -157,7 +170,9 @@ describe("the controller dying", () => {
         controller = undefined;
         // Every other time the next controller starts at once, racing the helper that ends the dead one's steps.
         if (kill % 2 === 0) {
-          await until(`the steps of killed controller #${kill + 1} to end`, () => orphans().length === 0, 30_000);
+          await until(`the steps of killed controller #${kill + 1} to end`, () => orphans().length === 0, 30_000).catch((err: Error) => {
+            throw new Error(`${err.message}; ${orphansLeft()}\nmarks:\n${readFileSync(join(dir, "marks"), "utf8")}`);
+          });
         }
       }
 
@@ -176,16 +191,19 @@ describe("the controller dying", () => {
           return bad.length > 0 && `a task ended ${bad.join(", ")}:\n${controller!.log()}`;
         },
       );
-      await until("no step of a dead controller to be left", () => orphans(pid).length === 0, 30_000);
+      await until("no step of a dead controller to be left", () => orphans(pid).length === 0, 30_000).catch((err: Error) => {
+        throw new Error(`${err.message}; ${orphansLeft(pid)}`);
+      });
 
       const all = marks();
-      expect(all.filter((m) => m.kind === "overlap")).toEqual([]);
+      const log = readFileSync(join(dir, "marks"), "utf8");
+      expect(all.filter((m) => m.kind === "overlap"), log).toEqual([]);
       // Every step finished at least once; only released steps (a live controller's) ever finish.
-      for (const wf of ["w1", "w2"]) for (const s of STEPS) expect(all.some((m) => m.kind === "end" && m.name === `${wf}-${s}`)).toBe(true);
-      for (const m of all.filter((x) => x.kind === "end")) expect(released.has(m.pid)).toBe(true);
+      for (const wf of ["w1", "w2"]) for (const s of STEPS) expect(all.some((m) => m.kind === "end" && m.name === `${wf}-${s}`), log).toBe(true);
+      for (const m of all.filter((x) => x.kind === "end")) expect(released.has(m.copy), log).toBe(true);
       // Each start either ended or was ended: nothing is still running.
       const done = ended();
-      expect(all.filter((m) => m.kind === "start" && !done.has(m.pid) && alive(m.pid))).toEqual([]);
+      expect(all.filter((m) => m.kind === "start" && !done.has(m.copy) && alive(m.pid)), log).toEqual([]);
     },
     360_000,
   );

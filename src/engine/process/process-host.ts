@@ -16,6 +16,7 @@
  */
 import { fork, type ChildProcess } from "node:child_process";
 import type { HostReply, HostRequest } from "./process-host-child.js";
+import { HELPER_ENTRY } from "./helper-processes.js";
 import { killProcessGroup } from "./process-group.js";
 import { ProcessStartError, runProcess, type ProcessResult, type ProcessStarted, type RunProcessOptions } from "./run-process.js";
 
@@ -144,7 +145,8 @@ function start(): ProcessHost | undefined {
   if (!import.meta.url.endsWith(".js")) return undefined;
   startedAt = Date.now();
   try {
-    const child = fork(new URL("./process-host-entry.cjs", import.meta.url), [], {
+    // The engine's pid as its argument: a later controller finds a dead engine's helper by it (see `helpersOf`).
+    const child = fork(new URL(`./${HELPER_ENTRY}`, import.meta.url), [String(process.pid)], {
       // Its own group: Ctrl-C reaches the engine, which cancels what runs.
       detached: true,
       execArgv: [],
