@@ -84,7 +84,7 @@ describe("recovery with inflight settings", () => {
   it("without the settings ends it at once", async () => {
     const { store, tasks, task, run } = setup({});
     const dir = tempDir();
-    const pgid = leftRunning(`sleep 3; touch ${join(dir, "done")}`);
+    const pgid = leftRunning(`sleep 20; touch ${join(dir, "done")}`);
     tasks.setRunProcess(run.id, pgid, pgid);
     await recoverTask(store, tasks, task.id, "test");
     expect(isProcessGroupAlive(pgid)).toBe(false);
