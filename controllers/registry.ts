@@ -12,6 +12,7 @@ import { runController } from "./run.js";
 import { runtimePolicyController } from "./runtime-policy.js";
 import { secretStoreController } from "./secret-store.js";
 import { stepTemplateController } from "./step-template.js";
+import { storeBackendProviderController } from "./store-backend-provider.js";
 import { taskController } from "./task.js";
 import { triggerController } from "./trigger.js";
 import type { KindController } from "./types.js";
@@ -25,6 +26,7 @@ export const BUILTIN_CONTROLLERS: readonly KindController[] = [
   secretStoreController,
   executionProfileController,
   runtimePolicyController,
+  storeBackendProviderController,
   workflowStoreController,
   crdController,
   stepTemplateController,

@@ -304,6 +304,49 @@ export function buildProgram(): Command {
     .option("--project <name>", "look the task up in this project")
     .action(lazy(() => import("./commands/task-trace.js"), "taskTraceCommand"));
 
+  const wfStore = program.command("store").description("read and write workflow stores (WorkflowStore entries) steps share across tasks");
+  wfStore
+    .command("get")
+    .description("print an entry's value (a string as its text, anything else as JSON); exit 1 when the key is absent")
+    .argument("<store>", "store name")
+    .argument("<key>", "key")
+    .option("-p, --project <name>", "project (default: default)")
+    .addOption(outputOption(["value", "json", "yaml"], "value"))
+    .action(lazy(() => import("./commands/store.js"), "storeGetCommand"));
+  wfStore
+    .command("put")
+    .description("write an entry: a value that parses as JSON is stored as JSON, any other as a string; checked against the store's schema")
+    .argument("<store>", "store name")
+    .argument("<key>", "key")
+    .argument("<value>", "the value, or - to read it from stdin")
+    .option("-t, --task-id <id>", "record the entry as written by this task")
+    .option("-p, --project <name>", "project (default: default)")
+    .action(lazy(() => import("./commands/store.js"), "storePutCommand"));
+  wfStore
+    .command("list")
+    .alias("ls")
+    .description("list a store's entries, newest first (without a store: the project's stores)")
+    .argument("[store]", "store name")
+    .option("-l, --limit <n>", "at most this many entries", "100")
+    .option("--offset <n>", "skip this many entries first", "0")
+    .option("-t, --task-id <id>", "only entries this task wrote")
+    .option("-p, --project <name>", "project (default: default)")
+    .addOption(outputOption(["table", "json", "yaml"], "table"))
+    .action(lazy(() => import("./commands/store.js"), "storeListCommand"));
+  wfStore
+    .command("delete")
+    .alias("rm")
+    .description("delete an entry; exit 1 when the key is absent")
+    .argument("<store>", "store name")
+    .argument("<key>", "key")
+    .option("-p, --project <name>", "project (default: default)")
+    .action(lazy(() => import("./commands/store.js"), "storeDeleteCommand"));
+  wfStore
+    .command("prune")
+    .description("remove the entries the store's retention does not keep (beyond max_entries, older than the TTL)")
+    .argument("<store>", "store name")
+    .option("-p, --project <name>", "project (default: default)")
+    .action(lazy(() => import("./commands/store.js"), "storePruneCommand"));
   const event = program.command("event").description("the store's event history");
   event
     .command("list")

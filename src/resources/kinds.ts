@@ -36,6 +36,7 @@ export const BUILTIN_KINDS: readonly KindInfo[] = [
   builtin("SecretStore", "secretstores", ["ss", "secret", "secrets"], 11),
   builtin("ExecutionProfile", "executionprofiles", ["ep", "profile", "profiles"], 12),
   builtin("RuntimePolicy", "runtimepolicies", ["rp"], 13),
+  builtin("StoreBackendProvider", "storebackendproviders", ["sbp"], 13.5),
   builtin("WorkflowStore", "workflowstores", ["wfs"], 14),
   builtin("CustomResourceDefinition", "customresourcedefinitions", ["crd", "crds"], 15, false),
   builtin("StepTemplate", "steptemplates", ["st", "tpl"], 20),

@@ -9,7 +9,7 @@ import type { Store } from "./store.js";
 export type TaskPhase = "Pending" | "Running" | "Paused" | "Completed" | "Failed" | "Cancelled";
 
 /** Where a task came from. */
-export type TaskOrigin = "cli" | "run" | "manifest" | "trigger";
+export type TaskOrigin = "cli" | "run" | "manifest" | "trigger" | "spawn";
 
 export interface TaskRecord {
   id: string;
@@ -39,6 +39,17 @@ export interface TaskRecord {
   startedAt: string | null;
   finishedAt: string | null;
   updatedAt: string;
+  /** Set on a task a step spawned (`spawn_task`, `spawn_tasks`): who spawned it, and how deep below a root task it is. */
+  parent?: TaskParent;
+}
+
+/** Where a spawned task came from. */
+export interface TaskParent {
+  taskId: string;
+  /** The step whose post-action spawned it. */
+  step: string;
+  /** 1 for a child of a task nobody spawned, 2 for a grandchild, ... */
+  depth: number;
 }
 
 export interface TaskSpecRecord {
@@ -64,6 +75,7 @@ export interface NewTask {
   spec: TaskSpecRecord;
   /** False for `--no-start`: created Pending but not queued. */
   queued: boolean;
+  parent?: TaskParent;
 }
 
 /**
@@ -95,8 +107,22 @@ export interface ItemRecord {
   vars: JsonObject;
   /** Step executions of this item that failed or timed out, since it was created or last retried. */
   failures: number;
+  /** `generated`: made at run time by a `generate_items` post-action; otherwise from qa_targets or target files. */
+  source?: ItemSource;
+  /** A generated item's label (`mapping.label`). */
+  label?: string;
   createdAt: string;
   updatedAt: string;
+}
+
+export type ItemSource = "static" | "generated";
+
+/** An item to create. */
+export interface NewItem {
+  path: string;
+  vars?: JsonObject;
+  source?: ItemSource;
+  label?: string;
 }
 
 export type RunStatus = "running" | "succeeded" | "failed" | "timed_out" | "skipped" | "interrupted" | "cancelled";
@@ -157,6 +183,8 @@ export interface TaskFilter {
   origin?: TaskOrigin;
   resourceKind?: "Task" | "Run";
   resourceName?: string;
+  /** Tasks a step of this task spawned. */
+  parentTaskId?: string;
   limit?: number;
 }
 
@@ -235,7 +263,7 @@ export interface TaskStore {
   /** Deletes tasks with their items and runs; events stay. Returns the count. */
   deleteTasks(ids: readonly string[], actor?: string): number;
 
-  createItems(taskId: string, items: ReadonlyArray<{ path: string; vars?: JsonObject }>): ItemRecord[];
+  createItems(taskId: string, items: readonly NewItem[]): ItemRecord[];
   listItems(taskId: string): ItemRecord[];
   getItem(id: string): ItemRecord | undefined;
   /** The item with that exact id, else the items whose id starts with it (at most MAX_REF_MATCHES). */

@@ -15,7 +15,7 @@ import { stepTemplate } from "./step-template.js";
 import { envStore, secretStore } from "./stores.js";
 import { run, task } from "./task.js";
 import { trigger } from "./trigger.js";
-import { workflowStore } from "./workflow-store.js";
+import { storeBackendProvider, workflowStore } from "./workflow-store.js";
 import { workflow } from "./workflow.js";
 import { workspace } from "./workspace.js";
 
@@ -31,6 +31,7 @@ export const KIND_SPECS: Readonly<Record<string, KindSpec>> = {
   SecretStore: secretStore,
   Trigger: trigger,
   WorkflowStore: workflowStore,
+  StoreBackendProvider: storeBackendProvider,
   CustomResourceDefinition: customResourceDefinition,
   Task: task,
   Run: run,

@@ -176,6 +176,41 @@ export const MIGRATIONS: readonly Migration[] = [
     // A child of a chain step records the chain step it ran in.
     up: `ALTER TABLE runs ADD COLUMN parent_step TEXT;`,
   },
+  {
+    version: 11,
+    name: "workflow-store-entries",
+    // The entries of local WorkflowStores: one value (JSON text) per project,
+    // store and key. The second index serves listing newest first and
+    // retention (oldest beyond max_entries, older than the TTL).
+    up: `
+      CREATE TABLE workflow_store_entries (
+        project    TEXT NOT NULL,
+        store      TEXT NOT NULL,
+        key        TEXT NOT NULL,
+        value      TEXT NOT NULL,
+        task_id    TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+      CREATE UNIQUE INDEX workflow_store_entries_key ON workflow_store_entries (project, store, key);
+      CREATE INDEX workflow_store_entries_recent ON workflow_store_entries (project, store, updated_at);
+    `,
+  },
+  {
+    version: 12,
+    name: "spawned-tasks-and-generated-items",
+    // A task spawned by another records its parent task and step and its
+    // depth below the root; an item records whether a step generated it
+    // (generate_items) and the label it was given.
+    up: `
+      ALTER TABLE tasks ADD COLUMN parent_task_id TEXT;
+      ALTER TABLE tasks ADD COLUMN parent_step TEXT;
+      ALTER TABLE tasks ADD COLUMN spawn_depth INTEGER NOT NULL DEFAULT 0;
+      CREATE INDEX tasks_parent ON tasks (parent_task_id, created_at) WHERE parent_task_id IS NOT NULL;
+      ALTER TABLE items ADD COLUMN source TEXT NOT NULL DEFAULT 'static';
+      ALTER TABLE items ADD COLUMN label TEXT;
+    `,
+  },
 ];
 
 export const LATEST_VERSION: number = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

@@ -23,6 +23,8 @@ import type {
   StoreStatus,
 } from "../store.js";
 import type { TaskStoreProvider } from "../task-store.js";
+import type { WorkflowStoreEntriesProvider } from "../workflow-store-entries.js";
+import { SqliteWorkflowStoreEntries } from "./workflow-store-sqlite.js";
 import {
   COUNT_EVENTS,
   eventFromRow,
@@ -63,7 +65,7 @@ export interface SqliteStoreOptions {
   readonly: boolean;
 }
 
-export class SqliteStore implements Store, TaskStoreProvider, SourceStoreProvider {
+export class SqliteStore implements Store, TaskStoreProvider, SourceStoreProvider, WorkflowStoreEntriesProvider {
   readonly path: string;
   private readonly db: Database;
   private readonly keyPath: string;
@@ -73,6 +75,7 @@ export class SqliteStore implements Store, TaskStoreProvider, SourceStoreProvide
   private readonly statements = new Map<string, Statement>();
   private tasks: SqliteTaskStore | undefined;
   private sources: SqliteSourceStore | undefined;
+  private entries: SqliteWorkflowStoreEntries | undefined;
 
   constructor(opts: SqliteStoreOptions) {
     this.db = opts.db;
@@ -89,6 +92,12 @@ export class SqliteStore implements Store, TaskStoreProvider, SourceStoreProvide
   taskStore(): SqliteTaskStore {
     this.tasks ??= new SqliteTaskStore({ db: this.db, path: this.path, readonly: this.readonly });
     return this.tasks;
+  }
+
+  /** Local WorkflowStore entries, on this store's connection. */
+  workflowStoreEntries(): SqliteWorkflowStoreEntries {
+    this.entries ??= new SqliteWorkflowStoreEntries(this.db, this.path, this.readonly);
+    return this.entries;
   }
 
   /** Sources, inventories and reconcile requests, on this store's connection. */
@@ -159,8 +168,10 @@ export class SqliteStore implements Store, TaskStoreProvider, SourceStoreProvide
         );
       }
       const count = removed.length + (declared ? 1 : 0);
+      // A project's workflow stores go with it.
+      const entries = this.workflowStoreEntries().deleteProjectEntries(project);
       this.insertEvent(
-        { type: "project_deleted", project, message: `project ${project} deleted (${count} resources)`, actor, data: { resources: count } },
+        { type: "project_deleted", project, message: `project ${project} deleted (${count} resources)`, actor, data: { resources: count, storeEntries: entries } },
         now,
       );
       return count;

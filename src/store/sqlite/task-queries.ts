@@ -6,8 +6,9 @@
 import type { TaskFilter } from "../task-store.js";
 
 const TASK_COLUMNS = `id, name, project, origin, resource_kind, resource_name, resource_generation, workflow, workspace,
-  goal, spec, phase, queued, claimed_by, cycle, state, exit_code, message, created_at, started_at, finished_at, updated_at`;
-const ITEM_COLUMNS = "id, task_id, path, status, vars, failures, created_at, updated_at";
+  goal, spec, phase, queued, claimed_by, cycle, state, exit_code, message, created_at, started_at, finished_at, updated_at,
+  parent_task_id, parent_step, spawn_depth`;
+const ITEM_COLUMNS = "id, task_id, path, status, vars, failures, source, label, created_at, updated_at";
 const RUN_COLUMNS = `id, task_id, item_id, step_id, parent_step, cycle, agent, capability, command, status, exit_code, reason, log_path,
   pid, pgid, output, started_at, finished_at, duration_ms`;
 
@@ -59,13 +60,14 @@ export const DELETE_TASK = "DELETE FROM tasks WHERE id = ?";
 export const DELETE_TASK_ITEMS = "DELETE FROM items WHERE task_id = ?";
 export const DELETE_TASK_RUNS = "DELETE FROM runs WHERE task_id = ?";
 
-type TaskFilterField = "project" | "phase" | "origin" | "resourceKind" | "resourceName";
+type TaskFilterField = "project" | "phase" | "origin" | "resourceKind" | "resourceName" | "parentTaskId";
 const TASK_FILTER_COLUMN: Record<TaskFilterField, string> = {
   project: "project",
   phase: "phase",
   origin: "origin",
   resourceKind: "resource_kind",
   resourceName: "resource_name",
+  parentTaskId: "parent_task_id",
 };
 const TASK_FILTER_FIELDS = Object.keys(TASK_FILTER_COLUMN) as TaskFilterField[];
 

@@ -37,6 +37,9 @@ export interface TaskRow {
   started_at: string | null;
   finished_at: string | null;
   updated_at: string;
+  parent_task_id: string | null;
+  parent_step: string | null;
+  spawn_depth: number;
 }
 
 export interface ItemRow {
@@ -46,6 +49,8 @@ export interface ItemRow {
   status: string;
   vars: string;
   failures: number;
+  source: string;
+  label: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -73,7 +78,7 @@ export interface RunRow {
 }
 
 export function taskFromRow(r: TaskRow): TaskRecord {
-  return {
+  const t: TaskRecord = {
     id: r.id,
     name: r.name,
     project: r.project,
@@ -97,6 +102,8 @@ export function taskFromRow(r: TaskRow): TaskRecord {
     finishedAt: r.finished_at,
     updatedAt: r.updated_at,
   };
+  if (r.parent_task_id !== null) t.parent = { taskId: r.parent_task_id, step: r.parent_step ?? "", depth: r.spawn_depth };
+  return t;
 }
 
 export function taskToRow(t: TaskRecord): TaskRow {
@@ -123,11 +130,14 @@ export function taskToRow(t: TaskRecord): TaskRow {
     started_at: t.startedAt,
     finished_at: t.finishedAt,
     updated_at: t.updatedAt,
+    parent_task_id: t.parent?.taskId ?? null,
+    parent_step: t.parent?.step ?? null,
+    spawn_depth: t.parent?.depth ?? 0,
   };
 }
 
 export function itemFromRow(r: ItemRow): ItemRecord {
-  return {
+  const i: ItemRecord = {
     id: r.id,
     taskId: r.task_id,
     path: r.path,
@@ -137,6 +147,9 @@ export function itemFromRow(r: ItemRow): ItemRecord {
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };
+  if (r.source === "generated") i.source = "generated";
+  if (r.label !== null) i.label = r.label;
+  return i;
 }
 
 export function itemToRow(i: ItemRecord): ItemRow {
@@ -147,6 +160,8 @@ export function itemToRow(i: ItemRecord): ItemRow {
     status: i.status,
     vars: JSON.stringify(i.vars),
     failures: i.failures,
+    source: i.source ?? "static",
+    label: i.label ?? null,
     created_at: i.createdAt,
     updated_at: i.updatedAt,
   };

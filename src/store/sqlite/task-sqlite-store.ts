@@ -15,6 +15,7 @@ import {
   TaskRecordNotFoundError,
   type AgentRunStats,
   type ItemRecord,
+  type NewItem,
   type NewRun,
   type NewTask,
   type RunDetails,
@@ -97,6 +98,7 @@ export class SqliteTaskStore extends SqliteTaskReader implements TaskStore {
       finishedAt: null,
       updatedAt: now,
     };
+    if (task.parent) record.parent = task.parent;
     immediate(this.db, () => {
         this.stmt(q.INSERT_TASK).run(taskToRow(record));
         this.insertEvent(taskEvent("task_created", record, actor ?? null), now);
@@ -171,7 +173,7 @@ export class SqliteTaskStore extends SqliteTaskReader implements TaskStore {
       });
   }
 
-  createItems(taskId: string, items: ReadonlyArray<{ path: string; vars?: JsonObject }>): ItemRecord[] {
+  createItems(taskId: string, items: readonly NewItem[]): ItemRecord[] {
     this.assertWritable("create items");
     return immediate(this.db, (): ItemRecord[] => {
         if (!this.getTask(taskId)) throw new TaskNotFoundError(taskId);
@@ -187,6 +189,8 @@ export class SqliteTaskStore extends SqliteTaskReader implements TaskStore {
             createdAt: now,
             updatedAt: now,
           };
+          if (i.source === "generated") record.source = "generated";
+          if (i.label !== undefined) record.label = i.label;
           this.stmt(q.INSERT_ITEM).run(itemToRow(record));
           return record;
         });

@@ -1,0 +1,29 @@
+/**
+ * @module Checking a value against its WorkflowStore's JSON Schema before it
+ * is written. Compiled schemas are cached by their text.
+ */
+import type { ValidateFunction } from "ajv";
+import { customAjv } from "../../resources/schemas/ajv.js";
+import type { JsonObject, JsonValue } from "../../resources/types.js";
+
+const MAX_CACHE = 200;
+const compiled = new Map<string, ValidateFunction>();
+
+function validatorOf(schema: JsonObject): ValidateFunction {
+  const key = JSON.stringify(schema);
+  let v = compiled.get(key);
+  if (!v) {
+    const { $id: _id, ...anonymous } = schema;
+    v = customAjv().compile(anonymous);
+    if (compiled.size >= MAX_CACHE) compiled.clear();
+    compiled.set(key, v);
+  }
+  return v;
+}
+
+/** What is wrong with `value` under `schema`, one line per problem; empty when it matches. */
+export function schemaProblems(value: JsonValue, schema: JsonObject): string[] {
+  const validate = validatorOf(schema);
+  if (validate(value)) return [];
+  return (validate.errors ?? []).map((e) => `${e.instancePath === "" ? "the value" : `value${e.instancePath.replace(/\//g, ".")}`} ${e.message ?? "is invalid"}`);
+}
