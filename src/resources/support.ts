@@ -26,8 +26,6 @@ export interface UnsupportedField {
   accepts?: readonly JsonValue[];
 }
 
-const SPAWN_LIMITS = "spawn limits are not enforced yet";
-
 export const UNSUPPORTED_FIELDS: Readonly<Record<string, readonly UnsupportedField[]>> = {
   Workflow: [
     { path: "adaptive", reason: "adaptive planning (an agent rewriting the step list at run time) is not implemented" },
@@ -36,9 +34,6 @@ export const UNSUPPORTED_FIELDS: Readonly<Record<string, readonly UnsupportedFie
     { path: "loop.guard", reason: "upstream does not read loop.guard either; use loop.stop_when_no_unresolved and a loop_guard step" },
     { path: "loop.agent_template", reason: "loop agent templates are not implemented" },
     { path: "safety.invariants", reason: "invariant checks are not enforced", accepts: [[]] },
-    { path: "safety.max_spawned_tasks", reason: SPAWN_LIMITS },
-    { path: "safety.max_spawn_depth", reason: SPAWN_LIMITS },
-    { path: "safety.spawn_cooldown_seconds", reason: SPAWN_LIMITS },
     { path: "safety.stall_timeout_secs", reason: "stall detection is not implemented; step_timeout_secs still applies" },
   ],
   Agent: [
@@ -56,11 +51,6 @@ export const UNSUPPORTED_FIELDS: Readonly<Record<string, readonly UnsupportedFie
     { path: "throttle", reason: "trigger throttling is not implemented" },
     { path: "action.args", reason: "trigger arguments are not passed to the created task yet" },
   ],
-  WorkflowStore: [
-    { path: "backend", reason: "only the local (SQLite) backend is implemented", accepts: ["local"] },
-    { path: "provider", reason: "only the local (SQLite) backend is implemented", accepts: ["local"] },
-    { path: "base_path", reason: "file-backed stores are not implemented" },
-  ],
   CustomResourceDefinition: [
     { path: "hooks", reason: "CRD lifecycle hooks (commands run on create, update, delete) are not implemented" },
     { path: "plugins", reason: "CRD plugins (interceptors, transformers, scheduled commands) are not implemented", accepts: [[]] },
@@ -74,13 +64,10 @@ export const UNSUPPORTED_STEP_FIELDS: readonly UnsupportedField[] = [
   // The engine reads it once it runs the item_select builtin.
   ...(isImplementedBuiltin("item_select") ? [] : [{ path: "item_select_config", reason: "item selection strategies (min, max, threshold, weighted) are not implemented" }]),
   { path: "stall_timeout_secs", reason: "stall detection is not implemented; timeout_secs still applies" },
-  { path: "step_vars", reason: "step-scoped variable overlays are not implemented", accepts: [{}] },
   { path: "behavior.collect_artifacts", reason: "artifact collection is not implemented", accepts: [false] },
   { path: "behavior.execution", reason: "the engine derives it from builtin, command and chain_steps; a manifest value is not read" },
   { path: "prehook.ui", reason: "prehook UI hints are not used" },
   { path: "prehook.extended", reason: "extended prehook decisions (beyond run or skip) are not implemented", accepts: [false] },
-  { path: "store_inputs", reason: "workflow stores are not read by the engine yet; the variables are not set", accepts: [[]] },
-  { path: "store_outputs", reason: "workflow stores are not written by the engine yet; nothing is stored", accepts: [[]] },
 ];
 
 /** Values a field may take that the engine does not act on yet, each with its reason. */
@@ -94,20 +81,8 @@ export interface UnsupportedValue {
   values: Readonly<Record<string, string>>;
 }
 
-/** Checked on every step, as UNSUPPORTED_STEP_FIELDS are. */
-export const UNSUPPORTED_STEP_VALUES: readonly UnsupportedValue[] = [
-  {
-    path: "behavior.post_actions[].type",
-    subject: "post action type",
-    effect: "skipped when the step runs",
-    values: {
-      store_put: "writing a variable to a workflow store is not implemented",
-      spawn_task: "spawning a task from a step is not implemented",
-      spawn_tasks: "spawning tasks from a step's output is not implemented",
-      generate_items: "generating items from a step's output is not implemented",
-    },
-  },
-];
+/** Checked on every step, as UNSUPPORTED_STEP_FIELDS are; every post action type is acted on now. */
+export const UNSUPPORTED_STEP_VALUES: readonly UnsupportedValue[] = [];
 
 /**
  * Builtins not reported although the engine does not run them as upstream

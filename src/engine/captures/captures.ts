@@ -67,7 +67,8 @@ export function applyCaptures(captures: readonly CaptureSpec[], result: StepResu
   return outcome;
 }
 
-function pickJsonPath(text: string, path: string): { ok: true; value: JsonValue } | { ok: false; problem: string } {
+/** The value at `path` in the last JSON value of `text` that has it. */
+export function pickJsonPath(text: string, path: string): { ok: true; value: JsonValue } | { ok: false; problem: string } {
   let segments;
   try {
     segments = parseJsonPath(path);

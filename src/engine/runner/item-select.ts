@@ -9,7 +9,11 @@
  * - `weighted`: the highest sum of `weights[var] * var` (a missing or
  *   non-numeric variable counts 0);
  * - `tie_break`: `first` (default), `last`, or `random` (which upstream, and
- *   this engine, resolve as `first`), in item order.
+ *   this engine, resolve as `first`), in item order;
+ * - `top_k`: keep the best k items instead of one (the winner is the best);
+ * - `metric_key`: the guide's name for `metric_var`;
+ * - `store_result`: the winner is also written to workflow store
+ *   `namespace` under `key` (the runner does the write).
  *
  * Items without a numeric `metric_var` cannot win `min`/`max`/`threshold`. A
  * single item always wins. Pure functions: the runner applies the result.
@@ -25,7 +29,9 @@ export interface ItemSelectConfig {
   weights?: Readonly<Record<string, number>>;
   threshold?: number;
   tieBreak: TieBreak;
-  /** Upstream's `store_result` (a workflow store key); accepted, not written yet. */
+  /** How many items to keep (default 1). */
+  topK: number;
+  /** Upstream's `store_result`: the workflow store and key the winner is written to. */
   storeResult?: { namespace: string; key: string };
 }
 
@@ -36,8 +42,12 @@ export interface ItemCandidate {
 
 export interface ItemSelection {
   winnerId: string;
+  /** Kept besides the winner (top_k > 1), best first. */
+  keptIds: string[];
   eliminatedIds: string[];
   winnerVars: Record<string, string>;
+  /** The winner's score (its metric, or its weighted sum), when it has one. */
+  winnerScore?: number;
 }
 
 export class ItemSelectError extends Error {
@@ -61,8 +71,13 @@ export function parseItemSelectConfig(raw: JsonValue | undefined, where = "item_
   if (typeof tie !== "string" || !TIE_BREAKS.includes(tie as TieBreak)) {
     throw new ItemSelectError(`${where}.tie_break must be one of ${TIE_BREAKS.join(", ")}, not ${JSON.stringify(tie)}`);
   }
-  const config: ItemSelectConfig = { strategy: strategy as ItemSelectStrategy, tieBreak: tie as TieBreak };
-  const metric = obj["metric_var"];
+  const topK = obj["top_k"] ?? 1;
+  if (typeof topK !== "number" || !Number.isInteger(topK) || topK < 1) throw new ItemSelectError(`${where}.top_k must be a whole number of at least 1`);
+  const config: ItemSelectConfig = { strategy: strategy as ItemSelectStrategy, tieBreak: tie as TieBreak, topK };
+  if (obj["metric_var"] !== undefined && obj["metric_key"] !== undefined && obj["metric_var"] !== obj["metric_key"]) {
+    throw new ItemSelectError(`${where} sets metric_var and metric_key to different names; give one`);
+  }
+  const metric = obj["metric_var"] ?? obj["metric_key"];
   if (metric !== undefined) {
     if (typeof metric !== "string" || metric === "") throw new ItemSelectError(`${where}.metric_var must be a variable name`);
     config.metricVar = metric;
@@ -103,43 +118,53 @@ function numberOf(v: string | undefined): number | undefined {
 
 export function selectItem(items: readonly ItemCandidate[], config: ItemSelectConfig): ItemSelection {
   if (items.length === 0) throw new ItemSelectError("item_select: no items to select from");
-  const winner = items.length === 1 ? 0 : winnerIndex(items, config);
-  return {
+  const ranked = items.length === 1 ? [{ i: 0, score: scoreOf(items[0]!, config) }] : ranking(items, config);
+  const kept = ranked.slice(0, config.topK).map((r) => r.i);
+  const winner = kept[0]!;
+  const selection: ItemSelection = {
     winnerId: items[winner]!.id,
-    eliminatedIds: items.filter((_, i) => i !== winner).map((i) => i.id),
+    keptIds: kept.slice(1).map((i) => items[i]!.id),
+    eliminatedIds: items.filter((_, i) => !kept.includes(i)).map((it) => it.id),
     winnerVars: { ...items[winner]!.vars },
   };
+  const score = ranked[0]!.score;
+  if (score !== undefined) selection.winnerScore = score;
+  return selection;
 }
 
-function winnerIndex(items: readonly ItemCandidate[], config: ItemSelectConfig): number {
+function scoreOf(item: ItemCandidate, config: ItemSelectConfig): number | undefined {
+  if (config.strategy === "weighted") return Object.entries(config.weights ?? {}).reduce((sum, [name, w]) => sum + (numberOf(item.vars[name]) ?? 0) * w, 0);
+  return numberOf(item.vars[config.metricVar ?? ""]);
+}
+
+/**
+ * The items that can win, best first: by metric (min, max), by passing the
+ * threshold (in item order), or by weighted sum. Ties keep item order,
+ * reversed for `tie_break: last`.
+ */
+function ranking(items: readonly ItemCandidate[], config: ItemSelectConfig): Array<{ i: number; score: number | undefined }> {
   const metric = config.metricVar ?? "";
+  const scored = items.map((it, i) => ({ i, score: scoreOf(it, config) }));
+  const order = config.tieBreak === "last" ? (a: { i: number }, b: { i: number }) => b.i - a.i : (a: { i: number }, b: { i: number }) => a.i - b.i;
   switch (config.strategy) {
     case "min":
     case "max": {
-      const scored = items.map((it, i) => ({ i, v: numberOf(it.vars[metric]) })).filter((s): s is { i: number; v: number } => s.v !== undefined);
-      if (scored.length === 0) throw new ItemSelectError(`item_select: no item has a numeric '${metric}'`);
-      const best = config.strategy === "min" ? Math.min(...scored.map((s) => s.v)) : Math.max(...scored.map((s) => s.v));
-      return breakTie(scored.filter((s) => near(s.v, best)).map((s) => s.i), config.tieBreak);
+      const withMetric = scored.filter((s): s is { i: number; score: number } => s.score !== undefined);
+      if (withMetric.length === 0) throw new ItemSelectError(`item_select: no item has a numeric '${metric}'`);
+      const sign = config.strategy === "min" ? 1 : -1;
+      return withMetric.sort((a, b) => (near(a.score, b.score) ? order(a, b) : sign * (a.score - b.score)));
     }
     case "threshold": {
-      const passing = items.map((it, i) => ({ i, v: numberOf(it.vars[metric]) })).filter((s) => s.v !== undefined && s.v >= config.threshold!);
+      const passing = scored.filter((s) => s.score !== undefined && s.score >= config.threshold!);
       if (passing.length === 0) throw new ItemSelectError(`item_select: no item has '${metric}' at or above the threshold ${config.threshold}`);
-      return breakTie(passing.map((s) => s.i), config.tieBreak);
+      return passing.sort(order);
     }
-    case "weighted": {
-      const weights = Object.entries(config.weights ?? {});
-      const scores = items.map((it) => weights.reduce((sum, [name, w]) => sum + (numberOf(it.vars[name]) ?? 0) * w, 0));
-      const best = Math.max(...scores);
-      return breakTie(scores.flatMap((s, i) => (near(s, best) ? [i] : [])), config.tieBreak);
-    }
+    case "weighted":
+      return scored.sort((a, b) => (near(a.score!, b.score!) ? order(a, b) : b.score! - a.score!));
   }
 }
 
 /** Equal up to floating-point noise (0.7 * 8 + 0.3 * 2 ties 0.7 * 5 + 0.3 * 9). */
 function near(a: number, b: number): boolean {
   return Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b));
-}
-
-function breakTie(candidates: readonly number[], tie: TieBreak): number {
-  return tie === "last" ? candidates[candidates.length - 1]! : candidates[0]!;
 }

@@ -8,6 +8,7 @@ import { appendFileSync, mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { JsonObject } from "../../resources/types.js";
 import type { NewEvent } from "../../store/store.js";
+import type { Store } from "../../store/store.js";
 import type { ItemRecord, RunRecord, RunStatus, TaskStore } from "../../store/task-store.js";
 import type { StepBoundary } from "../../sandbox/boundary.js";
 import { applyCaptures, type CaptureOutcome } from "../captures/captures.js";
@@ -23,7 +24,7 @@ import { DEFAULT_LOG_MAX_BYTES, type ProcessResult } from "../process/run-proces
 import { DEFAULT_PROMPT_DELIVERY, isPromptDelivery, preparePromptDelivery } from "../process/prompt-delivery.js";
 import { placeholderNames } from "../prompt/placeholder.js";
 import { renderAgentCommand, renderStepPrompt } from "../prompt/step-prompt.js";
-import type { PromptContext } from "../prompt/variables.js";
+import { pipelineVariables, type PromptContext } from "../prompt/variables.js";
 import { candidateFromAgent } from "../selection/candidates.js";
 import { historyLookup } from "../selection/history.js";
 import { selectAgent } from "../selection/select.js";
@@ -35,8 +36,11 @@ import { workspaceDiff } from "./git-diff.js";
 import { ItemSelectError, parseItemSelectConfig, selectItem } from "./item-select.js";
 import { runnerOptions } from "./runtime-policy.js";
 import { boundaryRecord, denialEvents, openStepBoundary, stepProfile, StepProfileError, unsupportedEvent, type StepProfile } from "./step-boundary.js";
+import { runPostActions } from "./post-actions.js";
+import { readStoreInputs } from "./store-inputs.js";
+import type { WorkflowStores } from "../stores/workflow-stores.js";
 import type { TaskContext } from "./task-context.js";
-import { createTicket, openTickets } from "./tickets.js";
+import { openTickets } from "./tickets.js";
 import { boundedReason } from "./failure-reason.js";
 
 /**
@@ -98,6 +102,11 @@ export interface StepOutcome {
 export interface StepRunDeps {
   ctx: TaskContext;
   tasks: TaskStore;
+  store: Store;
+  /** Workflow stores, for store_inputs, store_outputs, store_put and item_select's store_result. */
+  stores: WorkflowStores;
+  /** Told when a post-action generated items, so the runner takes them into the cycle. */
+  onItemsGenerated?: () => void;
   cycle: number;
   taskStatus: () => string;
   /** Items not yet resolved, for the builtin loop guard. */
@@ -280,7 +289,8 @@ export async function runStep(deps: StepRunDeps, step: PlannedStep, task: TaskSt
       taskStatus: deps.taskStatus(),
       facts: scope.facts,
       taskVars: task.vars,
-      itemVars: scope.vars,
+      // The step's own step_vars win over the item's and the task's variables, as in its prompt.
+      itemVars: { ...scope.vars, ...(step.spec.step_vars ?? {}) },
       ownNames: Object.keys(ctx.task.spec.vars),
       ...(scope.item ? { item: { id: scope.item.id, qaFilePath: scope.item.path } } : {}),
     });
@@ -299,6 +309,18 @@ export async function runStep(deps: StepRunDeps, step: PlannedStep, task: TaskSt
       const run = tasks.createRun({ ...runOf(deps, step, itemId), agent: null, command: null, logPath: null, status: "skipped", reason });
       deps.log?.(`step ${step.id}${scope.item ? ` [${scope.item.path}]` : ""} skipped: ${reason}`);
       return { ...outcomeOf("skipped", 0, reason), runId: run.id };
+    }
+  }
+
+  // store_inputs: read before the step, into the scope's variables; a required key that is absent stops it.
+  if (step.spec.store_inputs?.length) {
+    const problem = await readStoreInputs(deps.stores, ctx.project, step.spec.store_inputs, scope.vars);
+    if (problem) {
+      const reason = `could not start: ${problem}`;
+      const run = tasks.createRun({ ...runOf(deps, step, itemId), agent: null, command: null, logPath: null });
+      tasks.finishRun(run.id, { status: "failed", exitCode: 1, reason, output: NOT_STARTED });
+      deps.log?.(`step ${step.id}${scope.item ? ` [${scope.item.path}]` : ""} ${reason}`);
+      return { ...outcomeOf("failed", 1, reason), runId: run.id, notStarted: true };
     }
   }
 
@@ -365,7 +387,7 @@ async function runBuiltin(deps: StepRunDeps, step: PlannedStep, task: TaskState,
     case "self_test":
       return record("succeeded", `builtin self_test: not run: ${UNIMPLEMENTED_BUILTINS["self_test"]}`);
     case "item_select":
-      return runItemSelect(deps, step, task, record);
+      return await runItemSelect(deps, step, task, record);
     case "loop_guard": {
       const guard = builtinLoopGuard(ctx.plan.loop, deps.unresolvedItems());
       return record("succeeded", `loop guard: ${guard.reason}`, { guard });
@@ -385,35 +407,55 @@ async function runBuiltin(deps: StepRunDeps, step: PlannedStep, task: TaskState,
 type RecordBuiltin = (status: RunStatus, reason: string, extra?: Partial<StepOutcome>, detail?: JsonObject) => StepOutcome;
 
 /**
- * `item_select`: keeps one of the cycle's items by the variables they
- * captured and eliminates the others (status `eliminated`: no more steps in
- * this task); the winner's variables, `item_select_winner` (its id) and
- * `item_select_winner_path` become task variables for the steps after it.
+ * `item_select`: keeps the best of the cycle's items (`top_k` of them) by
+ * the variables they captured and eliminates the others (status
+ * `eliminated`: no more steps in this task); the winner's variables,
+ * `item_select_winner` (its item id) and `item_select_winner_path` become task
+ * variables for the steps after it. With `store_result` the winner is also
+ * written to that workflow store.
  */
-function runItemSelect(deps: StepRunDeps, step: PlannedStep, task: TaskState, record: RecordBuiltin): StepOutcome {
+async function runItemSelect(deps: StepRunDeps, step: PlannedStep, task: TaskState, record: RecordBuiltin): Promise<StepOutcome> {
   const { ctx, tasks } = deps;
   const own = step.spec.item_select_config;
   const holder = own !== undefined ? step : ctx.plan.steps.find((s) => s.spec.item_select_config !== undefined);
   const where = `spec.steps[${holder?.index ?? step.index}].item_select_config`;
   const candidates = (deps.itemCandidates?.() ?? []).filter((c) => c.item.status !== "eliminated");
   let result;
+  let config;
   try {
-    const config = parseItemSelectConfig(holder?.spec.item_select_config, where);
+    config = parseItemSelectConfig(holder?.spec.item_select_config, where);
     result = selectItem(candidates.map((c) => ({ id: c.item.id, vars: c.vars })), config);
-    if (config.storeResult) deps.log?.(`step ${step.id}: item_select_config.store_result is not supported yet; the result is kept in task variables only`);
   } catch (err) {
     if (err instanceof ItemSelectError) return record("failed", err.message);
     throw err;
   }
-  const pathOf = new Map(candidates.map((c) => [c.item.id, c.item.path]));
+  const byId = new Map(candidates.map((c) => [c.item.id, c.item]));
+  const pathOf = (id: string): string => byId.get(id)?.path ?? id;
   for (const id of result.eliminatedIds) tasks.updateItem(id, { status: "eliminated" });
-  Object.assign(task.vars, result.winnerVars, { item_select_winner: result.winnerId, item_select_winner_path: pathOf.get(result.winnerId) ?? "" });
-  const eliminated = result.eliminatedIds.map((id) => pathOf.get(id) ?? id);
+  const winnerPath = pathOf(result.winnerId);
+  Object.assign(task.vars, result.winnerVars, { item_select_winner: result.winnerId, item_select_winner_path: winnerPath });
+  const eliminated = result.eliminatedIds.map(pathOf);
+  const kept = result.keptIds.map(pathOf);
+  const detail: JsonObject = { winner: winnerPath, kept, eliminated };
+  if (config.storeResult) {
+    const { namespace, key } = config.storeResult;
+    const value: JsonObject = { winner: winnerPath, item_id: result.winnerId, vars: result.winnerVars, kept, eliminated, task_id: ctx.task.id, cycle: deps.cycle };
+    const label = byId.get(result.winnerId)?.label;
+    if (label !== undefined) value["label"] = label;
+    if (config.metricVar !== undefined) value["metric"] = config.metricVar;
+    if (result.winnerScore !== undefined) value["score"] = result.winnerScore;
+    try {
+      await deps.stores.put(ctx.project, namespace, key, value, ctx.task.id);
+    } catch (err) {
+      return record("failed", `item_select kept ${winnerPath}, but its store_result could not be written: ${(err as Error).message}`, {}, detail);
+    }
+    detail["stored"] = `${namespace}/${key}`;
+  }
   return record(
     "succeeded",
-    `item_select kept ${pathOf.get(result.winnerId)}${eliminated.length ? `, eliminated ${eliminated.join(", ")}` : ""}`,
+    `item_select kept ${[winnerPath, ...kept].join(", ")}${eliminated.length ? `, eliminated ${eliminated.join(", ")}` : ""}${config.storeResult ? `; winner written to store '${config.storeResult.namespace}' key '${config.storeResult.key}'` : ""}`,
     {},
-    { winner: pathOf.get(result.winnerId) ?? result.winnerId, eliminated },
+    detail,
   );
 }
 
@@ -482,13 +524,33 @@ async function runProcessStep(deps: StepRunDeps, step: PlannedStep, task: TaskSt
 
   const denials = await boundary.close(result);
   for (const d of denials) note(logPath, `${d.reasonCode}: ${d.message}`);
-  const status: RunStatus = result.cancelled ? "cancelled" : result.timedOut ? "timed_out" : result.exitCode === 0 ? "succeeded" : "failed";
+  const ran: RunStatus = result.cancelled ? "cancelled" : result.timedOut ? "timed_out" : result.exitCode === 0 ? "succeeded" : "failed";
   const output = step.mode === "agent" ? parseAgentOutput(result.stdoutTail) : { artifacts: [] };
-  const captures = applyCaptures(step.captures, { stdout: result.stdoutTail, stderr: result.stderrTail, exitCode: result.exitCode, success: status === "succeeded" });
+  const captures = applyCaptures(step.captures, { stdout: result.stdoutTail, stderr: result.stderrTail, exitCode: result.exitCode, success: ran === "succeeded" });
   noteTruncatedOutput(logPath, step, result);
   reportCaptureProblems(deps, step, scope, run.id, logPath, captures.problems);
-  const denied = status === "failed" && denials[0] ? `${denials[0].reasonCode}: ${denials[0].message}` : undefined;
-  const reason = result.cancelled ? "cancelled (task paused or stopped)" : result.timedOut ? `timed out after ${timeoutSecsOf(step, ctx)}s` : (denied ?? (result.exitCode === 127 ? "command not found (exit 127)" : undefined));
+  // Post-actions and store_outputs run before the result is recorded: one that could not do its work fails the step.
+  const post = result.cancelled
+    ? {}
+    : await runPostActions(
+        { ctx, tasks, store: deps.store, stores: deps.stores, cycle, signal: deps.signal, ...(deps.log ? { log: deps.log } : {}), ...(deps.event ? { event: deps.event } : {}), ...(deps.onItemsGenerated ? { onItemsGenerated: deps.onItemsGenerated } : {}) },
+        {
+          step,
+          scope,
+          runId: run.id,
+          succeeded: ran === "succeeded",
+          exitCode: result.exitCode,
+          stdout: result.stdoutTail,
+          stderr: result.stderrTail,
+          captureFlags: captures.flags,
+          vars: stepVariables(deps, step, task, scope, result.stdoutTail, captures.vars),
+          note: (line) => note(logPath, line),
+        },
+      );
+  const status: RunStatus = post.failure && ran === "succeeded" ? "failed" : ran;
+  const denied = ran === "failed" && denials[0] ? `${denials[0].reasonCode}: ${denials[0].message}` : undefined;
+  const ranReason = result.cancelled ? "cancelled (task paused or stopped)" : result.timedOut ? `timed out after ${timeoutSecsOf(step, ctx)}s` : (denied ?? (result.exitCode === 127 ? "command not found (exit 127)" : undefined));
+  const reason = post.failure ? (ranReason ? `${ranReason}; ${post.failure}` : post.failure) : ranReason;
   const recordOutput: JsonObject = { stdout_tail: result.stdoutTail.slice(-4096), captures: captures as unknown as JsonObject, artifacts: output.artifacts, ...boundaryRecord(boundary.plan, profile, denials) };
   if (output.json) recordOutput["agent"] = output.json;
   if (prepared.commandRule !== undefined) recordOutput["command_rule"] = prepared.commandRule;
@@ -510,8 +572,14 @@ async function runProcessStep(deps: StepRunDeps, step: PlannedStep, task: TaskSt
     ...(result.cancelled ? { interrupted: true } : {}),
   };
   if (step.isGuard) outcome.guard = parseGuardOutput(result.stdoutTail);
-  if (!result.cancelled) runPostActions(deps, step, scope, outcome, logPath);
   return outcome;
+}
+
+/** What post-actions read: every variable the step saw, its captures, and its own output as `<id>_output`. */
+function stepVariables(deps: StepRunDeps, step: PlannedStep, task: TaskState, scope: ScopeState, stdout: string, captured: Readonly<Record<string, string>>): Record<string, string> {
+  const pctx = promptContext(deps, task, { ...scope, vars: { ...scope.vars, ...captured } }, step.spec.step_vars);
+  pctx.stepOutputs = { ...task.stepOutputs, [step.id]: stdout };
+  return pipelineVariables(pctx);
 }
 
 /**
@@ -551,39 +619,6 @@ function noteTruncatedOutput(logPath: string, step: PlannedStep, result: Process
     if (readers.length === 0) continue;
     note(logPath, `${name} was ${total} bytes; ${readers.join(", ")} read only its last ${kept} bytes`);
   }
-}
-
-/** `create_ticket` writes a ticket when the step failed; `scan_tickets` counts the item's open tickets. */
-function runPostActions(deps: StepRunDeps, step: PlannedStep, scope: ScopeState, outcome: StepOutcome, logPath: string): void {
-  const { ctx } = deps;
-  for (const action of step.spec.behavior?.post_actions ?? []) {
-    switch (action.type) {
-      case "create_ticket": {
-        const failed = outcome.status !== "succeeded" || Object.entries(outcome.captures.flags).some(([k, v]) => k.endsWith("failed") && v);
-        if (!failed || !ctx.workspace.ticketDir) break;
-        let path: string;
-        try {
-          path = createTicket(
-            ctx.workspace.ticketDir,
-            { taskId: ctx.task.id, item: scope.item?.path ?? "", step: step.id, cycle: deps.cycle, exitCode: outcome.exitCode, output: outcome.stdout + outcome.stderr },
-            ctx.workspace.root,
-          );
-        } catch (err) {
-          const message = `post action create_ticket could not write a ticket in ${ctx.workspace.ticketDirRel}: ${(err as Error).message}`;
-          note(logPath, message);
-          throw new Error(message);
-        }
-        scope.facts = { ...scope.facts, newTicketCount: scope.facts.newTicketCount + 1 };
-        note(logPath, `ticket created: ${path}`);
-        break;
-      }
-      case "scan_tickets":
-        break;
-      default:
-        note(logPath, `post action '${action.type}' is not implemented; skipped`);
-    }
-  }
-  if (ctx.workspace.ticketDir) scope.facts = { ...scope.facts, activeTicketCount: openTickets(ctx.workspace.ticketDir, scope.item?.path).length };
 }
 
 /** The agent's own secrets whatever their length, and every secret of the project (see secret-values.ts). */

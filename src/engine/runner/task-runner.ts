@@ -18,6 +18,9 @@ import type { ExecutionPlan, PlannedStep } from "../plan/types.js";
 import { finalizeVariables } from "../prehook/context.js";
 import { evaluateConvergence } from "../prehook/evaluate.js";
 import { emptyItemFacts, recordStepRun, recordStepSkipped, stepRolesOf, type StepRoles } from "../prehook/facts.js";
+import { SETTLED_ITEM_STATUSES } from "../items/add-generated.js";
+import { WorkflowStores } from "../stores/workflow-stores.js";
+import { itemOutputFields } from "./item-outputs.js";
 import { collectItemPaths } from "./items.js";
 import { LOOP_STOP_KEY, OUTCOME_REASON_KEY, publishTaskStatus } from "./resource-status.js";
 import { rerunIds } from "./rerun.js";
@@ -42,8 +45,8 @@ export interface TaskRunnerDeps {
 /** How often a running task's status file is rewritten at most. */
 const STATUS_FILE_INTERVAL_MS = 1000;
 
-/** Item statuses that need no more work (`eliminated`: not kept by `item_select`). */
-const SETTLED: ReadonlySet<string> = new Set(["qa_passed", "fixed", "verified", "skipped", "resolved", "eliminated"]);
+/** Item statuses that need no more work (`eliminated`: not kept by `item_select`; `replaced`: set aside by `generate_items`). */
+const SETTLED: ReadonlySet<string> = SETTLED_ITEM_STATUSES;
 /**
  * Item statuses that make the task fail when it ends with them: upstream's
  * unresolved ones (`unresolved`, `qa_failed`), plus `failed` and `blocked`,
@@ -141,12 +144,18 @@ function saveState(tasks: TaskStore, task: TaskRecord, state: TaskState, cycle: 
  */
 function noItemsMessage(ctx: TaskContext): string | undefined {
   const itemSteps = itemScopedSteps(ctx.plan);
-  if (itemSteps.length === 0 || ctx.workflow.allow_no_items === true) return undefined;
+  if (itemSteps.length === 0 || ctx.workflow.allow_no_items === true || generatesItems(ctx.plan)) return undefined;
   const targets = ctx.workspace.qaTargets.length ? `no .md file under qa_targets (${ctx.workspace.qaTargets.join(", ")})` : "no qa_targets";
   return (
     `no items: workflow '${ctx.workflowName}' runs item-scoped steps (${itemSteps.join(", ")}) but workspace '${ctx.workspace.name}' yields no items ` +
     `(${targets} and no --target-file); add QA documents, pass --target-file, or set spec.allow_no_items: true in the workflow`
   );
+}
+
+/** A step of the plan makes items at run time (`generate_items`): the workspace need not yield any. */
+function generatesItems(plan: ExecutionPlan): boolean {
+  const makes = (steps: readonly PlannedStep[]): boolean => steps.some((s) => (s.spec.behavior?.post_actions ?? []).some((a) => a.type === "generate_items") || makes(s.chain));
+  return makes(plan.steps);
 }
 
 function itemScopedSteps(plan: ExecutionPlan): string[] {
@@ -188,6 +197,7 @@ async function runCycles(deps: TaskRunnerDeps, ctx: TaskContext, started: TaskRe
   const { tasks, store } = deps;
   let task = started;
   const state = loadState(task);
+  const stores = new WorkflowStores(store, deps.home);
   const roles = stepRolesOf(ctx.plan.steps);
   const policy = ctx.plan.loop;
   const safety = ctx.workflow.safety ?? {};
@@ -250,14 +260,24 @@ async function runCycles(deps: TaskRunnerDeps, ctx: TaskContext, started: TaskRe
 
       // Blocked items wait for a person (`task resume --reset-blocked`): no further cycle can resolve them.
       const unresolved = (): number => tasks.listItems(task.id).filter((i) => (BAD.has(i.status) && i.status !== "blocked") || i.status === "pending").length;
+      let itemsGenerated = false;
       const deps2 = {
         ctx,
         tasks,
+        store,
+        stores,
         cycle,
         signal,
         taskStatus: () => tasks.getTask(task.id)?.phase.toLowerCase() ?? "running",
         unresolvedItems: unresolved,
-        itemCandidates: () => [...itemScopes.values()].map((sc) => ({ item: tasks.getItem(sc.item!.id) ?? sc.item!, vars: { ...state.vars, ...sc.vars } })),
+        onItemsGenerated: () => {
+          itemsGenerated = true;
+        },
+        // An item's variables, and (for a name none of them has) the fields its steps printed as JSON this cycle.
+        itemCandidates: () => {
+          const runs = tasks.listRuns(task.id);
+          return [...itemScopes.values()].map((sc) => ({ item: tasks.getItem(sc.item!.id) ?? sc.item!, vars: { ...itemOutputFields(runs, sc.item!.id, cycle), ...state.vars, ...sc.vars } }));
+        },
         log,
         transaction: <T,>(fn: () => T): T => store.writeTransaction(fn),
         event: (type: string, message: string, data: JsonObject): void =>
@@ -326,8 +346,17 @@ async function runCycles(deps: TaskRunnerDeps, ctx: TaskContext, started: TaskRe
         if (stop || signal.aborted) break;
         if (segment.scope === "task") {
           await runScope(segment.steps, taskScope);
-          // Items item_select eliminated take no further part in the cycle.
-          for (const id of [...itemScopes.keys()]) if (tasks.getItem(id)?.status === "eliminated") itemScopes.delete(id);
+          // Items item_select eliminated, or generate_items replaced, take no further part in the cycle.
+          for (const id of [...itemScopes.keys()]) if (SETTLED.has(tasks.getItem(id)?.status ?? "")) itemScopes.delete(id);
+          // Items a step generated join the cycle's later item segments.
+          if (itemsGenerated) {
+            itemsGenerated = false;
+            for (const i of tasks.listItems(task.id)) {
+              if (itemScopes.has(i.id) || SETTLED.has(i.status) || i.status === "blocked") continue;
+              itemScopes.set(i.id, { item: i, facts: emptyItemFacts(i.status), vars: { ...(i.vars as Record<string, string>) }, failedSteps: [] });
+              itemPaths.set(i.id, i.path);
+            }
+          }
         } else {
           const width = Math.max(1, segment.maxParallel);
           await inParallel([...itemScopes.values()], width, async (scope) => {

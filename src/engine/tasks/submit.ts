@@ -11,7 +11,7 @@ import { API_VERSION } from "../../resources/types.js";
 import { hashedContent } from "../../reconcile/plan.js";
 import type { Home } from "../../store/home.js";
 import type { Store } from "../../store/store.js";
-import type { TaskOrigin, TaskRecord, TaskSpecRecord, TaskStore } from "../../store/task-store.js";
+import type { TaskOrigin, TaskParent, TaskRecord, TaskSpecRecord, TaskStore } from "../../store/task-store.js";
 import { buildExecutionPlan, PlanError } from "../plan/build.js";
 import { candidateFromAgent } from "../selection/candidates.js";
 import { selectAgent } from "../selection/select.js";
@@ -42,6 +42,8 @@ export interface SubmitRequest {
   /** False for `--no-start`. */
   start: boolean;
   cwd: string;
+  /** For a task a step spawns: its parent task and step, and its depth. */
+  parent?: TaskParent;
 }
 
 export interface Submitted {
@@ -179,7 +181,7 @@ export function submit(store: Store, tasks: TaskStore, home: Home, req: SubmitRe
   }
   const metadata = { name: resourceName, project: req.project, ...(req.name ? { description: req.name } : {}) };
   const resource = { apiVersion: API_VERSION, kind: req.kind, metadata, spec: resSpec };
-  const appliedBy = req.origin === "run" ? "run" : "task-create";
+  const appliedBy = req.origin === "run" ? "run" : req.origin === "spawn" ? "spawn" : "task-create";
   store.commit(
     [{ op: "create", resource: { ...resource, hash: store.contentHash(req.kind, hashedContent(resource) as JsonObject), origin: { appliedBy } } }],
     appliedBy,
@@ -196,6 +198,7 @@ export function submit(store: Store, tasks: TaskStore, home: Home, req: SubmitRe
     goal: req.goal ?? "",
     spec,
     queued: req.start,
+    ...(req.parent ? { parent: req.parent } : {}),
   });
   return { task, resourceName };
 }

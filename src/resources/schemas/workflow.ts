@@ -57,7 +57,8 @@ const POST_ACTION_REQUIRED: Record<string, { required: string[]; mapping?: strin
   store_put: { required: ["store", "key", "from_var"] },
   spawn_task: { required: ["goal"] },
   spawn_tasks: { required: ["from_var", "json_path", "mapping"], mapping: ["goal"] },
-  generate_items: { required: ["from_var", "json_path", "mapping"], mapping: ["item_id"] },
+  // json_path defaults to `$` and mapping.item_id to the element (or its `id`), as the guide writes it.
+  generate_items: { required: ["from_var"] },
 };
 
 const jsonPathIn = (what: string): SchemaObject => describe(string, `JSON path, in each element, of ${what}.`);
