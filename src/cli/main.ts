@@ -222,6 +222,7 @@ export function buildProgram(): Command {
     .addOption(outputOption(["table", "wide", "json", "yaml", "name"], "table"))
     .option("--status <phase>", "only tasks in this phase: pending, running, paused, completed, failed, cancelled")
     .option("--project <name>", "only tasks of this project")
+    .option("--parent <id>", "only the tasks this task's steps spawned (spawn_task, spawn_tasks)")
     .action(lazy(() => import("./commands/task-list.js"), "taskListCommand"));
   task
     .command("items")
@@ -298,7 +299,7 @@ export function buildProgram(): Command {
     .action(lazy(() => import("./commands/task-control.js"), "taskDeleteCommand"));
   task
     .command("trace")
-    .description("a timeline of a task's cycles, steps and runs, flagging failures, timeouts and skips")
+    .description("a timeline of a task's cycles, steps and runs, flagging failures, timeouts and skips, with the tasks it spawned")
     .argument("<id>", "task id, unique id prefix or name")
     .option("--json", "print as JSON")
     .option("--project <name>", "look the task up in this project")
@@ -371,7 +372,7 @@ export function buildProgram(): Command {
     .option("--step <id>", "run only this step (repeatable)", collect)
     .option("--set <key=value>", "pipeline variable (repeatable)", collect)
     .option("--detach", "print the run's id and return; the controller runs it")
-    .option("--no-daemon", "with --detach: do not start a background controller")
+    .option("--no-daemon", "do not start a background controller (for --detach, or for the tasks its steps spawn)")
     .addOption(outputOption(["text", "json"], "text"))
     .action(lazy(() => import("./commands/run.js"), "runCommand"));
 

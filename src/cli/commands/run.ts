@@ -139,6 +139,13 @@ export async function runCommand(opts: RunOptions): Promise<void> {
         await new Promise((r) => setTimeout(r, 100));
       }
     }
+    // Tasks its steps spawned wait on the queue: someone has to run them.
+    const waiting = tasks.listTasks({ parentTaskId: id }).filter((t) => t.queued);
+    if (waiting.length) {
+      const controller = await ensureController(home, { noDaemon: !opts.daemon });
+      const how = controller === "disabled" ? "no controller runs: start one with `orchestrator controller`" : controller === "started" ? "started a controller in the background" : "the running controller will run them";
+      writeErr(`${waiting.length} spawned task(s) queued (${waiting.map((t) => t.id).join(", ")}); ${how}\n`);
+    }
     if (opts.output === "json") {
       const reason = outcomeReasonOf(final);
       writeOut(`${lineOpen ? "\n" : ""}${JSON.stringify({ id, name: created.resourceName, phase: final.phase, exitCode: final.exitCode, message: final.message, ...(reason ? { reason } : {}) })}\n`);

@@ -22,13 +22,14 @@ export interface TaskInfoOptions {
 }
 
 /** The JSON document `task info -o json` prints. */
-export function taskInfoView(task: TaskRecord, items: readonly ItemRecord[], runs: readonly RunRecord[]): JsonObject {
+export function taskInfoView(task: TaskRecord, items: readonly ItemRecord[], runs: readonly RunRecord[], children: readonly TaskRecord[] = []): JsonObject {
   const paths = itemPathMap(items);
   return {
     task: taskView(task),
     items: items.map(itemView),
     steps: latestRunPerStep(runs).map((r) => stepView(r, paths)),
     runs: runs.map((r) => runView(r, paths)),
+    children: children.map((c) => ({ id: c.id, name: c.name, workflow: c.workflow, phase: c.phase, step: c.parent?.step ?? null })),
   };
 }
 
@@ -40,16 +41,17 @@ export async function taskInfoCommand(ref: string, opts: TaskInfoOptions): Promi
     const task: TaskRecord = { ...found, spec: { ...found.spec, steps: stepFilterInWorkflowOrder(store, found) } };
     const items = tasks.listItems(task.id);
     const runs = redactRuns(tasks.listRuns(task.id), projectSecretValues(store, task.project));
+    const children = tasks.listTasks({ parentTaskId: task.id });
     if (opts.output === "json") {
-      writeOut(JSON.stringify(taskInfoView(task, items, runs), null, 2) + "\n");
+      writeOut(JSON.stringify(taskInfoView(task, items, runs, children), null, 2) + "\n");
       return;
     }
     if (opts.output === "yaml") {
       const { toYaml } = await import("../output/yaml.js");
-      writeOut(toYaml(taskInfoView(task, items, runs)));
+      writeOut(toYaml(taskInfoView(task, items, runs, children)));
       return;
     }
-    writeOut(renderInfo(task, items, runs));
+    writeOut(renderInfo(task, items, runs, children));
   });
 }
 
@@ -78,7 +80,7 @@ function loopLine(task: TaskRecord): string | undefined {
   return `stopped by ${by}${what} (${String(loop["reason"])}) after cycle ${String(loop["cycle"])}`;
 }
 
-function renderInfo(task: TaskRecord, items: readonly ItemRecord[], runs: readonly RunRecord[]): string {
+function renderInfo(task: TaskRecord, items: readonly ItemRecord[], runs: readonly RunRecord[], children: readonly TaskRecord[]): string {
   const paths = itemPathMap(items);
   const itemName = (id: string | null): string => (id ? (paths.get(id) ?? id) : "");
   let out =
@@ -89,6 +91,7 @@ function renderInfo(task: TaskRecord, items: readonly ItemRecord[], runs: readon
     field("Resource", task.resourceKind && task.resourceName ? `${task.resourceKind.toLowerCase()}/${task.resourceName}${task.resourceGeneration !== null ? ` (generation ${task.resourceGeneration})` : ""}` : "") +
     field("Workflow", workflowOf(task)) +
     field("Workspace", task.workspace) +
+    field("Parent", task.parent ? `${task.parent.taskId} (step ${task.parent.step}, depth ${task.parent.depth})` : "") +
     field("Goal", task.goal) +
     field("Phase", task.phase + (task.phase === "Pending" ? (task.queued ? " (queued)" : " (not started)") : "")) +
     field("Cycle", task.cycle) +
@@ -104,7 +107,17 @@ function renderInfo(task: TaskRecord, items: readonly ItemRecord[], runs: readon
   if (Object.keys(task.spec.vars).length) out += field("Vars", Object.entries(task.spec.vars).map(([k, v]) => `${k}=${v}`).join(", "));
 
   out += `\nItems (${items.length}):\n`;
-  if (items.length) out += indent(renderTable(["ID", "PATH", "STATUS", "FAILURES"], items.map((i) => [i.id, i.path || "(task)", i.status, String(i.failures)])));
+  if (items.length) {
+    const generated = items.some((i) => i.source === "generated");
+    const head = generated ? ["ID", "PATH", "LABEL", "SOURCE", "STATUS", "FAILURES"] : ["ID", "PATH", "STATUS", "FAILURES"];
+    out += indent(
+      renderTable(head, items.map((i) => (generated ? [i.id, i.path || "(task)", i.label ?? "", i.source ?? "static", i.status, String(i.failures)] : [i.id, i.path || "(task)", i.status, String(i.failures)]))),
+    );
+  }
+  if (children.length) {
+    out += `\nSpawned tasks (${children.length}):\n`;
+    out += indent(renderTable(["ID", "NAME", "WORKFLOW", "PHASE", "STEP"], children.map((c) => [c.id, c.name, c.workflow ?? "", c.phase, c.parent?.step ?? ""])));
+  }
 
   const latest = latestRunPerStep(runs);
   out += `\nSteps (${latest.length}):\n`;

@@ -16,6 +16,7 @@ export interface TaskListOptions {
   output?: "table" | "wide" | "json" | "yaml" | "name";
   status?: string;
   project?: string;
+  parent?: string;
 }
 
 export async function taskListCommand(opts: TaskListOptions): Promise<void> {
@@ -32,7 +33,7 @@ export async function taskListCommand(opts: TaskListOptions): Promise<void> {
       return;
     }
     if (list.length === 0) {
-      writeErr(`no tasks found${opts.status ? ` with status ${opts.status.toLowerCase()}` : ""}${opts.project ? ` in project '${opts.project}'` : ""}\n`);
+      writeErr(`no tasks found${opts.status ? ` with status ${opts.status.toLowerCase()}` : ""}${opts.project ? ` in project '${opts.project}'` : ""}${opts.parent ? ` spawned by ${opts.parent}` : ""}\n`);
       return;
     }
     if (output === "name") {

@@ -49,13 +49,16 @@ export function resolveTaskRef(tasks: Pick<TaskStore, "resolveTask">, ref: strin
 export interface TaskListOptions {
   status?: string;
   project?: string;
+  /** Only the tasks this task's steps spawned (a reference, resolved first). */
+  parent?: string;
 }
 
-/** Tasks matching `--status` and `--project`, oldest first. */
+/** Tasks matching `--status`, `--project` and `--parent`, oldest first. */
 export function listTasksFiltered(tasks: TaskStore, opts: TaskListOptions): TaskRecord[] {
   const filter: TaskFilter = {};
   if (opts.status !== undefined) filter.phase = parsePhase(opts.status);
   if (opts.project !== undefined) filter.project = opts.project;
+  if (opts.parent !== undefined) filter.parentTaskId = resolveTaskRef(tasks, opts.parent).id;
   return tasks.listTasks(filter);
 }
 

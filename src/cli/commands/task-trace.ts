@@ -7,6 +7,7 @@ import { withStore } from "../context.js";
 import { useColor, writeOut } from "../output/io.js";
 import { projectSecretValues } from "../../engine/runner/secret-values.js";
 import { redactRuns } from "../output/run-output.js";
+import { spawnTree } from "../output/spawn-tree.js";
 import { buildTrace, renderTrace } from "../output/task-trace.js";
 import { resolveTaskRef } from "./task-select.js";
 
@@ -20,7 +21,11 @@ export async function taskTraceCommand(ref: string, opts: TaskTraceOptions): Pro
     const tasks = openTaskStore(store);
     const task = resolveTaskRef(tasks, ref, opts.project === undefined ? {} : { project: opts.project });
     const runs = redactRuns(tasks.listRuns(task.id), projectSecretValues(store, task.project));
-    const trace = buildTrace(task, tasks.listItems(task.id), runs, store.listEvents({ taskId: task.id }));
+    const family = {
+      parentName: task.parent ? (tasks.getTask(task.parent.taskId)?.name ?? null) : null,
+      spawned: spawnTree(task.id, (id) => tasks.listTasks({ parentTaskId: id })),
+    };
+    const trace = buildTrace(task, tasks.listItems(task.id), runs, store.listEvents({ taskId: task.id }), family);
     writeOut(opts.json ? JSON.stringify(trace, null, 2) + "\n" : renderTrace(trace, useColor()));
   });
 }

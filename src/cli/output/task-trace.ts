@@ -9,6 +9,7 @@ import type { JsonObject } from "../../resources/types.js";
 import type { StoredEvent } from "../../store/store.js";
 import type { ItemRecord, RunRecord, TaskRecord } from "../../store/task-store.js";
 import { runOutputView } from "./run-output.js";
+import { renderSpawnTree, type SpawnNode } from "./spawn-tree.js";
 import { formatDuration, paint, runDenials, runProfileName } from "./task-view.js";
 
 /** What is worth a second look about a run. */
@@ -54,6 +55,10 @@ export interface TaskTrace {
   cycles: TraceCycle[];
   /** Task lifecycle events, oldest first (run and cycle events are in `cycles`). */
   events: TraceEvent[];
+  /** The task whose step spawned this one. */
+  parent: { taskId: string; name: string | null; step: string; depth: number } | null;
+  /** The tasks this task's steps spawned, with theirs. */
+  spawned: SpawnNode[];
 }
 
 const CYCLE_EVENT = /^cycle (\d+) (started|finished)/;
@@ -71,7 +76,13 @@ export function runFlags(run: RunRecord): TraceFlag[] {
   return flags;
 }
 
-export function buildTrace(task: TaskRecord, items: readonly ItemRecord[], runs: readonly RunRecord[], events: readonly StoredEvent[]): TaskTrace {
+export function buildTrace(
+  task: TaskRecord,
+  items: readonly ItemRecord[],
+  runs: readonly RunRecord[],
+  events: readonly StoredEvent[],
+  family: { parentName?: string | null; spawned?: SpawnNode[] } = {},
+): TaskTrace {
   const paths = new Map(items.map((i) => [i.id, i.path]));
   const cycles = new Map<number, TraceCycle>();
   const cycleOf = (n: number): TraceCycle => {
@@ -137,6 +148,8 @@ export function buildTrace(task: TaskRecord, items: readonly ItemRecord[], runs:
     },
     cycles: [...cycles.values()].sort((a, b) => a.cycle - b.cycle),
     events: lifecycle,
+    parent: task.parent ? { taskId: task.parent.taskId, name: family.parentName ?? null, step: task.parent.step, depth: task.parent.depth } : null,
+    spawned: family.spawned ?? [],
   };
 }
 
@@ -180,6 +193,7 @@ export function renderTrace(trace: TaskTrace, colour: boolean): string {
   ].filter(Boolean);
   let out = `Task ${task.name} (${task.id}) — ${task.phase}${task.message ? `: ${task.message}` : ""}\n`;
   out += `Wall time: ${summary.wallTimeMs === null ? "?" : formatDuration(summary.wallTimeMs)} | ${summary.cycles} cycle${summary.cycles === 1 ? "" : "s"} | ${summary.runs} run${summary.runs === 1 ? "" : "s"}${issues.length ? ` (${issues.join(", ")})` : ""}\n`;
+  if (trace.parent) out += `Spawned by ${trace.parent.name ? `${trace.parent.name} (${trace.parent.taskId})` : trace.parent.taskId}, step ${trace.parent.step} (depth ${trace.parent.depth})\n`;
   const width = Math.max(10, ...trace.cycles.flatMap((c) => c.runs.map((r) => `${r.step}${r.item ? ` [${r.item}]` : ""}`.length)));
   // Lifecycle events are placed among the runs by time.
   const pending = [...trace.events];
@@ -199,5 +213,9 @@ export function renderTrace(trace: TaskTrace, colour: boolean): string {
     for (const r of c.runs) out += eventsBefore(r.startedAt) + runLine(r, width, colour) + "\n";
   }
   if (pending.length) out += "\n" + eventsBefore("\uffff");
+  if (trace.spawned.length) {
+    const head = "── Spawned tasks ";
+    out += `\n${head}${"─".repeat(Math.max(4, 44 - head.length))}\n${renderSpawnTree(trace.spawned, colour)}`;
+  }
   return out;
 }

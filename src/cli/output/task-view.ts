@@ -48,6 +48,7 @@ export function taskView(task: TaskRecord): JsonObject {
     message: task.message,
     reason: outcomeReasonOf(task) ?? null,
     loop: loopStopOf(task) ?? null,
+    parent: task.parent ? { taskId: task.parent.taskId, step: task.parent.step, depth: task.parent.depth } : null,
     createdAt: task.createdAt,
     startedAt: task.startedAt,
     finishedAt: task.finishedAt,
@@ -56,7 +57,17 @@ export function taskView(task: TaskRecord): JsonObject {
 }
 
 export function itemView(item: ItemRecord): JsonObject {
-  return { id: item.id, path: item.path, status: item.status, failures: item.failures, vars: item.vars, createdAt: item.createdAt, updatedAt: item.updatedAt };
+  return {
+    id: item.id,
+    path: item.path,
+    status: item.status,
+    failures: item.failures,
+    vars: item.vars,
+    source: item.source ?? "static",
+    label: item.label ?? null,
+    createdAt: item.createdAt,
+    updatedAt: item.updatedAt,
+  };
 }
 
 /** A run as shown, with its parsed output; its raw output (the stdout tail) stays in the log. */

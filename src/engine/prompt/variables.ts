@@ -10,6 +10,8 @@ export interface PromptItem {
   /** `{qa_file_path}`; defaults to `relPath`. */
   qaFilePath?: string;
   ticketPaths?: readonly string[];
+  /** `{item_label}`: a generated item's label. */
+  label?: string;
 }
 
 export interface PromptContext {
@@ -76,6 +78,7 @@ function builtinVariables(ctx: PromptContext): Record<string, string> {
     ticket_dir: ctx.ticketDir ?? "",
     task_id: ctx.taskId,
     task_item_id: item?.id ?? "",
+    item_label: item?.label ?? "",
     cycle: String(ctx.cycle),
     workspace: ctx.workspace,
     project: ctx.project,

@@ -174,6 +174,7 @@ function promptContext(deps: StepRunDeps, task: TaskState, scope: ScopeState, st
       id: scope.item.id,
       relPath: scope.item.path,
       ticketPaths: openTickets(ctx.workspace.ticketDir, scope.item.path).map((t) => t.path),
+      ...(scope.item.label !== undefined ? { label: scope.item.label } : {}),
     };
   }
   return c;
