@@ -33,7 +33,6 @@ export const UNSUPPORTED_FIELDS: Readonly<Record<string, readonly UnsupportedFie
     { path: "dynamic_steps", reason: "the dynamic step pool is not implemented", accepts: [[]] },
     { path: "loop.guard", reason: "upstream does not read loop.guard either; use loop.stop_when_no_unresolved and a loop_guard step" },
     { path: "loop.agent_template", reason: "loop agent templates are not implemented" },
-    { path: "safety.invariants", reason: "invariant checks are not enforced", accepts: [[]] },
     { path: "safety.stall_timeout_secs", reason: "stall detection is not implemented; step_timeout_secs still applies" },
   ],
   Agent: [

@@ -27,7 +27,7 @@ import { rerunIds } from "./rerun.js";
 import { probeWorkspaceProblem } from "../../resources/safety-profile.js";
 import { cycleGuardsOf, rapidCycle, sleep, staggerOf, StartStagger } from "./cycle-guards.js";
 import { heldMessage, resumesOnItsOwn } from "./runtime-policy.js";
-import { checkpointCycle, rollbackTo } from "./safety.js";
+import { TaskSafety, TaskSafetyError } from "./task-safety.js";
 import { executionKey, runStep, type ScopeState, type StepOutcome, type TaskState } from "./step-runner.js";
 import { loadTaskContext, type TaskContext } from "./task-context.js";
 
@@ -223,6 +223,18 @@ async function runCycles(deps: TaskRunnerDeps, ctx: TaskContext, started: TaskRe
   flush.unref();
   try {
     if (safety["binary_snapshot"] === true) log("safety.binary_snapshot is accepted but takes no snapshot yet");
+    let safe: TaskSafety;
+    try {
+      // Checkpoints need a git workspace; invariants are pinned now (or were when the task first started).
+      ({ safety: safe, task } = await TaskSafety.start({ ctx, store, tasks, log, signal, vars: state.vars }, task));
+    } catch (err) {
+      if (err instanceof TaskSafetyError) return finish(deps, task.id, "Failed", 1, err.message, publish, { reason: "SafetyCheckFailed", state: task.state });
+      throw err;
+    }
+    /** A violated invariant's rollback or halt, for the runner to act on. */
+    let violation: { halt: boolean; rollback: boolean; message: string } | undefined;
+    /** The current cycle ended in a rollback (a violated invariant's). */
+    let rolledBack = false;
 
     let cycle = Math.max(1, task.cycle);
     /** Records `cycle_finished`, in the transaction of whatever is written next. */
@@ -241,7 +253,16 @@ async function runCycles(deps: TaskRunnerDeps, ctx: TaskContext, started: TaskRe
         publish(saved);
         return saved;
       });
-      const checkpoint = await checkpointCycle(ctx, cycle, log);
+      let stop: Stop | undefined;
+      try {
+        const before = await safe.beginCycle(cycle);
+        if (before) stop = { kind: "failed", message: before.message };
+      } catch (err) {
+        if (!(err instanceof TaskSafetyError)) throw err;
+        stop = { kind: "failed", message: err.message };
+      }
+      // The checkpoint and pinned state written meanwhile are kept by the next save.
+      task = tasks.getTask(task.id)!;
       const finished = finishedRuns(tasks, task);
       // A blocked item waits for `task resume --reset-blocked`.
       const active = tasks.listItems(task.id).filter((i) => !SETTLED.has(i.status) && i.status !== "blocked");
@@ -254,9 +275,9 @@ async function runCycles(deps: TaskRunnerDeps, ctx: TaskContext, started: TaskRe
       /** Items the circuit breaker (max_item_step_failures) blocked this cycle: no finalize rule unblocks them. */
       const tripped = new Set<string>();
       const stagger = new StartStagger();
-      let stop: Stop | undefined;
       /** Set when a task step returns early: the cycle's remaining steps are skipped. */
-      let halted: { step: string; status?: string } | undefined;
+      let halted: { step: string; status?: string; reason?: string } | undefined;
+      rolledBack = false;
 
       // Blocked items wait for a person (`task resume --reset-blocked`): no further cycle can resolve them.
       const unresolved = (): number => tasks.listItems(task.id).filter((i) => (BAD.has(i.status) && i.status !== "blocked") || i.status === "pending").length;
@@ -304,6 +325,25 @@ async function runCycles(deps: TaskRunnerDeps, ctx: TaskContext, started: TaskRe
           }
           absorb(ctx, step, outcome, scope, state, roles);
           if (outcome.notStarted && scope.item) (scope.notStarted ??= []).push(step.id);
+          // Invariants checked after this step, and protected files after every step that ran.
+          if (safe.invariants.count && outcome.status !== "skipped" && !outcome.notStarted && !outcome.replayed) {
+            const v = await safe.invariants.afterStep(step, `after step ${step.id}${scope.item ? ` [${scope.item.path}]` : ""}`);
+            if (v) {
+              violation = v;
+              if (v.rollback) {
+                const failed = await safe.rollback(v.message);
+                // The cycle ends here; the loop decides whether another one starts from the checkpoint.
+                if (!failed && !v.halt) {
+                  rolledBack = true;
+                  halted = { step: step.id, reason: `the workspace was rolled back: ${v.message}` };
+                  return;
+                }
+                if (failed) v.message = `${v.message}; ${failed}`;
+              }
+              stop ??= { kind: "failed", message: v.message };
+              return;
+            }
+          }
           if (FAILED_RUN.has(outcome.status)) {
             consecutiveFailures++;
             // A task step that could not start fails the task whichever cycle it was in (see notStartedFailures).
@@ -435,8 +475,12 @@ async function runCycles(deps: TaskRunnerDeps, ctx: TaskContext, started: TaskRe
 
       if (stop) {
         // A safety limit rolls the workspace back; a fault of the engine's own says nothing about the work.
-        if (safety["auto_rollback"] === true && checkpoint && stop.reason !== ENGINE_ERROR) await rollbackTo(ctx, checkpoint, log);
-        const { message, reason } = stop;
+        let message = stop.message;
+        const { reason } = stop;
+        if (safety["auto_rollback"] === true && !violation?.rollback && reason !== ENGINE_ERROR) {
+          const failed = await safe.rollback(`safety.auto_rollback: ${stop.message}`);
+          if (failed) message = `${message}; ${failed}`;
+        }
         return store.writeTransaction(() => {
           closeCycle?.();
           const saved = saveState(tasks, task, state, cycle);
@@ -479,7 +523,16 @@ async function runCycles(deps: TaskRunnerDeps, ctx: TaskContext, started: TaskRe
 
     const badItems = tasks.listItems(task.id).filter((i) => BAD.has(i.status));
     const notStarted = notStartedFailures(tasks, task.id, itemPaths);
-    const failures = [...notStarted, ...lastTaskFailures, ...(badItems.length ? [`${badItems.length} item(s) ${[...new Set(badItems.map((i) => i.status))].join("/")}`] : [])];
+    // Invariants before the task completes; a rollback in the last cycle fails it too.
+    const beforeComplete = await safe.invariants.at("before_complete", "before the task completes");
+    const invariantFailures: string[] = [];
+    if (beforeComplete) {
+      if (beforeComplete.rollback) {
+        const failed = await safe.rollback(beforeComplete.message);
+        invariantFailures.push(failed ? `${beforeComplete.message}; ${failed}` : `${beforeComplete.message} (the workspace was rolled back)`);
+      } else invariantFailures.push(beforeComplete.message);
+    } else if (violation?.rollback && rolledBack) invariantFailures.push(`${violation.message} (the workspace was rolled back)`);
+    const failures = [...invariantFailures, ...notStarted, ...lastTaskFailures, ...(badItems.length ? [`${badItems.length} item(s) ${[...new Set(badItems.map((i) => i.status))].join("/")}`] : [])];
     // A one-cycle workflow needs no word on why it stopped.
     const loopNote = loopStop && loopStop["stoppedBy"] !== "once" ? `; loop stopped by ${String(loopStop["stoppedBy"])} (${String(loopStop["reason"])})` : "";
     return store.writeTransaction(() => {
@@ -532,14 +585,14 @@ function behaviorAction(step: PlannedStep, outcome: StepOutcome): { earlyReturn:
 function haltCycle(
   deps: { ctx: TaskContext; tasks: TaskStore; cycle: number; log: (l: string) => void },
   taskId: string,
-  halted: { step: string; status?: string },
+  halted: { step: string; status?: string; reason?: string },
   rest: readonly PlannedStep[],
   current: readonly PlannedStep[],
   itemScopes: ReadonlyMap<string, ScopeState>,
   finished: ReadonlyMap<string, RunRecord>,
 ): void {
   const { tasks, cycle } = deps;
-  const reason = `task step '${halted.step}' returned early`;
+  const reason = halted.reason ?? `task step '${halted.step}' returned early`;
   const after = current.slice(current.findIndex((s) => s.id === halted.step) + 1);
   const skip = (step: PlannedStep, itemId: string | null): void => {
     if (finished.has(executionKey(cycle, step.id, itemId))) return;
@@ -560,7 +613,7 @@ function haltCycle(
     scope.facts = { ...scope.facts, itemStatus: halted.status };
     scope.explicit = { status: halted.status, step: halted.step };
   }
-  deps.log(`cycle ${cycle}: task step ${halted.step} returned early; the cycle's remaining steps are skipped`);
+  deps.log(`cycle ${cycle}: ${halted.reason ?? `task step ${halted.step} returned early`}; the cycle's remaining steps are skipped`);
 }
 
 /**

@@ -9,6 +9,7 @@ import { probeShapeIssues, SAFETY_PROFILES } from "../safety-profile.js";
 import { celIssues } from "./cel-fields.js";
 import { commandTemplateIssues } from "./command-template.js";
 import { nameProblem } from "./envelope.js";
+import { invariantIssues, invariantSchema } from "./invariant.js";
 import {
   boolean, celExpression, describe, isObject, listOf, loose, nonEmptyString, nonNegativeInt, object, oneOf, positiveInt,
   resourceName, string, stringMap, type KindSpec, type SchemaObject, type SpecIssue,
@@ -193,10 +194,10 @@ const schema: SchemaObject = {
         oneOf(...SAFETY_PROFILES),
         "standard, or self_referential_probe: a single-pass probe of a workspace holding the orchestrator's own source (needs checkpoint_strategy: git_tag, loop.mode: once, task-scoped command steps and the builtin self_test only; checked at validation). Default standard.",
       ),
-      invariants: { type: "array", description: `Invariant checks (${NOT_SUPPORTED} unless []).` },
-      max_spawned_tasks: describe(nonNegativeInt, `Limit on spawned tasks (${NOT_SUPPORTED}).`),
-      max_spawn_depth: describe(nonNegativeInt, `Limit on spawn depth (${NOT_SUPPORTED}).`),
-      spawn_cooldown_seconds: describe(nonNegativeInt, `Least seconds between spawns (${NOT_SUPPORTED}).`),
+      invariants: describe(listOf(invariantSchema), "Checks pinned when the task starts and run before each cycle, after the steps they name, before self_restart and before the task completes; protected_files are checked after every step. A violation halts, warns or rolls back."),
+      max_spawned_tasks: describe(nonNegativeInt, "Most tasks one task may spawn (spawn_task, spawn_tasks); a burst past it fails the step and spawns nothing (default 10)."),
+      max_spawn_depth: describe(nonNegativeInt, "Most levels of spawned tasks below the first task (default 3)."),
+      spawn_cooldown_seconds: describe(nonNegativeInt, "Least seconds between two spawning bursts of one task (default 0)."),
       max_item_step_failures: describe(positiveInt, "Per-item circuit breaker: an item whose steps have failed this many times is blocked: it runs no more steps and fails the task at its end unless task resume --reset-blocked sets it back."),
       min_cycle_interval_secs: describe(nonNegativeInt, "Rapid-cycle guard: a cycle ending sooner than this is rapid; the next waits 1 s, 2 s, 4 s (doubling), and after 4 rapid cycles in a row the task pauses itself as a runaway loop."),
       stall_timeout_secs: describe(positiveInt, `Stall detection (${NOT_SUPPORTED}; step_timeout_secs still applies).`),
@@ -226,6 +227,8 @@ function check(spec: Record<string, unknown>): SpecIssue[] {
       hint: "set enabled: true (or remove enabled) on at least one step in spec.steps",
     });
   }
+  const safety = spec["safety"];
+  if (isObject(safety)) issues.push(...invariantIssues(safety, stepIdsOf(spec["steps"])));
   const loop = spec["loop"];
   if (isObject(loop)) {
     if (loop["mode"] === "fixed" && loop["max_cycles"] === undefined) {
@@ -307,6 +310,17 @@ function checkStep(s: Record<string, unknown>, path: Path, issues: SpecIssue[]):
     }
     issues.push(...celIssues([[[...path, "prehook", "when"], prehook["when"]], [[...path, "prehook", "expression"], prehook["expression"]]]));
   }
+}
+
+/** Every step id, chain children included. */
+function stepIdsOf(steps: unknown): Set<string> {
+  const ids = new Set<string>();
+  for (const s of asList(steps)) {
+    if (!isObject(s)) continue;
+    if (typeof s["id"] === "string") ids.add(s["id"]);
+    for (const id of stepIdsOf(s["chain_steps"])) ids.add(id);
+  }
+  return ids;
 }
 
 function asList(v: unknown): unknown[] {

@@ -1,0 +1,110 @@
+/**
+ * @module A task's safety machinery, for the runner: the checkpoint of each
+ * cycle (kept in the task's state, so a resumed cycle rolls back to the
+ * checkpoint it started with), rollback with a `workspace_rolled_back`
+ * event, and the pinned invariants checked at their points.
+ */
+import type { JsonObject } from "../../resources/types.js";
+import type { Store } from "../../store/store.js";
+import type { TaskRecord, TaskStore } from "../../store/task-store.js";
+import { InvariantGuard, type Verdict } from "../invariants/invariant-guard.js";
+import { checkpointProblem, checkpointStrategyOf, CheckpointError, rollbackTo, takeCheckpoint, type Checkpoint, type CheckpointStrategy } from "./safety.js";
+import type { TaskContext } from "./task-context.js";
+
+/** Where in a task's state the current cycle's checkpoint lives. */
+export const CHECKPOINT_KEY = "checkpoint";
+
+export interface TaskSafetyDeps {
+  ctx: TaskContext;
+  store: Store;
+  tasks: TaskStore;
+  log: (line: string) => void;
+  signal?: AbortSignal;
+  /** Task variables (`capture_as` writes into them). */
+  vars: Record<string, string>;
+}
+
+export class TaskSafetyError extends Error {
+  override name = "TaskSafetyError";
+}
+
+export class TaskSafety {
+  private checkpoint: Checkpoint | undefined;
+
+  private constructor(
+    private readonly deps: TaskSafetyDeps,
+    private readonly strategy: CheckpointStrategy | undefined,
+    readonly invariants: InvariantGuard,
+    private taskId: string,
+  ) {}
+
+  /** Checks the workspace can hold checkpoints and pins the invariants; throws TaskSafetyError when it cannot start. */
+  static async start(deps: TaskSafetyDeps, task: TaskRecord): Promise<{ safety: TaskSafety; task: TaskRecord }> {
+    const { ctx, tasks } = deps;
+    const strategy = checkpointStrategyOf(ctx.workflow.safety);
+    if (strategy) {
+      const problem = await checkpointProblem(ctx.workspace.root, strategy);
+      if (problem) throw new TaskSafetyError(problem);
+    }
+    let current = task;
+    const event = (type: string, message: string, data: JsonObject): void => deps.store.appendEvent({ type, message, data, taskId: task.id, project: ctx.project });
+    const guard = InvariantGuard.load(
+      task.state,
+      ctx.workflow.safety,
+      ctx.workspace.root,
+      { event, log: deps.log, setVar: (k, v) => (deps.vars[k] = v), ...(deps.signal ? { signal: deps.signal } : {}) },
+      (record) => {
+        current = tasks.updateTask(task.id, { state: { ...current.state, invariants: record } });
+      },
+    );
+    const safety = new TaskSafety(deps, strategy, guard, task.id);
+    const saved = current.state[CHECKPOINT_KEY];
+    if (saved && typeof saved === "object" && !Array.isArray(saved)) safety.checkpoint = saved as unknown as Checkpoint;
+    return { safety, task: current };
+  }
+
+  private event(type: string, message: string, data: JsonObject): void {
+    this.deps.store.appendEvent({ type, message, data, taskId: this.taskId, project: this.deps.ctx.project });
+  }
+
+  /**
+   * The cycle's checkpoint (a cycle resumed after a restart keeps the one it
+   * started with), then the `before_cycle` invariants.
+   */
+  async beginCycle(cycle: number): Promise<Verdict | undefined> {
+    if (this.strategy && this.checkpoint?.cycle !== cycle) {
+      try {
+        this.checkpoint = await takeCheckpoint(this.deps.ctx, cycle, this.strategy);
+      } catch (err) {
+        if (err instanceof CheckpointError) throw new TaskSafetyError(err.message);
+        throw err;
+      }
+      const t = this.deps.tasks.getTask(this.taskId)!;
+      this.deps.tasks.updateTask(this.taskId, { state: { ...t.state, [CHECKPOINT_KEY]: this.checkpoint as unknown as JsonObject } });
+      this.event("checkpoint_created", `cycle ${cycle}: checkpoint ${this.checkpoint.ref}`, { cycle, strategy: this.strategy, ref: this.checkpoint.ref, commit: this.checkpoint.commit });
+    }
+    return this.invariants.at("before_cycle", `before cycle ${cycle}`);
+  }
+
+  /** The state to save with the cycle, so the checkpoint survives a restart. */
+  get checkpointRecord(): JsonObject | undefined {
+    return this.checkpoint as unknown as JsonObject | undefined;
+  }
+
+  /** Puts the workspace back to this cycle's checkpoint; returns why it could not, or undefined. */
+  async rollback(reason: string): Promise<string | undefined> {
+    const cp = this.checkpoint;
+    if (!cp) return "no checkpoint to roll back to (safety.checkpoint_strategy is none)";
+    try {
+      await rollbackTo(this.deps.ctx, cp);
+    } catch (err) {
+      const message = (err as Error).message;
+      this.event("rollback_failed", message, { ref: cp.ref, reason });
+      this.deps.log(message);
+      return message;
+    }
+    this.deps.log(`rolled the workspace back to ${cp.ref} (cycle ${cp.cycle}): ${reason}`);
+    this.event("workspace_rolled_back", `workspace rolled back to ${cp.ref}: ${reason}`, { ref: cp.ref, commit: cp.commit, head: cp.head, cycle: cp.cycle, strategy: cp.strategy, reason });
+    return undefined;
+  }
+}
