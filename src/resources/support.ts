@@ -31,7 +31,6 @@ export const UNSUPPORTED_FIELDS: Readonly<Record<string, readonly UnsupportedFie
     { path: "adaptive", reason: "adaptive planning (an agent rewriting the step list at run time) is not implemented" },
     { path: "item_isolation", reason: "per-item isolation (a branch or worktree per item) is not implemented" },
     { path: "dynamic_steps", reason: "the dynamic step pool is not implemented", accepts: [[]] },
-    { path: "loop.guard", reason: "upstream does not read loop.guard either; use loop.stop_when_no_unresolved and a loop_guard step" },
     { path: "loop.agent_template", reason: "loop agent templates are not implemented" },
     { path: "safety.stall_timeout_secs", reason: "stall detection is not implemented; step_timeout_secs still applies" },
   ],
@@ -63,7 +62,6 @@ export const UNSUPPORTED_STEP_FIELDS: readonly UnsupportedField[] = [
   // The engine reads it once it runs the item_select builtin.
   ...(isImplementedBuiltin("item_select") ? [] : [{ path: "item_select_config", reason: "item selection strategies (min, max, threshold, weighted) are not implemented" }]),
   { path: "stall_timeout_secs", reason: "stall detection is not implemented; timeout_secs still applies" },
-  { path: "behavior.collect_artifacts", reason: "artifact collection is not implemented", accepts: [false] },
   { path: "behavior.execution", reason: "the engine derives it from builtin, command and chain_steps; a manifest value is not read" },
   { path: "prehook.ui", reason: "prehook UI hints are not used" },
   { path: "prehook.extended", reason: "extended prehook decisions (beyond run or skip) are not implemented", accepts: [false] },

@@ -526,7 +526,14 @@ async function runProcessStep(deps: StepRunDeps, step: PlannedStep, task: TaskSt
   const denials = await boundary.close(result);
   for (const d of denials) note(logPath, `${d.reasonCode}: ${d.message}`);
   const ran: RunStatus = result.cancelled ? "cancelled" : result.timedOut ? "timed_out" : result.exitCode === 0 ? "succeeded" : "failed";
-  const output = step.mode === "agent" ? parseAgentOutput(result.stdoutTail) : { artifacts: [] };
+  // A command step's output is read for artifacts when the step collects them.
+  const collects = step.spec.behavior?.collect_artifacts === true;
+  const output = step.mode === "agent" || collects ? parseAgentOutput(result.stdoutTail) : { artifacts: [] };
+  if (collects && output.artifacts.length && !result.cancelled) {
+    const kinds = [...new Set(output.artifacts.map((a) => (typeof a["kind"] === "string" ? a["kind"] : "?")))];
+    note(logPath, `collected ${output.artifacts.length} artifact(s): ${kinds.join(", ")}`);
+    deps.event?.("artifacts_collected", `${step.id}: ${output.artifacts.length} artifact(s)`, { runId: run.id, step: step.id, item: scope.item?.path ?? null, count: output.artifacts.length, kinds });
+  }
   const captures = applyCaptures(step.captures, { stdout: result.stdoutTail, stderr: result.stderrTail, exitCode: result.exitCode, success: ran === "succeeded" });
   noteTruncatedOutput(logPath, step, result);
   reportCaptureProblems(deps, step, scope, run.id, logPath, captures.problems);

@@ -553,7 +553,9 @@ function absorb(ctx: TaskContext, step: PlannedStep, outcome: StepOutcome, scope
     scope.facts = recordStepSkipped(scope.facts, step.id);
     return;
   }
-  scope.facts = recordStepRun(scope.facts, step.id, roles, { exitCode: outcome.exitCode, captures: outcome.captures, output: outcome.output });
+  // Only collected artifacts count (behavior.collect_artifacts; on by default for qa, qa_testing and retest).
+  const output = step.spec.behavior?.collect_artifacts === true ? outcome.output : { ...outcome.output, artifacts: [] };
+  scope.facts = recordStepRun(scope.facts, step.id, roles, { exitCode: outcome.exitCode, captures: outcome.captures, output });
   Object.assign(scope.vars, outcome.captures.vars);
   state.stepOutputs[step.id] = outcome.stdout.slice(-16384);
   state.prevStdout = outcome.stdout;

@@ -172,7 +172,12 @@ const schema: SchemaObject = {
       stop_when_no_unresolved: describe(boolean, "Stop once no item is unresolved (default true)."),
       convergence_expr: describe(listOf(convergence), "Stop when one of these CEL expressions holds."),
       agent_template: describe(string, `Loop agent template (${NOT_SUPPORTED}).`),
-      guard: describe(loose, `Nested spelling of enabled, stop_when_no_unresolved and max_cycles; read by the loop policy (nested wins), but reported as ${NOT_SUPPORTED}.`),
+      /** Nested spelling of enabled, stop_when_no_unresolved and max_cycles; it wins over the flat one. */
+      guard: object({
+        enabled: describe(boolean, "As loop.enabled."),
+        stop_when_no_unresolved: describe(boolean, "As loop.stop_when_no_unresolved."),
+        max_cycles: describe(positiveInt, "As loop.max_cycles."),
+      }, { description: "Nested spelling of enabled, stop_when_no_unresolved and max_cycles; it wins over the flat one." }),
     }, { description: "How many cycles run (default mode: once)." }),
     finalize: object({
       rules: describe(listOf(object({
