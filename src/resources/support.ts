@@ -3,13 +3,6 @@
  * data with the reason for each. Validation reports every one a manifest
  * sets as an `unsupported-field` warning, so nothing is dropped in silence
  * and the count over the upstream corpus measures what is missing.
- *
- * Not listed on purpose: `safety.auto_rollback`, `safety.checkpoint_strategy`
- * and `safety.binary_snapshot`. Upstream's plain QA fixtures (qa105-s3/s5)
- * set them and must validate without any warning, so the engine owes them:
- * a git checkpoint per cycle (`git_tag`/`git_stash`), rollback to it after
- * `max_consecutive_failures` when `auto_rollback` is on, and a copy of the
- * built output at cycle start for `binary_snapshot` (self-bootstrap).
  */
 import { isImplementedBuiltin, UNIMPLEMENTED_BUILTINS } from "../engine/runner/builtin-names.js";
 import { BUILTIN_STEP_NAMES, stepRunner } from "./defaults.js";
@@ -36,12 +29,6 @@ export const UNSUPPORTED_FIELDS: Readonly<Record<string, readonly UnsupportedFie
   ],
   Agent: [
     { path: "enabled", reason: "disabling an agent in its manifest is not implemented", accepts: [true] },
-    { path: "health_policy", reason: "agent health tracking (marking an agent diseased after failures) is not implemented" },
-  ],
-  Workspace: [
-    { path: "self_referential", reason: "self-bootstrap safety enforcement is not implemented", accepts: [false] },
-    { path: "health_policy", reason: "agent health tracking is not implemented" },
-    { path: "binary_snapshot", reason: "has no effect on a Workspace; binary snapshots are a Workflow's safety.binary_snapshot", accepts: [false] },
   ],
   Trigger: [
     { path: "event.source", reason: "webhook events need an HTTP listener, which is not implemented", accepts: ["task_completed", "task_failed", "filesystem"] },
@@ -82,19 +69,11 @@ export interface UnsupportedValue {
 export const UNSUPPORTED_STEP_VALUES: readonly UnsupportedValue[] = [];
 
 /**
- * Builtins not reported although the engine does not run them as upstream
- * does: upstream's plain QA fixtures (qa105-s3/s5) have a `self_test` step
- * and must validate without any warning, so the engine owes it (as it owes
- * the safety fields named at the top of this module).
- */
-const OWED_BUILTINS: readonly string[] = ["self_test"];
-
-/**
  * Builtins a manifest may name that the engine does not run yet, from the
  * engine's own light registry (src/engine/runner/builtin-names.ts), so the
  * two cannot disagree.
  */
-export const UNSUPPORTED_BUILTINS: readonly string[] = BUILTIN_STEP_NAMES.filter((b) => !isImplementedBuiltin(b) && !OWED_BUILTINS.includes(b));
+export const UNSUPPORTED_BUILTINS: readonly string[] = BUILTIN_STEP_NAMES.filter((b) => !isImplementedBuiltin(b));
 
 export interface UnsupportedUse {
   /** Path from the document root: `spec`, ... */

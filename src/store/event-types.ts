@@ -32,6 +32,23 @@ export const EVENT_TYPES: readonly string[] = [
   "item_blocked",
   // src/engine/runner/step-runner.ts (through the task runner)
   "capture_missing",
+  "artifacts_collected",
+  // src/engine/runner/post-actions.ts
+  "store_written",
+  "task_spawned",
+  "items_generated",
+  // src/engine/invariants/invariant-guard.ts, src/engine/runner/task-safety.ts
+  "invariants_pinned",
+  "invariants_kept",
+  "invariant_violated",
+  "checkpoint_created",
+  "workspace_rolled_back",
+  "rollback_failed",
+  "binary_snapshot_taken",
+  "binary_snapshot_skipped",
+  "binary_snapshot_restored",
+  // src/engine/runner/task-runner.ts (self-referential policy)
+  "self_referential_warning",
   // src/engine/runner/step-boundary.ts (through the task runner)
   "sandbox_denied",
   "sandbox_unsupported",

@@ -156,7 +156,7 @@ describe("orchestrator run: step headers", { timeout: 120_000 }, () => {
     p = taskProject();
     const r = p.run(["run", "--workflow", "builtins"]);
     expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/==> step warmup \(builtin self_test\) succeeded: .+\n==> step say <==\n/);
+    expect(r.stderr).toMatch(/==> step warmup \(builtin init_once\) succeeded: .+\n==> step say <==\n/);
     expect(r.stdout).toContain("said\n");
   });
 });

@@ -109,7 +109,7 @@ describe("orchestrator task logs", { timeout: 120_000 }, () => {
     const runs = (await waitForPhase(p, id, ["Completed"])).runs;
     expect(runs.map((r) => r.step)).toEqual(["warmup", "say"]);
     const r = p.run(["task", "logs", id]);
-    expect(r.stdout).toMatch(new RegExp(`^==> step warmup \\(run ${runs[0]!.id}, builtin self_test, succeeded: .+\\) <==\\n==> step say \\(run ${runs[1]!.id}\\) <==\\n`));
+    expect(r.stdout).toMatch(new RegExp(`^==> step warmup \\(run ${runs[0]!.id}, builtin init_once, succeeded: .+\\) <==\\n==> step say \\(run ${runs[1]!.id}\\) <==\\n`));
     expect(r.stdout.split("\n").filter((l) => l.startsWith("==> ")).map((h) => /^==> step (\S+)/.exec(h)?.[1])).toEqual(["warmup", "say"]);
   });
 

@@ -105,7 +105,7 @@ export const MANIFEST = [
     `  steps:
     - id: warmup
       scope: task
-      builtin: self_test
+      builtin: init_once
     - id: say
       scope: task
       command: echo said

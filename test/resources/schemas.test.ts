@@ -41,14 +41,11 @@ describe("schema registry", () => {
 });
 
 describe("valid documents", () => {
-  it("a set with one document of every kind validates with no diagnostic but the unsupported workflow-store fields", () => {
+  it("a set with one document of every kind validates with no diagnostic", () => {
     const docs = docsFromFile(ALL_KINDS, "all-kinds.yaml");
     const kinds = new Set(docs.map((d) => d.resource.kind));
     for (const k of BUILTIN_KIND_NAMES) expect(kinds.has(k), k).toBe(true);
-    const ds = validateDocuments(docs);
-    // The fixture shows every field's shape; the engine does not read or write workflow stores yet.
-    expect(ds.filter((d) => d.code !== "unsupported-field").map(formatDiagnostic)).toEqual([]);
-    expect(ds.map((d) => d.path)).toEqual(["spec.steps[0].behavior.post_actions[0].type", "spec.steps[2].store_inputs"]);
+    expect(validateDocuments(docs).map(formatDiagnostic)).toEqual([]);
   });
 });
 
@@ -142,12 +139,13 @@ describe("Workflow", () => {
       behavior: {
         on_failure: { action: "set_status" },
         captures: [{ var: "x", source: "stdin" }],
-        post_actions: [{ type: "generate_items", from_var: "c", json_path: "$.items", mapping: {} }, { type: "store_put", store: "s" }],
+        post_actions: [{ type: "spawn_tasks", from_var: "c", json_path: "$.items", mapping: {} }, { type: "store_put", store: "s" }, { type: "generate_items" }],
       },
     }]);
     errorAt(ds, "spec.steps[0].behavior.on_failure.status");
     errorAt(ds, "spec.steps[0].behavior.captures[0].source");
-    errorAt(ds, "spec.steps[0].behavior.post_actions[0].mapping.item_id");
+    errorAt(ds, "spec.steps[0].behavior.post_actions[0].mapping.goal");
+    errorAt(ds, "spec.steps[0].behavior.post_actions[2].from_var");
     errorAt(ds, "spec.steps[0].behavior.post_actions[1].key");
     errorAt(ds, "spec.steps[0].behavior.post_actions[1].from_var");
   });

@@ -254,11 +254,11 @@ describe("suggestField", () => {
 describe("unsupported fields", () => {
   it("are warnings naming the field, never errors", () => {
     const ds = validateDocuments(docsFromYaml(yamlOf(
-      workflow("w", [{ id: "qa", stall_timeout_secs: 60, chain_steps: undefined }], { safety: { invariants: [{ name: "i" }], max_consecutive_failures: 2 }, adaptive: { enabled: true } }),
+      workflow("w", [{ id: "qa", stall_timeout_secs: 60, chain_steps: undefined }], { safety: { stall_timeout_secs: 30, max_consecutive_failures: 2 } }),
     )));
     expect(errors(ds)).toEqual([]);
-    expect(ds.filter((d) => d.code === "unsupported-field").map((d) => d.path).sort()).toEqual(["spec.adaptive", "spec.safety.invariants", "spec.steps[0].stall_timeout_secs"]);
-    expect(ds.find((d) => d.path === "spec.safety.invariants")!.message).toBe("field 'safety.invariants' is not supported yet and is ignored: invariant checks are not enforced");
+    expect(ds.filter((d) => d.code === "unsupported-field").map((d) => d.path).sort()).toEqual(["spec.safety.stall_timeout_secs", "spec.steps[0].stall_timeout_secs"]);
+    expect(ds.find((d) => d.path === "spec.safety.stall_timeout_secs")!.message).toBe("field 'safety.stall_timeout_secs' is not supported yet and is ignored: stall detection is not implemented; step_timeout_secs still applies");
   });
 
   it("are not reported when set to a value the project honours", () => {
@@ -270,9 +270,9 @@ describe("unsupported fields", () => {
   });
 
   it("are found in chain steps too", () => {
-    const spec = { steps: [{ id: "c", chain_steps: [{ id: "a", command: "true", step_vars: { x: "1" } }] }] };
+    const spec = { steps: [{ id: "c", chain_steps: [{ id: "a", command: "true", stall_timeout_secs: 5 }] }] };
     expect(findUnsupportedFields("Workflow", spec)).toEqual([
-      { path: ["spec", "steps", 0, "chain_steps", 0, "step_vars"], field: "step_vars", reason: expect.any(String), message: expect.stringMatching(/^field 'step_vars' is not supported yet/) },
+      { path: ["spec", "steps", 0, "chain_steps", 0, "stall_timeout_secs"], field: "stall_timeout_secs", reason: expect.any(String), message: expect.stringMatching(/^field 'stall_timeout_secs' is not supported yet/) },
     ]);
   });
 
@@ -297,7 +297,7 @@ describe("what the engine does not act on", () => {
   const unsupported = (steps: unknown[]) =>
     validateDocuments(docsFromYaml(yamlOf(workflow("w", steps)))).filter((d) => d.code === "unsupported-field").map((d) => [d.path, d.message]);
 
-  it("warns about post-action types the engine skips, and not about those it runs", () => {
+  it("warns about no post-action type and not about store_inputs or store_outputs: the engine runs them all", () => {
     const actions = [
       { type: "create_ticket" },
       { type: "store_put", store: "s", key: "k", from_var: "v" },
@@ -306,17 +306,12 @@ describe("what the engine does not act on", () => {
       { type: "generate_items", from_var: "v", json_path: "$.x", mapping: { item_id: "$.id" } },
       { type: "scan_tickets" },
     ];
-    const ds = unsupported([{ id: "build", command: "make", behavior: { post_actions: actions } }]);
-    expect(ds.map(([p]) => p)).toEqual([1, 2, 3, 4].map((i) => `spec.steps[0].behavior.post_actions[${i}].type`));
-    expect(ds[0]![1]).toBe("post action type 'store_put' is not supported yet and is skipped when the step runs: writing a variable to a workflow store is not implemented");
-  });
-
-  it("warns about store_inputs and store_outputs, in chain steps too", () => {
-    const ds = unsupported([
-      { id: "c", chain_steps: [{ id: "a", command: "true", store_inputs: [{ store: "s", key: "k", as_var: "v" }], store_outputs: [{ store: "s", key: "k", from_var: "v" }] }] },
-    ]);
-    expect(ds.map(([p]) => p)).toEqual(["spec.steps[0].chain_steps[0].store_inputs", "spec.steps[0].chain_steps[0].store_outputs"]);
-    expect(ds[0]![1]).toMatch(/^field 'store_inputs' is not supported yet and is ignored: /);
+    expect(unsupported([{ id: "build", command: "make", behavior: { post_actions: actions } }])).toEqual([]);
+    expect(
+      unsupported([
+        { id: "c", chain_steps: [{ id: "a", command: "true", store_inputs: [{ store: "s", key: "k", as_var: "v" }], store_outputs: [{ store: "s", key: "k", from_var: "v" }] }] },
+      ]),
+    ).toEqual([]);
   });
 
   it("warns about builtins the engine does not run, named or inferred", () => {

@@ -5,14 +5,13 @@
  */
 
 /** Builtins the engine runs with upstream's meaning. */
-export const IMPLEMENTED_BUILTINS: readonly string[] = ["init_once", "loop_guard", "ticket_scan", "item_select"];
+export const IMPLEMENTED_BUILTINS: readonly string[] = ["init_once", "loop_guard", "ticket_scan", "item_select", "self_test"];
 
 /**
  * Builtins a workflow may name that the engine does not run as upstream
  * does, with what happens instead (for a warning at apply time).
  */
 export const UNIMPLEMENTED_BUILTINS: Readonly<Record<string, string>> = {
-  self_test: "upstream runs cargo check and cargo test on the workspace; here the step runs nothing and succeeds (give it a `command` instead)",
   self_restart: "upstream rebuilds and re-executes the orchestrator binary; here the step fails",
 };
 

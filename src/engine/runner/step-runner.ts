@@ -38,6 +38,7 @@ import { runnerOptions } from "./runtime-policy.js";
 import { boundaryRecord, denialEvents, openStepBoundary, stepProfile, StepProfileError, unsupportedEvent, type StepProfile } from "./step-boundary.js";
 import { runPostActions } from "./post-actions.js";
 import { readStoreInputs } from "./store-inputs.js";
+import { orchestratorCli, phasesCommand, selfTestPlan } from "./self-test.js";
 import type { WorkflowStores } from "../stores/workflow-stores.js";
 import type { TaskContext } from "./task-context.js";
 import { openTickets } from "./tickets.js";
@@ -216,7 +217,7 @@ async function prepare(deps: StepRunDeps, step: PlannedStep, task: TaskState, sc
   const capability = step.capability ?? step.type;
   const profile = step.spec.execution_profile;
   if (profile !== undefined && !ctx.profiles.has(profile)) throw new StepSetupError(`execution profile '${profile}' not found in project '${ctx.project}'`);
-  const candidates = ctx.agents.map((a) => candidateFromAgent(a, a.spec["cordoned"] === true ? "cordoned" : "active"));
+  const candidates = ctx.agents.map((a) => candidateFromAgent(a, a.spec["cordoned"] === true ? "cordoned" : "active", ctx.workspace.healthPolicy));
   const strategy = step.spec.cost_preference ? costPreferenceStrategy(step.spec.cost_preference) : undefined;
   // Chosen and recorded on the run in one write transaction: a step starting at the same
   // moment (another item, another worker or process) counts this run in the agent's load.
@@ -326,8 +327,22 @@ export async function runStep(deps: StepRunDeps, step: PlannedStep, task: TaskSt
   }
 
   if (step.mode === "chain") return runChain(deps, step, task, scope, finished);
+  if (step.mode === "builtin" && step.builtin === "self_test" && !step.command) return runSelfTest(deps, step, task, scope);
   if (step.mode === "builtin" && !step.command) return runBuiltin(deps, step, task, scope);
   return runProcessStep(deps, step, task, scope);
+}
+
+/** `self_test`: the workspace's build, tests and manifest validation, run as one command step (logs, timeout, captures). */
+async function runSelfTest(deps: StepRunDeps, step: PlannedStep, task: TaskState, scope: ScopeState): Promise<StepOutcome> {
+  const plan = selfTestPlan(deps.ctx.workspace.root, orchestratorCli());
+  if ("problem" in plan) {
+    const reason = `could not start: ${plan.problem}`;
+    const run = deps.tasks.createRun({ ...runOf(deps, step, scope.item?.id ?? null), agent: null, command: "builtin:self_test", logPath: null });
+    deps.tasks.finishRun(run.id, { status: "failed", exitCode: 1, reason, output: { builtin: "self_test", ...NOT_STARTED } });
+    deps.log?.(`step ${step.id} ${reason}`);
+    return { ...outcomeOf("failed", 1, reason), runId: run.id, notStarted: true };
+  }
+  return runProcessStep(deps, { ...step, mode: "command", command: phasesCommand("self_test", plan.phases) }, task, scope);
 }
 
 /** The output a run that could not start records, so a replay after a restart knows it. */
@@ -385,8 +400,6 @@ async function runBuiltin(deps: StepRunDeps, step: PlannedStep, task: TaskState,
   switch (step.builtin) {
     case "init_once":
       return record("succeeded", "builtin init_once: nothing to run (give the step a command to run one)");
-    case "self_test":
-      return record("succeeded", `builtin self_test: not run: ${UNIMPLEMENTED_BUILTINS["self_test"]}`);
     case "item_select":
       return await runItemSelect(deps, step, task, record);
     case "loop_guard": {

@@ -31,6 +31,10 @@ export interface WorkspaceInfo {
   ticketDirRel: string;
   /** `self_referential: true`: the workspace holds the orchestrator's own source. */
   selfReferential: boolean;
+  /** `health_policy`: the default for agents working in this workspace. */
+  healthPolicy?: JsonObject;
+  /** `binary_snapshot: true`: every workflow run here snapshots the built output each cycle. */
+  binarySnapshot: boolean;
 }
 
 export interface TaskContext {
@@ -91,6 +95,8 @@ function workspaceOf(candidates: readonly StoredResource[], home: Home, project:
     ticketDir: ticketDirRel ? resolve(root, ticketDirRel) : undefined,
     ticketDirRel,
     selfReferential: spec["self_referential"] === true,
+    binarySnapshot: spec["binary_snapshot"] === true,
+    ...(spec["health_policy"] && typeof spec["health_policy"] === "object" && !Array.isArray(spec["health_policy"]) ? { healthPolicy: spec["health_policy"] } : {}),
   };
 }
 

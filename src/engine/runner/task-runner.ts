@@ -28,6 +28,7 @@ import { probeWorkspaceProblem } from "../../resources/safety-profile.js";
 import { cycleGuardsOf, rapidCycle, sleep, staggerOf, StartStagger } from "./cycle-guards.js";
 import { heldMessage, resumesOnItsOwn } from "./runtime-policy.js";
 import { TaskSafety, TaskSafetyError } from "./task-safety.js";
+import { selfReferentialVerdict } from "./self-referential.js";
 import { executionKey, runStep, type ScopeState, type StepOutcome, type TaskState } from "./step-runner.js";
 import { loadTaskContext, type TaskContext } from "./task-context.js";
 
@@ -80,6 +81,13 @@ export async function runTask(taskId: string, deps: TaskRunnerDeps): Promise<Tas
     ctx = loadTaskContext(store, home, task);
     const probe = probeWorkspaceProblem(ctx.workflowName, ctx.workflow as unknown as Record<string, unknown>, { name: ctx.workspace.name, selfReferential: ctx.workspace.selfReferential });
     if (probe) throw new Error(probe);
+    // A self-referential workspace needs a workflow that can recover from breaking it.
+    const selfRef = selfReferentialVerdict(ctx.workflowName, ctx.workflow, ctx.plan.steps, ctx.workspace);
+    if (selfRef.errors.length) throw new Error(`self-referential safety policy refuses the task: ${selfRef.errors.join("; ")}`);
+    for (const w of selfRef.warnings) {
+      log(`warning: ${w}`);
+      store.appendEvent({ type: "self_referential_warning", taskId: task.id, project: task.project, message: w });
+    }
     items = tasks.listItems(task.id);
     if (items.length === 0 && task.state["itemsCreated"] !== true) {
       const paths = collectItemPaths(ctx.workspace.root, ctx.workspace.qaTargets, task.spec.targetFiles);
@@ -222,7 +230,6 @@ async function runCycles(deps: TaskRunnerDeps, ctx: TaskContext, started: TaskRe
   }, STATUS_FILE_INTERVAL_MS);
   flush.unref();
   try {
-    if (safety["binary_snapshot"] === true) log("safety.binary_snapshot is accepted but takes no snapshot yet");
     let safe: TaskSafety;
     try {
       // Checkpoints need a git workspace; invariants are pinned now (or were when the task first started).

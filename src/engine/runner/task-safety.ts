@@ -10,6 +10,7 @@ import type { TaskRecord, TaskStore } from "../../store/task-store.js";
 import { InvariantGuard, type Verdict } from "../invariants/invariant-guard.js";
 import { checkpointProblem, checkpointStrategyOf, CheckpointError, rollbackTo, takeCheckpoint, type Checkpoint, type CheckpointStrategy } from "./safety.js";
 import type { TaskContext } from "./task-context.js";
+import { restoreBinarySnapshot, snapshotDir, takeBinarySnapshot } from "./binary-snapshot.js";
 
 /** Where in a task's state the current cycle's checkpoint lives. */
 export const CHECKPOINT_KEY = "checkpoint";
@@ -83,7 +84,33 @@ export class TaskSafety {
       this.deps.tasks.updateTask(this.taskId, { state: { ...t.state, [CHECKPOINT_KEY]: this.checkpoint as unknown as JsonObject } });
       this.event("checkpoint_created", `cycle ${cycle}: checkpoint ${this.checkpoint.ref}`, { cycle, strategy: this.strategy, ref: this.checkpoint.ref, commit: this.checkpoint.commit });
     }
+    this.snapshotBinary(cycle);
     return this.invariants.at("before_cycle", `before cycle ${cycle}`);
+  }
+
+  private get snapshots(): boolean {
+    return this.deps.ctx.workflow.safety?.["binary_snapshot"] === true || this.deps.ctx.workspace.binarySnapshot;
+  }
+
+  private get snapshotPath(): string {
+    return snapshotDir(this.deps.ctx.home.dir, this.deps.ctx.workspace.name);
+  }
+
+  /** The built output copied aside as the stable build (binary_snapshot). */
+  private snapshotBinary(cycle: number): void {
+    if (!this.snapshots) return;
+    const { ctx } = this.deps;
+    try {
+      const m = takeBinarySnapshot(ctx.workspace.root, this.snapshotPath, this.taskId, cycle);
+      if (!m) {
+        this.deps.log(`binary_snapshot: no built output to snapshot in ${ctx.workspace.root} (dist/ of a Node package, or target/release/orchestratord) at cycle ${cycle}`);
+        this.event("binary_snapshot_skipped", `cycle ${cycle}: no built output to snapshot`, { cycle });
+        return;
+      }
+      this.event("binary_snapshot_taken", `cycle ${cycle}: ${m.source} (${m.files} files) kept as the stable build`, { cycle, source: m.source, files: m.files, sha256: m.sha256 });
+    } catch (err) {
+      throw new TaskSafetyError(`binary_snapshot of cycle ${cycle} failed: ${(err as Error).message}`);
+    }
   }
 
   /** The state to save with the cycle, so the checkpoint survives a restart. */
@@ -105,6 +132,17 @@ export class TaskSafety {
     }
     this.deps.log(`rolled the workspace back to ${cp.ref} (cycle ${cp.cycle}): ${reason}`);
     this.event("workspace_rolled_back", `workspace rolled back to ${cp.ref}: ${reason}`, { ref: cp.ref, commit: cp.commit, head: cp.head, cycle: cp.cycle, strategy: cp.strategy, reason });
+    // Built output is rarely under git: the stable build goes back with the sources.
+    if (this.snapshots) {
+      try {
+        const m = restoreBinarySnapshot(this.deps.ctx.workspace.root, this.snapshotPath);
+        this.event("binary_snapshot_restored", `${m.source} restored from the stable build of cycle ${m.cycle}`, { source: m.source, cycle: m.cycle, sha256: m.sha256 });
+      } catch (err) {
+        const message = `the stable build could not be restored: ${(err as Error).message}`;
+        this.deps.log(message);
+        return message;
+      }
+    }
     return undefined;
   }
 }

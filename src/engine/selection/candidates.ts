@@ -7,11 +7,15 @@ import type { HealthPolicy } from "./history.js";
 import type { AgentCandidate, AgentLifecycle } from "./select.js";
 import type { SelectionWeights } from "./strategies.js";
 
-export function candidateFromAgent(agent: Resource, lifecycle: AgentLifecycle = "active"): AgentCandidate {
+/**
+ * `workspaceHealth`: the health policy of the workspace the task runs in,
+ * the default for every field the agent's own policy leaves out.
+ */
+export function candidateFromAgent(agent: Resource, lifecycle: AgentLifecycle = "active", workspaceHealth?: JsonObject): AgentCandidate {
   const spec = agent.spec;
   const metadata = obj(spec["metadata"]);
   const selection = obj(spec["selection"]);
-  const health = obj(spec["health_policy"]);
+  const health = { ...workspaceHealth, ...obj(spec["health_policy"]) };
   const candidate: AgentCandidate = {
     name: agent.metadata.name,
     project: agent.metadata.project ?? DEFAULT_PROJECT,

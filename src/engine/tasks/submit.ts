@@ -18,6 +18,7 @@ import { selectAgent } from "../selection/select.js";
 import { applyDefaults } from "../../resources/defaults.js";
 import { collectItemPaths, insideWorkspace, itemPathOf } from "../runner/items.js";
 import { resolveWorkflowSpec, resolveWorkspace, TaskSetupError } from "../runner/task-context.js";
+import { selfReferentialVerdict } from "../runner/self-referential.js";
 
 export class SubmitError extends Error {
   override name = "SubmitError";
@@ -143,7 +144,9 @@ export function checkRequest(store: Store, home: Home, req: SubmitRequest): { wo
   }
   try {
     const { name, spec: wfSpec } = resolveWorkflowSpec(store, { project, workflow, spec });
-    buildExecutionPlan(wfSpec, { workflow: name, steps: spec.steps });
+    const plan = buildExecutionPlan(wfSpec, { workflow: name, steps: spec.steps });
+    const selfRef = selfReferentialVerdict(name, wfSpec, plan.steps, ws);
+    if (selfRef.errors.length) throw new SubmitError(`self-referential safety policy refuses the task: ${selfRef.errors.join("; ")}`);
   } catch (err) {
     if (err instanceof PlanError || err instanceof TaskSetupError) throw new SubmitError(err.message);
     throw err;

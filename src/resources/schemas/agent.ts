@@ -6,7 +6,7 @@ import { celIssues } from "./cel-fields.js";
 import { commandTemplateIssues } from "./command-template.js";
 import { envIssues, envList } from "./env.js";
 import {
-  boolean, celExpression, describe, isObject, listOf, loose, nonEmptyString, number, object, oneOf, string,
+  boolean, celExpression, describe, healthPolicy, isObject, listOf, nonEmptyString, number, object, oneOf, string,
   stringList, type KindSpec, type SchemaObject, type SpecIssue,
 } from "./common.js";
 
@@ -48,7 +48,7 @@ const schema: SchemaObject = object({
     oneOf("arg", "stdin", "file", "env"),
     "How the prompt reaches the process (default arg): arg fills {prompt} in the command; stdin writes it to standard input; file writes it to a file whose path fills {prompt_file} and ORCH_PROMPT_FILE; env sets ORCH_PROMPT.",
   ),
-  health_policy: describe(loose, "Health tracking settings such as capability_success_threshold (not supported yet)."),
+  health_policy: describe(healthPolicy, "When failures make this agent diseased (kept out of selection) and when a capability counts as unhealthy; a field left out comes from the workspace's health_policy, else the defaults."),
 }, {
   required: ["command"],
   misplaced: { prompt_delivery: "promptDelivery", cost: "metadata.cost", capability: "capabilities" },

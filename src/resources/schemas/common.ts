@@ -92,3 +92,15 @@ export const resourceName: SchemaObject = { type: "string", minLength: 1, maxLen
 export function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
+
+/**
+ * An agent's health policy (Agent `spec.health_policy`; a Workspace's is the
+ * default for agents working in it): when repeated infrastructure failures
+ * make an agent diseased, for how long, and what success rate at a
+ * capability keeps it eligible while diseased.
+ */
+export const healthPolicy: SchemaObject = object({
+  disease_duration_hours: { type: "number", minimum: 0, description: "How long a diseased agent is kept out of selection, in hours." },
+  disease_threshold: { type: "integer", minimum: 1, description: "Failures in a row that make an agent diseased." },
+  capability_success_threshold: { type: "number", minimum: 0, maximum: 1, description: "Success rate (0-1) under which a capability of the agent counts as unhealthy." },
+}, { description: "Agent health: when failures keep an agent out of selection." });

@@ -3,7 +3,7 @@
  * and where failure tickets go.
  */
 import { isAbsolute, normalize, relative } from "node:path";
-import { boolean, describe, loose, nonEmptyString, object, string, stringList, type KindSpec, type SpecIssue } from "./common.js";
+import { boolean, describe, healthPolicy, nonEmptyString, object, string, stringList, type KindSpec, type SpecIssue } from "./common.js";
 
 export const workspace: KindSpec = {
   check: checkPathsInside,
@@ -11,10 +11,10 @@ export const workspace: KindSpec = {
     root_path: describe(nonEmptyString, "The directory steps run in. A relative path is resolved against the project root (the directory holding .orchestrator/); it must exist when a task starts."),
     qa_targets: describe(stringList, "Files and directories, relative to root_path and inside it; every .md file under them becomes a task item."),
     ticket_dir: describe(string, "Where failure tickets are written, relative to root_path; offered to prompts as {ticket_dir}."),
-    self_referential: describe(boolean, "The workspace is the orchestrator's own source (not supported yet when true)."),
-    health_policy: describe(loose, "Agent health tracking settings (not supported yet)."),
-    /** Seen in upstream fixtures; upstream ignores it here (it belongs to a Workflow's safety). */
-    binary_snapshot: describe(boolean, "Has no effect on a Workspace (a warning when true); binary snapshots are a Workflow's safety.binary_snapshot."),
+    self_referential: describe(boolean, "The workspace is the orchestrator's own source: a workflow run here needs a checkpoint strategy, auto_rollback and a self_test step, or the task is refused."),
+    health_policy: describe(healthPolicy, "The default health policy of agents working in this workspace, for the fields an agent's own leaves out."),
+    /** Every workflow run in this workspace snapshots the built output each cycle (as a Workflow's safety.binary_snapshot). */
+    binary_snapshot: describe(boolean, "Every workflow run here copies the built output aside at each cycle start, as a Workflow's safety.binary_snapshot does (default false)."),
   }, {
     required: ["root_path"],
     misplaced: { root: "root_path", path: "root_path", tickets_dir: "ticket_dir" },

@@ -6,10 +6,16 @@ const scored = [item("a", { score: "5.0" }), item("b", { score: "2" }), item("c"
 
 describe("parseItemSelectConfig", () => {
   it("reads upstream's fields with their defaults", () => {
-    expect(parseItemSelectConfig({ strategy: "min", metric_var: "error_count" })).toEqual({ strategy: "min", metricVar: "error_count", tieBreak: "first" });
+    expect(parseItemSelectConfig({ strategy: "min", metric_var: "error_count" })).toEqual({ strategy: "min", metricVar: "error_count", tieBreak: "first", topK: 1 });
     expect(
       parseItemSelectConfig({ strategy: "weighted", weights: { quality: 0.7, speed: 0.3 }, tie_break: "random", store_result: { namespace: "results", key: "winner" } }),
-    ).toEqual({ strategy: "weighted", weights: { quality: 0.7, speed: 0.3 }, tieBreak: "random", storeResult: { namespace: "results", key: "winner" } });
+    ).toEqual({ strategy: "weighted", weights: { quality: 0.7, speed: 0.3 }, tieBreak: "random", topK: 1, storeResult: { namespace: "results", key: "winner" } });
+  });
+
+  it("reads the guide's metric_key and top_k", () => {
+    expect(parseItemSelectConfig({ strategy: "max", metric_key: "quality_score", top_k: 3 })).toMatchObject({ metricVar: "quality_score", topK: 3 });
+    expect(() => parseItemSelectConfig({ strategy: "max", metric_key: "a", metric_var: "b" })).toThrow(/metric_var and metric_key/);
+    expect(() => parseItemSelectConfig({ strategy: "max", metric_var: "a", top_k: 0 })).toThrow(/top_k must be a whole number of at least 1/);
   });
 
   it("names the field and the fix when the config cannot work", () => {
@@ -25,8 +31,14 @@ describe("parseItemSelectConfig", () => {
 
 describe("selectItem", () => {
   it("keeps the lowest or highest metric and eliminates the rest", () => {
-    expect(selectItem(scored, parseItemSelectConfig({ strategy: "min", metric_var: "score" }))).toEqual({ winnerId: "b", eliminatedIds: ["a", "c"], winnerVars: { score: "2" } });
+    expect(selectItem(scored, parseItemSelectConfig({ strategy: "min", metric_var: "score" }))).toEqual({ winnerId: "b", keptIds: [], eliminatedIds: ["a", "c"], winnerVars: { score: "2" }, winnerScore: 2 });
     expect(selectItem(scored, parseItemSelectConfig({ strategy: "max", metric_var: "score" })).winnerId).toBe("c");
+  });
+
+  it("top_k keeps the best k, best first, and eliminates the rest", () => {
+    const r = selectItem(scored, parseItemSelectConfig({ strategy: "max", metric_var: "score", top_k: 2 }));
+    expect(r).toMatchObject({ winnerId: "c", keptIds: ["a"], eliminatedIds: ["b"] });
+    expect(selectItem(scored, parseItemSelectConfig({ strategy: "max", metric_var: "score", top_k: 5 })).eliminatedIds).toEqual([]);
   });
 
   it("threshold keeps the first (or last) item at or above it", () => {
@@ -44,7 +56,7 @@ describe("selectItem", () => {
   });
 
   it("lets a single item win without a metric, and refuses when no item has one", () => {
-    expect(selectItem([item("only", {})], parseItemSelectConfig({ strategy: "min", metric_var: "score" }))).toEqual({ winnerId: "only", eliminatedIds: [], winnerVars: {} });
+    expect(selectItem([item("only", {})], parseItemSelectConfig({ strategy: "min", metric_var: "score" }))).toEqual({ winnerId: "only", keptIds: [], eliminatedIds: [], winnerVars: {} });
     expect(() => selectItem([], parseItemSelectConfig({ strategy: "min", metric_var: "score" }))).toThrow(/no items to select from/);
     expect(() => selectItem([item("a", { score: "n/a" }), item("b", {})], parseItemSelectConfig({ strategy: "max", metric_var: "score" }))).toThrow(
       /no item has a numeric 'score'/,

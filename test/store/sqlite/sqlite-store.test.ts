@@ -189,7 +189,7 @@ describe("projects", () => {
     const deleted = store.listEvents({ type: "resource_deleted" });
     expect(deleted.map((e) => `${e.kind}/${e.name}`).sort()).toEqual(["Agent/a", "Project/alpha", "Workflow/w"]);
     expect(deleted.every((e) => e.actor === "bob")).toBe(true);
-    expect(store.listEvents({ type: "project_deleted" })[0]?.data).toEqual({ resources: 3 });
+    expect(store.listEvents({ type: "project_deleted" })[0]?.data).toEqual({ resources: 3, storeEntries: 0 });
     expect(store.deleteProject("alpha", "bob")).toBe(0);
     store.close();
   });
