@@ -19,10 +19,10 @@ const UPSERT = `
   RETURNING ${COLUMNS}`;
 const DELETE = "DELETE FROM workflow_store_entries WHERE project = ? AND store = ? AND key = ?";
 const EXPIRE = "DELETE FROM workflow_store_entries WHERE project = ? AND store = ? AND updated_at < ?";
-/** Keeps the newest `max` (ties broken by key, so the choice is stable). */
+/** Keeps the newest `max` (ties broken by the order they were first written). */
 const TRIM = `
   DELETE FROM workflow_store_entries WHERE project = @project AND store = @store AND key NOT IN (
-    SELECT key FROM workflow_store_entries WHERE project = @project AND store = @store ORDER BY updated_at DESC, key LIMIT @max)`;
+    SELECT key FROM workflow_store_entries WHERE project = @project AND store = @store ORDER BY updated_at DESC, rowid DESC LIMIT @max)`;
 const COUNT = "SELECT COUNT(*) FROM workflow_store_entries WHERE project = ? AND store = ? AND updated_at >= ?";
 const STORES = `
   SELECT store, COUNT(*) AS entries, MAX(updated_at) AS updated_at FROM workflow_store_entries
@@ -47,7 +47,7 @@ function entryOf(r: EntryRow): StoreEntry {
 function listSql(q: StoreEntryQuery): string {
   return `SELECT ${COLUMNS} FROM workflow_store_entries WHERE project = @project AND store = @store AND updated_at >= @notBefore${
     q.taskId !== undefined ? " AND task_id = @taskId" : ""
-  } ORDER BY updated_at DESC, key LIMIT @limit OFFSET @offset`;
+  } ORDER BY updated_at DESC, rowid DESC LIMIT @limit OFFSET @offset`;
 }
 
 export class SqliteWorkflowStoreEntries implements WorkflowStoreEntries {
