@@ -85,6 +85,12 @@ export function checkReferences(all: readonly CheckedResource[], opts: CheckOpti
   for (const a of index.of("Agent").filter(inScope)) out.push(...checkEnvRefs(a, index));
   for (const p of index.of("ExecutionProfile").filter(inScope)) out.push(...checkEnvRefs(p, index));
   out.push(...checkRuntimePolicies(index.of("RuntimePolicy").filter(inScope)));
+  for (const ws of index.of("WorkflowStore").filter(inScope)) {
+    const provider = asStr(ws.resource.spec["provider"]);
+    if (provider && provider !== "local" && provider !== "file" && !index.findWithFallback("StoreBackendProvider", ws.project, provider)) {
+      out.push(diag(ws, "error", "spec.provider", `store backend provider '${provider}' not found in project '${ws.project}'`, "apply the StoreBackendProvider, or set backend: local"));
+    }
+  }
   return out;
 }
 
@@ -129,6 +135,15 @@ function checkWorkflow(wf: CheckedResource, index: Index): Diagnostic[] {
       }
     });
   });
+  const adaptive = asObj(wf.resource.spec["adaptive"]);
+  const planner = asStr(adaptive?.["planner_agent"]);
+  if (adaptive?.["enabled"] === true && planner) {
+    const agent = agents.find((a) => a.resource.metadata.name === planner);
+    if (!agent) out.push(diag(wf, "error", "spec.adaptive.planner_agent", `planner agent '${planner}' not found in project '${scope}'`, "apply the Agent, or fix the name"));
+    else if (!capabilitiesOf(agent.resource).includes("adaptive_plan")) {
+      out.push(diag(wf, "error", "spec.adaptive.planner_agent", `planner agent '${planner}' lacks the capability adaptive_plan`, `add adaptive_plan to agent '${planner}' spec.capabilities`));
+    }
+  }
   for (const d of checkPrehookVariables(wf.resource)) {
     const withPos: Diagnostic = { ...d };
     if (!withPos.position && wf.file) withPos.position = { file: wf.file, line: wf.line ?? 1, column: 1 };

@@ -21,8 +21,6 @@ export interface UnsupportedField {
 
 export const UNSUPPORTED_FIELDS: Readonly<Record<string, readonly UnsupportedField[]>> = {
   Workflow: [
-    { path: "adaptive", reason: "adaptive planning (an agent rewriting the step list at run time) is not implemented" },
-    { path: "item_isolation", reason: "per-item isolation (a branch or worktree per item) is not implemented" },
     { path: "dynamic_steps", reason: "the dynamic step pool is not implemented", accepts: [[]] },
     { path: "loop.agent_template", reason: "loop agent templates are not implemented" },
     { path: "safety.stall_timeout_secs", reason: "stall detection is not implemented; step_timeout_secs still applies" },

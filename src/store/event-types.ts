@@ -47,6 +47,13 @@ export const EVENT_TYPES: readonly string[] = [
   "binary_snapshot_taken",
   "binary_snapshot_skipped",
   "binary_snapshot_restored",
+  // src/engine/runner/step-runner.ts, task-runner.ts (item_isolation)
+  "item_isolation_prepared",
+  "item_isolation_winner_applied",
+  "item_isolation_cleaned",
+  // src/engine/adaptive/adaptive-cycle.ts
+  "adaptive_plan_accepted",
+  "adaptive_plan_fallback",
   // src/engine/runner/task-runner.ts (self-referential policy)
   "self_referential_warning",
   // src/engine/runner/step-boundary.ts (through the task runner)

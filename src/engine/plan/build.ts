@@ -56,7 +56,7 @@ export function filterSteps(steps: readonly PlannedStep[], ids: readonly string[
   return steps.filter((s) => wanted.has(s.id));
 }
 
-function planStep(spec: StepSpec, index: number): PlannedStep {
+export function planStep(spec: StepSpec, index: number): PlannedStep {
   const type = spec.type ?? spec.id;
   const resolved = resolveMode(spec, type);
   const when = spec.prehook?.when ?? spec.prehook?.expression;

@@ -135,6 +135,10 @@ export interface WorkflowSpec {
   max_parallel?: number;
   /** An item-scoped workflow whose workspace yields no items completes instead of failing with NoItems. */
   allow_no_items?: boolean;
+  /** Each item's steps in a git worktree of its own. */
+  item_isolation?: JsonObject;
+  /** Adaptive planning: an agent plans each cycle's steps. */
+  adaptive?: JsonObject;
 }
 
 /** A step as the engine runs it: mode, scope and gates resolved. */
@@ -162,6 +166,10 @@ export interface PlannedStep {
   captures: CaptureSpec[];
   maxParallel?: number;
   timeoutSecs?: number;
+  /** An agent step that must run on this agent (the adaptive planner). */
+  agent?: string;
+  /** The prompt of a step the engine makes itself (the adaptive planner), instead of a template's. */
+  prompt?: string;
   /** The step as written (after defaults), for fields the plan does not lift. */
   spec: StepSpec;
 }

@@ -37,6 +37,7 @@ import { ItemSelectError, parseItemSelectConfig, selectItem } from "./item-selec
 import { runnerOptions } from "./runtime-policy.js";
 import { boundaryRecord, denialEvents, openStepBoundary, stepProfile, StepProfileError, unsupportedEvent, type StepProfile } from "./step-boundary.js";
 import { runPostActions } from "./post-actions.js";
+import { applyWinner, ensureItemWorktree, isolationRecord, itemIsolationOf, ItemIsolationError, ITEM_WORKTREE_VAR } from "./item-isolation.js";
 import { readStoreInputs } from "./store-inputs.js";
 import { orchestratorCli, phasesCommand, selfTestPlan } from "./self-test.js";
 import type { WorkflowStores } from "../stores/workflow-stores.js";
@@ -159,7 +160,7 @@ function promptContext(deps: StepRunDeps, task: TaskState, scope: ScopeState, st
     workspace: ctx.workspace.name,
     project: ctx.project,
     workflow: ctx.workflowName,
-    workspaceRoot: ctx.workspace.root,
+    workspaceRoot: (scope.item && scope.vars[ITEM_WORKTREE_VAR]) || ctx.workspace.root,
     ticketDir: ctx.workspace.ticketDirRel,
     prevStdout: task.prevStdout,
     prevStderr: task.prevStderr,
@@ -199,7 +200,7 @@ async function prepare(deps: StepRunDeps, step: PlannedStep, task: TaskState, sc
   const { ctx } = deps;
   const stepVars = step.spec.step_vars;
   const pctx = promptContext(deps, task, scope, stepVars);
-  const templateText = step.template ? ctx.templates.get(step.template)?.spec["prompt"] : undefined;
+  const templateText = step.template ? ctx.templates.get(step.template)?.spec["prompt"] : step.prompt;
   if (step.template && templateText === undefined) throw new StepSetupError(`step template '${step.template}' not found in project '${ctx.project}'`);
 
   if (step.mode === "command" || (step.mode === "builtin" && step.command)) {
@@ -217,7 +218,10 @@ async function prepare(deps: StepRunDeps, step: PlannedStep, task: TaskState, sc
   const capability = step.capability ?? step.type;
   const profile = step.spec.execution_profile;
   if (profile !== undefined && !ctx.profiles.has(profile)) throw new StepSetupError(`execution profile '${profile}' not found in project '${ctx.project}'`);
-  const candidates = ctx.agents.map((a) => candidateFromAgent(a, a.spec["cordoned"] === true ? "cordoned" : "active", ctx.workspace.healthPolicy));
+  // A step pinned to one agent (the adaptive planner) chooses among that agent only.
+  const pool = step.agent === undefined ? ctx.agents : ctx.agents.filter((a) => a.metadata.name === step.agent);
+  if (step.agent !== undefined && pool.length === 0) throw new StepSetupError(`agent '${step.agent}' not found`);
+  const candidates = pool.map((a) => candidateFromAgent(a, a.spec["cordoned"] === true ? "cordoned" : "active", ctx.workspace.healthPolicy));
   const strategy = step.spec.cost_preference ? costPreferenceStrategy(step.spec.cost_preference) : undefined;
   // Chosen and recorded on the run in one write transaction: a step starting at the same
   // moment (another item, another worker or process) counts this run in the agent's load.
@@ -311,6 +315,22 @@ export async function runStep(deps: StepRunDeps, step: PlannedStep, task: TaskSt
       const run = tasks.createRun({ ...runOf(deps, step, itemId), agent: null, command: null, logPath: null, status: "skipped", reason });
       deps.log?.(`step ${step.id}${scope.item ? ` [${scope.item.path}]` : ""} skipped: ${reason}`);
       return { ...outcomeOf("skipped", 0, reason), runId: run.id };
+    }
+  }
+
+  // item_isolation: an item's steps run in its own git worktree, made before its first step.
+  const isolation = scope.item ? itemIsolationOf(ctx.workflow.item_isolation) : undefined;
+  if (isolation && scope.item) {
+    try {
+      const wt = await ensureItemWorktree(ctx, isolation, scope.item.id, scope.vars);
+      if (wt.created) deps.event?.("item_isolation_prepared", `item ${scope.item.path}: worktree on ${wt.branch}`, { item: scope.item.path, ...isolationRecord(wt.path, wt.branch) });
+    } catch (err) {
+      if (!(err instanceof ItemIsolationError)) throw err;
+      const reason = `could not start: ${err.message}`;
+      const run = tasks.createRun({ ...runOf(deps, step, itemId), agent: null, command: null, logPath: null });
+      tasks.finishRun(run.id, { status: "failed", exitCode: 1, reason, output: NOT_STARTED });
+      deps.log?.(`step ${step.id} [${scope.item.path}] ${reason}`);
+      return { ...outcomeOf("failed", 1, reason), runId: run.id, notStarted: true };
     }
   }
 
@@ -451,6 +471,19 @@ async function runItemSelect(deps: StepRunDeps, step: PlannedStep, task: TaskSta
   const eliminated = result.eliminatedIds.map(pathOf);
   const kept = result.keptIds.map(pathOf);
   const detail: JsonObject = { winner: winnerPath, kept, eliminated };
+  // Isolated items: the winner's worktree becomes the workspace's.
+  const isolation = itemIsolationOf(ctx.workflow.item_isolation);
+  if (isolation) {
+    try {
+      const applied = await applyWinner(ctx, result.winnerVars);
+      task.vars["item_isolation_winner_applied"] = "true";
+      detail["applied"] = { branch: applied.branch, commit: applied.commit };
+      deps.event?.("item_isolation_winner_applied", `the workspace fast-forwarded to ${applied.branch} (winner ${winnerPath})`, { winner: winnerPath, branch: applied.branch, commit: applied.commit });
+    } catch (err) {
+      if (!(err instanceof ItemIsolationError)) throw err;
+      return record("failed", `item_select kept ${winnerPath}, but its changes could not be applied: ${err.message}`, {}, detail);
+    }
+  }
   if (config.storeResult) {
     const { namespace, key } = config.storeResult;
     const value: JsonObject = { winner: winnerPath, item_id: result.winnerId, vars: result.winnerVars, kept, eliminated, task_id: ctx.task.id, cycle: deps.cycle };
@@ -519,7 +552,8 @@ async function runProcessStep(deps: StepRunDeps, step: PlannedStep, task: TaskSt
       env: { ...runner.inherited, ...prepared.env, ...profiled.env.env, ...boundary.env },
       ...(runner.inherited ? { inheritEnv: false } : {}),
       ...(runner.shell ? { shell: runner.shell } : {}),
-      cwd: ctx.workspace.root,
+      // An isolated item's steps run in its worktree.
+      cwd: (scope.item && scope.vars[ITEM_WORKTREE_VAR]) || ctx.workspace.root,
       logPath,
       runId: run.id,
       logMaxBytes: logMaxBytesOf(step, ctx),

@@ -29,6 +29,8 @@ import { cycleGuardsOf, rapidCycle, sleep, staggerOf, StartStagger } from "./cyc
 import { heldMessage, resumesOnItsOwn } from "./runtime-policy.js";
 import { TaskSafety, TaskSafetyError } from "./task-safety.js";
 import { selfReferentialVerdict } from "./self-referential.js";
+import { cleanupItemWorktrees, itemIsolationOf } from "./item-isolation.js";
+import { ADAPTIVE_PLAN_KEY, adaptiveStepsForCycle } from "../adaptive/adaptive-cycle.js";
 import { executionKey, runStep, type ScopeState, type StepOutcome, type TaskState } from "./step-runner.js";
 import { loadTaskContext, type TaskContext } from "./task-context.js";
 
@@ -238,6 +240,13 @@ async function runCycles(deps: TaskRunnerDeps, ctx: TaskContext, started: TaskRe
       if (err instanceof TaskSafetyError) return finish(deps, task.id, "Failed", 1, err.message, publish, { reason: "SafetyCheckFailed", state: task.state });
       throw err;
     }
+    // item_isolation's worktrees and branches go when the task ends (unless cleanup: never).
+    const isolation = itemIsolationOf(ctx.workflow.item_isolation);
+    const cleanupIsolation = async (): Promise<void> => {
+      if (!isolation || isolation.cleanup === "never") return;
+      const branches = await cleanupItemWorktrees(ctx, isolation);
+      store.appendEvent({ type: "item_isolation_cleaned", taskId: task.id, project: ctx.project, message: `item worktrees removed (${branches} branch(es))`, data: { branches } });
+    };
     /** A violated invariant's rollback or halt, for the runner to act on. */
     let violation: { halt: boolean; rollback: boolean; message: string } | undefined;
     /** The current cycle ended in a rollback (a violated invariant's). */
@@ -273,7 +282,7 @@ async function runCycles(deps: TaskRunnerDeps, ctx: TaskContext, started: TaskRe
       const finished = finishedRuns(tasks, task);
       // A blocked item waits for `task resume --reset-blocked`.
       const active = tasks.listItems(task.id).filter((i) => !SETTLED.has(i.status) && i.status !== "blocked");
-      const steps = stepsForCycle(ctx.plan, cycle);
+      let steps = stepsForCycle(ctx.plan, cycle);
       const taskScope: ScopeState = { facts: emptyItemFacts(), vars: state.vars };
       const itemScopes = new Map<string, ScopeState>(
         active.map((i) => [i.id, { item: i, facts: emptyItemFacts(i.status), vars: { ...(i.vars as Record<string, string>) }, failedSteps: [] }]),
@@ -388,6 +397,28 @@ async function runCycles(deps: TaskRunnerDeps, ctx: TaskContext, started: TaskRe
         }
       };
 
+      // Adaptive planning: the planner agent says which steps this cycle runs.
+      if (!stop) {
+        const adaptive = await adaptiveStepsForCycle({
+          workflow: ctx.workflow as unknown as JsonObject,
+          workflowName: ctx.workflowName,
+          goal: ctx.task.goal,
+          cycle,
+          staticSteps: steps,
+          lastCycle: lastCycleSummary(tasks, task.id, cycle - 1),
+          state: task.state,
+          runPlanner: async (planner) => {
+            const o = await runStep(deps2, planner, state, taskScope, finished);
+            return o.status === "succeeded" ? { ok: true, stdout: o.stdout } : { ok: false, reason: o.reason ?? `${o.status} (exit ${o.exitCode})` };
+          },
+          event: (type, message, data) => store.appendEvent({ type, message, data, taskId: task.id, project: ctx.project }),
+        });
+        if (adaptive.kind === "planned") {
+          steps = adaptive.steps;
+          task = tasks.updateTask(task.id, { state: { ...tasks.getTask(task.id)!.state, [ADAPTIVE_PLAN_KEY]: adaptive.record } });
+        } else if (adaptive.kind === "failed") stop = { kind: "failed", message: adaptive.reason };
+        else if (adaptive.kind === "fallback") log(`cycle ${cycle}: ${adaptive.reason}; running the workflow's own steps`);
+      }
       const segments = segmentsOf(steps, ctx.plan.maxParallel);
       for (const [index, segment] of segments.entries()) {
         if (stop || signal.aborted) break;
@@ -481,6 +512,7 @@ async function runCycles(deps: TaskRunnerDeps, ctx: TaskContext, started: TaskRe
       closeCycle = () => store.appendEvent({ type: "cycle_finished", taskId: task.id, project: ctx.project, message: `cycle ${finishedCycle} finished` });
 
       if (stop) {
+        await cleanupIsolation();
         // A safety limit rolls the workspace back; a fault of the engine's own says nothing about the work.
         let message = stop.message;
         const { reason } = stop;
@@ -539,6 +571,7 @@ async function runCycles(deps: TaskRunnerDeps, ctx: TaskContext, started: TaskRe
         invariantFailures.push(failed ? `${beforeComplete.message}; ${failed}` : `${beforeComplete.message} (the workspace was rolled back)`);
       } else invariantFailures.push(beforeComplete.message);
     } else if (violation?.rollback && rolledBack) invariantFailures.push(`${violation.message} (the workspace was rolled back)`);
+    await cleanupIsolation();
     const failures = [...invariantFailures, ...notStarted, ...lastTaskFailures, ...(badItems.length ? [`${badItems.length} item(s) ${[...new Set(badItems.map((i) => i.status))].join("/")}`] : [])];
     // A one-cycle workflow needs no word on why it stopped.
     const loopNote = loopStop && loopStop["stoppedBy"] !== "once" ? `; loop stopped by ${String(loopStop["stoppedBy"])} (${String(loopStop["reason"])})` : "";
@@ -552,6 +585,16 @@ async function runCycles(deps: TaskRunnerDeps, ctx: TaskContext, started: TaskRe
   } finally {
     clearInterval(flush);
   }
+}
+
+/** How the steps of a cycle ended, for the adaptive planner: `step [item]: status`. */
+function lastCycleSummary(tasks: TaskStore, taskId: string, cycle: number): string[] {
+  if (cycle < 1) return [];
+  const paths = new Map(tasks.listItems(taskId).map((i) => [i.id, i.path]));
+  return tasks
+    .listRuns(taskId)
+    .filter((r) => r.cycle === cycle && r.stepId !== "adaptive_plan")
+    .map((r) => `${r.stepId}${r.itemId ? ` [${paths.get(r.itemId) ?? r.itemId}]` : ""}: ${r.status}${r.exitCode !== null && r.exitCode !== 0 ? ` (exit ${r.exitCode})` : ""}`);
 }
 
 /** Folds a step's outcome into its scope: facts, captured variables, outputs. */

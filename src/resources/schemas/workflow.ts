@@ -212,8 +212,16 @@ const schema: SchemaObject = {
     max_parallel: describe(positiveInt, "Items an item-scoped segment runs at once, unless its first step sets max_parallel (default 1)."),
     allow_no_items: describe(boolean, "Let a workflow with item-scoped steps complete when its workspace yields no items; without it such a task fails with reason NoItems (default false)."),
     stagger_delay_ms: describe(nonNegativeInt, "In an item segment running items side by side, each item starts a step this long after the previous one did (default 0)."),
-    item_isolation: describe(loose, `A branch or worktree per item (${NOT_SUPPORTED}).`),
-    adaptive: describe(loose, `An agent rewriting the step list at run time (${NOT_SUPPORTED}).`),
+    item_isolation: object({
+      strategy: describe(oneOf("none", "git_worktree"), "git_worktree: each item's steps run in a git worktree of their own, on a branch of its own; item_select applies the winner's branch to the workspace (default none)."),
+      branch_prefix: describe(nonEmptyString, "Prefix of the item branches, <branch_prefix>/<task>/<item> (default orchestrator-item)."),
+      cleanup: describe(oneOf("after_workflow", "never"), "Whether the worktrees and branches are removed when the task ends (default after_workflow)."),
+    }, { description: "A git worktree per item, so items running side by side do not share a working tree." }),
+    adaptive: object({
+      enabled: describe(boolean, "Turn adaptive planning on (default false)."),
+      planner_agent: describe(resourceName, "The Agent (with capability adaptive_plan) that plans each cycle's steps."),
+      fallback_mode: describe(oneOf("soft_fallback", "fail_closed"), "What happens when the plan cannot be used: soft_fallback runs the workflow's own steps, fail_closed fails the task (default soft_fallback)."),
+    }, { description: "A planner agent chooses each cycle's steps from the workflow's own." }),
     dynamic_steps: { type: "array", description: `A pool of steps added at run time (${NOT_SUPPORTED} unless []).` },
   }, { required: ["steps"], description: "Ordered steps, a loop policy, finalize rules and safety limits; a Task runs it in a Workspace." }),
   $defs: { step },
@@ -234,6 +242,10 @@ function check(spec: Record<string, unknown>): SpecIssue[] {
   }
   const safety = spec["safety"];
   if (isObject(safety)) issues.push(...invariantIssues(safety, stepIdsOf(spec["steps"])));
+  const adaptive = spec["adaptive"];
+  if (isObject(adaptive) && adaptive["enabled"] === true && adaptive["planner_agent"] === undefined) {
+    issues.push({ path: ["adaptive", "planner_agent"], message: "adaptive planning is enabled but names no planner_agent", hint: "set adaptive.planner_agent to an Agent with the capability adaptive_plan" });
+  }
   const loop = spec["loop"];
   if (isObject(loop)) {
     if (loop["mode"] === "fixed" && loop["max_cycles"] === undefined) {
