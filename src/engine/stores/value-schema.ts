@@ -9,7 +9,12 @@ import type { JsonObject, JsonValue } from "../../resources/types.js";
 const MAX_CACHE = 200;
 const compiled = new Map<string, ValidateFunction>();
 
+/** By schema object too: a store's config keeps one object while its resource is unchanged. */
+const byObject = new WeakMap<JsonObject, ValidateFunction>();
+
 function validatorOf(schema: JsonObject): ValidateFunction {
+  const known = byObject.get(schema);
+  if (known) return known;
   const key = JSON.stringify(schema);
   let v = compiled.get(key);
   if (!v) {
@@ -18,6 +23,7 @@ function validatorOf(schema: JsonObject): ValidateFunction {
     if (compiled.size >= MAX_CACHE) compiled.clear();
     compiled.set(key, v);
   }
+  byObject.set(schema, v);
   return v;
 }
 

@@ -46,8 +46,23 @@ export class WorkflowStores {
     return project === DEFAULT_PROJECT ? undefined : this.store.getResource({ project: DEFAULT_PROJECT, kind, name })?.spec;
   }
 
+  /** Configs read since the stored resources last changed (any change, by any process, moves the version). */
+  private configs = new Map<string, StoreConfig>();
+  private configsVersion = -1;
+
   config(project: string, name: string): StoreConfig {
-    return storeConfigOf(name, this.spec("WorkflowStore", project, name), (provider) => this.spec("StoreBackendProvider", project, provider));
+    const version = this.store.resourcesVersion();
+    if (version !== this.configsVersion) {
+      this.configs.clear();
+      this.configsVersion = version;
+    }
+    const key = `${project}\u0000${name}`;
+    let c = this.configs.get(key);
+    if (!c) {
+      c = storeConfigOf(name, this.spec("WorkflowStore", project, name), (provider) => this.spec("StoreBackendProvider", project, provider));
+      this.configs.set(key, c);
+    }
+    return c;
   }
 
   private backend(project: string, config: StoreConfig): StoreBackend {

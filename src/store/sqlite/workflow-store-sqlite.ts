@@ -19,10 +19,11 @@ const UPSERT = `
   RETURNING ${COLUMNS}`;
 const DELETE = "DELETE FROM workflow_store_entries WHERE project = ? AND store = ? AND key = ?";
 const EXPIRE = "DELETE FROM workflow_store_entries WHERE project = ? AND store = ? AND updated_at < ?";
-/** Keeps the newest `max` (ties broken by the order they were first written). */
+/** Removes the `excess` oldest (ties: the first written first); run only when a store holds more than it keeps. */
 const TRIM = `
-  DELETE FROM workflow_store_entries WHERE project = @project AND store = @store AND key NOT IN (
-    SELECT key FROM workflow_store_entries WHERE project = @project AND store = @store ORDER BY updated_at DESC, rowid DESC LIMIT @max)`;
+  DELETE FROM workflow_store_entries WHERE rowid IN (
+    SELECT rowid FROM workflow_store_entries WHERE project = @project AND store = @store ORDER BY updated_at, rowid LIMIT @excess)`;
+const COUNT_ALL = "SELECT COUNT(*) FROM workflow_store_entries WHERE project = ? AND store = ?";
 const COUNT = "SELECT COUNT(*) FROM workflow_store_entries WHERE project = ? AND store = ? AND updated_at >= ?";
 const STORES = `
   SELECT store, COUNT(*) AS entries, MAX(updated_at) AS updated_at FROM workflow_store_entries
@@ -85,10 +86,14 @@ export class SqliteWorkflowStoreEntries implements WorkflowStoreEntries {
       const row = this.stmt(UPSERT).get({ project, store, key, value: text, task_id: opts.taskId ?? null, now }) as EntryRow;
       return { entry: entryOf(row), pruned: 0 };
     }
-    return immediate(this.db, () => {
-      const row = this.stmt(UPSERT).get({ project, store, key, value: text, task_id: opts.taskId ?? null, now }) as EntryRow;
-      return { entry: entryOf(row), pruned: this.prune(project, store, retention) };
-    });
+    const row = this.stmt(UPSERT).get({ project, store, key, value: text, task_id: opts.taskId ?? null, now }) as EntryRow;
+    // A write that leaves nothing to remove is one statement; removing is counted again inside a transaction.
+    if (retention.notBefore === undefined && !this.overfull(project, store, retention.maxEntries)) return { entry: entryOf(row), pruned: 0 };
+    return { entry: entryOf(row), pruned: immediate(this.db, () => this.prune(project, store, retention)) };
+  }
+
+  private overfull(project: string, store: string, max: number | undefined): boolean {
+    return max !== undefined && (this.stmt(COUNT_ALL).pluck().get(project, store) as number) > max;
   }
 
   deleteEntry(project: string, store: string, key: string): boolean {
@@ -129,7 +134,11 @@ export class SqliteWorkflowStoreEntries implements WorkflowStoreEntries {
   private prune(project: string, store: string, retention: Retention): number {
     let removed = 0;
     if (retention.notBefore !== undefined) removed += this.stmt(EXPIRE).run(project, store, retention.notBefore).changes;
-    if (retention.maxEntries !== undefined) removed += this.stmt(TRIM).run({ project, store, max: retention.maxEntries }).changes;
+    if (retention.maxEntries !== undefined) {
+      // Counting walks the store's index; trimming sorts, so it runs only when there is something to trim.
+      const excess = (this.stmt(COUNT_ALL).pluck().get(project, store) as number) - retention.maxEntries;
+      if (excess > 0) removed += this.stmt(TRIM).run({ project, store, excess }).changes;
+    }
     return removed;
   }
 }
