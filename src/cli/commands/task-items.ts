@@ -48,10 +48,13 @@ export async function taskItemsCommand(ref: string, opts: TaskItemsOptions): Pro
       writeErr(`task ${task.id} has no items\n`);
       return;
     }
+    // Generated items (generate_items) add their label and where each item came from.
+    const generated = items.some((i) => i.source === "generated");
     const rows = items.map((i) => {
       const last = latest.get(i.id);
-      return [i.id, i.path, i.status, String(i.failures), last ? `${last.stepId} ${last.status} (cycle ${last.cycle})` : ""];
+      const lastStep = last ? `${last.stepId} ${last.status} (cycle ${last.cycle})` : "";
+      return generated ? [i.id, i.path, i.label ?? "", i.source ?? "static", i.status, String(i.failures), lastStep] : [i.id, i.path, i.status, String(i.failures), lastStep];
     });
-    writeOut(renderTable(["ID", "PATH", "STATUS", "FAILURES", "LAST STEP"], rows));
+    writeOut(renderTable(generated ? ["ID", "PATH", "LABEL", "SOURCE", "STATUS", "FAILURES", "LAST STEP"] : ["ID", "PATH", "STATUS", "FAILURES", "LAST STEP"], rows));
   });
 }
