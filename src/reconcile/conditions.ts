@@ -34,6 +34,8 @@ export const Reason = {
   ApplyFailed: "ApplyFailed",
   /** The plan was committed, but a kind controller's after-commit effect failed. */
   AfterCommitFailed: "AfterCommitFailed",
+  /** A CustomResourceDefinition's hook refused a change of one of its instances; nothing was applied. */
+  HookFailed: "HookFailed",
 } as const;
 
 export type ReasonCode = (typeof Reason)[keyof typeof Reason];

@@ -7,12 +7,13 @@
  */
 import type { ControllerHooks } from "../../controllers/types.js";
 import { registryWith } from "../resources/crd-kinds.js";
-import { hasErrors, type Diagnostic } from "../resources/diagnostics.js";
-import type { ParsedDocument } from "../resources/types.js";
+import { formatPath, hasErrors, type Diagnostic } from "../resources/diagnostics.js";
+import type { JsonObject, ParsedDocument, Resource } from "../resources/types.js";
 import type { Home } from "../store/home.js";
 import type { Store } from "../store/store.js";
 import { Reason, type ReasonCode } from "./conditions.js";
 import { controllerDiagnostics } from "./controller-validation.js";
+import { crdCommands, crdRefusals, hooksByKind, loadPluginPolicy, runCrdHook } from "./crd-plugins.js";
 import { applyDigest, recalledApply, rememberApply, type ApplyMemo } from "./apply-memo.js";
 import { planAndCommit, type CommitOutcome } from "./commit.js";
 import { DesiredSetCache, type SourceFile } from "./desired-cache.js";
@@ -90,9 +91,10 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
   await cache.prime(input.files, { project: input.project });
   const set = cache.build(input.files, { project: input.project, storedCrds }, input.readDiagnostics ?? []);
 
-  // Validate the whole set: schemas, cross-document checks, then what each kind controller adds.
+  // Validate the whole set: schemas, cross-document checks, then what each kind controller adds,
+  // then CRD commands against the plugin policy (a dry run is told what the apply would refuse).
   input.onPhase?.("validating");
-  const diagnostics = [...set.diagnostics, ...controllerDiagnostics(set.documents, store)];
+  const diagnostics = [...set.diagnostics, ...controllerDiagnostics(set.documents, store), ...crdPolicyDiagnostics(set.documents, input.home?.dir, input.dryRun)];
   const base = { diagnostics, documents: set.documents.length };
   let documents = set.documents;
   if (hasErrors(diagnostics)) {
@@ -100,6 +102,12 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
     const failed = { ...base, ok: false, reason: Reason.ValidationFailed, message: `${errors} error${errors === 1 ? "" : "s"} in the manifest set; nothing was applied`, actions: [], committed: false, storeVersion: null };
     if (!(input.dryRun && input.planDespiteErrors)) return failed;
     documents = plannable(documents);
+  }
+
+  // CRD hooks run before what they are about is committed; a failing one refuses the whole pass.
+  if (!input.dryRun) {
+    const refused = await runCrdHooks(input, documents, storedCrds, cache);
+    if (refused) return { ...base, ok: false, reason: Reason.HookFailed, message: `${refused}; nothing was applied`, actions: [], committed: false, storeVersion: null };
   }
 
   // Plan and commit in one write transaction. Status files of this applier lag behind the store
@@ -183,4 +191,66 @@ function plannable(documents: readonly ParsedDocument[]): ParsedDocument[] {
     seen.add(id);
     return true;
   });
+}
+
+/** The plugin policy's refusals of the set's CRDs: errors for an apply, warnings for a dry run. */
+function crdPolicyDiagnostics(documents: readonly ParsedDocument[], homeDir: string | undefined, dryRun: boolean): Diagnostic[] {
+  const crds = documents.filter((d) => d.resource.kind === "CustomResourceDefinition" && d.resource.spec && crdCommands(d.resource.spec).length + pluginCount(d.resource.spec) > 0);
+  if (crds.length === 0) return [];
+  let policy;
+  try {
+    policy = loadPluginPolicy(homeDir);
+  } catch (err) {
+    return [{ severity: "error", code: "crd", message: (err as Error).message }];
+  }
+  return crds.flatMap((d) =>
+    crdRefusals(d.resource.spec, policy).map((r): Diagnostic => ({
+      severity: dryRun ? "warning" : "error",
+      code: "crd",
+      message: dryRun ? `apply would refuse this: ${r.message}` : r.message,
+      resource: `customresourcedefinition/${d.resource.metadata.name}`,
+      path: formatPath(r.path),
+      position: d.positionOf(r.path),
+      hint: r.hint,
+    })),
+  );
+}
+
+function pluginCount(spec: JsonObject): number {
+  return Array.isArray(spec["plugins"]) ? spec["plugins"].length : 0;
+}
+
+/**
+ * Runs the hooks of the instance changes this pass would commit (a plan is
+ * made without committing to know them); the first failure is returned.
+ */
+async function runCrdHooks(input: PipelineInput, documents: readonly ParsedDocument[], storedCrds: readonly Resource[], cache: DesiredSetCache): Promise<string | undefined> {
+  const crds = [...storedCrds, ...documents.filter((d) => d.resource.kind === "CustomResourceDefinition").map((d) => d.resource)];
+  const hooked = hooksByKind(crds);
+  if (hooked.size === 0) return undefined;
+  const planned = planAndCommit({
+    store: input.store,
+    desired: prepareDesired(documents, input.store, cache.prepared),
+    registry: registryWith(crds),
+    appliedBy: input.appliedBy,
+    prune: input.prune,
+    dryRun: true,
+    ...(input.source !== undefined ? { source: input.source } : {}),
+  });
+  const byKey = new Map(documents.map((d) => [`${d.resource.metadata.project ?? ""}\u0000${d.resource.kind}\u0000${d.resource.metadata.name}`, d.resource]));
+  const cwd = input.home?.root ?? process.cwd();
+  for (const a of planned.actions) {
+    const hooks = hooked.get(a.key.kind);
+    if (!hooks) continue;
+    const action = a.verb === "created" ? "create" : a.verb === "pruned" ? "delete" : a.verb === "configured" && a.change?.op === "update" && a.change.specChanged ? "update" : undefined;
+    const command = action ? hooks[`on_${action}`] : undefined;
+    if (!action || typeof command !== "string") continue;
+    const resource = byKey.get(`${a.key.project}\u0000${a.key.kind}\u0000${a.key.name}`) ?? input.store.getResource(a.key);
+    try {
+      await runCrdHook(command, cwd, input.home?.dir, { kind: a.key.kind, name: a.key.name, project: a.key.project, action, spec: resource?.spec ?? {} });
+    } catch (err) {
+      return (err as Error).message;
+    }
+  }
+  return undefined;
 }

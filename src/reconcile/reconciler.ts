@@ -45,7 +45,7 @@ export interface SourceReconciler {
 }
 
 /** Failures that waiting can fix: retried with backoff rather than at the interval. */
-const TRANSIENT: ReadonlySet<string> = new Set([Reason.FetchFailed, Reason.ApplyFailed, Reason.AfterCommitFailed]);
+const TRANSIENT: ReadonlySet<string> = new Set([Reason.FetchFailed, Reason.ApplyFailed, Reason.AfterCommitFailed, Reason.HookFailed]);
 
 interface Tracked {
   source: SourceRecord;

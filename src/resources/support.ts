@@ -35,8 +35,6 @@ export const UNSUPPORTED_FIELDS: Readonly<Record<string, readonly UnsupportedFie
     { path: "action.args", reason: "trigger arguments are not passed to the created task yet" },
   ],
   CustomResourceDefinition: [
-    { path: "hooks", reason: "CRD lifecycle hooks (commands run on create, update, delete) are not implemented" },
-    { path: "plugins", reason: "CRD plugins (interceptors, transformers, scheduled commands) are not implemented", accepts: [[]] },
     { path: "scope", reason: "custom resources are always project-scoped", accepts: ["Namespaced"] },
     { path: "builtin", reason: "only the project itself defines built-in kinds", accepts: [false] },
   ],

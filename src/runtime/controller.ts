@@ -24,6 +24,7 @@ import { acquireControllerLock } from "./lock.js";
 import { recoverOrphans } from "./recovery.js";
 import { installShutdownSignals } from "./signals.js";
 import { startTriggerScheduler } from "./triggers/scheduler.js";
+import { startCronPlugins } from "./crd-cron.js";
 import { startWorkerPool } from "./worker-pool.js";
 
 export interface ControllerOptions {
@@ -70,6 +71,7 @@ export async function runController(opts: ControllerOptions): Promise<number> {
   });
   const engine = declarativeEngineHook({ store, tasks, home: opts.home, log, onTask: () => pool.wake() });
   const triggers = startTriggerScheduler({ home: opts.home, store, tasks, log, onTask: () => pool.wake(), ...(opts.tickMs !== undefined ? { tickMs: opts.tickMs } : {}) });
+  const cronPlugins = startCronPlugins({ home: opts.home, store, log, ...(opts.tickMs !== undefined ? { tickMs: opts.tickMs } : {}) });
 
   // Level-triggered: every committed Task/Run generation without an execution gets one,
   // whoever committed it (a source pass here, `apply` or `sync` in another process).
@@ -109,6 +111,7 @@ export async function runController(opts: ControllerOptions): Promise<number> {
       clearInterval(scanTimer);
       await reconciler.stop();
       await triggers.stop();
+      await cronPlugins.stop();
       await pool.stop(opts.graceMs ?? 2000);
       store.close();
       lock.release();

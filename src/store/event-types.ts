@@ -74,6 +74,10 @@ export const EVENT_TYPES: readonly string[] = [
   // src/runtime/triggers/fire.ts
   "trigger_fired",
   "trigger_skipped",
+  // src/runtime/crd-cron.ts
+  "crd_plugin_ran",
+  "crd_plugin_failed",
+  "crd_plugin_refused",
 ];
 
 export function isKnownEventType(type: string): boolean {

@@ -4,8 +4,10 @@
  * in it (project-deletion.ts); a CustomResourceDefinition whose kind still
  * has instances goes only with `--force`, which deletes them too.
  */
+import { hooksByKind, runCrdHook } from "../../reconcile/crd-plugins.js";
 import { customKindOf } from "../../resources/crd-kinds.js";
 import type { ResourceKey } from "../../resources/types.js";
+import type { Home } from "../../store/home.js";
 import type { ResourceChange, Store, StoredResource } from "../../store/store.js";
 import { openTaskStore } from "../../store/task-store.js";
 import { canPrompt, confirm } from "../confirm.js";
@@ -62,6 +64,7 @@ export async function deleteCommand(refs: string[], opts: DeleteOptions): Promis
     }
     const changes = new Map<string, ResourceChange>();
     for (const key of [...cascaded.map((c) => c.key), ...keys]) changes.set(`${key.project}\u0000${key.kind}\u0000${key.name}`, { op: "delete", key, reason: "deleted" });
+    await runDeleteHooks(store, home, [...cascaded.map((c) => c.key), ...keys]);
     if (changes.size) store.commit([...changes.values()], "cli");
     for (const p of projects) {
       const n = deleteProjectAndWork(store, tasks, home, p, "cli");
@@ -69,6 +72,21 @@ export async function deleteCommand(refs: string[], opts: DeleteOptions): Promis
     }
     writeOut([...labels.filter((l) => !l.startsWith("project/")).map((l) => `${l} deleted`), ...cascaded.map((c) => c.line)].map((l) => `${l}\n`).join(""));
   });
+}
+
+/** The on_delete hooks of custom-kind instances about to go; the first failure refuses the whole deletion. */
+async function runDeleteHooks(store: Store, home: Home, keys: readonly ResourceKey[]): Promise<void> {
+  const hooked = hooksByKind(store.listResources({ kind: "CustomResourceDefinition", allProjects: true }));
+  for (const key of keys) {
+    const command = hooked.get(key.kind)?.["on_delete"];
+    if (typeof command !== "string") continue;
+    const r = store.getResource(key);
+    try {
+      await runCrdHook(command, home.root, home.dir, { kind: key.kind, name: key.name, project: key.project, action: "delete", spec: r?.spec ?? {} });
+    } catch (err) {
+      throw new CliError(`${(err as Error).message}\nnothing was deleted`);
+    }
+  }
 }
 
 interface CrdInstances {

@@ -33,9 +33,12 @@ export type AdaptiveOutcome =
   | { kind: "fallback"; reason: string }
   | { kind: "failed"; reason: string };
 
+/** The planner step's id, type and capability. */
+export const PLANNER_STEP = "adaptive_plan";
+
 /** The planner as a step: an agent step pinned to the planner agent, with the planning prompt. */
 export function plannerStep(agent: string, prompt: string): PlannedStep {
-  const spec: StepSpec = { id: "adaptive_plan", type: "adaptive_plan", scope: "task", required_capability: "adaptive_plan", repeatable: true };
+  const spec: StepSpec = { id: PLANNER_STEP, type: PLANNER_STEP, scope: "task", required_capability: PLANNER_STEP, repeatable: true };
   return { ...planStep(spec, -1), agent, prompt };
 }
 

@@ -10,6 +10,7 @@ import {
   type SchemaObject, type SpecIssue,
 } from "./common.js";
 import { crdSchemaError } from "./crd-instance.js";
+import { checkCronExpression, checkTimeZone } from "../cron.js";
 
 /** A string that must match `pattern`; errors quote `shape`, editors show `description`. */
 function patterned(pattern: string, shape: string, description: string): SchemaObject {
@@ -43,8 +44,26 @@ const schema: SchemaObject = object({
   versions: { type: "array", minItems: 1, items: version, description: "The versions instances may use; at least one." },
   scope: describe(oneOf("Namespaced", "Cluster", "Singleton"), "Custom resources are always project-scoped; values other than Namespaced are not supported yet."),
   builtin: describe(boolean, "Not supported yet (only the project defines built-in kinds)."),
-  hooks: describe(loose, "Commands run on create, update and delete (not supported yet)."),
-  plugins: { type: "array", description: "Interceptors, transformers and scheduled commands (not supported yet)." },
+  /** Commands run when an instance is created, updated or deleted; a failing one refuses the change. */
+  hooks: object({
+    on_create: describe(nonEmptyString, "Run (sh -c, in the project root) before an instance is created; a non-zero exit refuses it. RESOURCE_KIND, RESOURCE_NAME, RESOURCE_PROJECT, RESOURCE_ACTION and RESOURCE_SPEC are in its environment."),
+    on_update: describe(nonEmptyString, "Run before an instance's spec changes; a non-zero exit refuses the change."),
+    on_delete: describe(nonEmptyString, "Run before an instance is deleted (delete, prune); a non-zero exit keeps it."),
+  }, { description: "Commands run on an instance's create, update and delete, as the plugin policy (.orchestrator/plugin-policy.yaml) allows." }),
+  plugins: describe(listOf(
+    object(
+      {
+        name: describe(nonEmptyString, "The plugin's name."),
+        type: describe(oneOf("interceptor", "transformer", "cron"), "cron runs command on the controller at each tick of schedule; interceptor and transformer act on webhook requests, which this orchestrator does not receive (refused at apply)."),
+        phase: describe(nonEmptyString, "The webhook phase of an interceptor or transformer (webhook.authenticate, webhook.transform)."),
+        command: describe(nonEmptyString, "The command (sh -c, in the project root); it runs only as the plugin policy allows."),
+        timeout: { type: "integer", minimum: 1, maximum: 3600, description: "Seconds the command may run (default 30)." },
+        schedule: describe(nonEmptyString, "A cron plugin's schedule: 5 fields, or 6 with seconds first."),
+        timezone: describe(nonEmptyString, "The IANA time zone of schedule (default UTC)."),
+      },
+      { required: ["name", "type", "command"] },
+    ),
+  ), "Commands the CRD brings: cron plugins run on the controller; webhook interceptors and transformers are refused at apply."),
 }, {
   required: ["kind", "plural", "group", "versions"],
   misplaced: { shortNames: "short_names", names: "kind" },
@@ -69,6 +88,22 @@ export function claimedNames(spec: Record<string, unknown>): { name: string; pat
 
 function check(spec: Record<string, unknown>): SpecIssue[] {
   const issues: SpecIssue[] = [];
+  (Array.isArray(spec["plugins"]) ? spec["plugins"] : []).forEach((p: unknown, i: number) => {
+    if (!isObject(p)) return;
+    if (p["type"] === "cron") {
+      if (typeof p["schedule"] !== "string") issues.push({ path: ["plugins", i, "schedule"], message: `cron plugin '${String(p["name"] ?? i)}' needs a schedule`, hint: "add schedule: a cron expression (5 fields, or 6 with seconds first)" });
+      else {
+        const c = checkCronExpression(p["schedule"]);
+        if (!c.ok) issues.push({ path: ["plugins", i, "schedule"], code: "cron", message: c.message });
+      }
+      if (typeof p["timezone"] === "string") {
+        const z = checkTimeZone(p["timezone"]);
+        if (!z.ok) issues.push({ path: ["plugins", i, "timezone"], code: "timezone", message: z.message });
+      }
+    } else if ((p["type"] === "interceptor" || p["type"] === "transformer") && typeof p["phase"] !== "string") {
+      issues.push({ path: ["plugins", i, "phase"], message: `${String(p["type"])} plugin '${String(p["name"] ?? i)}' needs a phase (webhook.authenticate or webhook.transform)` });
+    }
+  });
   for (const claim of claimedNames(spec)) {
     const builtin = BUILTIN_NAMES.get(claim.name);
     if (!builtin) continue;
