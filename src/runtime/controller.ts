@@ -9,6 +9,7 @@
  * level-triggered: whenever the stored resources change, whoever changed
  * them, every generation that has not run is queued.
  */
+import { spawn } from "node:child_process";
 import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
 import { enqueueUnobserved } from "../../controllers/declarative.js";
@@ -19,6 +20,7 @@ import { openStore } from "../store/sqlite/open.js";
 import { openTaskStore, type TaskRecord } from "../store/task-store.js";
 import { warmUpProcessHost } from "../engine/process/process-host.js";
 import { runTask } from "../engine/runner/task-runner.js";
+import type { RestartRequest } from "../engine/runner/self-restart.js";
 import { declarativeEngineHook } from "./engine-hook.js";
 import { acquireControllerLock } from "./lock.js";
 import { recoverOrphans } from "./recovery.js";
@@ -58,13 +60,23 @@ export async function runController(opts: ControllerOptions): Promise<number> {
   }
   warmUpProcessHost();
   let n = 0;
+  /** Set by a self_restart: no more claims; the controller hands over to one running `entry`. */
+  let restart: RestartRequest | undefined;
+  /** Starts the stop; set once the stop is defined below (a restart asked before then is seen there). */
+  let requestStop: ((why: string) => void) | undefined;
+  const onSelfRestart = (req: RestartRequest): void => {
+    if (restart) return;
+    restart = req;
+    log(`self_restart of task ${req.taskId}: restarting onto ${req.entry}`);
+    requestStop?.("self_restart");
+  };
   const pool = startWorkerPool<TaskRecord>({
     workers: opts.workers,
     pollMs: opts.pollMs ?? 50,
-    claim: async () => tasks.claimNextTask(`${workerPrefix}:w${n++ % opts.workers}`),
+    claim: async () => (restart ? undefined : tasks.claimNextTask(`${workerPrefix}:w${n++ % opts.workers}`)),
     run: async (task, signal) => {
       log(`task ${task.id} (${task.name}) claimed`);
-      const done = await runTask(task.id, { store, tasks, home: opts.home, signal, log });
+      const done = await runTask(task.id, { store, tasks, home: opts.home, signal, log, onSelfRestart });
       log(`task ${done.id} ${done.phase.toLowerCase()}${done.message ? `: ${done.message}` : ""}`);
     },
     onError: (err) => log(`worker error: ${(err as Error).stack ?? String(err)}`),
@@ -104,10 +116,11 @@ export async function runController(opts: ControllerOptions): Promise<number> {
 
   let resolveDone!: () => void;
   const stopped = new Promise<void>((r) => (resolveDone = r));
-  const signals = installShutdownSignals({
-    log,
-    onShutdown: async (sig) => {
-      log(`${sig} received; stopping`);
+  let stopping: Promise<void> | undefined;
+  /** Stops everything once; after a self_restart, starts the controller that takes over. */
+  const shutdown = (why: string): Promise<void> =>
+    (stopping ??= (async () => {
+      log(why === "self_restart" ? "stopping for self_restart" : `${why} received; stopping`);
       clearInterval(scanTimer);
       await reconciler.stop();
       await triggers.stop();
@@ -115,13 +128,34 @@ export async function runController(opts: ControllerOptions): Promise<number> {
       await pool.stop(opts.graceMs ?? 2000);
       store.close();
       lock.release();
-      log("controller stopped");
+      if (restart) {
+        const pid = startReplacement(opts, restart.entry);
+        log(`controller stopped; the controller on ${restart.entry} takes over (pid ${pid ?? "?"})`);
+      } else log("controller stopped");
       resolveDone();
-    },
-  });
+    })());
+  requestStop = (why) => void shutdown(why);
+  if (restart) requestStop("self_restart");
+  const signals = installShutdownSignals({ log, onShutdown: (sig) => shutdown(sig) });
   await stopped;
   signals.uninstall();
   return 0;
+}
+
+/**
+ * The controller after a self_restart: `entry controller --foreground` with
+ * the same workers, on the same store, writing where this one writes
+ * (its log file or terminal). It outlives this process.
+ */
+function startReplacement(opts: ControllerOptions, entry: string): number | undefined {
+  const child = spawn(process.execPath, [entry, "controller", "--foreground", "--workers", String(opts.workers)], {
+    cwd: opts.home.root,
+    detached: true,
+    stdio: ["ignore", "inherit", "inherit"],
+    env: { ...process.env, ORCHESTRATOR_HOME: opts.home.dir },
+  });
+  child.unref();
+  return child.pid;
 }
 
 function formatReconcileEntry(e: ReconcileLogEntry): string {

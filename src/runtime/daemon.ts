@@ -31,10 +31,10 @@ export function cliEntry(): string {
  * `.orchestrator/controller.log`, and waits until it holds the lock (up to
  * `waitMs`). Returns the pid, or undefined when one already ran.
  */
-export async function startControllerDaemon(home: Home, opts: { workers?: number; waitMs?: number } = {}): Promise<number | undefined> {
+export async function startControllerDaemon(home: Home, opts: { workers?: number; waitMs?: number; entry?: string } = {}): Promise<number | undefined> {
   if (controllerRunning(home)) return undefined;
   const logFd = openSync(join(home.dir, CONTROLLER_LOG), "a");
-  const args = [cliEntry(), "controller", "--foreground", ...(opts.workers ? ["--workers", String(opts.workers)] : [])];
+  const args = [opts.entry ?? cliEntry(), "controller", "--foreground", ...(opts.workers ? ["--workers", String(opts.workers)] : [])];
   const child = spawn(process.execPath, args, {
     cwd: home.root,
     detached: true,
@@ -54,9 +54,9 @@ export async function startControllerDaemon(home: Home, opts: { workers?: number
 }
 
 /** Starts a controller unless one runs or daemons are disabled; says what it did. */
-export async function ensureController(home: Home, opts: { noDaemon?: boolean } = {}): Promise<"running" | "started" | "disabled"> {
+export async function ensureController(home: Home, opts: { noDaemon?: boolean; entry?: string } = {}): Promise<"running" | "started" | "disabled"> {
   if (controllerRunning(home)) return "running";
   if (opts.noDaemon || daemonDisabled()) return "disabled";
-  await startControllerDaemon(home);
+  await startControllerDaemon(home, opts.entry ? { entry: opts.entry } : {});
   return "started";
 }

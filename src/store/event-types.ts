@@ -54,6 +54,10 @@ export const EVENT_TYPES: readonly string[] = [
   // src/engine/adaptive/adaptive-cycle.ts
   "adaptive_plan_accepted",
   "adaptive_plan_fallback",
+  // src/engine/runner/step-runner.ts, task-runner.ts (self_restart)
+  "self_restart_ready",
+  "self_restart_failed",
+  "self_restart_verified",
   // src/engine/runner/task-runner.ts (self-referential policy)
   "self_referential_warning",
   // src/engine/runner/step-boundary.ts (through the task runner)

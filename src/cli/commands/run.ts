@@ -6,6 +6,7 @@
  */
 import { hostname } from "node:os";
 import { outcomeReasonOf } from "../../engine/runner/resource-status.js";
+import { SELF_RESTART_KEY } from "../../engine/runner/self-restart.js";
 import { runTask } from "../../engine/runner/task-runner.js";
 import { submit, SubmitError } from "../../engine/tasks/submit.js";
 import { controllerRunning, ensureController } from "../../runtime/daemon.js";
@@ -37,7 +38,8 @@ export interface RunOptions {
 const STOPS_FOLLOWING = new Set(["Completed", "Failed", "Cancelled", "Paused"]);
 
 /** Exit codes: completed, failed, paused (resumable), interrupted with Ctrl-C (cancelled). */
-export const RUN_EXIT = { completed: 0, failed: 1, paused: 3, cancelled: 130 } as const;
+/** `restart`: a self_restart handed the task to a controller on the rebuilt orchestrator (EX_TEMPFAIL, as upstream's). */
+export const RUN_EXIT = { completed: 0, failed: 1, paused: 3, restart: 75, cancelled: 130 } as const;
 
 function exitCodeOf(phase: TaskRecord["phase"]): number {
   if (phase === "Completed") return RUN_EXIT.completed;
@@ -138,6 +140,21 @@ export async function runCommand(opts: RunOptions): Promise<void> {
         }
         await new Promise((r) => setTimeout(r, 100));
       }
+    }
+    // self_restart rebuilt the orchestrator: the task continues on a controller running the new build.
+    const restart = final.phase === "Pending" && final.queued ? final.state[SELF_RESTART_KEY] : undefined;
+    if (restart && typeof restart === "object" && !Array.isArray(restart) && typeof restart["entry"] === "string") {
+      const controller = await ensureController(home, { noDaemon: !opts.daemon, entry: restart["entry"] });
+      const how =
+        controller === "disabled"
+          ? `no controller runs: start one from the new build with \`node ${restart["entry"]} controller\``
+          : controller === "started"
+            ? `started a controller from the new build in the background; follow it with \`orchestrator task watch ${id}\``
+            : "the running controller will run it (it runs the build it was started from)";
+      writeErr(`run/${created.resourceName}: self_restart rebuilt the orchestrator; the task is queued to continue on it: ${how}\n`);
+      if (opts.output === "json") writeOut(`${lineOpen ? "\n" : ""}${JSON.stringify({ id, name: created.resourceName, phase: final.phase, exitCode: null, message: final.message, reason: "SelfRestart" })}\n`);
+      process.exitCode = RUN_EXIT.restart;
+      return;
     }
     // Tasks its steps spawned wait on the queue: someone has to run them.
     const waiting = tasks.listTasks({ parentTaskId: id }).filter((t) => t.queued);

@@ -5,15 +5,13 @@
  */
 
 /** Builtins the engine runs with upstream's meaning. */
-export const IMPLEMENTED_BUILTINS: readonly string[] = ["init_once", "loop_guard", "ticket_scan", "item_select", "self_test"];
+export const IMPLEMENTED_BUILTINS: readonly string[] = ["init_once", "loop_guard", "ticket_scan", "item_select", "self_test", "self_restart"];
 
 /**
  * Builtins a workflow may name that the engine does not run as upstream
  * does, with what happens instead (for a warning at apply time).
  */
-export const UNIMPLEMENTED_BUILTINS: Readonly<Record<string, string>> = {
-  self_restart: "upstream rebuilds and re-executes the orchestrator binary; here the step fails",
-};
+export const UNIMPLEMENTED_BUILTINS: Readonly<Record<string, string>> = {};
 
 export function isImplementedBuiltin(name: string): boolean {
   return IMPLEMENTED_BUILTINS.includes(name);

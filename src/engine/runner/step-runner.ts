@@ -40,6 +40,8 @@ import { runPostActions } from "./post-actions.js";
 import { applyWinner, ensureItemWorktree, isolationRecord, itemIsolationOf, ItemIsolationError, ITEM_WORKTREE_VAR } from "./item-isolation.js";
 import { readStoreInputs } from "./store-inputs.js";
 import { orchestratorCli, phasesCommand, selfTestPlan } from "./self-test.js";
+import { selfRestartPlan } from "./self-restart.js";
+import { snapshotDir, takeBinarySnapshot } from "./binary-snapshot.js";
 import type { WorkflowStores } from "../stores/workflow-stores.js";
 import type { TaskContext } from "./task-context.js";
 import { openTickets } from "./tickets.js";
@@ -91,6 +93,8 @@ export interface StepOutcome {
   runId?: string;
   /** The task was paused or cancelled while the step ran. */
   interrupted?: boolean;
+  /** `self_restart` rebuilt and checked the orchestrator: the task continues on a controller running `entry`. */
+  restart?: { entry: string };
   /** Read back from a run that finished before a restart, not run now. */
   replayed?: boolean;
   /**
@@ -348,6 +352,7 @@ export async function runStep(deps: StepRunDeps, step: PlannedStep, task: TaskSt
 
   if (step.mode === "chain") return runChain(deps, step, task, scope, finished);
   if (step.mode === "builtin" && step.builtin === "self_test" && !step.command) return runSelfTest(deps, step, task, scope);
+  if (step.mode === "builtin" && step.builtin === "self_restart" && !step.command) return runSelfRestart(deps, step, task, scope);
   if (step.mode === "builtin" && !step.command) return runBuiltin(deps, step, task, scope);
   return runProcessStep(deps, step, task, scope);
 }
@@ -363,6 +368,36 @@ async function runSelfTest(deps: StepRunDeps, step: PlannedStep, task: TaskState
     return { ...outcomeOf("failed", 1, reason), runId: run.id, notStarted: true };
   }
   return runProcessStep(deps, { ...step, mode: "command", command: phasesCommand("self_test", plan.phases) }, task, scope);
+}
+
+/**
+ * `self_restart`: rebuild and check the orchestrator checkout as one command
+ * step, then keep the new build as the stable one and ask for the restart.
+ */
+async function runSelfRestart(deps: StepRunDeps, step: PlannedStep, task: TaskState, scope: ScopeState): Promise<StepOutcome> {
+  const { ctx } = deps;
+  const plan = selfRestartPlan(ctx.workspace.root);
+  if ("problem" in plan) {
+    const reason = `could not start: ${plan.problem}`;
+    const run = deps.tasks.createRun({ ...runOf(deps, step, scope.item?.id ?? null), agent: null, command: "builtin:self_restart", logPath: null });
+    deps.tasks.finishRun(run.id, { status: "failed", exitCode: 1, reason, output: { builtin: "self_restart", ...NOT_STARTED } });
+    deps.log?.(`step ${step.id} ${reason}`);
+    return { ...outcomeOf("failed", 1, reason), runId: run.id, notStarted: true };
+  }
+  const outcome = await runProcessStep(deps, { ...step, mode: "command", command: phasesCommand("self_restart", plan.phases) }, task, scope);
+  if (outcome.status !== "succeeded" || outcome.interrupted) return outcome;
+  const runId = outcome.runId ?? null;
+  try {
+    const m = takeBinarySnapshot(ctx.workspace.root, snapshotDir(ctx.home.dir, ctx.workspace.name), ctx.task.id, deps.cycle);
+    if (m) deps.event?.("binary_snapshot_taken", `self_restart: ${m.source} (${m.files} files) kept as the stable build`, { cycle: deps.cycle, source: m.source, files: m.files, sha256: m.sha256, ...(runId ? { runId } : {}) });
+    deps.event?.("self_restart_ready", `self_restart: the orchestrator in ${ctx.workspace.root} was rebuilt and answers; restarting onto ${plan.entry}`, { entry: plan.entry, sha256: m?.sha256 ?? null, ...(runId ? { runId } : {}) });
+  } catch (err) {
+    const reason = `self_restart: the build passed, but keeping it as the stable build failed: ${(err as Error).message}; no restart`;
+    deps.event?.("self_restart_failed", reason, { entry: plan.entry, ...(runId ? { runId } : {}) });
+    deps.log?.(`step ${step.id} ${reason}`);
+    return { ...outcome, status: "failed", exitCode: 1, reason };
+  }
+  return { ...outcome, restart: { entry: plan.entry } };
 }
 
 /** The output a run that could not start records, so a replay after a restart knows it. */

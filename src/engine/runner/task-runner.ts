@@ -28,6 +28,8 @@ import { probeWorkspaceProblem } from "../../resources/safety-profile.js";
 import { cycleGuardsOf, rapidCycle, sleep, staggerOf, StartStagger } from "./cycle-guards.js";
 import { heldMessage, resumesOnItsOwn } from "./runtime-policy.js";
 import { TaskSafety, TaskSafetyError } from "./task-safety.js";
+import { SELF_RESTART_KEY, sameEntry, type RestartRequest } from "./self-restart.js";
+import { orchestratorCli } from "./self-test.js";
 import { selfReferentialVerdict } from "./self-referential.js";
 import { cleanupItemWorktrees, itemIsolationOf } from "./item-isolation.js";
 import { ADAPTIVE_PLAN_KEY, adaptiveStepsForCycle } from "../adaptive/adaptive-cycle.js";
@@ -43,6 +45,8 @@ export interface TaskRunnerDeps {
   log?: (line: string) => void;
   /** How often the runner checks for pause/cancel while a step runs. */
   pollMs?: number;
+  /** A `self_restart` step asks the process running the task to restart onto the rebuilt CLI. */
+  onSelfRestart?: (req: RestartRequest) => void;
 }
 
 /** How often a running task's status file is rewritten at most. */
@@ -60,10 +64,12 @@ const BAD: ReadonlySet<string> = new Set(["unresolved", "qa_failed", "failed", "
 const FAILED_RUN = new Set(["failed", "timed_out"]);
 
 interface Stop {
-  kind: "interrupted" | "failed";
+  kind: "interrupted" | "failed" | "restart";
   message: string;
   /** The task's outcome reason: `EngineError` for a fault of the engine's own. */
   reason?: string;
+  /** restart: the CLI entry the task continues on. */
+  entry?: string;
 }
 
 /** The outcome reason of a task failed by a fault of the engine's own (a ticket it could not write, a store error). */
@@ -72,8 +78,9 @@ const ENGINE_ERROR = "EngineError";
 /** Runs the task until it completes, fails, is paused or the controller stops. */
 export async function runTask(taskId: string, deps: TaskRunnerDeps): Promise<TaskRecord> {
   const { tasks, store, home } = deps;
-  const task = tasks.getTask(taskId);
-  if (!task) throw new Error(`task ${taskId} not found`);
+  const found = tasks.getTask(taskId);
+  if (!found) throw new Error(`task ${taskId} not found`);
+  const task = verifyRestart(deps, found);
   const log = (line: string): void => deps.log?.(`[${task.id}] ${line}`);
 
   let ctx: TaskContext;
@@ -342,23 +349,31 @@ async function runCycles(deps: TaskRunnerDeps, ctx: TaskContext, started: TaskRe
           absorb(ctx, step, outcome, scope, state, roles);
           if (outcome.notStarted && scope.item) (scope.notStarted ??= []).push(step.id);
           // Invariants checked after this step, and protected files after every step that ran.
+          /** Acts on a violation: the cycle ends rolled back, or the task stops. */
+          const violated = async (v: { halt: boolean; rollback: boolean; message: string }): Promise<void> => {
+            violation = v;
+            if (v.rollback) {
+              const failed = await safe.rollback(v.message);
+              // The cycle ends here; the loop decides whether another one starts from the checkpoint.
+              if (!failed && !v.halt) {
+                rolledBack = true;
+                halted = { step: step.id, reason: `the workspace was rolled back: ${v.message}` };
+                return;
+              }
+              if (failed) v.message = `${v.message}; ${failed}`;
+            }
+            stop ??= { kind: "failed", message: v.message };
+          };
           if (safe.invariants.count && outcome.status !== "skipped" && !outcome.notStarted && !outcome.replayed) {
             const v = await safe.invariants.afterStep(step, `after step ${step.id}${scope.item ? ` [${scope.item.path}]` : ""}`);
-            if (v) {
-              violation = v;
-              if (v.rollback) {
-                const failed = await safe.rollback(v.message);
-                // The cycle ends here; the loop decides whether another one starts from the checkpoint.
-                if (!failed && !v.halt) {
-                  rolledBack = true;
-                  halted = { step: step.id, reason: `the workspace was rolled back: ${v.message}` };
-                  return;
-                }
-                if (failed) v.message = `${v.message}; ${failed}`;
-              }
-              stop ??= { kind: "failed", message: v.message };
-              return;
-            }
+            if (v) return violated(v);
+          }
+          // self_restart rebuilt the orchestrator: the before_restart invariants, then the handover.
+          if (outcome.restart) {
+            const v = await safe.invariants.at("before_restart", `before the restart of step ${step.id}`);
+            if (v) return violated(v);
+            stop ??= { kind: "restart", message: `self_restart: continues on the rebuilt orchestrator (${outcome.restart.entry})`, entry: outcome.restart.entry };
+            return;
           }
           if (FAILED_RUN.has(outcome.status)) {
             consecutiveFailures++;
@@ -456,6 +471,7 @@ async function runCycles(deps: TaskRunnerDeps, ctx: TaskContext, started: TaskRe
         }
       }
 
+      if (stop?.kind === "restart") return restartRequested(deps, task.id, stop.entry!, stop.message, publish);
       if (signal.aborted || stop?.kind === "interrupted") return interrupted(deps, task.id, publish);
 
       // Finalize each item that took part in this cycle.
@@ -701,6 +717,44 @@ function failOnError(deps: TaskRunnerDeps, taskId: string, err: unknown): TaskRe
     deps.tasks.finishRun(run.id, { status: "failed", exitCode: null, reason: message });
   }
   return finish(deps, taskId, "Failed", 1, message, undefined, { reason: ENGINE_ERROR, state: deps.tasks.getTask(taskId)?.state ?? {} });
+}
+
+/**
+ * A task resumed after its self_restart: records whether this process runs
+ * the rebuilt CLI the restart was for (`self_restart_verified`), then
+ * forgets the request.
+ */
+function verifyRestart(deps: TaskRunnerDeps, task: TaskRecord): TaskRecord {
+  const req = task.state[SELF_RESTART_KEY];
+  if (!req || typeof req !== "object" || Array.isArray(req)) return task;
+  const entry = String(req["entry"]);
+  // The script this process was started from (a controller's entry), else the CLI this module belongs to.
+  const running = process.argv[1] ?? orchestratorCli();
+  const verified = sameEntry(entry, running);
+  deps.store.appendEvent({
+    type: "self_restart_verified",
+    taskId: task.id,
+    project: task.project,
+    message: verified ? `resumed after self_restart on the rebuilt orchestrator (${entry}, pid ${process.pid})` : `resumed after self_restart on ${running}, not on the rebuilt ${entry}`,
+    data: { verified, expected: entry, running, pid: process.pid, requestedBy: req["requestedBy"] ?? null },
+  });
+  const { [SELF_RESTART_KEY]: _done, ...state } = task.state;
+  return deps.tasks.updateTask(task.id, { state });
+}
+
+/**
+ * self_restart: the task goes back on the queue (its restart recorded, to be
+ * verified by the process that resumes it) and whoever runs it is told; a
+ * process with no restart to do (`run`, `watch`) leaves it for a controller.
+ */
+function restartRequested(deps: TaskRunnerDeps, taskId: string, entry: string, message: string, publish: () => void): TaskRecord {
+  const t = deps.tasks.getTask(taskId)!;
+  const state = { ...t.state, [SELF_RESTART_KEY]: { entry, requestedAt: new Date().toISOString(), requestedBy: process.pid } };
+  const requeued = deps.tasks.updateTask(taskId, { phase: "Pending", queued: true, claimedBy: null, message: `requeued: ${message}`, state });
+  publish();
+  deps.log?.(`[${taskId}] ${message}`);
+  deps.onSelfRestart?.({ taskId, entry });
+  return requeued;
 }
 
 /** Paused or cancelled by a person, or stopped with the controller (then queued again). */
