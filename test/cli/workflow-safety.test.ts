@@ -3,6 +3,7 @@
  * breaker, the rapid-cycle guard, staggered parallel starts and the
  * self_referential_probe safety profile.
  */
+import { execFileSync } from "node:child_process";
 import { afterEach, describe, expect, it } from "vitest";
 import { initializedProject } from "../support/cli.js";
 import { info, type Project } from "./task-support.js";
@@ -96,6 +97,12 @@ describe("Workflow safety", () => {
     expect(r.code).toBe(1);
     expect(r.stderr + r.stdout).toContain("self_ref.probe_requires_self_referential_workspace: workflow 'probe' uses safety.profile self_referential_probe but workspace 'plain' is not self_referential");
 
+    // A self-referential run checkpoints for real (git_tag needs a repository) and self_test runs the package's tests.
+    p.write("package.json", JSON.stringify({ name: "probe", private: true, scripts: { test: "echo tested" } }));
+    const git = (...args: string[]): void => void execFileSync("git", args, { cwd: p.dir, stdio: "ignore" });
+    git("init", "-q");
+    git("add", "-A");
+    git("-c", "user.email=t@example.com", "-c", "user.name=t", "commit", "-qm", "init");
     p.write("self.yaml", doc("Workspace", "plain", `  root_path: "."\n  self_referential: true\n`));
     expect(p.run(["apply", "-f", "self.yaml"]).code).toBe(0);
     expect(p.run(["run", "--workflow", "probe"]).code).toBe(0);
