@@ -5,7 +5,7 @@ import { parseAllDocuments } from "yaml";
 import { describe, expect, it } from "vitest";
 import { cli, initializedProject, REPO_ROOT, tempProject } from "../support/cli.js";
 
-const KINDS = ["Project", "EnvStore", "SecretStore", "ExecutionProfile", "RuntimePolicy", "WorkflowStore", "CustomResourceDefinition", "StepTemplate", "Agent", "Workspace", "Workflow", "Trigger", "Task", "Run"];
+const KINDS = ["Project", "EnvStore", "SecretStore", "ExecutionProfile", "RuntimePolicy", "StoreBackendProvider", "WorkflowStore", "CustomResourceDefinition", "StepTemplate", "Agent", "Workspace", "Workflow", "Trigger", "Task", "Run"];
 
 function yamlFiles(dir: string): string[] {
   return readdirSync(dir).sort().flatMap((name) => {

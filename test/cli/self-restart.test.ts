@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { readControllerLock } from "../../src/runtime/lock.js";
-import { CLI, initializedProject } from "../support/cli.js";
+import { CLI, initializedProject, REPO_ROOT } from "../support/cli.js";
 import { startController, startControllerCommand, stopAndRemove, until, type RunningController } from "../support/controller.js";
 
 const doc = (kind: string, name: string, spec: string): string => `apiVersion: orchestrator.dev/v2\nkind: ${kind}\nmetadata:\n  name: ${name}\nspec:\n${spec}`;
@@ -40,8 +40,9 @@ ${extra}`,
   );
 
 // A checkout of "the orchestrator": package.json named as this one, a build writing the CLI entry.
+const NAME = (JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")) as { name: string }).name;
 const CHECKOUT = {
-  "package.json": JSON.stringify({ name: "orchestrator", version: "9.9.9", type: "module", bin: { orchestrator: "dist/src/cli/main.js" }, scripts: { build: "node build.mjs" } }),
+  "package.json": JSON.stringify({ name: NAME, version: "9.9.9", type: "module", bin: { orchestrator: "dist/src/cli/main.js" }, scripts: { build: "node build.mjs" } }),
   "build.mjs": `import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
 mkdirSync("dist/src/cli", { recursive: true });
 writeFileSync("dist/src/cli/main.js", ${JSON.stringify(`import { appendFileSync } from "node:fs";\nappendFileSync(new URL("../../../starts.log", import.meta.url), process.argv.slice(2).join(" ") + "\\n");\nawait import(${JSON.stringify(pathToFileURL(CLI).href)});\n`)});
@@ -136,7 +137,8 @@ describe("self_restart", () => {
     expect(p.run(["apply", "-f", "m.yaml"]).code).toBe(0);
     expect(p.run(["run", "--workflow", "sb"]).code).toBe(1);
     const trace = p.run(["task", "trace", task().id]).stdout;
-    expect(trace).toMatch(/self_restart.*could not start: self_restart rebuilds and restarts this orchestrator from the workspace, but .* is not a checkout of it \(no package\.json named 'orchestrator'\)/);
+    expect(trace).toMatch(/self_restart.*could not start: self_restart rebuilds and restarts this orchestrator from the workspace, but .* is not a checkout of it/);
+    expect(trace).toContain(`(no package.json named '${NAME}')`);
   });
 
   it("a before_restart invariant that halts stops the task before the restart", () => {

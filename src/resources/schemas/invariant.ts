@@ -7,26 +7,32 @@
  * to roll back to).
  */
 import { celIssues } from "./cel-fields.js";
-import { boolean, celExpression, isObject, listOf, nonEmptyString, object, oneOf, string, stringList, type SchemaObject, type SpecIssue } from "./common.js";
+import { boolean, celExpression, describe, isObject, listOf, nonEmptyString, object, oneOf, string, stringList, type SchemaObject, type SpecIssue } from "./common.js";
 
 export const INVARIANT_CHECK_POINTS = ["before_cycle", "after_implement", "before_restart", "before_complete"] as const;
 
 export const invariantSchema: SchemaObject = object({
-  id: nonEmptyString,
-  name: nonEmptyString,
-  description: string,
-  command: nonEmptyString,
-  expect_exit: { type: "integer" },
-  expect: string,
-  check: object({ command: nonEmptyString, expect: string, expect_exit: { type: "integer" } }, { required: ["command"] }),
-  assert_expr: celExpression,
-  capture_as: nonEmptyString,
-  immutable: boolean,
-  check_at: listOf(oneOf(...INVARIANT_CHECK_POINTS)),
-  on_violation: oneOf("halt", "abort", "warn", "rollback"),
-  protected_files: stringList,
-  checkpoint_filter: object({ steps: stringList }),
-});
+  id: describe(nonEmptyString, "The invariant's name (the guide's spelling of name)."),
+  name: describe(nonEmptyString, "The invariant's name; unique in the workflow."),
+  description: describe(string, "What the invariant protects."),
+  command: describe(nonEmptyString, "Command checked (sh -c, in the workspace root); its exit code must be expect_exit."),
+  expect_exit: { type: "integer", description: "The exit code the command must exit with (default 0)." },
+  expect: describe(string, "The command's trimmed stdout must equal this."),
+  check: object({
+    command: describe(nonEmptyString, "Command checked (sh -c, in the workspace root)."),
+    expect: describe(string, "Its trimmed stdout must equal this."),
+    expect_exit: { type: "integer", description: "The exit code it must exit with (default 0)." },
+  }, { required: ["command"], description: "The guide's spelling of command, expect and expect_exit." }),
+  assert_expr: describe(celExpression, "CEL over exit_code, stdout and stderr of the command; it must be true."),
+  capture_as: describe(nonEmptyString, "The command's trimmed stdout becomes this task variable."),
+  immutable: describe(boolean, "Kept as pinned when the task started even if the workflow changes (every invariant is pinned; accepted for upstream's manifests)."),
+  check_at: describe(listOf(oneOf(...INVARIANT_CHECK_POINTS)), "When it is checked: before_cycle, after_implement, before_restart, before_complete (default after_implement and before_complete)."),
+  on_violation: describe(oneOf("halt", "abort", "warn", "rollback"), "halt (or abort) stops the task, warn records it and goes on, rollback restores the cycle's checkpoint (default halt)."),
+  protected_files: describe(stringList, "Globs of files no step may create, change or delete; checked after every step against their content when the task started."),
+  checkpoint_filter: object({
+    steps: describe(stringList, "Step ids the invariant is checked after, instead of the implement steps."),
+  }, { description: "Which steps the after_implement check follows." }),
+}, { description: "A check the workflow's steps must never break." });
 
 type Path = ReadonlyArray<string | number>;
 

@@ -68,16 +68,16 @@ const postAction: SchemaObject = {
   ...object({
     type: describe(
       oneOf("create_ticket", "scan_tickets", "store_put", "spawn_task", "spawn_tasks", "generate_items"),
-      `create_ticket writes a failure ticket into the workspace's ticket_dir when the step failed; scan_tickets counts the item's open tickets; store_put, spawn_task, spawn_tasks and generate_items are ${NOT_SUPPORTED} (checked, then skipped).`,
+      "create_ticket writes a failure ticket into the workspace's ticket_dir when the step failed; scan_tickets counts the item's open tickets; store_put writes a variable to a WorkflowStore; spawn_task and spawn_tasks queue child tasks (within safety.max_spawned_tasks and max_spawn_depth); generate_items adds (or with replace, replaces) the task's items from a JSON list.",
     ),
     store: describe(resourceName, "WorkflowStore written by store_put."),
-    key: describe(nonEmptyString, "Key written by store_put."),
+    key: describe(nonEmptyString, "Key written by store_put; {name} placeholders take pipeline variables."),
     from_var: describe(nonEmptyString, "Pipeline variable read (store_put, spawn_tasks, generate_items)."),
     goal: describe(nonEmptyString, "Goal of the task spawn_task creates."),
     workflow: describe(resourceName, "Workflow of spawned tasks (default: the parent's)."),
-    json_path: describe(nonEmptyString, "JSON path of the list in from_var (spawn_tasks, generate_items)."),
+    json_path: describe(nonEmptyString, "JSON path of the list in from_var (spawn_tasks; generate_items, default $)."),
     mapping: object({
-      item_id: jsonPathIn("the new item's id (generate_items, required)"),
+      item_id: jsonPathIn("the new item's id (generate_items; default the element itself, or its id field)"),
       label: jsonPathIn("the new item's label"),
       vars: describe(stringMap, "Per-item variables: name -> JSON path in each element; later prehooks may read these names."),
       goal: jsonPathIn("a spawned task's goal (spawn_tasks, required)"),
@@ -109,7 +109,7 @@ const behavior = object({
   captures: describe(listOf(capture), "Pipeline variables taken from the step's result (well-known steps add their own, see docs/resources.md)."),
   post_actions: describe(listOf(postAction), "Actions after the step finishes (well-known steps add their own)."),
   execution: describe(loose, `Derived by the engine from builtin, command and chain_steps (${NOT_SUPPORTED}; a manifest value is not read).`),
-  collect_artifacts: describe(boolean, `Collect the step's artifacts (default true for qa, qa_testing, retest; ${NOT_SUPPORTED} when true).`),
+  collect_artifacts: describe(boolean, "Whether the artifacts the step prints count in the finalize facts (default true for qa, qa_testing, retest); an artifacts_collected event records each collection."),
 }, { misplaced: { capture: "captures", on_fail: "on_failure" }, description: "Failure and success handling, captures and post-actions." });
 
 const step = object({
@@ -120,7 +120,7 @@ const step = object({
   repeatable: describe(boolean, "false runs the step in cycle 1 only (default true)."),
   required_capability: describe(nonEmptyString, "The capability an agent needs to run this step (default inferred from type or id)."),
   template: describe(resourceName, "StepTemplate that renders the prompt; without one, the task goal is the prompt."),
-  builtin: describe(oneOf(...BUILTIN_STEP_NAMES), "Run an engine builtin instead of an agent (self_restart is not supported yet)."),
+  builtin: describe(oneOf(...BUILTIN_STEP_NAMES), "Run an engine builtin instead of an agent."),
   command: describe(nonEmptyString, "Run this shell command (/bin/sh -c) instead of an agent; wins over required_capability."),
   chain_steps: { ...listOf({ $ref: "#/$defs/step" }), description: "Child steps run in order; the step runs nothing itself. Children take every step field and may chain again." },
   is_guard: describe(boolean, "The step decides whether the loop goes on; guard steps run after the segments (default true for builtin: loop_guard)."),
@@ -138,13 +138,13 @@ const step = object({
     store: describe(resourceName, "The WorkflowStore to read."),
     key: describe(nonEmptyString, "The key to read."),
     as_var: describe(nonEmptyString, "The pipeline variable it is read into."),
-    required: describe(boolean, "Fail the step when the key is missing."),
-  }, { required: ["store", "key", "as_var"] })), `Values read from WorkflowStores into pipeline variables before the step (${NOT_SUPPORTED}: nothing is read).`),
+    required: describe(boolean, "Fail the step, without running it, when the key is missing (default false: the variable is left unset)."),
+  }, { required: ["store", "key", "as_var"] })), "Values read from WorkflowStores into pipeline variables before the step; a required key that is missing stops the step before it runs."),
   store_outputs: describe(listOf(object({
     store: describe(resourceName, "The WorkflowStore to write."),
     key: describe(nonEmptyString, "The key to write."),
     from_var: describe(nonEmptyString, "The pipeline variable written."),
-  }, { required: ["store", "key", "from_var"] })), `Pipeline variables written to WorkflowStores after the step (${NOT_SUPPORTED}: nothing is written).`),
+  }, { required: ["store", "key", "from_var"] })), "Pipeline variables (or top-level JSON fields of the step's output) written to WorkflowStores after the step."),
   execution_profile: describe(resourceName, "ExecutionProfile the process of an agent or command step runs in (a chain's children inherit it); an error on a builtin without a command."),
   item_select_config: describe(loose, "Selection strategy for the item_select builtin."),
   stagger_delay_ms: describe(nonNegativeInt, "This step's stagger between items started side by side, over the workflow's stagger_delay_ms."),
