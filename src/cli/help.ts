@@ -73,6 +73,12 @@ export const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
     "orchestrator completion zsh > \"${fpath[1]}/_orchestrator\"",
     "orchestrator completion fish > ~/.config/fish/completions/orchestrator.fish",
   ],
+  store: ["orchestrator store list", "orchestrator store put metrics baseline '{\"p95_ms\": 120}'", "orchestrator store get metrics baseline -o json"],
+  "store get": ["orchestrator store get metrics baseline", "orchestrator store get metrics baseline -o json --project web"],
+  "store put": ["orchestrator store put metrics baseline '{\"p95_ms\": 120}'", "echo 'all green' | orchestrator store put notes last-run -", "orchestrator store put metrics baseline 118 --task-id 3f2a"],
+  "store list": ["orchestrator store list                # the project's stores", "orchestrator store list metrics --limit 20 --offset 20", "orchestrator store ls metrics --task-id 3f2a -o json"],
+  "store delete": ["orchestrator store delete metrics baseline", "orchestrator store rm metrics baseline --project web"],
+  "store prune": ["orchestrator store prune metrics"],
   version: ["orchestrator version", "orchestrator version --json"],
 };
 

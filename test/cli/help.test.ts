@@ -10,10 +10,10 @@ async function help(path: readonly string[]): Promise<string> {
   return r.stdout;
 }
 
-/** Subcommand names listed under "Commands:" (commander's own `help` left out). */
+/** Subcommand names listed under "Commands:" (commander's own `help` left out; `list|ls` is `list`). */
 function subcommands(text: string): string[] {
   const section = text.split(/\nCommands:\n/)[1]?.split(/\n\n/)[0] ?? "";
-  return section.split("\n").map((l) => /^ {2}(\S+)/.exec(l)?.[1]).filter((n): n is string => !!n && n !== "help");
+  return section.split("\n").map((l) => /^ {2}([^\s|]+)/.exec(l)?.[1]).filter((n): n is string => !!n && n !== "help");
 }
 
 describe("every command's --help", () => {
