@@ -23,7 +23,7 @@ interface TaskJson {
   createdAt: string;
 }
 
-describe("spawned tasks", () => {
+describe("spawned tasks", { timeout: 240_000 }, () => {
   let p: ReturnType<typeof initializedProject> | undefined;
   let controller: RunningController | undefined;
   afterEach(async () => {

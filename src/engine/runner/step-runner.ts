@@ -36,7 +36,7 @@ import { workspaceDiff } from "./git-diff.js";
 import { ItemSelectError, parseItemSelectConfig, selectItem } from "./item-select.js";
 import { runnerOptions } from "./runtime-policy.js";
 import { boundaryRecord, denialEvents, openStepBoundary, stepProfile, StepProfileError, unsupportedEvent, type StepProfile } from "./step-boundary.js";
-import { runPostActions } from "./post-actions.js";
+import { runPostActions, type PostActionOutcome } from "./post-actions.js";
 import { applyWinner, ensureItemWorktree, isolationRecord, itemIsolationOf, ItemIsolationError, ITEM_WORKTREE_VAR } from "./item-isolation.js";
 import { readStoreInputs } from "./store-inputs.js";
 import { orchestratorCli, phasesCommand, selfTestPlan } from "./self-test.js";
@@ -622,7 +622,7 @@ async function runProcessStep(deps: StepRunDeps, step: PlannedStep, task: TaskSt
   // Post-actions and store_outputs run before the result is recorded: one that could not do its work fails the step.
   const post = result.cancelled
     ? {}
-    : await runPostActions(
+    : await runPostActionsRecorded(tasks, run.id, result.exitCode, () => runPostActions(
         { ctx, tasks, store: deps.store, stores: deps.stores, cycle, signal: deps.signal, ...(deps.log ? { log: deps.log } : {}), ...(deps.event ? { event: deps.event } : {}), ...(deps.onItemsGenerated ? { onItemsGenerated: deps.onItemsGenerated } : {}) },
         {
           step,
@@ -636,7 +636,7 @@ async function runProcessStep(deps: StepRunDeps, step: PlannedStep, task: TaskSt
           vars: stepVariables(deps, step, task, scope, result.stdoutTail, captures.vars),
           note: (line) => note(logPath, line),
         },
-      );
+      ));
   const status: RunStatus = post.failure && ran === "succeeded" ? "failed" : ran;
   const denied = ran === "failed" && denials[0] ? `${denials[0].reasonCode}: ${denials[0].message}` : undefined;
   const ranReason = result.cancelled ? "cancelled (task paused or stopped)" : result.timedOut ? `timed out after ${timeoutSecsOf(step, ctx)}s` : (denied ?? (result.exitCode === 127 ? "command not found (exit 127)" : undefined));
@@ -683,6 +683,20 @@ function reportCaptureProblems(deps: StepRunDeps, step: PlannedStep, scope: Scop
     note(logPath, `capture missing: ${problem}`);
     deps.log?.(`${where}: capture missing: ${problem}`);
     deps.event?.("capture_missing", `${where}: ${problem}`, { runId, step: step.id, item: scope.item?.path ?? null, cycle: deps.cycle, problem });
+  }
+}
+
+/**
+ * A fault of the engine's own in a post-action (a ticket it cannot write)
+ * fails the task; the step's run is recorded as failed with that error first,
+ * so no run is left open.
+ */
+async function runPostActionsRecorded(tasks: TaskStore, runId: string, exitCode: number, fn: () => Promise<PostActionOutcome>): Promise<PostActionOutcome> {
+  try {
+    return await fn();
+  } catch (err) {
+    tasks.finishRun(runId, { status: "failed", exitCode, reason: (err as Error).message });
+    throw err;
   }
 }
 
