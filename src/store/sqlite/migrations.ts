@@ -181,7 +181,10 @@ export const MIGRATIONS: readonly Migration[] = [
     name: "workflow-store-entries",
     // The entries of local WorkflowStores: one value (JSON text) per project,
     // store and key. The second index serves listing newest first and
-    // retention (oldest beyond max_entries, older than the TTL).
+    // retention (oldest beyond max_entries, older than the TTL). Triggers
+    // keep each store's entry count, so a write checks max_entries without
+    // counting the store's rows (an upsert that replaces a value fires
+    // neither).
     up: `
       CREATE TABLE workflow_store_entries (
         project    TEXT NOT NULL,
@@ -194,6 +197,19 @@ export const MIGRATIONS: readonly Migration[] = [
       );
       CREATE UNIQUE INDEX workflow_store_entries_key ON workflow_store_entries (project, store, key);
       CREATE INDEX workflow_store_entries_recent ON workflow_store_entries (project, store, updated_at);
+      CREATE TABLE workflow_store_counts (
+        project TEXT NOT NULL,
+        store   TEXT NOT NULL,
+        entries INTEGER NOT NULL,
+        PRIMARY KEY (project, store)
+      ) WITHOUT ROWID;
+      CREATE TRIGGER workflow_store_entry_added AFTER INSERT ON workflow_store_entries BEGIN
+        INSERT INTO workflow_store_counts (project, store, entries) VALUES (NEW.project, NEW.store, 1)
+          ON CONFLICT (project, store) DO UPDATE SET entries = entries + 1;
+      END;
+      CREATE TRIGGER workflow_store_entry_removed AFTER DELETE ON workflow_store_entries BEGIN
+        UPDATE workflow_store_counts SET entries = entries - 1 WHERE project = OLD.project AND store = OLD.store;
+      END;
     `,
   },
   {

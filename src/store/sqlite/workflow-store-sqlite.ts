@@ -23,7 +23,8 @@ const EXPIRE = "DELETE FROM workflow_store_entries WHERE project = ? AND store =
 const TRIM = `
   DELETE FROM workflow_store_entries WHERE rowid IN (
     SELECT rowid FROM workflow_store_entries WHERE project = @project AND store = @store ORDER BY updated_at, rowid LIMIT @excess)`;
-const COUNT_ALL = "SELECT COUNT(*) FROM workflow_store_entries WHERE project = ? AND store = ?";
+/** Kept by triggers (see the migration): no walk over the store's rows. */
+const COUNT_ALL = "SELECT entries FROM workflow_store_counts WHERE project = ? AND store = ?";
 const COUNT = "SELECT COUNT(*) FROM workflow_store_entries WHERE project = ? AND store = ? AND updated_at >= ?";
 const STORES = `
   SELECT store, COUNT(*) AS entries, MAX(updated_at) AS updated_at FROM workflow_store_entries
@@ -93,7 +94,7 @@ export class SqliteWorkflowStoreEntries implements WorkflowStoreEntries {
   }
 
   private overfull(project: string, store: string, max: number | undefined): boolean {
-    return max !== undefined && (this.stmt(COUNT_ALL).pluck().get(project, store) as number) > max;
+    return max !== undefined && ((this.stmt(COUNT_ALL).pluck().get(project, store) as number | undefined) ?? 0) > max;
   }
 
   deleteEntry(project: string, store: string, key: string): boolean {
@@ -135,8 +136,8 @@ export class SqliteWorkflowStoreEntries implements WorkflowStoreEntries {
     let removed = 0;
     if (retention.notBefore !== undefined) removed += this.stmt(EXPIRE).run(project, store, retention.notBefore).changes;
     if (retention.maxEntries !== undefined) {
-      // Counting walks the store's index; trimming sorts, so it runs only when there is something to trim.
-      const excess = (this.stmt(COUNT_ALL).pluck().get(project, store) as number) - retention.maxEntries;
+      // Trimming sorts, so it runs only when there is something to trim.
+      const excess = ((this.stmt(COUNT_ALL).pluck().get(project, store) as number | undefined) ?? 0) - retention.maxEntries;
       if (excess > 0) removed += this.stmt(TRIM).run({ project, store, excess }).changes;
     }
     return removed;
