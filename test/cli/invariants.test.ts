@@ -113,6 +113,31 @@ describe("invariants", () => {
     expect(lastTask().message).toBe(`invariant 'main_branch_exists' violated after step implement: command printed "0" (expected "1")`);
   });
 
+  it("checks only after the steps checkpoint_filter names: a later step's breakage is caught before the task completes", () => {
+    const wf = doc(
+      "Workflow",
+      "filtered",
+      `  steps:
+    - id: implement
+      scope: task
+      command: echo implemented
+    - id: rename
+      scope: task
+      command: git branch -m main trunk
+    - id: after
+      scope: task
+      command: echo after > after.txt
+  safety:
+${GUIDE_INVARIANT.replace("steps: [implement, self_test]", "steps: [implement]")}`,
+    );
+    p = repo({ ...FILES, "m.yaml": [WORKSPACE, wf].join("---\n") });
+    expect(p.run(["apply", "-f", "m.yaml"]).code).toBe(0);
+    expect(p.run(["run", "--workflow", "filtered"]).code).toBe(1);
+    // Not checked after rename: the step after it ran.
+    expect(existsSync(join(p.dir, "after.txt"))).toBe(true);
+    expect(lastTask().message).toBe(`failed: invariant 'main_branch_exists' violated before the task completes: command printed "0" (expected "1")`);
+  });
+
   it("halts before completing with the corpus spelling (command, expect_exit, check_at), and warn only records", () => {
     p = initializedProject({
       "m.yaml": [
