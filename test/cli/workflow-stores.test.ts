@@ -11,9 +11,10 @@ import { initializedProject } from "../support/cli.js";
 const doc = (kind: string, name: string, spec: string): string => `apiVersion: orchestrator.dev/v2\nkind: ${kind}\nmetadata:\n  name: ${name}\nspec:\n${spec}`;
 
 const WORKSPACE = doc("Workspace", "w", '  root_path: "."\n');
-// The guide's store and steps, with a command that shows what the second step read.
+// The guide's store and steps as written; an echo agent does the implement step and shows what it read.
 const GUIDE = [
   WORKSPACE,
+  doc("Agent", "echo", '  capabilities: [implement]\n  command: "echo agent got: {prompt} inherited={inherited_plan}"\n'),
   doc("WorkflowStore", "context", "  backend: local\n  schema:\n    type: object\n    properties:\n      value:\n        type: string\n  retention:\n    max_entries: 1000\n    ttl_seconds: 86400\n"),
   doc(
     "Workflow",
@@ -33,8 +34,7 @@ const GUIDE = [
     - id: implement
       scope: task
       enabled: true
-      command: "echo inherited={inherited_plan}"
-      store_inputs:
+      store_inputs:                # read from store before execution
         - store: context
           key: plan_result
           as_var: inherited_plan
@@ -65,9 +65,9 @@ describe("workflow stores in steps", () => {
   it("runs the guide's WP01 example: store_put writes the plan, store_inputs hands it to the next step and to a later task", () => {
     p = initializedProject({ "m.yaml": GUIDE });
     expect(p.run(["apply", "-f", "m.yaml"]).code).toBe(0);
-    const r = run("wp01");
+    const r = run("wp01", "--goal", "ship it");
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('inherited={"confidence":0.95}');
+    expect(r.stdout).toContain('agent got: ship it inherited={"confidence":0.95}');
     expect(r.stdout).toContain("store_put: wrote 'plan_output' to store 'context' key 'plan_result'");
     const entry = JSON.parse(p.run(["store", "get", "context", "plan_result", "-o", "json"]).stdout);
     const task = JSON.parse(p.run(["task", "list", "-o", "json"]).stdout)[0];
