@@ -16,7 +16,7 @@ const UPSERT = `
   INSERT INTO workflow_store_entries (project, store, key, value, task_id, created_at, updated_at)
   VALUES (@project, @store, @key, @value, @task_id, @now, @now)
   ON CONFLICT (project, store, key) DO UPDATE SET value = excluded.value, task_id = excluded.task_id, updated_at = excluded.updated_at
-  RETURNING ${COLUMNS}`;
+  RETURNING created_at`;
 const DELETE = "DELETE FROM workflow_store_entries WHERE project = ? AND store = ? AND key = ?";
 const EXPIRE = "DELETE FROM workflow_store_entries WHERE project = ? AND store = ? AND updated_at < ?";
 /** Removes the `excess` oldest (ties: the first written first); run only when a store holds more than it keeps. */
@@ -82,15 +82,14 @@ export class SqliteWorkflowStoreEntries implements WorkflowStoreEntries {
     const now = new Date().toISOString();
     const text = JSON.stringify(value);
     const retention = opts.retention;
+    // The entry is what was written (only its creation time is read back): no JSON is parsed again.
+    const createdAt = this.stmt(UPSERT).pluck().get({ project, store, key, value: text, task_id: opts.taskId ?? null, now }) as string;
+    const entry: StoreEntry = { key, value, taskId: opts.taskId ?? null, createdAt, updatedAt: now };
     // Without retention the write is one statement, which is its own transaction.
-    if (!retention || (retention.maxEntries === undefined && retention.notBefore === undefined)) {
-      const row = this.stmt(UPSERT).get({ project, store, key, value: text, task_id: opts.taskId ?? null, now }) as EntryRow;
-      return { entry: entryOf(row), pruned: 0 };
-    }
-    const row = this.stmt(UPSERT).get({ project, store, key, value: text, task_id: opts.taskId ?? null, now }) as EntryRow;
+    if (!retention || (retention.maxEntries === undefined && retention.notBefore === undefined)) return { entry, pruned: 0 };
     // A write that leaves nothing to remove is one statement; removing is counted again inside a transaction.
-    if (retention.notBefore === undefined && !this.overfull(project, store, retention.maxEntries)) return { entry: entryOf(row), pruned: 0 };
-    return { entry: entryOf(row), pruned: immediate(this.db, () => this.prune(project, store, retention)) };
+    if (retention.notBefore === undefined && !this.overfull(project, store, retention.maxEntries)) return { entry, pruned: 0 };
+    return { entry, pruned: immediate(this.db, () => this.prune(project, store, retention)) };
   }
 
   private overfull(project: string, store: string, max: number | undefined): boolean {

@@ -27,4 +27,14 @@ describe("local workflow store entries", () => {
     expect(e.countEntries("p", "s")).toBe(3);
     expect(e.countEntries("q", "s")).toBe(1);
   });
+
+  it("returns what it stored, and a replaced entry keeps its creation time", () => {
+    const { store } = newStore();
+    const e = openWorkflowStoreEntries(store);
+    const first = e.putEntry("p", "s", "a", "a", { taskId: "t-1" }).entry;
+    expect(first).toEqual(e.getEntry("p", "s", "a"));
+    const again = e.putEntry("p", "s", "a", { n: 1 }, { retention: { maxEntries: 5 } }).entry;
+    expect(again).toEqual({ key: "a", value: { n: 1 }, taskId: null, createdAt: first.createdAt, updatedAt: expect.any(String) });
+    expect(again).toEqual(e.getEntry("p", "s", "a"));
+  });
 });
