@@ -1,7 +1,8 @@
 /**
  * @module Keeping secret values out of step logs as output streams through:
  * each occurrence becomes `[REDACTED]`, even when a value is split across
- * chunks (the last few bytes are held back until the next chunk or the end).
+ * chunks (trailing bytes that could begin a secret are held back until the
+ * next chunk or the end).
  */
 
 export const REDACTION = "[REDACTED]";
@@ -23,9 +24,22 @@ export class StreamRedactor {
   push(chunk: Buffer): Buffer {
     let text = this.carry + chunk.toString("latin1");
     text = this.replaceAll(text);
-    const cut = Math.max(0, text.length - this.holdBack);
+    const cut = text.length - this.pendingPrefix(text);
     this.carry = text.slice(cut);
     return Buffer.from(text.slice(0, cut), "latin1");
+  }
+
+  /**
+   * How many trailing bytes could be the start of a secret the next chunk
+   * completes: only those wait, so a line that cannot be part of a secret
+   * reaches the log (and whoever follows it) at once.
+   */
+  private pendingPrefix(text: string): number {
+    for (let k = Math.min(this.holdBack, text.length); k > 0; k--) {
+      const tail = text.slice(text.length - k);
+      if (this.secrets.some((s) => s.length > k && s.startsWith(tail))) return k;
+    }
+    return 0;
   }
 
   /** Whatever was held back, at the end of the stream. */

@@ -18,6 +18,15 @@ describe("StreamRedactor", () => {
     expect(out).toBe("x [REDACTED] y [REDACTED] z");
   });
 
+  it("writes a chunk at once unless its end could begin a secret", () => {
+    const r = new StreamRedactor(["s3cr3t-value"]);
+    expect(r.push(Buffer.from("tick 1\n")).toString()).toBe("tick 1\n");
+    expect(r.push(Buffer.from("key s3cr")).toString()).toBe("key ");
+    expect(r.push(Buffer.from("3t-value done\n")).toString()).toBe("[REDACTED] done\n");
+    expect(r.push(Buffer.from("ends in s")).toString()).toBe("ends in ");
+    expect(r.flush().toString()).toBe("s");
+  });
+
   it("passes text through unchanged when nothing matches", () => {
     const r = new StreamRedactor(["zzz"]);
     expect(Buffer.concat([r.push(Buffer.from("hello")), r.flush()]).toString()).toBe("hello");
