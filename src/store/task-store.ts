@@ -188,6 +188,22 @@ export interface TaskFilter {
   limit?: number;
 }
 
+export interface TaskPage {
+  offset: number;
+  limit: number;
+}
+
+export interface TaskPageResult {
+  tasks: TaskRecord[];
+  total: number;
+}
+
+/** A task's items and runs counted by status (`{ resolved: 3, pending: 1 }`). */
+export interface TaskProgress {
+  items: Record<string, number>;
+  runs: Record<string, number>;
+}
+
 /** Outcomes of an agent's runs for one capability. */
 export interface CapabilityRunStats {
   runs: number;
@@ -244,6 +260,10 @@ export interface TaskStore {
   matchTasks(ref: string, scope?: TaskRefScope): TaskRecord[];
   /** Oldest first; with a limit, the newest `limit` tasks, still oldest first. */
   listTasks(filter?: TaskFilter): TaskRecord[];
+  /** One page of the tasks matching the filter (its `limit` ignored), newest first, and how many match in all. */
+  pageTasks(filter: TaskFilter, page: TaskPage): TaskPageResult;
+  /** How far each of these tasks has got: its items and runs counted by status. Tasks without either are left out. */
+  taskProgress(ids: readonly string[]): Map<string, TaskProgress>;
   latestTask(project?: string): TaskRecord | undefined;
   /**
    * Writes the patch and one event per transition that matters (see

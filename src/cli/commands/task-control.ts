@@ -2,6 +2,9 @@
  * @module Controlling tasks: `task start`, `pause`, `resume`, `retry`,
  * `recover` and `delete`. Each changes the store (the controller notices on
  * its next poll) and, when work was queued, makes sure a controller runs.
+ * Pause, resume and retry are also library functions (`pauseTask`,
+ * `resumeTask`, `retryItem`) that the web view's actions call, so both make
+ * the same checks and say the same things.
  */
 import { hostname } from "node:os";
 import { rmSync } from "node:fs";
@@ -11,7 +14,7 @@ import { statusFilePath } from "../../engine/runner/resource-status.js";
 import { ensureController } from "../../runtime/daemon.js";
 import { recoverTask } from "../../runtime/recovery.js";
 import type { Home } from "../../store/home.js";
-import type { ResourceChange } from "../../store/store.js";
+import type { ResourceChange, Store } from "../../store/store.js";
 import { openTaskStore, RunFinishedError, type ItemRecord, type RunRecord, type TaskRecord, type TaskStore } from "../../store/task-store.js";
 import { canPrompt, confirm } from "../confirm.js";
 import { withStore } from "../context.js";
@@ -37,7 +40,7 @@ interface DaemonOption {
 const scopeOf = (opts: ProjectOption): { project?: string } => (opts.project === undefined ? {} : { project: opts.project });
 
 /** Makes sure a controller will run queued work, and says how. */
-async function queuedNote(home: Home, opts: DaemonOption): Promise<string> {
+export async function queuedNote(home: Home, opts: DaemonOption): Promise<string> {
   const how = await ensureController(home, { noDaemon: opts.daemon === false });
   if (how === "running") return "the running controller will pick it up";
   if (how === "started") return "started a controller in the background (logs: .orchestrator/controller.log)";
@@ -122,58 +125,79 @@ async function stopRunningSteps(tasks: TaskStore, task: TaskRecord): Promise<num
   return running.length;
 }
 
+/** Who asks for a task action, and how its messages and events name them. */
+export interface TaskActionContext {
+  store: Store;
+  home: Home;
+  /** The events' actor: `cli`, `web`. */
+  actor: string;
+  /** How the task's message names the way it was asked: "`orchestrator task pause`", "the web view". */
+  via?: string;
+}
+
+const viaOf = (ctx: TaskActionContext, command: string): string => ctx.via ?? `\`orchestrator task ${command}\``;
+
+/** Pauses a pending or running task and stops its running steps; the line to show. */
+export async function pauseTask(ctx: TaskActionContext, ref: string, opts: ProjectOption = {}): Promise<string> {
+  const tasks = openTaskStore(ctx.store);
+  const task = resolveTaskRef(tasks, ref, scopeOf(opts));
+  const label = taskLabel(task);
+  if (task.phase === "Paused") return `task ${label} is already paused`;
+  if (isTerminalPhase(task.phase)) throw new CliError(`task ${label} already finished (${task.phase}); only a pending or running task can be paused`);
+  const paused = tasks.updateTask(task.id, { phase: "Paused", message: `paused with ${viaOf(ctx, "pause")}` }, ctx.actor);
+  const stopped = await stopRunningSteps(tasks, paused);
+  const steps = stopped ? `; stopped ${stopped} running step${stopped === 1 ? "" : "s"}` : "";
+  return `task ${label} paused${steps}; continue it with \`orchestrator task resume ${task.id}\``;
+}
+
 export async function taskPauseCommand(ref: string, opts: ProjectOption): Promise<void> {
-  await withStore(async ({ store }) => {
-    const tasks = openTaskStore(store);
-    const task = resolveTaskRef(tasks, ref, scopeOf(opts));
-    const label = taskLabel(task);
-    if (task.phase === "Paused") {
-      writeOut(`task ${label} is already paused\n`);
-      return;
-    }
-    if (isTerminalPhase(task.phase)) throw new CliError(`task ${label} already finished (${task.phase}); only a pending or running task can be paused`);
-    const paused = tasks.updateTask(task.id, { phase: "Paused", message: "paused with `orchestrator task pause`" }, ACTOR);
-    const stopped = await stopRunningSteps(tasks, paused);
-    const steps = stopped ? `; stopped ${stopped} running step${stopped === 1 ? "" : "s"}` : "";
-    writeOut(`task ${label} paused${steps}; continue it with \`orchestrator task resume ${task.id}\`\n`);
+  await withStore(async ({ store, home }) => {
+    writeOut(`${await pauseTask({ store, home, actor: ACTOR }, ref, opts)}\n`);
   });
 }
 
-export async function taskResumeCommand(ref: string, opts: ProjectOption & DaemonOption & { resetBlocked?: boolean }): Promise<void> {
+export type ResumeOptions = ProjectOption & DaemonOption & { resetBlocked?: boolean };
+
+/** Queues a paused or failed task again (a failed one runs this cycle's failed steps again); the line to show. */
+export async function resumeTask(ctx: TaskActionContext, ref: string, opts: ResumeOptions = {}): Promise<string> {
+  const tasks = openTaskStore(ctx.store);
+  const task = resolveTaskRef(tasks, ref, scopeOf(opts));
+  const label = taskLabel(task);
+  if (task.phase !== "Paused" && task.phase !== "Failed") {
+    const hint =
+      task.phase === "Pending"
+        ? task.queued
+          ? "it is already queued"
+          : `it was never started: use \`orchestrator task start ${task.id}\``
+        : task.phase === "Running"
+          ? "it is running"
+          : task.phase === "Completed"
+            ? "it completed; run one item again with `orchestrator task retry ITEM_ID`"
+            : "a cancelled task does not run again";
+    throw new CliError(`task ${label} is ${task.phase}, not paused or failed; ${hint}`);
+  }
+  let state = task.state;
+  if (task.phase === "Failed") {
+    // A failed step is a finished step; resuming a failed task runs this cycle's failures again.
+    const again = tasks.listRuns(task.id).filter((r) => r.cycle === task.cycle && (r.status === "failed" || r.status === "timed_out"));
+    state = markForRerun(state, again.map((r) => r.id));
+  }
+  let reset = 0;
+  if (opts.resetBlocked) {
+    for (const item of tasks.listItems(task.id)) {
+      if (item.status !== "blocked") continue;
+      tasks.updateItem(item.id, { status: "pending" });
+      reset++;
+    }
+  }
+  tasks.updateTask(task.id, { phase: "Pending", queued: true, claimedBy: null, message: `resumed from ${task.phase.toLowerCase()}`, state }, ctx.actor);
+  const blocked = opts.resetBlocked ? ` (${reset} blocked item${reset === 1 ? "" : "s"} set back to pending)` : "";
+  return `task ${label} resumed${blocked}; ${await queuedNote(ctx.home, opts)}`;
+}
+
+export async function taskResumeCommand(ref: string, opts: ResumeOptions): Promise<void> {
   await withStore(async ({ store, home }) => {
-    const tasks = openTaskStore(store);
-    const task = resolveTaskRef(tasks, ref, scopeOf(opts));
-    const label = taskLabel(task);
-    if (task.phase !== "Paused" && task.phase !== "Failed") {
-      const hint =
-        task.phase === "Pending"
-          ? task.queued
-            ? "it is already queued"
-            : `it was never started: use \`orchestrator task start ${task.id}\``
-          : task.phase === "Running"
-            ? "it is running"
-            : task.phase === "Completed"
-              ? "it completed; run one item again with `orchestrator task retry ITEM_ID`"
-              : "a cancelled task does not run again";
-      throw new CliError(`task ${label} is ${task.phase}, not paused or failed; ${hint}`);
-    }
-    let state = task.state;
-    if (task.phase === "Failed") {
-      // A failed step is a finished step; resuming a failed task runs this cycle's failures again.
-      const again = tasks.listRuns(task.id).filter((r) => r.cycle === task.cycle && (r.status === "failed" || r.status === "timed_out"));
-      state = markForRerun(state, again.map((r) => r.id));
-    }
-    let reset = 0;
-    if (opts.resetBlocked) {
-      for (const item of tasks.listItems(task.id)) {
-        if (item.status !== "blocked") continue;
-        tasks.updateItem(item.id, { status: "pending" });
-        reset++;
-      }
-    }
-    tasks.updateTask(task.id, { phase: "Pending", queued: true, claimedBy: null, message: `resumed from ${task.phase.toLowerCase()}`, state }, ACTOR);
-    const blocked = opts.resetBlocked ? ` (${reset} blocked item${reset === 1 ? "" : "s"} set back to pending)` : "";
-    writeOut(`task ${label} resumed${blocked}; ${await queuedNote(home, opts)}\n`);
+    writeOut(`${await resumeTask({ store, home, actor: ACTOR }, ref, opts)}\n`);
   });
 }
 
@@ -188,29 +212,34 @@ function resolveItem(tasks: TaskStore, ref: string): ItemRecord {
   return only;
 }
 
+/** Sets one item back to pending and queues its task, to run the item's steps of this cycle again; the line to show. */
+export async function retryItem(ctx: TaskActionContext, itemRef: string, opts: DaemonOption = {}): Promise<string> {
+  const tasks = openTaskStore(ctx.store);
+  const item = resolveItem(tasks, itemRef);
+  const task = tasks.getTask(item.taskId);
+  if (!task) throw new CliError(`item ${item.id} belongs to task ${item.taskId}, which no longer exists`);
+  const label = taskLabel(task);
+  if (task.phase === "Running") throw new CliError(`task ${label} is running; pause it first with \`orchestrator task pause ${task.id}\`, then retry the item`);
+  // The item's finished runs of the current cycle are run again, from its first step.
+  const again = tasks.listRuns(task.id).filter((r) => r.itemId === item.id && r.cycle === task.cycle && r.finishedAt !== null);
+  tasks.updateItem(item.id, { status: "pending", failures: 0 });
+  tasks.updateTask(task.id, { phase: "Pending", queued: true, claimedBy: null, message: `retrying item ${item.path}`, state: markForRerun(task.state, again.map((r) => r.id)) }, ctx.actor);
+  ctx.store.appendEvent({
+    type: "item_retried",
+    project: task.project,
+    kind: task.resourceKind,
+    name: task.resourceName,
+    taskId: task.id,
+    message: `item ${item.path} (${item.id}) of task ${label} set back to pending and queued`,
+    actor: ctx.actor,
+    data: { itemId: item.id, item: item.path, previousStatus: item.status, cycle: task.cycle },
+  });
+  return `item ${item.path} (${item.id}) set back to pending; task ${label} queued; ${await queuedNote(ctx.home, opts)}`;
+}
+
 export async function taskRetryCommand(itemRef: string, opts: DaemonOption): Promise<void> {
   await withStore(async ({ store, home }) => {
-    const tasks = openTaskStore(store);
-    const item = resolveItem(tasks, itemRef);
-    const task = tasks.getTask(item.taskId);
-    if (!task) throw new CliError(`item ${item.id} belongs to task ${item.taskId}, which no longer exists`);
-    const label = taskLabel(task);
-    if (task.phase === "Running") throw new CliError(`task ${label} is running; pause it first with \`orchestrator task pause ${task.id}\`, then retry the item`);
-    // The item's finished runs of the current cycle are run again, from its first step.
-    const again = tasks.listRuns(task.id).filter((r) => r.itemId === item.id && r.cycle === task.cycle && r.finishedAt !== null);
-    tasks.updateItem(item.id, { status: "pending", failures: 0 });
-    tasks.updateTask(task.id, { phase: "Pending", queued: true, claimedBy: null, message: `retrying item ${item.path}`, state: markForRerun(task.state, again.map((r) => r.id)) }, ACTOR);
-    store.appendEvent({
-      type: "item_retried",
-      project: task.project,
-      kind: task.resourceKind,
-      name: task.resourceName,
-      taskId: task.id,
-      message: `item ${item.path} (${item.id}) of task ${label} set back to pending and queued`,
-      actor: ACTOR,
-      data: { itemId: item.id, item: item.path, previousStatus: item.status, cycle: task.cycle },
-    });
-    writeOut(`item ${item.path} (${item.id}) set back to pending; task ${label} queued; ${await queuedNote(home, opts)}\n`);
+    writeOut(`${await retryItem({ store, home, actor: ACTOR }, itemRef, opts)}\n`);
   });
 }
 

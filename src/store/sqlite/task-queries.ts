@@ -94,6 +94,21 @@ export function listTasksSql(f: TaskFilter): string {
   return `SELECT * FROM (${base} ORDER BY created_at DESC, id DESC LIMIT ?) ORDER BY created_at, id`;
 }
 
+/** Newest first, one page: served by tasks_created (or tasks_project_phase when filtered). */
+export function pageTasksSql(f: TaskFilter): string {
+  const where = TASK_FILTER_FIELDS.filter((k) => f[k] !== undefined).map((k) => `${TASK_FILTER_COLUMN[k]} = ?`);
+  return `SELECT ${TASK_COLUMNS} FROM tasks${where.length ? ` WHERE ${where.join(" AND ")}` : ""} ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`;
+}
+
+export function countTasksSql(f: TaskFilter): string {
+  const where = TASK_FILTER_FIELDS.filter((k) => f[k] !== undefined).map((k) => `${TASK_FILTER_COLUMN[k]} = ?`);
+  return `SELECT COUNT(*) AS n FROM tasks${where.length ? ` WHERE ${where.join(" AND ")}` : ""}`;
+}
+
+/** Items and runs of a set of tasks counted by status; the ids come as one JSON array. */
+export const TASK_ITEM_COUNTS = "SELECT task_id, status, COUNT(*) AS n FROM items WHERE task_id IN (SELECT value FROM json_each(?)) GROUP BY task_id, status";
+export const TASK_RUN_COUNTS = "SELECT task_id, status, COUNT(*) AS n FROM runs WHERE task_id IN (SELECT value FROM json_each(?)) GROUP BY task_id, status";
+
 export const INSERT_ITEM = `INSERT INTO items (${ITEM_COLUMNS}) VALUES (${named(ITEM_COLUMNS)})`;
 export const GET_ITEM = `SELECT ${ITEM_COLUMNS} FROM items WHERE id = ?`;
 /** A range over the primary key, as for tasks. */

@@ -23,7 +23,10 @@ import {
   type RunRecord,
   type RunStatus,
   type TaskFilter,
+  type TaskPage,
+  type TaskPageResult,
   type TaskPatch,
+  type TaskProgress,
   type TaskRecord,
   type TaskRefScope,
   type TaskStore,
@@ -121,6 +124,29 @@ export class SqliteTaskStore extends SqliteTaskReader implements TaskStore {
   listTasks(filter: TaskFilter = {}): TaskRecord[] {
     const stmt = this.stmtFor(`tasks:${q.taskFilterShape(filter)}`, () => q.listTasksSql(filter));
     return (stmt.all(...q.taskFilterParams(filter)) as TaskRow[]).map(taskFromRow);
+  }
+
+  pageTasks(filter: TaskFilter, page: TaskPage): TaskPageResult {
+    const { limit: _ignored, ...where } = filter;
+    const shape = q.taskFilterShape(where);
+    const params = q.taskFilterParams(where);
+    const rows = this.stmtFor(`page:${shape}`, () => q.pageTasksSql(where)).all(...params, page.limit, page.offset) as TaskRow[];
+    const { n } = this.stmtFor(`count:${shape}`, () => q.countTasksSql(where)).get(...params) as { n: number };
+    return { tasks: rows.map(taskFromRow), total: n };
+  }
+
+  taskProgress(ids: readonly string[]): Map<string, TaskProgress> {
+    const out = new Map<string, TaskProgress>();
+    if (ids.length === 0) return out;
+    const json = JSON.stringify(ids);
+    const entry = (id: string): TaskProgress => {
+      let p = out.get(id);
+      if (!p) out.set(id, (p = { items: {}, runs: {} }));
+      return p;
+    };
+    for (const r of this.stmt(q.TASK_ITEM_COUNTS).all(json) as { task_id: string; status: string; n: number }[]) entry(r.task_id).items[r.status] = r.n;
+    for (const r of this.stmt(q.TASK_RUN_COUNTS).all(json) as { task_id: string; status: string; n: number }[]) entry(r.task_id).runs[r.status] = r.n;
+    return out;
   }
 
   latestTask(project?: string): TaskRecord | undefined {
