@@ -381,6 +381,8 @@ export function buildProgram(): Command {
     .description("run the controller: executes queued tasks (and follows sources)")
     .option("--workers <n>", "tasks run at once", "4")
     .option("--foreground", "run in this process instead of starting a background one")
+    .option("--ui-bind <host:port>", "where the web view listens, or none (default 127.0.0.1:19091; ORCHESTRATOR_UI_BIND)")
+    .option("--ui-token-file <file>", "a file holding the token the web view requires (needed for a non-loopback --ui-bind; ORCHESTRATOR_UI_TOKEN_FILE)")
     .action(lazy(() => import("./commands/controller.js"), "controllerCommand"));
   controller
     .command("status")
@@ -392,6 +394,13 @@ export function buildProgram(): Command {
     .description("stop the running controller (SIGTERM) and wait for it to exit")
     .option("--timeout <seconds>", "how long to wait", "30")
     .action(lazy(() => import("./commands/controller.js"), "controllerStopCommand"));
+
+  program
+    .command("ui")
+    .description("serve the web view of this store in this process, with or without a controller, until Ctrl-C")
+    .option("--bind <host:port>", "where to listen (default 127.0.0.1:19091; port 0 picks a free one)")
+    .option("--token-file <file>", "a file holding the token requests must carry (needed for a non-loopback --bind)")
+    .action(lazy(() => import("./commands/ui.js"), "uiCommand"));
 
   const db = program.command("db").description("inspect the embedded store");
   db.command("status")

@@ -15,8 +15,10 @@ import { randomBytes } from "node:crypto";
 import { enqueueUnobserved } from "../../controllers/declarative.js";
 import type { ReconcileLogEntry } from "../reconcile/log.js";
 import { startSourceReconciler } from "../reconcile/reconciler.js";
+import type { WebView, WebViewSettings } from "../http/web-view.js";
 import type { Home } from "../store/home.js";
 import { openStore } from "../store/sqlite/open.js";
+import type { Store } from "../store/store.js";
 import { openTaskStore, type TaskRecord } from "../store/task-store.js";
 import { warmUpProcessHost } from "../engine/process/process-host.js";
 import { runTask } from "../engine/runner/task-runner.js";
@@ -39,6 +41,16 @@ export interface ControllerOptions {
   /** How often sources, reconcile requests and stored Tasks/Runs are looked at. Default 250 ms. */
   tickMs?: number;
   log: (line: string) => void;
+  /** The web view to serve beside the controller; none when undefined or bound to `none`. */
+  ui?: ControllerWebView;
+}
+
+export interface ControllerWebView extends WebViewSettings {
+  /**
+   * Given by the user (a flag or the environment): failing to listen stops
+   * the controller. The default address only gets a log line when taken.
+   */
+  explicit: boolean;
 }
 
 export class ControllerBusyError extends Error {
@@ -54,6 +66,16 @@ export async function runController(opts: ControllerOptions): Promise<number> {
   const workerPrefix = `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
   const log = (line: string): void => opts.log(`${new Date().toISOString()} ${line}`);
   log(`controller started (pid ${process.pid}, ${opts.workers} worker(s), store ${opts.home.dbPath})`);
+  let web: WebView | undefined;
+  if (opts.ui) {
+    try {
+      web = await serveWebView(opts.ui, store, opts.home, log);
+    } catch (err) {
+      store.close();
+      lock.release();
+      throw err;
+    }
+  }
 
   for (const r of await recoverOrphans(store, tasks, workerPrefix, "controller")) {
     log(`recovered task ${r.task.id}: ${r.interruptedRuns} interrupted run(s), queued again`);
@@ -122,6 +144,7 @@ export async function runController(opts: ControllerOptions): Promise<number> {
     (stopping ??= (async () => {
       log(why === "self_restart" ? "stopping for self_restart" : `${why} received; stopping`);
       clearInterval(scanTimer);
+      await web?.close();
       await reconciler.stop();
       await triggers.stop();
       await cronPlugins.stop();
@@ -156,6 +179,29 @@ function startReplacement(opts: ControllerOptions, entry: string): number | unde
   });
   child.unref();
   return child.pid;
+}
+
+export class WebViewListenError extends Error {
+  override name = "WebViewListenError";
+}
+
+/**
+ * Serves the web view on the controller's store. An address the user chose
+ * that cannot be listened on stops the controller; the default address
+ * taken by something else (another store's controller) is only logged.
+ */
+async function serveWebView(ui: ControllerWebView, store: Store, home: Home, log: (line: string) => void): Promise<WebView | undefined> {
+  const [{ startWebView }, { ListenError }] = await Promise.all([import("../http/web-view.js"), import("../http/web-server.js")]);
+  try {
+    const web = await startWebView({ ...ui, store, home, actor: "web", log });
+    if (web) log(`web view at ${web.url}/${web.tokenRequired ? " (token required)" : ""}`);
+    return web;
+  } catch (err) {
+    if (!(err instanceof ListenError)) throw err;
+    if (ui.explicit) throw new WebViewListenError(`${err.message}; choose another address with ${ui.bindFlag} HOST:PORT, or ${ui.bindFlag} none`);
+    log(`web view not served: ${err.message}; start the controller with ${ui.bindFlag} HOST:PORT to serve it elsewhere, or ${ui.bindFlag} none`);
+    return undefined;
+  }
 }
 
 function formatReconcileEntry(e: ReconcileLogEntry): string {

@@ -31,10 +31,17 @@ export function cliEntry(): string {
  * `.orchestrator/controller.log`, and waits until it holds the lock (up to
  * `waitMs`). Returns the pid, or undefined when one already ran.
  */
-export async function startControllerDaemon(home: Home, opts: { workers?: number; waitMs?: number; entry?: string } = {}): Promise<number | undefined> {
+export async function startControllerDaemon(home: Home, opts: { workers?: number; waitMs?: number; entry?: string; uiBind?: string; uiTokenFile?: string } = {}): Promise<number | undefined> {
   if (controllerRunning(home)) return undefined;
   const logFd = openSync(join(home.dir, CONTROLLER_LOG), "a");
-  const args = [opts.entry ?? cliEntry(), "controller", "--foreground", ...(opts.workers ? ["--workers", String(opts.workers)] : [])];
+  const args = [
+    opts.entry ?? cliEntry(),
+    "controller",
+    "--foreground",
+    ...(opts.workers ? ["--workers", String(opts.workers)] : []),
+    ...(opts.uiBind !== undefined ? ["--ui-bind", opts.uiBind] : []),
+    ...(opts.uiTokenFile !== undefined ? ["--ui-token-file", opts.uiTokenFile] : []),
+  ];
   const child = spawn(process.execPath, args, {
     cwd: home.root,
     detached: true,

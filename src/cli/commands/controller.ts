@@ -2,18 +2,46 @@
  * @module `orchestrator controller` (foreground or background),
  * `controller status` and `controller stop`.
  */
-import { ControllerBusyError, runController } from "../../runtime/controller.js";
+import { resolve } from "node:path";
+import { DEFAULT_UI_BIND } from "../../http/bind.js";
+import type { WebViewSettings } from "../../http/web-view.js";
+import { ControllerBusyError, runController, WebViewListenError, type ControllerWebView } from "../../runtime/controller.js";
 import { CONTROLLER_LOG, startControllerDaemon } from "../../runtime/daemon.js";
 import { readControllerLock } from "../../runtime/lock.js";
+import type { Home } from "../../store/home.js";
 import { openStore } from "../../store/sqlite/open.js";
+import type { Store } from "../../store/store.js";
 import { openTaskStore } from "../../store/task-store.js";
 import { requireHome } from "../context.js";
 import { CliError, UsageError } from "../errors.js";
 import { writeOut } from "../output/io.js";
 
-export async function controllerCommand(opts: { workers: string; foreground?: boolean }): Promise<void> {
+export interface ControllerCommandOptions {
+  workers: string;
+  foreground?: boolean;
+  uiBind?: string;
+  uiTokenFile?: string;
+}
+
+/** `--ui-bind` and `--ui-token-file`, else ORCHESTRATOR_UI_BIND and ORCHESTRATOR_UI_TOKEN_FILE, else the default (loopback, no token). */
+export function webViewFlags(opts: Pick<ControllerCommandOptions, "uiBind" | "uiTokenFile">, env: NodeJS.ProcessEnv = process.env): ControllerWebView {
+  const bind = opts.uiBind ?? (env["ORCHESTRATOR_UI_BIND"] || undefined);
+  const tokenFile = opts.uiTokenFile ?? (env["ORCHESTRATOR_UI_TOKEN_FILE"] || undefined);
+  return {
+    bind: bind ?? DEFAULT_UI_BIND,
+    // Relative to where the command was given: a background controller runs elsewhere.
+    ...(tokenFile !== undefined ? { tokenFile: resolve(tokenFile) } : {}),
+    bindFlag: "--ui-bind",
+    tokenFlag: "--ui-token-file",
+    explicit: bind !== undefined,
+  };
+}
+
+export async function controllerCommand(opts: ControllerCommandOptions): Promise<void> {
   const workers = Number(opts.workers);
   if (!Number.isInteger(workers) || workers < 1) throw new UsageError(`--workers must be a positive integer, got '${opts.workers}'`);
+  const ui = webViewFlags(opts);
+  await checkWebView(ui);
   const home = requireHome();
   if (!opts.foreground) {
     const lock = readControllerLock(home.dir);
@@ -21,18 +49,34 @@ export async function controllerCommand(opts: { workers: string; foreground?: bo
       writeOut(`controller already running (pid ${lock.pid})\n`);
       return;
     }
-    const pid = await startControllerDaemon(home, { workers });
+    const pid = await startControllerDaemon(home, { workers, ...(ui.explicit ? { uiBind: ui.bind } : {}), ...(ui.tokenFile !== undefined ? { uiTokenFile: ui.tokenFile } : {}) });
     writeOut(`controller started in the background (pid ${pid}); logs: .orchestrator/${CONTROLLER_LOG}\n`);
     return;
   }
   const log = batchedLines((text) => process.stdout.write(text));
   try {
-    process.exitCode = await runController({ home, workers, log: log.line });
+    process.exitCode = await runController({ home, workers, log: log.line, ui });
   } catch (err) {
-    if (err instanceof ControllerBusyError) throw new CliError(err.message);
+    if (err instanceof ControllerBusyError || err instanceof WebViewListenError) throw new CliError(err.message);
     throw err;
   } finally {
     log.flush();
+  }
+}
+
+/** The web view's settings checked before anything starts: a bad address is a usage error, a bad token file or a missing token an error. */
+export async function checkWebView(ui: WebViewSettings): Promise<void> {
+  const [{ checkWebViewSettings, WebViewConfigError }, { BindError }, { TokenFileError }] = await Promise.all([
+    import("../../http/web-view.js"),
+    import("../../http/bind.js"),
+    import("../../http/auth.js"),
+  ]);
+  try {
+    checkWebViewSettings(ui);
+  } catch (err) {
+    if (err instanceof BindError) throw new UsageError(err.message);
+    if (err instanceof TokenFileError || err instanceof WebViewConfigError) throw new CliError(err.message);
+    throw err;
   }
 }
 
@@ -58,26 +102,39 @@ function batchedLines(write: (text: string) => void): { line: (line: string) => 
   };
 }
 
+export interface ControllerStatus {
+  running: boolean;
+  pid: number | null;
+  hostname: string | null;
+  since: string | null;
+  queuedTasks: number;
+  runningTasks: number;
+}
+
+/** What `controller status -o json` prints: whether a controller runs for the store, and its queue. */
+export function controllerStatusView(home: Home, store: Store): ControllerStatus {
+  const lock = readControllerLock(home.dir);
+  const tasks = openTaskStore(store);
+  const queued = tasks.listTasks({ phase: "Pending" }).filter((t) => t.queued).length;
+  const running = tasks.listTasks({ phase: "Running" }).length;
+  return { running: lock?.alive === true, pid: lock?.alive ? lock.pid : null, hostname: lock?.hostname ?? null, since: lock?.alive ? lock.startedAt : null, queuedTasks: queued, runningTasks: running };
+}
+
 export async function controllerStatusCommand(opts: { output?: "text" | "json" }): Promise<void> {
   const home = requireHome();
-  const lock = readControllerLock(home.dir);
   const store = openStore(home);
-  let queued = 0;
-  let running = 0;
+  let status: ControllerStatus;
   try {
-    const tasks = openTaskStore(store);
-    queued = tasks.listTasks({ phase: "Pending" }).filter((t) => t.queued).length;
-    running = tasks.listTasks({ phase: "Running" }).length;
+    status = controllerStatusView(home, store);
   } finally {
     store.close();
   }
-  const status = { running: lock?.alive === true, pid: lock?.alive ? lock.pid : null, hostname: lock?.hostname ?? null, since: lock?.alive ? lock.startedAt : null, queuedTasks: queued, runningTasks: running };
   if (opts.output === "json") {
     writeOut(JSON.stringify(status) + "\n");
     return;
   }
   writeOut(status.running ? `controller running (pid ${status.pid} on ${status.hostname}, since ${status.since})\n` : "no controller running\n");
-  writeOut(`tasks: ${queued} queued, ${running} running\n`);
+  writeOut(`tasks: ${status.queuedTasks} queued, ${status.runningTasks} running\n`);
 }
 
 export async function controllerStopCommand(opts: { timeout: string }): Promise<void> {

@@ -5,7 +5,7 @@
 import { matchesSelector, parseSelector, SelectorError } from "../../resources/selector.js";
 import type { KindInfo, KindRegistry } from "../../resources/kinds.js";
 import { API_VERSION, type JsonObject } from "../../resources/types.js";
-import type { StoredResource } from "../../store/store.js";
+import type { Store, StoredResource } from "../../store/store.js";
 import { withStore } from "../context.js";
 import { CliError, UsageError } from "../errors.js";
 import { parseRefs, projectOf, resolveKind, storeRegistry } from "../kind-ref.js";
@@ -51,7 +51,7 @@ export async function getCommand(args: string[], opts: GetOptions): Promise<void
     const missing: string[] = [];
     for (const { kind, names } of requests) {
       const project = projectOf(kind, opts.project);
-      const stored = kind.kind === "Project" ? listProjects(store) : store.listResources(all ? { kind: kind.kind, allProjects: true } : { kind: kind.kind, project });
+      const stored = resourcesOfKind(store, kind, { project, allProjects: all });
       let items = stored;
       if (names.length) {
         items = [];
@@ -92,8 +92,8 @@ async function print(found: readonly { kind: KindInfo; items: StoredResource[] }
   switch (opts.output) {
     case "json":
     case "yaml": {
-      const views = found.flatMap((f) => f.items).map((r) => resourceView(r, { storeFields: true }));
-      const doc: JsonObject = how.single && views.length === 1 ? views[0]! : { apiVersion: API_VERSION, kind: "List", items: views };
+      const items = found.flatMap((f) => f.items);
+      const doc: JsonObject = how.single && items.length === 1 ? resourceView(items[0]!, { storeFields: true }) : listDocument(items);
       writeOut(opts.output === "json" ? JSON.stringify(doc, null, 2) + "\n" : (await import("../output/yaml.js")).toYaml(doc));
       return;
     }
@@ -117,8 +117,19 @@ async function print(found: readonly { kind: KindInfo; items: StoredResource[] }
   }
 }
 
+/** Every stored resource of a kind in one project (or in all), as `get KIND` lists them. */
+export function resourcesOfKind(store: Store, kind: KindInfo, where: { project: string; allProjects?: boolean }): StoredResource[] {
+  if (kind.kind === "Project") return listProjects(store);
+  return store.listResources(where.allProjects ? { kind: kind.kind, allProjects: true } : { kind: kind.kind, project: where.project });
+}
+
+/** What `get -o json` prints for a list: a kubectl-style List of resource views. */
+export function listDocument(items: readonly StoredResource[]): JsonObject {
+  return { apiVersion: API_VERSION, kind: "List", items: items.map((r) => resourceView(r, { storeFields: true })) };
+}
+
 /** Declared Project resources plus projects that only exist because resources live in them. */
-function listProjects(store: import("../../store/store.js").Store): StoredResource[] {
+function listProjects(store: Store): StoredResource[] {
   const declared = store.listResources({ kind: "Project", project: "" });
   const names = new Set(declared.map((p) => p.metadata.name));
   const implicit: StoredResource[] = store

@@ -110,7 +110,7 @@ function describeLocation(s: Pick<SourceRecord, "type" | "dir" | "url" | "ref" |
 }
 
 /** The stable JSON of a source (`source list -o json`, `source status -o json`). */
-function sourceJson(s: SourceRecord, sources: SourceStore): JsonObject {
+export function sourceJson(s: SourceRecord, sources: SourceStore): JsonObject {
   const out: JsonObject = { name: s.name, type: s.type };
   if (s.dir !== undefined) out.dir = s.dir;
   if (s.url !== undefined) out.url = redactUrl(s.url);

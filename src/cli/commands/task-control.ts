@@ -131,11 +131,11 @@ export interface TaskActionContext {
   home: Home;
   /** The events' actor: `cli`, `web`. */
   actor: string;
-  /** How the task's message names the way it was asked: "`orchestrator task pause`", "the web view". */
+  /** How the task's message says where it was asked from: "from the web view" (default "with `orchestrator task pause`"). */
   via?: string;
 }
 
-const viaOf = (ctx: TaskActionContext, command: string): string => ctx.via ?? `\`orchestrator task ${command}\``;
+const viaOf = (ctx: TaskActionContext, command: string): string => ctx.via ?? `with \`orchestrator task ${command}\``;
 
 /** Pauses a pending or running task and stops its running steps; the line to show. */
 export async function pauseTask(ctx: TaskActionContext, ref: string, opts: ProjectOption = {}): Promise<string> {
@@ -144,7 +144,7 @@ export async function pauseTask(ctx: TaskActionContext, ref: string, opts: Proje
   const label = taskLabel(task);
   if (task.phase === "Paused") return `task ${label} is already paused`;
   if (isTerminalPhase(task.phase)) throw new CliError(`task ${label} already finished (${task.phase}); only a pending or running task can be paused`);
-  const paused = tasks.updateTask(task.id, { phase: "Paused", message: `paused with ${viaOf(ctx, "pause")}` }, ctx.actor);
+  const paused = tasks.updateTask(task.id, { phase: "Paused", message: `paused ${viaOf(ctx, "pause")}` }, ctx.actor);
   const stopped = await stopRunningSteps(tasks, paused);
   const steps = stopped ? `; stopped ${stopped} running step${stopped === 1 ? "" : "s"}` : "";
   return `task ${label} paused${steps}; continue it with \`orchestrator task resume ${task.id}\``;

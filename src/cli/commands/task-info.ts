@@ -4,6 +4,7 @@
  * output in JSON and YAML, secrets redacted).
  */
 import type { JsonObject } from "../../resources/types.js";
+import type { Store } from "../../store/store.js";
 import type { ItemRecord, RunRecord, TaskRecord } from "../../store/task-store.js";
 import { openTaskStore } from "../../store/task-store.js";
 import { withStore } from "../context.js";
@@ -33,15 +34,26 @@ export function taskInfoView(task: TaskRecord, items: readonly ItemRecord[], run
   };
 }
 
+export interface TaskInfoData {
+  task: TaskRecord;
+  items: ItemRecord[];
+  runs: RunRecord[];
+  /** Tasks it spawned. */
+  children: TaskRecord[];
+}
+
+/** What `task info` shows of a task: its step filter in workflow order, its items, its runs with secrets redacted, and the tasks it spawned. */
+export function loadTaskInfo(store: Store, found: TaskRecord): TaskInfoData {
+  const tasks = openTaskStore(store);
+  // The step filter as it runs: in workflow order, whatever order the flags came in.
+  const task: TaskRecord = { ...found, spec: { ...found.spec, steps: stepFilterInWorkflowOrder(store, found) } };
+  return { task, items: tasks.listItems(task.id), runs: redactRuns(tasks.listRuns(task.id), projectSecretValues(store, task.project)), children: tasks.listTasks({ parentTaskId: task.id }) };
+}
+
 export async function taskInfoCommand(ref: string, opts: TaskInfoOptions): Promise<void> {
   await withStore(async ({ store }) => {
-    const tasks = openTaskStore(store);
-    const found = resolveTaskRef(tasks, ref, opts.project === undefined ? {} : { project: opts.project });
-    // The step filter as it runs: in workflow order, whatever order the flags came in.
-    const task: TaskRecord = { ...found, spec: { ...found.spec, steps: stepFilterInWorkflowOrder(store, found) } };
-    const items = tasks.listItems(task.id);
-    const runs = redactRuns(tasks.listRuns(task.id), projectSecretValues(store, task.project));
-    const children = tasks.listTasks({ parentTaskId: task.id });
+    const found = resolveTaskRef(openTaskStore(store), ref, opts.project === undefined ? {} : { project: opts.project });
+    const { task, items, runs, children } = loadTaskInfo(store, found);
     if (opts.output === "json") {
       writeOut(JSON.stringify(taskInfoView(task, items, runs, children), null, 2) + "\n");
       return;

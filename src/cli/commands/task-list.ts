@@ -3,6 +3,8 @@
  * Without `--project` it lists every project's tasks (task ids are unique
  * across projects, and every task command takes one), with a PROJECT column.
  */
+import type { JsonObject } from "../../resources/types.js";
+import type { Store } from "../../store/store.js";
 import type { TaskRecord } from "../../store/task-store.js";
 import { openTaskStore } from "../../store/task-store.js";
 import { withStore } from "../context.js";
@@ -19,6 +21,11 @@ export interface TaskListOptions {
   parent?: string;
 }
 
+/** One task as `task list -o json` shows it: the step filter as it runs, in workflow order (as `task info` shows it). */
+export function taskListView(store: Store, t: TaskRecord): JsonObject {
+  return taskView({ ...t, spec: { ...t.spec, steps: stepFilterInWorkflowOrder(store, t) } });
+}
+
 export async function taskListCommand(opts: TaskListOptions): Promise<void> {
   // A bad --status is a usage error before the store is opened.
   if (opts.status !== undefined) parsePhase(opts.status);
@@ -26,8 +33,7 @@ export async function taskListCommand(opts: TaskListOptions): Promise<void> {
     const list = listTasksFiltered(openTaskStore(store), opts);
     const output = opts.output ?? "table";
     if (output === "json" || output === "yaml") {
-      // The step filter as it runs, in workflow order (as `task info` shows it).
-      const views = list.map((t: TaskRecord) => taskView({ ...t, spec: { ...t.spec, steps: stepFilterInWorkflowOrder(store, t) } }));
+      const views = list.map((t) => taskListView(store, t));
       if (output === "json") writeOut(JSON.stringify(views, null, 2) + "\n");
       else writeOut((await import("../output/yaml.js")).toYaml(views));
       return;

@@ -7,17 +7,10 @@ import type { JsonObject } from "../../resources/types.js";
 import type { ItemRecord, RunRecord, TaskPhase, TaskRecord } from "../../store/task-store.js";
 import { loopStopOf, outcomeReasonOf } from "../../engine/runner/resource-status.js";
 import { formatAge } from "./age.js";
+import { formatDuration } from "./duration.js";
 import { runOutputView } from "./run-output.js";
 
-/** `1.2s`, `3m05s`: short, for tables. */
-export function formatDuration(ms: number | null): string {
-  if (ms === null) return "";
-  if (ms < 1000) return `${Math.round(ms)}ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
-  const secs = Math.round(ms / 1000);
-  if (secs < 3600) return `${Math.floor(secs / 60)}m${String(secs % 60).padStart(2, "0")}s`;
-  return `${Math.floor(secs / 3600)}h${String(Math.floor((secs % 3600) / 60)).padStart(2, "0")}m`;
-}
+export { formatDuration };
 
 /** The workflow a task runs, or `template:<T>` for a direct assembly. */
 export function workflowOf(task: TaskRecord): string {

@@ -1,0 +1,154 @@
+/**
+ * @module A task's logs as Server-Sent Events, for the web view's task page:
+ * `run` when a step execution first shows (and again when its status
+ * changes), `log` with each piece of new output, `task` when the task
+ * changes, and `end` once the task has finished and every log is read.
+ * The logs are read by the cursor `task logs` reads them with, so the page
+ * shows what the engine wrote, secret values already replaced. New output
+ * is noticed through a watch on the task's log folder, with a poll behind it.
+ */
+import { watch, type FSWatcher } from "node:fs";
+import { join } from "node:path";
+import type { SSEStreamingApi } from "hono/streaming";
+import { isTerminalPhase } from "../../cli/commands/task-select.js";
+import { redactRuns } from "../../cli/output/run-output.js";
+import { TaskLogCursor } from "../../cli/output/task-log-follow.js";
+import { itemPathMap, runView, taskView } from "../../cli/output/task-view.js";
+import { projectSecretValues } from "../../engine/runner/secret-values.js";
+import type { JsonObject } from "../../resources/types.js";
+import type { RunRecord, TaskRecord } from "../../store/task-store.js";
+import { openTaskStore } from "../../store/task-store.js";
+import type { ApiContext } from "./context.js";
+
+export interface LogStreamOptions {
+  /** How often the store is looked at when nothing wakes the stream sooner. */
+  pollMs?: number;
+  /** How often a comment line keeps idle connections (and proxies) open. */
+  keepAliveMs?: number;
+}
+
+/** The least time between two passes over the store and the logs. */
+const MIN_PASS_GAP_MS = 20;
+
+interface Message {
+  event: string;
+  data: JsonObject;
+}
+
+/** Waits for a timeout, a change in a folder, or an abort, whichever comes first. */
+class Waker {
+  private watcher: FSWatcher | undefined;
+  private wakeUp: (() => void) | undefined;
+  private pending = false;
+
+  constructor(private readonly dir: string) {}
+
+  /** Starts watching once the folder exists (the first step creates it). */
+  ensureWatching(): void {
+    if (this.watcher) return;
+    try {
+      this.watcher = watch(this.dir, { persistent: false }, () => this.wake());
+      this.watcher.on("error", () => this.close());
+    } catch {
+      // Not there yet, or not watchable: the poll finds new output.
+    }
+  }
+
+  wake(): void {
+    this.pending = true;
+    this.wakeUp?.();
+  }
+
+  wait(ms: number): Promise<void> {
+    if (this.pending) {
+      this.pending = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wakeUp = () => {
+        this.wakeUp = undefined;
+        this.pending = false;
+        done();
+      };
+    });
+  }
+
+  close(): void {
+    this.watcher?.close();
+    this.watcher = undefined;
+  }
+}
+
+/** Streams the task's logs and changes until it finishes, is deleted, or the client goes away. */
+export async function streamTaskLogs(ctx: ApiContext, first: TaskRecord, stream: SSEStreamingApi, opts: LogStreamOptions = {}): Promise<void> {
+  const tasks = openTaskStore(ctx.store);
+  const pollMs = opts.pollMs ?? 250;
+  const keepAliveMs = opts.keepAliveMs ?? 15_000;
+  const waker = new Waker(join(ctx.home.dir, "logs", first.id));
+  stream.onAbort(() => waker.wake());
+
+  const queue: Message[] = [];
+  const secrets = projectSecretValues(ctx.store, first.project);
+  let paths = itemPathMap(tasks.listItems(first.id));
+  const runMessage = (run: RunRecord): Message => {
+    if (run.itemId && !paths.has(run.itemId)) paths = itemPathMap(tasks.listItems(first.id));
+    return { event: "run", data: runView(redactRuns([run], secrets)[0]!, paths) };
+  };
+  const cursor = new TaskLogCursor({
+    announce: (run) => queue.push(runMessage(run)),
+    text: (run, text) => {
+      const last = queue[queue.length - 1];
+      // Pieces of one run's output read in one pass go out as one event.
+      if (last?.event === "log" && last.data["run"] === run.id) last.data["text"] = String(last.data["text"]) + text;
+      else queue.push({ event: "log", data: { run: run.id, text } });
+    },
+  });
+  const statusSeen = new Map<string, string>();
+  let taskSeen = "";
+  let lastWrite = Date.now();
+
+  try {
+    while (!stream.aborted) {
+      waker.ensureWatching();
+      // The phase first: everything written before it turned final is read by the poll after it.
+      const task = tasks.getTask(first.id);
+      const runs = tasks.listRuns(first.id);
+      if (task && task.updatedAt !== taskSeen) {
+        taskSeen = task.updatedAt;
+        queue.push({ event: "task", data: taskView(task) });
+      }
+      cursor.poll(runs);
+      for (const run of runs) {
+        const status = `${run.status}:${run.finishedAt ?? ""}`;
+        const before = statusSeen.get(run.id);
+        statusSeen.set(run.id, status);
+        // A run the cursor just announced is already in the queue; a later change is sent again.
+        if (before !== undefined && before !== status) queue.push(runMessage(run));
+      }
+      const ended: JsonObject | undefined = !task ? { reason: "deleted" } : isTerminalPhase(task.phase) ? { reason: "finished", phase: task.phase } : undefined;
+      if (ended) queue.push({ event: "end", data: ended });
+      while (queue.length) {
+        const m = queue.shift()!;
+        await stream.writeSSE({ event: m.event, data: JSON.stringify(m.data) });
+        lastWrite = Date.now();
+      }
+      if (ended) return;
+      if (Date.now() - lastWrite >= keepAliveMs) {
+        await stream.write(": keep-alive\n\n");
+        lastWrite = Date.now();
+      }
+      const passStarted = Date.now();
+      await waker.wait(pollMs);
+      // A step printing fast wakes the stream on every write; passes are spaced so it costs a bounded share of the process.
+      const gap = MIN_PASS_GAP_MS - (Date.now() - passStarted);
+      if (gap > 0) await new Promise((r) => setTimeout(r, gap));
+    }
+  } finally {
+    waker.close();
+  }
+}

@@ -1,0 +1,139 @@
+/**
+ * @module `/api/v1/tasks`: tasks one page at a time (newest first, each as
+ * `task list -o json` shows it, with its progress), one task as
+ * `task info -o json` shows it, its events, its logs (as `task logs`
+ * prints them, or live as Server-Sent Events), and pause, resume and retry
+ * through the functions the CLI's commands call.
+ */
+import { Hono } from "hono";
+import { streamSSE } from "hono/streaming";
+import { pauseTask, resumeTask, retryItem } from "../../cli/commands/task-control.js";
+import { loadTaskInfo, taskInfoView } from "../../cli/commands/task-info.js";
+import { taskListView } from "../../cli/commands/task-list.js";
+import { parsePhase, resolveTaskRef, stripTaskPrefix } from "../../cli/commands/task-select.js";
+import { TaskLogPrinter } from "../../cli/output/task-log-follow.js";
+import type { JsonObject } from "../../resources/types.js";
+import type { TaskFilter, TaskProgress, TaskRecord } from "../../store/task-store.js";
+import { openTaskStore } from "../../store/task-store.js";
+import { badRequest, intParam, notFound, type ApiContext } from "./context.js";
+import { streamTaskLogs, type LogStreamOptions } from "./log-stream.js";
+
+export const DEFAULT_PAGE_SIZE = 50;
+export const MAX_PAGE_SIZE = 500;
+const MAX_EVENTS = 1000;
+
+/** The task a reference names (id, id prefix, name, `task/REF`), 404 when none does. */
+export function findTask(ctx: ApiContext, ref: string, project: string | undefined): TaskRecord {
+  const tasks = openTaskStore(ctx.store);
+  const scope = project === undefined ? {} : { project };
+  if (tasks.matchTasks(stripTaskPrefix(ref), scope).length === 0) throw notFound(`no task matches '${ref}' by id, id prefix or name${project ? ` in project '${project}'` : ""}`);
+  try {
+    return resolveTaskRef(tasks, ref, scope);
+  } catch (err) {
+    throw badRequest((err as Error).message);
+  }
+}
+
+function progressView(p: TaskProgress | undefined): JsonObject {
+  return { items: p?.items ?? {}, runs: p?.runs ?? {} };
+}
+
+const optionalBool = (v: unknown): boolean | undefined => (typeof v === "boolean" ? v : undefined);
+
+export function taskRoutes(ctx: ApiContext, logOptions: LogStreamOptions = {}): Hono {
+  const app = new Hono();
+  const tasks = openTaskStore(ctx.store);
+
+  app.get("/tasks", (c) => {
+    const filter: TaskFilter = {};
+    const project = c.req.query("project");
+    const status = c.req.query("status");
+    if (project) filter.project = project;
+    if (status) filter.phase = parsePhase(status);
+    const limit = intParam(c, "limit", DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE);
+    const offset = intParam(c, "offset", 0, 0, Number.MAX_SAFE_INTEGER);
+    const page = tasks.pageTasks(filter, { offset, limit });
+    const progress = tasks.taskProgress(page.tasks.map((t) => t.id));
+    return c.json({
+      items: page.tasks.map((t) => taskListView(ctx.store, t)),
+      progress: Object.fromEntries(page.tasks.map((t) => [t.id, progressView(progress.get(t.id))])),
+      total: page.total,
+      offset,
+      limit,
+    });
+  });
+
+  app.get("/tasks/:ref", (c) => {
+    const { task, items, runs, children } = loadTaskInfo(ctx.store, findTask(ctx, c.req.param("ref"), c.req.query("project")));
+    return c.json(taskInfoView(task, items, runs, children));
+  });
+
+  app.get("/tasks/:ref/events", (c) => {
+    const task = findTask(ctx, c.req.param("ref"), c.req.query("project"));
+    const limit = intParam(c, "limit", 50, 1, MAX_EVENTS);
+    return c.json(ctx.store.listEvents({ taskId: task.id, limit }));
+  });
+
+  app.get("/tasks/:ref/logs", (c) => {
+    const task = findTask(ctx, c.req.param("ref"), c.req.query("project"));
+    const tail = c.req.query("tail") === undefined ? undefined : intParam(c, "tail", 0, 0, Number.MAX_SAFE_INTEGER);
+    let text = "";
+    let paths: Map<string, string> | undefined;
+    const itemPath = (itemId: string): string | undefined => {
+      if (!paths?.has(itemId)) paths = new Map(tasks.listItems(task.id).map((i) => [i.id, i.path]));
+      return paths.get(itemId);
+    };
+    const printer = new TaskLogPrinter({ out: (t) => (text += t), itemPath });
+    if (tail === undefined) printer.poll(tasks.listRuns(task.id));
+    else printer.tail(tasks.listRuns(task.id), tail);
+    printer.finish();
+    return c.text(text);
+  });
+
+  app.get("/tasks/:ref/logs/stream", (c) => {
+    const task = findTask(ctx, c.req.param("ref"), c.req.query("project"));
+    c.header("Cache-Control", "no-store");
+    // Proxies such as nginx would otherwise hold the stream back in a buffer.
+    c.header("X-Accel-Buffering", "no");
+    return streamSSE(c, (stream) => streamTaskLogs(ctx, task, stream, logOptions));
+  });
+
+  app.post("/tasks/:ref/pause", async (c) => {
+    const task = findTask(ctx, c.req.param("ref"), c.req.query("project"));
+    const message = await pauseTask({ ...ctx, via: "from the web view" }, task.id);
+    return c.json({ message, task: taskListView(ctx.store, tasks.getTask(task.id) ?? task) });
+  });
+
+  app.post("/tasks/:ref/resume", async (c) => {
+    const task = findTask(ctx, c.req.param("ref"), c.req.query("project"));
+    const body = await jsonBody(c.req.raw);
+    const resetBlocked = optionalBool(body["resetBlocked"]);
+    const message = await resumeTask({ ...ctx, via: "from the web view" }, task.id, resetBlocked === undefined ? {} : { resetBlocked });
+    return c.json({ message, task: taskListView(ctx.store, tasks.getTask(task.id) ?? task) });
+  });
+
+  app.post("/items/:item/retry", async (c) => {
+    const ref = c.req.param("item");
+    if (tasks.matchItems(ref).length === 0) throw notFound(`no item with id '${ref}' (or an id starting with it)`);
+    const message = await retryItem({ ...ctx, via: "from the web view" }, ref);
+    const item = tasks.matchItems(ref)[0]!;
+    const task = tasks.getTask(item.taskId);
+    return c.json({ message, task: task ? taskListView(ctx.store, task) : null });
+  });
+
+  return app;
+}
+
+/** The request's JSON object body; an empty body is an empty object. */
+async function jsonBody(req: Request): Promise<JsonObject> {
+  const text = await req.text();
+  if (text.trim() === "") return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw badRequest(`the body is not JSON: ${(err as Error).message}`);
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) throw badRequest("the body must be a JSON object");
+  return value as JsonObject;
+}
