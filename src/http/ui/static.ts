@@ -6,6 +6,7 @@
  * itself). Nothing is fetched from elsewhere at run time.
  */
 import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { serveStatic } from "@hono/node-server/serve-static";
 import { Hono } from "hono";
@@ -18,7 +19,7 @@ const NOT_BUILT = `<!doctype html><meta charset="utf-8"><title>orchestrator</tit
 
 /** The page every browser path gets: read once, at start. */
 function readIndex(dir: string): string | undefined {
-  const path = `${dir}index.html`;
+  const path = join(dir, "index.html");
   return existsSync(path) ? readFileSync(path, "utf8") : undefined;
 }
 

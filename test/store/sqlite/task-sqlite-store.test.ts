@@ -149,6 +149,29 @@ describe("tasks", () => {
     store.close();
   });
 
+  it("pageTasks gives one page newest first with the total that match; taskProgress counts items and runs by status", () => {
+    const { tasks } = fresh();
+    const made = ["a", "b", "c", "d", "e"].map((n, i) => tasks.createTask(task(n, { project: i % 2 ? "other" : "default" })));
+    tasks.updateTask(made[4]!.id, { phase: "Failed" });
+    const first = tasks.pageTasks({}, { offset: 0, limit: 2 });
+    expect(first.total).toBe(5);
+    expect(first.tasks.map((t) => t.name)).toEqual(["e", "d"]);
+    expect(tasks.pageTasks({}, { offset: 4, limit: 2 }).tasks.map((t) => t.name)).toEqual(["a"]);
+    expect(tasks.pageTasks({ project: "default", limit: 1 }, { offset: 0, limit: 10 })).toMatchObject({ total: 3 });
+    expect(tasks.pageTasks({ project: "default", phase: "Failed" }, { offset: 0, limit: 10 }).tasks.map((t) => t.name)).toEqual(["e"]);
+    expect(tasks.pageTasks({ project: "nowhere" }, { offset: 0, limit: 10 })).toEqual({ tasks: [], total: 0 });
+
+    const [i1, i2] = tasks.createItems(made[0]!.id, [{ path: "one.md" }, { path: "two.md" }]);
+    tasks.updateItem(i1!.id, { status: "resolved" });
+    const r = tasks.createRun({ taskId: made[0]!.id, itemId: i2!.id, stepId: "qa", cycle: 1, agent: null, command: "true", logPath: null });
+    tasks.createRun({ taskId: made[0]!.id, itemId: i1!.id, stepId: "qa", cycle: 1, agent: null, command: "true", logPath: null });
+    tasks.finishRun(r.id, { status: "failed", exitCode: 1 });
+    const progress = tasks.taskProgress([made[0]!.id, made[1]!.id]);
+    expect(progress.get(made[0]!.id)).toEqual({ items: { resolved: 1, pending: 1 }, runs: { failed: 1, running: 1 } });
+    expect(progress.has(made[1]!.id)).toBe(false);
+    expect(tasks.taskProgress([]).size).toBe(0);
+  });
+
   it("claimNextTask takes the oldest queued task, marks it Running for the worker and records task_started", () => {
     const { store, tasks } = fresh();
     const first = tasks.createTask(task("first"));
