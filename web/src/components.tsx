@@ -203,22 +203,46 @@ export function Pager(props: { offset: number; limit: number; total: number; onP
   );
 }
 
+export interface ActionNote {
+  ok: boolean;
+  text: string;
+}
+
+/** What an action answered, kept where the page shows it (the button may go away once it worked). */
+export function Note(props: { note: ActionNote | undefined }): JSX.Element | null {
+  if (!props.note) return null;
+  return (
+    <span class={`note ${props.note.ok ? "ok" : "bad"}`} role="status" data-test="action-note">
+      {props.note.text}
+    </span>
+  );
+}
+
 /**
- * A button that calls the API and shows its answer (the line the CLI would
- * print) or its refusal; it is disabled while the call runs.
+ * A button that calls the API and reports its answer (the line the CLI
+ * would print) or its refusal, beside itself or through `onNote`; it is
+ * disabled while the call runs.
  */
-export function ActionButton(props: { label: string; run: () => Promise<{ message?: string }>; onDone?: () => void; kind?: "primary" | "danger"; confirm?: string }): JSX.Element {
+export function ActionButton(props: {
+  label: string;
+  run: () => Promise<{ message?: string }>;
+  onDone?: () => void;
+  onNote?: (note: ActionNote) => void;
+  kind?: "primary" | "danger";
+  confirm?: string;
+}): JSX.Element {
   const [busy, setBusy] = useState(false);
-  const [note, setNote] = useState<{ ok: boolean; text: string } | undefined>(undefined);
+  const [note, setNote] = useState<ActionNote | undefined>(undefined);
+  const report = (n: ActionNote): void => (props.onNote ? props.onNote(n) : setNote(n));
   const click = async (): Promise<void> => {
     if (props.confirm && !window.confirm(props.confirm)) return;
     setBusy(true);
     setNote(undefined);
     try {
       const r = await props.run();
-      setNote({ ok: true, text: r.message ?? "done" });
+      report({ ok: true, text: r.message ?? "done" });
     } catch (err) {
-      setNote({ ok: false, text: err instanceof ApiFailure ? err.message : String(err) });
+      report({ ok: false, text: err instanceof ApiFailure ? err.message : String(err) });
     } finally {
       setBusy(false);
       props.onDone?.();
@@ -229,11 +253,7 @@ export function ActionButton(props: { label: string; run: () => Promise<{ messag
       <button type="button" class={props.kind ?? ""} disabled={busy} onClick={() => void click()}>
         {busy ? `${props.label}…` : props.label}
       </button>
-      {note && (
-        <span class={`note ${note.ok ? "ok" : "bad"}`} role="status">
-          {note.text}
-        </span>
-      )}
+      <Note note={note} />
     </span>
   );
 }

@@ -3,6 +3,7 @@
  * shown, the controller's state, and the page for the current path.
  */
 import { render, type JSX } from "preact";
+import { useEffect } from "preact/hooks";
 import "./style.css";
 import { getJson, query, type ControllerStatus } from "./api.js";
 import { Link } from "./components.js";
@@ -89,9 +90,11 @@ function Page(props: { path: string; project: string }): JSX.Element {
 
 function App(): JSX.Element {
   const loc = useLocation();
-  if (loc.path === "/") {
-    navigate(`/tasks${location.search}`, true);
-  }
+  // The start page is the task list.
+  const path = loc.path === "/" ? "/tasks" : loc.path;
+  useEffect(() => {
+    if (loc.path === "/") history.replaceState(null, "", `/tasks${location.search}`);
+  }, [loc.path]);
   const project = loc.query.get("project") ?? "";
   const carry = query({ project });
   return (
@@ -102,7 +105,7 @@ function App(): JSX.Element {
         </Link>
         <nav class="sections">
           {SECTIONS.map((s) => (
-            <Link key={s.path} href={`${s.path}${carry}`} class={loc.path.startsWith(s.path) ? "current" : ""}>
+            <Link key={s.path} href={`${s.path}${carry}`} class={path.startsWith(s.path) ? "current" : ""}>
               {s.label}
             </Link>
           ))}
@@ -110,7 +113,7 @@ function App(): JSX.Element {
         <ProjectPicker project={project} />
         <ControllerBadge />
       </header>
-      <Page path={loc.path} project={project} />
+      <Page path={path} project={project} />
     </>
   );
 }

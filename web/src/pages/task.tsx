@@ -7,7 +7,7 @@
 import type { JSX } from "preact";
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import { getJson, postJson, query, type Item, type Run, type StoredEvent, type TaskInfo } from "../api.js";
-import { ActionButton, Age, Badge, ErrorBox, EventsTable, Link, Loading, Section } from "../components.js";
+import { ActionButton, Age, Badge, ErrorBox, EventsTable, Link, Loading, Note, Section, type ActionNote } from "../components.js";
 import { formatDuration, formatTime } from "../format.js";
 import { usePolled } from "../hooks.js";
 import { LogView } from "../log-view.js";
@@ -111,7 +111,7 @@ function Timeline(props: { runs: Run[] }): JSX.Element {
   );
 }
 
-function Items(props: { items: Item[]; running: boolean; onDone: () => void }): JSX.Element {
+function Items(props: { items: Item[]; running: boolean; onDone: () => void; onNote: (n: ActionNote) => void }): JSX.Element {
   if (props.items.length === 0) return <p class="muted">No items yet.</p>;
   return (
     <table>
@@ -133,7 +133,7 @@ function Items(props: { items: Item[]; running: boolean; onDone: () => void }): 
               <Badge status={i.status} />
             </td>
             <td class="num">{i.failures}</td>
-            <td>{!props.running && <ActionButton label="Retry" run={() => postJson(`/items/${encodeURIComponent(i.id)}/retry`)} onDone={props.onDone} />}</td>
+            <td>{!props.running && <ActionButton label="Retry" run={() => postJson(`/items/${encodeURIComponent(i.id)}/retry`)} onDone={props.onDone} onNote={props.onNote} />}</td>
           </tr>
         ))}
       </tbody>
@@ -156,6 +156,7 @@ export function TaskPage(props: { id: string }): JSX.Element {
   const events = usePolled((signal) => getJson<StoredEvent[]>(`/tasks/${encodeURIComponent(props.id)}/events${query({ limit: 100 })}`, signal), `events:${props.id}`, 3000);
   // The log stream starts over when a finished task is queued again (resume, retry).
   const [generation, setGeneration] = useState(0);
+  const [note, setNote] = useState<ActionNote | undefined>(undefined);
   const lastPhase = useRef<string | undefined>(undefined);
   const pending = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
 
@@ -197,8 +198,9 @@ export function TaskPage(props: { id: string }): JSX.Element {
           {t.name} <Badge status={t.phase} label={t.phase === "Pending" && t.queued ? "Pending (queued)" : t.phase} test="phase" />
         </h1>
         <div class="actions">
-          {canPause && <ActionButton label="Pause" run={() => postJson(`/tasks/${t.id}/pause`)} onDone={reloadSoon} />}
-          {canResume && <ActionButton label="Resume" kind="primary" run={() => postJson(`/tasks/${t.id}/resume`)} onDone={reloadSoon} />}
+          <Note note={note} />
+          {canPause && <ActionButton label="Pause" run={() => postJson(`/tasks/${t.id}/pause`)} onDone={reloadSoon} onNote={setNote} />}
+          {canResume && <ActionButton label="Resume" kind="primary" run={() => postJson(`/tasks/${t.id}/resume`)} onDone={reloadSoon} onNote={setNote} />}
         </div>
       </header>
       <ErrorBox error={info.error} />
@@ -229,7 +231,7 @@ export function TaskPage(props: { id: string }): JSX.Element {
         <LogView taskId={t.id} generation={generation} onChange={reloadSoon} />
       </Section>
       <Section title={`Items (${data.items.length})`}>
-        <Items items={data.items} running={t.phase === "Running"} onDone={reloadSoon} />
+        <Items items={data.items} running={t.phase === "Running"} onDone={reloadSoon} onNote={setNote} />
       </Section>
       <Section title="Events">
         <EventsTable events={events.data} />

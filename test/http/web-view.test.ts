@@ -1,0 +1,281 @@
+/**
+ * The web view end to end, in Debian's chromium: a real controller serving
+ * it, a workflow whose agent prints a line a second, the task page showing
+ * the lines as they are written (a secret the agent prints masked), pause
+ * and resume from the page, the same JSON as the CLI's `-o json`, the
+ * token and its login page, and `orchestrator ui` without a controller.
+ * Screenshots go to test-output/web-view/.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { join } from "node:path";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { launchBrowser, testOutputDir, type Browser } from "../support/browser.js";
+import { CLI, initializedProject } from "../support/cli.js";
+import { startController, stopAndRemove, until, type RunningController } from "../support/controller.js";
+
+const SECRET = "sk-live-51a9c0ffee7d";
+const TICKS = 12;
+
+const MANIFESTS = `apiVersion: orchestrator.dev/v2
+kind: Workspace
+metadata:
+  name: default
+spec:
+  root_path: "."
+---
+apiVersion: orchestrator.dev/v2
+kind: SecretStore
+metadata:
+  name: keys
+spec:
+  data:
+    API_TOKEN: ${SECRET}
+---
+apiVersion: orchestrator.dev/v2
+kind: Agent
+metadata:
+  name: ticker
+spec:
+  capabilities: [tick]
+  command: 'echo "token is $TOKEN"; i=1; while [ $i -le ${TICKS} ]; do echo "tick $i"; i=$((i+1)); sleep 1; done'
+  env:
+    - name: TOKEN
+      refValue:
+        name: keys
+        key: API_TOKEN
+---
+apiVersion: orchestrator.dev/v2
+kind: Workflow
+metadata:
+  name: ticks
+spec:
+  steps:
+    - id: tick
+      required_capability: tick
+`;
+
+const OUT = testOutputDir(import.meta.filename);
+
+type Project = ReturnType<typeof initializedProject>;
+
+let project: Project | undefined;
+let controller: RunningController | undefined;
+let browser: Browser | undefined;
+let child: ChildProcess | undefined;
+
+afterEach(async () => {
+  await browser?.close();
+  browser = undefined;
+  if (child && child.exitCode === null && child.signalCode === null) {
+    const exited = new Promise((r) => child!.once("exit", r));
+    child.kill("SIGTERM");
+    await exited;
+  }
+  child = undefined;
+  await stopAndRemove(controller, project);
+  controller = undefined;
+  project = undefined;
+});
+
+/** The controller's web view address, from its log. */
+async function webUrl(c: RunningController): Promise<string> {
+  await until("the web view to listen", () => /web view at http:\/\/\S+\//.test(c.log()), 60_000, () => c.child.exitCode !== null && `controller exited:\n${c.log()}`);
+  return /web view at (http:\/\/\S+?)\/( |$)/m.exec(c.log())![1]!;
+}
+
+function taskCreate(p: Project): string {
+  const r = p.run(["task", "create", "--workflow", "ticks", "--goal", "count the ticks"]);
+  expect(r.code, r.stderr).toBe(0);
+  return r.stdout.trim();
+}
+
+const phaseOf = (p: Project, id: string): string => (JSON.parse(p.run(["task", "info", id, "-o", "json"]).stdout) as { task: { phase: string } }).task.phase;
+
+const ticksIn = (text: string): number => (text.match(/^tick \d+$/gm) ?? []).length;
+
+describe("the web view in a browser", { timeout: 180_000 }, () => {
+  beforeAll(() => {
+    // The page must be built: npm test builds it before running the tests.
+  });
+
+  it("shows a task's log lines as the agent writes them, masks the secret, and pauses and resumes it", async () => {
+    project = initializedProject({ "m.yaml": MANIFESTS });
+    expect(project.run(["apply", "-f", "m.yaml"]).code).toBe(0);
+    controller = await startController(project.dir, ["--ui-bind", "127.0.0.1:0"]);
+    const url = await webUrl(controller);
+    const id = taskCreate(project);
+
+    browser = await launchBrowser();
+    const { page } = browser;
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+
+    await page.goto(`${url}/tasks`);
+    await page.locator(`[data-task="${id}"]`).waitFor();
+    await expect.poll(() => page.locator(`[data-task="${id}"] .badge`).innerText(), { timeout: 60_000 }).toMatch(/Running/);
+    await page.screenshot({ path: join(OUT, "task-list.png") });
+
+    await page.locator(`[data-task="${id}"] a`).first().click();
+    await page.waitForURL(`${url}/tasks/${id}`);
+    const logs = page.locator("[data-test=logs]");
+
+    // Live: the page is seen holding more and more ticks while the step still runs.
+    await expect.poll(async () => ticksIn(await logs.innerText()), { timeout: 60_000 }).toBeGreaterThanOrEqual(1);
+    const first = ticksIn(await logs.innerText());
+    expect(first).toBeLessThan(TICKS);
+    await expect.poll(async () => ticksIn(await logs.innerText()), { timeout: 60_000 }).toBeGreaterThan(first);
+    const second = ticksIn(await logs.innerText());
+    expect(second).toBeLessThan(TICKS);
+    expect(await page.locator("[data-test=log-state]").innerText()).toContain("live");
+
+    const text = await logs.innerText();
+    expect(text).toContain("token is [REDACTED]");
+    expect(text).not.toContain(SECRET);
+    expect(await page.content()).not.toContain(SECRET);
+    await page.screenshot({ path: join(OUT, "task-page.png"), fullPage: true });
+
+    // Pause from the page: the task stops, as `task pause` stops it.
+    await page.getByRole("button", { name: "Pause" }).click();
+    await expect.poll(() => page.locator("[data-test=phase]").innerText(), { timeout: 60_000 }).toBe("Paused");
+    expect(phaseOf(project, id)).toBe("Paused");
+    const paused = JSON.parse(project.run(["task", "info", id, "-o", "json"]).stdout) as { task: { message: string }; runs: Array<{ status: string }> };
+    expect(paused.task.message).toBe("paused from the web view");
+    expect(paused.runs.map((r) => r.status)).toEqual(["cancelled"]);
+    await expect.poll(() => page.locator("[data-test=action-note]").innerText(), { timeout: 30_000 }).toContain(`paused; stopped 1 running step; continue it with \`orchestrator task resume ${id}\``);
+    const events = JSON.parse(project.run(["event", "list", "--task", id, "--type", "task_paused", "-o", "json"]).stdout) as Array<{ actor: string }>;
+    expect(events.map((e) => e.actor)).toEqual(["web"]);
+
+    // Resume from the page: the step runs again to the end, its lines streaming in under a new header.
+    await page.getByRole("button", { name: "Resume" }).click();
+    await expect.poll(() => page.locator("[data-test=phase]").innerText(), { timeout: 60_000 }).toBe("Completed");
+    await expect.poll(() => page.locator("[data-test=log-state]").innerText(), { timeout: 30_000 }).toContain("task finished");
+    await expect.poll(async () => ticksIn(await logs.innerText()), { timeout: 30_000 }).toBeGreaterThanOrEqual(TICKS);
+    expect(await page.locator("[data-test=logs] .run-log").count()).toBe(2);
+    expect(phaseOf(project, id)).toBe("Completed");
+    await page.screenshot({ path: join(OUT, "task-page-completed.png"), fullPage: true });
+    expect(errors).toEqual([]);
+
+    // The page reads the API; the API answers what `-o json` prints.
+    const api = async (path: string): Promise<unknown> => (await page.request.get(`${url}/api/v1${path}`)).json();
+    expect(await api(`/tasks/${id}`)).toEqual(JSON.parse(project.run(["task", "info", id, "-o", "json"]).stdout));
+    expect(((await api("/tasks")) as { items: unknown[] }).items).toEqual(JSON.parse(project.run(["task", "list", "-o", "json"]).stdout));
+    expect(await api("/resources/agents")).toEqual(JSON.parse(project.run(["get", "agents", "-o", "json"]).stdout));
+    expect(await api("/sources")).toEqual(JSON.parse(project.run(["source", "list", "-o", "json"]).stdout));
+    const logsText = await (await page.request.get(`${url}/api/v1/tasks/${id}/logs`)).text();
+    expect(logsText).toBe(project.run(["task", "logs", id]).stdout);
+
+    // The other sections render from the same store.
+    for (const [path, marker] of [
+      ["/agents", "[data-test=agent-list]"],
+      ["/resources?kind=Workflow", "[data-test=resource-list]"],
+      ["/sources", "[data-test=source-list]"],
+    ] as const) {
+      await page.goto(`${url}${path}`);
+      await page.locator(marker).waitFor();
+    }
+    await expect.poll(() => page.locator("[data-test=source-list]").innerText(), { timeout: 30_000 }).toContain("default");
+    await page.goto(`${url}/agents`);
+    await expect.poll(() => page.locator("[data-test=agent-list]").innerText(), { timeout: 30_000 }).toContain("ticker");
+    await expect.poll(() => page.locator("[data-test=agent-list]").innerText(), { timeout: 30_000 }).toContain("healthy");
+    await page.screenshot({ path: join(OUT, "agents.png") });
+    await page.goto(`${url}/resources/Workflow/ticks`);
+    await expect.poll(() => page.locator("[data-test=yaml]").innerText(), { timeout: 30_000 }).toContain("required_capability: tick");
+    await page.goto(`${url}/resources/SecretStore/keys`);
+    await expect.poll(() => page.locator("[data-test=yaml]").innerText(), { timeout: 30_000 }).toContain("API_TOKEN");
+    expect(await page.content()).not.toContain(SECRET);
+    expect(errors).toEqual([]);
+  });
+
+  it("asks for the token on a login page when one is set, and lets the person in with it", async () => {
+    project = initializedProject({ "m.yaml": MANIFESTS, "token.txt": "0d8f3b1e6a2c4957be11\n" });
+    expect(project.run(["apply", "-f", "m.yaml"]).code).toBe(0);
+    controller = await startController(project.dir, ["--ui-bind", "127.0.0.1:0", "--ui-token-file", "token.txt"]);
+    const url = await webUrl(controller);
+    expect(controller.log()).toContain("(token required)");
+
+    browser = await launchBrowser();
+    const { page } = browser;
+    const first = await page.goto(`${url}/tasks`);
+    expect(first?.status()).toBe(401);
+    expect((await page.request.get(`${url}/api/v1/tasks`)).status()).toBe(401);
+    await page.getByLabel("Token").fill("not-the-token-at-all");
+    await page.getByRole("button", { name: "Log in" }).click();
+    await expect.poll(() => page.getByRole("alert").innerText(), { timeout: 30_000 }).toContain("not the one");
+    await page.getByLabel("Token").fill("0d8f3b1e6a2c4957be11");
+    await page.getByRole("button", { name: "Log in" }).click();
+    await page.waitForURL(`${url}/tasks`);
+    await page.locator("[data-test=task-list]").waitFor();
+    expect((await page.request.get(`${url}/api/v1/tasks`)).status()).toBe(200);
+  });
+
+  it("orchestrator ui serves the view of a store no controller runs for", async () => {
+    project = initializedProject({ "m.yaml": MANIFESTS });
+    expect(project.run(["apply", "-f", "m.yaml"]).code).toBe(0);
+    const id = project.run(["task", "create", "--workflow", "ticks", "--no-start"]).stdout.trim();
+    child = spawn(process.execPath, [CLI, "ui", "--bind", "127.0.0.1:0"], { cwd: project.dir, env: { ...process.env, NO_COLOR: "1", ORCHESTRATOR_NO_DAEMON: "1" }, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout!.on("data", (d) => (out += d));
+    child.stderr!.on("data", (d) => (out += d));
+    await until("orchestrator ui to listen", () => out.includes("no controller runs for this store"), 60_000, () => child!.exitCode !== null && `ui exited ${child!.exitCode}:\n${out}`);
+    const url = /web view at (http:\/\/\S+?)\//.exec(out)![1]!;
+
+    browser = await launchBrowser();
+    const { page } = browser;
+    await page.goto(`${url}/`);
+    await page.waitForURL(`${url}/tasks`);
+    await page.locator(`[data-task="${id}"]`).waitFor();
+    await expect.poll(() => page.locator("[data-test=controller]").innerText(), { timeout: 30_000 }).toContain("no controller");
+    await page.goto(`${url}/tasks/${id}`);
+    await expect.poll(() => page.locator("[data-test=phase]").innerText(), { timeout: 30_000 }).toBe("Pending");
+    await page.getByRole("button", { name: "Pause" }).click();
+    await expect.poll(() => phaseOf(project!, id), { timeout: 30_000 }).toBe("Paused");
+  });
+});
+
+describe("serving the web view: settings and refusals", { timeout: 120_000 }, () => {
+  it("refuses a bind other machines can reach without a token, and a malformed one, before starting anything", () => {
+    project = initializedProject();
+    const open = project.run(["controller", "--foreground", "--ui-bind", "0.0.0.0:0"]);
+    expect(open.code).toBe(1);
+    expect(open.stderr).toMatch(/--ui-bind 0\.0\.0\.0:0 accepts connections from other machines, so the web view needs a token: give --ui-token-file FILE/);
+    const bad = project.run(["controller", "--foreground", "--ui-bind", "localhost"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--ui-bind 'localhost' is not HOST:PORT or none/);
+    const short = project.write("short-token", "abc");
+    const tooShort = project.run(["ui", "--bind", "127.0.0.1:0", "--token-file", short]);
+    expect(tooShort.code).toBe(1);
+    expect(tooShort.stderr).toMatch(/--token-file .*short-token: the token must be at least 16 characters/);
+    expect(project.run(["controller", "status", "-o", "json"]).stdout).toContain('"running":false');
+  });
+
+  it("stops when an address it was given is taken, and serves nothing with none", async () => {
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, "127.0.0.1", r));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      project = initializedProject();
+      const taken = project.run(["controller", "--foreground", "--ui-bind", `127.0.0.1:${port}`]);
+      expect(taken.code).toBe(1);
+      expect(taken.stderr).toContain(`cannot listen on http://127.0.0.1:${port}: the address is in use; choose another address with --ui-bind HOST:PORT, or --ui-bind none`);
+      expect(project.run(["controller", "status", "-o", "json"]).stdout).toContain('"running":false');
+      const ui = project.run(["ui", "--bind", `127.0.0.1:${port}`]);
+      expect(ui.code).toBe(1);
+      expect(ui.stderr).toContain(`cannot listen on http://127.0.0.1:${port}: the address is in use`);
+    } finally {
+      blocker.close();
+    }
+    controller = await startController(project!.dir, ["--ui-bind", "none"]);
+    expect(controller.log()).not.toContain("web view");
+  });
+
+  it("the environment sets the address for controllers started in the background", async () => {
+    project = initializedProject({ "m.yaml": MANIFESTS });
+    writeFileSync(join(project.dir, "m.yaml"), MANIFESTS);
+    controller = await startController(project.dir, [], { ORCHESTRATOR_UI_BIND: "127.0.0.1:0" });
+    const url = await webUrl(controller);
+    const r = await fetch(`${url}/api/v1/controller`);
+    expect(((await r.json()) as { running: boolean }).running).toBe(true);
+  });
+});
