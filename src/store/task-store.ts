@@ -185,6 +185,8 @@ export interface TaskFilter {
   resourceName?: string;
   /** Tasks a step of this task spawned. */
   parentTaskId?: string;
+  /** Waiting in the queue (true) or not. */
+  queued?: boolean;
   limit?: number;
 }
 
@@ -260,6 +262,8 @@ export interface TaskStore {
   matchTasks(ref: string, scope?: TaskRefScope): TaskRecord[];
   /** Oldest first; with a limit, the newest `limit` tasks, still oldest first. */
   listTasks(filter?: TaskFilter): TaskRecord[];
+  /** How many tasks match the filter (its `limit` ignored). */
+  countTasks(filter: TaskFilter): number;
   /** One page of the tasks matching the filter (its `limit` ignored), newest first, and how many match in all. */
   pageTasks(filter: TaskFilter, page: TaskPage): TaskPageResult;
   /** How far each of these tasks has got: its items and runs counted by status. Tasks without either are left out. */

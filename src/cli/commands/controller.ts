@@ -115,8 +115,8 @@ export interface ControllerStatus {
 export function controllerStatusView(home: Home, store: Store): ControllerStatus {
   const lock = readControllerLock(home.dir);
   const tasks = openTaskStore(store);
-  const queued = tasks.listTasks({ phase: "Pending" }).filter((t) => t.queued).length;
-  const running = tasks.listTasks({ phase: "Running" }).length;
+  const queued = tasks.countTasks({ phase: "Pending", queued: true });
+  const running = tasks.countTasks({ phase: "Running" });
   return { running: lock?.alive === true, pid: lock?.alive ? lock.pid : null, hostname: lock?.hostname ?? null, since: lock?.alive ? lock.startedAt : null, queuedTasks: queued, runningTasks: running };
 }
 

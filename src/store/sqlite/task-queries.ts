@@ -60,7 +60,7 @@ export const DELETE_TASK = "DELETE FROM tasks WHERE id = ?";
 export const DELETE_TASK_ITEMS = "DELETE FROM items WHERE task_id = ?";
 export const DELETE_TASK_RUNS = "DELETE FROM runs WHERE task_id = ?";
 
-type TaskFilterField = "project" | "phase" | "origin" | "resourceKind" | "resourceName" | "parentTaskId";
+type TaskFilterField = "project" | "phase" | "origin" | "resourceKind" | "resourceName" | "parentTaskId" | "queued";
 const TASK_FILTER_COLUMN: Record<TaskFilterField, string> = {
   project: "project",
   phase: "phase",
@@ -68,6 +68,7 @@ const TASK_FILTER_COLUMN: Record<TaskFilterField, string> = {
   resourceKind: "resource_kind",
   resourceName: "resource_name",
   parentTaskId: "parent_task_id",
+  queued: "queued",
 };
 const TASK_FILTER_FIELDS = Object.keys(TASK_FILTER_COLUMN) as TaskFilterField[];
 
@@ -80,7 +81,8 @@ export function taskFilterParams(f: TaskFilter): (string | number)[] {
   const out: (string | number)[] = [];
   for (const k of TASK_FILTER_FIELDS) {
     const v = f[k];
-    if (v !== undefined) out.push(v);
+    // SQLite stores booleans as 0 and 1.
+    if (v !== undefined) out.push(typeof v === "boolean" ? (v ? 1 : 0) : v);
   }
   if (f.limit !== undefined) out.push(f.limit);
   return out;

@@ -126,13 +126,16 @@ export class SqliteTaskStore extends SqliteTaskReader implements TaskStore {
     return (stmt.all(...q.taskFilterParams(filter)) as TaskRow[]).map(taskFromRow);
   }
 
+  countTasks(filter: TaskFilter): number {
+    const { limit: _ignored, ...where } = filter;
+    const row = this.stmtFor(`count:${q.taskFilterShape(where)}`, () => q.countTasksSql(where)).get(...q.taskFilterParams(where)) as { n: number };
+    return row.n;
+  }
+
   pageTasks(filter: TaskFilter, page: TaskPage): TaskPageResult {
     const { limit: _ignored, ...where } = filter;
-    const shape = q.taskFilterShape(where);
-    const params = q.taskFilterParams(where);
-    const rows = this.stmtFor(`page:${shape}`, () => q.pageTasksSql(where)).all(...params, page.limit, page.offset) as TaskRow[];
-    const { n } = this.stmtFor(`count:${shape}`, () => q.countTasksSql(where)).get(...params) as { n: number };
-    return { tasks: rows.map(taskFromRow), total: n };
+    const rows = this.stmtFor(`page:${q.taskFilterShape(where)}`, () => q.pageTasksSql(where)).all(...q.taskFilterParams(where), page.limit, page.offset) as TaskRow[];
+    return { tasks: rows.map(taskFromRow), total: this.countTasks(where) };
   }
 
   taskProgress(ids: readonly string[]): Map<string, TaskProgress> {

@@ -160,6 +160,8 @@ describe("tasks", () => {
     expect(tasks.pageTasks({ project: "default", limit: 1 }, { offset: 0, limit: 10 })).toMatchObject({ total: 3 });
     expect(tasks.pageTasks({ project: "default", phase: "Failed" }, { offset: 0, limit: 10 }).tasks.map((t) => t.name)).toEqual(["e"]);
     expect(tasks.pageTasks({ project: "nowhere" }, { offset: 0, limit: 10 })).toEqual({ tasks: [], total: 0 });
+    expect(tasks.countTasks({ phase: "Pending", queued: true })).toBe(4);
+    expect(tasks.countTasks({ queued: false })).toBe(1);
 
     const [i1, i2] = tasks.createItems(made[0]!.id, [{ path: "one.md" }, { path: "two.md" }]);
     tasks.updateItem(i1!.id, { status: "resolved" });
