@@ -157,7 +157,7 @@ export interface Source {
 }
 
 export interface AgentHealth {
-  state: "healthy" | "failing" | "diseased" | "cordoned" | "disabled" | "idle";
+  state: "healthy" | "failing" | "diseased" | "cordoned" | "disabled" | "new" | "idle";
   load: number;
   totalRuns: number;
   successfulRuns: number;

@@ -49,6 +49,7 @@ export function tone(status: string): string {
     case "failing":
     case "reconciling":
     case "cordoned":
+    case "new":
       return "warn";
     case "pending":
     case "idle":

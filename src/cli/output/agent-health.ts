@@ -12,7 +12,8 @@ import type { JsonObject } from "../../resources/types.js";
 import type { StoredResource } from "../../store/store.js";
 import type { AgentRunStats } from "../../store/task-store.js";
 
-export type AgentHealthState = "healthy" | "failing" | "diseased" | "cordoned" | "disabled" | "idle";
+/** `new`: running its first steps, nothing judged yet; `idle`: never run. */
+export type AgentHealthState = "healthy" | "failing" | "diseased" | "cordoned" | "disabled" | "new" | "idle";
 
 /** The agent's health and load; `state` sums it up in one word. */
 export function agentHealthView(agent: StoredResource, stats: AgentRunStats | undefined, now: Date = new Date()): JsonObject {
@@ -28,7 +29,9 @@ export function agentHealthView(agent: StoredResource, stats: AgentRunStats | un
         : diseasedUntil
           ? "diseased"
           : !history || history.totalRuns === 0
-            ? "idle"
+            ? (stats?.running ?? 0) > 0
+              ? "new"
+              : "idle"
             : streak > 0
               ? "failing"
               : "healthy";
