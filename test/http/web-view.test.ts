@@ -7,7 +7,7 @@
  * Screenshots go to test-output/web-view/.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -270,12 +270,40 @@ describe("serving the web view: settings and refusals", { timeout: 120_000 }, ()
     expect(controller.log()).not.toContain("web view");
   });
 
+  it("runs without the view, saying so, when something else holds the default address", async () => {
+    const blocker = createServer();
+    // Held here, or by something else on this machine already: either way the controller cannot have it.
+    await new Promise<void>((r) => {
+      blocker.once("error", () => r());
+      blocker.listen(19091, "127.0.0.1", r);
+    });
+    try {
+      project = initializedProject();
+      controller = await startController(project.dir, [], { ORCHESTRATOR_UI_BIND: "" });
+      await until("the controller to say why it serves no web view", () => controller!.log().includes("web view not served"));
+      expect(controller.log()).toContain("web view not served: cannot listen on http://127.0.0.1:19091: the address is in use; start the controller with --ui-bind HOST:PORT to serve it elsewhere, or --ui-bind none");
+      expect(JSON.parse(project.run(["controller", "status", "-o", "json"]).stdout)).toMatchObject({ running: true });
+    } finally {
+      blocker.close();
+    }
+  });
+
   it("the environment sets the address for controllers started in the background", async () => {
     project = initializedProject({ "m.yaml": MANIFESTS });
-    writeFileSync(join(project.dir, "m.yaml"), MANIFESTS);
-    controller = await startController(project.dir, [], { ORCHESTRATOR_UI_BIND: "127.0.0.1:0" });
-    const url = await webUrl(controller);
-    const r = await fetch(`${url}/api/v1/controller`);
-    expect(((await r.json()) as { running: boolean }).running).toBe(true);
+    expect(project.run(["apply", "-f", "m.yaml"]).code).toBe(0);
+    const env = { ORCHESTRATOR_NO_DAEMON: "", ORCHESTRATOR_UI_BIND: "127.0.0.1:0" };
+    const created = project.run(["task", "create", "--workflow", "ticks", "--no-start"], { env });
+    const id = created.stdout.trim();
+    expect(project.run(["task", "start", id], { env }).stdout).toContain("started a controller in the background");
+    expect(project.run(["controller", "status"]).stdout).toMatch(/^controller running/);
+    try {
+      const logPath = join(project.dir, ".orchestrator/controller.log");
+      await until("the background controller to serve the web view", () => existsSync(logPath) && /web view at http:\/\/127\.0\.0\.1:\d+\//.test(readFileSync(logPath, "utf8")));
+      const url = /web view at (http:\/\/\S+?)\//.exec(readFileSync(logPath, "utf8"))![1]!;
+      const r = await fetch(`${url}/api/v1/controller`);
+      expect(((await r.json()) as { running: boolean }).running).toBe(true);
+    } finally {
+      expect(project.run(["controller", "stop"]).code).toBe(0);
+    }
   });
 });

@@ -26,7 +26,8 @@ export interface RunOptions {
 /** Runs `orchestrator ...args` with no terminal attached (stdin is a pipe). */
 export function cli(args: readonly string[], opts: RunOptions): CliResult {
   const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries({ ...process.env, NO_COLOR: "1", ORCHESTRATOR_NO_DAEMON: "1", ...opts.env })) {
+  // Controllers started by tests serve no web view unless a test asks: none may take the machine's default port.
+  for (const [k, v] of Object.entries({ ...process.env, NO_COLOR: "1", ORCHESTRATOR_NO_DAEMON: "1", ORCHESTRATOR_UI_BIND: "none", ...opts.env })) {
     if (v !== undefined && k !== "ORCHESTRATOR_HOME") env[k] = v;
   }
   if (opts.env?.["ORCHESTRATOR_HOME"]) env["ORCHESTRATOR_HOME"] = opts.env["ORCHESTRATOR_HOME"];

@@ -26,7 +26,8 @@ export async function startControllerCommand(cwd: string, command: readonly stri
   const [file, ...args] = command;
   const child = spawn(file!, args, {
     cwd,
-    env: { ...process.env, NO_COLOR: "1", ORCHESTRATOR_NO_DAEMON: "1", ...env },
+    // No web view unless the test asks for one (--ui-bind, or this variable): none may take the machine's default port.
+    env: { ...process.env, NO_COLOR: "1", ORCHESTRATOR_NO_DAEMON: "1", ORCHESTRATOR_UI_BIND: "none", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let log = "";
