@@ -148,6 +148,16 @@ describe("task logs", () => {
     expect(await (await get(`/api/v1/tasks/${taskId}/logs?tail=1`)).text()).toBe(`==> step tick (run ${runId}, agent coder) <==\nthree\n`);
   });
 
+  it("starts the stream from the last lines with ?tail=N, each run's header before its text", async () => {
+    const { taskId, runId } = runWithLog("logs-tail", "one\ntwo\nthree\n");
+    tasks.updateTask(taskId, { phase: "Completed" });
+    const text = await (await get(`/api/v1/tasks/${taskId}/logs/stream?tail=1`)).text();
+    const events = [...text.matchAll(/event: (\w+)\ndata: (.*)\n/g)].map((m) => [m[1], JSON.parse(m[2]!)] as const);
+    expect(events.map(([e]) => e)).toEqual(["run", "log", "task", "end"]);
+    expect(events[0]![1]).toMatchObject({ id: runId, step: "tick", agent: "coder" });
+    expect(events[1]![1]).toEqual({ run: runId, text: "three\n" });
+  });
+
   it("streams runs and output as Server-Sent Events as they are written, then `end` once the task has finished", async () => {
     const { taskId, runId, logPath } = runWithLog("logs-live", "first line\n");
     tasks.updateTask(taskId, { phase: "Running" });

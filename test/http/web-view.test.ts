@@ -10,7 +10,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { launchBrowser, testOutputDir, type Browser } from "../support/browser.js";
 import { CLI, initializedProject } from "../support/cli.js";
 import { startController, stopAndRemove, until, type RunningController } from "../support/controller.js";
@@ -96,10 +96,6 @@ const phaseOf = (p: Project, id: string): string => (JSON.parse(p.run(["task", "
 const ticksIn = (text: string): number => (text.match(/^tick \d+$/gm) ?? []).length;
 
 describe("the web view in a browser", { timeout: 180_000 }, () => {
-  beforeAll(() => {
-    // The page must be built: npm test builds it before running the tests.
-  });
-
   it("shows a task's log lines as the agent writes them, masks the secret, and pauses and resumes it", async () => {
     project = initializedProject({ "m.yaml": MANIFESTS });
     expect(project.run(["apply", "-f", "m.yaml"]).code).toBe(0);

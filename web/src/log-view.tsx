@@ -10,6 +10,9 @@ import type { JSX } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { BASE, type Run } from "./api.js";
 
+/** Lines of earlier output the page starts with; the rest is in `task logs`. */
+const TAIL_LINES = 5000;
+
 /** Text kept per run before the oldest output is dropped from the page. */
 const MAX_CHARS_PER_RUN = 2_000_000;
 
@@ -73,7 +76,7 @@ export function LogView(props: LogViewProps): JSX.Element {
       setState("connecting");
       el.replaceChildren();
       sections.clear();
-      source = new EventSource(`${BASE}/tasks/${encodeURIComponent(props.taskId)}/logs/stream`);
+      source = new EventSource(`${BASE}/tasks/${encodeURIComponent(props.taskId)}/logs/stream?tail=${TAIL_LINES}`);
       source.addEventListener("open", () => setState("live"));
       source.addEventListener("run", (e) => {
         const was = atBottom();

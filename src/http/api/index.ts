@@ -25,7 +25,7 @@ export interface ApiOptions {
 /** The `/api/v1` routes, to mount on any Hono app with `app.route(API_BASE, apiRoutes(ctx))`. */
 export function apiRoutes(ctx: ApiContext, opts: ApiOptions = {}): Hono {
   const app = new Hono();
-  app.route("/", taskRoutes(ctx, opts.logStream));
+  app.route("/", taskRoutes(ctx, opts));
   app.route("/", resourceRoutes(ctx));
   app.route("/", sourceRoutes(ctx));
   app.route("/", agentRoutes(ctx));

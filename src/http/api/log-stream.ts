@@ -21,11 +21,16 @@ import { openTaskStore } from "../../store/task-store.js";
 import type { ApiContext } from "./context.js";
 
 export interface LogStreamOptions {
+  /** Start with the last this many lines of the task's output rather than all of it. */
+  tail?: number;
   /** How often the store is looked at when nothing wakes the stream sooner. */
   pollMs?: number;
   /** How often a comment line keeps idle connections (and proxies) open. */
   keepAliveMs?: number;
 }
+
+/** Text one `log` event carries before the next piece of the same run starts another. */
+const MAX_EVENT_TEXT = 64 * 1024;
 
 /** The least time between two passes over the store and the logs. */
 const MIN_PASS_GAP_MS = 20;
@@ -99,15 +104,23 @@ export async function streamTaskLogs(ctx: ApiContext, first: TaskRecord, stream:
     if (run.itemId && !paths.has(run.itemId)) paths = itemPathMap(tasks.listItems(first.id));
     return { event: "run", data: runView(redactRuns([run], secrets)[0]!, paths) };
   };
+  const announced = new Set<string>();
+  const announce = (run: RunRecord): void => {
+    announced.add(run.id);
+    queue.push(runMessage(run));
+  };
   const cursor = new TaskLogCursor({
-    announce: (run) => queue.push(runMessage(run)),
+    announce,
     text: (run, text) => {
+      // Starting from the tail skips the announcements: a run's output always follows its header.
+      if (!announced.has(run.id)) announce(run);
       const last = queue[queue.length - 1];
-      // Pieces of one run's output read in one pass go out as one event.
-      if (last?.event === "log" && last.data["run"] === run.id) last.data["text"] = String(last.data["text"]) + text;
+      // Pieces of one run's output read in one pass go out as one event, up to a size.
+      if (last?.event === "log" && last.data["run"] === run.id && String(last.data["text"]).length < MAX_EVENT_TEXT) last.data["text"] = String(last.data["text"]) + text;
       else queue.push({ event: "log", data: { run: run.id, text } });
     },
   });
+  if (opts.tail !== undefined) cursor.tail(tasks.listRuns(first.id), opts.tail);
   const statusSeen = new Map<string, string>();
   let taskSeen = "";
   let lastWrite = Date.now();
@@ -148,6 +161,9 @@ export async function streamTaskLogs(ctx: ApiContext, first: TaskRecord, stream:
       const gap = MIN_PASS_GAP_MS - (Date.now() - passStarted);
       if (gap > 0) await new Promise((r) => setTimeout(r, gap));
     }
+  } catch (err) {
+    // A client that went away mid-write is no failure.
+    if (!stream.aborted) throw err;
   } finally {
     waker.close();
   }

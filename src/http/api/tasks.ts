@@ -40,7 +40,13 @@ function progressView(p: TaskProgress | undefined): JsonObject {
 
 const optionalBool = (v: unknown): boolean | undefined => (typeof v === "boolean" ? v : undefined);
 
-export function taskRoutes(ctx: ApiContext, logOptions: LogStreamOptions = {}): Hono {
+export interface TaskRouteOptions {
+  logStream?: LogStreamOptions;
+  /** Where a log stream that failed is reported. */
+  log?: (line: string) => void;
+}
+
+export function taskRoutes(ctx: ApiContext, opts: TaskRouteOptions = {}): Hono {
   const app = new Hono();
   const tasks = openTaskStore(ctx.store);
 
@@ -95,7 +101,13 @@ export function taskRoutes(ctx: ApiContext, logOptions: LogStreamOptions = {}): 
     c.header("Cache-Control", "no-store");
     // Proxies such as nginx would otherwise hold the stream back in a buffer.
     c.header("X-Accel-Buffering", "no");
-    return streamSSE(c, (stream) => streamTaskLogs(ctx, task, stream, logOptions));
+    const tail = c.req.query("tail") === undefined ? undefined : intParam(c, "tail", 0, 0, Number.MAX_SAFE_INTEGER);
+    const streamOptions: LogStreamOptions = { ...opts.logStream, ...(tail !== undefined ? { tail } : {}) };
+    return streamSSE(
+      c,
+      (stream) => streamTaskLogs(ctx, task, stream, streamOptions),
+      async (err) => opts.log?.(`web view: log stream of task ${task.id}: ${err.stack ?? err.message}`),
+    );
   });
 
   app.post("/tasks/:ref/pause", async (c) => {
