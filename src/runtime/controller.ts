@@ -29,6 +29,7 @@ import { recoverOrphans } from "./recovery.js";
 import { installShutdownSignals } from "./signals.js";
 import { startTriggerScheduler } from "./triggers/scheduler.js";
 import { startCronPlugins } from "./crd-cron.js";
+import { removeWebAddress, writeWebAddress } from "./web-address.js";
 import { startWorkerPool } from "./worker-pool.js";
 
 export interface ControllerOptions {
@@ -70,6 +71,7 @@ export async function runController(opts: ControllerOptions): Promise<number> {
   if (opts.ui) {
     try {
       web = await serveWebView(opts.ui, store, opts.home, log);
+      if (web) writeWebAddress(opts.home.dir, `${web.url}/`);
     } catch (err) {
       store.close();
       lock.release();
@@ -144,7 +146,10 @@ export async function runController(opts: ControllerOptions): Promise<number> {
     (stopping ??= (async () => {
       log(why === "self_restart" ? "stopping for self_restart" : `${why} received; stopping`);
       clearInterval(scanTimer);
-      await web?.close();
+      if (web) {
+        removeWebAddress(opts.home.dir);
+        await web.close();
+      }
       await reconciler.stop();
       await triggers.stop();
       await cronPlugins.stop();

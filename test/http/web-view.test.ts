@@ -101,6 +101,8 @@ describe("the web view in a browser", { timeout: 180_000 }, () => {
     expect(project.run(["apply", "-f", "m.yaml"]).code).toBe(0);
     controller = await startController(project.dir, ["--ui-bind", "127.0.0.1:0"]);
     const url = await webUrl(controller);
+    expect(JSON.parse(project.run(["controller", "status", "-o", "json"]).stdout)).toMatchObject({ running: true, webView: `${url}/` });
+    expect(project.run(["controller", "status"]).stdout).toContain(`web view: ${url}/\n`);
     const id = taskCreate(project);
 
     browser = await launchBrowser();
@@ -264,6 +266,7 @@ describe("serving the web view: settings and refusals", { timeout: 120_000 }, ()
     }
     controller = await startController(project!.dir, ["--ui-bind", "none"]);
     expect(controller.log()).not.toContain("web view");
+    expect(JSON.parse(project!.run(["controller", "status", "-o", "json"]).stdout)).toMatchObject({ running: true, webView: null });
   });
 
   it("runs without the view, saying so, when something else holds the default address", async () => {

@@ -8,6 +8,7 @@ import type { WebViewSettings } from "../../http/web-view.js";
 import { ControllerBusyError, runController, WebViewListenError, type ControllerWebView } from "../../runtime/controller.js";
 import { CONTROLLER_LOG, startControllerDaemon } from "../../runtime/daemon.js";
 import { readControllerLock } from "../../runtime/lock.js";
+import { readWebAddress } from "../../runtime/web-address.js";
 import type { Home } from "../../store/home.js";
 import { openStore } from "../../store/sqlite/open.js";
 import type { Store } from "../../store/store.js";
@@ -109,6 +110,8 @@ export interface ControllerStatus {
   since: string | null;
   queuedTasks: number;
   runningTasks: number;
+  /** Where the running controller serves its web view; null when it serves none (or none runs). */
+  webView: string | null;
 }
 
 /** What `controller status -o json` prints: whether a controller runs for the store, and its queue. */
@@ -117,7 +120,8 @@ export function controllerStatusView(home: Home, store: Store): ControllerStatus
   const tasks = openTaskStore(store);
   const queued = tasks.countTasks({ phase: "Pending", queued: true });
   const running = tasks.countTasks({ phase: "Running" });
-  return { running: lock?.alive === true, pid: lock?.alive ? lock.pid : null, hostname: lock?.hostname ?? null, since: lock?.alive ? lock.startedAt : null, queuedTasks: queued, runningTasks: running };
+  const webView = lock?.alive ? (readWebAddress(home.dir, lock.pid) ?? null) : null;
+  return { running: lock?.alive === true, pid: lock?.alive ? lock.pid : null, hostname: lock?.hostname ?? null, since: lock?.alive ? lock.startedAt : null, queuedTasks: queued, runningTasks: running, webView };
 }
 
 export async function controllerStatusCommand(opts: { output?: "text" | "json" }): Promise<void> {
@@ -135,6 +139,7 @@ export async function controllerStatusCommand(opts: { output?: "text" | "json" }
   }
   writeOut(status.running ? `controller running (pid ${status.pid} on ${status.hostname}, since ${status.since})\n` : "no controller running\n");
   writeOut(`tasks: ${status.queuedTasks} queued, ${status.runningTasks} running\n`);
+  if (status.webView) writeOut(`web view: ${status.webView}\n`);
 }
 
 export async function controllerStopCommand(opts: { timeout: string }): Promise<void> {
