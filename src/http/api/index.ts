@@ -30,7 +30,6 @@ export function apiRoutes(ctx: ApiContext, opts: ApiOptions = {}): Hono {
   app.route("/", sourceRoutes(ctx));
   app.route("/", agentRoutes(ctx));
   app.route("/", eventRoutes(ctx));
-  app.notFound((c) => c.json({ error: { status: 404, message: `no API route ${c.req.method} ${c.req.path}` } }, 404));
   app.onError((err, c) => {
     const res = errorResponse(err, c);
     if (res.status >= 500) opts.log?.(`web view: ${c.req.method} ${c.req.path}: ${err.stack ?? err.message}`);
