@@ -47,6 +47,17 @@ describe("the published package", () => {
     }
   });
 
+  it("ships the web view prebuilt: its page, one script and one stylesheet, loading nothing from elsewhere", () => {
+    expect(files).toContain("dist/web/index.html");
+    expect(files).toContain("dist/web/assets/app.css");
+    expect(files).toContain("docs/web.md");
+    expect(files.filter((f) => /^dist\/web\/assets\/app-[A-Z0-9]+\.js$/.test(f))).toHaveLength(1);
+    const page = readFileSync(join(REPO_ROOT, "dist/web/index.html"), "utf8");
+    expect([...page.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]).filter((u) => !u!.startsWith("/assets/") && u !== "data:,")).toEqual([]);
+    // Bundled into the script at build time, so not needed to run.
+    for (const dev of ["preact", "esbuild", "playwright-core"]) expect(pkg.dependencies).not.toHaveProperty(dev);
+  });
+
   it("ships no source map without its source", () => {
     const maps = files.filter((f) => f.endsWith(".map"));
     const sources = new Set(files.filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts")));

@@ -60,7 +60,12 @@ export const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
     "orchestrator run --template plan --agent-capability plan --goal 'rewrite the login form'",
     "orchestrator run --workflow plan-execute --detach",
   ],
-  controller: ["orchestrator controller                  # start in the background", "orchestrator controller --foreground --workers 2", "orchestratord"],
+  controller: [
+    "orchestrator controller                  # start in the background",
+    "orchestrator controller --foreground --workers 2",
+    "orchestratord",
+    "orchestrator controller --ui-bind 0.0.0.0:19091 --ui-token-file ui-token   # the web view for other machines, with a token",
+  ],
   "controller status": ["orchestrator controller status", "orchestrator controller status -o json"],
   "controller stop": ["orchestrator controller stop", "orchestrator controller stop --timeout 60"],
   db: ["orchestrator db status", "orchestrator db migrations list"],
@@ -79,6 +84,11 @@ export const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   "store list": ["orchestrator store list                # the project's stores", "orchestrator store list metrics --limit 20 --offset 20", "orchestrator store ls metrics --task-id 3f2a -o json"],
   "store delete": ["orchestrator store delete metrics baseline", "orchestrator store rm metrics baseline --project web"],
   "store prune": ["orchestrator store prune metrics"],
+  ui: [
+    "orchestrator ui                          # the web view on http://127.0.0.1:19091/",
+    "orchestrator ui --bind 127.0.0.1:0       # on a free port",
+    "orchestrator ui --bind 0.0.0.0:8080 --token-file ui-token",
+  ],
   version: ["orchestrator version", "orchestrator version --json"],
 };
 
@@ -87,6 +97,10 @@ const NO_DAEMON_VAR = "ORCHESTRATOR_NO_DAEMON set (1, true) to never start a bac
 const NO_COLOR_VAR = "NO_COLOR               set to print without colour (colour is used only on a terminal)";
 const GIT_VARS = "GIT_SSH_COMMAND, GIT_ASKPASS and other git settings of the environment apply to git sources; GIT_DIR and the like are ignored";
 const EXTERNAL_DIFF_VAR = "ORCHESTRATOR_EXTERNAL_DIFF  a command run on two directories of per-resource YAML (old, new) instead of the built-in diff, as KUBECTL_EXTERNAL_DIFF";
+const UI_VARS = [
+  "ORCHESTRATOR_UI_BIND   where the web view listens when --ui-bind is not given (HOST:PORT or none)",
+  "ORCHESTRATOR_UI_TOKEN_FILE  the web view's token file when --ui-token-file is not given",
+];
 const OPTIONAL_HOME_VAR = "ORCHESTRATOR_HOME      the store whose CustomResourceDefinitions are known too (optional)";
 
 /** Commands that need no store; the ones that may read one say so. */
@@ -112,6 +126,7 @@ export function environmentOf(path: string, command: Command): string[] {
   if (COLOURED.has(path)) vars.push(NO_COLOR_VAR);
   if (path === "diff") vars.push(EXTERNAL_DIFF_VAR);
   if (GIT.has(path)) vars.push(GIT_VARS);
+  if (path === "controller") vars.push(...UI_VARS);
   return vars;
 }
 
