@@ -117,6 +117,7 @@ describe("the web view in a browser", { timeout: 180_000 }, () => {
 
     await page.locator(`[data-task="${id}"] a`).first().click();
     await page.waitForURL(`${url}/tasks/${id}`);
+    expect(await page.title()).toBe(`${id} · orchestrator`);
     const logs = page.locator("[data-test=logs]");
 
     // Live: the page is seen holding more and more ticks while the step still runs.

@@ -66,6 +66,14 @@ function ControllerBadge(): JSX.Element {
   );
 }
 
+/** The browser tab's title for a path: what the page shows, then the product. */
+function titleOf(path: string): string {
+  const parts = path.split("/").filter(Boolean).map(decodeURIComponent);
+  const section = SECTIONS.find((s) => s.path === `/${parts[0] ?? ""}`)?.label;
+  const what = parts.length > 1 ? parts.slice(1).join("/") : section;
+  return what ? `${what} · orchestrator` : "orchestrator";
+}
+
 function Page(props: { path: string; project: string }): JSX.Element {
   const { path, project } = props;
   let m: Record<string, string> | null;
@@ -95,6 +103,9 @@ function App(): JSX.Element {
   useEffect(() => {
     if (loc.path === "/") history.replaceState(null, "", `/tasks${location.search}`);
   }, [loc.path]);
+  useEffect(() => {
+    document.title = titleOf(path);
+  }, [path]);
   const project = loc.query.get("project") ?? "";
   const carry = query({ project });
   return (
