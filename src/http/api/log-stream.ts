@@ -29,16 +29,10 @@ export interface LogStreamOptions {
   keepAliveMs?: number;
 }
 
-/** Text one `log` event carries before the next piece of the same run starts another. */
-const MAX_EVENT_TEXT = 64 * 1024;
-
 /** The least time between two passes over the store and the logs. */
 const MIN_PASS_GAP_MS = 20;
 
-interface Message {
-  event: string;
-  data: JsonObject;
-}
+class StreamAborted extends Error {}
 
 /** Waits for a timeout, a change in a folder, or an abort, whichever comes first. */
 class Waker {
@@ -97,35 +91,38 @@ export async function streamTaskLogs(ctx: ApiContext, first: TaskRecord, stream:
   const waker = new Waker(join(ctx.home.dir, "logs", first.id));
   stream.onAbort(() => waker.wake());
 
-  const queue: Message[] = [];
+  let lastWrite = Date.now();
+  const send = async (event: string, data: JsonObject): Promise<void> => {
+    // A client gone away stops the reading too, not only the writing.
+    if (stream.aborted) throw new StreamAborted();
+    await stream.writeSSE({ event, data: JSON.stringify(data) });
+    lastWrite = Date.now();
+  };
   const secrets = projectSecretValues(ctx.store, first.project);
   let paths = itemPathMap(tasks.listItems(first.id));
-  const runMessage = (run: RunRecord): Message => {
+  const sendRun = (run: RunRecord): Promise<void> => {
     if (run.itemId && !paths.has(run.itemId)) paths = itemPathMap(tasks.listItems(first.id));
-    return { event: "run", data: runView(redactRuns([run], secrets)[0]!, paths) };
+    return send("run", runView(redactRuns([run], secrets)[0]!, paths));
   };
   const announced = new Set<string>();
-  const announce = (run: RunRecord): void => {
+  const announce = async (run: RunRecord): Promise<void> => {
     announced.add(run.id);
-    queue.push(runMessage(run));
+    await sendRun(run);
   };
+  // Each piece read (up to 64 KiB) is one event, written before the next is read.
   const cursor = new TaskLogCursor({
     announce,
-    text: (run, text) => {
+    text: async (run, text) => {
       // Starting from the tail skips the announcements: a run's output always follows its header.
-      if (!announced.has(run.id)) announce(run);
-      const last = queue[queue.length - 1];
-      // Pieces of one run's output read in one pass go out as one event, up to a size.
-      if (last?.event === "log" && last.data["run"] === run.id && String(last.data["text"]).length < MAX_EVENT_TEXT) last.data["text"] = String(last.data["text"]) + text;
-      else queue.push({ event: "log", data: { run: run.id, text } });
+      if (!announced.has(run.id)) await announce(run);
+      await send("log", { run: run.id, text });
     },
   });
-  if (opts.tail !== undefined) cursor.tail(tasks.listRuns(first.id), opts.tail);
   const statusSeen = new Map<string, string>();
   let taskSeen = "";
-  let lastWrite = Date.now();
 
   try {
+    if (opts.tail !== undefined) await cursor.tail(tasks.listRuns(first.id), opts.tail);
     while (!stream.aborted) {
       waker.ensureWatching();
       // The phase first: everything written before it turned final is read by the poll after it.
@@ -133,24 +130,18 @@ export async function streamTaskLogs(ctx: ApiContext, first: TaskRecord, stream:
       const runs = tasks.listRuns(first.id);
       if (task && task.updatedAt !== taskSeen) {
         taskSeen = task.updatedAt;
-        queue.push({ event: "task", data: taskView(task) });
+        await send("task", taskView(task));
       }
-      cursor.poll(runs);
+      await cursor.poll(runs);
       for (const run of runs) {
         const status = `${run.status}:${run.finishedAt ?? ""}`;
         const before = statusSeen.get(run.id);
         statusSeen.set(run.id, status);
-        // A run the cursor just announced is already in the queue; a later change is sent again.
-        if (before !== undefined && before !== status) queue.push(runMessage(run));
+        // A run the cursor has just announced was sent as it is; a later change is sent again.
+        if (before !== undefined && before !== status) await sendRun(run);
       }
-      const ended: JsonObject | undefined = !task ? { reason: "deleted" } : isTerminalPhase(task.phase) ? { reason: "finished", phase: task.phase } : undefined;
-      if (ended) queue.push({ event: "end", data: ended });
-      while (queue.length) {
-        const m = queue.shift()!;
-        await stream.writeSSE({ event: m.event, data: JSON.stringify(m.data) });
-        lastWrite = Date.now();
-      }
-      if (ended) return;
+      if (!task) return await send("end", { reason: "deleted" });
+      if (isTerminalPhase(task.phase)) return await send("end", { reason: "finished", phase: task.phase });
       if (Date.now() - lastWrite >= keepAliveMs) {
         await stream.write(": keep-alive\n\n");
         lastWrite = Date.now();
@@ -163,7 +154,7 @@ export async function streamTaskLogs(ctx: ApiContext, first: TaskRecord, stream:
     }
   } catch (err) {
     // A client that went away mid-write is no failure.
-    if (!stream.aborted) throw err;
+    if (!(err instanceof StreamAborted) && !stream.aborted) throw err;
   } finally {
     waker.close();
   }

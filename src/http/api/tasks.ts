@@ -6,7 +6,7 @@
  * through the functions the CLI's commands call.
  */
 import { Hono } from "hono";
-import { streamSSE } from "hono/streaming";
+import { stream, streamSSE } from "hono/streaming";
 import { pauseTask, resumeTask, retryItem } from "../../cli/commands/task-control.js";
 import { loadTaskInfo, taskInfoView } from "../../cli/commands/task-info.js";
 import { taskListView } from "../../cli/commands/task-list.js";
@@ -83,17 +83,19 @@ export function taskRoutes(ctx: ApiContext, opts: TaskRouteOptions = {}): Hono {
   app.get("/tasks/:ref/logs", (c) => {
     const task = findTask(ctx, c.req.param("ref"), c.req.query("project"));
     const tail = c.req.query("tail") === undefined ? undefined : intParam(c, "tail", 0, 0, Number.MAX_SAFE_INTEGER);
-    let text = "";
     let paths: Map<string, string> | undefined;
     const itemPath = (itemId: string): string | undefined => {
       if (!paths?.has(itemId)) paths = new Map(tasks.listItems(task.id).map((i) => [i.id, i.path]));
       return paths.get(itemId);
     };
-    const printer = new TaskLogPrinter({ out: (t) => (text += t), itemPath });
-    if (tail === undefined) printer.poll(tasks.listRuns(task.id));
-    else printer.tail(tasks.listRuns(task.id), tail);
-    printer.finish();
-    return c.text(text);
+    // Written as it is read, so a log of any size costs one chunk of memory.
+    c.header("Content-Type", "text/plain; charset=UTF-8");
+    return stream(c, async (s) => {
+      const printer = new TaskLogPrinter({ out: (t) => s.write(t).then(() => undefined), itemPath });
+      if (tail === undefined) await printer.poll(tasks.listRuns(task.id));
+      else await printer.tail(tasks.listRuns(task.id), tail);
+      await printer.finish();
+    });
   });
 
   app.get("/tasks/:ref/logs/stream", (c) => {
