@@ -3,7 +3,7 @@
  * `controller status` and `controller stop`.
  */
 import { resolve } from "node:path";
-import { DEFAULT_UI_BIND } from "../../http/bind.js";
+import { DEFAULT_UI_BIND } from "../../http/web-bind.js";
 import type { WebViewSettings } from "../../http/web-view.js";
 import { ControllerBusyError, runController, WebViewListenError, type ControllerWebView } from "../../runtime/controller.js";
 import { CONTROLLER_LOG, startControllerDaemon } from "../../runtime/daemon.js";
@@ -69,7 +69,7 @@ export async function controllerCommand(opts: ControllerCommandOptions): Promise
 export async function checkWebView(ui: WebViewSettings): Promise<void> {
   const [{ checkWebViewSettings, WebViewConfigError }, { BindError }, { TokenFileError }] = await Promise.all([
     import("../../http/web-view.js"),
-    import("../../http/bind.js"),
+    import("../../http/web-bind.js"),
     import("../../http/auth.js"),
   ]);
   try {
