@@ -12,6 +12,7 @@ import { createServer } from "node:net";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { launchBrowser, testOutputDir, type Browser } from "../support/browser.js";
+import { docs, workflow, workspace } from "../reconcile/support/manifests.js";
 import { CLI, initializedProject } from "../support/cli.js";
 import { startController, stopAndRemove, until, type RunningController } from "../support/controller.js";
 
@@ -92,6 +93,21 @@ function taskCreate(p: Project): string {
 }
 
 const phaseOf = (p: Project, id: string): string => (JSON.parse(p.run(["task", "info", id, "-o", "json"]).stdout) as { task: { phase: string } }).task.phase;
+
+/** A step that runs until the test writes `release` in the project. */
+const HOLD = "'while [ ! -f release ]; do sleep 0.1; done'";
+const TRIGGER = `apiVersion: orchestrator.dev/v2
+kind: Trigger
+metadata:
+  name: every-second
+spec:
+  cron:
+    schedule: "*/1 * * * * *"
+  concurrencyPolicy: Forbid
+  action:
+    workflow: wf
+    workspace: ws
+`;
 
 const ticksIn = (text: string): number => (text.match(/^tick \d+$/gm) ?? []).length;
 
@@ -230,6 +246,58 @@ describe("the web view in a browser", { timeout: 180_000 }, () => {
     await expect.poll(() => page.locator("[data-test=phase]").innerText(), { timeout: 30_000 }).toBe("Pending");
     await page.getByRole("button", { name: "Pause" }).click();
     await expect.poll(() => phaseOf(project!, id), { timeout: 30_000 }).toBe("Paused");
+  });
+
+  it("shows triggers with their last and next firing, a source with Reconcile now, a resource's origin, and a task's runs", async () => {
+    // Applied by the controller from the project's source: a trigger firing every second whose task holds until released.
+    project = initializedProject({ "manifests/setup.yaml": docs(workspace("ws"), workflow("wf", HOLD), TRIGGER) });
+    controller = await startController(project.dir, ["--ui-bind", "127.0.0.1:0"]);
+    const url = await webUrl(controller);
+    browser = await launchBrowser();
+    const { page } = browser;
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+
+    await page.goto(`${url}/triggers`);
+    const row = page.locator("[data-test=trigger-list] tbody tr", { hasText: "every-second" });
+    const cell = (n: number) => row.locator(`td:nth-child(${n})`).innerText();
+    await row.waitFor({ timeout: 60_000 });
+    expect(await cell(3)).toBe("cron */1 * * * * *");
+    expect(await cell(4)).toBe("wf");
+    // Forbid while the first task holds: it fired once, stays active, and skips the next seconds.
+    await expect.poll(() => cell(7), { timeout: 60_000 }).toMatch(/ago → t-/);
+    await expect.poll(() => cell(9), { timeout: 60_000 }).toMatch(/ago: /);
+    expect(await cell(8)).toMatch(/^in \d+s$/);
+    const taskId = /→ (t-\S+)/.exec(await cell(7))![1]!;
+    expect(await cell(6)).toContain(taskId);
+    await page.screenshot({ path: join(OUT, "triggers.png") });
+
+    // The task it made, with its running step in the timeline.
+    await row.locator(`td:nth-child(7) a`).click();
+    await page.waitForURL(`${url}/tasks/${taskId}`);
+    const step = page.locator("[data-test=timeline] tr[data-run]").first();
+    await expect.poll(() => step.innerText(), { timeout: 60_000 }).toMatch(/^build\s+running/);
+
+    // The source that applied it all, reconciled from the page.
+    await page.goto(`${url}/sources/default`);
+    await expect.poll(() => page.locator("main").innerText(), { timeout: 60_000 }).toMatch(/Inventory \(3\)/);
+    for (const name of ["every-second", "wf", "ws"]) expect(await page.locator("main table").last().innerText()).toContain(name);
+    await page.getByRole("button", { name: "Reconcile now" }).click();
+    await expect.poll(() => page.locator("[data-test=action-note]").innerText(), { timeout: 60_000 }).toContain("source default: ");
+    expect(await page.locator("[data-test=action-note]").getAttribute("class")).toContain("ok");
+    await page.screenshot({ path: join(OUT, "source.png"), fullPage: true });
+
+    // A resource it applied: generation, origin and the manifest.
+    await page.goto(`${url}/resources/Workflow/wf`);
+    await expect.poll(() => page.locator("[data-test=generation]").innerText(), { timeout: 30_000 }).toBe("1");
+    const facts = await page.locator("dl.facts").innerText();
+    expect(facts).toContain("source default");
+    expect(facts).toMatch(/setup\.yaml:\d+/);
+    expect(await page.locator("[data-test=yaml]").innerText()).toContain("id: build");
+
+    project.write("release", "");
+    await expect.poll(() => phaseOf(project!, taskId), { timeout: 60_000 }).toBe("Completed");
+    expect(errors).toEqual([]);
   });
 });
 

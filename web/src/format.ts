@@ -22,5 +22,6 @@ export function relative(iso: string | null | undefined, now: number = Date.now(
   const secs = Math.round((t - now) / 1000);
   const abs = Math.abs(secs);
   const text = abs < 120 ? `${abs}s` : abs < 7200 ? `${Math.round(abs / 60)}m` : abs < 172800 ? `${Math.round(abs / 3600)}h` : `${Math.round(abs / 86400)}d`;
-  return secs >= 0 ? `in ${text}` : `${text} ago`;
+  // By the exact difference: a moment just past reads "0s ago", not "in 0s".
+  return t >= now ? `in ${text}` : `${text} ago`;
 }
