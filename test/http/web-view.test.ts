@@ -12,6 +12,7 @@ import { createServer } from "node:net";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { launchBrowser, testOutputDir, type Browser } from "../support/browser.js";
+import { createTask, taskProject } from "../cli/task-support.js";
 import { docs, workflow, workspace } from "../reconcile/support/manifests.js";
 import { CLI, initializedProject } from "../support/cli.js";
 import { startController, stopAndRemove, until, type RunningController } from "../support/controller.js";
@@ -297,6 +298,39 @@ describe("the web view in a browser", { timeout: 180_000 }, () => {
 
     project.write("release", "");
     await expect.poll(() => phaseOf(project!, taskId), { timeout: 60_000 }).toBe("Completed");
+    expect(errors).toEqual([]);
+  });
+
+  it("shows a failed task's runs per item and retries one item from the page", async () => {
+    project = taskProject();
+    project.write("docs/qa/b.md.ok", "");
+    const id = createTask(project, "flaky", "flaky");
+    controller = await startController(project.dir, ["--ui-bind", "127.0.0.1:0"]);
+    const url = await webUrl(controller);
+    expect(project.run(["task", "start", id]).code).toBe(0);
+    await expect.poll(() => phaseOf(project!, id), { timeout: 60_000 }).toBe("Failed");
+
+    browser = await launchBrowser();
+    const { page } = browser;
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    await page.goto(`${url}/tasks/${id}`);
+    await expect.poll(() => page.locator("[data-test=phase]").innerText(), { timeout: 30_000 }).toBe("Failed");
+    // The timeline groups the runs by item: a.md failed with its exit code, b.md succeeded.
+    const itemRuns = (path: string) => page.locator("[data-test=timeline] .item-runs", { has: page.locator("h4", { hasText: path }) });
+    await expect.poll(() => itemRuns("docs/qa/a.md").locator("tr[data-run]").innerText(), { timeout: 30_000 }).toMatch(/^qa\s+failed\s+\S*\s*\S+\s+3\s/);
+    expect(await itemRuns("docs/qa/b.md").locator("tr[data-run]").innerText()).toMatch(/^qa\s+succeeded/);
+
+    // Fixed, then retried from its row: it runs again and the task completes, as `task retry` would have it.
+    project.write("docs/qa/a.md.ok", "");
+    const a = page.locator("tr", { has: page.locator("td", { hasText: /^docs\/qa\/a\.md$/ }) }).filter({ has: page.getByRole("button", { name: "Retry" }) });
+    await a.getByRole("button", { name: "Retry" }).click();
+    await expect.poll(() => page.locator("[data-test=action-note]").innerText(), { timeout: 30_000 }).toMatch(/^item docs\/qa\/a\.md \(i-\S+\) set back to pending; task flaky \(t-\S+\) queued/);
+    await expect.poll(() => page.locator("[data-test=phase]").innerText(), { timeout: 60_000 }).toBe("Completed");
+    await expect.poll(() => itemRuns("docs/qa/a.md").locator("tr[data-run]").count(), { timeout: 30_000 }).toBe(2);
+    expect(phaseOf(project, id)).toBe("Completed");
+    const retried = JSON.parse(project.run(["event", "list", "--task", id, "--type", "item_retried", "-o", "json"]).stdout) as Array<{ actor: string }>;
+    expect(retried.map((e) => e.actor)).toEqual(["web"]);
     expect(errors).toEqual([]);
   });
 });
