@@ -3,8 +3,9 @@
  * it, a workflow whose agent prints a line a second, the task page showing
  * the lines as they are written (a secret the agent prints masked), pause
  * and resume from the page, the same JSON as the CLI's `-o json`, the
- * token and its login page, and `orchestrator ui` without a controller.
- * Screenshots go to test-output/web-view/.
+ * token and its login page, `orchestrator ui` without a controller, the
+ * triggers, a source reconciled from its page, a resource's origin, and an
+ * item retried from its row. Screenshots go to test-output/web-view/.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
