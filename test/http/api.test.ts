@@ -309,6 +309,30 @@ describe("sources, agents, events and the controller", () => {
     const page = await get("/tasks/t-123");
     expect(page.headers.get("content-type")).toMatch(/^text\/html/);
   });
+
+  it("writes only through pause, resume, retry and reconcile: any other method or path that would change the store is a 404 and changes nothing", async () => {
+    const t = tasks.createTask(task("untouched", { queued: true }));
+    const before = { task: tasks.getTask(t.id), resources: store.listResources({ allProjects: true }).length, events: store.listEvents({ limit: 1000 }).length };
+    const attempts: Array<[string, string]> = [
+      ["DELETE", `/api/v1/tasks/${t.id}`],
+      ["PUT", `/api/v1/tasks/${t.id}`],
+      ["PATCH", `/api/v1/tasks/${t.id}`],
+      ["POST", "/api/v1/tasks"],
+      ["POST", `/api/v1/tasks/${t.id}/delete`],
+      ["POST", `/api/v1/tasks/${t.id}/start`],
+      ["POST", "/api/v1/resources/agents"],
+      ["DELETE", "/api/v1/resources/agents/coder"],
+      ["PUT", "/api/v1/resources/agents/coder"],
+      ["POST", "/api/v1/sources"],
+      ["DELETE", "/api/v1/sources/main"],
+    ];
+    for (const [method, path] of attempts) {
+      const r = await Promise.resolve(app.request(path, { method, headers: { Host: "127.0.0.1:19091", "Content-Type": "application/json" }, body: "{}" }));
+      expect(r.status, `${method} ${path}`).toBe(404);
+      expect(await json(r)).toEqual({ error: { status: 404, message: `no API route ${method} ${path}` } });
+    }
+    expect({ task: tasks.getTask(t.id), resources: store.listResources({ allProjects: true }).length, events: store.listEvents({ limit: 1000 }).length }).toEqual(before);
+  });
 });
 
 describe("requests the view refuses", () => {
