@@ -176,7 +176,7 @@ export async function runController(opts: ControllerOptions): Promise<number> {
  * (its log file or terminal). It outlives this process.
  */
 function startReplacement(opts: ControllerOptions, entry: string): number | undefined {
-  const child = spawn(process.execPath, [entry, "controller", "--foreground", "--workers", String(opts.workers)], {
+  const child = spawn(process.execPath, [entry, "controller", "--foreground", "--workers", String(opts.workers), ...webViewArgs(opts.ui)], {
     cwd: opts.home.root,
     detached: true,
     stdio: ["ignore", "inherit", "inherit"],
@@ -184,6 +184,16 @@ function startReplacement(opts: ControllerOptions, entry: string): number | unde
   });
   child.unref();
   return child.pid;
+}
+
+/**
+ * The web view settings a replacement controller is given: the address
+ * chosen for this one (its own default otherwise), the same token file,
+ * and none when this one served none.
+ */
+function webViewArgs(ui: ControllerWebView | undefined): string[] {
+  if (!ui) return ["--ui-bind", "none"];
+  return [...(ui.explicit ? ["--ui-bind", ui.bind] : []), ...(ui.tokenFile !== undefined ? ["--ui-token-file", ui.tokenFile] : [])];
 }
 
 export class WebViewListenError extends Error {
