@@ -1,7 +1,8 @@
 /**
  * @module The Trigger controller: a created, changed or pruned Trigger is
  * rescheduled (its cron plan or event subscription rebuilt) by the
- * scheduler hook; its action should name a Workflow and Workspace that exist.
+ * scheduler hook; its action should name a Workflow and Workspace that exist,
+ * and a webhook's secret a SecretStore that does.
  */
 import { missingReference, stringAt } from "./support.js";
 import type { KindController } from "./types.js";
@@ -13,6 +14,7 @@ export const triggerController: KindController = {
     return [
       ...missingReference(doc, ctx, ["spec", "action", "workflow"], "Workflow", stringAt(spec, "action", "workflow")),
       ...missingReference(doc, ctx, ["spec", "action", "workspace"], "Workspace", stringAt(spec, "action", "workspace")),
+      ...missingReference(doc, ctx, ["spec", "event", "webhook", "secret", "fromRef"], "SecretStore", stringAt(spec, "event", "webhook", "secret", "fromRef")),
     ];
   },
   async afterCommit(changes, ctx) {

@@ -348,6 +348,30 @@ export function buildProgram(): Command {
     .argument("<store>", "store name")
     .option("-p, --project <name>", "project (default: default)")
     .action(lazy(() => import("./commands/store.js"), "storePruneCommand"));
+
+  const trigger = program.command("trigger").alias("tg").description("operate Triggers: suspend, resume, fire now");
+  trigger
+    .command("suspend")
+    .description("stop a trigger from firing (kept in the store; a sync does not undo it)")
+    .argument("<name>", "trigger name")
+    .option("--project <name>", "project of the trigger")
+    .action(lazy(() => import("./commands/trigger.js"), "triggerSuspendCommand"));
+  trigger
+    .command("resume")
+    .description("let a trigger suspended with `trigger suspend` fire again (missed firings are not replayed)")
+    .argument("<name>", "trigger name")
+    .option("--project <name>", "project of the trigger")
+    .action(lazy(() => import("./commands/trigger.js"), "triggerResumeCommand"));
+  trigger
+    .command("fire")
+    .description("fire a trigger once now and print the task it created (also when suspended; with or without a controller)")
+    .argument("<name>", "trigger name")
+    .option("--payload <json>", "a JSON object: the task's payload_* variables, as a webhook body gives them")
+    .option("--project <name>", "project of the trigger")
+    .option("--no-daemon", "do not start a background controller")
+    .addOption(outputOption(["text", "json"], "text"))
+    .action(lazy(() => import("./commands/trigger.js"), "triggerFireCommand"));
+
   const event = program.command("event").description("the store's event history");
   event
     .command("list")

@@ -29,8 +29,6 @@ export const UNSUPPORTED_FIELDS: Readonly<Record<string, readonly UnsupportedFie
     { path: "enabled", reason: "disabling an agent in its manifest is not implemented", accepts: [true] },
   ],
   Trigger: [
-    { path: "event.source", reason: "webhook events need an HTTP listener, which is not implemented", accepts: ["task_completed", "task_failed", "filesystem"] },
-    { path: "event.webhook", reason: "webhook events need an HTTP listener, which is not implemented" },
     { path: "throttle", reason: "trigger throttling is not implemented" },
     { path: "action.args", reason: "trigger arguments are not passed to the created task yet" },
   ],

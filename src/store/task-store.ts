@@ -60,6 +60,12 @@ export interface TaskSpecRecord {
   template?: string;
   agentCapability?: string;
   profile?: string;
+  /**
+   * How many trigger firings deep the task is: a task a trigger made because
+   * another task finished is one deeper than that task (see
+   * src/runtime/triggers/chain.ts). Absent for 0.
+   */
+  triggerDepth?: number;
 }
 
 export interface NewTask {

@@ -72,7 +72,7 @@ describe("the controller fires Triggers", () => {
     expect(status).toMatchObject({ lastScheduleTime: ticks.at(-1), lastTaskId: fired.at(-1)!.taskId });
     const file = parse(readFileSync(join(p.dir, ".orchestrator/status/default/trigger/every.yaml"), "utf8")) as { status: Record<string, unknown> };
     expect(file.status).toMatchObject({ lastScheduleTime: ticks.at(-1), lastTaskId: fired.at(-1)!.taskId, active: expect.any(Array), origin: { appliedBy: "cli" } });
-    expect(p.run(["get", "triggers"]).stdout).toMatch(/ACTIVE\s+LAST SCHEDULE/);
+    expect(p.run(["get", "triggers"]).stdout).toMatch(/ACTIVE\s+LAST FIRING\s+NEXT FIRING/);
   });
 
   it("with no concurrencyPolicy (Allow), a firing starts another task while the last one still runs", async () => {

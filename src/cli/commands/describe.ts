@@ -54,9 +54,29 @@ export function describeResource(store: Store, r: StoredResource): string {
     indent(toYaml(redactSpec(r.kind, r.spec))),
   ];
   if (r.status) lines.push("Status:", indent(toYaml(r.status)));
+  if (r.kind === "Trigger") lines.push(...triggerFirings(store, r));
   const events = store.listEvents({ project: r.metadata.project, kind: r.kind, name: r.metadata.name, limit: 10 });
   lines.push("Events:");
   if (events.length === 0) lines.push("  <none>");
   else lines.push(indent(renderTable(["TIME", "TYPE", "BY", "MESSAGE"], events.map((e) => [e.ts, e.type, e.actor ?? "", e.message]))));
   return lines.join("\n") + "\n";
+}
+
+/** How many firings and skips `describe trigger/X` lists. */
+const FIRINGS_SHOWN = 20;
+
+/** A trigger's recent firings and skipped firings, newest last, with the task each made or why it made none. */
+function triggerFirings(store: Store, r: StoredResource): string[] {
+  const of = (type: string) => store.listEvents({ project: r.metadata.project, kind: "Trigger", name: r.metadata.name, type, limit: FIRINGS_SHOWN });
+  const events = [...of("trigger_fired"), ...of("trigger_skipped")].sort((a, b) => a.id - b.id).slice(-FIRINGS_SHOWN);
+  const lines = ["Recent firings:"];
+  if (events.length === 0) return [...lines, "  <none>"];
+  const rows = events.map((e) => {
+    const d = e.data ?? {};
+    const source = typeof d["source"] === "string" ? d["source"] : "";
+    if (e.type === "trigger_fired") return [e.ts, "fired", source, typeof d["taskId"] === "string" ? `task ${d["taskId"]}` : ""];
+    const reason = typeof d["reason"] === "string" ? d["reason"] : "";
+    return [e.ts, "skipped", source, `${reason}: ${e.message.replace(/^trigger\/\S+ skipped a firing: /, "")}`];
+  });
+  return [...lines, indent(renderTable(["TIME", "OUTCOME", "SOURCE", "TASK OR REASON"], rows))];
 }

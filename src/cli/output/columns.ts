@@ -4,7 +4,8 @@
 import { isProjectScoped } from "../../resources/kinds.js";
 import type { JsonObject, JsonValue } from "../../resources/types.js";
 import type { StoredResource } from "../../store/store.js";
-import { formatAge } from "./age.js";
+import { nextFireTime } from "../../runtime/triggers/schedule.js";
+import { formatAge, formatUntil } from "./age.js";
 
 export interface Column {
   header: string;
@@ -45,19 +46,15 @@ const KIND_COLUMNS: Record<string, Column[]> = {
   ],
   SecretStore: [{ header: "KEYS", value: (r) => String(Object.keys((spec(r)["data"] as JsonObject | undefined) ?? {}).length) }],
   EnvStore: [{ header: "KEYS", value: (r) => String(Object.keys((spec(r)["data"] as JsonObject | undefined) ?? {}).length) }],
+  // As `kubectl get cronjobs` shows them: the scheduler's status, and the next tick computed from the schedule.
   Trigger: [
-    {
-      header: "SCHEDULE",
-      value: (r) => {
-        const cron = spec(r)["cron"] as JsonObject | undefined;
-        return cron ? str(cron["schedule"]) : "event";
-      },
-    },
+    { header: "SCHEDULE", value: (r) => triggerSchedule(r) },
     { header: "WORKFLOW", value: (r) => str((spec(r)["action"] as JsonObject | undefined)?.["workflow"]) },
-    { header: "SUSPENDED", value: (r) => (spec(r)["suspend"] === true ? "true" : "false") },
-    // Written by the controller's trigger scheduler, as `kubectl get cronjobs` shows them.
+    { header: "SUSPENDED", value: (r) => (triggerSuspended(r) ? "true" : "false") },
     { header: "ACTIVE", value: (r) => String(Array.isArray(r.status?.["active"]) ? r.status["active"].length : 0) },
-    { header: "LAST SCHEDULE", value: (r) => (typeof r.status?.["lastScheduleTime"] === "string" ? formatAge(r.status["lastScheduleTime"]) : "<none>") },
+    { header: "LAST FIRING", value: (r) => lastFiring(r) },
+    { header: "NEXT FIRING", value: (r) => nextFiring(r) },
+    { header: "LAST TASK", value: (r) => str(r.status?.["lastTaskId"]) || "<none>", wideOnly: true },
   ],
   CustomResourceDefinition: [
     { header: "KIND", value: (r) => str(spec(r)["kind"]) },
@@ -72,6 +69,37 @@ const KIND_COLUMNS: Record<string, Column[]> = {
     { header: "PHASE", value: phase },
   ],
 };
+
+function triggerSchedule(r: StoredResource): string {
+  const cron = spec(r)["cron"] as JsonObject | undefined;
+  if (cron) return str(cron["schedule"]);
+  const event = spec(r)["event"] as JsonObject | undefined;
+  return `on ${str(event?.["source"]) || "event"}`;
+}
+
+function triggerSuspended(r: StoredResource): boolean {
+  return spec(r)["suspend"] === true || (r.status?.["suspended"] !== undefined && r.status["suspended"] !== null);
+}
+
+function lastFiring(r: StoredResource): string {
+  const at = r.status?.["lastFiringTime"] ?? r.status?.["lastScheduleTime"];
+  return typeof at === "string" ? `${formatAge(at)} ago` : "<none>";
+}
+
+/** The next tick of a cron trigger that is not suspended, from its schedule (missed ticks are not replayed). */
+function nextFiring(r: StoredResource): string {
+  const cron = spec(r)["cron"] as JsonObject | undefined;
+  if (!cron || triggerSuspended(r) || typeof cron["schedule"] !== "string") return "<none>";
+  const last = r.status?.["lastScheduleTime"];
+  const now = new Date();
+  const after = typeof last === "string" && Date.parse(last) > now.getTime() ? new Date(last) : now;
+  try {
+    const next = nextFireTime(cron["schedule"], typeof cron["timezone"] === "string" ? cron["timezone"] : "UTC", after);
+    return next ? formatUntil(next.toISOString(), now.getTime()) : "<none>";
+  } catch {
+    return "<invalid>";
+  }
+}
 
 export function columnsFor(kind: string, wide: boolean, allProjects: boolean): Column[] {
   const cols: Column[] = [];

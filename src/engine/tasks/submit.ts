@@ -45,6 +45,8 @@ export interface SubmitRequest {
   cwd: string;
   /** For a task a step spawns: its parent task and step, and its depth. */
   parent?: TaskParent;
+  /** Trigger firings deep (see TaskSpecRecord.triggerDepth). */
+  triggerDepth?: number;
 }
 
 export interface Submitted {
@@ -169,6 +171,7 @@ export function submit(store: Store, tasks: TaskStore, home: Home, req: SubmitRe
   const merged = goalFromVars(req.goal, req.vars ?? {});
   req = { ...req, goal: merged.goal, vars: merged.vars };
   const { workflow, workspace, spec } = checkRequest(store, home, req);
+  if (req.triggerDepth) spec.triggerDepth = req.triggerDepth;
   const resourceName = generateName(store, req.project, req.kind, req.name ?? workflow ?? req.template ?? req.kind.toLowerCase());
   const resSpec: JsonObject = {};
   if (workflow) resSpec["workflow"] = workflow;

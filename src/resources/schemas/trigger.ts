@@ -126,6 +126,19 @@ function check(spec: Record<string, unknown>): SpecIssue[] {
       issues.push({ path: ["event", "source"], message: "event source 'filesystem' needs event.filesystem.paths", hint: "add filesystem: {paths: [docs/]}" });
     }
     if (isObject(ev["filter"])) issues.push(...celIssues([[["event", "filter", "condition"], ev["filter"]["condition"]]]));
+    if (ev["webhook"] !== undefined && ev["source"] !== "webhook") {
+      issues.push({ path: ["event", "webhook"], message: `event.webhook applies to event source 'webhook', not '${String(ev["source"])}'`, hint: "set event.source: webhook, or remove event.webhook" });
+    }
+    if (ev["source"] === "webhook" && isObject(ev["filter"]) && ev["filter"]["workflow"] !== undefined) {
+      issues.push({ path: ["event", "filter", "workflow"], message: "filter.workflow narrows task events; a webhook delivery has no workflow", hint: "filter the payload with filter.condition, e.g. \"payload_ref == 'refs/heads/main'\"" });
+    }
+    if (isObject(ev["webhook"]) && ev["webhook"]["crdRef"] !== undefined) {
+      issues.push({
+        path: ["event", "webhook", "crdRef"],
+        message: "webhook.crdRef (authentication by a CustomResourceDefinition's plugins) is not supported",
+        hint: "remove crdRef and sign deliveries with HMAC-SHA256: webhook.secret.fromRef names a SecretStore whose values are the keys",
+      });
+    }
   }
   return issues;
 }

@@ -15,7 +15,8 @@ import type { Home } from "../../store/home.js";
 import type { ResourceChange, Store, StoredResource } from "../../store/store.js";
 import type { TaskRecord, TaskStore } from "../../store/task-store.js";
 import { ACTOR, markCancelled } from "./cancel.js";
-import { defaultGoal, type TriggerEvent } from "./match.js";
+import { chainDecision } from "./chain.js";
+import { defaultGoal, payloadVariables, type TriggerEvent } from "./match.js";
 import { decideFiring, isActive, isTaskOfTrigger, tasksToPrune, triggerTaskName } from "./policy.js";
 import type { TriggerDef } from "./spec.js";
 import { readTriggerStatus, storeTriggerStatus, type TriggerStatus } from "./status.js";
@@ -26,8 +27,16 @@ export interface FireContext {
   home: Home;
 }
 
-/** Why a trigger fires: a cron tick or a matching event. */
-export type FireCause = { kind: "cron"; tick: Date } | { kind: "event"; event: TriggerEvent; /** A stored task event's id: each fires a trigger at most once. */ eventId?: number };
+/** Why a trigger fires: a cron tick, a matching event, or `trigger fire` (with an optional payload). */
+export type FireCause =
+  | { kind: "cron"; tick: Date }
+  | { kind: "event"; event: TriggerEvent; /** A stored task event's id: each fires a trigger at most once. */ eventId?: number }
+  | { kind: "manual"; by: string; payload?: JsonObject };
+
+/** What a firing records as its source: `cron`, the event's source, or `manual`. */
+export function causeSource(cause: FireCause): string {
+  return cause.kind === "cron" ? "cron" : cause.kind === "manual" ? "manual" : cause.event.source;
+}
 
 export type FireOutcome =
   | { fired: true; task: TaskRecord; cancelled: TaskRecord[] }
@@ -48,7 +57,7 @@ export function recordSkip(ctx: FireContext, trigger: TriggerDef, reason: string
  * not wait for cancelled tasks to stop: see finishCancellation.
  */
 export function fireTrigger(ctx: FireContext, trigger: TriggerDef, cause: FireCause): FireOutcome {
-  const source = cause.kind === "cron" ? "cron" : cause.event.source;
+  const source = causeSource(cause);
   const scheduledAt = (cause.kind === "cron" ? cause.tick : new Date()).toISOString();
   try {
     return ctx.store.writeTransaction(() => fireInTransaction(ctx, trigger, cause, source, scheduledAt));
@@ -67,8 +76,20 @@ function fireInTransaction(ctx: FireContext, trigger: TriggerDef, cause: FireCau
   if (!r) return { fired: false, reason: "trigger_deleted", message: "the trigger no longer exists" };
   const eventId = cause.kind === "event" ? cause.eventId : undefined;
   const prior = readTriggerStatus(r);
+  // Suspended since the caller read it (`trigger suspend` from another process): only `trigger fire` still fires.
+  if (cause.kind !== "manual" && (r.spec["suspend"] === true || prior.suspended)) {
+    const message = prior.suspended ? `the trigger is suspended (by ${prior.suspended.by} at ${prior.suspended.time})` : "the trigger is suspended (spec.suspend)";
+    if (source === "webhook") skipInTransaction(store, r, trigger, "suspended", message, { source }, eventId);
+    return { fired: false, reason: "suspended", message };
+  }
   if (eventId !== undefined && prior.lastEventId !== undefined && prior.lastEventId >= eventId) return { fired: false, reason: "already_handled", message: `event ${eventId} was already handled` };
   if (cause.kind === "cron" && prior.lastScheduleTime !== undefined && prior.lastScheduleTime >= scheduledAt) return { fired: false, reason: "already_handled", message: `tick ${scheduledAt} already fired` };
+  const event = cause.kind === "event" ? cause.event : undefined;
+  const chain = chainDecision(store, event);
+  if (!chain.allowed) {
+    skipInTransaction(store, r, trigger, "max_spawn_depth", chain.message, { source, depth: chain.depth, limit: chain.limit, ...(event?.payload["task_id"] ? { taskId: event.payload["task_id"] } : {}) }, eventId);
+    return { fired: false, reason: "max_spawn_depth", message: chain.message };
+  }
   const own = tasksOf(tasks, trigger);
   const decision = decideFiring(trigger.spec.concurrencyPolicy, own);
   if (!decision.fire) {
@@ -83,6 +104,7 @@ function fireInTransaction(ctx: FireContext, trigger: TriggerDef, cause: FireCau
     cancelled.push(before);
   }
   const action = trigger.spec.action;
+  const payload = event?.payload ?? (cause.kind === "manual" ? cause.payload : undefined);
   let task: TaskRecord;
   try {
     task = submit(store, tasks, home, {
@@ -92,9 +114,11 @@ function fireInTransaction(ctx: FireContext, trigger: TriggerDef, cause: FireCau
       name: triggerTaskName(trigger.name),
       workflow: action.workflow,
       workspace: action.workspace,
-      goal: action.goal ?? defaultGoal(trigger.name, cause.kind === "event" ? cause.event : undefined),
+      goal: action.goal ?? defaultGoal(trigger.name, event, payload),
+      ...(payload ? { vars: payloadVariables(payload) } : {}),
       start: action.start,
       cwd: home.root,
+      ...(chain.depth > 0 ? { triggerDepth: chain.depth } : {}),
     }).task;
   } catch (err) {
     if (!(err instanceof SubmitError)) throw err;
@@ -106,11 +130,12 @@ function fireInTransaction(ctx: FireContext, trigger: TriggerDef, cause: FireCau
     kind: "Trigger",
     name: trigger.name,
     taskId: task.id,
-    message: `trigger/${trigger.name} fired (${source}${cause.kind === "cron" ? ` tick ${scheduledAt}` : ""}): created task ${task.id}${cancelled.length ? `, cancelled ${cancelled.map((t) => t.id).join(", ")}` : ""}`,
-    actor: ACTOR,
-    data: { trigger: trigger.name, source, scheduledTime: scheduledAt, taskId: task.id, cancelled: cancelled.map((t) => t.id) },
+    message: `trigger/${trigger.name} fired (${source}${cause.kind === "cron" ? ` tick ${scheduledAt}` : ""}${cause.kind === "manual" ? ` by ${cause.by}` : ""}): created task ${task.id}${cancelled.length ? `, cancelled ${cancelled.map((t) => t.id).join(", ")}` : ""}`,
+    actor: cause.kind === "manual" ? cause.by : ACTOR,
+    data: { trigger: trigger.name, source, scheduledTime: scheduledAt, taskId: task.id, cancelled: cancelled.map((t) => t.id), ...(chain.depth > 0 ? { depth: chain.depth } : {}) },
   });
-  const status: TriggerStatus = { ...readTriggerStatus(r), lastScheduleTime: scheduledAt, lastTaskId: task.id, active: activeIds(tasksOf(tasks, trigger)) };
+  const status: TriggerStatus = { ...readTriggerStatus(r), lastFiringTime: new Date().toISOString(), lastTaskId: task.id, active: activeIds(tasksOf(tasks, trigger)) };
+  if (cause.kind !== "manual") status.lastScheduleTime = scheduledAt;
   if (eventId !== undefined) status.lastEventId = eventId;
   storeTriggerStatus(store, r, status);
   return { fired: true, task, cancelled };

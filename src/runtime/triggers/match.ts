@@ -17,7 +17,7 @@ import { triggerTaskName } from "./policy.js";
 import type { FileChange, TriggerDef } from "./spec.js";
 
 export interface TriggerEvent {
-  source: "task_completed" | "task_failed" | "filesystem";
+  source: "task_completed" | "task_failed" | "filesystem" | "webhook";
   /** The project the event is about; a file change belongs to the trigger watching it. */
   project: string;
   /** When it happened (ISO). */
@@ -26,6 +26,8 @@ export interface TriggerEvent {
   origin?: string;
   taskName?: string;
   workflow?: string;
+  /** Task events: how many trigger firings deep the task was (TaskSpecRecord.triggerDepth). */
+  chainDepth?: number;
   payload: JsonObject;
 }
 
@@ -53,6 +55,7 @@ export function taskEventOf(e: StoredEvent): TriggerEvent | undefined {
   if (typeof data["origin"] === "string") event.origin = data["origin"];
   if (typeof data["task"] === "string") event.taskName = data["task"];
   if (typeof data["workflow"] === "string") event.workflow = data["workflow"];
+  event.chainDepth = typeof data["triggerDepth"] === "number" ? data["triggerDepth"] : 0;
   return event;
 }
 
@@ -77,10 +80,10 @@ export function conditionVariables(payload: JsonObject): Record<string, unknown>
 export function matchEvent(trigger: TriggerDef, event: TriggerEvent): MatchResult {
   const source = trigger.spec.source;
   if (source.kind === "cron") return { match: false };
-  if (source.kind === "task_event" ? source.source !== event.source : event.source !== "filesystem") return { match: false };
+  if (event.source !== (source.kind === "task_event" ? source.source : source.kind)) return { match: false };
   if (event.project !== trigger.project || event.time < trigger.createdAt) return { match: false };
   if (event.origin === "trigger" && event.taskName === triggerTaskName(trigger.name)) return { match: false };
-  if (source.workflow !== undefined && event.workflow !== source.workflow) return { match: false };
+  if ("workflow" in source && source.workflow !== undefined && event.workflow !== source.workflow) return { match: false };
   if (source.condition === undefined) return { match: true };
   let result: unknown;
   try {
@@ -96,13 +99,41 @@ function firstLine(err: unknown): string {
   return (err instanceof Error ? err.message : String(err)).split("\n")[0] ?? "evaluation failed";
 }
 
+/** A webhook delivery's JSON body as a trigger event (a body that is not an object is `{body: ...}`). */
+export function webhookEventOf(project: string, body: JsonValue, time: string): TriggerEvent {
+  const payload: JsonObject = body !== null && typeof body === "object" && !Array.isArray(body) ? body : { body };
+  return { source: "webhook", project, time, payload };
+}
+
+/** Characters a pipeline variable name may hold; other characters of a payload key become `_`. */
+const VAR_NAME = /[^A-Za-z0-9_]/g;
+
+/**
+ * A payload as the created task's pipeline variables, as the filter reads
+ * it: `payload_json` (the whole payload as JSON) and `payload_<field>` for
+ * each top-level field (strings as they are, anything else as JSON).
+ */
+export function payloadVariables(payload: JsonObject): Record<string, string> {
+  const vars: Record<string, string> = { payload_json: JSON.stringify(payload) };
+  for (const [k, v] of Object.entries(payload)) {
+    const name = `payload_${k.replace(VAR_NAME, "_")}`;
+    if (name in vars) continue;
+    vars[name] = typeof v === "string" ? v : JSON.stringify(v);
+  }
+  return vars;
+}
+
 /** What a created task's goal says when `action.goal` does not set one (as upstream words it). */
-export function defaultGoal(trigger: string, event?: TriggerEvent): string {
-  if (!event) return `Triggered by: ${trigger}`;
+export function defaultGoal(trigger: string, event?: TriggerEvent, manualPayload?: JsonObject): string {
+  if (!event) return manualPayload ? `Triggered by: ${trigger}: ${summarize(manualPayload)}` : `Triggered by: ${trigger}`;
   const p = event.payload;
   if (event.source === "filesystem") return `Triggered by filesystem '${trigger}': ${str(p["event_type"])} ${str(p["filename"])}`;
+  return `Triggered by '${trigger}': ${summarize(p)}`;
+}
+
+function summarize(p: JsonObject): string {
   const summary = JSON.stringify(p);
-  return `Triggered by '${trigger}': ${summary.length > 500 ? `${summary.slice(0, 497)}...` : summary}`;
+  return summary.length > 500 ? `${summary.slice(0, 497)}...` : summary;
 }
 
 const str = (v: JsonValue | undefined): string => (typeof v === "string" ? v : JSON.stringify(v ?? ""));

@@ -27,7 +27,7 @@ import { fileEventOf, matchEvent, taskEventOf, type TriggerEvent } from "./match
 import { isTaskOfTrigger } from "./policy.js";
 import { delayUntil, dueTick, firstPlannedTick, nextFireTime } from "./schedule.js";
 import { readTrigger, type FileChange, type TriggerDef } from "./spec.js";
-import { readTriggerStatus } from "./status.js";
+import { readTriggerStatus, triggerStateVersion } from "./status.js";
 
 export interface TriggerSchedulerOptions {
   home: Home;
@@ -81,7 +81,7 @@ class Scheduler implements TriggerScheduler {
   private readonly entries = new Map<string, Entry>();
   private readonly timer: NodeJS.Timeout;
   private cronTimer: NodeJS.Timeout | undefined;
-  private seenVersion = -1;
+  private seenVersion = "";
   private cursor: number;
   private work: Promise<void> = Promise.resolve();
   private queued = false;
@@ -98,7 +98,7 @@ class Scheduler implements TriggerScheduler {
     this.hook = {
       reschedule: () => {
         // Level-triggered: whatever changed, the next step re-plans from the store.
-        this.seenVersion = -1;
+        this.seenVersion = "";
         this.schedule();
       },
     };
@@ -140,7 +140,8 @@ class Scheduler implements TriggerScheduler {
 
   /** Re-plans when the stored resources changed since the last plan. */
   private async syncPlan(): Promise<void> {
-    const version = this.opts.store.resourcesVersion();
+    // Resources and run-time suspensions (`trigger suspend` writes only a status).
+    const version = `${this.opts.store.resourcesVersion()}:${triggerStateVersion(this.opts.store)}`;
     if (version === this.seenVersion) return;
     this.seenVersion = version;
     const now = new Date();

@@ -7,6 +7,7 @@
 import { applyDefaults } from "../../resources/defaults.js";
 import type { JsonObject, JsonValue } from "../../resources/types.js";
 import type { StoredResource } from "../../store/store.js";
+import { readTriggerStatus } from "./status.js";
 
 export type ConcurrencyPolicy = "Allow" | "Forbid" | "Replace";
 export type TaskEventSource = "task_completed" | "task_failed";
@@ -17,6 +18,18 @@ export interface CronSource {
   schedule: string;
   timezone: string;
 }
+
+export interface WebhookTrigger {
+  kind: "webhook";
+  /** SecretStore whose every value is a key the signature may be made with; none: unsigned (loopback only). */
+  secretRef?: string;
+  /** Header carrying `sha256=<hex HMAC-SHA256 of the body>`. */
+  signatureHeader: string;
+  condition?: string;
+}
+
+/** The header GitHub signs webhook deliveries in, and the default. */
+export const DEFAULT_SIGNATURE_HEADER = "X-Hub-Signature-256";
 
 export interface TaskEventTrigger {
   kind: "task_event";
@@ -34,7 +47,7 @@ export interface FilesystemTrigger {
   condition?: string;
 }
 
-export type TriggerSource = CronSource | TaskEventTrigger | FilesystemTrigger;
+export type TriggerSource = CronSource | TaskEventTrigger | FilesystemTrigger | WebhookTrigger;
 
 export interface TriggerAction {
   workflow: string;
@@ -52,6 +65,7 @@ export interface TriggerSpec {
   source: TriggerSource;
   action: TriggerAction;
   concurrencyPolicy: ConcurrencyPolicy;
+  /** Suspended by the manifest (`spec.suspend`) or at run time (`trigger suspend`). */
   suspend: boolean;
   historyLimit: HistoryLimit;
 }
@@ -85,7 +99,7 @@ export function readTrigger(r: StoredResource): TriggerDef {
       source: readSource(spec),
       action: readAction(spec["action"]),
       concurrencyPolicy: readPolicy(spec["concurrencyPolicy"]),
-      suspend: spec["suspend"] === true,
+      suspend: spec["suspend"] === true || readTriggerStatus(r).suspended !== undefined,
       historyLimit: readHistory(spec["historyLimit"]),
     },
   };
@@ -108,6 +122,14 @@ function readSource(spec: JsonObject): TriggerSource {
   if (condition) narrowing.condition = condition;
   const source = event["source"];
   if (source === "task_completed" || source === "task_failed") return { kind: "task_event", source, ...narrowing };
+  if (source === "webhook") {
+    const hook = isObj(event["webhook"]) ? event["webhook"] : {};
+    const secret = isObj(hook["secret"]) ? str(hook["secret"]["fromRef"]) : undefined;
+    const out: WebhookTrigger = { kind: "webhook", signatureHeader: str(hook["signatureHeader"]) ?? DEFAULT_SIGNATURE_HEADER };
+    if (secret) out.secretRef = secret;
+    if (narrowing.condition) out.condition = narrowing.condition;
+    return out;
+  }
   if (source === "filesystem") {
     const fs = isObj(event["filesystem"]) ? event["filesystem"] : {};
     const paths = Array.isArray(fs["paths"]) ? fs["paths"].filter((p): p is string => typeof p === "string" && p !== "") : [];

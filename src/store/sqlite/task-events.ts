@@ -68,6 +68,7 @@ export function taskEvent(
 ): NewEvent {
   const data: JsonObject = { task: task.name, phase: task.phase, origin: task.origin, ...extra };
   if (task.workflow !== null) data.workflow = task.workflow;
+  if (task.spec.triggerDepth) data.triggerDepth = task.spec.triggerDepth;
   if (type === "task_created" && task.resourceGeneration !== null) data.generation = task.resourceGeneration;
   if (isTerminal(task.phase) || type === "task_deleted") {
     data.exitCode = task.exitCode;

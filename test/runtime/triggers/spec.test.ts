@@ -60,9 +60,15 @@ describe("readTrigger", () => {
     });
   });
 
+  it("reads a webhook trigger: its SecretStore, its signature header (GitHub's by default) and its condition", () => {
+    expect(readTrigger(stored({ event: { source: "webhook" }, action })).spec.source).toEqual({ kind: "webhook", signatureHeader: "X-Hub-Signature-256" });
+    const signed = { source: "webhook", webhook: { secret: { fromRef: "hook-keys" }, signatureHeader: "X-Signature" }, filter: { condition: "payload_ref != ''" } };
+    expect(readTrigger(stored({ event: signed, action })).spec.source).toEqual({ kind: "webhook", secretRef: "hook-keys", signatureHeader: "X-Signature", condition: "payload_ref != ''" });
+  });
+
   it("refuses what the scheduler cannot run, saying which field", () => {
-    expect(() => readTrigger(stored({ event: { source: "webhook" }, action }))).toThrow(TriggerSpecError);
-    expect(() => readTrigger(stored({ event: { source: "webhook" }, action }))).toThrow(/spec\.event\.source 'webhook'/);
+    expect(() => readTrigger(stored({ event: { source: "github" }, action }))).toThrow(TriggerSpecError);
+    expect(() => readTrigger(stored({ event: { source: "github" }, action }))).toThrow(/spec\.event\.source 'github'/);
     expect(() => readTrigger(stored({ action }))).toThrow(/neither spec\.cron nor spec\.event/);
   });
 });
