@@ -59,6 +59,7 @@ export function buildProgram(): Command {
     .option("--interval <duration>", "how often it is read again, e.g. 30s, 5m (default 60s)")
     .option("--project <name>", "project for documents that name none")
     .option("--no-prune", "never delete what the source no longer contains")
+    .option("--webhook-secret <store>", "SecretStore whose values sign push notifications to the controller's /hooks/sources/NAME")
     .action(lazy(() => import("./commands/source.js"), "sourceAddCommand"));
   source
     .command("list")
@@ -407,6 +408,7 @@ export function buildProgram(): Command {
     .option("--foreground", "run in this process instead of starting a background one")
     .option("--ui-bind <host:port>", "where the web view listens, or none (default 127.0.0.1:19091; ORCHESTRATOR_UI_BIND)")
     .option("--ui-token-file <file>", "a file holding the token the web view requires (needed for a non-loopback --ui-bind; ORCHESTRATOR_UI_TOKEN_FILE)")
+    .option("--webhook-bind <addr>", "HTTP listener for webhooks and source push notifications: HOST:PORT or none (default 127.0.0.1:19090, or ORCHESTRATOR_WEBHOOK_BIND)")
     .action(lazy(() => import("./commands/controller.js"), "controllerCommand"));
   controller
     .command("status")

@@ -31,6 +31,9 @@ import { startTriggerScheduler } from "./triggers/scheduler.js";
 import { startCronPlugins } from "./crd-cron.js";
 import { removeWebAddress, writeWebAddress } from "./web-address.js";
 import { startWorkerPool } from "./worker-pool.js";
+import { createHttpApp } from "../http/app.js";
+import { formatBind, isLoopback, type BindAddress } from "../http/bind.js";
+import { HttpListenError, startHttpServer, unsignedWebhookTriggers, type HttpServer } from "../http/server.js";
 
 export interface ControllerOptions {
   home: Home;
@@ -44,6 +47,12 @@ export interface ControllerOptions {
   log: (line: string) => void;
   /** The web view to serve beside the controller; none when undefined or bound to `none`. */
   ui?: ControllerWebView;
+  /**
+   * The HTTP listener (webhooks, source push notifications); null: none.
+   * `explicit`: given by the user, so an address that cannot be listened on
+   * stops the controller; the default address in use only logs a warning.
+   */
+  http?: { bind: BindAddress | null; explicit: boolean };
 }
 
 export interface ControllerWebView extends WebViewSettings {
@@ -58,12 +67,32 @@ export class ControllerBusyError extends Error {
   override name = "ControllerBusyError";
 }
 
+/** The controller cannot start as asked (an unsafe or unusable listener); nothing was started. */
+export class ControllerRefusedError extends Error {
+  override name = "ControllerRefusedError";
+}
+
+/** Where the running controller's listener is, for `controller status` (meta, with its pid). */
+export const HTTP_META = "controller.http";
+
 /** Runs until a shutdown signal; resolves with the exit code. */
 export async function runController(opts: ControllerOptions): Promise<number> {
   const lock = acquireControllerLock(opts.home.dir);
   if (!lock.acquired) throw new ControllerBusyError(`a controller already runs for this store (pid ${lock.heldBy} on ${lock.info.hostname}, since ${lock.info.startedAt})`);
   const store = openStore(opts.home);
   const tasks = openTaskStore(store);
+  const bind = opts.http?.bind ?? null;
+  if (bind) {
+    const unsigned = unsignedWebhookTriggers(store, bind);
+    if (unsigned.length) {
+      store.close();
+      lock.release();
+      throw new ControllerRefusedError(
+        `refusing to listen on ${formatBind(bind)}, which other hosts can reach, while webhook triggers have no webhook.secret: ${unsigned.join(", ")}; ` +
+          "give each a webhook.secret.fromRef, or listen on loopback (--webhook-bind 127.0.0.1:19090) or not at all (--webhook-bind none)",
+      );
+    }
+  }
   const workerPrefix = `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
   const log = (line: string): void => opts.log(`${new Date().toISOString()} ${line}`);
   log(`controller started (pid ${process.pid}, ${opts.workers} worker(s), store ${opts.home.dbPath})`);
@@ -138,6 +167,40 @@ export async function runController(opts: ControllerOptions): Promise<number> {
     ...(opts.tickMs !== undefined ? { tickMs: opts.tickMs } : {}),
   });
 
+  let http: HttpServer | undefined;
+  if (bind) {
+    const app = createHttpApp({
+      store,
+      tasks,
+      home: opts.home,
+      loopback: isLoopback(bind.host),
+      log,
+      onTask: () => pool.wake(),
+      reconcileSource: (name) => void reconciler.reconcileNow(name).catch((err: unknown) => log(`http: source ${name}: ${(err as Error).message}`)),
+    });
+    try {
+      http = await startHttpServer(app, bind);
+      store.setMeta(HTTP_META, JSON.stringify({ url: http.url, pid: process.pid }));
+      log(`listening on ${http.url} (webhooks: ${http.url}/webhooks/TRIGGER, push notifications: ${http.url}/hooks/sources/SOURCE)`);
+    } catch (err) {
+      if (!(err instanceof HttpListenError) || opts.http?.explicit) {
+        clearInterval(scanTimer);
+        if (web) {
+          removeWebAddress(opts.home.dir);
+          await web.close();
+        }
+        await reconciler.stop();
+        await triggers.stop();
+        await cronPlugins.stop();
+        await pool.stop(0);
+        store.close();
+        lock.release();
+        throw err instanceof HttpListenError ? new ControllerRefusedError(`${err.message}; choose another with --webhook-bind HOST:PORT, or none`) : err;
+      }
+      log(`warning: ${err.message}; webhooks and push notifications are not served (choose an address with --webhook-bind HOST:PORT, or none)`);
+    }
+  }
+
   let resolveDone!: () => void;
   const stopped = new Promise<void>((r) => (resolveDone = r));
   let stopping: Promise<void> | undefined;
@@ -150,6 +213,8 @@ export async function runController(opts: ControllerOptions): Promise<number> {
         removeWebAddress(opts.home.dir);
         await web.close();
       }
+      await http?.close();
+      if (http) store.setMeta(HTTP_META, "");
       await reconciler.stop();
       await triggers.stop();
       await cronPlugins.stop();
@@ -176,7 +241,7 @@ export async function runController(opts: ControllerOptions): Promise<number> {
  * (its log file or terminal). It outlives this process.
  */
 function startReplacement(opts: ControllerOptions, entry: string): number | undefined {
-  const child = spawn(process.execPath, [entry, "controller", "--foreground", "--workers", String(opts.workers), ...webViewArgs(opts.ui)], {
+  const child = spawn(process.execPath, [entry, "controller", "--foreground", "--workers", String(opts.workers), ...webViewArgs(opts.ui), ...(opts.http?.explicit ? ["--webhook-bind", opts.http.bind ? formatBind(opts.http.bind) : "none"] : [])], {
     cwd: opts.home.root,
     detached: true,
     stdio: ["ignore", "inherit", "inherit"],

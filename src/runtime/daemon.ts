@@ -31,7 +31,7 @@ export function cliEntry(): string {
  * `.orchestrator/controller.log`, and waits until it holds the lock (up to
  * `waitMs`). Returns the pid, or undefined when one already ran.
  */
-export async function startControllerDaemon(home: Home, opts: { workers?: number; waitMs?: number; entry?: string; uiBind?: string; uiTokenFile?: string } = {}): Promise<number | undefined> {
+export async function startControllerDaemon(home: Home, opts: { workers?: number; waitMs?: number; entry?: string; uiBind?: string; uiTokenFile?: string; webhookBind?: string } = {}): Promise<number | undefined> {
   if (controllerRunning(home)) return undefined;
   const logFd = openSync(join(home.dir, CONTROLLER_LOG), "a");
   const args = [
@@ -41,6 +41,7 @@ export async function startControllerDaemon(home: Home, opts: { workers?: number
     ...(opts.workers ? ["--workers", String(opts.workers)] : []),
     ...(opts.uiBind !== undefined ? ["--ui-bind", opts.uiBind] : []),
     ...(opts.uiTokenFile !== undefined ? ["--ui-token-file", opts.uiTokenFile] : []),
+    ...(opts.webhookBind !== undefined ? ["--webhook-bind", opts.webhookBind] : []),
   ];
   const child = spawn(process.execPath, args, {
     cwd: home.root,

@@ -82,6 +82,9 @@ export const EVENT_TYPES: readonly string[] = [
   "crd_plugin_ran",
   "crd_plugin_failed",
   "crd_plugin_refused",
+  // src/cli/commands/trigger.ts
+  "trigger_suspended",
+  "trigger_resumed",
 ];
 
 export function isKnownEventType(type: string): boolean {

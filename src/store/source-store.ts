@@ -26,6 +26,12 @@ export interface SourceSpec {
   project: string;
   /** Delete what this source applied and no longer contains. */
   prune: boolean;
+  /**
+   * A SecretStore (in the source's project, else the default project) whose
+   * values sign push notifications to `/hooks/sources/<name>`; without it a
+   * loopback listener takes them unsigned and any other refuses them.
+   */
+  webhookSecret?: string;
 }
 
 /** A condition as the Kubernetes API conventions have it. */

@@ -26,8 +26,8 @@ export interface RunOptions {
 /** Runs `orchestrator ...args` with no terminal attached (stdin is a pipe). */
 export function cli(args: readonly string[], opts: RunOptions): CliResult {
   const env: Record<string, string> = {};
-  // Controllers started by tests serve no web view unless a test asks: none may take the machine's default port.
-  for (const [k, v] of Object.entries({ ...process.env, NO_COLOR: "1", ORCHESTRATOR_NO_DAEMON: "1", ORCHESTRATOR_UI_BIND: "none", ...opts.env })) {
+  // Controllers started by tests serve no web view unless a test asks: none may take the machine's default port; each webhook listener is on a port of its own.
+  for (const [k, v] of Object.entries({ ...process.env, NO_COLOR: "1", ORCHESTRATOR_NO_DAEMON: "1", ORCHESTRATOR_UI_BIND: "none", ORCHESTRATOR_WEBHOOK_BIND: "127.0.0.1:0", ...opts.env })) {
     if (v !== undefined && k !== "ORCHESTRATOR_HOME") env[k] = v;
   }
   if (opts.env?.["ORCHESTRATOR_HOME"]) env["ORCHESTRATOR_HOME"] = opts.env["ORCHESTRATOR_HOME"];

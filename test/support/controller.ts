@@ -10,6 +10,8 @@ import { CLI, REPO_ROOT } from "./cli.js";
 export interface RunningController {
   child: ChildProcess;
   log(): string;
+  /** The HTTP listener's base URL (`http://127.0.0.1:PORT`), once the log names it. */
+  url(): Promise<string>;
   /** SIGTERM, then waits for the exit code. */
   stop(): Promise<number | null>;
 }
@@ -26,8 +28,8 @@ export async function startControllerCommand(cwd: string, command: readonly stri
   const [file, ...args] = command;
   const child = spawn(file!, args, {
     cwd,
-    // No web view unless the test asks for one (--ui-bind, or this variable): none may take the machine's default port.
-    env: { ...process.env, NO_COLOR: "1", ORCHESTRATOR_NO_DAEMON: "1", ORCHESTRATOR_UI_BIND: "none", ...env },
+    // No web view unless the test asks for one (--ui-bind, or this variable): none may take the machine's default port; each webhook listener is on a port of its own.
+    env: { ...process.env, NO_COLOR: "1", ORCHESTRATOR_NO_DAEMON: "1", ORCHESTRATOR_UI_BIND: "none", ORCHESTRATOR_WEBHOOK_BIND: "127.0.0.1:0", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let log = "";
@@ -36,6 +38,11 @@ export async function startControllerCommand(cwd: string, command: readonly stri
   const running: RunningController = {
     child,
     log: () => log,
+    async url() {
+      const listening = (): RegExpExecArray | null => /listening on (http:\/\/\S+) /.exec(log);
+      await until("the controller's HTTP listener", () => listening() !== null, 60_000, () => child.exitCode !== null && `controller exited ${child.exitCode}:\n${log}`);
+      return listening()![1]!;
+    },
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((r) => child.once("exit", r));

@@ -5,7 +5,8 @@
 import { resolve } from "node:path";
 import { DEFAULT_UI_BIND } from "../../http/web-bind.js";
 import type { WebViewSettings } from "../../http/web-view.js";
-import { ControllerBusyError, runController, WebViewListenError, type ControllerWebView } from "../../runtime/controller.js";
+import { ControllerBusyError, ControllerRefusedError, HTTP_META, runController, WebViewListenError, type ControllerWebView } from "../../runtime/controller.js";
+import { BindAddressError, DEFAULT_WEBHOOK_BIND, parseBindAddress, WEBHOOK_BIND_ENV, type BindAddress } from "../../http/bind.js";
 import { CONTROLLER_LOG, startControllerDaemon } from "../../runtime/daemon.js";
 import { readControllerLock } from "../../runtime/lock.js";
 import { readWebAddress } from "../../runtime/web-address.js";
@@ -22,6 +23,7 @@ export interface ControllerCommandOptions {
   foreground?: boolean;
   uiBind?: string;
   uiTokenFile?: string;
+  webhookBind?: string;
 }
 
 /** `--ui-bind` and `--ui-token-file`, else ORCHESTRATOR_UI_BIND and ORCHESTRATOR_UI_TOKEN_FILE, else the default (loopback, no token). */
@@ -43,6 +45,7 @@ export async function controllerCommand(opts: ControllerCommandOptions): Promise
   if (!Number.isInteger(workers) || workers < 1) throw new UsageError(`--workers must be a positive integer, got '${opts.workers}'`);
   const ui = webViewFlags(opts);
   await checkWebView(ui);
+  const http = httpOption(opts.webhookBind);
   const home = requireHome();
   if (!opts.foreground) {
     const lock = readControllerLock(home.dir);
@@ -50,18 +53,30 @@ export async function controllerCommand(opts: ControllerCommandOptions): Promise
       writeOut(`controller already running (pid ${lock.pid})\n`);
       return;
     }
-    const pid = await startControllerDaemon(home, { workers, ...(ui.explicit ? { uiBind: ui.bind } : {}), ...(ui.tokenFile !== undefined ? { uiTokenFile: ui.tokenFile } : {}) });
+    const pid = await startControllerDaemon(home, { workers, ...(ui.explicit ? { uiBind: ui.bind } : {}), ...(ui.tokenFile !== undefined ? { uiTokenFile: ui.tokenFile } : {}), ...(opts.webhookBind !== undefined ? { webhookBind: opts.webhookBind } : {}) });
     writeOut(`controller started in the background (pid ${pid}); logs: .orchestrator/${CONTROLLER_LOG}\n`);
     return;
   }
   const log = batchedLines((text) => process.stdout.write(text));
   try {
-    process.exitCode = await runController({ home, workers, log: log.line, ui });
+    process.exitCode = await runController({ home, workers, log: log.line, ui, http });
   } catch (err) {
-    if (err instanceof ControllerBusyError || err instanceof WebViewListenError) throw new CliError(err.message);
+    if (err instanceof ControllerBusyError || err instanceof WebViewListenError || err instanceof ControllerRefusedError) throw new CliError(err.message);
     throw err;
   } finally {
     log.flush();
+  }
+}
+
+/** `--webhook-bind`, else ORCHESTRATOR_WEBHOOK_BIND, else the default (whose address in use is only a warning). */
+function httpOption(flag: string | undefined): { bind: BindAddress | null; explicit: boolean } {
+  const fromEnv = process.env[WEBHOOK_BIND_ENV];
+  const given = flag ?? (fromEnv !== undefined && fromEnv !== "" ? fromEnv : undefined);
+  try {
+    return { bind: parseBindAddress(given ?? DEFAULT_WEBHOOK_BIND), explicit: given !== undefined };
+  } catch (err) {
+    if (err instanceof BindAddressError) throw new UsageError(flag === undefined && given !== undefined ? `${WEBHOOK_BIND_ENV}: ${err.message}` : err.message);
+    throw err;
   }
 }
 
@@ -112,6 +127,8 @@ export interface ControllerStatus {
   runningTasks: number;
   /** Where the running controller serves its web view; null when it serves none (or none runs). */
   webView: string | null;
+  /** Where the running controller takes webhooks and push notifications; null when it does not listen (or none runs). */
+  webhooks: string | null;
 }
 
 /** What `controller status -o json` prints: whether a controller runs for the store, and its queue. */
@@ -121,7 +138,8 @@ export function controllerStatusView(home: Home, store: Store): ControllerStatus
   const queued = tasks.countTasks({ phase: "Pending", queued: true });
   const running = tasks.countTasks({ phase: "Running" });
   const webView = lock?.alive ? (readWebAddress(home.dir, lock.pid) ?? null) : null;
-  return { running: lock?.alive === true, pid: lock?.alive ? lock.pid : null, hostname: lock?.hostname ?? null, since: lock?.alive ? lock.startedAt : null, queuedTasks: queued, runningTasks: running, webView };
+  const webhooks = lock?.alive ? listenerUrl(store.getMeta(HTTP_META), lock.pid) : null;
+  return { running: lock?.alive === true, pid: lock?.alive ? lock.pid : null, hostname: lock?.hostname ?? null, since: lock?.alive ? lock.startedAt : null, queuedTasks: queued, runningTasks: running, webView, webhooks };
 }
 
 export async function controllerStatusCommand(opts: { output?: "text" | "json" }): Promise<void> {
@@ -140,6 +158,7 @@ export async function controllerStatusCommand(opts: { output?: "text" | "json" }
   writeOut(status.running ? `controller running (pid ${status.pid} on ${status.hostname}, since ${status.since})\n` : "no controller running\n");
   writeOut(`tasks: ${status.queuedTasks} queued, ${status.runningTasks} running\n`);
   if (status.webView) writeOut(`web view: ${status.webView}\n`);
+  if (status.running) writeOut(status.webhooks ? `listening on ${status.webhooks} (webhooks, source push notifications)\n` : "not listening for webhooks\n");
 }
 
 export async function controllerStopCommand(opts: { timeout: string }): Promise<void> {
@@ -163,4 +182,15 @@ export async function controllerStopCommand(opts: { timeout: string }): Promise<
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new CliError(`controller pid ${lock.pid} did not stop within ${opts.timeout}s`);
+}
+
+/** The running controller's listener, when the meta it wrote is its own (a dead one's is stale). */
+function listenerUrl(meta: string | undefined, pid: number): string | null {
+  if (!meta) return null;
+  try {
+    const m = JSON.parse(meta) as { url?: unknown; pid?: unknown };
+    return m.pid === pid && typeof m.url === "string" ? m.url : null;
+  } catch {
+    return null;
+  }
 }

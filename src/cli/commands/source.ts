@@ -119,6 +119,7 @@ export function sourceJson(s: SourceRecord, sources: SourceStore): JsonObject {
   out.interval = formatInterval(s.intervalMs);
   out.project = s.project;
   out.prune = s.prune;
+  if (s.webhookSecret !== undefined) out.webhookSecret = s.webhookSecret;
   out.status = {
     lastAppliedRevision: s.status.lastAppliedRevision,
     lastAttemptedRevision: s.status.lastAttemptedRevision,
@@ -141,6 +142,7 @@ function statusText(s: SourceRecord, inventory: number): string {
     `Project:         ${s.project}`,
     `Prune:           ${s.prune}`,
     `Interval:        ${formatInterval(s.intervalMs)}`,
+    `Push hook:       /hooks/sources/${s.name} (${s.webhookSecret ? `signed with SecretStore ${s.webhookSecret}` : "unsigned: loopback listener only"})`,
     `Last applied:    ${at(st.lastAppliedRevision, st.lastAppliedAt)}`,
     `Last attempted:  ${at(st.lastAttemptedRevision, st.lastAttemptedAt)}`,
     `Inventory:       ${inventory} resource${inventory === 1 ? "" : "s"}`,

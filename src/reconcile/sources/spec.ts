@@ -69,6 +69,8 @@ export interface SourceInput {
   interval?: string;
   project?: string;
   prune?: boolean;
+  /** SecretStore signing push notifications (`--webhook-secret`). */
+  webhookSecret?: string;
 }
 
 /** Checks the input and builds the spec; `cwd` resolves `--dir`. */
@@ -87,6 +89,7 @@ export function sourceSpecFrom(input: SourceInput, home: Home, cwd: string): Sou
     intervalMs: input.interval === undefined ? DEFAULT_INTERVAL_MS : parseInterval(input.interval),
     project: input.project ?? DEFAULT_PROJECT,
     prune: input.prune !== false,
+    ...(input.webhookSecret !== undefined ? { webhookSecret: checkedStoreName(input.webhookSecret) } : {}),
   };
   if (input.dir !== undefined) {
     if (input.ref !== undefined || input.path !== undefined) throw new SourceSpecError("--ref and --path apply to --git sources only");
@@ -107,6 +110,12 @@ export function sourceSpecFrom(input: SourceInput, home: Home, cwd: string): Sou
     }
   }
   return spec;
+}
+
+function checkedStoreName(name: string): string {
+  const bad = nameProblem(name);
+  if (bad) throw new SourceSpecError(`--webhook-secret '${name}' ${bad}; give the name of a SecretStore`);
+  return name;
 }
 
 /**

@@ -227,6 +227,12 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE items ADD COLUMN label TEXT;
     `,
   },
+  {
+    version: 13,
+    name: "source-webhook-secret",
+    // The SecretStore whose values sign a source's push notifications.
+    up: `ALTER TABLE sources ADD COLUMN webhook_secret TEXT;`,
+  },
 ];
 
 export const LATEST_VERSION: number = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

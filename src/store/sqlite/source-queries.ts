@@ -5,13 +5,13 @@
 import type { JsonObject } from "../../resources/types.js";
 import { emptySourceStatus, type InventoryItem, type ReconcileRequest, type SourceRecord, type SourceStatus, type SourceType } from "../source-store.js";
 
-const SOURCE_COLUMNS = "name, type, dir, url, ref, path, interval_ms, project, prune, status, created_at, updated_at";
+const SOURCE_COLUMNS = "name, type, dir, url, ref, path, interval_ms, project, prune, webhook_secret, status, created_at, updated_at";
 
 export const LIST_SOURCES = `SELECT ${SOURCE_COLUMNS} FROM sources ORDER BY name`;
 export const GET_SOURCE = `SELECT ${SOURCE_COLUMNS} FROM sources WHERE name = ?`;
 export const INSERT_SOURCE = `
-  INSERT INTO sources (name, type, dir, url, ref, path, interval_ms, project, prune, status, created_at, updated_at)
-  VALUES (@name, @type, @dir, @url, @ref, @path, @interval_ms, @project, @prune, @status, @now, @now)`;
+  INSERT INTO sources (name, type, dir, url, ref, path, interval_ms, project, prune, webhook_secret, status, created_at, updated_at)
+  VALUES (@name, @type, @dir, @url, @ref, @path, @interval_ms, @project, @prune, @webhook_secret, @status, @now, @now)`;
 export const DELETE_SOURCE = "DELETE FROM sources WHERE name = ?";
 export const SET_SOURCE_STATUS = "UPDATE sources SET status = ?, updated_at = ? WHERE name = ?";
 
@@ -48,6 +48,7 @@ export interface SourceRow {
   interval_ms: number;
   project: string;
   prune: number;
+  webhook_secret: string | null;
   status: string;
   created_at: string;
   updated_at: string;
@@ -89,6 +90,7 @@ export function sourceFromRow(row: SourceRow): SourceRecord {
   if (row.url !== null) out.url = row.url;
   if (row.ref !== null) out.ref = row.ref;
   if (row.path !== null) out.path = row.path;
+  if (row.webhook_secret !== null) out.webhookSecret = row.webhook_secret;
   return out;
 }
 

@@ -89,6 +89,7 @@ export class SqliteSourceStore implements SourceStore {
         interval_ms: spec.intervalMs,
         project: spec.project,
         prune: spec.prune ? 1 : 0,
+        webhook_secret: spec.webhookSecret ?? null,
         status: JSON.stringify(emptySourceStatus()),
         now,
       });

@@ -1,0 +1,23 @@
+/**
+ * @module The one Hono app the controller serves: each concern is a route
+ * module mounted here (webhooks, source push notifications; a JSON API and
+ * web view can join the same way), so one listener and one address serve
+ * them all.
+ */
+import { Hono } from "hono";
+import type { HttpContext } from "./context.js";
+import { sourceHookRoutes } from "./source-hooks.js";
+import { webhookRoutes } from "./webhooks.js";
+
+export function createHttpApp(ctx: HttpContext): Hono {
+  const app = new Hono();
+  app.get("/healthz", (c) => c.text("ok\n"));
+  app.route("/webhooks", webhookRoutes(ctx));
+  app.route("/hooks/sources", sourceHookRoutes(ctx));
+  app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${new URL(c.req.url).pathname}` }, 404));
+  app.onError((err, c) => {
+    ctx.log(`http: ${c.req.method} ${new URL(c.req.url).pathname}: ${err.stack ?? err.message}`);
+    return c.json({ error: "internal error; the controller's log says more" }, 500);
+  });
+  return app;
+}
