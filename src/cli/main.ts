@@ -349,6 +349,34 @@ export function buildProgram(): Command {
     .argument("<store>", "store name")
     .option("-p, --project <name>", "project (default: default)")
     .action(lazy(() => import("./commands/store.js"), "storePruneCommand"));
+  const agent = program.command("agent").alias("ag").description("agents' scheduling state and health: list, cordon, uncordon, drain");
+  agent
+    .command("list")
+    .alias("ls")
+    .description("agents with their state (active, cordoned, draining, drained) and health: success rate, consecutive failures, load, last error")
+    .addOption(outputOption(["table", "wide", "json", "yaml"], "table"))
+    .option("--project <name>", "project to list (default: default)")
+    .option("-A, --all-projects", "list the agents of every project")
+    .action(lazy(() => import("./commands/agent.js"), "agentListCommand"));
+  agent
+    .command("cordon")
+    .description("give the agent no new step (the steps it runs go on); kept across restarts")
+    .argument("<name>", "agent name")
+    .option("--project <name>", "project of the agent")
+    .action(lazy(() => import("./commands/agent.js"), "agentCordonCommand"));
+  agent
+    .command("uncordon")
+    .description("make a cordoned, draining or drained agent schedulable again")
+    .argument("<name>", "agent name")
+    .option("--project <name>", "project of the agent")
+    .action(lazy(() => import("./commands/agent.js"), "agentUncordonCommand"));
+  agent
+    .command("drain")
+    .description("cordon the agent and wait for its running steps; with --timeout, end those still running then")
+    .argument("<name>", "agent name")
+    .option("--timeout <duration>", "how long to wait before ending its steps: seconds, or 30s, 5m (default: wait until they finish)")
+    .option("--project <name>", "project of the agent")
+    .action(lazy(() => import("./commands/agent.js"), "agentDrainCommand"));
 
   const trigger = program.command("trigger").alias("tg").description("operate Triggers: suspend, resume, fire now");
   trigger

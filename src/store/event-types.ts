@@ -82,6 +82,11 @@ export const EVENT_TYPES: readonly string[] = [
   "crd_plugin_ran",
   "crd_plugin_failed",
   "crd_plugin_refused",
+  // src/store/sqlite/task-sqlite-store.ts (setAgentState: `agent cordon|drain|uncordon`)
+  "agent_cordoned",
+  "agent_draining",
+  "agent_drained",
+  "agent_uncordoned",
   // src/cli/commands/trigger.ts
   "trigger_suspended",
   "trigger_resumed",

@@ -245,6 +245,31 @@ export interface AgentRunStats {
   recent: RecentAgentRun[];
 }
 
+/**
+ * An agent's scheduling state (`agent cordon|drain|uncordon`): only an
+ * `active` agent is given new steps. Kept in the store, so it survives a
+ * restart of the controller.
+ */
+export type AgentState = "active" | "cordoned" | "draining" | "drained";
+
+export interface AgentStateRecord {
+  project: string;
+  name: string;
+  state: Exclude<AgentState, "active">;
+  /** When it entered this state, and who put it there. */
+  since: string;
+  by: string;
+}
+
+/** An agent's latest failed or timed-out run. */
+export interface AgentLastError {
+  agent: string;
+  status: RunStatus;
+  exitCode: number | null;
+  reason: string | null;
+  finishedAt: string;
+}
+
 /** How many of an agent's latest runs `agentStats` returns. */
 export const AGENT_RECENT_RUNS = 20;
 
@@ -320,6 +345,19 @@ export interface TaskStore {
   agentStats(): AgentRunStats[];
   /** Runs still marked running for a task (interrupted by a crash). */
   listUnfinishedRuns(taskId?: string): RunRecord[];
+  /** Each agent's latest failed or timed-out run (by agent name). */
+  agentLastErrors(): AgentLastError[];
+  /** Runs of an agent (by name) still running, with the project of their task. */
+  runningRunsOfAgent(agent: string): Array<RunRecord & { project: string; claimedBy: string | null }>;
+
+  /** Agents that are not active, with their state. */
+  listAgentStates(): AgentStateRecord[];
+  /**
+   * Puts an agent in a state (`active` clears it) and records `agent_<state>`
+   * (`agent_uncordoned` for active) in one transaction; returns the previous
+   * state. Nothing is written when the state does not change.
+   */
+  setAgentState(key: { project: string; name: string }, state: AgentState, by: string): AgentState;
 }
 
 export interface RunDetails {

@@ -25,7 +25,7 @@ import { DEFAULT_PROMPT_DELIVERY, isPromptDelivery, preparePromptDelivery } from
 import { placeholderNames } from "../prompt/placeholder.js";
 import { renderAgentCommand, renderStepPrompt } from "../prompt/step-prompt.js";
 import { pipelineVariables, type PromptContext } from "../prompt/variables.js";
-import { candidateFromAgent } from "../selection/candidates.js";
+import { candidateFromAgent, lifecycleLookup } from "../selection/candidates.js";
 import { historyLookup } from "../selection/history.js";
 import { selectAgent } from "../selection/select.js";
 import { parseStrategy } from "../selection/strategies.js";
@@ -225,11 +225,13 @@ async function prepare(deps: StepRunDeps, step: PlannedStep, task: TaskState, sc
   // A step pinned to one agent (the adaptive planner) chooses among that agent only.
   const pool = step.agent === undefined ? ctx.agents : ctx.agents.filter((a) => a.metadata.name === step.agent);
   if (step.agent !== undefined && pool.length === 0) throw new StepSetupError(`agent '${step.agent}' not found`);
-  const candidates = pool.map((a) => candidateFromAgent(a, a.spec["cordoned"] === true ? "cordoned" : "active", ctx.workspace.healthPolicy));
   const strategy = step.spec.cost_preference ? costPreferenceStrategy(step.spec.cost_preference) : undefined;
   // Chosen and recorded on the run in one write transaction: a step starting at the same
   // moment (another item, another worker or process) counts this run in the agent's load.
   const selection = (deps.transaction ?? ((fn) => fn()))(() => {
+    // Read in the transaction: an agent cordoned or drained a moment ago gets no new step.
+    const lifecycle = lifecycleLookup(deps.tasks.listAgentStates());
+    const candidates = pool.map((a) => candidateFromAgent(a, a.spec["cordoned"] === true ? "cordoned" : lifecycle(a), ctx.workspace.healthPolicy));
     const chosen = selectAgent({ capability, project: ctx.project, agents: candidates, history: historyLookup(deps.tasks.agentStats()), ...(strategy ? { strategy } : {}) });
     deps.tasks.setRunDetails(runId, { agent: chosen.agent.name, capability, command: `agent:${chosen.agent.name}`, logPath });
     return chosen;
@@ -639,7 +641,7 @@ async function runProcessStep(deps: StepRunDeps, step: PlannedStep, task: TaskSt
       ));
   const status: RunStatus = post.failure && ran === "succeeded" ? "failed" : ran;
   const denied = ran === "failed" && denials[0] ? `${denials[0].reasonCode}: ${denials[0].message}` : undefined;
-  const ranReason = result.cancelled ? "cancelled (task paused or stopped)" : result.timedOut ? `timed out after ${timeoutSecsOf(step, ctx)}s` : (denied ?? (result.exitCode === 127 ? "command not found (exit 127)" : undefined));
+  const ranReason = result.cancelled ? "cancelled (task paused or stopped)" : result.timedOut ? `timed out after ${timeoutSecsOf(step, ctx)}s` : (denied ?? drainedReason(deps, prepared.agent, result) ?? (result.exitCode === 127 ? "command not found (exit 127)" : undefined));
   const reason = post.failure ? (ranReason ? `${ranReason}; ${post.failure}` : post.failure) : ranReason;
   const recordOutput: JsonObject = { stdout_tail: result.stdoutTail.slice(-4096), captures: captures as unknown as JsonObject, artifacts: output.artifacts, ...boundaryRecord(boundary.plan, profile, denials) };
   if (output.json) recordOutput["agent"] = output.json;
@@ -723,6 +725,14 @@ function noteTruncatedOutput(logPath: string, step: PlannedStep, result: Process
     if (readers.length === 0) continue;
     note(logPath, `${name} was ${total} bytes; ${readers.join(", ")} read only its last ${kept} bytes`);
   }
+}
+
+/** A step killed by a signal while its agent was being drained was ended by `agent drain --timeout`. */
+function drainedReason(deps: StepRunDeps, agent: string | null, result: ProcessResult): string | undefined {
+  if (agent === null || (result.signal === undefined && result.exitCode <= 128)) return undefined;
+  const state = deps.tasks.listAgentStates().find((s) => s.name === agent && (s.project === deps.ctx.project || s.project === "default"));
+  if (state?.state !== "draining" && state?.state !== "drained") return undefined;
+  return `ended: agent ${agent} was drained (agent drain --timeout) while the step ran`;
 }
 
 /** The agent's own secrets whatever their length, and every secret of the project (see secret-values.ts). */

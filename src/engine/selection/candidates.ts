@@ -4,6 +4,7 @@
 import type { JsonObject, JsonValue, Resource } from "../../resources/types.js";
 import { DEFAULT_PROJECT } from "../../resources/types.js";
 import type { HealthPolicy } from "./history.js";
+import type { AgentStateRecord } from "../../store/task-store.js";
 import type { AgentCandidate, AgentLifecycle } from "./select.js";
 import type { SelectionWeights } from "./strategies.js";
 
@@ -41,4 +42,10 @@ export function candidateFromAgent(agent: Resource, lifecycle: AgentLifecycle = 
 
 function obj(v: JsonValue | undefined): JsonObject {
   return typeof v === "object" && v !== null && !Array.isArray(v) ? v : {};
+}
+
+/** Each agent's scheduling state from the store's records (`agent cordon|drain`); an agent without one is active. */
+export function lifecycleLookup(states: readonly AgentStateRecord[]): (agent: Resource) => AgentLifecycle {
+  const byKey = new Map(states.map((s) => [`${s.project}\u0000${s.name}`, s.state]));
+  return (agent) => byKey.get(`${agent.metadata.project ?? DEFAULT_PROJECT}\u0000${agent.metadata.name}`) ?? "active";
 }

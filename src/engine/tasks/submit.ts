@@ -11,9 +11,9 @@ import { API_VERSION } from "../../resources/types.js";
 import { hashedContent } from "../../reconcile/plan.js";
 import type { Home } from "../../store/home.js";
 import type { Store } from "../../store/store.js";
-import type { TaskOrigin, TaskParent, TaskRecord, TaskSpecRecord, TaskStore } from "../../store/task-store.js";
+import { openTaskStore, type TaskOrigin, type TaskParent, type TaskRecord, type TaskSpecRecord, type TaskStore } from "../../store/task-store.js";
 import { buildExecutionPlan, PlanError } from "../plan/build.js";
-import { candidateFromAgent } from "../selection/candidates.js";
+import { candidateFromAgent, lifecycleLookup } from "../selection/candidates.js";
 import { selectAgent } from "../selection/select.js";
 import { applyDefaults } from "../../resources/defaults.js";
 import { collectItemPaths, insideWorkspace, itemPathOf } from "../runner/items.js";
@@ -135,7 +135,8 @@ export function checkRequest(store: Store, home: Home, req: SubmitRequest): { wo
     const templates = [...store.listResources({ project, kind: "StepTemplate" }), ...(project === "default" ? [] : store.listResources({ project: "default", kind: "StepTemplate" }))];
     if (!templates.some((t) => t.metadata.name === req.template)) throw new SubmitError(`step template '${req.template}' not found`);
     if (req.profile && !store.getResource({ project, kind: "ExecutionProfile", name: req.profile })) throw new SubmitError(`execution profile '${req.profile}' not found in project '${project}'`);
-    const agents = store.listResources({ kind: "Agent", allProjects: true }).map((a) => candidateFromAgent(applyDefaults(a), a.spec["cordoned"] === true ? "cordoned" : "active"));
+    const lifecycle = lifecycleLookup(openTaskStore(store).listAgentStates());
+    const agents = store.listResources({ kind: "Agent", allProjects: true }).map((a) => candidateFromAgent(applyDefaults(a), lifecycle(a)));
     try {
       selectAgent({ capability: spec.agentCapability, project, agents });
     } catch (err) {

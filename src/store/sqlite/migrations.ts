@@ -4,6 +4,7 @@
  * applied entry is never edited.
  */
 import type { Database } from "better-sqlite3";
+import { AGENT_STATES_MIGRATION_SQL } from "./agent-state.js";
 import { CLUSTER_WIDE_MIGRATION_NAME, moveClusterWideKinds } from "./cluster-wide-migration.js";
 import { INVENTORY_OWNERSHIP_MIGRATION_NAME, INVENTORY_OWNERSHIP_MIGRATION_SQL, SOURCES_MIGRATION_NAME, SOURCES_MIGRATION_SQL } from "./source-migration.js";
 
@@ -233,6 +234,7 @@ export const MIGRATIONS: readonly Migration[] = [
     // The SecretStore whose values sign a source's push notifications.
     up: `ALTER TABLE sources ADD COLUMN webhook_secret TEXT;`,
   },
+  { version: 12, name: "agent-states", up: AGENT_STATES_MIGRATION_SQL },
 ];
 
 export const LATEST_VERSION: number = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

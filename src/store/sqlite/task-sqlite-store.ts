@@ -13,7 +13,10 @@ import {
   RunFinishedError,
   TaskNotFoundError,
   TaskRecordNotFoundError,
+  type AgentLastError,
   type AgentRunStats,
+  type AgentState,
+  type AgentStateRecord,
   type ItemRecord,
   type NewItem,
   type NewRun,
@@ -49,6 +52,7 @@ import {
   type TaskRow,
 } from "./task-rows.js";
 import { immediate } from "./immediate.js";
+import * as agents from "./agent-state.js";
 
 export interface SqliteTaskStoreOptions {
   db: Database;
@@ -350,6 +354,38 @@ export class SqliteTaskStore extends SqliteTaskReader implements TaskStore {
       entry(r.agent).recent.push({ status: r.status as RunStatus, exitCode: r.exit_code, finishedAt: r.finished_at });
     }
     return [...byAgent.values()].map(({ okMs, okTimed, ...stats }) => ({ ...stats, avgDurationMs: okTimed > 0 ? okMs / okTimed : null }));
+  }
+
+  agentLastErrors(): AgentLastError[] {
+    type Row = { agent: string; status: string; exit_code: number | null; reason: string | null; finished_at: string };
+    return (this.stmt(agents.AGENT_LAST_ERRORS).all() as Row[]).map((r) => ({ agent: r.agent, status: r.status as RunStatus, exitCode: r.exit_code, reason: r.reason, finishedAt: r.finished_at }));
+  }
+
+  runningRunsOfAgent(agent: string): Array<RunRecord & { project: string; claimedBy: string | null }> {
+    type Row = RunRow & { task_project: string; task_claimed_by: string | null };
+    return (this.stmt(agents.RUNNING_RUNS_OF_AGENT).all(agent) as Row[]).map((r) => ({ ...runFromRow(r), project: r.task_project, claimedBy: r.task_claimed_by }));
+  }
+
+  listAgentStates(): AgentStateRecord[] {
+    return (this.stmt(agents.LIST_AGENT_STATES).all() as agents.AgentStateRow[]).map(agents.agentStateFromRow);
+  }
+
+  setAgentState(key: { project: string; name: string }, state: AgentState, by: string): AgentState {
+    this.assertWritable("set an agent's state");
+    return immediate(this.db, (): AgentState => {
+      const row = this.stmt(agents.GET_AGENT_STATE).get(key.project, key.name) as agents.AgentStateRow | undefined;
+      const before = (row?.state as AgentState | undefined) ?? "active";
+      if (before === state) return before;
+      const now = new Date().toISOString();
+      if (state === "active") this.stmt(agents.DELETE_AGENT_STATE).run(key.project, key.name);
+      else this.stmt(agents.UPSERT_AGENT_STATE).run(key.project, key.name, state, now, by);
+      const type = state === "active" ? "agent_uncordoned" : `agent_${state}`;
+      this.insertEvent(
+        { type, project: key.project, kind: "Agent", name: key.name, message: `agent/${key.name} ${state === "active" ? "uncordoned: schedulable again" : state} (was ${before}) by ${by}`, actor: by, data: { agent: key.name, state, previous: before } },
+        now,
+      );
+      return before;
+    });
   }
 
   listUnfinishedRuns(taskId?: string): RunRecord[] {

@@ -1,0 +1,211 @@
+/**
+ * @module `orchestrator agent list|cordon|uncordon|drain`: agents' scheduling
+ * state and health, as `kubectl get nodes`, `cordon`, `uncordon` and `drain`
+ * treat nodes. A cordoned, draining or drained agent is given no new step;
+ * the steps it runs go on (`drain` waits for them, and ends them after
+ * `--timeout`). The state is kept in the store: it survives a restart of
+ * the controller, and `uncordon` is the only way back.
+ */
+import { candidateFromAgent } from "../../engine/selection/candidates.js";
+import { historyFromStats } from "../../engine/selection/history.js";
+import { terminateProcessGroup } from "../../engine/process/process-group.js";
+import { parseInterval, SourceSpecError } from "../../reconcile/sources/spec.js";
+import { applyDefaults } from "../../resources/defaults.js";
+import { DEFAULT_PROJECT, type JsonObject } from "../../resources/types.js";
+import { claimerAlive } from "../../runtime/recovery.js";
+import type { Store, StoredResource } from "../../store/store.js";
+import { openTaskStore, type AgentState, type RunRecord, type TaskStore } from "../../store/task-store.js";
+import { cliUser } from "../actor.js";
+import { withStore } from "../context.js";
+import { CliError, UsageError } from "../errors.js";
+import { writeErr, writeOut } from "../output/io.js";
+import { renderTable } from "../output/table.js";
+
+export interface AgentListOptions {
+  output: "table" | "wide" | "json" | "yaml";
+  project?: string;
+  allProjects?: boolean;
+}
+
+/** What `agent list -o json` shows of one agent: a stable shape. */
+interface AgentRow {
+  name: string;
+  project: string;
+  state: AgentState;
+  /** When the state was set and by whom (absent while active). */
+  since: string | null;
+  by: string | null;
+  capabilities: string[];
+  health: {
+    /** Judged runs (succeeded, failed, timed out) and the share that succeeded, 0..1; null before the first. */
+    runs: number;
+    successRate: number | null;
+    consecutiveFailures: number;
+    /** Steps it runs now. */
+    currentLoad: number;
+    lastError: { status: string; exitCode: number | null; reason: string | null; at: string } | null;
+    /** Kept off new work after repeated infrastructure failures (spec.health_policy) until then. */
+    diseasedUntil: string | null;
+  };
+}
+
+export async function agentListCommand(opts: AgentListOptions): Promise<void> {
+  await withStore(async ({ store }) => {
+    const rows = agentRows(store, opts.allProjects ? undefined : (opts.project ?? DEFAULT_PROJECT));
+    if (opts.output === "json" || opts.output === "yaml") {
+      const doc = { agents: rows } as unknown as JsonObject;
+      writeOut(opts.output === "json" ? JSON.stringify(doc, null, 2) + "\n" : (await import("../output/yaml.js")).toYaml(doc));
+      return;
+    }
+    if (rows.length === 0) {
+      process.stderr.write(`No agents found${opts.allProjects ? "" : ` in project '${opts.project ?? DEFAULT_PROJECT}'`}.\n`);
+      return;
+    }
+    const wide = opts.output === "wide";
+    const header = [...(opts.allProjects ? ["PROJECT"] : []), "NAME", "STATE", "SUCCESS RATE", "CONSECUTIVE FAILURES", "LOAD", "LAST ERROR", ...(wide ? ["CAPABILITIES", "SINCE", "BY"] : [])];
+    const table = rows.map((r) => [
+      ...(opts.allProjects ? [r.project] : []),
+      r.name,
+      r.health.diseasedUntil ? `${r.state} (diseased until ${r.health.diseasedUntil})` : r.state,
+      r.health.successRate === null ? "-" : `${Math.round(r.health.successRate * 100)}% of ${r.health.runs}`,
+      String(r.health.consecutiveFailures),
+      String(r.health.currentLoad),
+      r.health.lastError ? truncate(`${r.health.lastError.reason ?? r.health.lastError.status}${r.health.lastError.exitCode !== null ? ` (exit ${r.health.lastError.exitCode})` : ""}`, wide ? 120 : 50) : "<none>",
+      ...(wide ? [r.capabilities.join(","), r.since ?? "", r.by ?? ""] : []),
+    ]);
+    writeOut(renderTable(header, table));
+  });
+}
+
+const truncate = (s: string, n: number): string => {
+  const one = s.replace(/\s+/g, " ").trim();
+  return one.length > n ? `${one.slice(0, n - 1)}…` : one;
+};
+
+function agentRows(store: Store, project: string | undefined): AgentRow[] {
+  const tasks = openTaskStore(store);
+  const agents = project === undefined ? store.listResources({ kind: "Agent", allProjects: true }) : store.listResources({ kind: "Agent", project });
+  const states = new Map(tasks.listAgentStates().map((s) => [`${s.project}\u0000${s.name}`, s]));
+  const stats = new Map(tasks.agentStats().map((s) => [s.agent, s]));
+  const errors = new Map(tasks.agentLastErrors().map((e) => [e.agent, e]));
+  return agents.map((a) => {
+    const name = a.metadata.name;
+    const state = states.get(`${a.metadata.project}\u0000${name}`);
+    const candidate = candidateFromAgent(applyDefaults(a));
+    const s = stats.get(name);
+    const history = historyFromStats(s, candidate.healthPolicy);
+    const err = errors.get(name);
+    const diseased = history?.diseasedUntil && Date.parse(history.diseasedUntil) > Date.now() ? history.diseasedUntil : null;
+    return {
+      name,
+      project: a.metadata.project,
+      state: state?.state ?? "active",
+      since: state?.since ?? null,
+      by: state?.by ?? null,
+      capabilities: [...candidate.capabilities],
+      health: {
+        runs: s?.totalRuns ?? 0,
+        successRate: s && s.totalRuns > 0 ? s.successfulRuns / s.totalRuns : null,
+        consecutiveFailures: history?.consecutiveErrors ?? 0,
+        currentLoad: s?.running ?? 0,
+        lastError: err ? { status: err.status, exitCode: err.exitCode, reason: err.reason, at: err.finishedAt } : null,
+        diseasedUntil: diseased,
+      },
+    };
+  });
+}
+
+function storedAgent(store: Store, name: string, project: string): StoredResource {
+  const r = store.getResource({ project, kind: "Agent", name });
+  if (!r) {
+    const known = store.listResources({ project, kind: "Agent" }).map((a) => a.metadata.name);
+    throw new CliError(`agent/${name} not found in project '${project}'${known.length ? `; agents there: ${known.join(", ")}` : ""}`);
+  }
+  return r;
+}
+
+export async function agentCordonCommand(name: string, opts: { project?: string }): Promise<void> {
+  await withStore(({ store }) => {
+    const project = opts.project ?? DEFAULT_PROJECT;
+    storedAgent(store, name, project);
+    const tasks = openTaskStore(store);
+    const current = tasks.listAgentStates().find((s) => s.project === project && s.name === name)?.state ?? "active";
+    if (current !== "active") {
+      writeOut(`agent/${name} is already ${current}\n`);
+      return;
+    }
+    tasks.setAgentState({ project, name }, "cordoned", cliUser());
+    writeOut(`agent/${name} cordoned\n`);
+  });
+}
+
+export async function agentUncordonCommand(name: string, opts: { project?: string }): Promise<void> {
+  await withStore(({ store }) => {
+    const project = opts.project ?? DEFAULT_PROJECT;
+    storedAgent(store, name, project);
+    const before = openTaskStore(store).setAgentState({ project, name }, "active", cliUser());
+    writeOut(before === "active" ? `agent/${name} was not cordoned\n` : `agent/${name} uncordoned\n`);
+  });
+}
+
+export interface AgentDrainOptions {
+  project?: string;
+  timeout?: string;
+}
+
+/** How often drain looks at the agent's running steps. */
+const DRAIN_POLL_MS = 200;
+/** SIGTERM to SIGKILL grace for a step ended by the timeout. */
+const KILL_GRACE_MS = 3000;
+/** How long the runner gets to record a step ended by the timeout. */
+const RECORD_WAIT_MS = 15_000;
+
+export async function agentDrainCommand(name: string, opts: AgentDrainOptions): Promise<void> {
+  const timeoutMs = opts.timeout === undefined ? undefined : parseTimeout(opts.timeout);
+  await withStore(async ({ store }) => {
+    const project = opts.project ?? DEFAULT_PROJECT;
+    storedAgent(store, name, project);
+    const tasks = openTaskStore(store);
+    const by = cliUser();
+    tasks.setAgentState({ project, name }, "draining", by);
+    let running = runningSteps(tasks, project, name);
+    writeErr(`agent/${name} cordoned and draining: ${running.length ? `waiting for ${running.length} running step(s) (${running.map(describeRun).join(", ")})${timeoutMs !== undefined ? `, at most ${opts.timeout}` : ""}` : "no step running"}\n`);
+    const deadline = timeoutMs === undefined ? Infinity : Date.now() + timeoutMs;
+    while (running.length > 0 && Date.now() < deadline) {
+      await sleep(Math.min(DRAIN_POLL_MS, Math.max(0, deadline - Date.now())));
+      running = runningSteps(tasks, project, name);
+    }
+    const ended: string[] = [];
+    if (running.length > 0) {
+      writeErr(`timeout: ending ${running.length} step(s) of agent/${name}: ${running.map(describeRun).join(", ")}\n`);
+      for (const run of running) {
+        if (run.pgid) await terminateProcessGroup(run.pgid, { graceMs: KILL_GRACE_MS });
+        ended.push(run.id);
+      }
+      const recordBy = Date.now() + RECORD_WAIT_MS;
+      while (runningSteps(tasks, project, name).some((r) => ended.includes(r.id)) && Date.now() < recordBy) await sleep(DRAIN_POLL_MS);
+    }
+    tasks.setAgentState({ project, name }, "drained", by);
+    writeOut(`agent/${name} drained${ended.length ? ` (${ended.length} step(s) ended after the timeout)` : ""}; \`orchestrator agent uncordon ${name}\` makes it schedulable again\n`);
+  });
+}
+
+/** Steps the agent runs now, in its project (a default-project agent serves projects without agents of their own), whose runner is alive. */
+function runningSteps(tasks: TaskStore, project: string, agent: string): RunRecord[] {
+  return tasks.runningRunsOfAgent(agent).filter((r) => (r.project === project || project === DEFAULT_PROJECT) && claimerAlive(r.claimedBy));
+}
+
+function describeRun(r: RunRecord): string {
+  return `step ${r.stepId} of task ${r.taskId}`;
+}
+
+function parseTimeout(text: string): number {
+  try {
+    return parseInterval(text);
+  } catch (err) {
+    if (err instanceof SourceSpecError) throw new UsageError(`--timeout: ${err.message.replace(/interval/g, "duration")}`);
+    throw err;
+  }
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
