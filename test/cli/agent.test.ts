@@ -98,6 +98,14 @@ describe("agent cordon and uncordon", () => {
     expect(p.run(["event", "list", "--type", "agent_cordoned"]).code).toBe(0);
   });
 
+  it("cordoned: true in the manifest cordons too, and only the manifest lifts it", () => {
+    p = initializedProject();
+    setup(p, doc("Agent", "parked", "  capabilities: [build]\n  command: echo hi\n  cordoned: true\n"), flow("build", "build"));
+    expect(agentNamed(p, "parked")).toMatchObject({ state: "cordoned", by: "manifest (spec.cordoned)" });
+    expect(p.run(["run", "--workflow", "build"]).code).not.toBe(0);
+    expect(p.run(["agent", "uncordon", "parked"])).toMatchObject({ code: 1, stderr: expect.stringMatching(/cordoned by its manifest \(spec\.cordoned: true\)/) });
+  });
+
   it("refuses an agent that does not exist, naming the ones that do", () => {
     p = initializedProject();
     setup(p, agent("alpha", "build", "echo hi"));

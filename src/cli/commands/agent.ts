@@ -90,7 +90,7 @@ function agentRows(store: Store, project: string | undefined): AgentRow[] {
   const errors = new Map(tasks.agentLastErrors().map((e) => [e.agent, e]));
   return agents.map((a) => {
     const name = a.metadata.name;
-    const state = states.get(`${a.metadata.project}\u0000${name}`);
+    const state = states.get(`${a.metadata.project}\u0000${name}`) ?? (a.spec["cordoned"] === true ? { state: "cordoned" as const, since: null, by: "manifest (spec.cordoned)" } : undefined);
     const candidate = candidateFromAgent(applyDefaults(a));
     const s = stats.get(name);
     const history = historyFromStats(s, candidate.healthPolicy);
@@ -127,9 +127,9 @@ function storedAgent(store: Store, name: string, project: string): StoredResourc
 export async function agentCordonCommand(name: string, opts: { project?: string }): Promise<void> {
   await withStore(({ store }) => {
     const project = opts.project ?? DEFAULT_PROJECT;
-    storedAgent(store, name, project);
+    const r = storedAgent(store, name, project);
     const tasks = openTaskStore(store);
-    const current = tasks.listAgentStates().find((s) => s.project === project && s.name === name)?.state ?? "active";
+    const current = tasks.listAgentStates().find((s) => s.project === project && s.name === name)?.state ?? (r.spec["cordoned"] === true ? "cordoned" : "active");
     if (current !== "active") {
       writeOut(`agent/${name} is already ${current}\n`);
       return;
@@ -142,7 +142,8 @@ export async function agentCordonCommand(name: string, opts: { project?: string 
 export async function agentUncordonCommand(name: string, opts: { project?: string }): Promise<void> {
   await withStore(({ store }) => {
     const project = opts.project ?? DEFAULT_PROJECT;
-    storedAgent(store, name, project);
+    const r = storedAgent(store, name, project);
+    if (r.spec["cordoned"] === true) throw new CliError(`agent/${name} is cordoned by its manifest (spec.cordoned: true); remove it from the manifest and apply it to uncordon the agent`);
     const before = openTaskStore(store).setAgentState({ project, name }, "active", cliUser());
     writeOut(before === "active" ? `agent/${name} was not cordoned\n` : `agent/${name} uncordoned\n`);
   });

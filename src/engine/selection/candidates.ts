@@ -44,8 +44,11 @@ function obj(v: JsonValue | undefined): JsonObject {
   return typeof v === "object" && v !== null && !Array.isArray(v) ? v : {};
 }
 
-/** Each agent's scheduling state from the store's records (`agent cordon|drain`); an agent without one is active. */
+/**
+ * Each agent's scheduling state: the store's record (`agent cordon|drain`),
+ * else `cordoned` when its manifest says `cordoned: true`, else active.
+ */
 export function lifecycleLookup(states: readonly AgentStateRecord[]): (agent: Resource) => AgentLifecycle {
   const byKey = new Map(states.map((s) => [`${s.project}\u0000${s.name}`, s.state]));
-  return (agent) => byKey.get(`${agent.metadata.project ?? DEFAULT_PROJECT}\u0000${agent.metadata.name}`) ?? "active";
+  return (agent) => byKey.get(`${agent.metadata.project ?? DEFAULT_PROJECT}\u0000${agent.metadata.name}`) ?? (agent.spec["cordoned"] === true ? "cordoned" : "active");
 }

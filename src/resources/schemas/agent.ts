@@ -27,8 +27,8 @@ const schema: SchemaObject = object({
     "Conditional commands: the first rule whose `when` holds runs its command instead of spec.command; the run records the rule.",
   ),
   enabled: describe(boolean, "false is meant to keep the agent out of selection; the selector passes such an agent over, but validation still reports enabled: false as not supported yet."),
-  /** Set by `agent cordon`: the agent takes no new work. */
-  cordoned: describe(boolean, "true takes the agent out of rotation: it gets no new work, and `check` does not count it."),
+  /** The manifest's own cordon: the agent takes no new work (`agent cordon` does the same at run time). */
+  cordoned: describe(boolean, "true takes the agent out of rotation: it gets no new work, and `check` does not count it; only the manifest lifts it (`agent cordon` does the same at run time)."),
   metadata: object({
     cost: { type: "integer", minimum: 0, maximum: 255, description: "Relative cost for selection, 0-100 (50 when absent)." },
     description: describe(string, "Description of the agent."),
