@@ -107,7 +107,7 @@ export const runProcessEffect = Effect.fn("runProcess")(function* (options: RunP
   return yield* Effect.scoped(
     Effect.gen(function* () {
       yield* checkWorkingDirectory(options.cwd);
-      const log = yield* Effect.acquireRelease(openLog(options.logPath, options.logMaxBytes ?? DEFAULT_LOG_MAX_BYTES), (sink) => sink.close());
+      const log = yield* Effect.acquireRelease(openLog(options.logPath, options.logMaxBytes ?? DEFAULT_LOG_MAX_BYTES, options.redact), (sink) => sink.close());
       for (const line of options.preamble ?? []) log.note(line);
       const child = yield* Effect.acquireRelease(spawnInGroup(options, log), (c, exit) =>
         exit._tag === "Success" ? Effect.void : stopOnInterrupt(c, log, graceMs, drainMs),
@@ -179,7 +179,7 @@ const checkWorkingDirectory = (cwd: string) =>
     ),
   );
 
-const openLog = (logPath: string, maxBytes: number) =>
+const openLog = (logPath: string, maxBytes: number, redact: readonly string[] | undefined) =>
   Effect.try({
     try: () => {
       let fd: number;
@@ -191,7 +191,7 @@ const openLog = (logPath: string, maxBytes: number) =>
         mkdirSync(dirname(logPath), { recursive: true });
         fd = openSync(logPath, "a");
       }
-      return new LogSink(fd, logPath, maxBytes);
+      return new LogSink(fd, logPath, maxBytes, redact);
     },
     catch: (cause) =>
       new ProcessStartError({
@@ -249,6 +249,7 @@ const spawnInGroup = (options: RunProcessOptions, log: LogSink) =>
           });
         }),
         drained: Promise.all([pump(stdout, stdoutTail, log, options.redact), pump(stderr, stderrTail, log, options.redact)]).then(() => {
+          log.endOutput();
           child.isDrained = true;
         }),
         isDrained: false,
@@ -279,25 +280,25 @@ const notifyStarted = (options: RunProcessOptions, child: RunningChild) =>
           }),
       });
 
-/** Copies a stream into the log and its tail; the pipe is read no faster than the log is written. */
+/**
+ * Copies a stream into the log and its tail; the pipe is read no faster than
+ * the log is written. The log masks secrets over both streams together, in
+ * the order they are written (see LogSink); the tail, one stream's text,
+ * over its own stream.
+ */
 async function pump(stream: Readable, tail: OutputTail, log: LogSink, secrets?: readonly string[]): Promise<void> {
   const redactor = secrets && secrets.length > 0 ? new StreamRedactor(secrets) : undefined;
   try {
     for await (const chunk of stream) {
       const raw = typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer);
-      const buf = redactor ? redactor.push(raw) : raw;
-      tail.push(buf);
-      log.write(buf);
+      tail.push(redactor ? redactor.push(raw) : raw);
+      log.output(raw);
     }
   } catch {
     // Destroyed after the drain period, or the pipe broke: the output we
     // have is all we will get.
   }
-  if (redactor) {
-    const rest = redactor.flush();
-    tail.push(rest);
-    log.write(rest);
-  }
+  if (redactor) tail.push(redactor.flush());
 }
 
 const waitForOutcome = (child: RunningChild, options: RunProcessOptions): Effect.Effect<Outcome> => {
@@ -464,17 +465,35 @@ class LogSink {
   /** Whether the log itself ends a line so far: the cap falls anywhere. */
   private headEndsLine = true;
   private capAnnounced = false;
+  /**
+   * One redactor over stdout and stderr as they reach the file: a secret
+   * printed half to one stream and half to the other is whole in the log,
+   * and is masked there.
+   */
+  private readonly redactor: StreamRedactor | undefined;
 
   constructor(
     fd: number,
     private readonly path: string,
     private readonly maxBytes: number,
+    redact?: readonly string[],
   ) {
     this.fd = fd;
     this.headLimit = maxBytes > 0 ? Math.ceil(maxBytes / 2) : Infinity;
+    this.redactor = redact && redact.length > 0 ? new StreamRedactor(redact) : undefined;
   }
 
-  write(chunk: Buffer): void {
+  /** The command's output, masked before it is written. */
+  output(chunk: Buffer): void {
+    this.write(this.redactor ? this.redactor.push(chunk) : chunk);
+  }
+
+  /** Both streams ended: what the redactor held back (a possible secret's start) is written. */
+  endOutput(): void {
+    if (this.redactor) this.write(this.redactor.flush());
+  }
+
+  private write(chunk: Buffer): void {
     if (this.error !== undefined || this.fd === undefined || chunk.length === 0) return;
     this.atLineStart = chunk[chunk.length - 1] === 0x0a;
     if (this.tail) {
@@ -498,6 +517,8 @@ class LogSink {
   }
 
   note(message: string): void {
+    // Output held back so far goes first, so the note stays in place.
+    this.endOutput();
     const prefix = this.atLineStart ? "" : "\n";
     this.write(Buffer.from(`${prefix}[orchestrator] ${message}\n`));
     this.atLineStart = true;

@@ -44,6 +44,34 @@ function pidFromLog(): number {
   return Number(match[1]);
 }
 
+describe("masking secrets", () => {
+  it("masks a secret split across writes and across stdout and stderr, in the log and the tails", async () => {
+    const cmd = [
+      "printf 'value: top-'",
+      "printf 'SE' >&2",
+      "touch half",
+      "while [ ! -f go ]; do sleep 0.01; done",
+      "printf 'CRET-42 end\\n' >&2",
+      "printf 'again top-SECRET-42\\n'",
+    ].join("; ");
+    const run = runProcess({ command: cmd, env: {}, cwd: dir, logPath, redact: ["top-SECRET-42"] });
+    // The first halves are written (and read) before the rest exists.
+    await waitFor(() => existsSync(join(dir, "half")));
+    await sleep(50);
+    writeFileSync(join(dir, "go"), "");
+    const result = await run;
+    expect(result.exitCode).toBe(0);
+    const log = readLog();
+    expect(log).not.toContain("SECRET-42");
+    expect(log).toContain("value: [REDACTED] end\n");
+    expect(log).toContain("again [REDACTED]\n");
+    // Each stream's own text holds only a piece of it; whole values there are masked.
+    expect(result.stdoutTail).not.toContain("top-SECRET-42");
+    expect(result.stderrTail).not.toContain("top-SECRET-42");
+    expect(result.stdoutTail).toContain("again [REDACTED]");
+  });
+});
+
 describe("runProcess", () => {
   it("returns the exit code and a tail of each stream", async () => {
     const result = await runProcess({
