@@ -378,6 +378,49 @@ export function buildProgram(): Command {
     .option("--project <name>", "project of the agent")
     .action(lazy(() => import("./commands/agent.js"), "agentDrainCommand"));
 
+  const secret = program.command("secret").description("secrets: the keys the store seals them with, and SecretStore values encrypted in a repository");
+  secret
+    .command("encrypt")
+    .description("encrypt a file's SecretStore values in place as ENC[age,...], for committing (keys, comments and valueFrom references are kept)")
+    .requiredOption("-f, --filename <file>", "the manifest file to rewrite")
+    .option("--recipient <age1...>", "an age recipient to encrypt for (repeatable; default: the public key of this repository's age key)", collect)
+    .action(lazy(() => import("./commands/secret-encrypt.js"), "secretEncryptCommand"));
+  secret
+    .command("age-keygen")
+    .description("create the age key the controller decrypts ENC[age,...] values with (.orchestrator/age.key) and print its public key")
+    .option("-o, --output <file>", "write the key here instead")
+    .action(lazy(() => import("./commands/secret-encrypt.js"), "secretAgeKeygenCommand"));
+  const secretKey = secret.command("key").description("the keys SecretStore values are sealed with in the store");
+  secretKey
+    .command("status")
+    .description("the active key, how many values it sealed, and any rotation that did not finish")
+    .addOption(outputOption(["text", "json"], "text"))
+    .action(lazy(() => import("./commands/secret-key.js"), "secretKeyStatusCommand"));
+  secretKey
+    .command("list")
+    .alias("ls")
+    .description("every key with its state (active, pending, retired, revoked) and the values sealed with it")
+    .addOption(outputOption(["table", "json"], "table"))
+    .action(lazy(() => import("./commands/secret-key.js"), "secretKeyListCommand"));
+  secretKey
+    .command("rotate")
+    .description("re-seal every SecretStore value with a new key in one transaction; the old key is retired")
+    .option("--resume", "finish a rotation whose process stopped before it completed")
+    .action(lazy(() => import("./commands/secret-key.js"), "secretKeyRotateCommand"));
+  secretKey
+    .command("revoke")
+    .description("destroy a retired key's file, so it can never decrypt again")
+    .argument("<key-id>", "key id (k1, k2, ...)")
+    .option("--force", "revoke even though values are still sealed with it (they become unreadable)")
+    .action(lazy(() => import("./commands/secret-key.js"), "secretKeyRevokeCommand"));
+  secretKey
+    .command("history")
+    .description("who created, rotated and revoked keys, and when")
+    .option("-n, --limit <n>", "the newest N entries")
+    .option("--key-id <id>", "only entries about this key")
+    .addOption(outputOption(["table", "json"], "table"))
+    .action(lazy(() => import("./commands/secret-key.js"), "secretKeyHistoryCommand"));
+
   const trigger = program.command("trigger").alias("tg").description("operate Triggers: suspend, resume, fire now");
   trigger
     .command("suspend")

@@ -30,6 +30,12 @@ export const Reason = {
    * revision of this one, so the pass is tried again at the interval.
    */
   OwnershipConflict: "OwnershipConflict",
+  /**
+   * A SecretStore value encrypted in the source (`ENC[age,...]`) cannot be
+   * decrypted; nothing of the revision was applied. Not stalling: installing
+   * the key fixes it without a new revision.
+   */
+  DecryptionFailed: "DecryptionFailed",
   /** Writing the plan failed; the transaction rolled back. */
   ApplyFailed: "ApplyFailed",
   /** The plan was committed, but a kind controller's after-commit effect failed. */

@@ -85,6 +85,8 @@ export interface FilesDiffOptions {
   project?: string;
   /** As `apply --prune`: show what it would delete. */
   prune?: boolean;
+  /** The state folder: its age key decrypts ENC[age,...] values (a dry run writes nothing there). */
+  home?: Home;
 }
 
 /** Files against the store, as `apply -f` would change it. */
@@ -99,6 +101,7 @@ export async function diffFiles(store: Store, files: readonly SourceFile[], read
     withLive: true,
     planDespiteErrors: true,
     ...(opts.project ? { project: opts.project } : {}),
+    ...(opts.home ? { home: opts.home } : {}),
   });
   const failed = !outcome.ok && outcome.actions.length === 0 && outcome.diagnostics.length === 0;
   const failures: DiffFailure[] = failed ? [{ source: null, reason: outcome.reason, message: outcome.message }] : [];

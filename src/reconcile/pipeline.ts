@@ -17,6 +17,7 @@ import { crdCommands, crdRefusals, hooksByKind, loadPluginPolicy, runCrdHook } f
 import { applyDigest, recalledApply, rememberApply, type ApplyMemo } from "./apply-memo.js";
 import { planAndCommit, type CommitOutcome } from "./commit.js";
 import { DesiredSetCache, type SourceFile } from "./desired-cache.js";
+import { decryptSecretValues, hasEncryptedValues } from "./decrypt.js";
 import { PassRefusedError } from "./ownership.js";
 import { runAfterCommitEffects } from "./effects.js";
 import { prepareDesired, type PlannedAction, type PruneMode } from "./plan.js";
@@ -97,11 +98,26 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
   const diagnostics = [...set.diagnostics, ...controllerDiagnostics(set.documents, store), ...crdPolicyDiagnostics(set.documents, input.home?.dir, input.dryRun)];
   const base = { diagnostics, documents: set.documents.length };
   let documents = set.documents;
+  /** False once documents with errors were left out to plan the rest (dry runs only). */
+  let whole = true;
   if (hasErrors(diagnostics)) {
     const errors = diagnostics.filter((d) => d.severity === "error").length;
     const failed = { ...base, ok: false, reason: Reason.ValidationFailed, message: `${errors} error${errors === 1 ? "" : "s"} in the manifest set; nothing was applied`, actions: [], committed: false, storeVersion: null };
     if (!(input.dryRun && input.planDespiteErrors)) return failed;
     documents = plannable(documents);
+    whole = false;
+  }
+
+  // Encrypted SecretStore values (ENC[age,...]) are decrypted in memory; the store seals them at rest.
+  if (hasEncryptedValues(documents)) {
+    const decrypted = await decryptSecretValues(documents, input.home?.dir);
+    if (decrypted.diagnostics.length) {
+      diagnostics.push(...decrypted.diagnostics);
+      const failed = { ...base, diagnostics, ok: false, reason: Reason.DecryptionFailed, message: `${decrypted.failed} SecretStore${decrypted.failed === 1 ? "" : "s"} could not be decrypted; nothing was applied`, actions: [], committed: false, storeVersion: null };
+      if (!(input.dryRun && input.planDespiteErrors)) return failed;
+      whole = false;
+    }
+    documents = decrypted.documents;
   }
 
   // CRD hooks run before what they are about is committed; a failing one refuses the whole pass.
@@ -134,7 +150,7 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
       ...(input.withLive ? { withLive: true } : {}),
       inTransaction: (committed) => {
         input.inTransaction?.(committed);
-        if (digest !== undefined && documents === set.documents) {
+        if (digest !== undefined && whole) {
           const keys = committed.actions.filter((a) => a.verb !== "pruned").map((a) => a.key);
           rememberApply(store, { digest, resourcesVersion: committed.storeVersion, keys, diagnostics });
         }
@@ -147,7 +163,7 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
   }
   const done = { ...base, actions: outcome.actions, storeVersion: outcome.storeVersion };
   if (input.dryRun) {
-    const valid = documents === set.documents;
+    const valid = whole;
     return { ...done, ok: valid, reason: valid ? Reason.Succeeded : Reason.ValidationFailed, message: "dry run: nothing was written", committed: false };
   }
 

@@ -83,12 +83,14 @@ export function normalized(resource: Resource): Resource {
  */
 export function prepareDesired(documents: readonly ParsedDocument[], store: Store, memo?: WeakMap<ParsedDocument, DesiredResource>): DesiredResource[] {
   return documents.map((document) => {
-    let d = memo?.get(document);
+    // A SecretStore's hash is keyed with the store's active key, which a rotation changes: never kept.
+    const keyed = document.resource.kind === "SecretStore";
+    let d = keyed ? undefined : memo?.get(document);
     if (d === undefined) {
       const r = document.resource;
       const key = keyOf(r);
       d = { key, id: keyString(key), document, hash: store.contentHash(r.kind, hashedContent(normalized(r)) as JsonObject) };
-      memo?.set(document, d);
+      if (!keyed) memo?.set(document, d);
     }
     return d;
   });

@@ -33,6 +33,8 @@ export type DiagnosticCode =
   | "timezone"
   | "reference"
   | "crd"
+  /** A SecretStore value encrypted in the source that cannot be decrypted. */
+  | "secret"
   /** `check`: this host cannot enforce a field of an ExecutionProfile. */
   | "unsupported-backend-feature";
 

@@ -27,9 +27,21 @@ export function secretTexts(value: unknown, out: string[] = []): string[] {
 }
 
 /**
- * A copy of spec with every SecretStore data value redacted, and any other
- * spec field (refused by validation, but a store may hold one written
- * before) redacted whole; other kinds unchanged.
+ * A SecretStore value that names where the secret is read (`{valueFrom:
+ * {env | file}}`) rather than holding it: shown as it is.
+ */
+export function isSecretReference(v: unknown): boolean {
+  if (v === null || typeof v !== "object" || Array.isArray(v)) return false;
+  const keys = Object.keys(v);
+  const from = (v as Record<string, unknown>)["valueFrom"];
+  if (keys.length !== 1 || from === null || typeof from !== "object" || Array.isArray(from)) return false;
+  return Object.entries(from).every(([k, x]) => (k === "env" || k === "file") && typeof x === "string");
+}
+
+/**
+ * A copy of spec with every SecretStore data value redacted (references
+ * shown), and any other spec field (refused by validation, but a store may
+ * hold one written before) redacted whole; other kinds unchanged.
  */
 export function redactSpec(kind: string, spec: JsonObject): JsonObject {
   if (!isSecretKind(kind)) return spec;
@@ -37,7 +49,7 @@ export function redactSpec(kind: string, spec: JsonObject): JsonObject {
   for (const [field, value] of Object.entries(spec)) {
     if (field === "data" && value && typeof value === "object" && !Array.isArray(value)) {
       const redacted: JsonObject = {};
-      for (const k of Object.keys(value)) redacted[k] = REDACTED;
+      for (const [k, v] of Object.entries(value)) redacted[k] = isSecretReference(v) ? v : REDACTED;
       out[field] = redacted;
     } else out[field] = REDACTED;
   }

@@ -11,7 +11,7 @@
  * Closing reads what was refused (proxy, cgroup counters, output) and
  * removes what opening made. A host profile opens to nothing: no launcher.
  */
-import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -32,6 +32,8 @@ export interface BoundaryRequest {
   home?: string;
   /** Its secret key. */
   secretKey?: string;
+  /** More key files and folders to hide (the keyring, the age identity); those that exist are hidden. */
+  secrets?: readonly string[];
   /** Directories inside `home` the step reads (made if missing). */
   reveal?: readonly string[];
   /** The environment the host probe reads (`ORCHESTRATOR_BWRAP`, ...). */
@@ -116,7 +118,8 @@ export async function openBoundary(req: BoundaryRequest): Promise<StepBoundary> 
     const socket = runtimeDir ? join(runtimeDir, "proxy.sock") : "";
     if (profile.networkMode === "allowlist") proxy = await startAllowlistProxy(socket, profile.allowlist);
 
-    const paths = { workspace, writable, reveal: req.reveal ?? [], binds, ...(req.home ? { home: req.home } : {}), ...(req.secretKey && existsSync(req.secretKey) ? { secretKey: req.secretKey } : {}), ...(runtimeDir ? { runtimeDir } : {}) };
+    const hidden = secretPaths(req.secrets ?? []);
+    const paths = { workspace, writable, reveal: req.reveal ?? [], binds, ...hidden, ...(req.home ? { home: req.home } : {}), ...(req.secretKey && existsSync(req.secretKey) ? { secretKey: req.secretKey } : {}), ...(runtimeDir ? { runtimeDir } : {}) };
     const launcher = [caps.bwrap.path, ...bwrapArgs(profile, paths)];
     if (proxy) launcher.push(caps.node, networkBridgeScript(), socket, "--");
     if (binds.length) launcher.push("/bin/sh", "-c", JOIN_CGROUPS, "orchestrator-sandbox", String(binds.length), ...binds.map((b) => b.target));
@@ -169,4 +172,17 @@ function writablePath(workspace: string, rel: string): string {
   const real = realpathSync(abs);
   if (!within(real, workspace)) throw new BoundarySetupError(`writable path '${rel}' resolves to ${real}, outside the workspace ${workspace}`);
   return real;
+}
+
+/** The given secret paths that exist, as files and folders. */
+function secretPaths(paths: readonly string[]): { secretFiles: string[]; secretDirs: string[] } {
+  const out = { secretFiles: [] as string[], secretDirs: [] as string[] };
+  for (const p of paths) {
+    try {
+      (statSync(p).isDirectory() ? out.secretDirs : out.secretFiles).push(p);
+    } catch {
+      // Not there: nothing to hide.
+    }
+  }
+  return out;
 }

@@ -16,6 +16,13 @@ export interface BoundaryPaths {
   home?: string;
   /** The secret key inside `home`: all a read-only tree needs hidden. */
   secretKey?: string;
+  /**
+   * More key material, hidden in every tree unless the state folder is
+   * already replaced around it: the keyring's files (`secret-keys/`) and the
+   * age identity, which ORCHESTRATOR_AGE_KEY_FILE may put anywhere.
+   */
+  secretFiles?: readonly string[];
+  secretDirs?: readonly string[];
   /** Directories inside `home` the step reads (its prompt and spill files), shown read-only. */
   reveal: readonly string[];
   /** Per-step directory with the proxy socket and the cgroup files the step joins; undefined when the step needs neither. */
@@ -59,6 +66,10 @@ export function bwrapArgs(profile: ExecutionProfile, paths: BoundaryPaths): stri
       a.push("--ro-bind", "/dev/null", paths.secretKey);
     }
   }
+
+  const replacedHome = writableTree && paths.home !== undefined && !within(paths.workspace, paths.home);
+  for (const f of paths.secretFiles ?? []) if (!(replacedHome && within(f, paths.home!))) a.push("--ro-bind", "/dev/null", f);
+  for (const d of paths.secretDirs ?? []) if (!(replacedHome && within(d, paths.home!))) a.push("--tmpfs", d, "--remount-ro", d);
 
   if (paths.runtimeDir) a.push("--ro-bind", paths.runtimeDir, paths.runtimeDir);
   for (const b of paths.binds) a.push("--bind", b.source, b.target);

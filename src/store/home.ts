@@ -19,6 +19,8 @@ export const GITIGNORE_ENTRIES: readonly string[] = [
   "spill/",
   "sources/",
   "secret.key",
+  "secret-keys/",
+  "age.key",
   "controller.*",
 ];
 

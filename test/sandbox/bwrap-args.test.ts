@@ -35,6 +35,17 @@ describe("bwrapArgs", () => {
     expect(order.every((i) => i >= 0)).toBe(true);
     expect([...order].sort((x, y) => x - y)).toEqual(order);
   });
+  it("hides the keyring's folder and the age identity too; a writable tree's replaced state folder already hides what lies in it", () => {
+    const keys = { ...paths, secretFiles: ["/tmp/ws/.orchestrator/age.key", "/etc/orchestrator/age.key"], secretDirs: ["/tmp/ws/.orchestrator/secret-keys"] };
+    const ro = bwrapArgs(profileFromSpec("p", { mode: "sandbox", fs_mode: "workspace_rw_scoped", writable_paths: ["out"] }), keys);
+    expect(ro[at(ro, "--ro-bind", "/tmp/ws/.orchestrator/age.key") + 1]).toBe("/dev/null");
+    expect(ro[at(ro, "--ro-bind", "/etc/orchestrator/age.key") + 1]).toBe("/dev/null");
+    expect(at(ro, "--tmpfs", "/tmp/ws/.orchestrator/secret-keys")).toBeGreaterThan(at(ro, "--ro-bind", "/tmp/ws"));
+    const rw = bwrapArgs(profileFromSpec("p", { mode: "sandbox" }), keys);
+    expect(at(rw, "--ro-bind", "/tmp/ws/.orchestrator/age.key")).toBe(-1);
+    expect(at(rw, "--tmpfs", "/tmp/ws/.orchestrator/secret-keys")).toBe(-1);
+    expect(rw[at(rw, "--ro-bind", "/etc/orchestrator/age.key") + 1]).toBe("/dev/null");
+  });
   it("no runtime directory, no mount for it", () => {
     const { runtimeDir: _, ...rest } = paths;
     const a = bwrapArgs(profileFromSpec("p", { mode: "sandbox", fs_mode: "workspace_readonly" }), { ...rest, binds: [] });

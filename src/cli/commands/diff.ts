@@ -45,9 +45,9 @@ export async function diffCommand(sources: string[], opts: DiffOptions): Promise
       report = r;
       title = `orchestrator diff ${opts.from}..${opts.to} (${r.fromCommit.slice(0, 12)}..${r.toCommit.slice(0, 12)})`;
     } else if (mode === "files") {
-      report = await withStore(({ store, cwd }) => {
+      report = await withStore(({ store, cwd, home }) => {
         const loaded = loadManifestPaths(opts.filename!, cwd);
-        return diffFiles(store, loaded.files, loaded.diagnostics, { ...(opts.project ? { project: opts.project } : {}), prune: !!opts.prune });
+        return diffFiles(store, loaded.files, loaded.diagnostics, { ...(opts.project ? { project: opts.project } : {}), prune: !!opts.prune, home });
       });
     } else {
       report = await withStore(({ store, home }) => diffSources(home, store, sources));

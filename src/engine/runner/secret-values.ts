@@ -6,6 +6,7 @@
  */
 import { DEFAULT_PROJECT, type JsonValue } from "../../resources/types.js";
 import type { Store } from "../../store/store.js";
+import { readSecretSource, secretSourceOf, type SecretReadContext } from "../secrets/secret-source.js";
 
 /**
  * Shorter values are left alone: redacting every `1` or `ok` in a log would
@@ -14,8 +15,12 @@ import type { Store } from "../../store/store.js";
  */
 export const MIN_REDACTED_LENGTH = 4;
 
-/** Longest first, so a secret that contains another is replaced whole. */
-export function projectSecretValues(store: Store, project: string): string[] {
+/**
+ * Longest first, so a secret that contains another is replaced whole.
+ * `valueFrom` references are read as this process sees them; one that
+ * cannot be read is left out (a step given it fails to start instead).
+ */
+export function projectSecretValues(store: Store, project: string, read: SecretReadContext = { env: process.env, baseDir: process.cwd() }): string[] {
   const projects = project === DEFAULT_PROJECT ? [project] : [DEFAULT_PROJECT, project];
   const values = new Set<string>();
   for (const p of projects) {
@@ -23,10 +28,21 @@ export function projectSecretValues(store: Store, project: string): string[] {
       const data: JsonValue | undefined = r.spec["data"];
       if (typeof data !== "object" || data === null || Array.isArray(data)) continue;
       for (const v of Object.values(data)) {
-        const text = typeof v === "string" ? v : JSON.stringify(v);
+        const text = valueText(v, read);
+        if (text === undefined) continue;
         if (text.length >= MIN_REDACTED_LENGTH) values.add(text);
       }
     }
   }
   return [...values].sort((a, b) => b.length - a.length);
+}
+
+function valueText(v: JsonValue, read: SecretReadContext): string | undefined {
+  const src = secretSourceOf(v);
+  if (!src) return typeof v === "string" ? v : JSON.stringify(v);
+  try {
+    return readSecretSource(src, "", read);
+  } catch {
+    return undefined;
+  }
 }

@@ -7,6 +7,8 @@
  * as a `sandbox_denied` event; a profile this host cannot enforce is a
  * `sandbox_unsupported` event and a failed step, never an unconfined run.
  */
+import { join } from "node:path";
+import { ageKeyPath } from "../../reconcile/age-keys.js";
 import type { JsonObject } from "../../resources/types.js";
 import type { NewEvent } from "../../store/store.js";
 import { BoundarySetupError, BoundaryUnsupportedError, openBoundary, type StepBoundary } from "../../sandbox/boundary.js";
@@ -42,7 +44,7 @@ export function stepProfile(ctx: TaskContext, step: PlannedStep): StepProfile {
   if (!resource) throw new StepProfileError(`execution profile '${name}' not found in project '${ctx.project}'`);
   let env: AgentEnv;
   try {
-    env = resolveAgentEnv(resource, ctx.envStores, `execution profile '${name}'`);
+    env = resolveAgentEnv(resource, ctx.envStores, `execution profile '${name}'`, { env: process.env, baseDir: ctx.home.root });
   } catch (err) {
     throw new StepProfileError((err as Error).message);
   }
@@ -52,7 +54,7 @@ export function stepProfile(ctx: TaskContext, step: PlannedStep): StepProfile {
 /** Opens the step's boundary; a host that cannot enforce it, or a boundary that cannot be drawn, throws StepProfileError. */
 export async function openStepBoundary(ctx: TaskContext, profile: ExecutionProfile, runId: string): Promise<StepBoundary> {
   try {
-    return await openBoundary({ profile, runId, workspace: ctx.workspace.root, home: ctx.home.dir, secretKey: ctx.home.keyPath, reveal: [ctx.logDir, ctx.spillDir] });
+    return await openBoundary({ profile, runId, workspace: ctx.workspace.root, home: ctx.home.dir, secretKey: ctx.home.keyPath, secrets: keyMaterial(ctx.home.dir), reveal: [ctx.logDir, ctx.spillDir] });
   } catch (err) {
     if (err instanceof BoundaryUnsupportedError) throw new StepProfileError(err.message, err.reasonCode);
     if (err instanceof BoundarySetupError) throw new StepProfileError(`sandbox: ${err.message}`);
@@ -105,4 +107,10 @@ export function unsupportedEvent(ctx: TaskContext, step: PlannedStep, runId: str
     message: `step ${step.id}: ${message}`,
     data: { reason_code: "unsupported_backend_feature", step: step.id, profile: profile.name },
   };
+}
+
+/** The keyring's other keys and the age identity: never within a step's reach. */
+function keyMaterial(homeDir: string): string[] {
+  const age = ageKeyPath(homeDir);
+  return [join(homeDir, "secret-keys"), ...(age ? [age] : [])];
 }

@@ -250,7 +250,7 @@ async function prepare(deps: StepRunDeps, step: PlannedStep, task: TaskState, sc
   const mode = isPromptDelivery(agent.spec["promptDelivery"]) ? agent.spec["promptDelivery"] : DEFAULT_PROMPT_DELIVERY;
   const delivery = await preparePromptDelivery({ mode, prompt: rendered.prompt, commandTemplate: agentCommand, promptDir: ctx.logDir, runId });
   const cmd = renderAgentCommand(agentCommand, rendered.vars, delivery.placeholders);
-  const agentEnv = resolveAgentEnv(agent, ctx.envStores);
+  const agentEnv = resolveAgentEnv(agent, ctx.envStores, undefined, { env: process.env, baseDir: ctx.home.root });
   const notes = [`agent ${agent.metadata.name} (strategy ${selection.ranking[0]?.strategy ?? "?"}, pool ${selection.poolProject})`, ...delivery.warnings];
   if (chosen.rule !== undefined) notes.push(`agent ${agent.metadata.name}: command_rules[${chosen.rule}] matched; running its command`);
   if (rendered.unresolved.length) notes.push(`prompt placeholders without a value: ${rendered.unresolved.map((u) => `{${u}}`).join(", ")}`);

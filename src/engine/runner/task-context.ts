@@ -145,7 +145,7 @@ interface ProjectResources {
  */
 const snapshots = new WeakMap<Store, { version: number; projects: Map<string, ProjectResources> }>();
 
-function projectResources(store: Store, project: string): ProjectResources {
+function projectResources(store: Store, project: string, home: Home): ProjectResources {
   const version = store.resourcesVersion();
   let snapshot = snapshots.get(store);
   if (!snapshot || snapshot.version !== version) {
@@ -162,7 +162,7 @@ function projectResources(store: Store, project: string): ProjectResources {
       templates: byName(store, "StepTemplate", project),
       profiles: new Map(store.listResources({ project, kind: "ExecutionProfile" }).map((r) => [r.metadata.name, effective(r)])),
       envStores,
-      secrets: projectSecretValues(store, project),
+      secrets: projectSecretValues(store, project, { env: process.env, baseDir: home.root }),
       runtime: resolveRuntimeSettings(store, project),
       workflows: new Map(),
     };
@@ -172,7 +172,7 @@ function projectResources(store: Store, project: string): ProjectResources {
 }
 
 export function loadTaskContext(store: Store, home: Home, task: TaskRecord): TaskContext {
-  const resources = projectResources(store, task.project);
+  const resources = projectResources(store, task.project, home);
   const { name, spec } = cachedWorkflowSpec(store, resources, task);
   const plan = buildExecutionPlan(spec, { workflow: name, steps: task.spec.steps });
   const workspace = workspaceOf(resources.workspaces, home, task.project, task.workspace);

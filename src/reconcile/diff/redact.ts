@@ -4,6 +4,7 @@
  */
 import { createHmac } from "node:crypto";
 import type { JsonObject, JsonValue, Resource } from "../../resources/types.js";
+import { isSecretReference } from "../../resources/redact.js";
 import { jsonEqual } from "./field-changes.js";
 
 /**
@@ -98,7 +99,9 @@ function marker(
   value: JsonValue,
   side: "before" | "after",
   opts: RedactionOptions,
-): string {
+): JsonValue {
+  // `{valueFrom: {env | file}}` names where a secret is read, not the secret: shown as it is.
+  if (isSecretReference(value)) return value;
   if (opts.fingerprint) {
     return `<redacted ${opts.fingerprint(typeof value === "string" ? value : JSON.stringify(value))}>`;
   }

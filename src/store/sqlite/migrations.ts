@@ -5,6 +5,7 @@
  */
 import type { Database } from "better-sqlite3";
 import { AGENT_STATES_MIGRATION_SQL } from "./agent-state.js";
+import { SECRET_KEYS_MIGRATION_NAME, SECRET_KEYS_MIGRATION_SQL } from "./secret-keys.js";
 import { CLUSTER_WIDE_MIGRATION_NAME, moveClusterWideKinds } from "./cluster-wide-migration.js";
 import { INVENTORY_OWNERSHIP_MIGRATION_NAME, INVENTORY_OWNERSHIP_MIGRATION_SQL, SOURCES_MIGRATION_NAME, SOURCES_MIGRATION_SQL } from "./source-migration.js";
 
@@ -234,7 +235,8 @@ export const MIGRATIONS: readonly Migration[] = [
     // The SecretStore whose values sign a source's push notifications.
     up: `ALTER TABLE sources ADD COLUMN webhook_secret TEXT;`,
   },
-  { version: 12, name: "agent-states", up: AGENT_STATES_MIGRATION_SQL },
+  { version: 14, name: "agent-states", up: AGENT_STATES_MIGRATION_SQL },
+  { version: 15, name: SECRET_KEYS_MIGRATION_NAME, up: SECRET_KEYS_MIGRATION_SQL },
 ];
 
 export const LATEST_VERSION: number = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

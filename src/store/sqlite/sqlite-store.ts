@@ -8,7 +8,9 @@ import { isProjectScoped } from "../../resources/kinds.js";
 import { DEFAULT_PROJECT, type JsonObject, type ResourceKey } from "../../resources/types.js";
 import { contentHash, SECRET_KIND } from "../content-hash.js";
 import { describeKey, ReadonlyStoreError, ResourceConflictError } from "../errors.js";
-import { openSecretSpec, readKey, sealSecretSpec } from "../secret-crypto.js";
+import { openSecretSpec, sealSecretSpec } from "../secret-crypto.js";
+import type { SecretKeyStoreProvider } from "../secret-key-store.js";
+import { SqliteKeyring } from "./secret-keys.js";
 import type {
   EventFilter,
   MigrationInfo,
@@ -65,12 +67,12 @@ export interface SqliteStoreOptions {
   readonly: boolean;
 }
 
-export class SqliteStore implements Store, TaskStoreProvider, SourceStoreProvider, WorkflowStoreEntriesProvider {
+export class SqliteStore implements Store, TaskStoreProvider, SourceStoreProvider, WorkflowStoreEntriesProvider, SecretKeyStoreProvider {
   readonly path: string;
   private readonly db: Database;
   private readonly keyPath: string;
   private readonly readonly: boolean;
-  private key: Buffer | undefined;
+  private keyring: SqliteKeyring | undefined;
   // Prepared lazily, once: a read-only `get` never pays for write statements.
   private readonly statements = new Map<string, Statement>();
   private tasks: SqliteTaskStore | undefined;
@@ -98,6 +100,12 @@ export class SqliteStore implements Store, TaskStoreProvider, SourceStoreProvide
   workflowStoreEntries(): SqliteWorkflowStoreEntries {
     this.entries ??= new SqliteWorkflowStoreEntries(this.db, this.path, this.readonly);
     return this.entries;
+  }
+
+  /** The keys SecretStore values are sealed with, on this store's connection. */
+  secretKeys(): SqliteKeyring {
+    this.keyring ??= new SqliteKeyring({ db: this.db, firstKeyPath: this.keyPath, readonly: this.readonly });
+    return this.keyring;
   }
 
   /** Sources, inventories and reconcile requests, on this store's connection. */
@@ -186,7 +194,7 @@ export class SqliteStore implements Store, TaskStoreProvider, SourceStoreProvide
   }
 
   contentHash(kind: string, content: JsonObject): string {
-    return contentHash(kind, content, () => this.secretKey());
+    return contentHash(kind, content, () => this.secretKeys().ring().active.key);
   }
 
   appendEvent(event: NewEvent): void {
@@ -276,19 +284,13 @@ export class SqliteStore implements Store, TaskStoreProvider, SourceStoreProvide
   }
 
   private sealSpec(w: ResourceWrite): JsonObject {
-    return w.kind === SECRET_KIND ? sealSecretSpec(this.secretKey(), w.spec) : w.spec;
+    return w.kind === SECRET_KIND ? sealSecretSpec(this.secretKeys().ring(), w.spec) : w.spec;
   }
 
   private toResource(row: ResourceRow): StoredResource {
     return fromRow(row, (kind, spec, r) =>
-      kind === SECRET_KIND ? openSecretSpec(this.secretKey(), spec, describeKey(r)) : spec,
+      kind === SECRET_KIND ? openSecretSpec(this.secretKeys().ring(), spec, describeKey(r)) : spec,
     );
-  }
-
-  /** Read on first use, so commands that never touch a secret never read the key file. */
-  private secretKey(): Buffer {
-    this.key ??= readKey(this.keyPath);
-    return this.key;
   }
 
   private stmt(sql: string): Statement {
