@@ -206,7 +206,7 @@ describe("secrets at rest", () => {
     const raw = new Database(home.dbPath, { readonly: true });
     const spec = JSON.parse(raw.prepare("SELECT spec FROM resources WHERE kind = 'SecretStore'").pluck().get() as string);
     raw.close();
-    expect(spec.data.TOKEN.$enc).toMatch(/^v1:[^:]+:[^:]+:[^:]+$/);
+    expect(spec.data.TOKEN.$enc).toMatch(/^v2:k1:[^:]+:[^:]+:[^:]+$/);
     expect(JSON.stringify(spec)).not.toContain(marker);
 
     const content = { spec: { data: { TOKEN: marker } } };
