@@ -214,8 +214,8 @@ describe("secret values", () => {
   it("never appear in a diagnostic: the field and the type are named, not the value", () => {
     const ds = validateDocuments(secret({ data: { PIN: 98765432, LIST: ["s3cr3t-in-a-list"], OK: "fine-value-123" } }));
     expect(errors(ds).map((d) => [d.path, d.message])).toEqual([
-      ["spec.data.PIN", "must be string, not a number"],
-      ["spec.data.LIST", "must be string, not a list"],
+      ["spec.data.PIN", "must be string or object, not a number"],
+      ["spec.data.LIST", "must be string or object, not a list"],
     ]);
     expect(text(ds)).not.toContain("98765432");
     expect(text(ds)).not.toContain("s3cr3t-in-a-list");
