@@ -85,7 +85,7 @@ describe("a SecretStore with bad values", () => {
       expect(r.code, args.join(" ")).not.toBe(0);
       outputs.push(r.stdout + r.stderr);
     }
-    expect(outputs[0]).toContain("secretstore/keys: spec.data.PIN: must be string, not a number (manifests/secret.yaml:7:10)");
+    expect(outputs[0]).toContain("secretstore/keys: spec.data.PIN: must be string or object, not a number (manifests/secret.yaml:7:10)");
     // What sync recorded: source status and events.
     outputs.push(p.run(["source", "list", "-o", "json"]).stdout, p.run(["event", "list", "-o", "json"]).stdout);
     for (const out of outputs) {
