@@ -12,7 +12,11 @@ export const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   init: ["orchestrator init                     # .orchestrator/ in the current directory", "ORCHESTRATOR_HOME=/srv/orch orchestrator init"],
   apply: ["orchestrator apply -f manifests/", "orchestrator apply -f agent.yaml --dry-run", "orchestrator get agent coder -o yaml | orchestrator apply -f -", "orchestrator apply -f manifests/ --prune   # also delete what the set omits"],
   source: ["orchestrator source add upstream --git https://example.com/team/agents.git --path manifests", "orchestrator source list"],
-  "source add": ["orchestrator source add local --dir manifests", "orchestrator source add upstream --git https://example.com/team/agents.git --ref main --path manifests --interval 5m"],
+  "source add": [
+    "orchestrator source add local --dir manifests",
+    "orchestrator source add upstream --git https://example.com/team/agents.git --ref main --path manifests --interval 5m",
+    "orchestrator source add infra --git https://example.com/team/infra.git --interval 10m --webhook-secret infra-push   # push notifications reconcile at once",
+  ],
   "source list": ["orchestrator source list", "orchestrator source list -o json"],
   "source remove": ["orchestrator source remove upstream"],
   "source status": ["orchestrator source status", "orchestrator source status upstream -o json"],
@@ -65,6 +69,8 @@ export const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
     "orchestrator controller --foreground --workers 2",
     "orchestratord",
     "orchestrator controller --ui-bind 0.0.0.0:19091 --ui-token-file ui-token   # the web view for other machines, with a token",
+    "orchestratord --webhook-bind 127.0.0.1:8080   # webhooks and push notifications on another port",
+    "orchestratord --webhook-bind none",
   ],
   "controller status": ["orchestrator controller status", "orchestrator controller status -o json"],
   "controller stop": ["orchestrator controller stop", "orchestrator controller stop --timeout 60"],
@@ -90,6 +96,24 @@ export const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
     "orchestrator ui --bind 0.0.0.0:8080 --token-file ui-token",
   ],
   version: ["orchestrator version", "orchestrator version --json"],
+  trigger: ["orchestrator trigger fire nightly-qa", "orchestrator trigger suspend nightly-qa", "orchestrator get triggers"],
+  "trigger suspend": ["orchestrator trigger suspend nightly-qa", "orchestrator trigger suspend deploy --project web"],
+  "trigger resume": ["orchestrator trigger resume nightly-qa"],
+  "trigger fire": ["orchestrator trigger fire nightly-qa", "orchestrator trigger fire github-push --payload '{\"ref\":\"refs/heads/main\"}'", "orchestrator trigger fire nightly-qa -o json --no-daemon"],
+  agent: ["orchestrator agent list", "orchestrator agent drain coder --timeout 5m", "orchestrator agent uncordon coder"],
+  "agent list": ["orchestrator agent list", "orchestrator agent list -A -o json"],
+  "agent cordon": ["orchestrator agent cordon coder", "orchestrator agent cordon reviewer --project web"],
+  "agent uncordon": ["orchestrator agent uncordon coder"],
+  "agent drain": ["orchestrator agent drain coder                # wait for its running steps", "orchestrator agent drain coder --timeout 5m   # end those still running after 5 minutes"],
+  secret: ["orchestrator secret age-keygen", "orchestrator secret encrypt -f manifests/secrets.yaml", "orchestrator secret key rotate"],
+  "secret encrypt": ["orchestrator secret encrypt -f manifests/secrets.yaml", "orchestrator secret encrypt -f manifests/secrets.yaml --recipient age1...   # for another controller's key"],
+  "secret age-keygen": ["orchestrator secret age-keygen                 # .orchestrator/age.key; prints the public key", "orchestrator secret age-keygen -o /etc/orchestrator/age.key"],
+  "secret key": ["orchestrator secret key status", "orchestrator secret key rotate", "orchestrator secret key history"],
+  "secret key status": ["orchestrator secret key status", "orchestrator secret key status -o json"],
+  "secret key list": ["orchestrator secret key list", "orchestrator secret key list -o json"],
+  "secret key rotate": ["orchestrator secret key rotate", "orchestrator secret key rotate --resume   # finish a rotation that was interrupted"],
+  "secret key revoke": ["orchestrator secret key revoke k1"],
+  "secret key history": ["orchestrator secret key history", "orchestrator secret key history -n 10 --key-id k2 -o json"],
 };
 
 const HOME_VAR = "ORCHESTRATOR_HOME      the .orchestrator folder to use (default: the nearest one in this or a parent directory)";
@@ -101,6 +125,8 @@ const UI_VARS = [
   "ORCHESTRATOR_UI_BIND   where the web view listens when --ui-bind is not given (HOST:PORT or none)",
   "ORCHESTRATOR_UI_TOKEN_FILE  the web view's token file when --ui-token-file is not given",
 ];
+const WEBHOOK_BIND_VAR = "ORCHESTRATOR_WEBHOOK_BIND  the HTTP listener's address when --webhook-bind is not given (HOST:PORT or none)";
+const AGE_KEY_VAR = "ORCHESTRATOR_AGE_KEY_FILE  the age identity that decrypts ENC[age,...] SecretStore values (default .orchestrator/age.key)";
 const OPTIONAL_HOME_VAR = "ORCHESTRATOR_HOME      the store whose CustomResourceDefinitions are known too (optional)";
 
 /** Commands that need no store; the ones that may read one say so. */
@@ -117,6 +143,8 @@ const NO_STORE: Readonly<Record<string, readonly string[]>> = {
 
 const COLOURED = new Set(["diff", "task trace", "task watch"]);
 const GIT = new Set(["sync", "diff", "controller", "reconcile", "source add", "source"]);
+/** Commands that run the apply pipeline (which decrypts ENC[age,...] values) or read the age key. */
+const AGE = new Set(["apply", "sync", "diff", "watch", "controller", "secret encrypt", "secret age-keygen"]);
 
 /** The environment variables a command reads. */
 export function environmentOf(path: string, command: Command): string[] {
@@ -127,6 +155,8 @@ export function environmentOf(path: string, command: Command): string[] {
   if (path === "diff") vars.push(EXTERNAL_DIFF_VAR);
   if (GIT.has(path)) vars.push(GIT_VARS);
   if (path === "controller") vars.push(...UI_VARS);
+  if (AGE.has(path)) vars.push(AGE_KEY_VAR);
+  if (path === "controller") vars.push(WEBHOOK_BIND_VAR);
   return vars;
 }
 

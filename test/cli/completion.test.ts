@@ -97,6 +97,16 @@ describe("orchestrator completion", () => {
     expect(capabilities).toEqual(expect.arrayContaining(["greet", "implement", "plan", "verify"]));
   });
 
+  it("completes the agents, triggers and retired keys the agent, trigger and secret key commands take", () => {
+    p.write("hook.yaml", "apiVersion: orchestrator.dev/v2\nkind: Trigger\nmetadata:\n  name: on-push\nspec:\n  event:\n    source: webhook\n  action:\n    workflow: hello-world\n    workspace: default\n");
+    expect(p.run(["apply", "-f", "hook.yaml"]).code).toBe(0);
+    expect(p.run(["secret", "key", "rotate"]).code).toBe(0);
+    const [agents, triggers, keys] = complete(p.dir, bin, ["orchestrator agent drain ", "orchestrator trigger fire ", "orchestrator secret key revoke "]);
+    expect(agents).toEqual(expect.arrayContaining(["builder", "greeter", "planner"]));
+    expect(triggers).toEqual(["on-push"]);
+    expect(keys).toEqual(["k1"]);
+  });
+
   it("leaves file names to the shell for -f and registers bash's file fallback", () => {
     const [files] = complete(p.dir, bin, ["orchestrator apply -f "]);
     expect(files).toEqual([]);

@@ -35,6 +35,9 @@ describe("every command's --help", () => {
     const byPath = new Map(seen.map(({ path, text }) => [path.join(" "), text]));
     expect(byPath.get("apply")).toMatch(/ORCHESTRATOR_HOME .*\n {2}ORCHESTRATOR_NO_DAEMON /);
     expect(byPath.get("diff")).toContain("ORCHESTRATOR_EXTERNAL_DIFF");
+    expect(byPath.get("controller")).toContain("ORCHESTRATOR_WEBHOOK_BIND");
+    expect(byPath.get("sync")).toContain("ORCHESTRATOR_AGE_KEY_FILE");
+    expect(byPath.get("trigger fire")).toMatch(/Examples:\n {2}orchestrator trigger fire nightly-qa/);
     expect(byPath.get("version")).toMatch(/Environment:\n {2}\(none read\)/);
   }, 180_000);
 });

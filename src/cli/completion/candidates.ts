@@ -9,6 +9,7 @@ import { registryWith } from "../../resources/crd-kinds.js";
 import { KindRegistry, type KindInfo } from "../../resources/kinds.js";
 import { DEFAULT_PROJECT } from "../../resources/types.js";
 import { findHome, storeExists } from "../../store/home-location.js";
+import { secretKeyStoreOf } from "../../store/secret-key-store.js";
 import { sourceStoreOf } from "../../store/source-store.js";
 import { openStore } from "../../store/sqlite/open.js";
 import type { Store } from "../../store/store.js";
@@ -79,6 +80,11 @@ export class CompletionStore {
       for (const t of all) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
       return all.map((t) => ({ value: counts.get(t.name) === 1 && t.name ? t.name : t.id, description: `${t.phase} ${t.workflow ?? ""}`.trim() }));
     }, []);
+  }
+
+  /** The keyring's keys that could be revoked (not active, not revoked). */
+  secretKeys(): Candidate[] {
+    return this.read((s) => secretKeyStoreOf(s).listKeys().filter((k) => k.state === "retired" || k.state === "pending").map((k) => ({ value: k.id, description: `${k.state} key, ${k.values} value(s)` })), []);
   }
 
   /** Capabilities the project's agents (else the default project's) offer. */

@@ -97,6 +97,9 @@ const ARGUMENTS: Record<string, Record<string, Source>> = {
   "preset show": { name: presets },
   "preset apply": { name: presets },
   ...Object.fromEntries(["info", "items", "logs", "watch", "start", "pause", "resume", "recover", "trace", "delete"].map((c) => [`task ${c}`, { id: tasks }])),
+  ...Object.fromEntries(["suspend", "resume", "fire"].map((c) => [`trigger ${c}`, { name: namesOf("Trigger") }])),
+  ...Object.fromEntries(["cordon", "uncordon", "drain"].map((c) => [`agent ${c}`, { name: namesOf("Agent") }])),
+  "secret key revoke": { "key-id": (_ctx, store) => store.secretKeys() },
 };
 
 /** Option values, by long option name, on every command that has the option. */
@@ -108,6 +111,7 @@ const OPTIONS: Record<string, Source> = {
   project: (_ctx, store) => store.projects(),
   "agent-capability": (ctx, store) => store.capabilities(ctx.project),
   task: tasks,
+  "webhook-secret": namesOf("SecretStore"),
 };
 
 /**
