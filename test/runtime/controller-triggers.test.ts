@@ -75,6 +75,31 @@ describe("the controller fires Triggers", () => {
     expect(p.run(["get", "triggers"]).stdout).toMatch(/ACTIVE\s+LAST FIRING\s+NEXT FIRING/);
   });
 
+  it("does not replay the ticks that fell while no controller ran: the first firing after a restart is the next tick", async () => {
+    p = initializedProject();
+    applied(p, "setup.yaml", docs(workspace("ws"), workflow("wf"), trigger("every", everySecond)));
+    controller = await startController(p.dir);
+    await until("a first firing", () => events(p, "trigger_fired").length >= 1);
+    await controller.stop();
+    controller = undefined;
+    const before = events(p, "trigger_fired");
+    const lastBefore = Date.parse(before.at(-1)!.data?.["scheduledTime"] as string);
+    // Several whole ticks of the schedule pass with no controller: the behaviour under test.
+    const stoppedAt = Date.now();
+    await until("three ticks to pass with no controller", () => Date.now() >= stoppedAt + 3500);
+    const restartedAt = Date.now();
+    controller = await startController(p.dir);
+    await until("a firing after the restart", () => events(p, "trigger_fired").length > before.length);
+    await controller.stop();
+    controller = undefined;
+
+    const after = events(p, "trigger_fired").slice(before.length).map((e) => Date.parse(e.data?.["scheduledTime"] as string));
+    expect(after.length).toBeGreaterThan(0);
+    // No tick between the last one fired before the stop and the restart was made up.
+    for (const t of after) expect(t).toBeGreaterThan(restartedAt);
+    expect(after[0]! - lastBefore).toBeGreaterThanOrEqual(3000);
+  });
+
   it("with no concurrencyPolicy (Allow), a firing starts another task while the last one still runs", async () => {
     p = initializedProject();
     applied(p, "setup.yaml", docs(workspace("ws"), workflow("wf", HOLD), trigger("busy", everySecond)));
