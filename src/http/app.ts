@@ -13,6 +13,8 @@ export function createHttpApp(ctx: HttpContext): Hono {
   const app = new Hono();
   app.get("/healthz", (c) => c.text("ok\n"));
   app.route("/webhooks", webhookRoutes(ctx));
+  // The path the upstream system and its integration guides use: the same routes.
+  app.route("/webhook", webhookRoutes(ctx));
   app.route("/hooks/sources", sourceHookRoutes(ctx));
   app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${new URL(c.req.url).pathname}` }, 404));
   app.onError((err, c) => {

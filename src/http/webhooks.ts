@@ -1,8 +1,9 @@
 /**
  * @module `POST /webhooks/<trigger>` (default project) and
- * `POST /webhooks/<project>/<trigger>`: a delivery fires an
- * `event.source: webhook` Trigger. In order: an unknown trigger, or one that
- * is not a webhook trigger, is 404; a body over 1 MiB is 413; a missing or
+ * `POST /webhooks/<project>/<trigger>` (also under `/webhook`, the upstream
+ * system's path): a delivery fires an `event.source: webhook` Trigger. In
+ * order: a body over 1 MiB is 413 (at once when its Content-Length says
+ * so); an unknown trigger, or one that is not a webhook trigger, is 404; a missing or
  * wrong signature is 401 and creates nothing; a body that is not JSON is
  * 400. Then a suspended trigger or a `filter.condition` that does not hold
  * creates nothing (200, saying why); otherwise the trigger fires as the

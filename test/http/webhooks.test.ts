@@ -137,6 +137,9 @@ describe("webhook triggers", () => {
     expect((await post(`${base}/webhooks/open`, "{}")).status).toBe(202);
     expect((await post(`${base}/webhooks/team/open`, '{"x":1}')).status).toBe(202);
     expect(tasks(p).map((t) => t.project).sort()).toEqual(["default", "team"]);
+    // The upstream system's path reaches the same trigger.
+    expect(await post(`${base}/webhook/team/open`, '{"x":2}')).toMatchObject({ status: 202, json: { fired: true } });
+    expect(tasks(p).filter((t) => t.project === "team")).toHaveLength(2);
     const status = JSON.parse(p.run(["controller", "status", "-o", "json"]).stdout) as { webhooks: string };
     expect(status.webhooks).toBe(base);
   });
