@@ -5,6 +5,7 @@
  * start-up stays lean.
  */
 import { Argument, Command, CommanderError, Option } from "commander";
+import { SecretKeyError, StoreVersionError } from "../store/errors.js";
 import { CliError } from "./errors.js";
 import { addHelpDetails } from "./help.js";
 import { endQuietlyOnBrokenPipe, writeErr } from "./output/io.js";
@@ -549,6 +550,11 @@ export async function main(argv: string[]): Promise<number> {
     if (err instanceof CliError) {
       writeErr(`error: ${err.message}\n`);
       return err.exitCode;
+    }
+    // A store this process cannot read (a key missing or revoked, a newer schema): the user's to act on, never a stack.
+    if (err instanceof SecretKeyError || err instanceof StoreVersionError) {
+      writeErr(`error: ${err.message}\n`);
+      return 1;
     }
     writeErr(`error: ${(err as Error).stack ?? String(err)}\n`);
     return 1;

@@ -8,6 +8,7 @@ import { controllerFor } from "../../controllers/registry.js";
 import type { KindRegistry } from "../resources/kinds.js";
 import type { JsonObject, ParsedDocument, Resource, ResourceKey } from "../resources/types.js";
 import { canonicalJson } from "../store/canonical.js";
+import { RevokedKeyError } from "../store/errors.js";
 import type { InventoryItem } from "../store/source-store.js";
 import { comparePruneOrder } from "./inventory.js";
 import type { ResourceChange, ResourceHead, ResourceOrigin, ResourceWrite, Store, StoredResource } from "../store/store.js";
@@ -164,7 +165,7 @@ export function planAgainstStore(store: Store, input: PlanInput): PlannedAction[
     } else if (head.hash === d.hash && (!input.takeOwnership || head.appliedBy === input.appliedBy)) {
       action = { verb: "unchanged", key: d.key, document: d.document, hash: d.hash, head };
     } else {
-      const live = store.getResource(d.key);
+      const live = liveResource(store, d.key);
       if (!live) throw new Error(`${d.key.kind} ${d.key.name} vanished while planning; planning must run inside a write transaction`);
       const specChanged = canonicalJson(normalized(live).spec) !== canonicalJson(normalized(d.document.resource).spec ?? {});
       action = { verb: "configured", key: d.key, document: d.document, hash: d.hash, head, live, change: { op: "update", resource: writeOf(d, input), specChanged } };
@@ -191,7 +192,7 @@ export function planAgainstStore(store: Store, input: PlanInput): PlannedAction[
       ? { verb: "unchanged", key, head, released: true }
       : { verb: "pruned", key, head, change: { op: "delete", key, reason: "pruned" } };
     if (input.withLive) {
-      const live = store.getResource(key);
+      const live = liveResource(store, key);
       if (live) action.live = live;
     }
     actions.push(action);
@@ -329,4 +330,20 @@ export function planChanges(documents: readonly ParsedDocument[], store: Store, 
 /** The changes of a plan, in order, ready for one `Store.commit`. */
 export function changesOf(actions: readonly PlannedAction[]): ResourceChange[] {
   return actions.flatMap((a) => (a.change ? [a.change] : []));
+}
+
+/**
+ * The stored resource a change replaces. A SecretStore whose values were
+ * sealed with a revoked key can never be read again; applying it again is
+ * how it is repaired, so it is planned against a spec with no values
+ * (every value reads as changed) rather than refused.
+ */
+function liveResource(store: Store, key: ResourceKey): StoredResource | undefined {
+  try {
+    return store.getResource(key);
+  } catch (err) {
+    if (!(err instanceof RevokedKeyError)) throw err;
+    const sealed = store.getSealedResource(key);
+    return sealed && { ...sealed, spec: {} };
+  }
 }

@@ -26,7 +26,16 @@ export class ResourceConflictError extends Error {
 
 /** The key file is missing, unreadable, malformed, or not the key a value was sealed with. */
 export class SecretKeyError extends Error {
-  override readonly name = "SecretKeyError";
+  override readonly name: string = "SecretKeyError";
+}
+
+/**
+ * The value was sealed with a key that was revoked (`secret key revoke
+ * --force`): it can never be read again, only replaced by applying its
+ * SecretStore again.
+ */
+export class RevokedKeyError extends SecretKeyError {
+  override readonly name = "RevokedKeyError";
 }
 
 /** The database was migrated by a newer orchestrator than this one. */

@@ -9,7 +9,7 @@
 import { createCipheriv, createDecipheriv, createHmac, randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { JsonObject, JsonValue } from "../resources/types.js";
-import { SecretKeyError } from "./errors.js";
+import { RevokedKeyError, SecretKeyError } from "./errors.js";
 
 export const KEY_BYTES = 32;
 const IV_BYTES = 12;
@@ -109,6 +109,7 @@ export function openValue(keys: KeyArg, sealed: SealedValue, aad: string, where:
   try {
     key = ring ? ring.keyFor(id) : (keys as Buffer);
   } catch (err) {
+    if (err instanceof RevokedKeyError) throw new RevokedKeyError(`cannot decrypt ${where}: ${err.message}`);
     if (err instanceof SecretKeyError) throw new SecretKeyError(`cannot decrypt ${where}: ${err.message}`);
     throw err;
   }

@@ -121,6 +121,11 @@ export interface Store {
   close(): void;
 
   getResource(key: ResourceKey): StoredResource | undefined;
+  /**
+   * As getResource, with a SecretStore's values left sealed (`{$enc: ...}`):
+   * for planning over values no key can open any more (a revoked key).
+   */
+  getSealedResource(key: ResourceKey): StoredResource | undefined;
   listResources(filter?: ResourceFilter): StoredResource[];
   /** As listResources, without specs: cheap enough to read a whole project on every pass. */
   listResourceHeads(filter?: ResourceFilter): ResourceHead[];

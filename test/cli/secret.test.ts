@@ -92,6 +92,34 @@ describe("secret key", () => {
     expect(exported(p)).toMatch(/value-one-aaaa[\s\S]*value-two-bbbb/);
     expect(p.run(["secret", "key", "rotate", "--resume"])).toMatchObject({ code: 1, stderr: expect.stringMatching(/no rotation is pending/) });
   });
+
+  it("a value sealed with a key revoked with --force cannot be read, says so without a stack, and applying its SecretStore again repairs it", () => {
+    p = initializedProject();
+    p.write("s.yaml", store("api", { TOKEN: '"tok-gamma-3333"' }));
+    expect(p.run(["apply", "-f", "s.yaml"]).code).toBe(0);
+    const dbPath = join(p.dir, ".orchestrator/state.db");
+    const db = new Database(dbPath, { readonly: true });
+    const before = db.prepare("SELECT spec, hash FROM resources WHERE kind = 'SecretStore'").get() as { spec: string; hash: string };
+    db.close();
+    expect(p.run(["secret", "key", "rotate"]).code).toBe(0);
+    // The row as it was before the rotation, as a row restored from a backup would be: still sealed with k1.
+    const rw = new Database(dbPath);
+    rw.prepare("UPDATE resources SET spec = ?, hash = ? WHERE kind = 'SecretStore'").run(before.spec, before.hash);
+    rw.close();
+
+    expect(p.run(["secret", "key", "revoke", "k1"])).toMatchObject({ code: 1, stderr: expect.stringMatching(/1 SecretStore value\(s\) are still sealed with key k1 and could not be read once it is revoked/) });
+    expect(p.run(["secret", "key", "revoke", "k1", "--force"])).toMatchObject({ code: 0, stdout: expect.stringMatching(/1 value\(s\) sealed with it can no longer be read/) });
+    const read = p.run(["get", "secretstore", "api", "-o", "yaml"]);
+    expect(read.code).toBe(1);
+    expect(read.stderr).toMatch(/^error: cannot decrypt SecretStore default\/api data\.TOKEN: it was sealed with key k1, which was revoked at \S+; apply the SecretStore again/);
+    expect(read.stderr).not.toMatch(/\n\s+at /);
+    expect(p.run(["secret", "key", "status"]).stdout).toMatch(/unreadable:\s+1 value\(s\) are sealed with a revoked key and can never be read; apply their SecretStores again/);
+
+    expect(p.run(["apply", "-f", "s.yaml"])).toMatchObject({ code: 0, stdout: "secretstore/api configured\n" });
+    expect(exported(p)).toContain("tok-gamma-3333");
+    expect(sealedSpecs(p)[0]).toMatch(/"v2:k2:/);
+    expect(p.run(["secret", "key", "status"]).stdout).not.toMatch(/unreadable/);
+  });
 });
 
 describe("SecretStore values encrypted with age in the repository", () => {

@@ -32,9 +32,10 @@ export async function secretKeyStatusCommand(opts: Output): Promise<void> {
     const keys = secretKeyStoreOf(store).listKeys();
     const active = keys.find((k) => k.state === "active");
     const pending = keys.find((k) => k.state === "pending");
-    const elsewhere = keys.filter((k) => k.state !== "active").reduce((n, k) => n + k.values, 0);
+    const elsewhere = keys.filter((k) => k.state === "retired" || k.state === "pending").reduce((n, k) => n + k.values, 0);
+    const unreadable = keys.filter((k) => k.state === "revoked").reduce((n, k) => n + k.values, 0);
     if (opts.output === "json") {
-      writeOut(JSON.stringify({ active: active ?? null, pending: pending ?? null, keys: keys.length, valuesSealedWithOtherKeys: elsewhere }, null, 2) + "\n");
+      writeOut(JSON.stringify({ active: active ?? null, pending: pending ?? null, keys: keys.length, valuesSealedWithOtherKeys: elsewhere, valuesSealedWithRevokedKeys: unreadable }, null, 2) + "\n");
       return;
     }
     const lines = [
@@ -42,6 +43,7 @@ export async function secretKeyStatusCommand(opts: Output): Promise<void> {
       `keys:        ${keys.length} (${(["active", "pending", "retired", "revoked"] as const).map((s) => `${keys.filter((k) => k.state === s).length} ${s}`).join(", ")})`,
     ];
     if (elsewhere > 0) lines.push(`note:        ${elsewhere} value(s) are sealed with a key that is not active; \`orchestrator secret key rotate\` re-seals them`);
+    if (unreadable > 0) lines.push(`unreadable:  ${unreadable} value(s) are sealed with a revoked key and can never be read; apply their SecretStores again`);
     if (pending) lines.push(`pending:     ${pending.id}: a rotation did not finish; \`orchestrator secret key rotate --resume\` completes it`);
     writeOut(lines.join("\n") + "\n");
   });

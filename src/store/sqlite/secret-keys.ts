@@ -12,7 +12,7 @@ import { dirname, join } from "node:path";
 import type { Database, Statement } from "better-sqlite3";
 import type { JsonObject } from "../../resources/types.js";
 import { contentHash, SECRET_KIND } from "../content-hash.js";
-import { SecretKeyError } from "../errors.js";
+import { RevokedKeyError } from "../errors.js";
 import { FIRST_KEY_ID, generateKey, openSecretSpec, readKey, sealedKeyIds, sealSecretSpec, type Keyring } from "../secret-crypto.js";
 import {
   SecretKeyStoreError,
@@ -111,7 +111,7 @@ export class SqliteKeyring implements SecretKeyStore {
 
   private keyFor(id: string): Buffer {
     const row = this.keyRow(id);
-    if (row?.state === "revoked") throw new SecretKeyError(`it was sealed with key ${id}, which was revoked at ${row.revoked_at}; apply the SecretStore again to seal its values with the active key`);
+    if (row?.state === "revoked") throw new RevokedKeyError(`it was sealed with key ${id}, which was revoked at ${row.revoked_at}; apply the SecretStore again to seal its values with the active key`);
     let key = this.cache.get(id);
     if (!key) {
       key = readKey(this.keyPath(id));

@@ -139,6 +139,12 @@ export class SqliteStore implements Store, TaskStoreProvider, SourceStoreProvide
     return row && this.toResource(row);
   }
 
+  getSealedResource(key: ResourceKey): StoredResource | undefined {
+    const k = storageKey(key);
+    const row = this.stmt(GET_RESOURCE).get(k.project, k.kind, k.name) as ResourceRow | undefined;
+    return row && fromRow(row, (_kind, spec) => spec);
+  }
+
   /** `project` defaults to `default`; for a cluster-wide kind (Project, CRD) it is always "". */
   listResources(filter: ResourceFilter = {}): StoredResource[] {
     const shape: ListShape = { project: !filter.allProjects, kind: filter.kind !== undefined, name: filter.name !== undefined };
