@@ -193,6 +193,23 @@ describe("the listener's address", () => {
     expect(cli(["controller", "--foreground"], { cwd: p.dir, env: { ORCHESTRATOR_WEBHOOK_BIND: "nope" } })).toMatchObject({ code: 2, stderr: expect.stringMatching(/ORCHESTRATOR_WEBHOOK_BIND: --webhook-bind 'nope'/) });
   });
 
+  it("the default address in use is only a warning: the controller runs its work without a listener", async () => {
+    p = initializedProject();
+    applied(p, "setup.yaml", docs(workspace("ws"), workflow("wf")));
+    // Hold the default address; held by another process already, it is in use all the same.
+    const holder = createServer();
+    const held = await new Promise<boolean>((resolve, reject) => {
+      holder.once("error", (err: NodeJS.ErrnoException) => (err.code === "EADDRINUSE" ? resolve(false) : reject(err)));
+      holder.listen(19090, "127.0.0.1", () => resolve(true));
+    });
+    if (held) blocker = holder;
+    controller = await startController(p.dir, [], { ORCHESTRATOR_WEBHOOK_BIND: "" });
+    await until("the warning", () => /warning: cannot listen on 127\.0\.0\.1:19090: the address is in use/.test(controller!.log()));
+    expect(p.run(["controller", "status"]).stdout).toMatch(/not listening for webhooks/);
+    const id = p.run(["task", "create", "--workflow", "wf"]).stdout.trim();
+    await until("the task to complete", () => tasks(p).find((t) => t.id === id)?.phase === "Completed");
+  });
+
   it("orchestratord takes --webhook-bind too", async () => {
     p = initializedProject();
     controller = await startControllerCommand(p.dir, [process.execPath, CLI.replace(/main\.js$/, "orchestratord.js"), "--webhook-bind", "127.0.0.1:0"]);
