@@ -231,7 +231,7 @@ async function prepare(deps: StepRunDeps, step: PlannedStep, task: TaskState, sc
   const selection = (deps.transaction ?? ((fn) => fn()))(() => {
     // Read in the transaction: an agent cordoned or drained a moment ago gets no new step.
     const lifecycle = lifecycleLookup(deps.tasks.listAgentStates());
-    const candidates = pool.map((a) => candidateFromAgent(a, a.spec["cordoned"] === true ? "cordoned" : lifecycle(a), ctx.workspace.healthPolicy));
+    const candidates = pool.map((a) => candidateFromAgent(a, lifecycle(a), ctx.workspace.healthPolicy));
     const chosen = selectAgent({ capability, project: ctx.project, agents: candidates, history: historyLookup(deps.tasks.agentStats()), ...(strategy ? { strategy } : {}) });
     deps.tasks.setRunDetails(runId, { agent: chosen.agent.name, capability, command: `agent:${chosen.agent.name}`, logPath });
     return chosen;
