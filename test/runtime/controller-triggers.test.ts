@@ -127,7 +127,9 @@ describe("the controller fires Triggers", () => {
   it("Replace cancels the running task, killing its step's process, and starts the new one", async () => {
     p = initializedProject();
     const step = "'echo {task_id} $$ >> pids.log; exec sleep 30'";
-    applied(p, "setup.yaml", docs(workspace("ws"), workflow("wf", step), trigger("replace", `${everySecond}  concurrencyPolicy: Replace\n`)));
+    // A history long enough that no task of this test is pruned, however many ticks a slow machine lets pass.
+    const keep = "  historyLimit:\n    successful: 1000\n    failed: 1000\n";
+    applied(p, "setup.yaml", docs(workspace("ws"), workflow("wf", step), trigger("replace", `${everySecond}  concurrencyPolicy: Replace\n${keep}`)));
     controller = await startController(p.dir);
     const pidOf = (id: string): number | undefined => {
       const line = (existsSync(join(p.dir, "pids.log")) ? readFileSync(join(p.dir, "pids.log"), "utf8") : "").split("\n").find((l) => l.startsWith(`${id} `));
@@ -139,7 +141,7 @@ describe("the controller fires Triggers", () => {
       return victim !== undefined;
     });
     // No more firings while the processes are looked at.
-    applied(p, "setup.yaml", docs(workspace("ws"), workflow("wf", step), trigger("replace", `${everySecond}  concurrencyPolicy: Replace\n  suspend: true\n`)));
+    applied(p, "setup.yaml", docs(workspace("ws"), workflow("wf", step), trigger("replace", `${everySecond}  concurrencyPolicy: Replace\n${keep}  suspend: true\n`)));
     await until("the cancelled task's step process to be gone", () => !alive(pidOf(victim!.id)!));
     const replacing = events(p, "trigger_fired").find((e) => (e.data?.["cancelled"] as string[]).includes(victim!.id));
     expect(replacing).toBeDefined();
