@@ -105,8 +105,9 @@ describe("self_restart", () => {
     expect(read("steps.log")).toBe("before\nafter\n");
     expect(read("build.log")).toBe("built\n");
     // The new build answered --help, then ran the controller that took over.
-    // The replacement keeps the web view settings: the tests serve none (ORCHESTRATOR_UI_BIND=none).
-    expect(read("starts.log")).toBe("--help\ncontroller --foreground --workers 2 --ui-bind none\n");
+    // The replacement keeps the listeners' settings: the tests serve no web view
+    // (ORCHESTRATOR_UI_BIND=none) and webhooks on a free loopback port.
+    expect(read("starts.log")).toBe("--help\ncontroller --foreground --workers 2 --ui-bind none --webhook-bind 127.0.0.1:0\n");
     const entry = join(p.dir, "dist/src/cli/main.js");
     expect(events("self_restart_ready")[0]).toMatchObject({ data: { entry } });
     expect(events("self_restart_verified")[0]).toMatchObject({ data: { verified: true, expected: entry, requestedBy: first } });
