@@ -3,7 +3,7 @@
  * home and an open store, closed when the command ends.
  */
 import { NoStoreError, requireHome as locateStore, type Home } from "../store/home-location.js";
-import { openStore } from "../store/sqlite/open.js";
+import { openStore } from "../store/open.js";
 import type { Store } from "../store/store.js";
 import { CliError } from "./errors.js";
 

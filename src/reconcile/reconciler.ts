@@ -9,7 +9,7 @@ import type { FSWatcher } from "chokidar";
 import type { ControllerHooks } from "../../controllers/types.js";
 import type { JsonValue } from "../resources/types.js";
 import type { Home } from "../store/home.js";
-import { openStore } from "../store/sqlite/open.js";
+import { openStore } from "../store/open.js";
 import { sourceStoreOf, type ReconcileRequest, type SourceRecord, type SourceStore } from "../store/source-store.js";
 import type { Store } from "../store/store.js";
 import { Reason } from "./conditions.js";

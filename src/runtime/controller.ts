@@ -17,7 +17,7 @@ import type { ReconcileLogEntry } from "../reconcile/log.js";
 import { startSourceReconciler } from "../reconcile/reconciler.js";
 import type { WebView, WebViewSettings } from "../http/web-view.js";
 import type { Home } from "../store/home.js";
-import { openStore } from "../store/sqlite/open.js";
+import { openStore } from "../store/open.js";
 import type { Store } from "../store/store.js";
 import { openTaskStore, type TaskRecord } from "../store/task-store.js";
 import { warmUpProcessHost } from "../engine/process/process-host.js";

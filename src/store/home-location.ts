@@ -4,11 +4,14 @@
  * built-ins, so commands on a fast path can locate the store without
  * loading it.
  */
-import { existsSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 
 export const HOME_DIR_NAME = ".orchestrator";
 export const HOME_ENV = "ORCHESTRATOR_HOME";
+/** A PostgreSQL URL: the store is that database rather than state.db (overrides the home's `store-url`). */
+export const STORE_URL_ENV = "ORCHESTRATOR_STORE_URL";
+export const STORE_URL_FILE = "store-url";
 
 export interface Home {
   /** The project root: the folder that holds the state folder. */
@@ -17,6 +20,8 @@ export interface Home {
   dir: string;
   dbPath: string;
   keyPath: string;
+  /** Holds the PostgreSQL URL `init --store` was given, when the store is a shared database. */
+  storeUrlPath: string;
 }
 
 /** Where the store was looked for: what NoStoreError names. */
@@ -47,7 +52,18 @@ function noStoreMessage(where: StoreSearch): string {
 
 export function homeAt(dir: string): Home {
   const abs = resolve(dir);
-  return { root: dirname(abs), dir: abs, dbPath: join(abs, "state.db"), keyPath: join(abs, "secret.key") };
+  return { root: dirname(abs), dir: abs, dbPath: join(abs, "state.db"), keyPath: join(abs, "secret.key"), storeUrlPath: join(abs, STORE_URL_FILE) };
+}
+
+/** The PostgreSQL URL this home's store lives at (ORCHESTRATOR_STORE_URL, else its `store-url` file), or undefined for state.db. */
+export function storeUrlOf(home: Home, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const fromEnv = env[STORE_URL_ENV]?.trim();
+  if (fromEnv) return fromEnv;
+  try {
+    return readFileSync(home.storeUrlPath, "utf8").trim() || undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The home ORCHESTRATOR_HOME names (relative to cwd), or the nearest ancestor's `.orchestrator/`. */
@@ -64,8 +80,8 @@ export function findHome(cwd: string, env: NodeJS.ProcessEnv = process.env): Hom
 }
 
 /** True once `orchestrator init` has made the database; only init creates it. */
-export function storeExists(home: Home): boolean {
-  return existsSync(home.dbPath);
+export function storeExists(home: Home, env: NodeJS.ProcessEnv = process.env): boolean {
+  return existsSync(home.dbPath) || storeUrlOf(home, env) !== undefined;
 }
 
 /**
@@ -76,7 +92,7 @@ export function storeExists(home: Home): boolean {
 export function requireHome(cwd: string, env: NodeJS.ProcessEnv = process.env): Home {
   const home = findHome(cwd, env);
   const override = env[HOME_ENV];
-  if (home && storeExists(home)) return home;
+  if (home && storeExists(home, env)) return home;
   if (override) throw new NoStoreError({ envDir: resolve(cwd, override), folderExists: home !== undefined });
   throw new NoStoreError(home ? { emptyDir: home.dir } : { cwd: resolve(cwd) });
 }

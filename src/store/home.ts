@@ -7,7 +7,7 @@ import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readFileSyn
 import { join, resolve } from "node:path";
 import { HOME_DIR_NAME, HOME_ENV, homeAt, type Home } from "./home-location.js";
 import { generateKey } from "./secret-crypto.js";
-import { openStore } from "./sqlite/open.js";
+import { openStore } from "./open.js";
 
 export { findHome, HOME_DIR_NAME, HOME_ENV, homeAt, NoStoreError, requireHome, storeExists, type Home, type StoreSearch } from "./home-location.js";
 

@@ -19,6 +19,7 @@ describe("findHome", () => {
       dir: join(root, ".orchestrator"),
       dbPath: join(root, ".orchestrator", "state.db"),
       keyPath: join(root, ".orchestrator", "secret.key"),
+      storeUrlPath: join(root, ".orchestrator", "store-url"),
     });
   });
 

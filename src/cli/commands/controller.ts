@@ -11,7 +11,7 @@ import { CONTROLLER_LOG, startControllerDaemon } from "../../runtime/daemon.js";
 import { readControllerLock } from "../../runtime/lock.js";
 import { readWebAddress } from "../../runtime/web-address.js";
 import type { Home } from "../../store/home.js";
-import { openStore } from "../../store/sqlite/open.js";
+import { openStore } from "../../store/open.js";
 import type { Store } from "../../store/store.js";
 import { openTaskStore } from "../../store/task-store.js";
 import { requireHome } from "../context.js";

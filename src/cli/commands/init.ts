@@ -9,7 +9,7 @@ import { DEFAULT_SOURCE } from "../../reconcile/sources/spec.js";
 import { sourceDirectory } from "../../reconcile/sources/dir-source.js";
 import { initHome } from "../../store/home.js";
 import { SourceExistsError, sourceStoreOf } from "../../store/source-store.js";
-import { openStore } from "../../store/sqlite/open.js";
+import { openStore } from "../../store/open.js";
 import { writeOut } from "../output/io.js";
 
 export function initCommand(): void {

@@ -9,7 +9,7 @@ import { isSecretKind } from "../../resources/redact.js";
 import { customKindOf } from "../../resources/crd-kinds.js";
 import { isBuiltinKind } from "../../resources/kinds.js";
 import { findHome, storeExists } from "../../store/home-location.js";
-import { openStore } from "../../store/sqlite/open.js";
+import { openStore } from "../../store/open.js";
 import type { Resource } from "../../resources/types.js";
 import { withStore } from "../context.js";
 import { storeRegistry } from "../kind-ref.js";

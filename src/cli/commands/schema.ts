@@ -14,7 +14,7 @@ import { metadataSchema } from "../../resources/schemas/envelope.js";
 import { suggestField } from "../../resources/suggest.js";
 import type { Resource } from "../../resources/types.js";
 import { findHome, storeExists } from "../../store/home-location.js";
-import { openStore } from "../../store/sqlite/open.js";
+import { openStore } from "../../store/open.js";
 import { UsageError } from "../errors.js";
 import { writeOut } from "../output/io.js";
 

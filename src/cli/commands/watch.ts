@@ -16,7 +16,7 @@ import { startInProcessRunner } from "../../runtime/in-process-runner.js";
 import { readControllerLock } from "../../runtime/lock.js";
 import type { Home } from "../../store/home.js";
 import { sourceStoreOf, type SourceRecord } from "../../store/source-store.js";
-import { openStore } from "../../store/sqlite/open.js";
+import { openStore } from "../../store/open.js";
 import type { Store } from "../../store/store.js";
 import { requireHome } from "../context.js";
 import { CliError } from "../errors.js";

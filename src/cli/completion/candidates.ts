@@ -11,7 +11,7 @@ import { DEFAULT_PROJECT } from "../../resources/types.js";
 import { findHome, storeExists } from "../../store/home-location.js";
 import { secretKeyStoreOf } from "../../store/secret-key-store.js";
 import { sourceStoreOf } from "../../store/source-store.js";
-import { openStore } from "../../store/sqlite/open.js";
+import { openStore } from "../../store/open.js";
 import type { Store } from "../../store/store.js";
 import { openTaskStore } from "../../store/task-store.js";
 

@@ -5,7 +5,6 @@
 import { existsSync } from "node:fs";
 import Database from "better-sqlite3";
 import type { Home } from "../home.js";
-import type { Store } from "../store.js";
 import { migrate, needsMigration } from "./migrate.js";
 import { SqliteStore } from "./sqlite-store.js";
 
@@ -17,9 +16,8 @@ export interface OpenStoreOptions {
   readonly?: boolean;
 }
 
-export function openStore(home: Home, opts: OpenStoreOptions = {}): Store {
-  return openSqliteStore(home, opts);
-}
+/** Opens whichever store the home names (see ../open.ts); kept here for callers that import it from this module. */
+export { openStore } from "../open.js";
 
 /** Same as openStore, typed as the SQLite class (for `setStatus`, `getMeta` and tests). */
 export function openSqliteStore(home: Home, opts: OpenStoreOptions = {}): SqliteStore {

@@ -56,6 +56,8 @@ import type { SourceStoreProvider } from "../source-store.js";
 import { headFromRow, listHeadsSql, RESOURCES_VERSION, type HeadRow } from "./source-heads.js";
 import { SqliteSourceStore } from "./source-sqlite-store.js";
 import { immediate } from "./immediate.js";
+import type { ControllerStoreProvider } from "../controller-store.js";
+import { SqliteControllerStore } from "./sqlite-controller-store.js";
 
 /** Deleting a project also deletes its declaring Project resource (stored under project ""). */
 const PROJECT_KIND = "Project";
@@ -67,7 +69,7 @@ export interface SqliteStoreOptions {
   readonly: boolean;
 }
 
-export class SqliteStore implements Store, TaskStoreProvider, SourceStoreProvider, WorkflowStoreEntriesProvider, SecretKeyStoreProvider {
+export class SqliteStore implements Store, TaskStoreProvider, SourceStoreProvider, ControllerStoreProvider, WorkflowStoreEntriesProvider, SecretKeyStoreProvider {
   readonly path: string;
   private readonly db: Database;
   private readonly keyPath: string;
@@ -78,6 +80,7 @@ export class SqliteStore implements Store, TaskStoreProvider, SourceStoreProvide
   private tasks: SqliteTaskStore | undefined;
   private sources: SqliteSourceStore | undefined;
   private entries: SqliteWorkflowStoreEntries | undefined;
+  private controllers: SqliteControllerStore | undefined;
 
   constructor(opts: SqliteStoreOptions) {
     this.db = opts.db;
@@ -112,6 +115,18 @@ export class SqliteStore implements Store, TaskStoreProvider, SourceStoreProvide
   sourceStore(): SqliteSourceStore {
     this.sources ??= new SqliteSourceStore({ db: this.db, path: this.path, readonly: this.readonly });
     return this.sources;
+  }
+
+  /** The controllers registered on this store (one at a time, by its lock file). */
+  controllerStore(): SqliteControllerStore {
+    this.controllers ??= new SqliteControllerStore(
+      this,
+      () => this.stmt("SELECT key FROM meta WHERE key LIKE 'controller.%'").pluck().all() as string[],
+      (key) => void this.stmt("DELETE FROM meta WHERE key = ?").run(key),
+      (prefix) =>
+        this.stmt("SELECT count(*) FROM tasks WHERE claimed_by >= ? AND claimed_by < ? AND finished_at IS NULL").pluck().get(`${prefix}:`, `${prefix}:\uffff`) as number,
+    );
+    return this.controllers;
   }
 
   listResourceHeads(filter: ResourceFilter = {}): ResourceHead[] {

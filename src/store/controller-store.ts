@@ -1,0 +1,77 @@
+/**
+ * @module The ControllerStore interface: the controllers (and `run`
+ * processes) working on a store, each holding a lease it renews; leaders
+ * (one holder per name: a source's reconciler, the trigger scheduler); and
+ * trigger firings recorded once. On a store one host owns (SQLite) there is
+ * one controller, and leadership and firings are trivially its own; on a
+ * shared store (PostgreSQL) they are how several controllers divide work.
+ */
+import type { Store } from "./store.js";
+
+export interface ControllerInfo {
+  /** `<host>:<pid>:<random>`: the prefix of every worker id it claims tasks as. */
+  id: string;
+  host: string;
+  pid: number;
+  workers: number;
+  /** A controller, or a process running one task in the foreground (`orchestrator run`). */
+  role: "controller" | "run";
+}
+
+export interface ControllerRecord extends ControllerInfo {
+  /** A number per registration; writes under a lease that was taken over are refused. */
+  epoch: number;
+  startedAt: string;
+  heartbeatAt: string;
+  /** When the lease runs out unless renewed (the store's clock). */
+  expiresAt: string;
+  /** Tasks its workers hold now. */
+  tasks: number;
+}
+
+export interface ControllerStore {
+  /**
+   * Registers this process with a lease of `leaseMs`. From now on this store
+   * object's writes are fenced by the lease: once another controller has
+   * taken it over, they throw LeaseLostError.
+   */
+  registerController(info: ControllerInfo, leaseMs: number): ControllerRecord;
+  /** Renews the lease; false when it is gone (taken over). */
+  renewController(epoch: number, leaseMs: number): boolean;
+  /** Ends the lease at a clean stop. */
+  unregisterController(epoch: number): void;
+  /** Controllers whose lease has not run out, oldest first. */
+  listControllers(): ControllerRecord[];
+  /**
+   * Removes controllers whose lease has run out, and those `dead` says are
+   * gone (a dead pid on this host), returning them: each to exactly one
+   * caller, which recovers their tasks.
+   */
+  reapControllers(dead?: (c: ControllerRecord) => boolean): ControllerRecord[];
+  /**
+   * Takes or keeps leadership of `name` for the controller `holder`: true
+   * while it holds it. A leader whose controller was reaped loses it.
+   */
+  holdLeadership(name: string, holder: string): boolean;
+  releaseLeadership(name: string, holder: string): void;
+  /** Records one firing of a trigger; false when some controller already recorded it. */
+  recordFiring(triggerKey: string, firing: string): boolean;
+  /** True when several controllers may share this store (leases and leaders matter). */
+  readonly shared: boolean;
+}
+
+/** A write by a controller whose lease another controller has taken over. */
+export class LeaseLostError extends Error {
+  override readonly name = "LeaseLostError";
+}
+
+export interface ControllerStoreProvider {
+  controllerStore(): ControllerStore;
+}
+
+/** The ControllerStore of `store`; throws for a backend without one. */
+export function controllerStoreOf(store: Store): ControllerStore {
+  const provider = store as Store & Partial<ControllerStoreProvider>;
+  if (typeof provider.controllerStore !== "function") throw new Error(`store ${store.path} does not keep controllers`);
+  return provider.controllerStore();
+}

@@ -1,0 +1,118 @@
+/**
+ * @module The PostgreSQL side of the synchronous bridge: runs on a worker
+ * thread, owns the `pg` pools, and answers one request at a time from the
+ * store on the main thread (which waits for it; see bridge.ts). A
+ * transaction is a client taken from the pool and kept until it ends, so
+ * BEGIN, the statements inside and COMMIT share one connection. Errors come
+ * back as data, never thrown, so their SQLSTATE codes reach the store.
+ */
+import pg from "pg";
+import { runAsWorker } from "synckit";
+import type { BridgeError, BridgeReply, BridgeRequest, Statement, StatementResult } from "./bridge-protocol.js";
+
+// Counts and ids fit a double; the store's rows carry numbers, as SQLite's do.
+pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+pg.types.setTypeParser(pg.types.builtins.NUMERIC, (v) => Number(v));
+
+const pools = new Map<number, pg.Pool>();
+const transactions = new Map<number, pg.PoolClient>();
+let nextHandle = 1;
+
+async function run(client: pg.Pool | pg.PoolClient, s: Statement): Promise<StatementResult> {
+  const config: pg.QueryConfig = { text: s.sql, values: (s.params ?? []) as unknown[] };
+  const r: pg.QueryResult = s.rowMode === "array" ? await client.query({ ...config, rowMode: "array" }) : await client.query(config);
+  return { rows: r.rows as StatementResult["rows"], rowCount: r.rowCount ?? 0 };
+}
+
+async function runAll(client: pg.Pool | pg.PoolClient, statements: readonly Statement[]): Promise<StatementResult[]> {
+  const out: StatementResult[] = [];
+  for (const s of statements) out.push(await run(client, s));
+  return out;
+}
+
+function errorOf(err: unknown): BridgeError {
+  const e = err as Partial<pg.DatabaseError> & Error;
+  const out: BridgeError = { message: e.message ?? String(err) };
+  if (typeof e.code === "string") out.code = e.code;
+  if (typeof e.detail === "string") out.detail = e.detail;
+  if (typeof e.constraint === "string") out.constraint = e.constraint;
+  return out;
+}
+
+async function handle(req: BridgeRequest): Promise<BridgeReply> {
+  switch (req.op) {
+    case "open": {
+      const pool = new pg.Pool({
+        connectionString: req.url,
+        max: req.maxConnections,
+        connectionTimeoutMillis: req.connectTimeoutMs,
+        idleTimeoutMillis: 30_000,
+        application_name: req.applicationName,
+        // A transaction left open by a host that hangs must not hold its locks for ever.
+        options: `-c idle_in_transaction_session_timeout=${req.idleInTransactionMs}`,
+      });
+      // An idle client's connection dropping is reported on the next query; do not crash the thread.
+      pool.on("error", () => undefined);
+      const id = nextHandle++;
+      pools.set(id, pool);
+      // Connect now, so a wrong URL fails at open with the server's message.
+      const client = await pool.connect();
+      client.release();
+      return { ok: true, handle: id };
+    }
+    case "close": {
+      const pool = pools.get(req.handle);
+      pools.delete(req.handle);
+      await pool?.end();
+      return { ok: true };
+    }
+    case "run": {
+      const target = req.tx !== undefined ? transactions.get(req.tx) : pools.get(req.handle);
+      if (!target) return { ok: false, error: { message: "the store's connection is closed" } };
+      return { ok: true, results: await runAll(target, req.statements) };
+    }
+    case "begin": {
+      const pool = pools.get(req.handle);
+      if (!pool) return { ok: false, error: { message: "the store's connection is closed" } };
+      const client = await pool.connect();
+      try {
+        await client.query("BEGIN");
+        const results = await runAll(client, req.statements);
+        const id = nextHandle++;
+        transactions.set(id, client);
+        return { ok: true, tx: id, results };
+      } catch (err) {
+        await client.query("ROLLBACK").catch(() => undefined);
+        client.release();
+        throw err;
+      }
+    }
+    case "end": {
+      const client = transactions.get(req.tx);
+      if (!client) return { ok: false, error: { message: "the transaction has already ended" } };
+      transactions.delete(req.tx);
+      try {
+        if (!req.commit) {
+          await client.query("ROLLBACK");
+          return { ok: true, results: [] };
+        }
+        const results = await runAll(client, req.statements);
+        await client.query("COMMIT");
+        return { ok: true, results };
+      } catch (err) {
+        await client.query("ROLLBACK").catch(() => undefined);
+        throw err;
+      } finally {
+        client.release();
+      }
+    }
+  }
+}
+
+runAsWorker(async (req: BridgeRequest): Promise<BridgeReply> => {
+  try {
+    return await handle(req);
+  } catch (err) {
+    return { ok: false, error: errorOf(err) };
+  }
+});

@@ -1,0 +1,453 @@
+/**
+ * @module The PostgreSQL TaskStore: tasks, items and runs, each change and
+ * its events in one transaction. A worker claims the oldest queued task
+ * with `FOR UPDATE SKIP LOCKED`, so controllers claiming at once each get a
+ * different task and none waits for another's claim.
+ */
+import type { JsonObject } from "../../resources/types.js";
+import type { NewEvent } from "../store.js";
+import {
+  AGENT_RECENT_RUNS,
+  AmbiguousIdError,
+  MAX_REF_MATCHES,
+  RunFinishedError,
+  TaskNotFoundError,
+  TaskRecordNotFoundError,
+  type AgentRunStats,
+  type ItemRecord,
+  type NewRun,
+  type NewTask,
+  type RunDetails,
+  type RunFinish,
+  type RunRecord,
+  type RunStatus,
+  type TaskFilter,
+  type TaskPatch,
+  type TaskRecord,
+  type TaskRefScope,
+  type TaskStore,
+} from "../task-store.js";
+import { runResultEvent, stepStartedEvent, taskEvent, transitionEvents } from "../sqlite/task-events.js";
+import { idGenerator, type IdGenerator } from "../sqlite/task-ids.js";
+import { applyTaskPatch } from "../sqlite/task-patch.js";
+import { itemFromRow, itemToRow, runFromRow, runToRow, taskFromRow, taskToRow, type ItemRow, type RunRow, type TaskRow } from "../sqlite/task-rows.js";
+import type { SqlValue } from "./bridge.js";
+import type { PgStore } from "./pg-store.js";
+import { named } from "./sql.js";
+
+const TASK_COLUMNS = `id, name, project, origin, resource_kind, resource_name, resource_generation, workflow, workspace,
+  goal, spec, phase, queued, claimed_by, cycle, state, exit_code, message, created_at, started_at, finished_at, updated_at`;
+const ITEM_COLUMNS = "id, task_id, path, status, vars, failures, created_at, updated_at";
+const RUN_COLUMNS = `id, task_id, item_id, step_id, parent_step, cycle, agent, capability, command, status, exit_code, reason, log_path,
+  pid, pgid, output, started_at, finished_at, duration_ms`;
+
+const placeholders = (columns: string): string =>
+  columns
+    .split(",")
+    .map((c) => `@${c.trim()}`)
+    .join(", ");
+
+const INSERT_TASK = `INSERT INTO tasks (${TASK_COLUMNS}) VALUES (${placeholders(TASK_COLUMNS)})`;
+const UPDATE_TASK = `
+  UPDATE tasks SET phase = @phase, queued = @queued, claimed_by = @claimed_by, cycle = @cycle, state = @state,
+    exit_code = @exit_code, message = @message, started_at = @started_at, finished_at = @finished_at, updated_at = @updated_at
+  WHERE id = @id`;
+const INSERT_ITEM = `INSERT INTO items (${ITEM_COLUMNS}) VALUES (${placeholders(ITEM_COLUMNS)})`;
+const UPDATE_ITEM = "UPDATE items SET status = @status, vars = @vars, failures = @failures, updated_at = @updated_at WHERE id = @id";
+const INSERT_RUN = `INSERT INTO runs (${RUN_COLUMNS}) VALUES (${placeholders(RUN_COLUMNS)})`;
+
+/**
+ * The oldest queued task no other transaction is claiming. `head.phase` is
+ * the phase before the claim (a resumed task was Paused).
+ */
+const CLAIM = `
+  WITH head AS (
+    SELECT id, phase FROM tasks WHERE queued = 1 ORDER BY created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED
+  )
+  UPDATE tasks t SET queued = 0, claimed_by = $1, claim_epoch = $2, phase = 'Running',
+    started_at = coalesce(t.started_at, $3), finished_at = NULL, exit_code = NULL, updated_at = $3
+  FROM head WHERE t.id = head.id
+  RETURNING ${TASK_COLUMNS.split(",").map((c) => `t.${c.trim()}`).join(", ")}, head.phase AS previous_phase`;
+
+/** finished_at - started_at in whole milliseconds, never negative (the store's one clock, as SQLite's julianday). */
+const FINISH_RUN = `
+  UPDATE runs SET status = @status, exit_code = @exit_code, reason = @reason, output = @output,
+    finished_at = @finished_at, pid = NULL, pgid = NULL,
+    duration_ms = greatest(0, round(extract(epoch FROM (@finished_at::timestamptz - started_at::timestamptz)) * 1000))::bigint
+  WHERE id = @id AND finished_at IS NULL
+  RETURNING ${RUN_COLUMNS}`;
+
+export class PgTaskStore implements TaskStore {
+  private readonly ids: IdGenerator = idGenerator();
+  /** The lease epoch claims are made under (set when this process registers as a controller). */
+  claimEpoch: number | null = null;
+
+  constructor(private readonly store: PgStore) {}
+
+  private get db() {
+    return this.store.db;
+  }
+
+  createTask(task: NewTask, actor?: string): TaskRecord {
+    this.store.assertWritable("create a task");
+    const now = new Date().toISOString();
+    const record: TaskRecord = {
+      id: this.ids.next("t"),
+      name: task.name,
+      project: task.project,
+      origin: task.origin,
+      resourceKind: task.resourceKind ?? null,
+      resourceName: task.resourceName ?? null,
+      resourceGeneration: task.resourceGeneration ?? null,
+      workflow: task.workflow,
+      workspace: task.workspace,
+      goal: task.goal,
+      spec: task.spec,
+      phase: "Pending",
+      queued: task.queued,
+      claimedBy: null,
+      cycle: 0,
+      state: {},
+      exitCode: null,
+      message: null,
+      createdAt: now,
+      startedAt: null,
+      finishedAt: null,
+      updatedAt: now,
+    };
+    this.store.write(() => {
+      this.db.run([named(INSERT_TASK, row(taskToRow(record)))]);
+      this.insertEvent(taskEvent("task_created", record, actor ?? null), now);
+      if (record.queued) this.insertEvent(taskEvent("task_queued", record, actor ?? null), now);
+    });
+    return record;
+  }
+
+  getTask(id: string): TaskRecord | undefined {
+    const r = this.db.get<TaskRow>(`SELECT ${TASK_COLUMNS} FROM tasks WHERE id = $1`, [id]);
+    return r && taskFromRow(r);
+  }
+
+  findTask(idOrPrefix: string, scope: TaskRefScope = {}): TaskRecord | undefined {
+    const matches = this.matchTasks(idOrPrefix, scope);
+    return matches.length === 1 ? matches[0] : undefined;
+  }
+
+  resolveTask(ref: string, scope: TaskRefScope = {}): TaskRecord {
+    const matches = this.matchTasks(ref, scope);
+    const [only] = matches;
+    if (only === undefined) throw new TaskNotFoundError(ref);
+    if (matches.length > 1) throw new AmbiguousIdError(ref, matches.map((m) => ({ id: m.id, name: m.name, project: m.project })));
+    return only;
+  }
+
+  matchTasks(ref: string, scope: TaskRefScope = {}): TaskRecord[] {
+    if (ref === "") return [];
+    const project = scope.project;
+    const exact = this.getTask(ref);
+    if (exact && (project === undefined || exact.project === project)) return [exact];
+    const inProject = project === undefined ? "" : " AND project = $3";
+    const byName = this.db.all<TaskRow>(
+      `SELECT ${TASK_COLUMNS} FROM tasks WHERE name = $1${inProject} ORDER BY created_at, id LIMIT $2`,
+      project === undefined ? [ref, MAX_REF_MATCHES] : [ref, MAX_REF_MATCHES, project],
+    );
+    if (byName.length > 0) return byName.map(taskFromRow);
+    const inProject4 = project === undefined ? "" : " AND project = $4";
+    return this.db
+      .all<TaskRow>(
+        `SELECT ${TASK_COLUMNS} FROM tasks WHERE id >= $1 AND id < $2${inProject4} ORDER BY id LIMIT $3`,
+        project === undefined ? [ref, `${ref}\uffff`, MAX_REF_MATCHES] : [ref, `${ref}\uffff`, MAX_REF_MATCHES, project],
+      )
+      .map(taskFromRow);
+  }
+
+  listTasks(filter: TaskFilter = {}): TaskRecord[] {
+    const where: string[] = [];
+    const params: SqlValue[] = [];
+    const add = (column: string, v: string | undefined): void => {
+      if (v === undefined) return;
+      params.push(v);
+      where.push(`${column} = $${params.length}`);
+    };
+    add("project", filter.project);
+    add("phase", filter.phase);
+    add("origin", filter.origin);
+    add("resource_kind", filter.resourceKind);
+    add("resource_name", filter.resourceName);
+    const base = `SELECT ${TASK_COLUMNS} FROM tasks${where.length ? ` WHERE ${where.join(" AND ")}` : ""}`;
+    let sql = `${base} ORDER BY created_at, id`;
+    if (filter.limit !== undefined) {
+      params.push(filter.limit);
+      sql = `SELECT * FROM (${base} ORDER BY created_at DESC, id DESC LIMIT $${params.length}) t ORDER BY created_at, id`;
+    }
+    return this.db.all<TaskRow>(sql, params).map(taskFromRow);
+  }
+
+  latestTask(project?: string): TaskRecord | undefined {
+    const r =
+      project === undefined
+        ? this.db.get<TaskRow>(`SELECT ${TASK_COLUMNS} FROM tasks ORDER BY created_at DESC, id DESC LIMIT 1`)
+        : this.db.get<TaskRow>(`SELECT ${TASK_COLUMNS} FROM tasks WHERE project = $1 ORDER BY created_at DESC, id DESC LIMIT 1`, [project]);
+    return r && taskFromRow(r);
+  }
+
+  updateTask(id: string, patch: TaskPatch, actor?: string): TaskRecord {
+    this.store.assertWritable("update a task");
+    return this.store.write((): TaskRecord => {
+      const r = this.db.get<TaskRow>(`SELECT ${TASK_COLUMNS} FROM tasks WHERE id = $1 FOR UPDATE`, [id]);
+      if (!r) throw new TaskNotFoundError(id);
+      const before = taskFromRow(r);
+      const now = new Date().toISOString();
+      const after = applyTaskPatch(before, patch, now);
+      this.db.run([named(UPDATE_TASK, row(taskToRow(after)))]);
+      for (const type of transitionEvents(before, after)) this.insertEvent(taskEvent(type, after, actor ?? null), now);
+      return after;
+    });
+  }
+
+  claimNextTask(workerId: string): TaskRecord | undefined {
+    this.store.assertWritable("claim a task");
+    // An idle worker polls often: a plain read first, no transaction.
+    if (this.db.value("SELECT 1 FROM tasks WHERE queued = 1 LIMIT 1") === undefined) return undefined;
+    return this.store.write((): TaskRecord | undefined => {
+      const now = new Date().toISOString();
+      const r = this.db.get<TaskRow & { previous_phase: string }>(CLAIM, [workerId, this.claimEpoch, now]);
+      if (!r) return undefined;
+      const task = taskFromRow(r);
+      const type = r.previous_phase === "Paused" ? "task_resumed" : "task_started";
+      this.insertEvent(taskEvent(type, task, workerId, { worker: workerId }), now);
+      return task;
+    });
+  }
+
+  listClaimedTasks(): TaskRecord[] {
+    return this.db
+      .all<TaskRow>(
+        `SELECT ${TASK_COLUMNS} FROM tasks WHERE claimed_by IS NOT NULL AND finished_at IS NULL AND phase IN ('Pending', 'Running', 'Paused') ORDER BY created_at, id`,
+      )
+      .map(taskFromRow);
+  }
+
+  deleteTasks(ids: readonly string[], actor?: string): number {
+    this.store.assertWritable("delete tasks");
+    if (ids.length === 0) return 0;
+    return this.store.write((): number => {
+      const now = new Date().toISOString();
+      let count = 0;
+      for (const id of new Set(ids)) {
+        const r = this.db.get<TaskRow>(`SELECT ${TASK_COLUMNS} FROM tasks WHERE id = $1 FOR UPDATE`, [id]);
+        if (!r) continue;
+        const [, runs, items] = this.db.run([
+          { sql: "DELETE FROM log_chunks WHERE run_id IN (SELECT id FROM runs WHERE task_id = $1)", params: [id] },
+          { sql: "DELETE FROM runs WHERE task_id = $1", params: [id] },
+          { sql: "DELETE FROM items WHERE task_id = $1", params: [id] },
+          { sql: "DELETE FROM tasks WHERE id = $1", params: [id] },
+        ]);
+        this.insertEvent(taskEvent("task_deleted", taskFromRow(r), actor ?? null, { runs: runs!.rowCount, items: items!.rowCount }), now);
+        count++;
+      }
+      return count;
+    });
+  }
+
+  createItems(taskId: string, items: ReadonlyArray<{ path: string; vars?: JsonObject }>): ItemRecord[] {
+    this.store.assertWritable("create items");
+    return this.store.write((): ItemRecord[] => {
+      if (!this.getTask(taskId)) throw new TaskNotFoundError(taskId);
+      const now = new Date().toISOString();
+      const records = items.map(
+        (i): ItemRecord => ({ id: this.ids.next("i"), taskId, path: i.path, status: "pending", vars: i.vars ?? {}, failures: 0, createdAt: now, updatedAt: now }),
+      );
+      if (records.length > 0) this.db.run(records.map((r) => named(INSERT_ITEM, row(itemToRow(r)))));
+      return records;
+    });
+  }
+
+  listItems(taskId: string): ItemRecord[] {
+    return this.db.all<ItemRow>(`SELECT ${ITEM_COLUMNS} FROM items WHERE task_id = $1 ORDER BY seq`, [taskId]).map(itemFromRow);
+  }
+
+  getItem(id: string): ItemRecord | undefined {
+    const r = this.db.get<ItemRow>(`SELECT ${ITEM_COLUMNS} FROM items WHERE id = $1`, [id]);
+    return r && itemFromRow(r);
+  }
+
+  matchItems(ref: string): ItemRecord[] {
+    if (ref === "") return [];
+    const exact = this.getItem(ref);
+    if (exact) return [exact];
+    return this.db.all<ItemRow>(`SELECT ${ITEM_COLUMNS} FROM items WHERE id >= $1 AND id < $2 ORDER BY id LIMIT $3`, [ref, `${ref}\uffff`, MAX_REF_MATCHES]).map(itemFromRow);
+  }
+
+  updateItem(id: string, patch: Partial<Pick<ItemRecord, "status" | "vars" | "failures">>): ItemRecord {
+    this.store.assertWritable("update an item");
+    return this.store.write((): ItemRecord => {
+      const r = this.db.get<ItemRow>(`SELECT ${ITEM_COLUMNS} FROM items WHERE id = $1 FOR UPDATE`, [id]);
+      if (!r) throw new TaskRecordNotFoundError("item", id);
+      const before = itemFromRow(r);
+      const after: ItemRecord = {
+        ...before,
+        status: patch.status ?? before.status,
+        vars: patch.vars ?? before.vars,
+        failures: patch.failures ?? before.failures,
+        updatedAt: new Date().toISOString(),
+      };
+      this.db.run([named(UPDATE_ITEM, row(itemToRow(after)))]);
+      return after;
+    });
+  }
+
+  createRun(run: NewRun): RunRecord {
+    this.store.assertWritable("create a run");
+    return this.store.write((): RunRecord => {
+      const task = this.getTask(run.taskId);
+      if (!task) throw new TaskNotFoundError(run.taskId);
+      const now = new Date().toISOString();
+      const status = run.status ?? "running";
+      const finished = status !== "running";
+      const record: RunRecord = {
+        id: this.ids.next("r"),
+        taskId: run.taskId,
+        itemId: run.itemId,
+        stepId: run.stepId,
+        parentStepId: run.parentStepId ?? null,
+        cycle: run.cycle,
+        agent: run.agent,
+        capability: run.capability ?? null,
+        command: run.command,
+        status,
+        exitCode: null,
+        reason: run.reason ?? null,
+        logPath: run.logPath,
+        pid: null,
+        pgid: null,
+        output: null,
+        startedAt: now,
+        finishedAt: finished ? now : null,
+        durationMs: finished ? 0 : null,
+      };
+      this.db.run([named(INSERT_RUN, row(runToRow(record)))]);
+      const itemPath = this.itemPath(record.itemId);
+      this.insertEvent(finished ? runResultEvent(record, task, itemPath) : stepStartedEvent(record, task, itemPath), now);
+      return record;
+    });
+  }
+
+  setRunProcess(runId: string, pid: number, pgid: number): void {
+    this.store.assertWritable("record a run's process");
+    if (this.store.writeOne({ sql: "UPDATE runs SET pid = $1, pgid = $2 WHERE id = $3", params: [pid, pgid, runId] }) === 0) {
+      throw new TaskRecordNotFoundError("run", runId);
+    }
+  }
+
+  setRunDetails(runId: string, details: RunDetails): void {
+    this.store.assertWritable("record run details");
+    this.store.writeOne({
+      sql: "UPDATE runs SET agent = $1, capability = $2, command = $3, log_path = $4 WHERE id = $5",
+      params: [details.agent, details.capability ?? null, details.command, details.logPath, runId],
+    });
+  }
+
+  finishRun(runId: string, finish: RunFinish): RunRecord {
+    this.store.assertWritable("finish a run");
+    if (finish.status === "running") throw new Error(`cannot finish run ${runId} with status "running": give the status it ended with`);
+    return this.store.write((): RunRecord => {
+      const now = new Date().toISOString();
+      const r = this.db.run([
+        named(FINISH_RUN, {
+          id: runId,
+          status: finish.status,
+          exit_code: finish.exitCode,
+          reason: finish.reason ?? null,
+          output: finish.output == null ? null : JSON.stringify(finish.output),
+          finished_at: now,
+        }),
+      ])[0]!.rows[0] as RunRow | undefined;
+      if (!r) {
+        const status = this.db.value<RunStatus>("SELECT status FROM runs WHERE id = $1", [runId]);
+        if (status === undefined) throw new TaskRecordNotFoundError("run", runId);
+        throw new RunFinishedError(runId, status);
+      }
+      const record = runFromRow(r);
+      const task = this.getTask(record.taskId);
+      if (!task) throw new TaskNotFoundError(record.taskId);
+      this.insertEvent(runResultEvent(record, task, this.itemPath(record.itemId)), now);
+      return record;
+    });
+  }
+
+  getRun(id: string): RunRecord | undefined {
+    const r = this.db.get<RunRow>(`SELECT ${RUN_COLUMNS} FROM runs WHERE id = $1`, [id]);
+    return r && runFromRow(r);
+  }
+
+  listRuns(taskId: string): RunRecord[] {
+    return this.db.all<RunRow>(`SELECT ${RUN_COLUMNS} FROM runs WHERE task_id = $1 ORDER BY seq`, [taskId]).map(runFromRow);
+  }
+
+  agentStats(): AgentRunStats[] {
+    type Entry = AgentRunStats & { okMs: number; okTimed: number };
+    const byAgent = new Map<string, Entry>();
+    const entry = (agent: string): Entry => {
+      let e = byAgent.get(agent);
+      if (!e) {
+        e = { agent, totalRuns: 0, successfulRuns: 0, avgDurationMs: null, running: 0, capabilities: {}, recent: [], okMs: 0, okTimed: 0 };
+        byAgent.set(agent, e);
+      }
+      return e;
+    };
+    const [caps, running, recent] = this.db.run([
+      {
+        sql: `SELECT agent, capability, count(*) AS runs, count(*) FILTER (WHERE status = 'succeeded') AS successes,
+                sum(duration_ms) FILTER (WHERE status = 'succeeded') AS ok_ms,
+                count(*) FILTER (WHERE status = 'succeeded' AND duration_ms IS NOT NULL) AS ok_timed
+              FROM runs WHERE agent IS NOT NULL AND status IN ('succeeded', 'failed', 'timed_out')
+              GROUP BY agent, capability ORDER BY agent, capability NULLS FIRST`,
+      },
+      { sql: "SELECT agent, count(*) AS running FROM runs WHERE agent IS NOT NULL AND finished_at IS NULL GROUP BY agent ORDER BY agent" },
+      {
+        sql: `SELECT agent, status, exit_code, finished_at FROM (
+                SELECT agent, status, exit_code, finished_at,
+                  row_number() OVER (PARTITION BY agent ORDER BY finished_at DESC, seq DESC) AS n
+                FROM runs WHERE agent IS NOT NULL AND finished_at IS NOT NULL AND status IN ('succeeded', 'failed', 'timed_out')) r
+              WHERE n <= $1 ORDER BY agent, n`,
+        params: [AGENT_RECENT_RUNS],
+      },
+    ]);
+    type CapRow = { agent: string; capability: string | null; runs: number; successes: number; ok_ms: number | null; ok_timed: number };
+    for (const r of caps!.rows as CapRow[]) {
+      const e = entry(r.agent);
+      e.totalRuns += r.runs;
+      e.successfulRuns += r.successes;
+      e.okMs += r.ok_ms ?? 0;
+      e.okTimed += r.ok_timed;
+      if (r.capability !== null) e.capabilities[r.capability] = { runs: r.runs, successes: r.successes };
+    }
+    for (const r of running!.rows as Array<{ agent: string; running: number }>) entry(r.agent).running = r.running;
+    for (const r of recent!.rows as Array<{ agent: string; status: string; exit_code: number | null; finished_at: string }>) {
+      entry(r.agent).recent.push({ status: r.status as RunStatus, exitCode: r.exit_code, finishedAt: r.finished_at });
+    }
+    return [...byAgent.values()].map(({ okMs, okTimed, ...stats }) => ({ ...stats, avgDurationMs: okTimed > 0 ? okMs / okTimed : null }));
+  }
+
+  listUnfinishedRuns(taskId?: string): RunRecord[] {
+    const rows =
+      taskId === undefined
+        ? this.db.all<RunRow>(`SELECT ${RUN_COLUMNS} FROM runs WHERE finished_at IS NULL ORDER BY started_at, id`)
+        : this.db.all<RunRow>(`SELECT ${RUN_COLUMNS} FROM runs WHERE task_id = $1 AND finished_at IS NULL ORDER BY seq`, [taskId]);
+    return rows.map(runFromRow);
+  }
+
+  private itemPath(itemId: string | null): string | null {
+    if (itemId === null) return null;
+    return this.db.value<string>("SELECT path FROM items WHERE id = $1", [itemId]) ?? null;
+  }
+
+  private insertEvent(event: NewEvent, ts: string): void {
+    this.store.insertEvent(event, ts);
+  }
+}
+
+function row(r: object): Record<string, unknown> {
+  return r as Record<string, unknown>;
+}
