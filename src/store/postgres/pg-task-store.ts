@@ -72,8 +72,8 @@ const CLAIM = `
 /** finished_at - started_at in whole milliseconds, never negative (the store's one clock, as SQLite's julianday). */
 const FINISH_RUN = `
   UPDATE runs SET status = @status, exit_code = @exit_code, reason = @reason, output = @output,
-    finished_at = @finished_at, pid = NULL, pgid = NULL,
-    duration_ms = greatest(0, round(extract(epoch FROM (@finished_at::timestamptz - started_at::timestamptz)) * 1000))::bigint
+    finished_at = @finished_at::text, pid = NULL, pgid = NULL,
+    duration_ms = greatest(0, round(extract(epoch FROM ((@finished_at::text)::timestamptz - started_at::timestamptz)) * 1000))::bigint
   WHERE id = @id AND finished_at IS NULL
   RETURNING ${RUN_COLUMNS}`;
 

@@ -1,12 +1,9 @@
-import { join } from "node:path";
-import Database from "better-sqlite3";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { sourceStoreOf } from "../../../src/store/source-store.js";
-import { migrate } from "../../../src/store/sqlite/migrate.js";
-import { MIGRATIONS } from "../../../src/store/sqlite/migrations.js";
-import { newStore, removeTempDirs, tempDir } from "../helpers.js";
+import { describeStores } from "./backends.js";
 
-afterAll(removeTempDirs);
+describeStores("SourceStore", (b) => {
+const newStore = b.newStore;
 
 const spec = (name: string) => ({ name, type: "dir" as const, dir: name, intervalMs: 60_000, project: "default", prune: true });
 const key = (name: string) => ({ project: "default", kind: "Agent", name });
@@ -20,7 +17,7 @@ function withAgent(name: string, appliedBy: string) {
   return { home, store, sources: sourceStoreOf(store) };
 }
 
-describe("SqliteSourceStore ownership", () => {
+describe("ownership", () => {
   it("keeps whether an inventory entry was adopted, and updates it", () => {
     const { store, sources } = withAgent("a", "cli");
     sources.addSource(spec("one"));
@@ -64,17 +61,4 @@ describe("SqliteSourceStore ownership", () => {
     store.close();
   });
 });
-
-describe("migration inventory-ownership", () => {
-  it("keeps existing inventory entries as created (not adopted)", () => {
-    const path = join(tempDir(), "state.db");
-    const db = new Database(path);
-    const ownership = MIGRATIONS.find((m) => m.name === "inventory-ownership")!;
-    const upTo = MIGRATIONS.filter((m) => m.version < ownership.version);
-    migrate(db, path, upTo);
-    db.prepare("INSERT INTO source_inventory (source, project, kind, name, hash) VALUES ('s', 'default', 'Agent', 'a', 'h')").run();
-    migrate(db, path);
-    expect(db.prepare("SELECT adopted FROM source_inventory").pluck().all()).toEqual([0]);
-    db.close();
-  });
 });
