@@ -35,6 +35,7 @@ export function buildProgram(): Command {
   program
     .command("init")
     .description("create the .orchestrator store in the current directory")
+    .option("--store <url>", "keep the store in a PostgreSQL database several controllers share (postgres://user@host:port/db; also ORCHESTRATOR_STORE_URL)")
     .action(lazy(() => import("./commands/init.js"), "initCommand"));
 
   program

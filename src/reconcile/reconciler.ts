@@ -35,6 +35,11 @@ export interface SourceReconcilerOptions {
   backoffInitialMs?: number;
   /** Watch directory sources for changes. Default true. */
   watchDirectories?: boolean;
+  /**
+   * Whether this process passes over a source on its own schedule now (its
+   * leadership, when several controllers share the store). Default: always.
+   */
+  leads?: (source: string) => boolean;
 }
 
 export interface SourceReconciler {
@@ -120,6 +125,7 @@ class Reconciler implements SourceReconciler {
       this.refreshSources();
       const now = Date.now();
       for (const t of this.tracked.values()) {
+        if (!this.leads(t.source.name)) continue;
         if (now >= t.nextAt && !t.queued) void this.enqueue(t);
         if (this.opts.watchDirectories !== false) await this.followDirectory(t);
       }
@@ -171,6 +177,15 @@ class Reconciler implements SourceReconciler {
     t.queued = next;
     t.tail = next.catch(() => undefined);
     return next;
+  }
+
+  private leads(source: string): boolean {
+    try {
+      return this.opts.leads?.(source) ?? true;
+    } catch (err) {
+      this.log({ level: "error", source, message: `cannot take the source's leadership: ${(err as Error).message}` });
+      return false;
+    }
   }
 
   private async pass(t: Tracked): Promise<PassResult> {

@@ -25,7 +25,9 @@ import { runTask } from "../engine/runner/task-runner.js";
 import type { RestartRequest } from "../engine/runner/self-restart.js";
 import { declarativeEngineHook } from "./engine-hook.js";
 import { acquireControllerLock } from "./lock.js";
-import { recoverOrphans } from "./recovery.js";
+import { controllerStoreOf } from "../store/controller-store.js";
+import { startControllerLease } from "./lease.js";
+import { recoverOrphans, recoverReaped } from "./recovery.js";
 import { installShutdownSignals } from "./signals.js";
 import { startTriggerScheduler } from "./triggers/scheduler.js";
 import { startCronPlugins } from "./crd-cron.js";
@@ -95,7 +97,7 @@ export async function runController(opts: ControllerOptions): Promise<number> {
   }
   const workerPrefix = `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
   const log = (line: string): void => opts.log(`${new Date().toISOString()} ${line}`);
-  log(`controller started (pid ${process.pid}, ${opts.workers} worker(s), store ${opts.home.dbPath})`);
+  log(`controller started (pid ${process.pid}, ${opts.workers} worker(s), store ${store.path})`);
   let web: WebView | undefined;
   if (opts.ui) {
     try {
@@ -108,7 +110,33 @@ export async function runController(opts: ControllerOptions): Promise<number> {
     }
   }
 
-  for (const r of await recoverOrphans(store, tasks, workerPrefix, "controller")) {
+  // The lease: renewed while this controller works; a dead controller's lease is reaped by one survivor, which recovers its tasks.
+  const registry = controllerStoreOf(store);
+  let shutdown: ((why: string) => void) | undefined;
+  let wakePool = (): void => undefined;
+  const lease = startControllerLease({
+    store,
+    id: workerPrefix,
+    workers: opts.workers,
+    log,
+    onReaped: async (reaped) => {
+      for (const c of reaped) log(`controller ${c.id} (pid ${c.pid} on ${c.host}) is gone: taking over its ${c.tasks} task(s)`);
+      for (const r of await recoverReaped(store, tasks, reaped.map((c) => c.id), "controller")) {
+        log(`recovered task ${r.task.id}: ${r.interruptedRuns} interrupted run(s), queued again`);
+      }
+      wakePool();
+    },
+    onLost: (why) => {
+      log(`error: this controller stops: ${why}`);
+      shutdown?.("lease lost");
+    },
+  });
+  const liveElsewhere = (claimedBy: string): boolean => {
+    // On a shared store, a claim by another host is its controller's until its lease is reaped.
+    if (registry.shared && claimedBy.split(":")[0] !== hostname()) return true;
+    return registry.listControllers().some((c) => claimedBy.startsWith(`${c.id}:`) && c.id !== workerPrefix);
+  };
+  for (const r of await recoverOrphans(store, tasks, workerPrefix, "controller", liveElsewhere)) {
     log(`recovered task ${r.task.id}: ${r.interruptedRuns} interrupted run(s), queued again`);
   }
   warmUpProcessHost();
@@ -134,6 +162,7 @@ export async function runController(opts: ControllerOptions): Promise<number> {
     },
     onError: (err) => log(`worker error: ${(err as Error).stack ?? String(err)}`),
   });
+  wakePool = () => pool.wake();
   const engine = declarativeEngineHook({ store, tasks, home: opts.home, log, onTask: () => pool.wake() });
   const triggers = startTriggerScheduler({ home: opts.home, store, tasks, log, onTask: () => pool.wake(), ...(opts.tickMs !== undefined ? { tickMs: opts.tickMs } : {}) });
   const cronPlugins = startCronPlugins({ home: opts.home, store, log, ...(opts.tickMs !== undefined ? { tickMs: opts.tickMs } : {}) });
@@ -162,6 +191,8 @@ export async function runController(opts: ControllerOptions): Promise<number> {
   const reconciler = startSourceReconciler({
     home: opts.home,
     store,
+    // One controller passes over each source: the one that holds its leadership.
+    leads: (source) => registry.holdLeadership(`source:${source}`, workerPrefix),
     hooks: { engine, scheduler: triggers.hook },
     log: (entry) => log(formatReconcileEntry(entry)),
     ...(opts.tickMs !== undefined ? { tickMs: opts.tickMs } : {}),
@@ -203,11 +234,13 @@ export async function runController(opts: ControllerOptions): Promise<number> {
 
   let resolveDone!: () => void;
   const stopped = new Promise<void>((r) => (resolveDone = r));
+  let exitCode = 0;
   let stopping: Promise<void> | undefined;
   /** Stops everything once; after a self_restart, starts the controller that takes over. */
-  const shutdown = (why: string): Promise<void> =>
+  const stop = (why: string, code: number): Promise<void> =>
     (stopping ??= (async () => {
-      log(why === "self_restart" ? "stopping for self_restart" : `${why} received; stopping`);
+      exitCode = code;
+      log(why === "self_restart" ? "stopping for self_restart" : `${why}; stopping`);
       clearInterval(scanTimer);
       if (web) {
         removeWebAddress(opts.home.dir);
@@ -218,7 +251,8 @@ export async function runController(opts: ControllerOptions): Promise<number> {
       await reconciler.stop();
       await triggers.stop();
       await cronPlugins.stop();
-      await pool.stop(opts.graceMs ?? 2000);
+      await pool.stop(code === 0 ? (opts.graceMs ?? 2000) : 0);
+      lease.release();
       store.close();
       lock.release();
       if (restart) {
@@ -227,12 +261,13 @@ export async function runController(opts: ControllerOptions): Promise<number> {
       } else log("controller stopped");
       resolveDone();
     })());
-  requestStop = (why) => void shutdown(why);
+  requestStop = (why) => void stop(why, 0);
   if (restart) requestStop("self_restart");
-  const signals = installShutdownSignals({ log, onShutdown: (sig) => shutdown(sig) });
+  shutdown = (why) => void stop(why, 3);
+  const signals = installShutdownSignals({ log, onShutdown: (sig) => stop(`${sig} received`, 0) });
   await stopped;
   signals.uninstall();
-  return 0;
+  return exitCode;
 }
 
 /**

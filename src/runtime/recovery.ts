@@ -70,11 +70,14 @@ export async function recoverTask(store: Store, tasks: TaskStore, taskId: string
   let interruptedRuns = 0;
   const inflight = inflightSettings(store, tasks.getTask(taskId)!);
   const unfinished = tasks.listUnfinishedRuns(taskId);
-  if (unfinished.length > 0) await helperDone(tasks.getTask(taskId)?.claimedBy ?? null);
+  const claimedBy = tasks.getTask(taskId)?.claimedBy ?? null;
+  // A step another host ran cannot be seen or ended from here; its own host's helper ended it when its controller died.
+  const here = claimedBy === null || claimedBy.split(":")[0] === hostname();
+  if (unfinished.length > 0) await helperDone(claimedBy);
   for (const run of unfinished) {
     // safety.inflight_wait_timeout_secs: a step still at work (one that outlived its controller's helper) may finish before it is ended.
-    const waited = run.pgid ? await waitForInflight(run, inflight) : "not-waited";
-    await endRunProcesses(run);
+    const waited = here && run.pgid ? await waitForInflight(run, inflight) : "not-waited";
+    if (here) await endRunProcesses(run);
     tasks.finishRun(run.id, { status: "interrupted", exitCode: null, reason: `the controller running this step stopped unexpectedly${INFLIGHT_NOTE[waited]}` });
     interruptedRuns++;
   }
@@ -89,17 +92,41 @@ export async function recoverTask(store: Store, tasks: TaskStore, taskId: string
   return { task, interruptedRuns };
 }
 
-/** Recovers every task claimed by a worker other than `liveWorkerPrefix` (one controller per store holds the lock). */
-export async function recoverOrphans(store: Store, tasks: TaskStore, liveWorkerPrefix: string, actor: string): Promise<RecoveryResult[]> {
+/**
+ * Recovers the tasks of controllers whose lease was reaped (by this
+ * controller, so no other recovers them too): each is claimed by a worker
+ * id that starts with the controller's id.
+ */
+export async function recoverReaped(store: Store, tasks: TaskStore, controllerIds: readonly string[], actor: string): Promise<RecoveryResult[]> {
+  const out: RecoveryResult[] = [];
+  const ofReaped = (claimedBy: string | null): boolean => claimedBy !== null && controllerIds.some((id) => claimedBy.startsWith(`${id}:`));
+  for (const t of tasks.listClaimedTasks()) {
+    if (ofReaped(t.claimedBy)) out.push(await recoverTask(store, tasks, t.id, actor));
+  }
+  return out;
+}
+
+/**
+ * Recovers every task claimed by a worker other than `liveWorkerPrefix`
+ * whose claimer is gone: on this host, a dead process; `alive` says which
+ * other claimers still hold their tasks (a live controller's lease).
+ */
+export async function recoverOrphans(
+  store: Store,
+  tasks: TaskStore,
+  liveWorkerPrefix: string,
+  actor: string,
+  heldElsewhere: (claimedBy: string) => boolean = () => false,
+): Promise<RecoveryResult[]> {
   const out: RecoveryResult[] = [];
   for (const t of tasks.listClaimedTasks()) {
-    if (t.claimedBy?.startsWith(liveWorkerPrefix) || claimerAlive(t.claimedBy, liveWorkerPrefix)) continue;
+    if (t.claimedBy?.startsWith(liveWorkerPrefix) || claimerAlive(t.claimedBy, liveWorkerPrefix) || (t.claimedBy !== null && heldElsewhere(t.claimedBy))) continue;
     out.push(await recoverTask(store, tasks, t.id, actor));
   }
   // Runs left unfinished by a task that is no longer claimed (e.g. paused mid-step by a dead controller).
   for (const run of tasks.listUnfinishedRuns()) {
     const t = tasks.getTask(run.taskId);
-    if (!t || t.claimedBy?.startsWith(liveWorkerPrefix) || claimerAlive(t.claimedBy, liveWorkerPrefix)) continue;
+    if (!t || t.claimedBy?.startsWith(liveWorkerPrefix) || claimerAlive(t.claimedBy, liveWorkerPrefix) || (t.claimedBy !== null && heldElsewhere(t.claimedBy))) continue;
     if (out.some((r) => r.task.id === t.id)) continue;
     out.push(await recoverTask(store, tasks, run.taskId, actor));
   }

@@ -5,9 +5,10 @@
  */
 import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync, chmodSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { HOME_DIR_NAME, HOME_ENV, homeAt, type Home } from "./home-location.js";
-import { generateKey } from "./secret-crypto.js";
+import { HOME_DIR_NAME, HOME_ENV, homeAt, storeUrlOf, type Home } from "./home-location.js";
+import { generateKey, keyedHash, readKey } from "./secret-crypto.js";
 import { openStore } from "./open.js";
+import { isPostgresUrl, redactUrl } from "./postgres/open.js";
 
 export { findHome, HOME_DIR_NAME, HOME_ENV, homeAt, NoStoreError, requireHome, storeExists, type Home, type StoreSearch } from "./home-location.js";
 
@@ -22,7 +23,17 @@ export const GITIGNORE_ENTRIES: readonly string[] = [
   "secret-keys/",
   "age.key",
   "controller.*",
+  "store-url",
 ];
+
+/** A home pointed at a store it cannot use: a different database, or a key other than the store's. */
+export class StoreSetupError extends Error {
+  override readonly name = "StoreSetupError";
+}
+
+/** Meta key of a keyed hash of a fixed text: which key sealed this store's secrets, without the key. */
+const KEY_CHECK_META = "secret_key_check";
+const KEY_CHECK_TEXT = "orchestrator secret key check";
 
 /**
  * Creates the state folder under `root` (or where ORCHESTRATOR_HOME points),
@@ -30,14 +41,60 @@ export const GITIGNORE_ENTRIES: readonly string[] = [
  * never overwritten and missing .gitignore entries are appended.
  * `created` is true when the database did not exist before.
  */
-export function initHome(root: string, env: NodeJS.ProcessEnv = process.env): { home: Home; created: boolean } {
+export function initHome(root: string, env: NodeJS.ProcessEnv = process.env, storeUrl?: string): { home: Home; created: boolean } {
   const override = env[HOME_ENV];
   const home = homeAt(override ? resolve(root, override) : join(resolve(root), HOME_DIR_NAME));
+  if (storeUrl !== undefined) return initSharedHome(home, storeUrl, env);
+  const url = storeUrlOf(home, env);
+  if (url !== undefined) return initSharedHome(home, url, env);
   const created = !existsSync(home.dbPath);
   mkdirSync(home.dir, { recursive: true });
   writeGitignore(join(home.dir, ".gitignore"));
   writeKeyIfMissing(home.keyPath);
   openStore(home).close();
+  return { home, created };
+}
+
+/**
+ * A home whose store is a PostgreSQL database other hosts share: the URL is
+ * kept in `store-url` (readable by the owner only: it may hold a password),
+ * and every home on the database must hold the same secret key, which the
+ * first one records a check of.
+ */
+function initSharedHome(home: Home, url: string, env: NodeJS.ProcessEnv): { home: Home; created: boolean } {
+  if (!isPostgresUrl(url)) throw new StoreSetupError(`--store takes a PostgreSQL URL (postgres://user@host:port/database), got '${redactUrl(url)}'`);
+  if (existsSync(home.dbPath)) {
+    throw new StoreSetupError(`${home.dir} already keeps its store in state.db; moving a store to PostgreSQL is not offered: use a new directory for a home on ${redactUrl(url)}`);
+  }
+  const existing = storeUrlOf(home, { ...env, ORCHESTRATOR_STORE_URL: "" });
+  if (existing !== undefined && existing !== url) {
+    throw new StoreSetupError(`${home.dir} already uses the store at ${redactUrl(existing)}; remove ${home.storeUrlPath} first to point it at ${redactUrl(url)}`);
+  }
+  mkdirSync(home.dir, { recursive: true });
+  writeGitignore(join(home.dir, ".gitignore"));
+  const store = openStore(home, {}, url);
+  let created = false;
+  try {
+    const check = store.getMeta(KEY_CHECK_META);
+    if (!existsSync(home.keyPath)) {
+      if (check !== undefined) {
+        throw new StoreSetupError(
+          `the store at ${store.path} already holds secrets sealed with another home's key; copy secret.key from a home that uses this store to ${home.keyPath} (mode 0600), then run init again`,
+        );
+      }
+      writeKeyIfMissing(home.keyPath);
+    }
+    const mine = keyedHash(readKey(home.keyPath), KEY_CHECK_TEXT);
+    if (check === undefined) {
+      store.setMeta(KEY_CHECK_META, mine);
+      created = true;
+    } else if (check !== mine) {
+      throw new StoreSetupError(`${home.keyPath} is not the key the store at ${store.path} seals secrets with; copy secret.key from a home that uses this store`);
+    }
+  } finally {
+    store.close();
+  }
+  if (existing === undefined && !env.ORCHESTRATOR_STORE_URL) writeFileSync(home.storeUrlPath, `${url}\n`, { mode: 0o600 });
   return { home, created };
 }
 

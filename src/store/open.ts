@@ -11,7 +11,7 @@ import type { Store } from "./store.js";
 
 export type { OpenStoreOptions } from "./sqlite/open.js";
 
-export function openStore(home: Home, opts: OpenStoreOptions = {}): Store {
-  const url = storeUrlOf(home);
+export function openStore(home: Home, opts: OpenStoreOptions = {}, urlOverride?: string): Store {
+  const url = urlOverride ?? storeUrlOf(home);
   return url === undefined ? openSqliteStore(home, opts) : openPgStore(url, home, opts);
 }
