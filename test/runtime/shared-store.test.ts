@@ -1,0 +1,187 @@
+/**
+ * Several controllers on one PostgreSQL store, as several hosts look to the
+ * store: separate processes, each with its own home and working directory,
+ * on one real PostgreSQL server. Work is divided (every task runs exactly
+ * once, every controller does some), a controller killed with SIGKILL has
+ * its tasks finished by the others with no step running twice at once, a
+ * cron trigger fires once per firing, and a git source changed once is
+ * applied once.
+ */
+import { execFileSync } from "node:child_process";
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { homeAt } from "../../src/store/home-location.js";
+import { openPgStore } from "../../src/store/postgres/open.js";
+import type { PgStore } from "../../src/store/postgres/pg-store.js";
+import { openTaskStore, type TaskRecord } from "../../src/store/task-store.js";
+import { docs, workflow, workspace } from "../reconcile/support/manifests.js";
+import { cli, tempProject } from "../support/cli.js";
+import { startController, until, type RunningController } from "../support/controller.js";
+import { postgresUnavailable, startPostgres, type PostgresServer } from "../support/postgres.js";
+
+const STEP = `t=$1
+exec 9>"$(dirname "$0")/locks/$t"
+if ! flock -n 9; then echo "overlap $t $$" >> "$(dirname "$0")/marks"; fi
+echo "start $t $$" >> "$(dirname "$0")/marks"
+sleep "$(cat "$(dirname "$0")/delay")"
+echo "end $t $$" >> "$(dirname "$0")/marks"
+`;
+
+interface Host {
+  dir: string;
+  run(args: readonly string[]): { code: number; stdout: string; stderr: string };
+  cleanup(): void;
+}
+
+describe.skipIf(postgresUnavailable !== undefined)("several controllers on one PostgreSQL store", () => {
+  let server: PostgresServer;
+  let shared: ReturnType<typeof tempProject>;
+  let controllers: RunningController[] = [];
+  let hosts: Host[] = [];
+  let store: PgStore | undefined;
+
+  beforeAll(async () => {
+    server = await startPostgres();
+  });
+  afterAll(() => server?.stop());
+  afterEach(async (ctx) => {
+    if (ctx.task.result?.state === "fail") for (const c of controllers) process.stderr.write(`--- controller ${c.child.pid}\n${c.log().slice(-4000)}\n`);
+    await Promise.all(controllers.map((c) => c.stop()));
+    controllers = [];
+    store?.close();
+    store = undefined;
+    for (const h of hosts) h.cleanup();
+    hosts = [];
+    shared?.cleanup();
+  });
+
+  /** `n` homes on one new database, the first initialised, the others given its key (as the docs say). */
+  function setUp(n: number, delay: string): { url: string; hosts: Host[] } {
+    const url = server.createDatabase();
+    shared = tempProject({ "step.sh": STEP, delay });
+    mkdirSync(join(shared.dir, "locks"));
+    writeFileSync(join(shared.dir, "marks"), "");
+    for (let i = 0; i < n; i++) {
+      const p = tempProject();
+      const run = (args: readonly string[]) => cli(args, { cwd: p.dir });
+      if (i > 0) {
+        mkdirSync(join(p.dir, ".orchestrator"));
+        copyFileSync(join(hosts[0]!.dir, ".orchestrator", "secret.key"), join(p.dir, ".orchestrator", "secret.key"));
+        chmodSync(join(p.dir, ".orchestrator", "secret.key"), 0o600);
+      }
+      const init = run(["init", "--store", url]);
+      expect(init.stderr).toBe("");
+      expect(init.code).toBe(0);
+      hosts.push({ dir: p.dir, run, cleanup: p.cleanup });
+    }
+    hosts[0]!.dir && writeFileSync(join(hosts[0]!.dir, "m.yaml"), docs(workspace("ws"), workflow("wf", `sh ${join(shared.dir, "step.sh")} {task_id}`)));
+    expect(hosts[0]!.run(["apply", "-f", "m.yaml", "--no-daemon"]).code).toBe(0);
+    store = openPgStore(url, homeAt(join(hosts[0]!.dir, ".orchestrator")));
+    return { url, hosts };
+  }
+
+  function createTasks(count: number): TaskRecord[] {
+    const tasks = openTaskStore(store!);
+    const out: TaskRecord[] = [];
+    for (let i = 0; i < count; i++) {
+      out.push(tasks.createTask({ name: `job-${i}`, project: "default", origin: "cli", workflow: "wf", workspace: "ws", goal: "", spec: { steps: [], vars: {}, targetFiles: [] }, queued: true }));
+    }
+    return out;
+  }
+
+  const marks = (): string[] => readFileSync(join(shared.dir, "marks"), "utf8").split("\n").filter(Boolean);
+  const phases = (ids: readonly string[]): string[] => {
+    const tasks = openTaskStore(store!);
+    return ids.map((id) => tasks.getTask(id)!.phase);
+  };
+  /** The pid of the controller whose worker started each task, from its task_started events. */
+  const startedBy = (): string[] => store!.listEvents({ type: "task_started" }).map((e) => String(e.actor).split(":")[1]!);
+
+  it("500 one-step tasks on three controllers: each runs exactly once, and every controller does work", async () => {
+    setUp(3, "0");
+    for (const h of hosts) controllers.push(await startController(h.dir, ["--workers", "2"]));
+    const created = createTasks(500);
+    const ids = created.map((t) => t.id);
+    await until("every task to complete", () => phases(ids).every((p) => p === "Completed"), 600_000, () => {
+      const failed = phases(ids).filter((p) => p === "Failed").length;
+      return failed > 0 && `${failed} task(s) failed:\n${controllers.map((c) => c.log()).join("\n")}`;
+    });
+    const starts = marks().filter((l) => l.startsWith("start "));
+    expect(marks().filter((l) => l.startsWith("overlap "))).toEqual([]);
+    expect(starts.length).toBe(500);
+    expect(new Set(starts.map((l) => l.split(" ")[1])).size).toBe(500);
+    const tasks = openTaskStore(store!);
+    for (const id of ids) expect(tasks.listRuns(id).map((r) => r.status)).toEqual(["succeeded"]);
+    const byController = new Set(startedBy());
+    for (const c of controllers) expect(byController.has(String(c.child.pid))).toBe(true);
+  }, 900_000);
+
+  it("kill -9 of one controller mid-run: the others finish its tasks, and no step runs twice at once", async () => {
+    setUp(3, "1");
+    for (const h of hosts) controllers.push(await startController(h.dir, ["--workers", "2"], { ORCHESTRATOR_LEASE_MS: "3000" }));
+    const ids = createTasks(30).map((t) => t.id);
+    const victim = controllers[0]!;
+    const victimPid = String(victim.child.pid);
+    await until("the first controller to run a step", () => startedBy().includes(victimPid));
+    victim.child.kill("SIGKILL");
+    await until("every task to complete", () => phases(ids).every((p) => p === "Completed"), 300_000, () => {
+      const bad = phases(ids).filter((p) => p === "Failed" || p === "Paused").length;
+      return bad > 0 && `${bad} task(s) failed or paused:\n${controllers.slice(1).map((c) => c.log()).join("\n")}`;
+    });
+    expect(marks().filter((l) => l.startsWith("overlap "))).toEqual([]);
+    // Every step ran to its end once; a step the dead controller had in flight ran again, and only that one.
+    const ended = marks().filter((l) => l.startsWith("end ")).map((l) => l.split(" ")[1]);
+    expect(new Set(ended).size).toBe(30);
+    const tasks = openTaskStore(store!);
+    const interrupted = ids.flatMap((id) => tasks.listRuns(id)).filter((r) => r.status === "interrupted");
+    expect(interrupted.length).toBeGreaterThan(0);
+    for (const id of ids) expect(tasks.listRuns(id).filter((r) => r.status === "succeeded")).toHaveLength(1);
+    const survivorsLog = controllers.slice(1).map((c) => c.log()).join("\n");
+    expect(survivorsLog).toMatch(new RegExp(`controller \\S+:${victimPid}:\\S+ \\(pid ${victimPid} on .*\\) is gone: taking over`));
+  }, 600_000);
+
+  it("a cron trigger firing every second for 20 s on three controllers creates one task per firing", async () => {
+    setUp(3, "0");
+    const trig = `apiVersion: orchestrator.dev/v2\nkind: Trigger\nmetadata:\n  name: tick\nspec:\n  cron:\n    schedule: "*/1 * * * * *"\n  action:\n    workflow: wf\n    workspace: ws\n`;
+    for (const h of hosts) controllers.push(await startController(h.dir, ["--workers", "2"]));
+    writeFileSync(join(hosts[0]!.dir, "t.yaml"), trig);
+    expect(hosts[0]!.run(["apply", "-f", "t.yaml", "--no-daemon"]).code).toBe(0);
+    const fired = () => store!.listEvents({ type: "trigger_fired" });
+    await until("a first firing", () => fired().length > 0);
+    const first = Date.now();
+    await new Promise((r) => setTimeout(r, 20_000));
+    writeFileSync(join(hosts[0]!.dir, "t.yaml"), trig.replace("spec:\n", "spec:\n  suspend: true\n"));
+    expect(hosts[0]!.run(["apply", "-f", "t.yaml", "--no-daemon"]).code).toBe(0);
+    const ticks = fired().map((e) => String(e.data?.["scheduledTime"]));
+    expect(new Set(ticks).size).toBe(ticks.length);
+    expect(ticks.length).toBeGreaterThanOrEqual(15);
+    expect(ticks.length).toBeLessThanOrEqual(Math.ceil((Date.now() - first) / 1000) + 2);
+    // The trigger's tasks are the only tasks made on this store: one per firing (history pruning deletes old ones, their events stay).
+    const created = store!.listEvents({ type: "task_created" }).map((e) => e.taskId);
+    expect(created.sort()).toEqual(fired().map((e) => e.taskId).sort());
+  }, 300_000);
+
+  it("a git source changed once is applied once, by one controller", async () => {
+    setUp(3, "0");
+    const repo = join(shared.dir, "repo");
+    mkdirSync(repo);
+    const git = (...args: string[]) => execFileSync("git", args, { cwd: repo, stdio: "pipe", env: { ...process.env, GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@t", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@t" } });
+    git("init", "-q", "-b", "main");
+    writeFileSync(join(repo, "a.yaml"), workspace("gws"));
+    git("add", ".");
+    git("commit", "-qm", "one");
+    expect(hosts[0]!.run(["source", "add", "repo", "--git", repo, "--interval", "1s"]).code).toBe(0);
+    for (const h of hosts) controllers.push(await startController(h.dir, ["--workers", "1"]));
+    const created = () => store!.listEvents({ type: "resource_created", kind: "Workspace", name: "gws" });
+    await until("the source's first commit applied", () => created().length === 1);
+    writeFileSync(join(repo, "a.yaml"), workspace("gws").replace('root_path: "."', 'root_path: "./sub"'));
+    git("commit", "-qam", "two");
+    const updated = () => store!.listEvents({ type: "resource_updated", kind: "Workspace", name: "gws" });
+    await until("the change applied", () => updated().length >= 1);
+    // Three controllers, each fetching every second: give the others several chances to apply it again.
+    await new Promise((r) => setTimeout(r, 5000));
+    expect(created()).toHaveLength(1);
+    expect(updated()).toHaveLength(1);
+  }, 300_000);
+});
