@@ -173,6 +173,10 @@ describe.skipIf(postgresUnavailable !== undefined)("several controllers on one P
     git("commit", "-qm", "one");
     expect(hosts[0]!.run(["source", "add", "repo", "--git", repo, "--interval", "1s"]).code).toBe(0);
     for (const h of hosts) controllers.push(await startController(h.dir, ["--workers", "1"]));
+    // Every home sees every live controller on the store, with its host, workers and heartbeat.
+    const status = JSON.parse(hosts[1]!.run(["controller", "status", "-o", "json"]).stdout) as { controllers: Array<{ pid: number; workers: number; lastHeartbeat: string }> };
+    expect(status.controllers.map((c) => c.pid).sort()).toEqual(controllers.map((c) => c.child.pid).sort());
+    expect(status.controllers.every((c) => c.workers === 1 && /^\d{4}-/.test(c.lastHeartbeat))).toBe(true);
     const created = () => store!.listEvents({ type: "resource_created", kind: "Workspace", name: "gws" });
     await until("the source's first commit applied", () => created().length === 1);
     writeFileSync(join(repo, "a.yaml"), workspace("gws").replace('root_path: "."', 'root_path: "./sub"'));

@@ -14,9 +14,11 @@ import type { Home } from "../../store/home.js";
 import { openStore } from "../../store/open.js";
 import type { Store } from "../../store/store.js";
 import { openTaskStore } from "../../store/task-store.js";
+import { controllerStoreOf, type ControllerRecord } from "../../store/controller-store.js";
 import { requireHome } from "../context.js";
 import { CliError, UsageError } from "../errors.js";
 import { writeOut } from "../output/io.js";
+import { renderTable } from "../output/table.js";
 
 export interface ControllerCommandOptions {
   workers: string;
@@ -145,12 +147,16 @@ export function controllerStatusView(home: Home, store: Store): ControllerStatus
 export async function controllerStatusCommand(opts: { output?: "text" | "json" }): Promise<void> {
   const home = requireHome();
   const store = openStore(home);
-  let status: ControllerStatus;
+  let view: ControllerStatus;
+  let live: ControllerRecord[] = [];
   try {
-    status = controllerStatusView(home, store);
+    view = controllerStatusView(home, store);
+    live = controllerStoreOf(store).listControllers();
   } finally {
     store.close();
   }
+  const controllers = live.map((c) => ({ id: c.id, host: c.host, pid: c.pid, role: c.role, workers: c.workers, leases: c.tasks, startedAt: c.startedAt, lastHeartbeat: c.heartbeatAt, leaseExpiresAt: c.expiresAt }));
+  const status = { ...view, controllers };
   if (opts.output === "json") {
     writeOut(JSON.stringify(status) + "\n");
     return;
@@ -159,6 +165,10 @@ export async function controllerStatusCommand(opts: { output?: "text" | "json" }
   writeOut(`tasks: ${status.queuedTasks} queued, ${status.runningTasks} running\n`);
   if (status.webView) writeOut(`web view: ${status.webView}\n`);
   if (status.running) writeOut(status.webhooks ? `listening on ${status.webhooks} (webhooks, source push notifications)\n` : "not listening for webhooks\n");
+  if (controllers.length === 0) return;
+  // Every live controller on the store: on a shared store, those of other homes and hosts too.
+  writeOut(`controllers on this store: ${controllers.length}\n`);
+  writeOut(renderTable(["HOST", "PID", "ROLE", "WORKERS", "LEASES", "LAST HEARTBEAT", "STARTED"], controllers.map((c) => [c.host, String(c.pid), c.role, String(c.workers), String(c.leases), c.lastHeartbeat, c.startedAt])));
 }
 
 export async function controllerStopCommand(opts: { timeout: string }): Promise<void> {
