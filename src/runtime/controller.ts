@@ -27,6 +27,8 @@ import { declarativeEngineHook } from "./engine-hook.js";
 import { acquireControllerLock } from "./lock.js";
 import { controllerStoreOf } from "../store/controller-store.js";
 import { startControllerLease } from "./lease.js";
+import { startLogShipper } from "./log-shipper.js";
+import { stepLogStoreOf } from "../store/step-log-store.js";
 import { recoverOrphans, recoverReaped } from "./recovery.js";
 import { installShutdownSignals } from "./signals.js";
 import { startTriggerScheduler } from "./triggers/scheduler.js";
@@ -139,6 +141,10 @@ export async function runController(opts: ControllerOptions): Promise<number> {
   for (const r of await recoverOrphans(store, tasks, workerPrefix, "controller", liveElsewhere)) {
     log(`recovered task ${r.task.id}: ${r.interruptedRuns} interrupted run(s), queued again`);
   }
+  // On a shared store, step logs are copied into it as they grow: any host can read and follow them.
+  const stepLogs = stepLogStoreOf(store);
+  const shipper = stepLogs ? startLogShipper({ tasks, logs: stepLogs, claimPrefix: `${workerPrefix}:`, log }) : undefined;
+
   warmUpProcessHost();
   let n = 0;
   /** Set by a self_restart: no more claims; the controller hands over to one running `entry`. */
@@ -157,8 +163,12 @@ export async function runController(opts: ControllerOptions): Promise<number> {
     claim: async () => (restart ? undefined : tasks.claimNextTask(`${workerPrefix}:w${n++ % opts.workers}`)),
     run: async (task, signal) => {
       log(`task ${task.id} (${task.name}) claimed`);
-      const done = await runTask(task.id, { store, tasks, home: opts.home, signal, log, onSelfRestart });
-      log(`task ${done.id} ${done.phase.toLowerCase()}${done.message ? `: ${done.message}` : ""}`);
+      try {
+        const done = await runTask(task.id, { store, tasks, home: opts.home, signal, log, onSelfRestart });
+        log(`task ${done.id} ${done.phase.toLowerCase()}${done.message ? `: ${done.message}` : ""}`);
+      } finally {
+        shipper?.taskDone(task.id);
+      }
     },
     onError: (err) => log(`worker error: ${(err as Error).stack ?? String(err)}`),
   });
@@ -252,6 +262,7 @@ export async function runController(opts: ControllerOptions): Promise<number> {
       await triggers.stop();
       await cronPlugins.stop();
       await pool.stop(code === 0 ? (opts.graceMs ?? 2000) : 0);
+      if (code === 0) shipper?.stop();
       lease.release();
       store.close();
       lock.release();

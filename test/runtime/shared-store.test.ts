@@ -7,7 +7,7 @@
  * cron trigger fires once per firing, and a git source changed once is
  * applied once.
  */
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { chmodSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -16,7 +16,7 @@ import { openPgStore } from "../../src/store/postgres/open.js";
 import type { PgStore } from "../../src/store/postgres/pg-store.js";
 import { openTaskStore, type TaskRecord } from "../../src/store/task-store.js";
 import { docs, workflow, workspace } from "../reconcile/support/manifests.js";
-import { cli, tempProject } from "../support/cli.js";
+import { CLI, cli, tempProject } from "../support/cli.js";
 import { startController, until, type RunningController } from "../support/controller.js";
 import { postgresUnavailable, startPostgres, type PostgresServer } from "../support/postgres.js";
 
@@ -140,6 +140,30 @@ describe.skipIf(postgresUnavailable !== undefined)("several controllers on one P
     const survivorsLog = controllers.slice(1).map((c) => c.log()).join("\n");
     expect(survivorsLog).toMatch(new RegExp(`controller \\S+:${victimPid}:\\S+ \\(pid ${victimPid} on .*\\) is gone: taking over`));
   }, 600_000);
+
+  it("task logs -f on one host follows a step running on another, from the store", async () => {
+    setUp(2, "0");
+    writeFileSync(join(hosts[0]!.dir, "slow.yaml"), workflow("slow", "sh -c 'for i in 1 2 3 4; do echo line-$i; sleep 0.5; done'"));
+    expect(hosts[0]!.run(["apply", "-f", "slow.yaml", "--no-daemon"]).code).toBe(0);
+    controllers.push(await startController(hosts[0]!.dir, ["--workers", "1"]));
+    const tasks = openTaskStore(store!);
+    const t = tasks.createTask({ name: "slow", project: "default", origin: "cli", workflow: "slow", workspace: "ws", goal: "", spec: { steps: [], vars: {}, targetFiles: [] }, queued: true });
+    await until("the step to start on the first host", () => tasks.listRuns(t.id).length > 0);
+    // The second home runs no controller and never ran the step: it reads what the first host copied into the store.
+    const follow = await new Promise<{ code: number | null; out: string }>((resolve) => {
+      const child = spawn(process.execPath, [CLI, "task", "logs", "-f", t.id], { cwd: hosts[1]!.dir, env: { ...process.env, NO_COLOR: "1" } });
+      let out = "";
+      child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+      child.stderr.on("data", (d: Buffer) => (out += d.toString()));
+      child.on("close", (code) => resolve({ code, out }));
+    });
+    expect(follow.code).toBe(0);
+    expect(follow.out).toMatch(/^==> step build \(run r-\S+\) <==\n/);
+    expect(follow.out).toContain("line-1\nline-2\nline-3\nline-4\n");
+    expect(tasks.getTask(t.id)!.phase).toBe("Completed");
+    const run = tasks.listRuns(t.id)[0]!;
+    expect(store!.stepLogStore().readLog(run.id, 0, 1 << 20).toString()).toContain("line-4");
+  }, 300_000);
 
   it("a cron trigger firing every second for 20 s on three controllers creates one task per firing", async () => {
     setUp(3, "0");

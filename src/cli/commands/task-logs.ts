@@ -10,6 +10,7 @@ import type { RunRecord } from "../../store/task-store.js";
 import { CliError, UsageError } from "../errors.js";
 import { writeOutWhenReady } from "../output/io.js";
 import { TaskLogPrinter } from "../output/task-log-follow.js";
+import type { StoredLogs } from "../output/task-log-reader.js";
 import { isTerminalPhase, resolveTaskRef } from "./task-select.js";
 
 export interface TaskLogsOptions {
@@ -27,7 +28,7 @@ const FOLLOW_POLL_MS = 100;
  * the store; a store that does not exist yet or needs migrating goes the
  * usual way (opened in full, which creates or migrates it).
  */
-async function withTaskReader<T>(fn: (tasks: TaskReadView) => Promise<T>): Promise<T> {
+async function withTaskReader<T>(fn: (tasks: TaskReadView, logs?: StoredLogs) => Promise<T>): Promise<T> {
   let home: Home;
   try {
     home = requireHome(process.cwd());
@@ -37,8 +38,13 @@ async function withTaskReader<T>(fn: (tasks: TaskReadView) => Promise<T>): Promi
   }
   const reader = openTaskReader(home);
   if (!reader) {
-    const [{ withStore }, { openTaskStore }] = await Promise.all([import("../context.js"), import("../../store/task-store.js")]);
-    return withStore(({ store }) => fn(openTaskStore(store)));
+    const [{ withStore }, { openTaskStore }, { stepLogStoreOf }] = await Promise.all([
+      import("../context.js"),
+      import("../../store/task-store.js"),
+      import("../../store/step-log-store.js"),
+    ]);
+    // A shared store keeps step logs itself: read them there, whichever host ran the step.
+    return withStore(({ store }) => fn(openTaskStore(store), stepLogStoreOf(store)));
   }
   try {
     return await fn(reader.tasks);
@@ -55,7 +61,7 @@ function parseTail(value: string): number {
 
 export async function taskLogsCommand(ref: string, opts: TaskLogsOptions): Promise<void> {
   const tail = opts.tail === undefined ? undefined : parseTail(opts.tail);
-  await withTaskReader(async (tasks) => {
+  await withTaskReader(async (tasks, logs) => {
     const task = resolveTaskRef(tasks, ref, opts.project === undefined ? {} : { project: opts.project });
     let paths: Map<string, string> | undefined;
     const itemPath = (itemId: string): string | undefined => {
@@ -66,7 +72,7 @@ export async function taskLogsCommand(ref: string, opts: TaskLogsOptions): Promi
     // stamped with its run's start; one read while following, with when it was read.
     let following = false;
     const stamp = opts.timestamps ? (run: RunRecord) => (following ? new Date().toISOString() : run.startedAt) : undefined;
-    const printer = new TaskLogPrinter({ out: writeOutWhenReady, itemPath, ...(stamp ? { stamp } : {}) });
+    const printer = new TaskLogPrinter({ out: writeOutWhenReady, itemPath, ...(stamp ? { stamp } : {}), ...(logs ? { logs } : {}) });
 
     if (tail === undefined) await printer.poll(tasks.listRuns(task.id));
     else await printer.tail(tasks.listRuns(task.id), tail);

@@ -11,7 +11,7 @@
  */
 import { StringDecoder } from "node:string_decoder";
 import type { RunRecord } from "../../store/task-store.js";
-import { findLastLines, LinePrefixer, readFrom, runHeader } from "./task-log-reader.js";
+import { findLastLines, LinePrefixer, readFrom, runHeader, findStoredLastLines, readStoredFrom, type StoredLogs } from "./task-log-reader.js";
 
 /** Where a cursor sends what it reads; a promise returned is waited for before more is read (backpressure). */
 export interface TaskLogSink {
@@ -31,7 +31,15 @@ interface RunCursor {
 export class TaskLogCursor {
   private readonly cursors = new Map<string, RunCursor>();
 
-  constructor(private readonly sink: TaskLogSink) {}
+  /** `logs`: logs kept in a shared store (read from there, whichever host ran the step); else the log files. */
+  constructor(
+    private readonly sink: TaskLogSink,
+    private readonly logs?: StoredLogs,
+  ) {}
+
+  private readFrom(run: RunRecord, from: number, decoder: StringDecoder, out: (text: string) => void | Promise<void>, to?: number): Promise<number> {
+    return this.logs ? readStoredFrom(this.logs, run.id, from, decoder, async (t) => void (await out(t)), to) : readFrom(run.logPath!, from, decoder, out, to);
+  }
 
   /** Reads every run's output from where the last call stopped (from the start, the first time). */
   async poll(runs: readonly RunRecord[]): Promise<void> {
@@ -43,7 +51,7 @@ export class TaskLogCursor {
         await this.sink.announce(run);
       }
       if (!run.logPath) continue;
-      cursor.offset = await readFrom(run.logPath, cursor.offset, cursor.decoder, (text) => this.sink.text(run, text));
+      cursor.offset = await this.readFrom(run, cursor.offset, cursor.decoder, (text) => this.sink.text(run, text));
     }
   }
 
@@ -61,7 +69,7 @@ export class TaskLogCursor {
       const cursor = this.cursor(run);
       cursor.announced = true;
       if (!run.logPath) continue;
-      const last = findLastLines(run.logPath, Math.max(0, remaining));
+      const last = (this.logs ? findStoredLastLines(this.logs, run.id, Math.max(0, remaining)) : findLastLines(run.logPath, Math.max(0, remaining)));
       cursor.offset = last.size;
       if (last.lines === 0) continue;
       remaining -= last.lines;
@@ -69,8 +77,8 @@ export class TaskLogCursor {
     }
     for (const { run, start, size } of sections) {
       let lineEnded = true;
-      await readFrom(
-        run.logPath!,
+      await this.readFrom(
+        run,
         start,
         new StringDecoder("utf8"),
         (text) => {
@@ -97,17 +105,21 @@ export interface TaskLogPrinterOptions {
   itemPath: (itemId: string) => string | undefined;
   /** With `--timestamps`: the stamp put before each line of a run's output. */
   stamp?: (run: RunRecord) => string;
+  /** Logs kept in a shared store (read from there, whichever host ran the step); else the log files. */
+  logs?: StoredLogs;
 }
 
 /** Prints a task's logs as `task logs` shows them: each run's text under its header. */
 export class TaskLogPrinter implements TaskLogSink {
-  private readonly cursor = new TaskLogCursor(this);
+  private readonly cursor: TaskLogCursor;
   private readonly prefixers = new Map<string, LinePrefixer>();
   /** The run whose header or output was printed last. */
   private current: string | undefined;
   private lineEnded = true;
 
-  constructor(private readonly opts: TaskLogPrinterOptions) {}
+  constructor(private readonly opts: TaskLogPrinterOptions) {
+    this.cursor = new TaskLogCursor(this, opts.logs);
+  }
 
   /** Prints every run's output from where the last call stopped (from the start, the first time). */
   poll(runs: readonly RunRecord[]): Promise<void> {

@@ -147,3 +147,40 @@ export function fileSize(path: string): number {
     return 0;
   }
 }
+
+/** Step logs kept in a shared store (a type only: this module stays on the fast path). */
+export type StoredLogs = Pick<import("../../store/step-log-store.js").StepLogStore, "readLog" | "logSize">;
+
+/** As readFrom, for a run's log kept in the store. */
+export async function readStoredFrom(logs: StoredLogs, runId: string, from: number, decoder: StringDecoder, out: (text: string) => void | Promise<void>, to?: number): Promise<number> {
+  const size = Math.min(logs.logSize(runId), to ?? Infinity);
+  let pos = from;
+  while (pos < size) {
+    const buf = logs.readLog(runId, pos, Math.min(CHUNK, size - pos));
+    if (buf.length === 0) break;
+    pos += buf.length;
+    const text = decoder.write(buf);
+    if (text) await out(text);
+  }
+  return pos;
+}
+
+/** As findLastLines, for a run's log kept in the store: read backwards a chunk at a time. */
+export function findStoredLastLines(logs: StoredLogs, runId: string, n: number): LastLines {
+  const size = logs.logSize(runId);
+  if (n <= 0 || size === 0) return { start: size, lines: 0, size };
+  let end = size;
+  if (logs.readLog(runId, size - 1, 1)[0] === NEWLINE) end = size - 1;
+  let pos = end;
+  let newlines = 0;
+  while (pos > 0) {
+    const len = Math.min(CHUNK, pos);
+    pos -= len;
+    const buf = logs.readLog(runId, pos, len);
+    for (let i = buf.length - 1; i >= 0; i--) {
+      if (buf[i] !== NEWLINE) continue;
+      if (++newlines === n) return { start: pos + i + 1, lines: n, size };
+    }
+  }
+  return { start: 0, lines: newlines + 1, size };
+}

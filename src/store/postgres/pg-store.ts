@@ -39,6 +39,7 @@ import { PgSourceStore } from "./pg-source-store.js";
 import { PgTaskStore } from "./pg-task-store.js";
 import { named } from "./sql.js";
 import { LeaseLostError } from "../controller-store.js";
+import type { StepLogStore, StepLogStoreProvider } from "../step-log-store.js";
 
 const PROJECT_KIND = "Project";
 
@@ -68,7 +69,7 @@ const INSERT_EVENT = `
   INSERT INTO events (ts, type, project, kind, name, message, actor, task_id, run_id, data)
   VALUES (@ts, @type, @project, @kind, @name, @message, @actor, @task_id, @run_id, @data)`;
 
-export class PgStore implements Store, TaskStoreProvider, SourceStoreProvider, ControllerStoreProvider {
+export class PgStore implements Store, TaskStoreProvider, SourceStoreProvider, ControllerStoreProvider, StepLogStoreProvider {
   readonly path: string;
   readonly db: PgConnection;
   private readonly keyPath: string;
@@ -105,6 +106,31 @@ export class PgStore implements Store, TaskStoreProvider, SourceStoreProvider, C
   controllerStore(): PgControllerStore {
     this.controllers ??= new PgControllerStore(this, (epoch) => (this.fenceEpoch = epoch));
     return this.controllers;
+  }
+
+  stepLogStore(): StepLogStore {
+    return {
+      appendLog: (runId, offset, data) => {
+        this.writeOne({ sql: 'INSERT INTO log_chunks (run_id, "offset", data) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', params: [runId, offset, data] });
+      },
+      readLog: (runId, offset, maxBytes) => {
+        const rows = this.db.all<{ offset: number; data: Buffer }>(
+          'SELECT "offset", data FROM log_chunks WHERE run_id = $1 AND "offset" + length(data) > $2 AND "offset" < $3 ORDER BY "offset"',
+          [runId, offset, offset + maxBytes],
+        );
+        const parts: Buffer[] = [];
+        let pos = offset;
+        for (const r of rows) {
+          const data = Buffer.from(r.data);
+          if (r.offset > pos) break; // a gap: stop at what is contiguous
+          const piece = data.subarray(pos - r.offset, Math.min(data.length, pos - r.offset + (offset + maxBytes - pos)));
+          parts.push(piece);
+          pos += piece.length;
+        }
+        return Buffer.concat(parts);
+      },
+      logSize: (runId) => this.db.value<number>('SELECT coalesce(max("offset" + length(data)), 0) FROM log_chunks WHERE run_id = $1', [runId]) ?? 0,
+    };
   }
 
   // ── Writing: the pieces every PostgreSQL store module writes through ──

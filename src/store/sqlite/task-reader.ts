@@ -6,7 +6,7 @@
  * `orchestrator version`.
  */
 import Database from "better-sqlite3";
-import type { Home } from "../home-location.js";
+import { storeUrlOf, type Home } from "../home-location.js";
 import {
   AmbiguousIdError,
   MAX_REF_MATCHES,
@@ -99,6 +99,8 @@ export class SqliteTaskReader implements TaskReadView {
  * queries name their columns.
  */
 export function openTaskReader(home: Home): TaskReader | undefined {
+  // A home on a PostgreSQL store has no tasks in a state.db.
+  if (storeUrlOf(home) !== undefined) return undefined;
   let db: Database.Database;
   try {
     db = new Database(home.dbPath, { readonly: true, fileMustExist: true, timeout: BUSY_TIMEOUT_MS });

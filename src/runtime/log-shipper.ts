@@ -1,0 +1,96 @@
+/**
+ * @module Copying step logs into a shared store as they grow, so `task logs
+ * -f` on another host follows a step running on this one. Every tick it
+ * looks at the runs of the tasks this controller holds and appends what
+ * each log file gained since the last look; when a task stops running
+ * here, the rest of its logs is copied. The log file stays the engine's; the store
+ * gets a copy, in chunks of at most CHUNK bytes.
+ */
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import type { StepLogStore } from "../store/step-log-store.js";
+import type { TaskStore } from "../store/task-store.js";
+
+const CHUNK = 256 * 1024;
+
+export interface LogShipperOptions {
+  tasks: TaskStore;
+  logs: StepLogStore;
+  /** Claims that are this controller's (its worker id prefix). */
+  claimPrefix: string;
+  intervalMs?: number;
+  log: (line: string) => void;
+}
+
+export interface LogShipper {
+  /** A task this controller ran has stopped running here: copy the rest of its logs. */
+  taskDone(taskId: string): void;
+  /** Copies what is left and stops. */
+  stop(): void;
+}
+
+export function startLogShipper(opts: LogShipperOptions): LogShipper {
+  /** Run id -> [log path, bytes copied]. */
+  const shipping = new Map<string, { path: string; offset: number }>();
+
+  const copy = (runId: string, entry: { path: string; offset: number }): void => {
+    let fd: number;
+    try {
+      fd = openSync(entry.path, "r");
+    } catch {
+      return;
+    }
+    try {
+      const size = fstatSync(fd).size;
+      const buf = Buffer.allocUnsafe(CHUNK);
+      while (entry.offset < size) {
+        const read = readSync(fd, buf, 0, Math.min(CHUNK, size - entry.offset), entry.offset);
+        if (read === 0) break;
+        opts.logs.appendLog(runId, entry.offset, Buffer.from(buf.subarray(0, read)));
+        entry.offset += read;
+      }
+    } finally {
+      closeSync(fd);
+    }
+  };
+
+  /** Runs whose whole log is in the store: finished and copied to their end. */
+  const done = new Set<string>();
+
+  const shipTask = (taskId: string, final: boolean): void => {
+    for (const run of opts.tasks.listRuns(taskId)) {
+      if (!run.logPath || done.has(run.id)) continue;
+      let entry = shipping.get(run.id);
+      if (!entry) shipping.set(run.id, (entry = { path: run.logPath, offset: opts.logs.logSize(run.id) }));
+      copy(run.id, entry);
+      // A run read as finished has written its last byte: one more copy after this would find nothing.
+      if (run.finishedAt !== null || final) {
+        shipping.delete(run.id);
+        done.add(run.id);
+      }
+    }
+  };
+
+  const tick = (): void => {
+    try {
+      for (const t of opts.tasks.listClaimedTasks()) if (t.claimedBy?.startsWith(opts.claimPrefix)) shipTask(t.id, false);
+    } catch (err) {
+      opts.log(`copying step logs to the store: ${(err as Error).message}`);
+    }
+  };
+
+  const timer = setInterval(tick, opts.intervalMs ?? 200);
+  timer.unref();
+  return {
+    taskDone(taskId: string): void {
+      try {
+        shipTask(taskId, true);
+      } catch (err) {
+        opts.log(`copying step logs to the store: ${(err as Error).message}`);
+      }
+    },
+    stop(): void {
+      clearInterval(timer);
+      tick();
+    },
+  };
+}
