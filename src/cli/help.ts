@@ -9,7 +9,7 @@ import type { Command } from "commander";
 /** Examples by command path (`task logs`), each `command  # what it does`. */
 export const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   "": ["orchestrator init && orchestrator apply -f manifests/", "orchestrator run --workflow hello-world --goal world", "orchestrator get agents"],
-  init: ["orchestrator init                     # .orchestrator/ in the current directory", "ORCHESTRATOR_HOME=/srv/orch orchestrator init"],
+  init: ["orchestrator init                     # .orchestrator/ in the current directory", "ORCHESTRATOR_HOME=/srv/orch orchestrator init", "orchestrator init --store postgres://orchestrator@db.internal:5432/orchestrator   # a store several hosts share"],
   apply: ["orchestrator apply -f manifests/", "orchestrator apply -f agent.yaml --dry-run", "orchestrator get agent coder -o yaml | orchestrator apply -f -", "orchestrator apply -f manifests/ --prune   # also delete what the set omits"],
   source: ["orchestrator source add upstream --git https://example.com/team/agents.git --path manifests", "orchestrator source list"],
   "source add": [
@@ -127,6 +127,8 @@ const UI_VARS = [
 ];
 const WEBHOOK_BIND_VAR = "ORCHESTRATOR_WEBHOOK_BIND  the HTTP listener's address when --webhook-bind is not given (HOST:PORT or none)";
 const AGE_KEY_VAR = "ORCHESTRATOR_AGE_KEY_FILE  the age identity that decrypts ENC[age,...] SecretStore values (default .orchestrator/age.key)";
+const STORE_VARS = "ORCHESTRATOR_STORE_URL a PostgreSQL URL to keep the store in, over the home's store-url (init --store); PGPASSWORD, ~/.pgpass and other libpq variables apply";
+const LEASE_VAR = "ORCHESTRATOR_LEASE_MS  on a PostgreSQL store, how long a controller's lease lasts unrenewed (default 15000): a dead controller's tasks are taken over within it";
 const OPTIONAL_HOME_VAR = "ORCHESTRATOR_HOME      the store whose CustomResourceDefinitions are known too (optional)";
 
 /** Commands that need no store; the ones that may read one say so. */
@@ -148,7 +150,7 @@ const AGE = new Set(["apply", "sync", "diff", "watch", "controller", "secret enc
 
 /** The environment variables a command reads. */
 export function environmentOf(path: string, command: Command): string[] {
-  if (path === "") return [HOME_VAR, NO_DAEMON_VAR, NO_COLOR_VAR, EXTERNAL_DIFF_VAR];
+  if (path === "") return [HOME_VAR, NO_DAEMON_VAR, NO_COLOR_VAR, EXTERNAL_DIFF_VAR, STORE_VARS];
   const vars = [...(NO_STORE[path] ?? [HOME_VAR])];
   if (command.options.some((o) => o.long === "--no-daemon")) vars.push(NO_DAEMON_VAR);
   if (COLOURED.has(path)) vars.push(NO_COLOR_VAR);
@@ -157,6 +159,8 @@ export function environmentOf(path: string, command: Command): string[] {
   if (path === "controller") vars.push(...UI_VARS);
   if (AGE.has(path)) vars.push(AGE_KEY_VAR);
   if (path === "controller") vars.push(WEBHOOK_BIND_VAR);
+  if (!(path in NO_STORE)) vars.push(STORE_VARS);
+  if (path === "controller") vars.push(LEASE_VAR);
   return vars;
 }
 

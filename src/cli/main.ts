@@ -552,8 +552,9 @@ export async function main(argv: string[]): Promise<number> {
       writeErr(`error: ${err.message}\n`);
       return err.exitCode;
     }
-    // A store this process cannot read (a key missing or revoked, a newer schema): the user's to act on, never a stack.
-    if (err instanceof SecretKeyError || err instanceof StoreVersionError) {
+    // A store this process cannot read (a key missing or revoked, a newer schema) or a shared store
+    // that cannot be reached (its message names it, without the password): the user's to act on, never a stack.
+    if (err instanceof SecretKeyError || err instanceof StoreVersionError || (err instanceof Error && err.name === "StoreConnectionError")) {
       writeErr(`error: ${err.message}\n`);
       return 1;
     }

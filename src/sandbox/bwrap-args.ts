@@ -23,6 +23,8 @@ export interface BoundaryPaths {
    */
   secretFiles?: readonly string[];
   secretDirs?: readonly string[];
+  /** The shared store's URL file inside `home` (it may hold a password): hidden as the key is. */
+  storeUrl?: string;
   /** Directories inside `home` the step reads (its prompt and spill files), shown read-only. */
   reveal: readonly string[];
   /** Per-step directory with the proxy socket and the cgroup files the step joins; undefined when the step needs neither. */
@@ -62,8 +64,9 @@ export function bwrapArgs(profile: ExecutionProfile, paths: BoundaryPaths): stri
       a.push("--tmpfs", paths.home);
       for (const r of paths.reveal) a.push("--ro-bind", r, r);
       a.push("--remount-ro", paths.home);
-    } else if (paths.secretKey) {
-      a.push("--ro-bind", "/dev/null", paths.secretKey);
+    } else {
+      if (paths.secretKey) a.push("--ro-bind", "/dev/null", paths.secretKey);
+      if (paths.storeUrl) a.push("--ro-bind", "/dev/null", paths.storeUrl);
     }
   }
 

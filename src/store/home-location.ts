@@ -12,6 +12,12 @@ export const HOME_ENV = "ORCHESTRATOR_HOME";
 /** A PostgreSQL URL: the store is that database rather than state.db (overrides the home's `store-url`). */
 export const STORE_URL_ENV = "ORCHESTRATOR_STORE_URL";
 export const STORE_URL_FILE = "store-url";
+/**
+ * How the controller reaches a shared store: the URL (which may hold a
+ * password) and libpq's password variable. Steps never inherit them: an
+ * agent has no business holding the store's credentials.
+ */
+export const STORE_CONNECTION_ENV: readonly string[] = [STORE_URL_ENV, "PGPASSWORD"];
 
 export interface Home {
   /** The project root: the folder that holds the state folder. */

@@ -64,7 +64,7 @@ export function initHome(root: string, env: NodeJS.ProcessEnv = process.env, sto
 function initSharedHome(home: Home, url: string, env: NodeJS.ProcessEnv): { home: Home; created: boolean } {
   if (!isPostgresUrl(url)) throw new StoreSetupError(`--store takes a PostgreSQL URL (postgres://user@host:port/database), got '${redactUrl(url)}'`);
   if (existsSync(home.dbPath)) {
-    throw new StoreSetupError(`${home.dir} already keeps its store in state.db; moving a store to PostgreSQL is not offered: use a new directory for a home on ${redactUrl(url)}`);
+    throw new StoreSetupError(`${home.dir} already keeps its store in state.db; a store is not copied to PostgreSQL: init a home without state.db on ${redactUrl(url)} and apply there what 'orchestrator manifest export --include-secrets' prints in the old one`);
   }
   const existing = storeUrlOf(home, { ...env, ORCHESTRATOR_STORE_URL: "" });
   if (existing !== undefined && existing !== url) {

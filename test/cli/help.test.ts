@@ -38,6 +38,9 @@ describe("every command's --help", () => {
     expect(byPath.get("controller")).toContain("ORCHESTRATOR_WEBHOOK_BIND");
     expect(byPath.get("sync")).toContain("ORCHESTRATOR_AGE_KEY_FILE");
     expect(byPath.get("trigger fire")).toMatch(/Examples:\n {2}orchestrator trigger fire nightly-qa/);
+    expect(byPath.get("init")).toContain("ORCHESTRATOR_STORE_URL");
+    expect(byPath.get("task logs")).toContain("ORCHESTRATOR_STORE_URL");
+    expect(byPath.get("controller")).toContain("ORCHESTRATOR_LEASE_MS");
     expect(byPath.get("version")).toMatch(/Environment:\n {2}\(none read\)/);
   }, 180_000);
 });

@@ -11,6 +11,7 @@ import { execFileSync, spawn } from "node:child_process";
 import { chmodSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { controllerStoreOf } from "../../src/store/controller-store.js";
 import { homeAt } from "../../src/store/home-location.js";
 import { openPgStore } from "../../src/store/postgres/open.js";
 import type { PgStore } from "../../src/store/postgres/pg-store.js";
@@ -174,7 +175,8 @@ describe.skipIf(postgresUnavailable !== undefined)("several controllers on one P
     const fired = () => store!.listEvents({ type: "trigger_fired" });
     await until("a first firing", () => fired().length > 0);
     const first = Date.now();
-    await new Promise((r) => setTimeout(r, 20_000));
+    // Twenty seconds of firings: every firing is recorded, so their count says when that much has passed.
+    await until("20 firings", () => fired().length >= 20, 120_000);
     writeFileSync(join(hosts[0]!.dir, "t.yaml"), trig.replace("spec:\n", "spec:\n  suspend: true\n"));
     expect(hosts[0]!.run(["apply", "-f", "t.yaml", "--no-daemon"]).code).toBe(0);
     const ticks = fired().map((e) => String(e.data?.["scheduledTime"]));
@@ -196,7 +198,8 @@ describe.skipIf(postgresUnavailable !== undefined)("several controllers on one P
     git("add", ".");
     git("commit", "-qm", "one");
     expect(hosts[0]!.run(["source", "add", "repo", "--git", repo, "--interval", "1s"]).code).toBe(0);
-    for (const h of hosts) controllers.push(await startController(h.dir, ["--workers", "1"]));
+    // A short lease: each controller renews it every second, which shows it has been running its loops.
+    for (const h of hosts) controllers.push(await startController(h.dir, ["--workers", "1"], { ORCHESTRATOR_LEASE_MS: "3000" }));
     // Every home sees every live controller on the store, with its host, workers and heartbeat.
     const status = JSON.parse(hosts[1]!.run(["controller", "status", "-o", "json"]).stdout) as { controllers: Array<{ pid: number; workers: number; lastHeartbeat: string }> };
     expect(status.controllers.map((c) => c.pid).sort()).toEqual(controllers.map((c) => c.child.pid).sort());
@@ -207,8 +210,13 @@ describe.skipIf(postgresUnavailable !== undefined)("several controllers on one P
     git("commit", "-qam", "two");
     const updated = () => store!.listEvents({ type: "resource_updated", kind: "Workspace", name: "gws" });
     await until("the change applied", () => updated().length >= 1);
-    // Three controllers, each fetching every second: give the others several chances to apply it again.
-    await new Promise((r) => setTimeout(r, 5000));
+    // Give the other controllers several chances to apply it again: until each has renewed its lease three times since.
+    const registry = controllerStoreOf(store!);
+    const beats = new Map<number, Set<string>>();
+    await until("three more heartbeats of every controller", () => {
+      for (const c of registry.listControllers()) beats.set(c.pid, (beats.get(c.pid) ?? new Set()).add(c.heartbeatAt));
+      return controllers.every((c) => (beats.get(c.child.pid!)?.size ?? 0) > 3);
+    });
     expect(created()).toHaveLength(1);
     expect(updated()).toHaveLength(1);
   }, 300_000);

@@ -29,6 +29,11 @@ describe("bwrapArgs", () => {
     expect(a).not.toContain("--unshare-net");
     expect(a.slice(-3)).toEqual(["--chdir", "/tmp/ws", "--"]);
   });
+  it("a read-only tree also hides a shared store's URL file, which may hold its password", () => {
+    const a = bwrapArgs(profileFromSpec("p", { mode: "sandbox", fs_mode: "workspace_readonly" }), { ...paths, storeUrl: "/tmp/ws/.orchestrator/store-url" });
+    expect(a[at(a, "--ro-bind", "/tmp/ws/.orchestrator/store-url") + 1]).toBe("/dev/null");
+    expect(a[at(a, "--ro-bind", "/tmp/ws/.orchestrator/secret.key") + 1]).toBe("/dev/null");
+  });
   it("a writable tree hides the whole state folder, showing the task's own files read-only", () => {
     const a = bwrapArgs(profileFromSpec("p", { mode: "sandbox" }), paths);
     const order = [at(a, "--tmpfs", "/tmp/ws/.orchestrator"), at(a, "--ro-bind", "/tmp/ws/.orchestrator/logs/t1"), at(a, "--remount-ro", "/tmp/ws/.orchestrator")];

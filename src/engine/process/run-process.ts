@@ -12,6 +12,7 @@ import type { Readable } from "node:stream";
 import * as Data from "effect/Data";
 import * as Effect from "effect/Effect";
 import * as Option from "effect/Option";
+import { STORE_CONNECTION_ENV } from "../../store/home-location.js";
 import { StreamRedactor } from "./redact-stream.js";
 import { DEFAULT_TAIL_BYTES, OutputTail } from "./output-tail.js";
 import { isProcessGroupAlive, killProcessGroup, RUN_ID_ENV, type KillSignal } from "./process-group.js";
@@ -421,7 +422,10 @@ function finish(child: RunningChild, log: LogSink, outcome: Outcome): ProcessRes
 }
 
 function environmentOf(options: RunProcessOptions): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = options.inheritEnv === false ? { ...options.env } : { ...process.env, ...options.env };
+  const inherited: NodeJS.ProcessEnv = { ...process.env };
+  // The store's credentials stay with the engine; a step sets its own (options.env) if it needs any.
+  for (const name of STORE_CONNECTION_ENV) delete inherited[name];
+  const env: NodeJS.ProcessEnv = options.inheritEnv === false ? { ...options.env } : { ...inherited, ...options.env };
   // Set last, over a value inherited from an engine that runs this one.
   if (options.runId !== undefined) env[RUN_ID_ENV] = options.runId;
   return env;

@@ -54,7 +54,7 @@ export function stepProfile(ctx: TaskContext, step: PlannedStep): StepProfile {
 /** Opens the step's boundary; a host that cannot enforce it, or a boundary that cannot be drawn, throws StepProfileError. */
 export async function openStepBoundary(ctx: TaskContext, profile: ExecutionProfile, runId: string): Promise<StepBoundary> {
   try {
-    return await openBoundary({ profile, runId, workspace: ctx.workspace.root, home: ctx.home.dir, secretKey: ctx.home.keyPath, secrets: keyMaterial(ctx.home.dir), reveal: [ctx.logDir, ctx.spillDir] });
+    return await openBoundary({ profile, runId, workspace: ctx.workspace.root, home: ctx.home.dir, secretKey: ctx.home.keyPath, secrets: keyMaterial(ctx.home.dir), storeUrl: ctx.home.storeUrlPath, reveal: [ctx.logDir, ctx.spillDir] });
   } catch (err) {
     if (err instanceof BoundaryUnsupportedError) throw new StepProfileError(err.message, err.reasonCode);
     if (err instanceof BoundarySetupError) throw new StepProfileError(`sandbox: ${err.message}`);
