@@ -167,8 +167,17 @@ export function checkRequest(store: Store, home: Home, req: SubmitRequest): { wo
   return { workflow, workspace, spec };
 }
 
-/** Creates the Task/Run resource and its task record (queued unless `start` is false). */
+/**
+ * Creates the Task/Run resource and its task record (queued unless `start`
+ * is false), in one write transaction: a controller looking for committed
+ * Tasks that never ran must never see the resource without its record, or
+ * it would run the task a second time.
+ */
 export function submit(store: Store, tasks: TaskStore, home: Home, req: SubmitRequest): Submitted {
+  return store.writeTransaction(() => submitInTransaction(store, tasks, home, req));
+}
+
+function submitInTransaction(store: Store, tasks: TaskStore, home: Home, req: SubmitRequest): Submitted {
   const merged = goalFromVars(req.goal, req.vars ?? {});
   req = { ...req, goal: merged.goal, vars: merged.vars };
   const { workflow, workspace, spec } = checkRequest(store, home, req);
