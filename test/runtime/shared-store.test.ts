@@ -142,6 +142,35 @@ describe.skipIf(postgresUnavailable !== undefined)("several controllers on one P
     expect(survivorsLog).toMatch(new RegExp(`controller \\S+:${victimPid}:\\S+ \\(pid ${victimPid} on .*\\) is gone: taking over`));
   }, 600_000);
 
+  it("a controller cut off long enough to lose its lease stops on its return (exit 3), and its writes are refused", async () => {
+    setUp(2, "2");
+    for (const h of hosts) controllers.push(await startController(h.dir, ["--workers", "2"], { ORCHESTRATOR_LEASE_MS: "3000" }));
+    const [frozen, other] = [controllers[0]!, controllers[1]!];
+    const frozenPid = String(frozen.child.pid);
+    const ids = createTasks(4).map((t) => t.id);
+    const runningThere = () => {
+      const tasks = openTaskStore(store!);
+      return ids.some((id) => tasks.getTask(id)!.claimedBy?.includes(`:${frozenPid}:`) && tasks.listRuns(id).some((r) => r.status === "running"));
+    };
+    await until("the first controller to be running a step", runningThere);
+    // SIGSTOP: the process lives on but does nothing, as a host cut off from the database would.
+    frozen.child.kill("SIGSTOP");
+    await until("the other controller to take over", () => other.log().includes(`(pid ${frozenPid} on `), 120_000);
+    const exited = new Promise<number | null>((resolve) => frozen.child.once("exit", (code) => resolve(code)));
+    frozen.child.kill("SIGCONT");
+    expect(await exited).toBe(3);
+    expect(frozen.log()).toContain("error: this controller stops: its lease was taken over by another controller");
+    await until("every task to complete", () => phases(ids).every((p) => p === "Completed"), 120_000, () => {
+      const bad = phases(ids).filter((p) => p === "Failed" || p === "Paused").length;
+      return bad > 0 && `${bad} task(s) failed or paused:\n${other.log()}`;
+    });
+    expect(marks().filter((l) => l.startsWith("overlap "))).toEqual([]);
+    // The run the cut-off controller had in flight was ended by the other; its result, arriving late, was never recorded.
+    const tasks = openTaskStore(store!);
+    for (const id of ids) expect(tasks.listRuns(id).filter((r) => r.status === "succeeded")).toHaveLength(1);
+    expect(ids.flatMap((id) => tasks.listRuns(id)).filter((r) => r.status === "interrupted").length).toBeGreaterThan(0);
+  }, 300_000);
+
   it("task logs -f on one host follows a step running on another, from the store", async () => {
     setUp(2, "0");
     writeFileSync(join(hosts[0]!.dir, "slow.yaml"), workflow("slow", "sh -c 'for i in 1 2 3 4; do echo line-$i; sleep 0.5; done'"));

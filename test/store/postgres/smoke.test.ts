@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { homeAt } from "../../../src/store/home-location.js";
@@ -25,17 +25,6 @@ describe.skipIf(postgresUnavailable !== undefined)("pg smoke", () => {
     const claimed = tasks.claimNextTask("w1");
     expect(claimed?.id).toBe(t.id);
     expect(store.listEvents({ taskId: t.id }).map((e) => e.type)).toEqual(["task_created", "task_queued", "task_started"]);
-    const n = 300;
-    let start = process.hrtime.bigint();
-    for (let i = 0; i < n; i++) store.getMeta("created_at");
-    const read = Number(process.hrtime.bigint() - start) / 1e3 / n;
-    start = process.hrtime.bigint();
-    for (let i = 0; i < n; i++) tasks.getTask(t.id);
-    const getTask = Number(process.hrtime.bigint() - start) / 1e3 / n;
-    start = process.hrtime.bigint();
-    for (let i = 0; i < 100; i++) tasks.updateTask(t.id, { message: `m${i}` });
-    const upd = Number(process.hrtime.bigint() - start) / 1e3 / 100;
-    console.log(`per call: getMeta ${read.toFixed(0)} us, getTask ${getTask.toFixed(0)} us, updateTask ${upd.toFixed(0)} us`);
     store.close();
   });
 });
