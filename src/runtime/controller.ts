@@ -25,7 +25,7 @@ import { runTask } from "../engine/runner/task-runner.js";
 import type { RestartRequest } from "../engine/runner/self-restart.js";
 import { declarativeEngineHook } from "./engine-hook.js";
 import { acquireControllerLock } from "./lock.js";
-import { controllerStoreOf } from "../store/controller-store.js";
+import { controllerStoreOf, LeaseLostError } from "../store/controller-store.js";
 import { startControllerLease } from "./lease.js";
 import { startLogShipper } from "./log-shipper.js";
 import { stepLogStoreOf } from "../store/step-log-store.js";
@@ -170,7 +170,8 @@ export async function runController(opts: ControllerOptions): Promise<number> {
         shipper?.taskDone(task.id);
       }
     },
-    onError: (err) => log(`worker error: ${(err as Error).stack ?? String(err)}`),
+    // A write refused because another controller took this one's lease over is expected on the way out: no stack.
+    onError: (err) => log(`worker error: ${err instanceof LeaseLostError ? err.message : ((err as Error).stack ?? String(err))}`),
   });
   wakePool = () => pool.wake();
   const engine = declarativeEngineHook({ store, tasks, home: opts.home, log, onTask: () => pool.wake() });

@@ -1,10 +1,11 @@
 /**
  * @module The ControllerStore interface: the controllers (and `run`
  * processes) working on a store, each holding a lease it renews; leaders
- * (one holder per name: a source's reconciler, the trigger scheduler); and
- * trigger firings recorded once. On a store one host owns (SQLite) there is
- * one controller, and leadership and firings are trivially its own; on a
- * shared store (PostgreSQL) they are how several controllers divide work.
+ * (one holder per name: a source's reconciler). On a store one host owns
+ * (SQLite) there is one controller, and leadership is trivially its own; on
+ * a shared store (PostgreSQL) they are how several controllers divide work.
+ * A trigger fires once without them: its firing and the tick it records are
+ * one write transaction, which the next controller's firing reads.
  */
 import type { Store } from "./store.js";
 
@@ -54,8 +55,6 @@ export interface ControllerStore {
    */
   holdLeadership(name: string, holder: string): boolean;
   releaseLeadership(name: string, holder: string): void;
-  /** Records one firing of a trigger; false when some controller already recorded it. */
-  recordFiring(triggerKey: string, firing: string): boolean;
   /** True when several controllers may share this store (leases and leaders matter). */
   readonly shared: boolean;
 }

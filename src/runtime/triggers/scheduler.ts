@@ -18,6 +18,7 @@ import type { FSWatcher } from "chokidar";
 import type { SchedulerHook } from "../../../controllers/types.js";
 import { resolveWorkspace } from "../../engine/runner/task-context.js";
 import { writeStoredStatusFile } from "../../reconcile/status-files.js";
+import { LeaseLostError } from "../../store/controller-store.js";
 import type { Home } from "../../store/home.js";
 import type { Store, StoredResource } from "../../store/store.js";
 import type { TaskRecord, TaskStore } from "../../store/task-store.js";
@@ -133,7 +134,7 @@ class Scheduler implements TriggerScheduler {
       .then(async () => {
         if (!this.stopped) await step();
       })
-      .catch((err: unknown) => this.log(`triggers: ${(err as Error).stack ?? String(err)}`));
+      .catch((err: unknown) => this.log(`triggers: ${err instanceof LeaseLostError ? err.message : ((err as Error).stack ?? String(err))}`));
   }
 
   // ── The plan ──────────────────────────────────────────────────────────

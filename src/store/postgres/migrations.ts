@@ -193,8 +193,8 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
     name: "controllers",
     // Controllers sharing the store, each with a lease it renews; an epoch
     // per registration fences a controller whose lease was taken over.
-    // Leaders: one holder per name (a source, the trigger scheduler) while
-    // the holder's controller row lives.
+    // Leaders: one holder per name (a source's reconciler) while the
+    // holder's controller row lives.
     up: `
       CREATE SEQUENCE controller_epochs;
       CREATE TABLE controllers (
@@ -212,12 +212,6 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
         name   TEXT COLLATE "C" PRIMARY KEY,
         holder TEXT COLLATE "C" NOT NULL,
         since  TEXT COLLATE "C" NOT NULL
-      );
-      CREATE TABLE trigger_firings (
-        trigger_key TEXT COLLATE "C" NOT NULL,
-        firing      TEXT COLLATE "C" NOT NULL,
-        fired_at    TEXT COLLATE "C" NOT NULL,
-        PRIMARY KEY (trigger_key, firing)
       );
       ${FENCE_FUNCTION_SQL};
     `,

@@ -120,11 +120,4 @@ export class PgControllerStore implements ControllerStore {
   releaseLeadership(name: string, holder: string): void {
     this.db.exec("DELETE FROM leaders WHERE name = $1 AND holder = $2", [name, holder]);
   }
-
-  recordFiring(triggerKey: string, firing: string): boolean {
-    return this.store.writeOne({
-      sql: `INSERT INTO trigger_firings (trigger_key, firing, fired_at) VALUES ($1, $2, ${NOW_TEXT}) ON CONFLICT DO NOTHING`,
-      params: [triggerKey, firing],
-    }) > 0;
-  }
 }

@@ -1,7 +1,6 @@
 /**
  * @module The controller registry of a SQLite store. One controller owns a
- * SQLite store (its lock file says which), so leadership and trigger firings
- * are always its own; controllers are still recorded (as `controller.<id>`
+ * SQLite store (its lock file says which), so leadership is always its own; controllers are still recorded (as `controller.<id>`
  * meta rows) so `controller status` reads them the same way on either store.
  */
 import type { ControllerInfo, ControllerRecord, ControllerStore } from "../controller-store.js";
@@ -69,10 +68,6 @@ export class SqliteControllerStore implements ControllerStore {
   }
 
   releaseLeadership(): void {}
-
-  recordFiring(): boolean {
-    return true;
-  }
 
   private read(epoch: number): Stored | undefined {
     const text = this.store.getMeta(`${PREFIX}${epoch}`);
