@@ -362,7 +362,7 @@ export class PgTaskStore implements TaskStore {
           output: finish.output == null ? null : JSON.stringify(finish.output),
           finished_at: now,
         }),
-      ])[0]!.rows[0] as RunRow | undefined;
+      ])[0]!.rows[0] as unknown as RunRow | undefined;
       if (!r) {
         const status = this.db.value<RunStatus>("SELECT status FROM runs WHERE id = $1", [runId]);
         if (status === undefined) throw new TaskRecordNotFoundError("run", runId);
