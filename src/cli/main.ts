@@ -501,7 +501,7 @@ export function buildProgram(): Command {
     .option("--token-file <file>", "a file holding the token requests must carry (needed for a non-loopback --bind)")
     .action(lazy(() => import("./commands/ui.js"), "uiCommand"));
 
-  const db = program.command("db").description("inspect the embedded store");
+  const db = program.command("db").description("inspect the store (state.db, or the PostgreSQL database)");
   db.command("status")
     .description("store file, schema version and counts")
     .addOption(outputOption(["text", "json"], "text"))

@@ -179,6 +179,10 @@ describe.skipIf(postgresUnavailable !== undefined)("several controllers on one P
     const tasks = openTaskStore(store!);
     const t = tasks.createTask({ name: "slow", project: "default", origin: "cli", workflow: "slow", workspace: "ws", goal: "", spec: { steps: [], vars: {}, targetFiles: [] }, queued: true });
     await until("the step to start on the first host", () => tasks.listRuns(t.id).length > 0);
+    // Another host cannot recover a task a live controller holds: its lease says it still runs it.
+    const recover = hosts[1]!.run(["task", "recover", t.id]);
+    expect(recover.code).toBe(1);
+    expect(recover.stderr).toMatch(/is being run by the controller on \S+ \(pid \d+\), whose lease is live/);
     // The second home runs no controller and never ran the step: it reads what the first host copied into the store.
     const follow = await new Promise<{ code: number | null; out: string }>((resolve) => {
       const child = spawn(process.execPath, [CLI, "task", "logs", "-f", t.id], { cwd: hosts[1]!.dir, env: { ...process.env, NO_COLOR: "1" } });

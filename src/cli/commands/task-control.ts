@@ -13,6 +13,7 @@ import { markForRerun } from "../../engine/runner/rerun.js";
 import { statusFilePath } from "../../engine/runner/resource-status.js";
 import { ensureController } from "../../runtime/daemon.js";
 import { recoverTask } from "../../runtime/recovery.js";
+import { controllerStoreOf } from "../../store/controller-store.js";
 import type { Home } from "../../store/home.js";
 import type { ResourceChange, Store } from "../../store/store.js";
 import { openTaskStore, RunFinishedError, type ItemRecord, type RunRecord, type TaskRecord, type TaskStore } from "../../store/task-store.js";
@@ -248,6 +249,12 @@ export async function taskRecoverCommand(ref: string, opts: ProjectOption & Daem
     const tasks = openTaskStore(store);
     const task = resolveTaskRef(tasks, ref, scopeOf(opts));
     const label = taskLabel(task);
+    // On a shared store the claim may be another host's: its controller's live lease says it still runs the task.
+    const registry = controllerStoreOf(store);
+    const holder = registry.shared && task.claimedBy ? registry.listControllers().find((c) => task.claimedBy!.startsWith(`${c.id}:`)) : undefined;
+    if (holder && !isTerminalPhase(task.phase) && task.phase !== "Paused") {
+      throw new CliError(`task ${label} is being run by the controller on ${holder.host} (pid ${holder.pid}), whose lease is live; recover is for tasks whose controller died (another controller takes them over when its lease runs out). To stop it, use \`orchestrator task pause ${task.id}\``);
+    }
     if (claimHolderAlive(task) === true && !isTerminalPhase(task.phase) && task.phase !== "Paused") {
       throw new CliError(`task ${label} is being run by a live process (${task.claimedBy}); recover is for tasks whose controller died. To stop it, use \`orchestrator task pause ${task.id}\``);
     }
