@@ -5,7 +5,8 @@
  * once, every controller does some), a controller killed with SIGKILL has
  * its tasks finished by the others with no step running twice at once, a
  * cron trigger fires once per firing, and a git source changed once is
- * applied once.
+ * applied once; a task-event trigger fires once per event; a controller
+ * frozen past its lease stops on its return.
  */
 import { execFileSync, spawn } from "node:child_process";
 import { chmodSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -219,6 +220,30 @@ describe.skipIf(postgresUnavailable !== undefined)("several controllers on one P
     // The trigger's tasks are the only tasks made on this store: one per firing (history pruning deletes old ones, their events stay).
     const created = store!.listEvents({ type: "task_created" }).map((e) => e.taskId);
     expect(created.sort()).toEqual(fired().map((e) => e.taskId).sort());
+  }, 300_000);
+
+  it("a task-event trigger on three controllers fires once per event", async () => {
+    setUp(3, "0");
+    const deploy = workflow("deploy", "echo deployed");
+    const trig = `apiVersion: orchestrator.dev/v2\nkind: Trigger\nmetadata:\n  name: after-wf\nspec:\n  event:\n    source: task_completed\n    filter:\n      workflow: wf\n  action:\n    workflow: deploy\n    workspace: ws\n`;
+    writeFileSync(join(hosts[0]!.dir, "t.yaml"), docs(deploy, trig));
+    expect(hosts[0]!.run(["apply", "-f", "t.yaml", "--no-daemon"]).code).toBe(0);
+    for (const h of hosts) controllers.push(await startController(h.dir, ["--workers", "2"], { ORCHESTRATOR_LEASE_MS: "3000" }));
+    const ids = createTasks(10).map((t) => t.id);
+    const fired = () => store!.listEvents({ type: "trigger_fired" });
+    await until("a firing per completed task", () => fired().length >= 10, 180_000);
+    expect(phases(ids).every((p) => p === "Completed")).toBe(true);
+    // Every controller reads every event: let each renew its lease three times more before counting.
+    const registry = controllerStoreOf(store!);
+    const beats = new Map<number, Set<string>>();
+    await until("three more heartbeats of every controller", () => {
+      for (const c of registry.listControllers()) beats.set(c.pid, (beats.get(c.pid) ?? new Set()).add(c.heartbeatAt));
+      return controllers.every((c) => (beats.get(c.child.pid!)?.size ?? 0) > 3);
+    });
+    expect(fired()).toHaveLength(10);
+    // The only tasks made besides the ten are the firings' own, one each (the trigger's history pruning deletes old ones; their events stay).
+    const others = store!.listEvents({ type: "task_created" }).map((e) => e.taskId).filter((id) => !ids.includes(id!));
+    expect(others.sort()).toEqual(fired().map((e) => e.taskId).sort());
   }, 300_000);
 
   it("a git source changed once is applied once, by one controller", async () => {
