@@ -8,6 +8,7 @@ import { closeSync, openSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Home } from "../store/home.js";
+import { storeUrlOf } from "../store/home-location.js";
 import { readControllerLock } from "./lock.js";
 
 export const CONTROLLER_LOG = "controller.log";
@@ -64,7 +65,20 @@ export async function startControllerDaemon(home: Home, opts: { workers?: number
 /** Starts a controller unless one runs or daemons are disabled; says what it did. */
 export async function ensureController(home: Home, opts: { noDaemon?: boolean; entry?: string } = {}): Promise<"running" | "started" | "disabled"> {
   if (controllerRunning(home)) return "running";
+  // On a shared store, a controller on any host runs the work: this host starts none of its own.
+  if (storeUrlOf(home) !== undefined && (await liveControllerOnStore(home))) return "running";
   if (opts.noDaemon || daemonDisabled()) return "disabled";
   await startControllerDaemon(home, opts.entry ? { entry: opts.entry } : {});
   return "started";
+}
+
+/** Whether a controller (not a one-off run) holds a live lease on the home's shared store. */
+async function liveControllerOnStore(home: Home): Promise<boolean> {
+  const [{ openStore }, { controllerStoreOf }] = await Promise.all([import("../store/open.js"), import("../store/controller-store.js")]);
+  const store = openStore(home, { readonly: true });
+  try {
+    return controllerStoreOf(store).listControllers().some((c) => c.role === "controller");
+  } finally {
+    store.close();
+  }
 }

@@ -9,7 +9,7 @@
  * frozen past its lease stops on its return.
  */
 import { execFileSync, spawn } from "node:child_process";
-import { chmodSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { controllerStoreOf } from "../../src/store/controller-store.js";
@@ -180,6 +180,11 @@ describe.skipIf(postgresUnavailable !== undefined)("several controllers on one P
     const tasks = openTaskStore(store!);
     const t = tasks.createTask({ name: "slow", project: "default", origin: "cli", workflow: "slow", workspace: "ws", goal: "", spec: { steps: [], vars: {}, targetFiles: [] }, queued: true });
     await until("the step to start on the first host", () => tasks.listRuns(t.id).length > 0);
+    // A task created on a host that runs no controller is left to the controllers on the store: none is started there.
+    const queued = cli(["task", "create", "--workflow", "slow"], { cwd: hosts[1]!.dir, env: { ORCHESTRATOR_NO_DAEMON: undefined } });
+    expect(queued.code).toBe(0);
+    expect(queued.stderr).toContain("queued; the running controller will pick it up");
+    expect(existsSync(join(hosts[1]!.dir, ".orchestrator", "controller.lock"))).toBe(false);
     // Another host cannot recover a task a live controller holds: its lease says it still runs it.
     const recover = hosts[1]!.run(["task", "recover", t.id]);
     expect(recover.code).toBe(1);
