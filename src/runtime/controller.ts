@@ -253,19 +253,31 @@ export async function runController(opts: ControllerOptions): Promise<number> {
       exitCode = code;
       log(why === "self_restart" ? "stopping for self_restart" : `${why}; stopping`);
       clearInterval(scanTimer);
+      // Each part stops even when one before it fails: after a lost lease every write is refused, and stopping must still end.
+      const step = async (what: string, fn: () => unknown): Promise<void> => {
+        try {
+          await fn();
+        } catch (err) {
+          log(`stopping ${what}: ${err instanceof LeaseLostError ? err.message : ((err as Error).stack ?? String(err))}`);
+        }
+      };
       if (web) {
+        const w = web;
         removeWebAddress(opts.home.dir);
-        await web.close();
+        await step("the web view", () => w.close());
       }
-      await http?.close();
-      if (http) store.setMeta(HTTP_META, "");
-      await reconciler.stop();
-      await triggers.stop();
-      await cronPlugins.stop();
-      await pool.stop(code === 0 ? (opts.graceMs ?? 2000) : 0);
-      if (code === 0) shipper?.stop();
-      lease.release();
-      store.close();
+      if (http) {
+        const h = http;
+        await step("the webhook listener", () => h.close());
+        await step("the listener address", () => store.setMeta(HTTP_META, ""));
+      }
+      await step("the source reconciler", () => reconciler.stop());
+      await step("the trigger scheduler", () => triggers.stop());
+      await step("the cron plugins", () => cronPlugins.stop());
+      await step("the workers", () => pool.stop(code === 0 ? (opts.graceMs ?? 2000) : 0));
+      if (code === 0) await step("the log copier", () => shipper?.stop());
+      await step("the lease", () => lease.release());
+      await step("the store", () => store.close());
       lock.release();
       if (restart) {
         const pid = startReplacement(opts, restart.entry);

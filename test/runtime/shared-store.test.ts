@@ -97,6 +97,11 @@ describe.skipIf(postgresUnavailable !== undefined)("several controllers on one P
     const tasks = openTaskStore(store!);
     return ids.map((id) => tasks.getTask(id)!.phase);
   };
+  /** Whether the controller of `pid` holds one of the tasks with its step running. */
+  const runningOn = (pid: string, ids: readonly string[]): boolean => {
+    const tasks = openTaskStore(store!);
+    return ids.some((id) => tasks.getTask(id)!.claimedBy?.includes(`:${pid}:`) && tasks.listRuns(id).some((r) => r.status === "running"));
+  };
   /** The pid of the controller whose worker started each task, from its task_started events. */
   const startedBy = (): string[] => store!.listEvents({ type: "task_started" }).map((e) => String(e.actor).split(":")[1]!);
 
@@ -125,7 +130,8 @@ describe.skipIf(postgresUnavailable !== undefined)("several controllers on one P
     const ids = createTasks(30).map((t) => t.id);
     const victim = controllers[0]!;
     const victimPid = String(victim.child.pid);
-    await until("the first controller to run a step", () => startedBy().includes(victimPid));
+    // Its step running, not just its task claimed: that step is the one to run again.
+    await until("the first controller to be running a step", () => runningOn(victimPid, ids));
     victim.child.kill("SIGKILL");
     await until("every task to complete", () => phases(ids).every((p) => p === "Completed"), 300_000, () => {
       const bad = phases(ids).filter((p) => p === "Failed" || p === "Paused").length;
@@ -149,11 +155,7 @@ describe.skipIf(postgresUnavailable !== undefined)("several controllers on one P
     const [frozen, other] = [controllers[0]!, controllers[1]!];
     const frozenPid = String(frozen.child.pid);
     const ids = createTasks(4).map((t) => t.id);
-    const runningThere = () => {
-      const tasks = openTaskStore(store!);
-      return ids.some((id) => tasks.getTask(id)!.claimedBy?.includes(`:${frozenPid}:`) && tasks.listRuns(id).some((r) => r.status === "running"));
-    };
-    await until("the first controller to be running a step", runningThere);
+    await until("the first controller to be running a step", () => runningOn(frozenPid, ids));
     // SIGSTOP: the process lives on but does nothing, as a host cut off from the database would.
     frozen.child.kill("SIGSTOP");
     await until("the other controller to take over", () => other.log().includes(`(pid ${frozenPid} on `), 120_000);
