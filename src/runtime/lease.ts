@@ -9,12 +9,10 @@
  */
 import { hostname } from "node:os";
 import { isProcessAlive } from "../engine/process/process-group.js";
-import { controllerStoreOf, type ControllerRecord } from "../store/controller-store.js";
+import { controllerStoreOf, leaseMsFrom, type ControllerRecord } from "../store/controller-store.js";
 import type { Store } from "../store/store.js";
 
-/** Default lease: a dead controller's tasks are taken over within this long. */
-export const DEFAULT_LEASE_MS = 15_000;
-export const LEASE_ENV = "ORCHESTRATOR_LEASE_MS";
+export { DEFAULT_LEASE_MS, LEASE_ENV, leaseMsFrom } from "../store/controller-store.js";
 
 export interface LeaseOptions {
   store: Store;
@@ -34,11 +32,6 @@ export interface ControllerLease {
   tick(): Promise<void>;
   /** Stops renewing and ends the lease. */
   release(): void;
-}
-
-export function leaseMsFrom(env: NodeJS.ProcessEnv = process.env): number {
-  const v = Number(env[LEASE_ENV]);
-  return Number.isInteger(v) && v >= 1000 ? v : DEFAULT_LEASE_MS;
 }
 
 /** A controller on this host whose process is gone is dead now, whatever its lease says. */

@@ -9,6 +9,15 @@
  */
 import type { Store } from "./store.js";
 
+/** Default lease: a dead controller's tasks are taken over within this long. */
+export const DEFAULT_LEASE_MS = 15_000;
+export const LEASE_ENV = "ORCHESTRATOR_LEASE_MS";
+
+export function leaseMsFrom(env: NodeJS.ProcessEnv = process.env): number {
+  const v = Number(env[LEASE_ENV]);
+  return Number.isInteger(v) && v >= 1000 ? v : DEFAULT_LEASE_MS;
+}
+
 export interface ControllerInfo {
   /** `<host>:<pid>:<random>`: the prefix of every worker id it claims tasks as. */
   id: string;

@@ -4,7 +4,7 @@
  * status, a connection error and the controller's log show the URL without
  * it, and a step's environment holds neither the URL nor PGPASSWORD.
  */
-import { statSync } from "node:fs";
+import { chmodSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { docs, workflow, workspace } from "../reconcile/support/manifests.js";
@@ -87,4 +87,27 @@ describe.skipIf(postgresUnavailable !== undefined)("a shared store's URL and pas
       expect(text).not.toContain(PGPASSWORD);
     }
   }, 180_000);
+
+  it("a server that asks for the password gets it from PGPASSWORD or ~/.pgpass (PGPASSFILE), with no warning printed", async () => {
+    const secured = await startPostgres({ password: PASSWORD });
+    try {
+      const url = secured.createDatabase();
+      project = tempProject();
+      const passfile = project.write("pgpass", `127.0.0.1:*:*:orchestrator:${PASSWORD}\n`);
+      chmodSync(passfile, 0o600);
+      const run = (args: readonly string[], env: Record<string, string | undefined>) => cli(args, { cwd: project!.dir, env: { PGPASSWORD: undefined, PGPASSFILE: join(project!.dir, "none"), ...env } });
+
+      const none = run(["init", "--store", url], {});
+      expect(none.code).toBe(1);
+      expect(none.stderr).toMatch(/^error: cannot connect to the store at postgres:\/\/orchestrator@127\.0\.0\.1:\d+\/\w+: the server asks for a password and none was given: put it in ~\/\.pgpass \(or PGPASSFILE\), PGPASSWORD or the URL\n$/);
+
+      const fromFile = run(["init", "--store", url], { PGPASSFILE: passfile });
+      expect({ code: fromFile.code, stderr: fromFile.stderr }).toEqual({ code: 0, stderr: "" });
+      const fromEnv = run(["db", "status"], { PGPASSWORD: PASSWORD });
+      expect({ code: fromEnv.code, stderr: fromEnv.stderr }).toEqual({ code: 0, stderr: "" });
+      expect(fromEnv.stdout).toMatch(/Store: +postgres:\/\/orchestrator@127\.0\.0\.1:\d+\//);
+    } finally {
+      secured.stop();
+    }
+  }, 120_000);
 });

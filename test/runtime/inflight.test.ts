@@ -7,6 +7,7 @@
  */
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { isProcessGroupAlive } from "../../src/engine/process/process-group.js";
@@ -65,7 +66,8 @@ describe("recovery with inflight settings", () => {
     store.commit([{ op: "create", resource: write("Workflow", "wf", { steps: [{ id: "s", command: "true" }], safety }) }], "test");
     const tasks = openTaskStore(store);
     const task = tasks.createTask({ name: "t", project: "default", origin: "cli", workflow: "wf", workspace: null, goal: "", spec: { steps: [], vars: {}, targetFiles: [] }, queued: true });
-    tasks.updateTask(task.id, { phase: "Running", claimedBy: "elsewhere:1:w0" });
+    // Claimed by a controller of this host that is gone: a step of another host's could not be waited for or ended from here.
+    tasks.updateTask(task.id, { phase: "Running", claimedBy: `${hostname()}:2147483646:w0` });
     const run = tasks.createRun({ taskId: task.id, itemId: null, stepId: "s", cycle: 1, agent: null, command: "command", logPath: null, status: "running" });
     return { store, tasks, task, run };
   };

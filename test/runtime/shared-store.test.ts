@@ -162,7 +162,8 @@ describe.skipIf(postgresUnavailable !== undefined)("several controllers on one P
     const exited = new Promise<number | null>((resolve) => frozen.child.once("exit", (code) => resolve(code)));
     frozen.child.kill("SIGCONT");
     expect(await exited).toBe(3);
-    expect(frozen.log()).toContain("error: this controller stops: its lease was taken over by another controller");
+    // Frozen between statements of a transaction, its session is ended by the server after the lease time: either way it stops.
+    expect(frozen.log()).toMatch(/error: this controller stops: (its lease was taken over by another controller|it could not renew its lease)/);
     await until("every task to complete", () => phases(ids).every((p) => p === "Completed"), 120_000, () => {
       const bad = phases(ids).filter((p) => p === "Failed" || p === "Paused").length;
       return bad > 0 && `${bad} task(s) failed or paused:\n${other.log()}`;

@@ -8,7 +8,7 @@
  * package, so CI never skips them).
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -71,8 +71,8 @@ export async function freePort(): Promise<number> {
 
 let dbCounter = 0;
 
-/** Starts a server; stop() removes it and its files. */
-export async function startPostgres(): Promise<PostgresServer> {
+/** Starts a server; stop() removes it and its files. With `password`, the role `orchestrator` needs it (scram-sha-256). */
+export async function startPostgres(opts: { password?: string } = {}): Promise<PostgresServer> {
   if (!binDir) throw new Error(postgresUnavailable);
   const dir = mkdtempSync(join(tmpdir(), "orch-pg-"));
   chmodSync(dir, 0o755);
@@ -82,7 +82,14 @@ export async function startPostgres(): Promise<PostgresServer> {
   }
   const data = join(dir, "data");
   const port = await freePort();
-  runPg("initdb", ["-D", data, "-U", "orchestrator", "--auth=trust", "-E", "UTF8", "--no-sync", "-N"]);
+  const auth = ["--auth=trust"];
+  if (opts.password !== undefined) {
+    const pwfile = join(dir, "pwfile");
+    writeFileSync(pwfile, `${opts.password}\n`);
+    if (asRoot) chownSync(pwfile, pgUser().uid, pgUser().gid);
+    auth.splice(0, 1, "--auth-local=trust", "--auth-host=scram-sha-256", `--pwfile=${pwfile}`);
+  }
+  runPg("initdb", ["-D", data, "-U", "orchestrator", ...auth, "-E", "UTF8", "--no-sync", "-N"]);
   runPg("pg_ctl", [
     "-D", data, "-l", join(dir, "server.log"), "-w", "-t", "60",
     "-o", `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`,
@@ -94,7 +101,8 @@ export async function startPostgres(): Promise<PostgresServer> {
     url,
     createDatabase(name?: string): string {
       const db = name ?? `t${process.pid}_${++dbCounter}`;
-      runPg("psql", ["-h", "127.0.0.1", "-p", String(port), "-U", "orchestrator", "-d", "postgres", "-q", "-c", `CREATE DATABASE "${db}"`]);
+      // Over the socket in the temp directory, which trusts: no password needed to set up.
+      runPg("psql", ["-h", dir, "-p", String(port), "-U", "orchestrator", "-d", "postgres", "-q", "-c", `CREATE DATABASE "${db}"`]);
       return `postgres://orchestrator@127.0.0.1:${port}/${db}`;
     },
     stop(): void {

@@ -6,7 +6,10 @@
  * BEGIN, the statements inside and COMMIT share one connection. Errors come
  * back as data, never thrown, so their SQLSTATE codes reach the store.
  */
+import { userInfo } from "node:os";
 import pg from "pg";
+import { parseIntoClientConfig } from "pg-connection-string";
+import pgpass from "pgpass";
 import { runAsWorker } from "synckit";
 import type { BridgeError, BridgeReply, BridgeRequest, Statement, StatementResult } from "./bridge-protocol.js";
 
@@ -39,17 +42,38 @@ function errorOf(err: unknown): BridgeError {
   return out;
 }
 
+/**
+ * The password when the URL has none: PGPASSWORD, else ~/.pgpass (PGPASSFILE)
+ * for the connection's host, port, database and user, as libpq looks it up.
+ * pg 8 does the same on its own, but prints a deprecation warning with it.
+ */
+async function lookUpPassword(parsed: pg.ClientConfig): Promise<string> {
+  const env = process.env;
+  if (env["PGPASSWORD"] !== undefined) return env["PGPASSWORD"];
+  const user = parsed.user ?? env["PGUSER"] ?? userInfo().username;
+  const where = { host: parsed.host ?? env["PGHOST"] ?? "localhost", port: parsed.port ?? env["PGPORT"] ?? 5432, database: parsed.database ?? env["PGDATABASE"] ?? user, user };
+  const found = await new Promise<string | undefined>((resolve) => pgpass(where, resolve));
+  if (found === undefined) throw new Error("the server asks for a password and none was given: put it in ~/.pgpass (or PGPASSFILE), PGPASSWORD or the URL");
+  return found;
+}
+
+/** The URL's fields as pg's options (not as a connection string, whose empty password would win over the lookup). */
+function clientConfig(url: string, ours: string): pg.PoolConfig {
+  const parsed = parseIntoClientConfig(url);
+  const options = [parsed.options, ours].filter(Boolean).join(" ");
+  return { ...parsed, options, password: parsed.password || (() => lookUpPassword(parsed)) };
+}
+
 async function handle(req: BridgeRequest): Promise<BridgeReply> {
   switch (req.op) {
     case "open": {
       const pool = new pg.Pool({
-        connectionString: req.url,
+        // A transaction left open by a host that hangs must not hold its locks for ever.
+        ...clientConfig(req.url, `-c idle_in_transaction_session_timeout=${req.idleInTransactionMs}`),
         max: req.maxConnections,
         connectionTimeoutMillis: req.connectTimeoutMs,
         idleTimeoutMillis: 30_000,
         application_name: req.applicationName,
-        // A transaction left open by a host that hangs must not hold its locks for ever.
-        options: `-c idle_in_transaction_session_timeout=${req.idleInTransactionMs}`,
       });
       // An idle client's connection dropping is reported on the next query; do not crash the thread.
       pool.on("error", () => undefined);

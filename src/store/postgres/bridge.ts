@@ -56,6 +56,8 @@ export interface PgConnectionOptions {
   maxConnections?: number;
   connectTimeoutMs?: number;
   applicationName?: string;
+  /** The server ends a session left idle inside a transaction this long (its locks with it). Default 60 s. */
+  idleInTransactionMs?: number;
 }
 
 interface Tx {
@@ -77,7 +79,7 @@ export class PgConnection {
       url,
       maxConnections: opts.maxConnections ?? 3,
       connectTimeoutMs: opts.connectTimeoutMs ?? 10_000,
-      idleInTransactionMs: 60_000,
+      idleInTransactionMs: opts.idleInTransactionMs ?? 60_000,
       applicationName: opts.applicationName ?? "orchestrator",
     });
     return new PgConnection(reply.handle!);

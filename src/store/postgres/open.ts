@@ -5,6 +5,7 @@
  */
 import type { Home } from "../home-location.js";
 import type { OpenStoreOptions } from "../sqlite/open.js";
+import { leaseMsFrom } from "../controller-store.js";
 import { PgConnection, PgError } from "./bridge.js";
 import { migratePg } from "./migrate.js";
 import { PgStore } from "./pg-store.js";
@@ -35,7 +36,9 @@ export function openPgStore(url: string, home: Home, opts: OpenStoreOptions = {}
   if (!isPostgresUrl(url)) throw new StoreConnectionError(`store URL ${label} is not a PostgreSQL URL; give postgres://user@host:port/database`);
   let db: PgConnection;
   try {
-    db = PgConnection.open(url, { applicationName: `orchestrator ${process.pid}` });
+    // A process stopped inside a transaction (a frozen host) holds its locks, its lease row's among them, which
+    // a takeover waits for: the server ends such a session after the lease time, so takeover stays within it.
+    db = PgConnection.open(url, { applicationName: `orchestrator ${process.pid}`, idleInTransactionMs: leaseMsFrom() });
   } catch (err) {
     const why = err instanceof PgError ? err.message : String(err);
     throw new StoreConnectionError(`cannot connect to the store at ${label}: ${why.split(url).join(label)}`);
