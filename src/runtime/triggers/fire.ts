@@ -209,13 +209,17 @@ export function pruneHistory(ctx: FireContext, trigger: TriggerDef): string[] {
  */
 export function refreshStatus(ctx: FireContext, trigger: TriggerDef, nextScheduleTime: Date | null): boolean {
   const { store, tasks } = ctx;
-  const r = store.getResource(keyOf(trigger));
-  if (!r) return false;
-  const status = readTriggerStatus(r);
-  status.active = activeIds(tasksOf(tasks, trigger));
-  if (nextScheduleTime) status.nextScheduleTime = nextScheduleTime.toISOString();
-  else delete status.nextScheduleTime;
-  return storeTriggerStatus(store, r, status);
+  // Read and written in one write transaction, as a firing is: a status read before another
+  // process's firing must not be written back over it (its last tick would be lost, and fired again).
+  return store.writeTransaction(() => {
+    const r = store.getResource(keyOf(trigger));
+    if (!r) return false;
+    const status = readTriggerStatus(r);
+    status.active = activeIds(tasksOf(tasks, trigger));
+    if (nextScheduleTime) status.nextScheduleTime = nextScheduleTime.toISOString();
+    else delete status.nextScheduleTime;
+    return storeTriggerStatus(store, r, status);
+  });
 }
 
 function keyOf(trigger: { project: string; name: string }): { project: string; kind: string; name: string } {
