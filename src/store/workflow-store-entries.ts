@@ -65,7 +65,7 @@ export interface WorkflowStoreEntriesProvider {
 export function openWorkflowStoreEntries(store: Store): WorkflowStoreEntries {
   const provider = store as Store & Partial<WorkflowStoreEntriesProvider>;
   if (typeof provider.workflowStoreEntries !== "function") {
-    throw new Error(`the store at ${store.path} does not keep workflow store entries; open it with openStore from src/store/sqlite/open.ts`);
+    throw new Error(`the store at ${store.path} does not keep local WorkflowStore entries: they are kept only in the SQLite store (state.db) for now, not in a PostgreSQL one`);
   }
   return provider.workflowStoreEntries();
 }
