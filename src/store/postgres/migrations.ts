@@ -229,6 +229,20 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       );
     `,
   },
+  {
+    version: 4,
+    name: "spawned-tasks-and-generated-items",
+    // As the SQLite store's migration 12: a spawned task's parent task, step
+    // and depth; an item's source (static or generated) and label.
+    up: `
+      ALTER TABLE tasks ADD COLUMN parent_task_id TEXT COLLATE "C";
+      ALTER TABLE tasks ADD COLUMN parent_step TEXT COLLATE "C";
+      ALTER TABLE tasks ADD COLUMN spawn_depth INTEGER NOT NULL DEFAULT 0;
+      CREATE INDEX tasks_parent ON tasks (parent_task_id, created_at) WHERE parent_task_id IS NOT NULL;
+      ALTER TABLE items ADD COLUMN source TEXT COLLATE "C" NOT NULL DEFAULT 'static';
+      ALTER TABLE items ADD COLUMN label TEXT COLLATE "C";
+    `,
+  },
 ];
 
 export const PG_LATEST_VERSION: number = PG_MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

@@ -228,7 +228,8 @@ export class PgStore implements Store, TaskStoreProvider, SourceStoreProvider, C
         );
       }
       const count = removed.length + (declared ? 1 : 0);
-      this.insertEvent({ type: "project_deleted", project, message: `project ${project} deleted (${count} resources)`, actor, data: { resources: count } }, now);
+      // This store keeps no WorkflowStore entries (state.db only, for now): none to remove.
+      this.insertEvent({ type: "project_deleted", project, message: `project ${project} deleted (${count} resources)`, actor, data: { resources: count, storeEntries: 0 } }, now);
       return count;
     }, [xactLock(LOCK.write)]);
   }

@@ -36,8 +36,9 @@ import type { PgStore } from "./pg-store.js";
 import { named } from "./sql.js";
 
 const TASK_COLUMNS = `id, name, project, origin, resource_kind, resource_name, resource_generation, workflow, workspace,
-  goal, spec, phase, queued, claimed_by, cycle, state, exit_code, message, created_at, started_at, finished_at, updated_at`;
-const ITEM_COLUMNS = "id, task_id, path, status, vars, failures, created_at, updated_at";
+  goal, spec, phase, queued, claimed_by, cycle, state, exit_code, message, created_at, started_at, finished_at, updated_at,
+  parent_task_id, parent_step, spawn_depth`;
+const ITEM_COLUMNS = "id, task_id, path, status, vars, failures, source, label, created_at, updated_at";
 const RUN_COLUMNS = `id, task_id, item_id, step_id, parent_step, cycle, agent, capability, command, status, exit_code, reason, log_path,
   pid, pgid, output, started_at, finished_at, duration_ms`;
 
@@ -174,6 +175,7 @@ export class PgTaskStore implements TaskStore {
     add("origin", filter.origin);
     add("resource_kind", filter.resourceKind);
     add("resource_name", filter.resourceName);
+    add("parent_task_id", filter.parentTaskId);
     const base = `SELECT ${TASK_COLUMNS} FROM tasks${where.length ? ` WHERE ${where.join(" AND ")}` : ""}`;
     let sql = `${base} ORDER BY created_at, id`;
     if (filter.limit !== undefined) {
