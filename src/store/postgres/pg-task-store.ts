@@ -22,7 +22,10 @@ import {
   type RunRecord,
   type RunStatus,
   type TaskFilter,
+  type TaskPage,
+  type TaskPageResult,
   type TaskPatch,
+  type TaskProgress,
   type TaskRecord,
   type TaskRefScope,
   type TaskStore,
@@ -162,13 +165,15 @@ export class PgTaskStore implements TaskStore {
       .map(taskFromRow);
   }
 
-  listTasks(filter: TaskFilter = {}): TaskRecord[] {
-    const where: string[] = [];
+  /** WHERE clause and parameters of a task filter (its `limit` aside). */
+  private taskWhere(filter: TaskFilter): { where: string; params: SqlValue[] } {
+    const conds: string[] = [];
     const params: SqlValue[] = [];
-    const add = (column: string, v: string | undefined): void => {
+    const add = (column: string, v: string | boolean | undefined): void => {
       if (v === undefined) return;
-      params.push(v);
-      where.push(`${column} = $${params.length}`);
+      // Flags are 0/1 integers, as in SQLite.
+      params.push(typeof v === "boolean" ? (v ? 1 : 0) : v);
+      conds.push(`${column} = $${params.length}`);
     };
     add("project", filter.project);
     add("phase", filter.phase);
@@ -176,7 +181,13 @@ export class PgTaskStore implements TaskStore {
     add("resource_kind", filter.resourceKind);
     add("resource_name", filter.resourceName);
     add("parent_task_id", filter.parentTaskId);
-    const base = `SELECT ${TASK_COLUMNS} FROM tasks${where.length ? ` WHERE ${where.join(" AND ")}` : ""}`;
+    add("queued", filter.queued);
+    return { where: conds.length ? ` WHERE ${conds.join(" AND ")}` : "", params };
+  }
+
+  listTasks(filter: TaskFilter = {}): TaskRecord[] {
+    const { where, params } = this.taskWhere(filter);
+    const base = `SELECT ${TASK_COLUMNS} FROM tasks${where}`;
     let sql = `${base} ORDER BY created_at, id`;
     if (filter.limit !== undefined) {
       params.push(filter.limit);
@@ -184,6 +195,35 @@ export class PgTaskStore implements TaskStore {
     }
     return this.db.all<TaskRow>(sql, params).map(taskFromRow);
   }
+
+  countTasks(filter: TaskFilter): number {
+    const { where, params } = this.taskWhere(filter);
+    return this.db.value<number>(`SELECT count(*) FROM tasks${where}`, params) ?? 0;
+  }
+
+  pageTasks(filter: TaskFilter, page: TaskPage): TaskPageResult {
+    const { where, params } = this.taskWhere(filter);
+    const rows = this.db.all<TaskRow>(
+      `SELECT ${TASK_COLUMNS} FROM tasks${where} ORDER BY created_at DESC, id DESC LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+      [...params, page.limit, page.offset],
+    );
+    return { tasks: rows.map(taskFromRow), total: this.countTasks(filter) };
+  }
+
+  taskProgress(ids: readonly string[]): Map<string, TaskProgress> {
+    const out = new Map<string, TaskProgress>();
+    if (ids.length === 0) return out;
+    const entry = (id: string): TaskProgress => {
+      let p = out.get(id);
+      if (!p) out.set(id, (p = { items: {}, runs: {} }));
+      return p;
+    };
+    const list = [...ids];
+    for (const r of this.db.all<{ task_id: string; status: string; n: number }>("SELECT task_id, status, count(*) AS n FROM items WHERE task_id = ANY($1::text[]) GROUP BY task_id, status", [list])) entry(r.task_id).items[r.status] = r.n;
+    for (const r of this.db.all<{ task_id: string; status: string; n: number }>("SELECT task_id, status, count(*) AS n FROM runs WHERE task_id = ANY($1::text[]) GROUP BY task_id, status", [list])) entry(r.task_id).runs[r.status] = r.n;
+    return out;
+  }
+
 
   latestTask(project?: string): TaskRecord | undefined {
     const r =
