@@ -236,7 +236,8 @@ describe.skipIf(postgresUnavailable !== undefined)("several controllers on one P
     const trig = `apiVersion: orchestrator.dev/v2\nkind: Trigger\nmetadata:\n  name: after-wf\nspec:\n  event:\n    source: task_completed\n    filter:\n      workflow: wf\n  action:\n    workflow: deploy\n    workspace: ws\n`;
     writeFileSync(join(hosts[0]!.dir, "t.yaml"), docs(deploy, trig));
     expect(hosts[0]!.run(["apply", "-f", "t.yaml", "--no-daemon"]).code).toBe(0);
-    for (const h of hosts) controllers.push(await startController(h.dir, ["--workers", "2"], { ORCHESTRATOR_LEASE_MS: "3000" }));
+    // A lease short enough that heartbeats come often, long enough that a loaded machine renews it in time.
+    for (const h of hosts) controllers.push(await startController(h.dir, ["--workers", "2"], { ORCHESTRATOR_LEASE_MS: "9000" }));
     const ids = createTasks(10).map((t) => t.id);
     const fired = () => store!.listEvents({ type: "trigger_fired" });
     await until("a firing per completed task", () => fired().length >= 10, 180_000);
@@ -264,8 +265,8 @@ describe.skipIf(postgresUnavailable !== undefined)("several controllers on one P
     git("add", ".");
     git("commit", "-qm", "one");
     expect(hosts[0]!.run(["source", "add", "repo", "--git", repo, "--interval", "1s"]).code).toBe(0);
-    // A short lease: each controller renews it every second, which shows it has been running its loops.
-    for (const h of hosts) controllers.push(await startController(h.dir, ["--workers", "1"], { ORCHESTRATOR_LEASE_MS: "3000" }));
+    // A short lease: each controller renews it every three seconds, which shows it has been running its loops.
+    for (const h of hosts) controllers.push(await startController(h.dir, ["--workers", "1"], { ORCHESTRATOR_LEASE_MS: "9000" }));
     // Every home sees every live controller on the store, with its host, workers and heartbeat.
     const status = JSON.parse(hosts[1]!.run(["controller", "status", "-o", "json"]).stdout) as { controllers: Array<{ pid: number; workers: number; lastHeartbeat: string }> };
     expect(status.controllers.map((c) => c.pid).sort()).toEqual(controllers.map((c) => c.child.pid).sort());
