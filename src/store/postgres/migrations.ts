@@ -6,6 +6,7 @@
  * items and runs their insertion order (SQLite's rowid).
  */
 import { FENCE_FUNCTION_SQL } from "./locks.js";
+import { PG_SECRET_KEYS_MIGRATION_SQL } from "./pg-keyring.js";
 
 export interface PgMigration {
   version: number;
@@ -243,6 +244,24 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       ALTER TABLE items ADD COLUMN label TEXT COLLATE "C";
     `,
   },
+  {
+    version: 5,
+    name: "source-webhook-secret-and-agent-states",
+    // As the SQLite store's migrations 13 and 14: the SecretStore signing a
+    // source's push notifications; agents' scheduling state (agent cordon|drain).
+    up: `
+      ALTER TABLE sources ADD COLUMN webhook_secret TEXT COLLATE "C";
+      CREATE TABLE agent_states (
+        project TEXT COLLATE "C" NOT NULL,
+        name    TEXT COLLATE "C" NOT NULL,
+        state   TEXT COLLATE "C" NOT NULL,
+        since   TEXT COLLATE "C" NOT NULL,
+        "by"    TEXT COLLATE "C" NOT NULL,
+        PRIMARY KEY (project, name)
+      );
+    `,
+  },
+  { version: 6, name: "secret-keys", up: PG_SECRET_KEYS_MIGRATION_SQL },
 ];
 
 export const PG_LATEST_VERSION: number = PG_MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

@@ -18,7 +18,7 @@ import {
 import { inventoryFromRow, requestFromRow, sourceFromRow, type InventoryRow, type RequestRow, type SourceRow } from "../sqlite/source-queries.js";
 import type { PgStore } from "./pg-store.js";
 
-const SOURCE_COLUMNS = "name, type, dir, url, ref, path, interval_ms, project, prune, status, created_at, updated_at";
+const SOURCE_COLUMNS = "name, type, dir, url, ref, path, interval_ms, project, prune, webhook_secret, status, created_at, updated_at";
 const REQUEST_COLUMNS = "id, source, requested_at, started_at, finished_at, result";
 /** Finished reconcile requests are kept this long, for a slow `reconcile` client. */
 const REQUEST_RETENTION_MS = 60 * 60_000;
@@ -43,8 +43,8 @@ export class PgSourceStore implements SourceStore {
     this.store.assertWritable("add a source");
     const now = new Date().toISOString();
     const added = this.store.writeOne({
-      sql: `INSERT INTO sources (${SOURCE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) ON CONFLICT (name) DO NOTHING`,
-      params: [spec.name, spec.type, spec.dir ?? null, spec.url ?? null, spec.ref ?? null, spec.path ?? null, spec.intervalMs, spec.project, spec.prune ? 1 : 0, JSON.stringify(emptySourceStatus()), now],
+      sql: `INSERT INTO sources (${SOURCE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) ON CONFLICT (name) DO NOTHING`,
+      params: [spec.name, spec.type, spec.dir ?? null, spec.url ?? null, spec.ref ?? null, spec.path ?? null, spec.intervalMs, spec.project, spec.prune ? 1 : 0, spec.webhookSecret ?? null, JSON.stringify(emptySourceStatus()), now],
     });
     if (added === 0) throw new SourceExistsError(spec.name);
     return this.getSource(spec.name)!;

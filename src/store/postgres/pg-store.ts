@@ -11,7 +11,9 @@ import { DEFAULT_PROJECT, type JsonObject, type ResourceKey } from "../../resour
 import { contentHash, SECRET_KIND } from "../content-hash.js";
 import type { ControllerStoreProvider } from "../controller-store.js";
 import { describeKey, ReadonlyStoreError, ResourceConflictError } from "../errors.js";
-import { openSecretSpec, readKey, sealSecretSpec } from "../secret-crypto.js";
+import { openSecretSpec, sealSecretSpec } from "../secret-crypto.js";
+import type { SecretKeyStoreProvider } from "../secret-key-store.js";
+import { PgKeyring } from "./pg-keyring.js";
 import type { SourceStoreProvider } from "../source-store.js";
 import type {
   EventFilter,
@@ -69,12 +71,12 @@ const INSERT_EVENT = `
   INSERT INTO events (ts, type, project, kind, name, message, actor, task_id, run_id, data)
   VALUES (@ts, @type, @project, @kind, @name, @message, @actor, @task_id, @run_id, @data)`;
 
-export class PgStore implements Store, TaskStoreProvider, SourceStoreProvider, ControllerStoreProvider, StepLogStoreProvider {
+export class PgStore implements Store, TaskStoreProvider, SourceStoreProvider, ControllerStoreProvider, StepLogStoreProvider, SecretKeyStoreProvider {
   readonly path: string;
   readonly db: PgConnection;
   private readonly keyPath: string;
   private readonly readonly: boolean;
-  private key: Buffer | undefined;
+  private keyring: PgKeyring | undefined;
   private tasks: PgTaskStore | undefined;
   private sources: PgSourceStore | undefined;
   private controllers: PgControllerStore | undefined;
@@ -176,6 +178,12 @@ export class PgStore implements Store, TaskStoreProvider, SourceStoreProvider, C
     return row && this.toResource(row);
   }
 
+  getSealedResource(key: ResourceKey): StoredResource | undefined {
+    const k = storageKey(key);
+    const row = this.db.get<ResourceRow>(`SELECT ${RESOURCE_COLUMNS} FROM resources WHERE project = $1 AND kind = $2 AND name = $3`, [k.project, k.kind, k.name]);
+    return row && fromRow(row, (_kind, spec) => spec);
+  }
+
   listResources(filter: ResourceFilter = {}): StoredResource[] {
     const { where, params, order } = listShape(filter);
     return this.db.all<ResourceRow>(`SELECT ${RESOURCE_COLUMNS} FROM resources${where} ORDER BY ${order}`, params).map((r) => this.toResource(r));
@@ -243,7 +251,7 @@ export class PgStore implements Store, TaskStoreProvider, SourceStoreProvider, C
   }
 
   contentHash(kind: string, content: JsonObject): string {
-    return contentHash(kind, content, () => this.secretKey());
+    return contentHash(kind, content, () => this.secretKeys().ring().active.key);
   }
 
   setStatus(key: ResourceKey, status: JsonObject | null): boolean {
@@ -340,16 +348,17 @@ export class PgStore implements Store, TaskStoreProvider, SourceStoreProvider, C
   }
 
   private sealSpec(w: ResourceWrite): JsonObject {
-    return w.kind === SECRET_KIND ? sealSecretSpec(this.secretKey(), w.spec) : w.spec;
+    return w.kind === SECRET_KIND ? sealSecretSpec(this.secretKeys().ring(), w.spec) : w.spec;
   }
 
   private toResource(row: ResourceRow): StoredResource {
-    return fromRow(row, (kind, spec, r) => (kind === SECRET_KIND ? openSecretSpec(this.secretKey(), spec, describeKey(r)) : spec));
+    return fromRow(row, (kind, spec, r) => (kind === SECRET_KIND ? openSecretSpec(this.secretKeys().ring(), spec, describeKey(r)) : spec));
   }
 
-  private secretKey(): Buffer {
-    this.key ??= readKey(this.keyPath);
-    return this.key;
+  /** The keys SecretStore values are sealed with: states in the database, key files in this home. */
+  secretKeys(): PgKeyring {
+    this.keyring ??= new PgKeyring(this, this.keyPath, this.readonly);
+    return this.keyring;
   }
 }
 

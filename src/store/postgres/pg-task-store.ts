@@ -13,7 +13,10 @@ import {
   RunFinishedError,
   TaskNotFoundError,
   TaskRecordNotFoundError,
+  type AgentLastError,
   type AgentRunStats,
+  type AgentState,
+  type AgentStateRecord,
   type ItemRecord,
   type NewRun,
   type NewTask,
@@ -37,6 +40,7 @@ import { itemFromRow, itemToRow, runFromRow, runToRow, taskFromRow, taskToRow, t
 import type { SqlValue } from "./bridge.js";
 import type { PgStore } from "./pg-store.js";
 import { named } from "./sql.js";
+import { agentStateFromRow, type AgentStateRow } from "../sqlite/agent-state.js";
 
 const TASK_COLUMNS = `id, name, project, origin, resource_kind, resource_name, resource_generation, workflow, workspace,
   goal, spec, phase, queued, claimed_by, cycle, state, exit_code, message, created_at, started_at, finished_at, updated_at,
@@ -470,6 +474,60 @@ export class PgTaskStore implements TaskStore {
       entry(r.agent).recent.push({ status: r.status as RunStatus, exitCode: r.exit_code, finishedAt: r.finished_at });
     }
     return [...byAgent.values()].map(({ okMs, okTimed, ...stats }) => ({ ...stats, avgDurationMs: okTimed > 0 ? okMs / okTimed : null }));
+  }
+
+  agentLastErrors(): AgentLastError[] {
+    type Row = { agent: string; status: string; exit_code: number | null; reason: string | null; finished_at: string };
+    const rows = this.db.all<Row>(
+      `SELECT agent, status, exit_code, reason, finished_at FROM (
+         SELECT agent, status, exit_code, reason, finished_at,
+           row_number() OVER (PARTITION BY agent ORDER BY finished_at DESC, seq DESC) AS n
+         FROM runs WHERE agent IS NOT NULL AND finished_at IS NOT NULL AND status IN ('failed', 'timed_out')) r
+       WHERE n = 1 ORDER BY agent`,
+    );
+    return rows.map((r) => ({ agent: r.agent, status: r.status as RunStatus, exitCode: r.exit_code, reason: r.reason, finishedAt: r.finished_at }));
+  }
+
+  runningRunsOfAgent(agent: string): Array<RunRecord & { project: string; claimedBy: string | null }> {
+    type Row = RunRow & { task_project: string; task_claimed_by: string | null };
+    const columns = RUN_COLUMNS.split(",").map((c) => `runs.${c.trim()}`).join(", ");
+    const rows = this.db.all<Row>(
+      `SELECT ${columns}, tasks.project AS task_project, tasks.claimed_by AS task_claimed_by
+       FROM runs JOIN tasks ON tasks.id = runs.task_id
+       WHERE runs.agent = $1 AND runs.finished_at IS NULL ORDER BY runs.started_at`,
+      [agent],
+    );
+    return rows.map((r) => ({ ...runFromRow(r), project: r.task_project, claimedBy: r.task_claimed_by }));
+  }
+
+  listAgentStates(): AgentStateRecord[] {
+    return this.db.all<AgentStateRow>(`SELECT project, name, state, since, "by" FROM agent_states ORDER BY project, name`).map(agentStateFromRow);
+  }
+
+  setAgentState(key: { project: string; name: string }, state: AgentState, by: string): AgentState {
+    this.store.assertWritable("set an agent's state");
+    // The row is locked for the transaction: two hosts changing one agent at once take turns.
+    return this.store.write((): AgentState => {
+      const row = this.db.get<AgentStateRow>(`SELECT project, name, state, since, "by" FROM agent_states WHERE project = $1 AND name = $2 FOR UPDATE`, [key.project, key.name]);
+      const before = (row?.state as AgentState | undefined) ?? "active";
+      if (before === state) return before;
+      const now = new Date().toISOString();
+      if (state === "active") this.db.run([{ sql: "DELETE FROM agent_states WHERE project = $1 AND name = $2", params: [key.project, key.name] }]);
+      else
+        this.db.run([
+          {
+            sql: `INSERT INTO agent_states (project, name, state, since, "by") VALUES ($1, $2, $3, $4, $5)
+                  ON CONFLICT (project, name) DO UPDATE SET state = excluded.state, since = excluded.since, "by" = excluded."by"`,
+            params: [key.project, key.name, state, now, by],
+          },
+        ]);
+      const type = state === "active" ? "agent_uncordoned" : `agent_${state}`;
+      this.insertEvent(
+        { type, project: key.project, kind: "Agent", name: key.name, message: `agent/${key.name} ${state === "active" ? "uncordoned: schedulable again" : state} (was ${before}) by ${by}`, actor: by, data: { agent: key.name, state, previous: before } },
+        now,
+      );
+      return before;
+    });
   }
 
   listUnfinishedRuns(taskId?: string): RunRecord[] {

@@ -267,7 +267,7 @@ export class RotationPendingError extends SecretKeyStoreError {
   }
 }
 
-function writeKeyFile(path: string): void {
+export function writeKeyFile(path: string): void {
   const fd = openSync(path, "wx", 0o600);
   try {
     writeFileSync(fd, generateKey());
@@ -278,7 +278,7 @@ function writeKeyFile(path: string): void {
 }
 
 /** Overwrites the key with zeros before removing it, so its bytes do not linger in the file's blocks. */
-function destroyKeyFile(path: string): void {
+export function destroyKeyFile(path: string): void {
   if (!existsSync(path)) return;
   try {
     const fd = openSync(path, "r+");
@@ -293,7 +293,7 @@ function destroyKeyFile(path: string): void {
   rmSync(path, { force: true });
 }
 
-function fingerprintOf(path: string): string | null {
+export function fingerprintOf(path: string): string | null {
   try {
     return createHash("sha256").update(readFileSync(path)).digest("hex").slice(0, 16);
   } catch {
