@@ -77,7 +77,13 @@ export class ControllerRefusedError extends Error {
 }
 
 /** Where the running controller's listener is, for `controller status` (meta, with its pid). */
-export const HTTP_META = "controller.http";
+/**
+ * The store meta key holding where a home's controller listens: one per host
+ * and home, since several controllers share a PostgreSQL store's meta.
+ */
+export function httpMetaKey(homeDir: string, host: string = hostname()): string {
+  return `controller.http:${host}:${homeDir}`;
+}
 
 /** Runs until a shutdown signal; resolves with the exit code. */
 export async function runController(opts: ControllerOptions): Promise<number> {
@@ -222,7 +228,7 @@ export async function runController(opts: ControllerOptions): Promise<number> {
     });
     try {
       http = await startHttpServer(app, bind);
-      store.setMeta(HTTP_META, JSON.stringify({ url: http.url, pid: process.pid }));
+      store.setMeta(httpMetaKey(opts.home.dir), JSON.stringify({ url: http.url, pid: process.pid }));
       log(`listening on ${http.url} (webhooks: ${http.url}/webhooks/TRIGGER, push notifications: ${http.url}/hooks/sources/SOURCE)`);
     } catch (err) {
       if (!(err instanceof HttpListenError) || opts.http?.explicit) {
@@ -269,7 +275,7 @@ export async function runController(opts: ControllerOptions): Promise<number> {
       if (http) {
         const h = http;
         await step("the webhook listener", () => h.close());
-        await step("the listener address", () => store.setMeta(HTTP_META, ""));
+        await step("the listener address", () => store.setMeta(httpMetaKey(opts.home.dir), ""));
       }
       await step("the source reconciler", () => reconciler.stop());
       await step("the trigger scheduler", () => triggers.stop());

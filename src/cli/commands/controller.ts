@@ -5,7 +5,7 @@
 import { resolve } from "node:path";
 import { DEFAULT_UI_BIND } from "../../http/web-bind.js";
 import type { WebViewSettings } from "../../http/web-view.js";
-import { ControllerBusyError, ControllerRefusedError, HTTP_META, runController, WebViewListenError, type ControllerWebView } from "../../runtime/controller.js";
+import { ControllerBusyError, ControllerRefusedError, httpMetaKey, runController, WebViewListenError, type ControllerWebView } from "../../runtime/controller.js";
 import { BindAddressError, DEFAULT_WEBHOOK_BIND, parseBindAddress, WEBHOOK_BIND_ENV, type BindAddress } from "../../http/bind.js";
 import { CONTROLLER_LOG, startControllerDaemon } from "../../runtime/daemon.js";
 import { readControllerLock } from "../../runtime/lock.js";
@@ -140,7 +140,7 @@ export function controllerStatusView(home: Home, store: Store): ControllerStatus
   const queued = tasks.countTasks({ phase: "Pending", queued: true });
   const running = tasks.countTasks({ phase: "Running" });
   const webView = lock?.alive ? (readWebAddress(home.dir, lock.pid) ?? null) : null;
-  const webhooks = lock?.alive ? listenerUrl(store.getMeta(HTTP_META), lock.pid) : null;
+  const webhooks = lock?.alive ? listenerUrl(store.getMeta(httpMetaKey(home.dir, lock.hostname)), lock.pid) : null;
   return { running: lock?.alive === true, pid: lock?.alive ? lock.pid : null, hostname: lock?.hostname ?? null, since: lock?.alive ? lock.startedAt : null, queuedTasks: queued, runningTasks: running, webView, webhooks };
 }
 

@@ -531,4 +531,41 @@ describe("agentStats", () => {
     store.close();
   });
 });
+
+describe("agents' state and health", () => {
+  it("setAgentState keeps a non-active state with who and when, clears it for active, records one event per change and none for no change", () => {
+    const { store, tasks } = fresh();
+    expect(tasks.listAgentStates()).toEqual([]);
+    expect(tasks.setAgentState({ project: "default", name: "coder" }, "cordoned", "alice")).toBe("active");
+    expect(tasks.setAgentState({ project: "default", name: "coder" }, "cordoned", "alice")).toBe("cordoned");
+    expect(tasks.setAgentState({ project: "default", name: "coder" }, "draining", "bob")).toBe("cordoned");
+    expect(tasks.listAgentStates()).toEqual([{ project: "default", name: "coder", state: "draining", since: expect.any(String), by: "bob" }]);
+    expect(tasks.setAgentState({ project: "default", name: "coder" }, "active", "carol")).toBe("draining");
+    expect(tasks.listAgentStates()).toEqual([]);
+    const events = store.listEvents({ kind: "Agent", name: "coder" }).map((e) => [e.type, e.actor]);
+    expect(events).toEqual([["agent_cordoned", "alice"], ["agent_draining", "bob"], ["agent_uncordoned", "carol"]]);
+    store.close();
+  });
+
+  it("agentLastErrors gives each agent's latest failed or timed-out run; runningRunsOfAgent its runs in flight with their task's project", () => {
+    const { store, tasks } = fresh();
+    const t = tasks.createTask(task("health", { project: "team" }));
+    const run = (agent: string, status: "succeeded" | "failed" | "timed_out" | null, exitCode = 0, reason?: string) => {
+      const r = tasks.createRun({ taskId: t.id, itemId: null, stepId: "s", cycle: 1, agent: null, command: null, logPath: null });
+      tasks.setRunDetails(r.id, { agent, capability: "c", command: `agent:${agent}`, logPath: null });
+      if (status) tasks.finishRun(r.id, { status, exitCode, ...(reason ? { reason } : {}) });
+      return r;
+    };
+    run("gen", "failed", 1, "first");
+    run("gen", "timed_out", 124, "second");
+    run("gen", "succeeded");
+    const inFlight = run("gen", null);
+    run("spec", "succeeded");
+    expect(tasks.agentLastErrors()).toEqual([{ agent: "gen", status: "timed_out", exitCode: 124, reason: "second", finishedAt: expect.any(String) }]);
+    const running = tasks.runningRunsOfAgent("gen");
+    expect(running.map((r) => [r.id, r.project, r.claimedBy])).toEqual([[inFlight.id, "team", null]]);
+    expect(tasks.runningRunsOfAgent("spec")).toEqual([]);
+    store.close();
+  });
+});
 });
