@@ -1,15 +1,16 @@
 import Database from "better-sqlite3";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { SecretKeyError } from "../../../src/store/errors.js";
 import { readKey, sealSecretSpec } from "../../../src/store/secret-crypto.js";
 import { secretKeyStoreOf, SecretKeyStoreError } from "../../../src/store/secret-key-store.js";
-import { newStore, removeTempDirs, write } from "../helpers.js";
-
-afterAll(removeTempDirs);
+import type { PgStore } from "../../../src/store/postgres/pg-store.js";
+import { write } from "../helpers.js";
+import { describeStores } from "./backends.js";
 
 const content = () => ({ x: 1 });
 
-describe("the keyring", () => {
+describeStores("the keyring", (b) => {
+  const newStore = b.newStore;
   it("starts with k1, the key init wrote, and seals new values with the active key", () => {
     const { store } = newStore();
     store.commit([{ op: "create", resource: write("SecretStore", "s", { data: { A: "aaaa" } }) }], "t");
@@ -32,9 +33,13 @@ describe("the keyring", () => {
     keys.startRotation("tester");
     keys.finishRotation("tester", content);
     // A value still sealed with k1 (as a store restored from a backup might hold).
-    const db = new Database(home.dbPath);
-    db.prepare("UPDATE resources SET spec = ? WHERE name = 'old'").run(JSON.stringify(sealSecretSpec(readKey(home.keyPath), { data: { A: "old-value" } })));
-    db.close();
+    const sealed = JSON.stringify(sealSecretSpec(readKey(home.keyPath), { data: { A: "old-value" } }));
+    if (b.name === "postgres") (store as PgStore).db.run([{ sql: "UPDATE resources SET spec = $1 WHERE name = 'old'", params: [sealed] }]);
+    else {
+      const db = new Database(home.dbPath);
+      db.prepare("UPDATE resources SET spec = ? WHERE name = 'old'").run(sealed);
+      db.close();
+    }
     expect(store.getResource({ project: "default", kind: "SecretStore", name: "old" })!.spec).toEqual({ data: { A: "old-value" } });
     expect(() => keys.revokeKey("k1", "tester", false)).toThrow(SecretKeyStoreError);
     expect(() => keys.revokeKey("k1", "tester", false)).toThrow(/1 SecretStore value\(s\) are still sealed with key k1/);
