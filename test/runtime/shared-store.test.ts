@@ -9,6 +9,7 @@
  * frozen past its lease stops on its return.
  */
 import { execFileSync, spawn } from "node:child_process";
+import { createHmac } from "node:crypto";
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -253,6 +254,33 @@ describe.skipIf(postgresUnavailable !== undefined)("several controllers on one P
     // The only tasks made besides the ten are the firings' own, one each (the trigger's history pruning deletes old ones; their events stay).
     const others = store!.listEvents({ type: "task_created" }).map((e) => e.taskId).filter((id) => !ids.includes(id!));
     expect(others.sort()).toEqual(fired().map((e) => e.taskId).sort());
+  }, 300_000);
+
+  it("a signed webhook sent to any of three controllers creates its task once, and the task runs once", async () => {
+    setUp(3, "0");
+    const trig = `apiVersion: orchestrator.dev/v2\nkind: SecretStore\nmetadata:\n  name: hook-keys\nspec:\n  data:\n    k: "hook-secret"\n---\napiVersion: orchestrator.dev/v2\nkind: Trigger\nmetadata:\n  name: push\nspec:\n  event:\n    source: webhook\n    webhook:\n      secret:\n        fromRef: hook-keys\n  historyLimit: 20\n  action:\n    workflow: wf\n    workspace: ws\n`;
+    writeFileSync(join(hosts[0]!.dir, "t.yaml"), trig);
+    expect(hosts[0]!.run(["apply", "-f", "t.yaml", "--no-daemon"]).code).toBe(0);
+    for (const h of hosts) controllers.push(await startController(h.dir, ["--workers", "2"]));
+    const created: string[] = [];
+    // Three deliveries to each controller: each checks the signature with the SecretStore it opens with its home's copy of the key.
+    for (const c of controllers) {
+      const url = `${await c.url()}/webhooks/push`;
+      for (let i = 0; i < 3; i++) {
+        const body = JSON.stringify({ n: `${c.child.pid}-${i}` });
+        const res = await fetch(url, { method: "POST", body, headers: { "content-type": "application/json", "X-Hub-Signature-256": `sha256=${createHmac("sha256", "hook-secret").update(body).digest("hex")}` } });
+        expect(res.status).toBe(202);
+        created.push(((await res.json()) as { task: string }).task);
+      }
+    }
+    expect(new Set(created).size).toBe(9);
+    await until("every delivery's task to complete", () => phases(created).every((p) => p === "Completed"), 180_000);
+    const fired = store!.listEvents({ type: "trigger_fired" }).map((e) => e.taskId);
+    expect(fired.sort()).toEqual([...created].sort());
+    expect(store!.listEvents({ type: "task_created" }).map((e) => e.taskId).sort()).toEqual([...created].sort());
+    const starts = marks().filter((l) => l.startsWith("start ")).map((l) => l.split(" ")[1]);
+    expect(marks().filter((l) => l.startsWith("overlap "))).toEqual([]);
+    expect(starts.sort()).toEqual([...created].sort());
   }, 300_000);
 
   it("a git source changed once is applied once, by one controller", async () => {
