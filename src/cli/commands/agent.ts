@@ -6,6 +6,7 @@
  * `--timeout`). The state is kept in the store: it survives a restart of
  * the controller, and `uncordon` is the only way back.
  */
+import { hostname } from "node:os";
 import { candidateFromAgent } from "../../engine/selection/candidates.js";
 import { historyFromStats } from "../../engine/selection/history.js";
 import { terminateProcessGroup } from "../../engine/process/process-group.js";
@@ -13,6 +14,7 @@ import { parseInterval, SourceSpecError } from "../../reconcile/sources/spec.js"
 import { applyDefaults } from "../../resources/defaults.js";
 import { DEFAULT_PROJECT, type JsonObject } from "../../resources/types.js";
 import { claimerAlive } from "../../runtime/recovery.js";
+import { controllerStoreOf } from "../../store/controller-store.js";
 import type { Store, StoredResource } from "../../store/store.js";
 import { openTaskStore, type AgentState, type RunRecord, type TaskStore } from "../../store/task-store.js";
 import { cliUser } from "../actor.js";
@@ -169,31 +171,57 @@ export async function agentDrainCommand(name: string, opts: AgentDrainOptions): 
     const tasks = openTaskStore(store);
     const by = cliUser();
     tasks.setAgentState({ project, name }, "draining", by);
-    let running = runningSteps(tasks, project, name);
+    let running = runningSteps(store, tasks, project, name);
     writeErr(`agent/${name} cordoned and draining: ${running.length ? `waiting for ${running.length} running step(s) (${running.map(describeRun).join(", ")})${timeoutMs !== undefined ? `, at most ${opts.timeout}` : ""}` : "no step running"}\n`);
     const deadline = timeoutMs === undefined ? Infinity : Date.now() + timeoutMs;
     while (running.length > 0 && Date.now() < deadline) {
       await sleep(Math.min(DRAIN_POLL_MS, Math.max(0, deadline - Date.now())));
-      running = runningSteps(tasks, project, name);
+      running = runningSteps(store, tasks, project, name);
     }
     const ended: string[] = [];
+    const elsewhere: Array<RunRecord & { claimedBy: string | null }> = [];
     if (running.length > 0) {
       writeErr(`timeout: ending ${running.length} step(s) of agent/${name}: ${running.map(describeRun).join(", ")}\n`);
       for (const run of running) {
+        // A process group id means something only on the host that started it: a step on another host is left to run.
+        if (!onThisHost(run)) {
+          elsewhere.push(run);
+          continue;
+        }
         if (run.pgid) await terminateProcessGroup(run.pgid, { graceMs: KILL_GRACE_MS });
         ended.push(run.id);
       }
+      if (elsewhere.length) writeErr(`warning: ${elsewhere.length} step(s) run on other hosts and were not ended: ${elsewhere.map((r) => `${describeRun(r)} on ${hostOf(r)}`).join(", ")}; the agent gets no new step meanwhile\n`);
       const recordBy = Date.now() + RECORD_WAIT_MS;
-      while (runningSteps(tasks, project, name).some((r) => ended.includes(r.id)) && Date.now() < recordBy) await sleep(DRAIN_POLL_MS);
+      while (runningSteps(store, tasks, project, name).some((r) => ended.includes(r.id)) && Date.now() < recordBy) await sleep(DRAIN_POLL_MS);
     }
     tasks.setAgentState({ project, name }, "drained", by);
     writeOut(`agent/${name} drained${ended.length ? ` (${ended.length} step(s) ended after the timeout)` : ""}; \`orchestrator agent uncordon ${name}\` makes it schedulable again\n`);
   });
 }
 
-/** Steps the agent runs now, in its project (a default-project agent serves projects without agents of their own), whose runner is alive. */
-function runningSteps(tasks: TaskStore, project: string, agent: string): RunRecord[] {
-  return tasks.runningRunsOfAgent(agent).filter((r) => (r.project === project || project === DEFAULT_PROJECT) && claimerAlive(r.claimedBy));
+/**
+ * Steps the agent runs now, in its project (a default-project agent serves projects without agents of their own), whose runner is alive:
+ * on this host a live process; on a shared store, on another host, a controller whose lease is live.
+ */
+function runningSteps(store: Store, tasks: TaskStore, project: string, agent: string): Array<RunRecord & { claimedBy: string | null }> {
+  const registry = controllerStoreOf(store);
+  const live = registry.shared ? registry.listControllers() : [];
+  const alive = (claimedBy: string | null): boolean =>
+    claimedBy !== null && (claimerAlive(claimedBy) || (hostOfClaim(claimedBy) !== hostname() && live.some((c) => claimedBy.startsWith(`${c.id}:`))));
+  return tasks.runningRunsOfAgent(agent).filter((r) => (r.project === project || project === DEFAULT_PROJECT) && alive(r.claimedBy));
+}
+
+function hostOfClaim(claimedBy: string): string {
+  return claimedBy.split(":")[0]!;
+}
+
+function hostOf(r: { claimedBy: string | null }): string {
+  return r.claimedBy === null ? "an unknown host" : hostOfClaim(r.claimedBy);
+}
+
+function onThisHost(r: { claimedBy: string | null }): boolean {
+  return r.claimedBy !== null && hostOfClaim(r.claimedBy) === hostname();
 }
 
 function describeRun(r: RunRecord): string {
