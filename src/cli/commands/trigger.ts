@@ -21,11 +21,21 @@ import { withStore } from "../context.js";
 import { CliError, UsageError } from "../errors.js";
 import { writeErr, writeOut } from "../output/io.js";
 
+const ACTOR = "cli";
+
 export interface TriggerOptions {
   project?: string;
 }
 
-const ACTOR = "cli";
+/** Who asks for a trigger action, and how the store records them. */
+export interface TriggerActionContext {
+  store: Store;
+  home: Home;
+  /** The events' actor: `cli`, `web`. */
+  actor: string;
+  /** Who is recorded as having suspended, resumed or fired it: `user@host` from the CLI. */
+  by: string;
+}
 
 function storedTrigger(store: Store, name: string, project: string): StoredResource {
   const r = store.getResource({ project, kind: "Trigger", name });
@@ -49,38 +59,48 @@ function publishSuspension(store: Store, home: Home, name: string, project: stri
   return outcome;
 }
 
+/** Suspends the trigger (kept in the store); the line to show. Refuses a trigger that does not exist. */
+export function suspendTrigger(ctx: TriggerActionContext, name: string, opts: TriggerOptions = {}): string {
+  const project = opts.project ?? DEFAULT_PROJECT;
+  const { by } = ctx;
+  const done = publishSuspension(ctx.store, ctx.home, name, project, (r) => {
+    const status = readTriggerStatus(r);
+    if (status.suspended) return undefined;
+    status.suspended = { time: new Date().toISOString(), by };
+    storeTriggerStatus(ctx.store, r, status);
+    ctx.store.appendEvent({ type: "trigger_suspended", project, kind: "Trigger", name, message: `trigger/${name} suspended by ${by}`, actor: ctx.actor, data: { trigger: name, by } });
+    return "suspended";
+  });
+  return done ? `trigger/${name} suspended` : `trigger/${name} was already suspended`;
+}
+
+/** Lifts a suspension made with `suspendTrigger`; the line to show. Refuses one its manifest suspends. */
+export function resumeTrigger(ctx: TriggerActionContext, name: string, opts: TriggerOptions = {}): string {
+  const project = opts.project ?? DEFAULT_PROJECT;
+  const { by } = ctx;
+  const done = publishSuspension(ctx.store, ctx.home, name, project, (r) => {
+    if (r.spec["suspend"] === true) {
+      throw new CliError(`trigger/${name} is suspended by its manifest (spec.suspend: true); set spec.suspend to false in the manifest and apply it to resume the trigger`);
+    }
+    const status = readTriggerStatus(r);
+    if (!status.suspended) return undefined;
+    delete status.suspended;
+    storeTriggerStatus(ctx.store, r, status);
+    ctx.store.appendEvent({ type: "trigger_resumed", project, kind: "Trigger", name, message: `trigger/${name} resumed by ${by}`, actor: ctx.actor, data: { trigger: name, by } });
+    return "resumed";
+  });
+  return done ? `trigger/${name} resumed` : `trigger/${name} was not suspended`;
+}
+
 export async function triggerSuspendCommand(name: string, opts: TriggerOptions): Promise<void> {
   await withStore(({ store, home }) => {
-    const project = opts.project ?? DEFAULT_PROJECT;
-    const by = cliUser();
-    const done = publishSuspension(store, home, name, project, (r) => {
-      const status = readTriggerStatus(r);
-      if (status.suspended) return undefined;
-      status.suspended = { time: new Date().toISOString(), by };
-      storeTriggerStatus(store, r, status);
-      store.appendEvent({ type: "trigger_suspended", project, kind: "Trigger", name, message: `trigger/${name} suspended by ${by}`, actor: ACTOR, data: { trigger: name, by } });
-      return "suspended";
-    });
-    writeOut(done ? `trigger/${name} suspended\n` : `trigger/${name} was already suspended\n`);
+    writeOut(`${suspendTrigger({ store, home, actor: ACTOR, by: cliUser() }, name, opts)}\n`);
   });
 }
 
 export async function triggerResumeCommand(name: string, opts: TriggerOptions): Promise<void> {
   await withStore(({ store, home }) => {
-    const project = opts.project ?? DEFAULT_PROJECT;
-    const by = cliUser();
-    const done = publishSuspension(store, home, name, project, (r) => {
-      if (r.spec["suspend"] === true) {
-        throw new CliError(`trigger/${name} is suspended by its manifest (spec.suspend: true); set spec.suspend to false in the manifest and apply it to resume the trigger`);
-      }
-      const status = readTriggerStatus(r);
-      if (!status.suspended) return undefined;
-      delete status.suspended;
-      storeTriggerStatus(store, r, status);
-      store.appendEvent({ type: "trigger_resumed", project, kind: "Trigger", name, message: `trigger/${name} resumed by ${by}`, actor: ACTOR, data: { trigger: name, by } });
-      return "resumed";
-    });
-    writeOut(done ? `trigger/${name} resumed\n` : `trigger/${name} was not suspended\n`);
+    writeOut(`${resumeTrigger({ store, home, actor: ACTOR, by: cliUser() }, name, opts)}\n`);
   });
 }
 
@@ -90,52 +110,93 @@ export interface TriggerFireOptions extends TriggerOptions {
   output?: "text" | "json";
 }
 
-/** `--payload` must be a JSON object: its fields become the task's `payload_*` variables. */
-function parsePayload(text: string | undefined): JsonObject | undefined {
-  if (text === undefined) return undefined;
+/** The largest payload a manual firing takes: as large as a webhook's body may be (src/http/context.ts). */
+export const MAX_PAYLOAD_BYTES = 1024 * 1024;
+
+/**
+ * A manual firing's payload, from `--payload` or the web view's request
+ * body (`what` names it in the errors): a JSON object of at most
+ * MAX_PAYLOAD_BYTES, whose fields become the task's `payload_*` variables.
+ */
+export function parseTriggerPayload(text: string, what = "--payload"): JsonObject {
+  const bytes = Buffer.byteLength(text, "utf8");
+  if (bytes > MAX_PAYLOAD_BYTES) throw new UsageError(`${what} is ${bytes} bytes; a payload may be at most ${MAX_PAYLOAD_BYTES} bytes`);
   let value: JsonValue;
   try {
     value = JSON.parse(text) as JsonValue;
   } catch (err) {
-    throw new UsageError(`--payload is not valid JSON: ${(err as Error).message}`);
+    throw new UsageError(`${what} is not valid JSON: ${(err as Error).message}`);
   }
-  if (value === null || typeof value !== "object" || Array.isArray(value)) throw new UsageError(`--payload must be a JSON object, e.g. '{"ref":"refs/heads/main"}'`);
+  if (value === null || typeof value !== "object" || Array.isArray(value)) throw new UsageError(`${what} must be a JSON object, e.g. '{"ref":"refs/heads/main"}'`);
   return value;
 }
 
+/** What a manual firing made, as `trigger fire -o json` prints it. */
+export interface TriggerFired {
+  trigger: string;
+  project: string;
+  id: string;
+  name: string;
+  resource: string;
+  phase: string;
+  queued: boolean;
+  cancelled: string[];
+  controller: "running" | "started" | "disabled" | "not started";
+  /** The line `trigger fire` prints on stderr. */
+  message: string;
+}
+
+/**
+ * Fires the trigger once now (also when suspended), waits for the tasks
+ * its Replace policy cancelled to stop, and makes sure a controller will
+ * run the task unless `daemon` is false. A skipped firing is a CliError
+ * that says why, and creates nothing.
+ */
+export async function fireTriggerNow(ctx: TriggerActionContext, name: string, opts: TriggerOptions & { payload?: JsonObject; daemon?: boolean } = {}): Promise<TriggerFired> {
+  const { store, home } = ctx;
+  const project = opts.project ?? DEFAULT_PROJECT;
+  const tasks = openTaskStore(store);
+  let def: TriggerDef;
+  try {
+    def = readTrigger(storedTrigger(store, name, project));
+  } catch (err) {
+    if (err instanceof TriggerSpecError) throw new CliError(`trigger/${name} cannot fire: ${err.message}`);
+    throw err;
+  }
+  const outcome = fireTrigger({ store, tasks, home }, def, { kind: "manual", by: ctx.by, ...(opts.payload ? { payload: opts.payload } : {}) });
+  if (!outcome.fired) throw new CliError(`trigger/${name} did not fire: ${outcome.message}`);
+  const { task, cancelled } = outcome;
+  // Replace: the cancelled tasks' runners stop their steps; make sure their process groups are gone.
+  await Promise.all(cancelled.map((t) => finishCancellation(store, tasks, home, t)));
+  const r = store.getResource({ project, kind: "Trigger", name });
+  if (r) writeStoredStatusFile(home, r);
+  const controller = task.queued ? await ensureController(home, { noDaemon: opts.daemon === false }) : "not started";
+  const how =
+    controller === "running"
+      ? "queued; the running controller will pick it up"
+      : controller === "started"
+        ? "queued; started a controller in the background (logs: .orchestrator/controller.log)"
+        : controller === "disabled"
+          ? "queued; no controller runs: start one with `orchestrator controller`"
+          : `created without starting (action.start: false); run \`orchestrator task start ${task.id}\``;
+  const message = `trigger/${name} fired: task/${task.resourceName} created: ${how}${cancelled.length ? `; cancelled ${cancelled.map((t) => t.id).join(", ")} (concurrencyPolicy Replace)` : ""}`;
+  return { trigger: name, project, id: task.id, name: task.name, resource: `task/${task.resourceName}`, phase: task.phase, queued: task.queued, cancelled: cancelled.map((t) => t.id), controller, message };
+}
+
+/** `trigger fire -o json`: what it made, without the line it prints. */
+export function triggerFiredJson(f: TriggerFired): JsonObject {
+  return { trigger: f.trigger, project: f.project, id: f.id, name: f.name, resource: f.resource, phase: f.phase, queued: f.queued, cancelled: f.cancelled, controller: f.controller };
+}
+
 export async function triggerFireCommand(name: string, opts: TriggerFireOptions): Promise<void> {
-  const payload = parsePayload(opts.payload);
+  const payload = opts.payload === undefined ? undefined : parseTriggerPayload(opts.payload);
   await withStore(async ({ store, home }) => {
-    const project = opts.project ?? DEFAULT_PROJECT;
-    const tasks = openTaskStore(store);
-    let def: TriggerDef;
-    try {
-      def = readTrigger(storedTrigger(store, name, project));
-    } catch (err) {
-      if (err instanceof TriggerSpecError) throw new CliError(`trigger/${name} cannot fire: ${err.message}`);
-      throw err;
-    }
-    const outcome = fireTrigger({ store, tasks, home }, def, { kind: "manual", by: cliUser(), ...(payload ? { payload } : {}) });
-    if (!outcome.fired) throw new CliError(`trigger/${name} did not fire: ${outcome.message}`);
-    const { task, cancelled } = outcome;
-    // Replace: the cancelled tasks' runners stop their steps; make sure their process groups are gone.
-    await Promise.all(cancelled.map((t) => finishCancellation(store, tasks, home, t)));
-    const r = store.getResource({ project, kind: "Trigger", name });
-    if (r) writeStoredStatusFile(home, r);
-    const controller = task.queued ? await ensureController(home, { noDaemon: !opts.daemon }) : "not started";
+    const fired = await fireTriggerNow({ store, home, actor: ACTOR, by: cliUser() }, name, { ...(opts.project !== undefined ? { project: opts.project } : {}), ...(payload ? { payload } : {}), daemon: opts.daemon });
     if (opts.output === "json") {
-      writeOut(JSON.stringify({ trigger: name, project, id: task.id, name: task.name, resource: `task/${task.resourceName}`, phase: task.phase, queued: task.queued, cancelled: cancelled.map((t) => t.id), controller }) + "\n");
+      writeOut(JSON.stringify(triggerFiredJson(fired)) + "\n");
       return;
     }
-    writeOut(`${task.id}\n`);
-    const how =
-      controller === "running"
-        ? "queued; the running controller will pick it up"
-        : controller === "started"
-          ? "queued; started a controller in the background (logs: .orchestrator/controller.log)"
-          : controller === "disabled"
-            ? "queued; no controller runs: start one with `orchestrator controller`"
-            : `created without starting (action.start: false); run \`orchestrator task start ${task.id}\``;
-    writeErr(`trigger/${name} fired: task/${task.resourceName} created: ${how}${cancelled.length ? `; cancelled ${cancelled.map((t) => t.id).join(", ")} (concurrencyPolicy Replace)` : ""}\n`);
+    writeOut(`${fired.id}\n`);
+    writeErr(`${fired.message}\n`);
   });
 }
