@@ -203,9 +203,9 @@ export async function getJson<T>(path: string, signal?: AbortSignal): Promise<T>
   return answer<T>(await fetch(`${BASE}${path}`, { headers: { Accept: "application/json" }, credentials: "same-origin", ...(signal ? { signal } : {}) }));
 }
 
-/** An action: its answer's `message` is what the CLI would have printed. */
-export async function postJson<T>(path: string, body: Record<string, unknown> = {}): Promise<T> {
-  return answer<T>(await fetch(`${BASE}${path}`, { method: "POST", headers: { "Content-Type": "application/json", Accept: "application/json" }, credentials: "same-origin", body: JSON.stringify(body) }));
+/** An action: its answer's `message` is what the CLI would have printed. `null` sends no body (a trigger fired without a payload). */
+export async function postJson<T>(path: string, body: Record<string, unknown> | null = {}): Promise<T> {
+  return answer<T>(await fetch(`${BASE}${path}`, { method: "POST", headers: { "Content-Type": "application/json", Accept: "application/json" }, credentials: "same-origin", ...(body === null ? {} : { body: JSON.stringify(body) }) }));
 }
 
 /** `?a=1&b=2` from the defined values, or "". */

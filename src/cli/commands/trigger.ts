@@ -37,7 +37,8 @@ export interface TriggerActionContext {
   by: string;
 }
 
-function storedTrigger(store: Store, name: string, project: string): StoredResource {
+/** The stored trigger, or a CliError that names the triggers the project has. */
+export function storedTrigger(store: Store, name: string, project: string): StoredResource {
   const r = store.getResource({ project, kind: "Trigger", name });
   if (!r) {
     const known = store.listResources({ project, kind: "Trigger" }).map((t) => t.metadata.name);

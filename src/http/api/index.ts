@@ -3,7 +3,7 @@
  * `/api/v1`: every answer has the shape the matching `-o json` command
  * prints (see docs/web.md). Reads anything the CLI can read; writes only
  * what a person watching needs (pause, resume and retry a task, reconcile
- * a source), through the functions the CLI's commands call.
+ * a source, fire, suspend and resume a trigger), through the functions the CLI's commands call.
  */
 import { Hono } from "hono";
 import { agentRoutes } from "./agents.js";
@@ -13,6 +13,7 @@ import type { LogStreamOptions } from "./log-stream.js";
 import { resourceRoutes } from "./resources.js";
 import { sourceRoutes } from "./sources.js";
 import { taskRoutes } from "./tasks.js";
+import { triggerRoutes } from "./triggers.js";
 
 export const API_BASE = "/api/v1";
 
@@ -28,6 +29,7 @@ export function apiRoutes(ctx: ApiContext, opts: ApiOptions = {}): Hono {
   app.route("/", taskRoutes(ctx, opts));
   app.route("/", resourceRoutes(ctx));
   app.route("/", sourceRoutes(ctx));
+  app.route("/", triggerRoutes(ctx));
   app.route("/", agentRoutes(ctx));
   app.route("/", eventRoutes(ctx));
   app.onError((err, c) => {

@@ -2,11 +2,13 @@
  * @module Triggers, as `get triggers` lists them: schedule or event, the
  * workflow they start, whether they are suspended, the tasks still active,
  * and when they last fired and fire next (from the status the controller's
- * scheduler writes).
+ * scheduler writes), with Suspend, Resume and Fire now as the `trigger`
+ * commands do them.
  */
 import type { JSX } from "preact";
-import { getJson, query, type ResourceList } from "../api.js";
-import { Badge, ErrorBox, Link, Loading } from "../components.js";
+import { useState } from "preact/hooks";
+import { getJson, postJson, query, type ResourceList } from "../api.js";
+import { ActionButton, Badge, ErrorBox, Link, Loading, Note, type ActionNote } from "../components.js";
 import { formatTime, relative } from "../format.js";
 import { usePolled } from "../hooks.js";
 
@@ -21,10 +23,14 @@ function When(props: { iso: string }): JSX.Element {
 export function TriggersPage(props: { project: string }): JSX.Element {
   const path = `/resources/Trigger${query({ project: props.project, allProjects: props.project ? undefined : "true" })}`;
   const list = usePolled((signal) => getJson<ResourceList>(path, signal), path, 5000);
+  const [note, setNote] = useState<ActionNote | undefined>(undefined);
+  const act = (name: string, project: string, action: "suspend" | "resume" | "fire"): Promise<{ message: string }> =>
+    postJson(`/triggers/${encodeURIComponent(name)}/${action}${query({ project })}`, action === "fire" ? null : {});
   return (
     <main>
       <header class="page-head">
         <h1>Triggers</h1>
+        <Note note={note} />
       </header>
       <ErrorBox error={list.error} />
       {!list.data && !list.error && <Loading />}
@@ -42,6 +48,7 @@ export function TriggersPage(props: { project: string }): JSX.Element {
               <th>Last fired</th>
               <th>Next</th>
               <th>Last skipped</th>
+              <th></th>
             </tr>
           </thead>
           <tbody>
@@ -85,6 +92,14 @@ export function TriggersPage(props: { project: string }): JSX.Element {
                   </td>
                   <td>{suspended ? <span class="muted">suspended</span> : <When iso={str(status["nextScheduleTime"])} />}</td>
                   <td class="wrap">{skipped["time"] ? `${relative(str(skipped["time"]))}: ${str(skipped["reason"])}` : ""}</td>
+                  <td class="nowrap" data-test="trigger-actions">
+                    {suspended ? (
+                      <ActionButton label="Resume" run={() => act(r.metadata.name, r.metadata.project ?? "", "resume")} onDone={list.reload} onNote={setNote} />
+                    ) : (
+                      <ActionButton label="Suspend" run={() => act(r.metadata.name, r.metadata.project ?? "", "suspend")} onDone={list.reload} onNote={setNote} />
+                    )}{" "}
+                    <ActionButton label="Fire now" kind="primary" run={() => act(r.metadata.name, r.metadata.project ?? "", "fire")} onDone={list.reload} onNote={setNote} />
+                  </td>
                 </tr>
               );
             })}
