@@ -10,6 +10,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { listDocument } from "../../src/cli/commands/get.js";
 import { loadTaskInfo, taskInfoView } from "../../src/cli/commands/task-info.js";
 import { taskListView } from "../../src/cli/commands/task-list.js";
+import { apiRoutes } from "../../src/http/api/index.js";
 import { webApp } from "../../src/http/web-app.js";
 import type { Home } from "../../src/store/home.js";
 import type { SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
@@ -310,7 +311,24 @@ describe("sources, agents, events and the controller", () => {
     expect(page.headers.get("content-type")).toMatch(/^text\/html/);
   });
 
-  it("writes only through pause, resume, retry and reconcile: any other method or path that would change the store is a 404 and changes nothing", async () => {
+  it("writes only through pause, resume, retry, reconcile and a trigger's fire, suspend and resume: any other method or path that would change the store is a 404 and changes nothing", async () => {
+    // Every route that is not a read (a route with middleware is listed once per handler).
+    const writes = new Set(
+      apiRoutes({ store, home, actor: "web" })
+        .routes.filter((r) => !["GET", "HEAD", "ALL"].includes(r.method))
+        .map((r) => `${r.method} ${r.path}`),
+    );
+    expect([...writes].sort()).toEqual(
+      [
+        "POST /tasks/:ref/pause",
+        "POST /tasks/:ref/resume",
+        "POST /items/:item/retry",
+        "POST /sources/:name/reconcile",
+        "POST /triggers/:name/fire",
+        "POST /triggers/:name/suspend",
+        "POST /triggers/:name/resume",
+      ].sort(),
+    );
     const t = tasks.createTask(task("untouched", { queued: true }));
     const before = { task: tasks.getTask(t.id), resources: store.listResources({ allProjects: true }).length, events: store.listEvents({ limit: 1000 }).length };
     const attempts: Array<[string, string]> = [
@@ -325,6 +343,11 @@ describe("sources, agents, events and the controller", () => {
       ["PUT", "/api/v1/resources/agents/coder"],
       ["POST", "/api/v1/sources"],
       ["DELETE", "/api/v1/sources/main"],
+      ["POST", "/api/v1/triggers"],
+      ["DELETE", "/api/v1/triggers/nightly"],
+      ["PUT", "/api/v1/triggers/nightly"],
+      ["POST", "/api/v1/triggers/nightly/delete"],
+      ["POST", "/api/v1/resources/triggers/nightly/suspend"],
     ];
     for (const [method, path] of attempts) {
       const r = await Promise.resolve(app.request(path, { method, headers: { Host: "127.0.0.1:19091", "Content-Type": "application/json" }, body: "{}" }));
