@@ -82,7 +82,8 @@ export function TriggersPage(props: { project: string }): JSX.Element {
                     )}
                   </td>
                   <td>
-                    <When iso={str(status["lastScheduleTime"])} />
+                    {/* As `get triggers` shows it: the last firing however it came, a manual one too. */}
+                    <When iso={str(status["lastFiringTime"] ?? status["lastScheduleTime"])} />
                     {status["lastTaskId"] ? (
                       <>
                         {" "}
