@@ -12,7 +12,7 @@ import { secureHeaders } from "hono/secure-headers";
 import { apiRoutes, API_BASE, type ApiOptions } from "./api/index.js";
 import type { ApiContext } from "./api/context.js";
 import { loginRoutes, requireToken } from "./auth.js";
-import { isLoopback } from "./web-bind.js";
+import { isLoopback } from "./bind.js";
 import { assetRoutes, pageRoutes, WEB_DIST } from "./ui/static.js";
 
 export interface WebAppOptions extends ApiOptions {

@@ -7,7 +7,7 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createAdaptorServer } from "@hono/node-server";
 import type { Hono } from "hono";
-import { urlOf, type BindAddress } from "./web-bind.js";
+import { urlOf, type BindAddress } from "./bind.js";
 
 export interface RunningServer {
   url: string;

@@ -8,11 +8,11 @@ import type { Home } from "../store/home.js";
 import type { Store } from "../store/store.js";
 import type { LogStreamOptions } from "./api/log-stream.js";
 import { readTokenFile } from "./auth.js";
-import { isLoopback, parseBind, urlOf } from "./web-bind.js";
+import { isLoopback, parseBind, urlOf } from "./bind.js";
 import { webApp } from "./web-app.js";
 import { serveApp, type RunningServer } from "./web-server.js";
 
-export { DEFAULT_UI_BIND } from "./web-bind.js";
+export { DEFAULT_UI_BIND } from "./bind.js";
 
 export interface WebViewSettings {
   /** `HOST:PORT` or `none`. */

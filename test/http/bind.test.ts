@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { BindAddressError, formatBind, isLoopback, parseBindAddress } from "../../src/http/bind.js";
+import { BindError, formatBind, isLoopback, parseBindAddress } from "../../src/http/bind.js";
 
 describe("parseBindAddress", () => {
   it("reads HOST:PORT, [IPv6]:PORT and none", () => {
@@ -12,7 +12,7 @@ describe("parseBindAddress", () => {
 
   it("refuses what is not an address, saying what it expects", () => {
     for (const bad of ["19090", "localhost", "::1:80", "[nope]:80", "host:99999", "host:", ":80"]) {
-      expect(() => parseBindAddress(bad), bad).toThrow(BindAddressError);
+      expect(() => parseBindAddress(bad), bad).toThrow(BindError);
     }
     expect(() => parseBindAddress("x")).toThrow(/is not HOST:PORT \(e\.g\. 127\.0\.0\.1:19090, \[::1\]:19090\) or none/);
   });
@@ -22,6 +22,11 @@ describe("isLoopback", () => {
   it("is true for 127/8, ::1 and localhost only", () => {
     for (const h of ["127.0.0.1", "127.1.2.3", "::1", "localhost", "::ffff:127.0.0.1"]) expect(isLoopback(h), h).toBe(true);
     for (const h of ["0.0.0.0", "::", "10.0.0.1", "192.168.1.2", "example.com", "::ffff:10.0.0.1"]) expect(isLoopback(h), h).toBe(false);
+  });
+
+  it("is the web view's test too: an IPv4-mapped loopback address and names under localhost are loopback, a mapped name is not", () => {
+    for (const h of ["::FFFF:127.9.9.9", "app.localhost"]) expect(isLoopback(h), h).toBe(true);
+    for (const h of ["::ffff:localhost", "localhost.example.com", "::2"]) expect(isLoopback(h), h).toBe(false);
   });
 
   it("formats an address back, IPv6 in brackets", () => {

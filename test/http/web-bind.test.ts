@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { BindError, isLoopback, parseBind, urlOf } from "../../src/http/web-bind.js";
+import { BindError, isLoopback, parseBind, urlOf } from "../../src/http/bind.js";
 
 describe("parseBind", () => {
   it("reads HOST:PORT, bracketed IPv6 and none", () => {

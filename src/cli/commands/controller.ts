@@ -3,10 +3,9 @@
  * `controller status` and `controller stop`.
  */
 import { resolve } from "node:path";
-import { DEFAULT_UI_BIND } from "../../http/web-bind.js";
 import type { WebViewSettings } from "../../http/web-view.js";
 import { ControllerBusyError, ControllerRefusedError, httpMetaKey, runController, WebViewListenError, type ControllerWebView } from "../../runtime/controller.js";
-import { BindAddressError, DEFAULT_WEBHOOK_BIND, parseBindAddress, WEBHOOK_BIND_ENV, type BindAddress } from "../../http/bind.js";
+import { BindError, DEFAULT_UI_BIND, DEFAULT_WEBHOOK_BIND, parseBindAddress, WEBHOOK_BIND_ENV, type BindAddress } from "../../http/bind.js";
 import { CONTROLLER_LOG, startControllerDaemon } from "../../runtime/daemon.js";
 import { readControllerLock } from "../../runtime/lock.js";
 import { readWebAddress } from "../../runtime/web-address.js";
@@ -77,18 +76,14 @@ function httpOption(flag: string | undefined): { bind: BindAddress | null; expli
   try {
     return { bind: parseBindAddress(given ?? DEFAULT_WEBHOOK_BIND), explicit: given !== undefined };
   } catch (err) {
-    if (err instanceof BindAddressError) throw new UsageError(flag === undefined && given !== undefined ? `${WEBHOOK_BIND_ENV}: ${err.message}` : err.message);
+    if (err instanceof BindError) throw new UsageError(flag === undefined && given !== undefined ? `${WEBHOOK_BIND_ENV}: ${err.message}` : err.message);
     throw err;
   }
 }
 
 /** The web view's settings checked before anything starts: a bad address is a usage error, a bad token file or a missing token an error. */
 export async function checkWebView(ui: WebViewSettings): Promise<void> {
-  const [{ checkWebViewSettings, WebViewConfigError }, { BindError }, { TokenFileError }] = await Promise.all([
-    import("../../http/web-view.js"),
-    import("../../http/web-bind.js"),
-    import("../../http/auth.js"),
-  ]);
+  const [{ checkWebViewSettings, WebViewConfigError }, { TokenFileError }] = await Promise.all([import("../../http/web-view.js"), import("../../http/auth.js")]);
   try {
     checkWebViewSettings(ui);
   } catch (err) {

@@ -5,7 +5,7 @@
  * `reconcile` needs one). Serves until Ctrl-C or SIGTERM.
  */
 import { resolve } from "node:path";
-import { DEFAULT_UI_BIND } from "../../http/web-bind.js";
+import { DEFAULT_UI_BIND } from "../../http/bind.js";
 import type { WebViewSettings } from "../../http/web-view.js";
 import { readControllerLock } from "../../runtime/lock.js";
 import { installShutdownSignals } from "../../runtime/signals.js";
