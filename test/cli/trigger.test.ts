@@ -6,6 +6,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { MAX_PAYLOAD_BYTES, parseTriggerPayload } from "../../src/cli/commands/trigger.js";
+import { UsageError } from "../../src/cli/errors.js";
 import { docs, workflow, workspace } from "../reconcile/support/manifests.js";
 import { initializedProject } from "../support/cli.js";
 import { startController, stopAndRemove, until, type RunningController, type TaskRow } from "../support/controller.js";
@@ -90,6 +92,21 @@ describe("trigger fire", () => {
 
     const described = p.run(["describe", "trigger/once"]).stdout;
     expect(described).toMatch(/Recent firings:\n\s+TIME\s+OUTCOME\s+SOURCE\s+TASK OR REASON\n.*fired\s+manual\s+task \S+\n.*skipped\s+manual\s+concurrent_task_active: a task of this trigger is still active/);
+  });
+});
+
+describe("a manual firing's payload", () => {
+  it("is a JSON object of at most 1 MiB, from --payload or the web view's body, and the error names where it came from", () => {
+    expect(parseTriggerPayload('{"ref":"main"}')).toEqual({ ref: "main" });
+    const fits = JSON.stringify({ blob: "é".repeat((MAX_PAYLOAD_BYTES - 20) / 2) });
+    expect(Buffer.byteLength(fits)).toBeLessThanOrEqual(MAX_PAYLOAD_BYTES);
+    expect(parseTriggerPayload(fits)).toHaveProperty("blob");
+    // Counted in bytes, not characters.
+    const big = JSON.stringify({ blob: "é".repeat(MAX_PAYLOAD_BYTES / 2) });
+    expect(() => parseTriggerPayload(big)).toThrow(UsageError);
+    expect(() => parseTriggerPayload(big)).toThrow(new RegExp(`^--payload is ${Buffer.byteLength(big)} bytes; a payload may be at most ${MAX_PAYLOAD_BYTES} bytes$`));
+    expect(() => parseTriggerPayload("[1]", "the payload")).toThrow(/^the payload must be a JSON object/);
+    expect(() => parseTriggerPayload("null")).toThrow(/^--payload must be a JSON object/);
   });
 });
 
