@@ -49,7 +49,7 @@ export async function uiCommand(opts: UiOptions): Promise<void> {
     return;
   }
   writeOut(`web view at ${web.url}/${web.tokenRequired ? " (token required)" : ""}; Ctrl-C stops it\n`);
-  if (!readControllerLock(home.dir)?.alive) writeOut("no controller runs for this store: tasks resumed or retried here start one, as the CLI's commands do\n");
+  if (!readControllerLock(home.dir)?.alive) writeOut("no controller runs for this store: tasks resumed or retried and triggers fired here start one, as the CLI's commands do\n");
   await new Promise<void>((done) => {
     installShutdownSignals({
       log: () => undefined,
