@@ -7,6 +7,8 @@ import type { ControllerInfo, ControllerRecord, ControllerStore } from "../contr
 import type { SqliteStore } from "./sqlite-store.js";
 
 const PREFIX = "controller.";
+/** `controller.<epoch>`: other meta keys share the prefix (`controller.http:<host>:<home>`, a listener's address). */
+const RECORD_KEY = /^controller\.\d+$/;
 
 type Stored = Omit<ControllerRecord, "tasks">;
 
@@ -76,7 +78,7 @@ export class SqliteControllerStore implements ControllerStore {
 
   private all(): Stored[] {
     return this.metaKeys()
-      .filter((k) => k.startsWith(PREFIX))
+      .filter((k) => RECORD_KEY.test(k))
       .map((k) => JSON.parse(this.store.getMeta(k)!) as Stored)
       .sort((a, b) => a.epoch - b.epoch);
   }
