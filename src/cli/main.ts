@@ -9,6 +9,7 @@ import { SecretKeyError, StoreVersionError } from "../store/errors.js";
 import { CliError } from "./errors.js";
 import { addHelpDetails } from "./help.js";
 import { endQuietlyOnBrokenPipe, writeErr } from "./output/io.js";
+import { withListOptions } from "./output/options.js";
 
 type Action = (...args: never[]) => Promise<void> | void;
 
@@ -117,12 +118,13 @@ export function buildProgram(): Command {
     .addOption(outputOption(["text", "json"], "text"))
     .action(lazy(() => import("./commands/reconcile.js"), "reconcileCommand"));
 
-  program
-    .command("get")
-    .description("list resources of a kind, or show some by name")
-    .argument("<ref...>", "KIND [NAME...] or KIND/NAME...; kinds by singular, plural or short name (agents, wf, ws, ...)")
-    .addOption(outputOption(["table", "wide", "json", "yaml", "name"], "table"))
-    .option("-l, --selector <selector>", "label selector: k=v, k!=v, k, !k, comma-joined")
+  withListOptions(
+    program
+      .command("get")
+      .description("list resources of a kind, or show some by name")
+      .argument("<ref...>", "KIND [NAME...], KIND/NAME..., KIND,KIND... or all; kinds by singular, plural or short name (agents, wf, ws, ...)"),
+    { selector: true, watch: true },
+  )
     .option("--project <name>", "project to read", undefined)
     .option("-A, --all-projects", "list across every project")
     .action(lazy(() => import("./commands/get.js"), "getCommand"));

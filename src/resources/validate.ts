@@ -25,6 +25,18 @@ export interface ValidateOptions {
 
 const ENVELOPE_KEYS = ["apiVersion", "kind", "metadata", "spec", "status"];
 
+/**
+ * Metadata the store sets and `get -o yaml` prints. Like kubectl with
+ * `creationTimestamp` or `resourceVersion`, apply ignores them without a
+ * word, so `get -o yaml | apply -f -` round-trips; `status` likewise.
+ */
+export const SERVER_SET_METADATA: readonly string[] = ["generation", "createdAt", "updatedAt", "appliedBy"];
+
+function withoutServerFields(meta: Record<string, unknown>): Record<string, unknown> {
+  if (!SERVER_SET_METADATA.some((k) => k in meta)) return meta;
+  return Object.fromEntries(Object.entries(meta).filter(([k]) => !SERVER_SET_METADATA.includes(k)));
+}
+
 export function validateDocuments(docs: readonly ParsedDocument[], opts: ValidateOptions = {}): Diagnostic[] {
   const kinds = customKinds(docs, opts.storedCrds ?? []);
   const out: Diagnostic[] = [];
@@ -141,9 +153,6 @@ function validateDocument(doc: ParsedDocument, kinds: Map<string, CustomKind>, o
   if (kind && !isProjectScoped(kind) && isObject(rawMeta) && rawMeta["project"] !== undefined) {
     rep.add("warning", "schema", ["metadata", "project"], `metadata.project is ignored: ${kind} is cluster-wide, one per name across all projects`, "remove metadata.project");
   }
-  if (raw["status"] !== undefined) {
-    rep.add("warning", "unknown-field", ["status"], "status is written by the engine; the status in a manifest is ignored", "remove the status block from the manifest");
-  }
   if (!kind || !apiVersion) return;
 
   const target = resolveKind(kind, apiVersion, kinds, rep);
@@ -192,7 +201,8 @@ function checkMetadata(meta: unknown, rep: Reporter): void {
     return;
   }
   const validate = metadataValidator();
-  if (!validate(meta)) rep.findings(schemaFindings(validate.errors, meta, ["metadata"]));
+  const given = withoutServerFields(meta);
+  if (!validate(given)) rep.findings(schemaFindings(validate.errors, given, ["metadata"]));
   const name = meta["name"];
   if (name === undefined || name === null || name === "") {
     rep.add("error", "missing-field", ["metadata", "name"], "metadata.name is missing", "add metadata.name");

@@ -58,9 +58,16 @@ describe("envelope", () => {
     expect(ds.find((d) => d.path === "metadata.labels.a")).toMatchObject({ severity: "error", code: "schema" });
   });
 
-  it("warns that a manifest's status is ignored", () => {
-    const ds = validateDocuments(docsFromYaml(yamlOf(doc("Task", "t", { workflow: "wf" }, { status: { phase: "Succeeded" } }))));
-    expect(ds).toMatchObject([{ severity: "warning", path: "status", message: expect.stringMatching(/ignored/) }]);
+  it("ignores status and the metadata the store sets, as kubectl apply does, so get -o yaml applies back without warnings", () => {
+    const meta = { generation: 3, createdAt: "2026-01-01T00:00:00Z", updatedAt: "2026-01-02T00:00:00Z", appliedBy: "cli" };
+    const d = doc("Task", "t", { workflow: "wf" }, { status: { phase: "Succeeded" } }) as { metadata: Record<string, unknown> };
+    Object.assign(d.metadata, meta);
+    expect(validateDocuments(docsFromYaml(yamlOf(d)))).toEqual([]);
+  });
+
+  it("refuses a SecretStore value that is the placeholder get prints in place of a secret", () => {
+    const ds = validateDocuments(docsFromYaml(yamlOf(doc("SecretStore", "s", { data: { TOKEN: "<redacted>", OTHER: "real" } }))));
+    expect(ds).toMatchObject([{ severity: "error", path: "spec.data.TOKEN", message: expect.stringMatching(/placeholder/) }]);
   });
 });
 

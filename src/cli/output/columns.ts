@@ -6,12 +6,9 @@ import type { JsonObject, JsonValue } from "../../resources/types.js";
 import type { StoredResource } from "../../store/store.js";
 import { nextFireTime } from "../../runtime/triggers/schedule.js";
 import { formatAge, formatUntil } from "./age.js";
+import type { Column as ListColumn } from "./printer.js";
 
-export interface Column {
-  header: string;
-  value: (r: StoredResource) => string;
-  wideOnly?: boolean;
-}
+type Column = ListColumn<StoredResource>;
 
 const str = (v: JsonValue | undefined): string => (v === undefined || v === null ? "" : typeof v === "object" ? JSON.stringify(v) : String(v));
 const list = (v: JsonValue | undefined): string => (Array.isArray(v) ? v.map(str).join(",") : str(v));
@@ -26,23 +23,23 @@ const phase = (r: StoredResource): string => str(r.status?.["phase"]) || "Pendin
 const KIND_COLUMNS: Record<string, Column[]> = {
   Agent: [
     { header: "CAPABILITIES", value: (r) => list(spec(r)["capabilities"]) },
-    { header: "COMMAND", value: (r) => truncate(oneLine(str(spec(r)["command"]))), wideOnly: true },
+    { header: "COMMAND", value: (r) => truncate(oneLine(str(spec(r)["command"]))), wide: true },
   ],
   Workflow: [
     { header: "STEPS", value: (r) => String(steps(r).length) },
     { header: "LOOP", value: (r) => str((spec(r)["loop"] as JsonObject | undefined)?.["mode"]) || "once" },
-    { header: "STEP IDS", value: (r) => steps(r).map(stepId).join(","), wideOnly: true },
+    { header: "STEP IDS", value: (r) => steps(r).map(stepId).join(","), wide: true },
   ],
   Workspace: [
     { header: "ROOT", value: (r) => str(spec(r)["root_path"]) },
-    { header: "QA TARGETS", value: (r) => list(spec(r)["qa_targets"]), wideOnly: true },
-    { header: "TICKET DIR", value: (r) => str(spec(r)["ticket_dir"]), wideOnly: true },
+    { header: "QA TARGETS", value: (r) => list(spec(r)["qa_targets"]), wide: true },
+    { header: "TICKET DIR", value: (r) => str(spec(r)["ticket_dir"]), wide: true },
   ],
   StepTemplate: [{ header: "DESCRIPTION", value: (r) => truncate(oneLine(str(spec(r)["description"]))) }],
   ExecutionProfile: [
     { header: "MODE", value: (r) => str(spec(r)["mode"]) || "host" },
-    { header: "FS", value: (r) => str(spec(r)["fs_mode"]) || "inherit", wideOnly: true },
-    { header: "NETWORK", value: (r) => str(spec(r)["network_mode"]) || "inherit", wideOnly: true },
+    { header: "FS", value: (r) => str(spec(r)["fs_mode"]) || "inherit", wide: true },
+    { header: "NETWORK", value: (r) => str(spec(r)["network_mode"]) || "inherit", wide: true },
   ],
   SecretStore: [{ header: "KEYS", value: (r) => String(Object.keys((spec(r)["data"] as JsonObject | undefined) ?? {}).length) }],
   EnvStore: [{ header: "KEYS", value: (r) => String(Object.keys((spec(r)["data"] as JsonObject | undefined) ?? {}).length) }],
@@ -54,7 +51,7 @@ const KIND_COLUMNS: Record<string, Column[]> = {
     { header: "ACTIVE", value: (r) => String(Array.isArray(r.status?.["active"]) ? r.status["active"].length : 0) },
     { header: "LAST FIRING", value: (r) => lastFiring(r) },
     { header: "NEXT FIRING", value: (r) => nextFiring(r) },
-    { header: "LAST TASK", value: (r) => str(r.status?.["lastTaskId"]) || "<none>", wideOnly: true },
+    { header: "LAST TASK", value: (r) => str(r.status?.["lastTaskId"]) || "<none>", wide: true },
   ],
   CustomResourceDefinition: [
     { header: "KIND", value: (r) => str(spec(r)["kind"]) },
@@ -101,15 +98,15 @@ function nextFiring(r: StoredResource): string {
   }
 }
 
-export function columnsFor(kind: string, wide: boolean, allProjects: boolean): Column[] {
+/** The columns of `get KIND`, those for `-o wide` marked; PROJECT first when listing every project. */
+export function resourceColumns(kind: string, allProjects: boolean): Column[] {
   const cols: Column[] = [];
   if (allProjects && isProjectScoped(kind)) cols.push({ header: "PROJECT", value: (r) => r.metadata.project });
   cols.push({ header: "NAME", value: (r) => r.metadata.name });
-  cols.push(...(KIND_COLUMNS[kind] ?? []).filter((c) => wide || !c.wideOnly));
-  if (wide) {
-    cols.push({ header: "GENERATION", value: (r) => String(r.generation) });
-    cols.push({ header: "APPLIED BY", value: (r) => r.origin.appliedBy });
-  }
-  cols.push({ header: "AGE", value: (r) => formatAge(r.createdAt) });
+  cols.push(...(KIND_COLUMNS[kind] ?? []));
+  cols.push({ header: "GENERATION", value: (r) => String(r.generation), wide: true });
+  cols.push({ header: "APPLIED BY", value: (r) => r.origin.appliedBy, wide: true });
+  cols.push({ header: "AGE", value: (r) => (r.createdAt ? formatAge(r.createdAt) : "<unknown>") });
   return cols;
 }
+

@@ -21,9 +21,10 @@ export function resourceView(r: StoredResource, opts: ViewOptions): JsonObject {
   if (r.metadata.labels && Object.keys(r.metadata.labels).length) metadata["labels"] = r.metadata.labels;
   if (r.metadata.annotations && Object.keys(r.metadata.annotations).length) metadata["annotations"] = r.metadata.annotations;
   if (opts.storeFields) {
-    metadata["generation"] = r.generation;
-    metadata["createdAt"] = r.createdAt;
-    metadata["updatedAt"] = r.updatedAt;
+    // An implicit project (one that exists because resources live in it) has no record, hence no generation.
+    if (r.origin.appliedBy !== "implicit") metadata["generation"] = r.generation;
+    if (r.createdAt) metadata["createdAt"] = r.createdAt;
+    if (r.updatedAt) metadata["updatedAt"] = r.updatedAt;
     metadata["appliedBy"] = r.origin.appliedBy;
   }
   const view: JsonObject = {

@@ -7,6 +7,7 @@
  * `{valueFrom: {file: PATH}}` (see src/engine/secrets/secret-source.ts).
  */
 import { encryptedPayload, looksEncrypted } from "../encrypted-value.js";
+import { REDACTED } from "../redact.js";
 import { describe, isObject, object, stringMap, type KindSpec, type SchemaObject, type SpecIssue } from "./common.js";
 
 const storeSchema = (what: string, description: string): KindSpec["schema"] =>
@@ -43,12 +44,21 @@ const secretSchema = object(
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-/** What the schema cannot say: one source per reference, a well-formed env name and `ENC[age,...]` value. Never quotes a value. */
+/** What the schema cannot say: no placeholder for a value, one source per reference, a well-formed env name and `ENC[age,...]` value. Never quotes a value. */
 function checkSecret(spec: Record<string, unknown>): SpecIssue[] {
   const data = spec["data"];
   if (!isObject(data)) return [];
   const issues: SpecIssue[] = [];
   for (const [key, v] of Object.entries(data)) {
+    // `get -o yaml` prints the placeholder in place of each value; applying that output back would replace the secrets with it.
+    if (v === REDACTED) {
+      issues.push({
+        path: ["data", key],
+        message: `the value is ${REDACTED}, the placeholder get and describe print in place of a secret; applying it would replace the secret with the placeholder`,
+        hint: "give the real value (manifest export --include-secrets prints them), or leave this SecretStore out of what you apply",
+      });
+      continue;
+    }
     if (looksEncrypted(v) && encryptedPayload(v) === undefined) {
       issues.push({ path: ["data", key], message: "the value starts with ENC[ but is not ENC[age,<base64>]", hint: "encrypt the plain value again with `orchestrator secret encrypt -f FILE`" });
     }
