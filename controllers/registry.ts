@@ -11,6 +11,7 @@ import { projectController } from "./project.js";
 import { runController } from "./run.js";
 import { runtimePolicyController } from "./runtime-policy.js";
 import { secretStoreController } from "./secret-store.js";
+import { sourceController } from "./source.js";
 import { stepTemplateController } from "./step-template.js";
 import { storeBackendProviderController } from "./store-backend-provider.js";
 import { taskController } from "./task.js";
@@ -29,6 +30,7 @@ export const BUILTIN_CONTROLLERS: readonly KindController[] = [
   storeBackendProviderController,
   workflowStoreController,
   crdController,
+  sourceController,
   stepTemplateController,
   agentController,
   workspaceController,

@@ -9,7 +9,7 @@ import { SecretKeyError, StoreVersionError } from "../store/errors.js";
 import { CliError } from "./errors.js";
 import { addHelpDetails } from "./help.js";
 import { endQuietlyOnBrokenPipe, writeErr } from "./output/io.js";
-import { withListOptions } from "./output/options.js";
+import { withListOptions, withShowOptions } from "./output/options.js";
 
 type Action = (...args: never[]) => Promise<void> | void;
 
@@ -50,36 +50,52 @@ export function buildProgram(): Command {
     .addOption(outputOption(["text", "json"], "text"))
     .action(lazy(() => import("./commands/apply.js"), "applyCommand"));
 
-  const source = program.command("source").description("the directories and git remotes desired state comes from");
+  const source = program.command("source").description("the directories and git remotes desired state comes from (Source resources)");
   source
     .command("add")
-    .description("add a source: a directory, or a git remote followed at an interval")
+    .description("add a source: a directory, or a git remote followed at an interval (a Source resource applied by cli)")
     .argument("<name>", "source name")
     .option("--dir <path>", "directory of manifests (relative to the current directory)")
     .option("--git <url>", "git remote URL")
     .option("--ref <ref>", "branch, tag or commit (git; default: the remote's default branch)")
     .option("--path <path>", "directory inside the repository (git; default: the whole tree)")
-    .option("--interval <duration>", "how often it is read again, e.g. 30s, 5m (default 60s)")
+    .option("--interval <duration>", "how often it is read again, e.g. 30s, 5m (default 1m)")
     .option("--project <name>", "project for documents that name none")
     .option("--no-prune", "never delete what the source no longer contains")
     .option("--webhook-secret <store>", "SecretStore whose values sign push notifications to the controller's /hooks/sources/NAME")
+    .option("--export", "print the Source manifest (to commit) instead of adding it")
     .action(lazy(() => import("./commands/source.js"), "sourceAddCommand"));
-  source
-    .command("list")
-    .description("list sources with their readiness and applied revision")
-    .addOption(outputOption(["table", "json"], "table"))
-    .action(lazy(() => import("./commands/source.js"), "sourceListCommand"));
+  withListOptions(source.command("list").description("list sources with their readiness and applied revision"), { selector: true, watch: true }).action(
+    lazy(() => import("./commands/source.js"), "sourceListCommand"),
+  );
   source
     .command("remove")
     .description("remove a source (the resources it applied stay)")
     .argument("<name>", "source name")
     .action(lazy(() => import("./commands/source.js"), "sourceRemoveCommand"));
+  withListOptions(
+    source
+      .command("status")
+      .description("revisions applied and attempted, conditions and errors of sources")
+      .argument("[name]", "source name (default: every source)"),
+    { selector: true },
+  ).action(lazy(() => import("./commands/source.js"), "sourceStatusCommand"));
   source
-    .command("status")
-    .description("revisions applied and attempted, conditions and errors of sources")
-    .argument("[name]", "source name (default: every source)")
-    .addOption(outputOption(["text", "json"], "text"))
-    .action(lazy(() => import("./commands/source.js"), "sourceStatusCommand"));
+    .command("suspend")
+    .description("stop reconciling a source until it is resumed (kept in the store: a sync does not undo it)")
+    .argument("<name>", "source name")
+    .action(lazy(() => import("./commands/source.js"), "sourceSuspendCommand"));
+  source
+    .command("resume")
+    .description("reconcile a suspended source again")
+    .argument("<name>", "source name")
+    .action(lazy(() => import("./commands/source.js"), "sourceResumeCommand"));
+  withShowOptions(
+    source
+      .command("tree")
+      .description("what a source applied, and under each Source it applied, what that one applied (as flux tree)")
+      .argument("<name>", "source name"),
+  ).action(lazy(() => import("./commands/source.js"), "sourceTreeCommand"));
 
   program
     .command("sync")
@@ -112,9 +128,10 @@ export function buildProgram(): Command {
 
   program
     .command("reconcile")
-    .description("ask the running controller to reconcile now and wait for the result")
+    .description("reconcile now and print the result: the running controller's pass, or without one a pass here (as sync)")
     .argument("[source]", "source name (default: every source)")
-    .option("--timeout <duration>", "how long to wait for the pass", "60s")
+    .option("--timeout <duration>", "how long to wait for the controller's pass, e.g. 30s, 5m", "60s")
+    .option("--no-daemon", "without a controller: queue committed Tasks and Runs without starting one")
     .addOption(outputOption(["text", "json"], "text"))
     .action(lazy(() => import("./commands/reconcile.js"), "reconcileCommand"));
 

@@ -42,6 +42,8 @@ export const Reason = {
   AfterCommitFailed: "AfterCommitFailed",
   /** A CustomResourceDefinition's hook refused a change of one of its instances; nothing was applied. */
   HookFailed: "HookFailed",
+  /** The source is suspended (`source suspend`, or `spec.suspend: true`): no pass ran. */
+  Suspended: "Suspended",
 } as const;
 
 export type ReasonCode = (typeof Reason)[keyof typeof Reason];

@@ -43,6 +43,8 @@ export interface PassResult {
   counts: PassCounts;
   diagnostics: Diagnostic[];
   durationMs: number;
+  /** The source is suspended: nothing was fetched or applied (`ready` is its last Ready status). */
+  suspended?: boolean;
 }
 
 /** Released resources are not counted: they are listed among the changes. */

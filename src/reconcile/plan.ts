@@ -9,6 +9,7 @@ import type { KindRegistry } from "../resources/kinds.js";
 import type { JsonObject, ParsedDocument, Resource, ResourceKey } from "../resources/types.js";
 import { canonicalJson } from "../store/canonical.js";
 import { RevokedKeyError } from "../store/errors.js";
+import { hashedContent } from "../store/hashed-content.js";
 import type { InventoryItem } from "../store/source-store.js";
 import { comparePruneOrder } from "./inventory.js";
 import type { ResourceChange, ResourceHead, ResourceOrigin, ResourceWrite, Store, StoredResource } from "../store/store.js";
@@ -62,16 +63,7 @@ export function keyString(k: ResourceKey): string {
   return `${k.project}\u0000${k.kind}\u0000${k.name}`;
 }
 
-/** The content that decides `unchanged`: everything a user writes except the name and project. */
-export function hashedContent(resource: Pick<Resource, "apiVersion" | "metadata" | "spec">): Record<string, unknown> {
-  return {
-    apiVersion: resource.apiVersion,
-    description: resource.metadata.description ?? null,
-    labels: resource.metadata.labels ?? {},
-    annotations: resource.metadata.annotations ?? {},
-    spec: resource.spec,
-  };
-}
+export { hashedContent };
 
 /** The resource as its kind controller compares it (see KindController.normalize). */
 export function normalized(resource: Resource): Resource {
@@ -282,10 +274,15 @@ function leftByInventory(
     if (desiredKeys.has(keyString(item))) continue;
     const head = heads.get(item);
     if (!head || head.appliedBy !== appliedBy) continue;
-    if (item.adopted) out.push({ head, release: true });
+    // A source that drops its own Source (a bootstrapped `default` whose manifest was removed) lets go of it, never deletes itself.
+    if (item.adopted || isOwnSource(item, appliedBy)) out.push({ head, release: true });
     else if (prune) out.push({ head, release: false });
   }
   return out;
+}
+
+function isOwnSource(item: { project: string; kind: string; name: string }, appliedBy: string): boolean {
+  return item.kind === "Source" && item.project === "" && appliedBy === `source:${item.name}`;
 }
 
 /**

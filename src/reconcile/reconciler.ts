@@ -10,7 +10,7 @@ import type { ControllerHooks } from "../../controllers/types.js";
 import type { JsonValue } from "../resources/types.js";
 import type { Home } from "../store/home.js";
 import { openStore } from "../store/open.js";
-import { sourceStoreOf, type ReconcileRequest, type SourceRecord, type SourceStore } from "../store/source-store.js";
+import { isSuspended, sourceStoreOf, type ReconcileRequest, type SourceRecord, type SourceStore } from "../store/source-store.js";
 import type { Store } from "../store/store.js";
 import { Reason } from "./conditions.js";
 import { DesiredSetCache } from "./desired-cache.js";
@@ -126,6 +126,8 @@ class Reconciler implements SourceReconciler {
       const now = Date.now();
       for (const t of this.tracked.values()) {
         if (!this.leads(t.source.name)) continue;
+        // A suspended source waits; once resumed it is due at once.
+        if (isSuspended(t.source)) continue;
         if (now >= t.nextAt && !t.queued) void this.enqueue(t);
         if (this.opts.watchDirectories !== false) await this.followDirectory(t);
       }
@@ -257,7 +259,7 @@ class Reconciler implements SourceReconciler {
     if (t.debounce) clearTimeout(t.debounce);
     t.debounce = setTimeout(() => {
       t.debounce = undefined;
-      if (!this.stopped && this.tracked.get(t.source.name) === t) void this.enqueue(t);
+      if (!this.stopped && this.tracked.get(t.source.name) === t && !isSuspended(t.source)) void this.enqueue(t);
     }, this.opts.debounceMs ?? 100);
   }
 

@@ -10,9 +10,9 @@
 import type { ControllerHooks } from "../../controllers/types.js";
 import type { Diagnostic } from "../resources/diagnostics.js";
 import type { Home } from "../store/home.js";
-import { sourceStoreOf, type SourceRecord } from "../store/source-store.js";
+import { isSuspended, sourceStoreOf, type SourceRecord } from "../store/source-store.js";
 import type { Store } from "../store/store.js";
-import { Reason } from "./conditions.js";
+import { findCondition, Reason } from "./conditions.js";
 import type { DesiredSetCache } from "./desired-cache.js";
 import { silentLog, type ReconcileLog } from "./log.js";
 import { conflictDiagnostics, ownershipConflictError } from "./ownership.js";
@@ -22,6 +22,7 @@ import type { PlannedAction } from "./plan.js";
 import { displayRevision, isUpToDate, SourceStatusRecorder } from "./source-status.js";
 import { resyncStatusFiles, statusPending } from "./status-files.js";
 import { fetchSourceRevision, type FetchOptions } from "./sources/fetch.js";
+import { forgetSourceFiles } from "./sources/forget.js";
 import { isFetchFailure, type FetchedRevision } from "./sources/types.js";
 
 export interface SourcePassContext {
@@ -56,7 +57,29 @@ export async function reconcileSource(ctx: SourcePassContext, source: SourceReco
   return pass;
 }
 
+/** What a pass over a suspended source says: how it was suspended and how to resume it. */
+export function suspendedResult(source: SourceRecord): PassResult {
+  const by = source.status.suspended;
+  const how = source.suspend ? "by its manifest (spec.suspend: true); set it to false there to resume" : `by ${by?.by ?? "someone"} at ${by?.time ?? "?"}; \`orchestrator source resume ${source.name}\` resumes it`;
+  return {
+    source: source.name,
+    revision: source.status.lastAppliedRevision,
+    ready: findCondition(source.status.conditions, "Ready")?.status === "True",
+    reason: Reason.Suspended,
+    message: `suspended ${how}`,
+    upToDate: true,
+    dryRun: false,
+    changes: [],
+    counts: emptyCounts(),
+    diagnostics: [],
+    durationMs: 0,
+    suspended: true,
+  };
+}
+
 async function passOverSource(ctx: SourcePassContext, source: SourceRecord, opts: SourcePassOptions): Promise<SourcePass> {
+  // A suspended source is not passed over; a dry run (diff) still shows what resuming would do.
+  if (opts.dryRun !== true && isSuspended(source)) return { result: suspendedResult(source), actions: [] };
   const started = Date.now();
   const dryRun = opts.dryRun === true;
   const log = ctx.log ?? silentLog;
@@ -129,6 +152,8 @@ async function passOverSource(ctx: SourcePassContext, source: SourceRecord, opts
     }
     return pass;
   }
+  // A Source this pass pruned leaves its clone or stat cache behind; its inventory went with it in the commit.
+  if (!dryRun) for (const a of outcome.actions) if (a.verb === "pruned" && a.key.kind === "Source") forgetSourceFiles(ctx.home, a.key.name);
   const counts = countActions(outcome.actions);
   return finish(
     {

@@ -39,6 +39,7 @@ export const BUILTIN_KINDS: readonly KindInfo[] = [
   builtin("StoreBackendProvider", "storebackendproviders", ["sbp"], 13.5),
   builtin("WorkflowStore", "workflowstores", ["wfs"], 14),
   builtin("CustomResourceDefinition", "customresourcedefinitions", ["crd", "crds"], 15, false),
+  builtin("Source", "sources", ["src"], 16, false),
   builtin("StepTemplate", "steptemplates", ["st", "tpl"], 20),
   builtin("Agent", "agents", ["ag"], 30),
   builtin("Workspace", "workspaces", ["ws"], 40),

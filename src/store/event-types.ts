@@ -75,6 +75,9 @@ export const EVENT_TYPES: readonly string[] = [
   "reconcile_failed",
   "resource_adopted",
   "resource_released",
+  // src/cli/commands/source.ts
+  "source_suspended",
+  "source_resumed",
   // src/runtime/triggers/fire.ts
   "trigger_fired",
   "trigger_skipped",

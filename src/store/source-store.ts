@@ -2,6 +2,9 @@
  * @module The SourceStore interface: the sources desired state comes from
  * (a directory or a git remote), their status and conditions, the inventory
  * of what each applied, and the `reconcile` requests a controller picks up.
+ * A source is a `Source` resource (cluster-wide, applied like any other,
+ * possibly by a source itself); its reconcile status is that resource's
+ * status.
  */
 import type { JsonObject } from "../resources/types.js";
 import type { Store } from "./store.js";
@@ -26,12 +29,21 @@ export interface SourceSpec {
   project: string;
   /** Delete what this source applied and no longer contains. */
   prune: boolean;
+  /** `spec.suspend`: the manifest stops reconciling (only the manifest lifts it). */
+  suspend?: boolean;
   /**
    * A SecretStore (in the source's project, else the default project) whose
-   * values sign push notifications to `/hooks/sources/<name>`; without it a
-   * loopback listener takes them unsigned and any other refuses them.
+   * values sign push notifications to `/hooks/sources/<name>`
+   * (`spec.webhookSecretRef.name`); without it a loopback listener takes
+   * them unsigned and any other refuses them.
    */
   webhookSecret?: string;
+}
+
+/** Who suspended a source with `source suspend`, and when (kept in its status, so a sync does not undo it). */
+export interface Suspension {
+  time: string;
+  by: string;
 }
 
 /** A condition as the Kubernetes API conventions have it. */
@@ -62,12 +74,22 @@ export interface SourceStatus {
    */
   observedStoreVersion: number | null;
   observedConfig: string | null;
+  /** Set by `source suspend`, cleared by `source resume`. */
+  suspended?: Suspension;
 }
 
 export interface SourceRecord extends SourceSpec {
   status: SourceStatus;
   createdAt: string;
   updatedAt: string;
+  /** The Source resource's generation and who applied it (`cli`, `source:<name>`). */
+  generation: number;
+  appliedBy: string;
+}
+
+/** Suspended by its manifest or by `source suspend`: no pass runs until both are lifted. */
+export function isSuspended(s: Pick<SourceRecord, "suspend" | "status">): boolean {
+  return s.suspend === true || s.status.suspended !== undefined;
 }
 
 /** One resource a source applied, with the content hash it applied. */
@@ -109,11 +131,14 @@ export interface ReconcileRequest {
 export interface SourceStore {
   listSources(): SourceRecord[];
   getSource(name: string): SourceRecord | undefined;
-  /** Throws SourceExistsError when the name is taken. */
-  addSource(spec: SourceSpec): SourceRecord;
-  /** Removes the source and its inventory (the resources it applied stay); false when absent. */
-  removeSource(name: string): boolean;
+  /** Commits a Source resource applied by `actor`; throws SourceExistsError when the name is taken. */
+  addSource(spec: SourceSpec, actor?: string): SourceRecord;
+  /** Deletes the Source resource and its inventory (the resources it applied stay); false when absent. */
+  removeSource(name: string, actor?: string): boolean;
+  /** Replaces the reconcile status; a suspension recorded meanwhile is kept. */
   setSourceStatus(name: string, status: SourceStatus): void;
+  /** Records (or, with null, clears) a `source suspend`; false when the source is absent. */
+  setSuspension(name: string, suspension: Suspension | null): boolean;
 
   getInventory(source: string): InventoryItem[];
   inventoryCount(source: string): number;

@@ -8,10 +8,14 @@ describe("orchestrator reconcile", () => {
   let p: ReturnType<typeof initializedProject>;
   afterEach(() => p?.cleanup());
 
-  it("without a running controller, says so and suggests sync", () => {
-    p = initializedProject();
-    expect(p.run(["reconcile"])).toMatchObject({ code: 1, stderr: expect.stringContaining("no controller is running") });
-    expect(p.run(["reconcile", "default"]).stderr).toContain("run `orchestrator sync default` to reconcile now");
+  it("without a running controller, runs the pass itself, as sync does", () => {
+    p = initializedProject({ "manifests/a.yaml": agent("a") });
+    const r = p.run(["reconcile", "default"]);
+    expect(r).toMatchObject({ code: 0, stderr: "no controller is running: reconciling here\n" });
+    expect(r.stdout).toMatch(/agent\/a created\nsource default: Applied revision: sha256:/);
+    expect(p.run(["get", "agents", "-o", "name"]).stdout).toBe("agent/a\n");
+    expect(p.run(["reconcile", "nope"])).toMatchObject({ code: 1, stderr: expect.stringContaining("no source named 'nope'") });
+    expect(JSON.parse(p.run(["reconcile", "-o", "json"]).stdout).results).toEqual([expect.objectContaining({ source: "default", ready: true, upToDate: true })]);
   });
 
   it("asks the running controller (`orchestrator controller`) for a pass, waits for it and prints its result", async () => {

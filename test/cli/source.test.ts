@@ -12,12 +12,14 @@ describe("orchestrator source", () => {
   it("init configures the source default: the manifests/ directory", () => {
     p = initializedProject();
     const list = JSON.parse(p.run(["source", "list", "-o", "json"]).stdout);
-    expect(list.sources).toEqual([
-      expect.objectContaining({ name: "default", type: "dir", dir: "manifests", interval: "1m", project: "default", prune: true, inventory: 0 }),
+    expect(list).toMatchObject({ apiVersion: "orchestrator.dev/v2", kind: "List" });
+    // A Source resource applied by cli, with only what differs from the defaults (interval 1m, project default, prune).
+    expect(list.items).toEqual([
+      expect.objectContaining({ apiVersion: "orchestrator.dev/v2", kind: "Source", metadata: expect.objectContaining({ name: "default", appliedBy: "cli" }), spec: { dir: "manifests" }, status: expect.objectContaining({ inventory: 0 }) }),
     ]);
     // Running init again keeps it as it is.
     expect(p.run(["init"]).code).toBe(0);
-    expect(JSON.parse(p.run(["source", "list", "-o", "json"]).stdout).sources).toHaveLength(1);
+    expect(JSON.parse(p.run(["source", "list", "-o", "json"]).stdout).items).toHaveLength(1);
   });
 
   it("adds, lists, shows and removes sources", () => {
@@ -30,15 +32,15 @@ describe("orchestrator source", () => {
     expect(git.stdout).not.toContain("tok3nvalue");
 
     const table = p.run(["source", "list"]).stdout;
-    expect(table.split("\n")[0]).toMatch(/^NAME\s+TYPE\s+URL\/DIR\s+REF\s+INTERVAL\s+PROJECT\s+PRUNE\s+READY/);
-    expect(table).toMatch(/team\s+dir\s+team\s+30s\s+team-a\s+false/);
+    expect(table.split("\n")[0]).toMatch(/^NAME\s+TYPE\s+URL\/DIR\s+REF\s+INTERVAL\s+PROJECT\s+PRUNE\s+SUSPENDED\s+READY/);
+    expect(table).toMatch(/team\s+dir\s+team\s+30s\s+team-a\s+false\s+false/);
     expect(table).toContain("https://***@example.com/r.git");
     expect(table).not.toContain("tok3nvalue");
 
     expect(p.run(["sync", "team"]).code).toBe(0);
     expect(p.run(["get", "agents", "--project", "team-a", "-o", "name"]).stdout).toBe("agent/a\n");
     const status = JSON.parse(p.run(["source", "status", "team", "-o", "json"]).stdout);
-    expect(status).toMatchObject({ name: "team", project: "team-a", prune: false, inventory: 1, status: { errors: [], failures: 0 } });
+    expect(status).toMatchObject({ kind: "Source", metadata: { name: "team" }, spec: { dir: "team", project: "team-a", prune: false, interval: "30s" }, status: { inventory: 1, errors: [], failures: 0 } });
     expect(status.status.lastAppliedRevision).toMatch(/^sha256:/);
     expect(status.status.conditions).toEqual([
       { type: "Ready", status: "True", reason: "ReconciliationSucceeded", message: expect.stringMatching(/^Applied revision: sha256:/), lastTransitionTime: expect.any(String) },
@@ -67,6 +69,6 @@ describe("orchestrator source", () => {
   it("records a git remote given as a relative local path as an absolute one (the clone runs elsewhere)", () => {
     p = initializedProject();
     expect(p.run(["source", "add", "local", "--git", "../up.git"]).code).toBe(0);
-    expect(JSON.parse(p.run(["source", "status", "local", "-o", "json"]).stdout).url).toBe(join(dirname(p.dir), "up.git"));
+    expect(JSON.parse(p.run(["source", "status", "local", "-o", "json"]).stdout).spec.url).toBe(join(dirname(p.dir), "up.git"));
   });
 });

@@ -5,6 +5,7 @@
  * has instances goes only with `--force`, which deletes them too.
  */
 import { hooksByKind, runCrdHook } from "../../reconcile/crd-plugins.js";
+import { forgetSourceFiles } from "../../reconcile/sources/forget.js";
 import { customKindOf } from "../../resources/crd-kinds.js";
 import type { ResourceKey } from "../../resources/types.js";
 import type { Home } from "../../store/home.js";
@@ -66,6 +67,8 @@ export async function deleteCommand(refs: string[], opts: DeleteOptions): Promis
     for (const key of [...cascaded.map((c) => c.key), ...keys]) changes.set(`${key.project}\u0000${key.kind}\u0000${key.name}`, { op: "delete", key, reason: "deleted" });
     await runDeleteHooks(store, home, [...cascaded.map((c) => c.key), ...keys]);
     if (changes.size) store.commit([...changes.values()], "cli");
+    // A deleted Source's inventory went with it in the commit; its clone or stat cache goes now.
+    for (const key of keys) if (key.kind === "Source") forgetSourceFiles(home, key.name);
     for (const p of projects) {
       const n = deleteProjectAndWork(store, tasks, home, p, "cli");
       writeOut(`project/${p.project} deleted: ${plural(n.resources, "resource")}, ${plural(n.tasks, "task")}, ${plural(n.runs, "run")}, ${plural(n.logs, "log")}, ${plural(n.tickets, "ticket")} removed\n`);

@@ -1,24 +1,31 @@
 /**
- * @module `orchestrator reconcile [SOURCE]`: ask the running controller for
- * a pass now (as `flux reconcile` does), wait for it and print its result.
- * Without a controller there is nobody to ask: `sync` runs a pass in place.
- * An unknown source is reported first, controller or not.
+ * @module `orchestrator reconcile [SOURCE]`: a pass now, as `flux
+ * reconcile` asks for one. With a running controller the request goes to
+ * it (its caches, its engine) and the command waits for the result;
+ * without one the pass runs here, as `sync` runs it. An unknown source is
+ * reported first, controller or not; naming a suspended source is an error,
+ * as Flux makes it.
  */
 import type { PassResult } from "../../reconcile/pass-result.js";
-import { UnknownSourceError } from "../../reconcile/reconcile-sources.js";
+import { reconcileSources, UnknownSourceError } from "../../reconcile/reconcile-sources.js";
 import { requestAndWait } from "../../reconcile/requests.js";
-import { parseInterval, SourceSpecError } from "../../reconcile/sources/spec.js";
+import { DurationError, parseDuration } from "../../resources/duration.js";
+import { queueingHooks } from "../../runtime/engine-hook.js";
 import { readControllerLock } from "../../runtime/lock.js";
 import type { Home } from "../../store/home.js";
 import { sourceStoreOf } from "../../store/source-store.js";
 import type { Store } from "../../store/store.js";
-import { requireHome, withStore } from "../context.js";
+import { withStore } from "../context.js";
 import { CliError, UsageError } from "../errors.js";
+import { writeErr } from "../output/io.js";
 import { printPass, printPassesJson } from "../output/pass-result.js";
+import type { OutputFormat } from "../output/format.js";
 
 export interface ReconcileOptions {
   timeout?: string;
-  output?: "text" | "json";
+  output?: OutputFormat | "text" | "json";
+  /** `--no-daemon`: without a controller, queue committed Tasks and Runs without starting one. */
+  daemon?: boolean;
 }
 
 /**
@@ -27,10 +34,7 @@ export interface ReconcileOptions {
  * controller runs, or the pass did not finish in time.
  */
 export async function reconcileNow(store: Store, home: Home, source: string | undefined, timeout: { ms: number; text: string }): Promise<PassResult[]> {
-  // A source that does not exist is the first thing to say, controller or not.
-  if (source !== undefined && !sourceStoreOf(store).getSource(source)) {
-    throw new CliError(new UnknownSourceError([source], sourceStoreOf(store).listSources().map((s) => s.name)).message);
-  }
+  checkSource(store, source);
   const lock = readControllerLock(home.dir);
   if (!lock?.alive) {
     throw new CliError(`no controller is running for ${home.root}; run \`orchestrator sync${source ? ` ${source}` : ""}\` to reconcile now`);
@@ -43,19 +47,37 @@ export async function reconcileNow(store: Store, home: Home, source: string | un
   return answer.results;
 }
 
+function checkSource(store: Store, source: string | undefined): void {
+  if (source !== undefined && !sourceStoreOf(store).getSource(source)) {
+    throw new CliError(new UnknownSourceError([source], sourceStoreOf(store).listSources().map((s) => s.name)).message);
+  }
+}
+
 export async function reconcileCommand(source: string | undefined, opts: ReconcileOptions): Promise<void> {
-  let timeoutMs: number;
+  const text = opts.timeout ?? "60s";
+  let ms: number;
   try {
-    timeoutMs = parseInterval(opts.timeout ?? "60s");
+    ms = parseDuration(text, "timeout", { bareUnit: "s" });
   } catch (err) {
-    if (err instanceof SourceSpecError) throw new UsageError(err.message.replace("interval", "timeout"));
+    if (err instanceof DurationError) throw new UsageError(err.message);
     throw err;
   }
-  const home = requireHome();
-  await withStore(async ({ store }) => {
-    const results = await reconcileNow(store, home, source, { ms: timeoutMs, text: opts.timeout ?? "60s" });
-    if (opts.output === "json") printPassesJson(results);
+  await withStore(async ({ store, home }) => {
+    checkSource(store, source);
+    let results: PassResult[];
+    if (readControllerLock(home.dir)?.alive) results = await reconcileNow(store, home, source, { ms, text });
+    else {
+      // Nobody to ask: the pass runs here, and Tasks and Runs it commits are queued as sync queues them.
+      writeErr("no controller is running: reconciling here\n");
+      const engine = queueingHooks(store, home);
+      results = await reconcileSources({ home, store, ...(source ? { sources: [source] } : {}), hooks: engine.hooks });
+      for (const line of await engine.settle({ noDaemon: opts.daemon === false })) writeErr(`${line}\n`);
+    }
+    const json = opts.output === "json" || (typeof opts.output === "object" && opts.output.type === "json");
+    if (json) printPassesJson(results);
     else results.forEach(printPass);
-    if (results.some((r) => !r.ready)) process.exitCode = 1;
+    const named = source !== undefined && results.some((r) => r.suspended);
+    if (named) throw new CliError(`source ${source} is suspended; \`orchestrator source resume ${source}\` resumes it`);
+    if (results.some((r) => !r.ready && !r.suspended)) process.exitCode = 1;
   });
 }

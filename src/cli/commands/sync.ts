@@ -40,6 +40,9 @@ export async function syncCommand(names: string[], opts: SyncOptions): Promise<v
     for (const line of await engine.settle({ noDaemon: opts.daemon === false })) writeErr(`${line}\n`);
     // A directory not made yet (init's `manifests/`) is not ready, but nothing failed; a git path that is not there is a mistake.
     const types = new Map(sourceStoreOf(store).listSources().map((s) => [s.name, s.type]));
-    if (results.some((r) => !r.ready && !(r.reason === Reason.PathNotFound && types.get(r.source) === "dir"))) process.exitCode = 1;
+    if (results.some((r) => !r.ready && !r.suspended && !(r.reason === Reason.PathNotFound && types.get(r.source) === "dir"))) process.exitCode = 1;
+    // Named and suspended: nothing was done that was asked for, as `flux reconcile` says of a suspended object.
+    const suspended = results.filter((r) => r.suspended && names.includes(r.source) && !opts.dryRun);
+    if (suspended.length) throw new CliError(suspended.map((r) => `source ${r.source} is suspended; \`orchestrator source resume ${r.source}\` resumes it`).join("\n"));
   });
 }

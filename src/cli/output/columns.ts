@@ -6,6 +6,12 @@ import type { JsonObject, JsonValue } from "../../resources/types.js";
 import type { StoredResource } from "../../store/store.js";
 import { nextFireTime } from "../../runtime/triggers/schedule.js";
 import { formatAge, formatUntil } from "./age.js";
+import { formatDuration } from "../../resources/duration.js";
+import { redactUrl } from "../../reconcile/git/errors.js";
+import { findCondition } from "../../reconcile/conditions.js";
+import { shortRevision } from "../../reconcile/digest.js";
+import { sourceRecordOf } from "../../store/source-resource.js";
+import { isSuspended, type SourceRecord } from "../../store/source-store.js";
 import type { Column as ListColumn } from "./printer.js";
 
 type Column = ListColumn<StoredResource>;
@@ -19,6 +25,21 @@ const oneLine = (s: string): string => s.replace(/\s+/g, " ").trim();
 const steps = (r: StoredResource): JsonValue[] => (Array.isArray(spec(r)["steps"]) ? (spec(r)["steps"] as JsonValue[]) : []);
 const stepId = (s: JsonValue): string => (s && typeof s === "object" && !Array.isArray(s) ? str(s["id"]) : "");
 const phase = (r: StoredResource): string => str(r.status?.["phase"]) || "Pending";
+
+/** A source's directory, or its remote with any credentials taken out. */
+export function sourceLocation(s: Pick<SourceRecord, "type" | "dir" | "url">): string {
+  return s.type === "git" ? redactUrl(s.url ?? "") : (s.dir ?? "");
+}
+
+function sourceRef(s: SourceRecord): string {
+  return s.type === "git" ? `${s.ref ?? "(default)"}${s.path ? `:${s.path}` : ""}` : "";
+}
+
+/** `True`, or `False (Reason)`; `Unknown` before the first pass. */
+export function sourceReady(s: SourceRecord): string {
+  const ready = findCondition(s.status.conditions, "Ready");
+  return ready ? `${ready.status}${ready.status === "True" ? "" : ` (${ready.reason})`}` : "Unknown";
+}
 
 const KIND_COLUMNS: Record<string, Column[]> = {
   Agent: [
@@ -52,6 +73,18 @@ const KIND_COLUMNS: Record<string, Column[]> = {
     { header: "LAST FIRING", value: (r) => lastFiring(r) },
     { header: "NEXT FIRING", value: (r) => nextFiring(r) },
     { header: "LAST TASK", value: (r) => str(r.status?.["lastTaskId"]) || "<none>", wide: true },
+  ],
+  // As `flux get sources git` shows them; wide adds the project and prune.
+  Source: [
+    { header: "TYPE", value: (r) => sourceRecordOf(r).type },
+    { header: "URL/DIR", value: (r) => sourceLocation(sourceRecordOf(r)) },
+    { header: "REF", value: (r) => sourceRef(sourceRecordOf(r)), wide: true },
+    { header: "INTERVAL", value: (r) => formatDuration(sourceRecordOf(r).intervalMs) },
+    { header: "PROJECT", value: (r) => sourceRecordOf(r).project, wide: true },
+    { header: "PRUNE", value: (r) => String(sourceRecordOf(r).prune), wide: true },
+    { header: "SUSPENDED", value: (r) => String(isSuspended(sourceRecordOf(r))) },
+    { header: "READY", value: (r) => sourceReady(sourceRecordOf(r)) },
+    { header: "REVISION", value: (r) => (sourceRecordOf(r).status.lastAppliedRevision ? shortRevision(sourceRecordOf(r).status.lastAppliedRevision!) : "") },
   ],
   CustomResourceDefinition: [
     { header: "KIND", value: (r) => str(spec(r)["kind"]) },

@@ -28,6 +28,7 @@ function countsText(r: PassResult): string {
 }
 
 export function summaryLine(r: PassResult): string {
+  if (r.suspended) return `source ${r.source}: ${r.message}`;
   if (r.upToDate && r.ready) return `source ${r.source}: up to date: ${r.message} (${r.counts.unchanged} resources)`;
   if (!r.ready) return `source ${r.source}: ${r.reason}: ${r.message}`;
   return `source ${r.source}: ${r.message} (${countsText(r)})`;
@@ -37,7 +38,7 @@ export function summaryLine(r: PassResult): string {
 export function printPass(r: PassResult): void {
   if (r.changes.length) writeOut(r.changes.map((c) => changeLine(c, r.dryRun) + "\n").join(""));
   printDiagnostics(r.diagnostics);
-  if (r.ready) writeOut(summaryLine(r) + "\n");
+  if (r.ready || r.suspended) writeOut(summaryLine(r) + "\n");
   else writeErr(summaryLine(r) + "\n");
 }
 

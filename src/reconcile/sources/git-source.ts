@@ -17,7 +17,7 @@ import type { SourceFile } from "../desired-cache.js";
 import { checkoutCommit, fetchGitSource, GitFetchError, GitPathError, GitRefError, readTreeBlobs, type GitSourceRevision } from "../git/index.js";
 import { withCloneLock } from "./clone-lock.js";
 import { manifestFromBytes } from "./read-files.js";
-import { cloneDirOf } from "./spec.js";
+import { cloneDirOf, resolveSourceUrl } from "./spec.js";
 import type { FetchedRevision, FetchFailure, SourceFiles } from "./types.js";
 
 /** A clone is held by one process at a time; a large first clone may take long. */
@@ -39,7 +39,7 @@ export async function fetchGitRevision(home: Home, spec: SourceSpec, opts: GitFe
       fetchWithRetry(
         () =>
           fetchGitSource({
-            url: spec.url ?? "",
+            url: resolveSourceUrl(home, spec.url ?? ""),
             cloneDir,
             ...(spec.ref ? { ref: spec.ref } : {}),
             ...(spec.path ? { path: spec.path } : {}),

@@ -4,6 +4,7 @@
  * root (so the state folder can move with the repository).
  */
 import { isAbsolute, join, relative, resolve } from "node:path";
+import { DurationError, formatDuration, parseDuration } from "../../resources/duration.js";
 import { nameProblem } from "../../resources/schemas/envelope.js";
 import { DEFAULT_PROJECT } from "../../resources/types.js";
 import type { Home } from "../../store/home.js";
@@ -32,33 +33,21 @@ export class SourceSpecError extends Error {
   override readonly name = "SourceSpecError";
 }
 
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 /** The shortest interval: a directory source read ten times a second is already a busy loop. */
 export const MIN_INTERVAL_MS = 100;
 
 /** `500ms`, `30s`, `5m`, `1h`, `1m30s`; a bare number is seconds. */
 export function parseInterval(text: string): number {
-  const t = text.trim();
-  if (/^\d+(\.\d+)?$/.test(t)) return Math.round(Number(t) * 1000);
-  const parts = [...t.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)];
-  if (parts.length === 0 || parts.map((p) => p[0]).join("") !== t) {
-    throw new SourceSpecError(`invalid interval '${text}': use a duration such as 30s, 5m, 1h or 1m30s`);
+  try {
+    return parseDuration(text, "interval", { bareUnit: "s", minMs: MIN_INTERVAL_MS });
+  } catch (err) {
+    if (err instanceof DurationError) throw new SourceSpecError(err.message.replace(/is shorter than 100ms$/, "is shorter than 100ms; sources are read at most every 100ms"));
+    throw err;
   }
-  const ms = Math.round(parts.reduce((sum, p) => sum + Number(p[1]) * UNIT_MS[p[2]!]!, 0));
-  if (ms < MIN_INTERVAL_MS) throw new SourceSpecError(`interval '${text}' is shorter than 100ms; sources are read at most every 100ms`);
-  return ms;
 }
 
 /** `60000` -> `1m`, `90000` -> `1m30s`. */
-export function formatInterval(ms: number): string {
-  if (ms % 1000 !== 0) return `${ms}ms`;
-  let s = ms / 1000;
-  const h = Math.floor(s / 3600);
-  s -= h * 3600;
-  const m = Math.floor(s / 60);
-  s -= m * 60;
-  return `${h ? `${h}h` : ""}${m ? `${m}m` : ""}${s || (!h && !m) ? `${s}s` : ""}`;
-}
+export const formatInterval = formatDuration;
 
 export interface SourceInput {
   name: string;
@@ -126,6 +115,13 @@ function checkedStoreName(name: string): string {
 function localRepoUrl(url: string, cwd: string): string {
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url) || /^[^/\\]+:/.test(url)) return url;
   return isAbsolute(url) ? url : resolve(cwd, url);
+}
+
+/** A Source's url as git is given it: a relative local path in a manifest is relative to the project root. */
+export function resolveSourceUrl(home: Home, url: string): string {
+  // Blank or option-like: left for the fetch to refuse as it is.
+  if (url.trim() === "" || url.trim().startsWith("-")) return url;
+  return localRepoUrl(url.trim(), home.root);
 }
 
 /** Inside the project root: relative to it; elsewhere: absolute. */

@@ -12,6 +12,7 @@ import { executionProfile } from "./execution-profile.js";
 import { project } from "./project.js";
 import { runtimePolicy } from "./runtime-policy.js";
 import { stepTemplate } from "./step-template.js";
+import { source } from "./source.js";
 import { envStore, secretStore } from "./stores.js";
 import { run, task } from "./task.js";
 import { trigger } from "./trigger.js";
@@ -33,6 +34,7 @@ export const KIND_SPECS: Readonly<Record<string, KindSpec>> = {
   WorkflowStore: workflowStore,
   StoreBackendProvider: storeBackendProvider,
   CustomResourceDefinition: customResourceDefinition,
+  Source: source,
   Task: task,
   Run: run,
 };

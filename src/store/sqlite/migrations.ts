@@ -7,6 +7,7 @@ import type { Database } from "better-sqlite3";
 import { AGENT_STATES_MIGRATION_SQL } from "./agent-state.js";
 import { SECRET_KEYS_MIGRATION_NAME, SECRET_KEYS_MIGRATION_SQL } from "./secret-keys.js";
 import { CLUSTER_WIDE_MIGRATION_NAME, moveClusterWideKinds } from "./cluster-wide-migration.js";
+import { SOURCE_RESOURCES_MIGRATION_NAME, sourcesToResources } from "./source-resource-migration.js";
 import { INVENTORY_OWNERSHIP_MIGRATION_NAME, INVENTORY_OWNERSHIP_MIGRATION_SQL, SOURCES_MIGRATION_NAME, SOURCES_MIGRATION_SQL } from "./source-migration.js";
 
 export interface Migration {
@@ -237,6 +238,7 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   { version: 14, name: "agent-states", up: AGENT_STATES_MIGRATION_SQL },
   { version: 15, name: SECRET_KEYS_MIGRATION_NAME, up: SECRET_KEYS_MIGRATION_SQL },
+  { version: 16, name: SOURCE_RESOURCES_MIGRATION_NAME, up: sourcesToResources },
 ];
 
 export const LATEST_VERSION: number = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

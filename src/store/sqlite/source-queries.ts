@@ -1,19 +1,9 @@
 /**
- * @module SQL for sources, inventories and reconcile requests, and the
- * mapping of their rows.
+ * @module SQL for inventories and reconcile requests, and the mapping of
+ * their rows (sources themselves are Source resources).
  */
 import type { JsonObject } from "../../resources/types.js";
-import { emptySourceStatus, type InventoryItem, type ReconcileRequest, type SourceRecord, type SourceStatus, type SourceType } from "../source-store.js";
-
-const SOURCE_COLUMNS = "name, type, dir, url, ref, path, interval_ms, project, prune, webhook_secret, status, created_at, updated_at";
-
-export const LIST_SOURCES = `SELECT ${SOURCE_COLUMNS} FROM sources ORDER BY name`;
-export const GET_SOURCE = `SELECT ${SOURCE_COLUMNS} FROM sources WHERE name = ?`;
-export const INSERT_SOURCE = `
-  INSERT INTO sources (name, type, dir, url, ref, path, interval_ms, project, prune, webhook_secret, status, created_at, updated_at)
-  VALUES (@name, @type, @dir, @url, @ref, @path, @interval_ms, @project, @prune, @webhook_secret, @status, @now, @now)`;
-export const DELETE_SOURCE = "DELETE FROM sources WHERE name = ?";
-export const SET_SOURCE_STATUS = "UPDATE sources SET status = ?, updated_at = ? WHERE name = ?";
+import type { InventoryItem, ReconcileRequest } from "../source-store.js";
 
 export const GET_INVENTORY = "SELECT project, kind, name, hash, adopted FROM source_inventory WHERE source = ?";
 export const COUNT_INVENTORY = "SELECT count(*) FROM source_inventory WHERE source = ?";
@@ -38,22 +28,6 @@ export const GET_REQUEST = "SELECT id, source, requested_at, started_at, finishe
 /** Finished requests older than this are deleted when a new one is made. */
 export const PRUNE_REQUESTS = "DELETE FROM reconcile_requests WHERE finished_at IS NOT NULL AND finished_at < ?";
 
-export interface SourceRow {
-  name: string;
-  type: string;
-  dir: string | null;
-  url: string | null;
-  ref: string | null;
-  path: string | null;
-  interval_ms: number;
-  project: string;
-  prune: number;
-  webhook_secret: string | null;
-  status: string;
-  created_at: string;
-  updated_at: string;
-}
-
 export interface InventoryRow {
   project: string;
   kind: string;
@@ -73,25 +47,6 @@ export interface RequestRow {
   started_at: string | null;
   finished_at: string | null;
   result: string | null;
-}
-
-export function sourceFromRow(row: SourceRow): SourceRecord {
-  const out: SourceRecord = {
-    name: row.name,
-    type: row.type as SourceType,
-    intervalMs: row.interval_ms,
-    project: row.project,
-    prune: row.prune === 1,
-    status: { ...emptySourceStatus(), ...(JSON.parse(row.status) as Partial<SourceStatus>) },
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  };
-  if (row.dir !== null) out.dir = row.dir;
-  if (row.url !== null) out.url = row.url;
-  if (row.ref !== null) out.ref = row.ref;
-  if (row.path !== null) out.path = row.path;
-  if (row.webhook_secret !== null) out.webhookSecret = row.webhook_secret;
-  return out;
 }
 
 export function requestFromRow(row: RequestRow): ReconcileRequest {

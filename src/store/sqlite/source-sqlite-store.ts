@@ -5,9 +5,8 @@
  */
 import type { Database, Statement } from "better-sqlite3";
 import type { JsonObject } from "../../resources/types.js";
-import { ReadonlyStoreError } from "../errors.js";
+import { ReadonlyStoreError, ResourceConflictError } from "../errors.js";
 import {
-  emptySourceStatus,
   SourceExistsError,
   type InventoryChanges,
   type InventoryItem,
@@ -16,32 +15,29 @@ import {
   type SourceSpec,
   type SourceStatus,
   type SourceStore,
+  type Suspension,
 } from "../source-store.js";
+import { hashedContent } from "../hashed-content.js";
+import { SOURCE_KIND, sourceKey, sourceManifest, sourceRecordOf } from "../source-resource.js";
+import type { Store } from "../store.js";
 import {
   CLAIM_REQUESTS,
   COUNT_INVENTORY,
   DELETE_INVENTORY,
   DELETE_INVENTORY_ITEM,
-  DELETE_SOURCE,
   FINISH_REQUEST,
   GET_INVENTORY,
   GET_REQUEST,
-  GET_SOURCE,
   HAS_PENDING_REQUESTS,
   INSERT_REQUEST,
-  INSERT_SOURCE,
   INVENTORY_CLAIMANT,
   inventoryFromRow,
-  LIST_SOURCES,
   PRUNE_REQUESTS,
   RELEASE_RESOURCE,
   requestFromRow,
-  SET_SOURCE_STATUS,
-  sourceFromRow,
   UPSERT_INVENTORY,
   type InventoryRow,
   type RequestRow,
-  type SourceRow,
 } from "./source-queries.js";
 import { immediate } from "./immediate.js";
 
@@ -52,65 +48,84 @@ export interface SqliteSourceStoreOptions {
   db: Database;
   path: string;
   readonly: boolean;
+  /** The resource store on the same connection: sources are Source resources. */
+  resources: Store;
 }
 
 export class SqliteSourceStore implements SourceStore {
   private readonly db: Database;
   private readonly path: string;
   private readonly readonly: boolean;
+  private readonly resources: Store;
   private readonly statements = new Map<string, Statement>();
 
   constructor(opts: SqliteSourceStoreOptions) {
     this.db = opts.db;
     this.path = opts.path;
     this.readonly = opts.readonly;
+    this.resources = opts.resources;
   }
 
   listSources(): SourceRecord[] {
-    return (this.stmt(LIST_SOURCES).all() as SourceRow[]).map(sourceFromRow);
+    return this.resources
+      .listResources({ kind: SOURCE_KIND, project: "" })
+      .map(sourceRecordOf)
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
   getSource(name: string): SourceRecord | undefined {
-    const row = this.stmt(GET_SOURCE).get(name) as SourceRow | undefined;
-    return row && sourceFromRow(row);
+    const r = this.resources.getResource(sourceKey(name));
+    return r && sourceRecordOf(r);
   }
 
-  addSource(spec: SourceSpec): SourceRecord {
+  addSource(spec: SourceSpec, actor = "cli"): SourceRecord {
     this.assertWritable("add a source");
-    const now = new Date().toISOString();
+    const manifest = sourceManifest(spec);
+    const resource = { ...manifest, metadata: { ...manifest.metadata, project: "" } };
     try {
-      this.stmt(INSERT_SOURCE).run({
-        name: spec.name,
-        type: spec.type,
-        dir: spec.dir ?? null,
-        url: spec.url ?? null,
-        ref: spec.ref ?? null,
-        path: spec.path ?? null,
-        interval_ms: spec.intervalMs,
-        project: spec.project,
-        prune: spec.prune ? 1 : 0,
-        webhook_secret: spec.webhookSecret ?? null,
-        status: JSON.stringify(emptySourceStatus()),
-        now,
+      this.resources.writeTransaction(() => {
+        if (this.resources.getResource(sourceKey(spec.name))) throw new SourceExistsError(spec.name);
+        this.resources.commit([{ op: "create", resource: { ...resource, hash: this.resources.contentHash(SOURCE_KIND, hashedContent(manifest) as JsonObject), origin: { appliedBy: actor } } }], actor);
       });
     } catch (err) {
-      if ((err as { code?: string }).code?.startsWith("SQLITE_CONSTRAINT") === true) throw new SourceExistsError(spec.name);
+      if (err instanceof ResourceConflictError) throw new SourceExistsError(spec.name);
       throw err;
     }
     return this.getSource(spec.name)!;
   }
 
-  removeSource(name: string): boolean {
+  removeSource(name: string, actor = "cli"): boolean {
     this.assertWritable("remove a source");
-    return immediate(this.db, (): boolean => {
-        this.stmt(DELETE_INVENTORY).run(name);
-        return this.stmt(DELETE_SOURCE).run(name).changes > 0;
-      });
+    return this.resources.writeTransaction((): boolean => {
+      if (!this.resources.getResource(sourceKey(name))) return false;
+      // The inventory goes with it (a trigger deletes it, whoever deletes the Source).
+      this.resources.commit([{ op: "delete", key: sourceKey(name), reason: "deleted" }], actor);
+      return true;
+    });
   }
 
   setSourceStatus(name: string, status: SourceStatus): void {
     this.assertWritable("set a source status");
-    this.stmt(SET_SOURCE_STATUS).run(JSON.stringify(status), new Date().toISOString(), name);
+    this.resources.writeTransaction(() => {
+      const current = this.getSource(name);
+      if (!current) return;
+      const next: SourceStatus = { ...status };
+      delete next.suspended;
+      if (current.status.suspended) next.suspended = current.status.suspended;
+      this.resources.setStatus(sourceKey(name), next as unknown as JsonObject);
+    });
+  }
+
+  setSuspension(name: string, suspension: Suspension | null): boolean {
+    this.assertWritable(suspension ? "suspend a source" : "resume a source");
+    return this.resources.writeTransaction((): boolean => {
+      const current = this.getSource(name);
+      if (!current) return false;
+      const next: SourceStatus = { ...current.status };
+      if (suspension) next.suspended = suspension;
+      else delete next.suspended;
+      return this.resources.setStatus(sourceKey(name), next as unknown as JsonObject);
+    });
   }
 
   getInventory(source: string): InventoryItem[] {

@@ -113,7 +113,7 @@ export class SqliteStore implements Store, TaskStoreProvider, SourceStoreProvide
 
   /** Sources, inventories and reconcile requests, on this store's connection. */
   sourceStore(): SqliteSourceStore {
-    this.sources ??= new SqliteSourceStore({ db: this.db, path: this.path, readonly: this.readonly });
+    this.sources ??= new SqliteSourceStore({ db: this.db, path: this.path, readonly: this.readonly, resources: this });
     return this.sources;
   }
 

@@ -61,4 +61,33 @@ describe("ownership", () => {
     store.close();
   });
 });
+
+describe("sources are Source resources", () => {
+  it("addSource commits a Source applied by cli; a suspension and the status live in its status, and a status write keeps the suspension", () => {
+    const { store, sources } = withAgent("a", "cli");
+    sources.addSource({ ...spec("one"), intervalMs: 30_000, prune: false });
+    const r = store.getResource({ project: "", kind: "Source", name: "one" })!;
+    expect(r).toMatchObject({ kind: "Source", metadata: { name: "one", project: "" }, spec: { dir: "one", interval: "30s", prune: false }, origin: { appliedBy: "cli" }, generation: 1 });
+    expect(sources.getSource("one")).toMatchObject({ name: "one", type: "dir", dir: "one", intervalMs: 30_000, prune: false, suspend: false, appliedBy: "cli" });
+    expect(() => sources.addSource(spec("one"))).toThrow(/already exists/);
+
+    expect(sources.setSuspension("one", { time: "t", by: "me" })).toBe(true);
+    sources.setSourceStatus("one", { ...sources.getSource("one")!.status, lastAppliedRevision: "sha256:x" });
+    expect(sources.getSource("one")!.status).toMatchObject({ suspended: { time: "t", by: "me" }, lastAppliedRevision: "sha256:x" });
+    expect(sources.setSuspension("one", null)).toBe(true);
+    expect(sources.getSource("one")!.status.suspended).toBeUndefined();
+    expect(sources.setSuspension("nope", null)).toBe(false);
+    store.close();
+  });
+
+  it("deleting a Source, however it is deleted, deletes its inventory in the same transaction", () => {
+    const { store, sources } = withAgent("a", "source:one");
+    sources.addSource(spec("one"));
+    sources.updateInventory("one", { upsert: [{ ...key("a"), hash: "h1" }], remove: [] });
+    store.commit([{ op: "delete", key: { project: "", kind: "Source", name: "one" }, reason: "pruned" }], "source:parent");
+    expect(sources.getSource("one")).toBeUndefined();
+    expect(sources.getInventory("one")).toEqual([]);
+    store.close();
+  });
+});
 });
