@@ -9,7 +9,13 @@ import { SecretKeyError, StoreVersionError } from "../store/errors.js";
 import { CliError } from "./errors.js";
 import { addHelpDetails } from "./help.js";
 import { endQuietlyOnBrokenPipe, writeErr } from "./output/io.js";
+import { readFileSync } from "node:fs";
+import { COLOR_MODES, setColorMode, type ColorMode } from "./output/color.js";
+import { outputOption as contractOutput } from "./output/format.js";
 import { withListOptions, withShowOptions } from "./output/options.js";
+
+/** `-o` of a command that shows one thing, through the output contract. */
+const showOutput = (): Option => contractOutput([], "table");
 
 type Action = (...args: never[]) => Promise<void> | void;
 
@@ -26,12 +32,27 @@ const outputOption = (choices: string[], dflt?: string): Option => {
   return dflt ? o.default(dflt) : o;
 };
 
+/** The package's version, read only when `--version` is asked for. */
+function packageVersionSync(): string {
+  return (JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version: string }).version;
+}
+
 export function buildProgram(): Command {
   const program = new Command("orchestrator")
     .description("GitOps control plane for agent workflows")
     .showHelpAfterError("(run with --help for usage)")
     .configureHelp({ sortSubcommands: false })
     .exitOverride();
+
+  // Options of every command: colour, and the version as other tools print it.
+  program
+    .addOption(new Option("--color <when>", "colour output: auto (a terminal, unless NO_COLOR; FORCE_COLOR forces it), always, never").choices(COLOR_MODES).default("auto"))
+    .option("--version", "print the version and exit");
+  program.on("option:color", (when: ColorMode) => setColorMode(when));
+  program.on("option:version", () => {
+    process.stdout.write(`orchestrator ${packageVersionSync()}\n`);
+    process.exit(0);
+  });
 
   program
     .command("init")
@@ -238,26 +259,15 @@ export function buildProgram(): Command {
     .addOption(outputOption(["text", "json"], "text"))
     .action(lazy(() => import("./commands/task-create.js"), "taskCreateCommand"));
   // Further `task` subcommands are added to this group below.
-  task
-    .command("list")
-    .description("list tasks, oldest first (of every project unless --project is given)")
-    .addOption(outputOption(["table", "wide", "json", "yaml", "name"], "table"))
+  withListOptions(task.command("list").description("list tasks, oldest first (of every project unless --project is given)"), { watch: true })
     .option("--status <phase>", "only tasks in this phase: pending, running, paused, completed, failed, cancelled")
     .option("--project <name>", "only tasks of this project")
     .option("--parent <id>", "only the tasks this task's steps spawned (spawn_task, spawn_tasks)")
     .action(lazy(() => import("./commands/task-list.js"), "taskListCommand"));
-  task
-    .command("items")
-    .description("list a task's items with their status")
-    .argument("<id>", "task id, unique id prefix or name")
-    .addOption(outputOption(["table", "json", "yaml"], "table"))
+  withListOptions(task.command("items").description("list a task's items with their status").argument("<id>", "task id, unique id prefix or name"), { watch: true })
     .option("--project <name>", "look the task up in this project")
     .action(lazy(() => import("./commands/task-items.js"), "taskItemsCommand"));
-  task
-    .command("info")
-    .description("show a task: status, items, steps and runs")
-    .argument("<id>", "task id, unique id prefix or name")
-    .addOption(outputOption(["text", "json", "yaml"], "text"))
+  withShowOptions(task.command("info").description("show a task: status, items, steps and runs").argument("<id>", "task id, unique id prefix or name"))
     .option("--project <name>", "look the task up in this project")
     .action(lazy(() => import("./commands/task-info.js"), "taskInfoCommand"));
   task
@@ -319,11 +329,10 @@ export function buildProgram(): Command {
     .option("--project <name>", "only tasks of this project")
     .option("--force", "delete without asking")
     .action(lazy(() => import("./commands/task-control.js"), "taskDeleteCommand"));
-  task
-    .command("trace")
-    .description("a timeline of a task's cycles, steps and runs, flagging failures, timeouts and skips, with the tasks it spawned")
-    .argument("<id>", "task id, unique id prefix or name")
-    .option("--json", "print as JSON")
+  withShowOptions(
+    task.command("trace").description("a timeline of a task's cycles, steps and runs, flagging failures, timeouts and skips, with the tasks it spawned").argument("<id>", "task id, unique id prefix or name"),
+  )
+    .addOption(new Option("--json", "the old spelling of -o json").hideHelp())
     .option("--project <name>", "look the task up in this project")
     .action(lazy(() => import("./commands/task-trace.js"), "taskTraceCommand"));
 
@@ -466,14 +475,17 @@ export function buildProgram(): Command {
     .action(lazy(() => import("./commands/trigger.js"), "triggerFireCommand"));
 
   const event = program.command("event").description("the store's event history");
-  event
-    .command("list")
-    .description("list events, newest last: task and step lifecycle (one run_result per step execution) and resource changes")
-    .option("--task <id>", "only events of this task (an id, prefix or name; a deleted task's full id)")
-    .option("--type <type>", "only events of this type (task_created, step_started, run_result, ...)")
-    .option("--limit <n>", "show at most the newest N events", "50")
-    .addOption(outputOption(["table", "json"], "table"))
-    .action(lazy(() => import("./commands/event.js"), "eventListCommand"));
+  withListOptions(
+    event
+      .command("list")
+      .description("list events, newest last: task and step lifecycle (one run_result per step execution), resource changes, sources and triggers")
+      .option("--task <id>", "only events of this task (an id, prefix or name; a deleted task's full id)")
+      .option("--type <type>", "only events of this type (task_created, step_started, run_result, ...)")
+      .option("--for <kind/name>", "only events about this resource (agent/coder, source/default), as kubectl events --for")
+      .option("--project <name>", "project of --for's resource (default: default), or only events of this project")
+      .option("--limit <n>", "show at most the newest N events", "50"),
+    { watch: true },
+  ).action(lazy(() => import("./commands/event.js"), "eventListCommand"));
 
   program
     .command("run")
@@ -505,7 +517,7 @@ export function buildProgram(): Command {
   controller
     .command("status")
     .description("whether a controller runs for this store")
-    .addOption(outputOption(["text", "json"], "text"))
+    .addOption(showOutput())
     .action(lazy(() => import("./commands/controller.js"), "controllerStatusCommand"));
   controller
     .command("stop")
@@ -523,14 +535,9 @@ export function buildProgram(): Command {
   const db = program.command("db").description("inspect the store (state.db, or the PostgreSQL database)");
   db.command("status")
     .description("store file, schema version and counts")
-    .addOption(outputOption(["text", "json"], "text"))
+    .addOption(showOutput())
     .action(lazy(() => import("./commands/db.js"), "dbStatusCommand"));
-  db.command("migrations")
-    .description("schema migrations")
-    .command("list")
-    .description("list migrations and when each was applied")
-    .addOption(outputOption(["text", "json"], "text"))
-    .action(lazy(() => import("./commands/db.js"), "migrationsListCommand"));
+  withListOptions(db.command("migrations").description("schema migrations").command("list").description("list migrations and when each was applied")).action(lazy(() => import("./commands/db.js"), "migrationsListCommand"));
 
   program
     .command("completion")
@@ -548,7 +555,9 @@ export function buildProgram(): Command {
   program
     .command("version")
     .description("print the version")
-    .option("--json", "print as JSON")
+    .option("--client", "the client's version (the only one: the controller runs this package)")
+    .addOption(showOutput())
+    .addOption(new Option("--json", "the old spelling of -o json").hideHelp())
     .action(lazy(() => import("./commands/version.js"), "versionCommand"));
 
   addHelpDetails(program);

@@ -149,7 +149,11 @@ class Reconciler implements SourceReconciler {
     }
     for (const [name, source] of current) {
       const t = this.tracked.get(name);
-      if (t) t.source = source;
+      if (t) {
+        // Resumed: due at once, as flux reconciles a resumed object.
+        if (isSuspended(t.source) && !isSuspended(source)) t.nextAt = 0;
+        t.source = source;
+      }
       else {
         this.tracked.set(name, {
           source,

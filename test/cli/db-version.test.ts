@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { existsSync, readFileSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { cli, initializedProject, tempProject } from "../support/cli.js";
 
@@ -58,15 +59,21 @@ describe("orchestrator db and version", () => {
 
   it("db migrations list shows every migration as applied", () => {
     p = initializedProject();
-    const ms = JSON.parse(p.run(["db", "migrations", "list", "-o", "json"]).stdout);
+    const ms = JSON.parse(p.run(["db", "migrations", "list", "-o", "json"]).stdout).items;
     expect(ms.length).toBeGreaterThan(0);
     expect(ms.every((m: { appliedAt: string | null }) => m.appliedAt)).toBe(true);
     expect(p.run(["db", "migrations", "list"]).stdout).toMatch(/^VERSION\s+NAME\s+APPLIED/);
   });
 
-  it("version prints text and JSON", () => {
+  it("version prints text and JSON; --version, version --client -o json, and --json as the old spelling of -o json", () => {
     p = initializedProject();
     expect(p.run(["version"]).stdout).toMatch(/^orchestrator \d+\.\d+\.\d+/);
-    expect(JSON.parse(p.run(["version", "--json"]).stdout).version).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(p.run(["--version"])).toMatchObject({ code: 0, stdout: expect.stringMatching(/^orchestrator \d+\.\d+\.\d+\n$/) });
+    const client = JSON.parse(p.run(["version", "--client", "-o", "json"]).stdout);
+    expect(client).toMatchObject({ apiVersion: "orchestrator.dev/v2", kind: "Version", clientVersion: { version: expect.stringMatching(/^\d+\.\d+\.\d+$/), apiVersion: "orchestrator.dev/v2" } });
+    expect(JSON.parse(p.run(["version", "--json"]).stdout)).toEqual(client);
+    expect(p.run(["version", "-o", "jsonpath={.clientVersion.version}"]).stdout).toBe(client.clientVersion.version);
+    // Without a store too.
+    expect(cli(["version", "--client", "-o", "yaml"], { cwd: tmpdir() }).stdout).toMatch(/^apiVersion: orchestrator.dev\/v2\nkind: Version\nclientVersion:\n/);
   });
 });

@@ -123,7 +123,7 @@ describe("orchestrator delete", () => {
     expect(ticketsOf(ids["doomed"]!)).toEqual([]);
     expect(existsSync(logs(ids["doomed"]!))).toBe(false);
     expect(existsSync(join(p.dir, ".orchestrator/status/doomed"))).toBe(false);
-    const tasks = JSON.parse(p.run(["task", "list", "-o", "json"]).stdout) as { id: string }[];
+    const tasks = JSON.parse(p.run(["task", "list", "-o", "json"]).stdout).items as { id: string }[];
     expect(tasks.map((t) => t.id)).toEqual([ids["kept"]]);
     // Another project's work, and a ticket no task wrote, stay.
     expect(ticketsOf(ids["kept"]!)).toHaveLength(1);
@@ -146,7 +146,7 @@ describe("orchestrator delete project/P with a running task", () => {
     expect(p.run(["apply", "-f", "m.yaml", "--project", "busy"]).code).toBe(0);
     const id = p.run(["task", "create", "--project", "busy", "--no-daemon"]).stdout.trim();
     controller = await startController(p.dir);
-    await until("the task to run", () => (JSON.parse(p!.run(["task", "list", "-o", "json"]).stdout) as { id: string; phase: string }[]).some((t) => t.id === id && t.phase === "Running"));
+    await until("the task to run", () => (JSON.parse(p!.run(["task", "list", "-o", "json"]).stdout).items as { id: string; phase: string }[]).some((t) => t.id === id && t.phase === "Running"));
     const r = p.run(["delete", "project/busy", "--force"]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`project/busy: task ${id}`);

@@ -285,7 +285,7 @@ spec:
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("found [REDACTED] in a file");
     const seen = [r.stdout, r.stderr, p.run(["event", "list", "-o", "json"]).stdout, p.run(["task", "list", "-o", "json"]).stdout];
-    const id = (JSON.parse(seen[3]!) as { id: string }[])[0]!.id;
+    const id = (JSON.parse(seen[3]!).items as { id: string }[])[0]!.id;
     seen.push(p.run(["task", "info", id, "-o", "json"]).stdout, p.run(["task", "logs", id]).stdout, p.run(["task", "trace", id, "--json"]).stdout);
     for (const text of seen) expect(text).not.toContain("tok-77d0aa-secret");
     expectNoStepLogHolds(p.dir, "tok-77d0aa-secret");
@@ -333,8 +333,7 @@ spec:
     runs: Array<{ id: string; step: string; itemId: string | null; status: string; agent: string | null; pid: number | null; pgid: number | null; durationMs: number; startedAt: string; finishedAt: string }>;
     task: { id: string; phase: string; message: string };
   } => {
-    const list = JSON.parse(p.run(["task", "list", "-o", "json"]).stdout) as { items?: Array<{ id: string }> } | Array<{ id: string }>;
-    const tasks = Array.isArray(list) ? list : list.items!;
+    const tasks = JSON.parse(p.run(["task", "list", "-o", "json"]).stdout).items as Array<{ id: string }>;
     const info = JSON.parse(p.run(["task", "info", tasks[tasks.length - 1]!.id, "-o", "json"]).stdout);
     return { ...info, phase: info.task?.phase ?? info.phase };
   };
@@ -653,7 +652,7 @@ spec:
     const [run] = latestInfo().runs;
     expect(run).toMatchObject({ status: "succeeded", agent: "reporter", pid: null, pgid: null });
     expect(run!.durationMs).toBe(Date.parse(run!.finishedAt) - Date.parse(run!.startedAt));
-    const events = JSON.parse(p.run(["event", "list", "--type", "run_result", "-o", "json"]).stdout) as Array<{ runId: string; data: Record<string, unknown> }>;
+    const events = JSON.parse(p.run(["event", "list", "--type", "run_result", "-o", "json"]).stdout).items as Array<{ runId: string; data: Record<string, unknown> }>;
     expect(events.find((e) => e.runId === run!.id)?.data).toMatchObject({
       durationMs: run!.durationMs,
       output: { confidence: 0.75, quality_score: 0.5, artifacts: [{ kind: "analysis", title: "t" }], captures: { score: "7" } },

@@ -16,7 +16,7 @@ describe("orchestrator event list", { timeout: 120_000 }, () => {
   const controllers = new Controllers();
   let first: string;
   let second: string;
-  const events = (args: string[]): EventJson[] => JSON.parse(p.run(["event", "list", "-o", "json", ...args]).stdout) as EventJson[];
+  const events = (args: string[]): EventJson[] => (JSON.parse(p.run(["event", "list", "-o", "json", ...args]).stdout) as { items: EventJson[] }).items;
 
   beforeAll(async () => {
     p = taskProject();

@@ -30,7 +30,7 @@ const UNKNOWN_STEP = (id: string): string => `error: unknown step id '${id}' in 
 describe("the lightweight step run walkthrough, as written", { timeout: 120_000 }, () => {
   let p: Project;
   let controller: RunningController;
-  const tasks = (): TaskRow[] => JSON.parse(p.run(["task", "list", "-o", "json"]).stdout) as TaskRow[];
+  const tasks = (): TaskRow[] => JSON.parse(p.run(["task", "list", "-o", "json"]).stdout).items as TaskRow[];
   const phaseOf = (id: string): string | undefined => tasks().find((t) => t.id === id)?.phase;
   const completed = (id: string): Promise<void> =>
     until(`task ${id} to complete`, () => phaseOf(id) === "Completed", 60_000, () => {
@@ -133,7 +133,7 @@ describe("the lightweight step run walkthrough, as written", { timeout: 120_000 
     expect(plain.stdout).toContain(`fixer received: Fix the problem described in the ticket at ${TICKET}`);
 
     // Every run leaves a RunResult record, listed by `event list`.
-    const results = JSON.parse(p.run(["event", "list", "--type", "run_result", "--limit", "200", "-o", "json"]).stdout) as { data: { step?: string; status?: string } | null }[];
+    const results = JSON.parse(p.run(["event", "list", "--type", "run_result", "--limit", "200", "-o", "json"]).stdout).items as { data: { step?: string; status?: string } | null }[];
     const fixes = results.filter((e) => e.data?.step === "fix-ticket");
     expect(fixes).toHaveLength(3);
     expect(fixes.every((e) => e.data?.status === "succeeded")).toBe(true);

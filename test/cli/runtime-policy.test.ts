@@ -61,7 +61,7 @@ describe("RuntimePolicy", () => {
     const out = say();
     expect(out).not.toContain("tok_live_123456");
     expect(out).toContain("token [REDACTED] done");
-    const id = (JSON.parse(p.run(["task", "list", "-o", "json"]).stdout) as Array<{ id: string }>)[0]!.id;
+    const id = (JSON.parse(p.run(["task", "list", "-o", "json"]).stdout).items as Array<{ id: string }>)[0]!.id;
     expect(p.run(["task", "logs", id]).stdout).not.toContain("tok_live_123456");
   });
 

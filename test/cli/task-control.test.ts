@@ -77,7 +77,7 @@ describe("orchestrator task start/pause/resume/retry/recover/delete", { timeout:
       ["last", "succeeded"],
     ]);
     expect(p.run(["task", "logs", id, "--tail", "1"]).stdout).toMatch(/==> step last .*\nlast\n$/);
-    const types = (JSON.parse(p.run(["event", "list", "--task", id, "-o", "json"]).stdout) as Array<{ type: string }>).map((e) => e.type);
+    const types = (JSON.parse(p.run(["event", "list", "--task", id, "-o", "json"]).stdout).items as Array<{ type: string }>).map((e) => e.type);
     expect(types).toContain("task_paused");
     expect(types).toContain("task_resumed");
   });
@@ -129,7 +129,7 @@ describe("orchestrator task start/pause/resume/retry/recover/delete", { timeout:
 
     // Fixed, a resume runs the failed run again and the task completes.
     writeFileSync(join(p.dir, "docs/qa/a.md.ok"), "");
-    const resumedEvents = (): number => (JSON.parse(p.run(["event", "list", "--task", id, "--type", "task_resumed", "-o", "json"]).stdout) as unknown[]).length;
+    const resumedEvents = (): number => (JSON.parse(p.run(["event", "list", "--task", id, "--type", "task_resumed", "-o", "json"]).stdout).items as unknown[]).length;
     const before = resumedEvents();
     expect(p.run(["task", "resume", id]).code).toBe(0);
     // Resuming a failed task is recorded as a resume, as for a paused one, and the trace shows it.
@@ -182,7 +182,7 @@ describe("orchestrator task start/pause/resume/retry/recover/delete", { timeout:
     const resumed = p.run(["task", "resume", id, "--reset-blocked"]);
     expect(resumed.stderr).toBe("");
     expect(resumed.code).toBe(0);
-    const types = (JSON.parse(p.run(["event", "list", "--task", id, "-o", "json"]).stdout) as Array<{ type: string }>).map((e) => e.type);
+    const types = (JSON.parse(p.run(["event", "list", "--task", id, "-o", "json"]).stdout).items as Array<{ type: string }>).map((e) => e.type);
     expect(types.slice(types.lastIndexOf("task_failed"))).toEqual(["task_failed", "task_resumed", "task_queued"]);
   });
 
@@ -292,7 +292,7 @@ describe("orchestrator task start/pause/resume/retry/recover/delete", { timeout:
     expect(deleted.stdout).toBe(`task/${done} deleted (done)\ntask/${resource} deleted\n`);
     expect(p.run(["task", "info", done]).code).toBe(1);
     expect(p.run(["get", "task", resource]).code).not.toBe(0);
-    const events = (JSON.parse(p.run(["event", "list", "--task", done, "-o", "json"]).stdout) as Array<{ type: string }>).map((e) => e.type);
+    const events = (JSON.parse(p.run(["event", "list", "--task", done, "-o", "json"]).stdout).items as Array<{ type: string }>).map((e) => e.type);
     expect(events[0]).toBe("task_created");
     expect(events).toContain("run_result");
     expect(events.at(-1)).toBe("task_deleted");
@@ -301,7 +301,7 @@ describe("orchestrator task start/pause/resume/retry/recover/delete", { timeout:
     p.run(["task", "pause", asleep]);
     const all = p.run(["task", "delete", "--all", "--status", "paused", "--force"]);
     expect(all.stdout).toContain(`task/${asleep} deleted (asleep)`);
-    expect((JSON.parse(p.run(["task", "list", "-o", "json"]).stdout) as Array<{ id: string }>).map((t) => t.id)).toEqual([idle]);
+    expect((JSON.parse(p.run(["task", "list", "-o", "json"]).stdout).items as Array<{ id: string }>).map((t) => t.id)).toEqual([idle]);
     expect(p.run(["task", "delete", "--all", "--status", "failed", "--force"]).stdout).toBe("no tasks matched; nothing was deleted\n");
     expect(p.run(["task", "delete"]).code).toBe(2);
     expect(p.run(["task", "delete", idle, "--status", "pending", "--force"]).code).toBe(2);
@@ -323,7 +323,7 @@ describe("orchestrator task start/pause/resume/retry/recover/delete", { timeout:
     try {
       await until(() => /source default: /.test(restarted.log()), 60_000, "the restarted controller's first source pass");
       expect(restarted.log()).not.toMatch(/declared/);
-      expect(p.run(["task", "list", "-o", "json"]).stdout).toBe("[]\n");
+      expect(JSON.parse(p.run(["task", "list", "-o", "json"]).stdout).items).toEqual([]);
     } finally {
       await restarted.stop();
     }

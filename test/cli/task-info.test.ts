@@ -91,7 +91,7 @@ describe("orchestrator task info: step filter order", () => {
     const id = createTask(p, "traced", "filtered", ["--step", "slow", "--step", "ok", "--step", "bad"]);
     expect(p.run(["task", "info", id]).stdout).toMatch(/^Steps: +ok, bad, slow$/m);
     expect((info(p, id).task as unknown as { spec: { steps: string[] } }).spec.steps).toEqual(["ok", "bad", "slow"]);
-    const listed = JSON.parse(p.run(["task", "list", "-o", "json"]).stdout) as Array<{ spec: { steps: string[] } }>;
+    const listed = JSON.parse(p.run(["task", "list", "-o", "json"]).stdout).items as Array<{ spec: { steps: string[] } }>;
     expect(listed[0]!.spec.steps).toEqual(["ok", "bad", "slow"]);
   });
 });

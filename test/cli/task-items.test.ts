@@ -106,7 +106,7 @@ describe("task status: loop stop, chained runs, items", { timeout: 90_000 }, () 
     ]);
     expect(json.runs.filter((r) => r.step === "check").every((r) => r.parentStep === null)).toBe(true);
     expect(p.run(["task", "info", id]).stdout).toMatch(/ smoke\/compile +succeeded /);
-    const events = JSON.parse(p.run(["event", "list", "--task", id, "--type", "run_result", "-o", "json"]).stdout) as Array<{ data: { step: string; parentStep?: string } }>;
+    const events = JSON.parse(p.run(["event", "list", "--task", id, "--type", "run_result", "-o", "json"]).stdout).items as Array<{ data: { step: string; parentStep?: string } }>;
     expect(events.find((e) => e.data.step === "link")!.data.parentStep).toBe("smoke");
 
     const table = p.run(["task", "items", id]);
@@ -118,7 +118,7 @@ describe("task status: loop stop, chained runs, items", { timeout: 90_000 }, () 
       ["docs/qa/good.md", "qa_passed", "0"],
     ]);
     expect(rows[1]).toMatch(/check failed \(cycle 1\)$/);
-    const items = JSON.parse(p.run(["task", "items", id, "-o", "json"]).stdout) as Array<{ path: string; status: string; failures: number; lastRun: { step: string; status: string; exitCode: number } }>;
+    const items = JSON.parse(p.run(["task", "items", id, "-o", "json"]).stdout).items as Array<{ path: string; status: string; failures: number; lastRun: { step: string; status: string; exitCode: number } }>;
     expect(items.map((i) => [i.path, i.status, i.failures, i.lastRun.step, i.lastRun.status, i.lastRun.exitCode])).toEqual([
       ["docs/qa/bad.md", "unresolved", 1, "check", "failed", 4],
       ["docs/qa/good.md", "qa_passed", 0, "check", "succeeded", 0],

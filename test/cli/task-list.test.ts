@@ -57,7 +57,7 @@ describe("orchestrator task list", { timeout: 120_000 }, () => {
   });
 
   it("filters by phase in any case, and by project", () => {
-    const ids = (args: string[]): string[] => (JSON.parse(p.run(["task", "list", "-o", "json", ...args]).stdout) as Array<{ id: string }>).map((t) => t.id);
+    const ids = (args: string[]): string[] => (JSON.parse(p.run(["task", "list", "-o", "json", ...args]).stdout).items as Array<{ id: string }>).map((t) => t.id);
     expect(ids(["--status", "COMPLETED"])).toEqual([done]);
     expect(ids(["--status", "pending"])).toEqual([waiting, other]);
     expect(ids(["--status", "pending", "--project", "other"])).toEqual([other]);
@@ -89,9 +89,11 @@ describe("orchestrator task list", { timeout: 120_000 }, () => {
   });
 
   it("-o json and -o yaml print the same task views", () => {
-    const json = JSON.parse(p.run(["task", "list", "-o", "json"]).stdout) as Array<Record<string, unknown>>;
-    const yaml = parse(p.run(["task", "list", "-o", "yaml"]).stdout) as Array<Record<string, unknown>>;
+    const json = JSON.parse(p.run(["task", "list", "-o", "json"]).stdout).items as Array<Record<string, unknown>>;
+    const yaml = parse(p.run(["task", "list", "-o", "yaml"]).stdout).items as Array<Record<string, unknown>>;
     expect(yaml).toEqual(json);
+    expect(JSON.parse(p.run(["task", "list", "-o", "json"]).stdout)).toMatchObject({ apiVersion: "orchestrator.dev/v2", kind: "List" });
+    expect(json[0]).toMatchObject({ apiVersion: "orchestrator.dev/v2", kind: "TaskRecord" });
     expect(json[0]).toMatchObject({ id: done, name: "done-task", project: "default", workflow: "basic", phase: "Completed", cycle: 1, exitCode: 0, queued: false });
     expect(json[0]!["resource"]).toMatchObject({ kind: "Task" });
     expect(json[0]).not.toHaveProperty("state");

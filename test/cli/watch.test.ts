@@ -95,7 +95,7 @@ describe("orchestrator watch", () => {
     p.write("manifests/task.yaml", task("t1"));
     await w.until("the task to complete", () => w!.err().includes("(t1) completed"));
     expect(readFileSync(join(p.dir, "ran.log"), "utf8")).toBe("ran\n");
-    const [record] = JSON.parse(p.run(["task", "list", "-o", "json"]).stdout) as { name: string; phase: string }[];
+    const [record] = JSON.parse(p.run(["task", "list", "-o", "json"]).stdout).items as { name: string; phase: string }[];
     expect(record).toMatchObject({ name: "t1", phase: "Completed" });
     // An unrelated save is not a new generation.
     p.write("manifests/base.yaml", docs(workspace("ws"), workflow("wf", "echo ran >> ran.log")) + "# touched\n");

@@ -24,7 +24,7 @@ const everySecond = '  cron:\n    schedule: "*/1 * * * * *"\n';
 const HOLD = "'while [ ! -f release ]; do sleep 0.1; done'";
 
 const tasksOf = tasksNamed;
-const events = (p: Project, type: string): EventRow[] => JSON.parse(p.run(["event", "list", "--type", type, "--limit", "1000", "-o", "json"]).stdout || "[]") as EventRow[];
+const events = (p: Project, type: string): EventRow[] => (JSON.parse(p.run(["event", "list", "--type", type, "--limit", "1000", "-o", "json"]).stdout || '{"items":[]}') as { items: EventRow[] }).items;
 const triggerStatus = (p: Project, name: string): Record<string, unknown> => (JSON.parse(p.run(["get", "trigger", name, "-o", "json"]).stdout) as { status?: Record<string, unknown> }).status ?? {};
 const alive = (pid: number): boolean => {
   try {
@@ -179,7 +179,7 @@ describe("the controller fires Triggers", () => {
     );
     controller = await startController(p.dir);
     const lint = p.run(["task", "create", "--workflow", "lint", "--no-daemon"]).stdout.trim();
-    await until("the lint task to complete", () => (JSON.parse(p.run(["task", "list", "-o", "json"]).stdout) as TaskRow[]).some((t) => t.id === lint && t.phase === "Completed"));
+    await until("the lint task to complete", () => (JSON.parse(p.run(["task", "list", "-o", "json"]).stdout).items as TaskRow[]).some((t) => t.id === lint && t.phase === "Completed"));
     const build = p.run(["task", "create", "--workflow", "build", "--no-daemon"]).stdout.trim();
     await until("the deploy task to complete", () => tasksOf(p, "trigger-deploy-after-build").some((t) => t.phase === "Completed"));
 

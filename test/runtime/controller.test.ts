@@ -99,7 +99,7 @@ describe("the controller", { timeout: 120_000 }, () => {
     await until(() => task(id)?.status?.phase === "Completed", "the task to complete");
     expect(readFileSync(join(p.dir, "steps.log"), "utf8")).toBe("one\ntwo-started\ntwo-resumed\nthree\n");
 
-    const events = JSON.parse(p.run(["event", "list", "--task", id, "--limit", "200", "-o", "json"]).stdout) as Array<{ type: string; data: { status?: string; step?: string } | null }>;
+    const events = JSON.parse(p.run(["event", "list", "--task", id, "--limit", "200", "-o", "json"]).stdout).items as Array<{ type: string; data: { status?: string; step?: string } | null }>;
     const types = events.map((e) => e.type);
     expect(types).toContain("task_recovered");
     const results = events.filter((e) => e.type === "run_result").map((e) => `${e.data?.step}:${e.data?.status}`);

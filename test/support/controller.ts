@@ -85,5 +85,5 @@ export interface TaskRow {
 
 /** The tasks named `name`, oldest first, as `task list -o json` shows them. */
 export function tasksNamed(project: { run(args: readonly string[]): { stdout: string } }, name: string): TaskRow[] {
-  return (JSON.parse(project.run(["task", "list", "-o", "json"]).stdout) as TaskRow[]).filter((t) => t.name === name);
+  return (JSON.parse(project.run(["task", "list", "-o", "json"]).stdout).items as TaskRow[]).filter((t) => t.name === name);
 }

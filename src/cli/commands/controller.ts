@@ -16,7 +16,9 @@ import { openTaskStore } from "../../store/task-store.js";
 import { controllerStoreOf, type ControllerRecord } from "../../store/controller-store.js";
 import { requireHome } from "../context.js";
 import { CliError, UsageError } from "../errors.js";
+import type { OutputFormat } from "../output/format.js";
 import { writeOut } from "../output/io.js";
+import { printObject } from "../output/printer.js";
 import { renderTable } from "../output/table.js";
 
 export interface ControllerCommandOptions {
@@ -139,7 +141,7 @@ export function controllerStatusView(home: Home, store: Store): ControllerStatus
   return { running: lock?.alive === true, pid: lock?.alive ? lock.pid : null, hostname: lock?.hostname ?? null, since: lock?.alive ? lock.startedAt : null, queuedTasks: queued, runningTasks: running, webView, webhooks };
 }
 
-export async function controllerStatusCommand(opts: { output?: "text" | "json" }): Promise<void> {
+export async function controllerStatusCommand(opts: { output?: OutputFormat }): Promise<void> {
   const home = requireHome();
   const store = openStore(home);
   let view: ControllerStatus;
@@ -152,18 +154,17 @@ export async function controllerStatusCommand(opts: { output?: "text" | "json" }
   }
   const controllers = live.map((c) => ({ id: c.id, host: c.host, pid: c.pid, role: c.role, workers: c.workers, leases: c.tasks, startedAt: c.startedAt, lastHeartbeat: c.heartbeatAt, leaseExpiresAt: c.expiresAt }));
   const status = { ...view, controllers };
-  if (opts.output === "json") {
-    writeOut(JSON.stringify(status) + "\n");
-    return;
-  }
-  writeOut(status.running ? `controller running (pid ${status.pid} on ${status.hostname}, since ${status.since})\n` : "no controller running\n");
-  writeOut(`tasks: ${status.queuedTasks} queued, ${status.runningTasks} running\n`);
-  if (status.webView) writeOut(`web view: ${status.webView}\n`);
-  if (status.running) writeOut(status.webhooks ? `listening on ${status.webhooks} (webhooks, source push notifications)\n` : "not listening for webhooks\n");
-  if (controllers.length === 0) return;
-  // Every live controller on the store: on a shared store, those of other homes and hosts too.
-  writeOut(`controllers on this store: ${controllers.length}\n`);
-  writeOut(renderTable(["HOST", "PID", "ROLE", "WORKERS", "LEASES", "LAST HEARTBEAT", "STARTED"], controllers.map((c) => [c.host, String(c.pid), c.role, String(c.workers), String(c.leases), c.lastHeartbeat, c.startedAt])));
+  printObject("ControllerStatus", { ...status }, String(status.pid ?? "none"), opts, () =>
+    (status.running ? `controller running (pid ${status.pid} on ${status.hostname}, since ${status.since})\n` : "no controller running\n") +
+    `tasks: ${status.queuedTasks} queued, ${status.runningTasks} running\n` +
+    (status.webView ? `web view: ${status.webView}\n` : "") +
+    (status.running ? (status.webhooks ? `listening on ${status.webhooks} (webhooks, source push notifications)\n` : "not listening for webhooks\n") : "") +
+    // Every live controller on the store: on a shared store, those of other homes and hosts too.
+    (controllers.length === 0
+      ? ""
+      : `controllers on this store: ${controllers.length}\n` +
+        renderTable(["HOST", "PID", "ROLE", "WORKERS", "LEASES", "LAST HEARTBEAT", "STARTED"], controllers.map((c) => [c.host, String(c.pid), c.role, String(c.workers), String(c.leases), c.lastHeartbeat, c.startedAt]))),
+  );
 }
 
 export async function controllerStopCommand(opts: { timeout: string }): Promise<void> {

@@ -1,18 +1,23 @@
 /**
- * @module `orchestrator db status` and `orchestrator db migrations list`.
+ * @module `orchestrator db status` and `orchestrator db migrations list`,
+ * through the output contract (`kind: StoreStatus`; migrations a List of
+ * `kind: Migration`).
  */
+import type { MigrationInfo } from "../../store/store.js";
 import { withStore } from "../context.js";
-import { writeOut } from "../output/io.js";
-import { renderTable } from "../output/table.js";
+import type { OutputFormat } from "../output/format.js";
+import { printList, printObject, type Listing } from "../output/printer.js";
 
-export async function dbStatusCommand(opts: { output?: "text" | "json" }): Promise<void> {
+interface Flags {
+  output?: OutputFormat;
+  headers?: boolean;
+  sortBy?: string;
+}
+
+export async function dbStatusCommand(opts: Flags): Promise<void> {
   await withStore(({ store }) => {
     const s = store.status();
-    if (opts.output === "json") {
-      writeOut(JSON.stringify(s, null, 2) + "\n");
-      return;
-    }
-    writeOut(
+    printObject("StoreStatus", { ...s }, s.path, opts, () =>
       [
         `Store:           ${s.path}`,
         `Size:            ${s.sizeBytes} bytes`,
@@ -26,13 +31,17 @@ export async function dbStatusCommand(opts: { output?: "text" | "json" }): Promi
   });
 }
 
-export async function migrationsListCommand(opts: { output?: "text" | "json" }): Promise<void> {
-  await withStore(({ store }) => {
-    const ms = store.migrations();
-    if (opts.output === "json") {
-      writeOut(JSON.stringify(ms, null, 2) + "\n");
-      return;
-    }
-    writeOut(renderTable(["VERSION", "NAME", "APPLIED"], ms.map((m) => [String(m.version), m.name, m.appliedAt ?? "pending"])));
-  });
+const migrationListing: Listing<MigrationInfo> = {
+  kind: "Migration",
+  view: (m) => ({ version: m.version, name: m.name, appliedAt: m.appliedAt }),
+  name: (m) => String(m.version),
+  columns: [
+    { header: "VERSION", value: (m) => String(m.version) },
+    { header: "NAME", value: (m) => m.name },
+    { header: "APPLIED", value: (m) => m.appliedAt ?? "pending" },
+  ],
+};
+
+export async function migrationsListCommand(opts: Flags): Promise<void> {
+  await withStore(({ store }) => printList(migrationListing, store.migrations(), opts));
 }

@@ -8,7 +8,8 @@ import type { Store } from "../../store/store.js";
 import type { ItemRecord, RunRecord, TaskRecord } from "../../store/task-store.js";
 import { openTaskStore } from "../../store/task-store.js";
 import { withStore } from "../context.js";
-import { writeOut } from "../output/io.js";
+import type { OutputFormat } from "../output/format.js";
+import { printObject } from "../output/printer.js";
 import { projectSecretValues } from "../../engine/runner/secret-values.js";
 import { loopStopOf, outcomeReasonOf } from "../../engine/runner/resource-status.js";
 import { captureProblemsOf, redactRuns } from "../output/run-output.js";
@@ -18,7 +19,7 @@ import { formatDuration, itemPathMap, itemView, latestRunPerStep, runDenials, ru
 import { resolveTaskRef } from "./task-select.js";
 
 export interface TaskInfoOptions {
-  output?: "text" | "json" | "yaml";
+  output?: OutputFormat;
   project?: string;
 }
 
@@ -54,16 +55,8 @@ export async function taskInfoCommand(ref: string, opts: TaskInfoOptions): Promi
   await withStore(async ({ store }) => {
     const found = resolveTaskRef(openTaskStore(store), ref, opts.project === undefined ? {} : { project: opts.project });
     const { task, items, runs, children } = loadTaskInfo(store, found);
-    if (opts.output === "json") {
-      writeOut(JSON.stringify(taskInfoView(task, items, runs, children), null, 2) + "\n");
-      return;
-    }
-    if (opts.output === "yaml") {
-      const { toYaml } = await import("../output/yaml.js");
-      writeOut(toYaml(taskInfoView(task, items, runs, children)));
-      return;
-    }
-    writeOut(renderInfo(task, items, runs, children));
+    // `kind: TaskInfo` in the machine formats; `-o name` prints `task/ID`.
+    printObject("TaskInfo", taskInfoView(task, items, runs, children), task.id, opts, () => renderInfo(task, items, runs, children), "task");
   });
 }
 

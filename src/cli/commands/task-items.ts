@@ -1,18 +1,22 @@
 /**
- * @module `orchestrator task items ID [-o table|json|yaml]`: a task's items
- * with their status, failures and the latest step each ran.
+ * @module `orchestrator task items ID [-o ...] [-w]`: a task's items with
+ * their status, failures and the latest step each ran.
  */
 import type { JsonObject } from "../../resources/types.js";
 import type { ItemRecord, RunRecord } from "../../store/task-store.js";
 import { openTaskStore } from "../../store/task-store.js";
 import { withStore } from "../context.js";
-import { writeErr, writeOut } from "../output/io.js";
-import { renderTable } from "../output/table.js";
+import type { OutputFormat } from "../output/format.js";
+import { printList, type Listing } from "../output/printer.js";
+import { watchGroups } from "../output/watch-list.js";
 import { itemView } from "../output/task-view.js";
 import { resolveTaskRef } from "./task-select.js";
 
 export interface TaskItemsOptions {
-  output?: "table" | "json" | "yaml";
+  output?: OutputFormat;
+  headers?: boolean;
+  sortBy?: string;
+  watch?: boolean;
   project?: string;
 }
 
@@ -31,30 +35,42 @@ export function taskItemView(item: ItemRecord, last: RunRecord | undefined): Jso
   };
 }
 
+/** How a task's items are listed: `kind: TaskItem`, `-o name` as `item/ID` (what `task retry` takes). */
+export function itemListing(latest: ReadonlyMap<string, RunRecord>, generated = false): Listing<ItemRecord> {
+  return {
+    kind: "TaskItem",
+    nameKind: "item",
+    view: (i) => taskItemView(i, latest.get(i.id)),
+    name: (i) => i.id,
+    columns: [
+      { header: "ID", value: (i) => i.id },
+      { header: "PATH", value: (i) => i.path },
+      // Generated items (generate_items) add their label and where each item came from.
+      ...(generated ? [{ header: "LABEL", value: (i: ItemRecord) => i.label ?? "" }, { header: "SOURCE", value: (i: ItemRecord) => i.source ?? "static" }] : []),
+      { header: "STATUS", value: (i) => i.status },
+      { header: "FAILURES", value: (i) => String(i.failures) },
+      { header: "LAST STEP", value: (i) => lastStep(latest.get(i.id)) },
+    ],
+  };
+}
+
+const lastStep = (last: RunRecord | undefined): string => (last ? `${last.stepId} ${last.status} (cycle ${last.cycle})` : "");
+
 export async function taskItemsCommand(ref: string, opts: TaskItemsOptions): Promise<void> {
   await withStore(async ({ store }) => {
     const tasks = openTaskStore(store);
     const task = resolveTaskRef(tasks, ref, opts.project === undefined ? {} : { project: opts.project });
-    const items = tasks.listItems(task.id);
-    const latest = latestRunPerItem(tasks.listRuns(task.id));
-    const output = opts.output ?? "table";
-    if (output === "json" || output === "yaml") {
-      const views = items.map((i) => taskItemView(i, latest.get(i.id)));
-      if (output === "json") writeOut(JSON.stringify(views, null, 2) + "\n");
-      else writeOut((await import("../output/yaml.js")).toYaml(views));
-      return;
+    const read = (): { items: ItemRecord[]; listing: Listing<ItemRecord> } => {
+      const items = tasks.listItems(task.id);
+      return { items, listing: itemListing(latestRunPerItem(tasks.listRuns(task.id)), items.some((i) => i.source === "generated")) };
+    };
+    const { items, listing } = read();
+    printList(listing, items, opts, { empty: `task ${task.id} has no items` });
+    if (opts.watch) {
+      await watchGroups(() => {
+        const now = read();
+        return [{ listing: now.listing, items: now.items }];
+      }, opts);
     }
-    if (items.length === 0) {
-      writeErr(`task ${task.id} has no items\n`);
-      return;
-    }
-    // Generated items (generate_items) add their label and where each item came from.
-    const generated = items.some((i) => i.source === "generated");
-    const rows = items.map((i) => {
-      const last = latest.get(i.id);
-      const lastStep = last ? `${last.stepId} ${last.status} (cycle ${last.cycle})` : "";
-      return generated ? [i.id, i.path, i.label ?? "", i.source ?? "static", i.status, String(i.failures), lastStep] : [i.id, i.path, i.status, String(i.failures), lastStep];
-    });
-    writeOut(renderTable(generated ? ["ID", "PATH", "LABEL", "SOURCE", "STATUS", "FAILURES", "LAST STEP"] : ["ID", "PATH", "STATUS", "FAILURES", "LAST STEP"], rows));
   });
 }

@@ -1,10 +1,13 @@
 /**
- * @module `orchestrator task trace ID [--json]`: a task's timeline of cycles,
+ * @module `orchestrator task trace ID [-o json|yaml|...]`: a task's timeline of cycles,
  * steps and runs, from its run records and events.
  */
 import { openTaskStore } from "../../store/task-store.js";
 import { withStore } from "../context.js";
-import { useColor, writeOut } from "../output/io.js";
+import type { JsonObject } from "../../resources/types.js";
+import type { OutputFormat } from "../output/format.js";
+import { useColor } from "../output/io.js";
+import { printObject } from "../output/printer.js";
 import { projectSecretValues } from "../../engine/runner/secret-values.js";
 import { redactRuns } from "../output/run-output.js";
 import { spawnTree } from "../output/spawn-tree.js";
@@ -12,7 +15,9 @@ import { buildTrace, renderTrace } from "../output/task-trace.js";
 import { resolveTaskRef } from "./task-select.js";
 
 export interface TaskTraceOptions {
+  /** The old spelling of `-o json`. */
   json?: boolean;
+  output?: OutputFormat;
   project?: string;
 }
 
@@ -26,6 +31,7 @@ export async function taskTraceCommand(ref: string, opts: TaskTraceOptions): Pro
       spawned: spawnTree(task.id, (id) => tasks.listTasks({ parentTaskId: id })),
     };
     const trace = buildTrace(task, tasks.listItems(task.id), runs, store.listEvents({ taskId: task.id }), family);
-    writeOut(opts.json ? JSON.stringify(trace, null, 2) + "\n" : renderTrace(trace, useColor()));
+    const output: OutputFormat | undefined = opts.json ? { type: "json" } : opts.output;
+    printObject("TaskTrace", trace as unknown as JsonObject, task.id, output ? { output } : {}, () => renderTrace(trace, useColor()), "task");
   });
 }

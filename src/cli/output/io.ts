@@ -2,6 +2,7 @@
  * @module Writing to stdout and stderr, whether colour is allowed, and what
  * happens when whoever reads our output goes away (`orchestrator ... | head`).
  */
+import { colorEnabled } from "./color.js";
 
 /** Streams whose reader has gone: writing to them again would only fail again. */
 const closed = new Set<NodeJS.WriteStream>();
@@ -38,9 +39,9 @@ export function writeErr(text: string): void {
   if (!closed.has(process.stderr)) process.stderr.write(text);
 }
 
-/** Colour only on a terminal and never when NO_COLOR is set. */
+/** Whether to colour what goes to `stream`: `--color`, NO_COLOR, FORCE_COLOR, a terminal (see color.ts). */
 export function useColor(stream: NodeJS.WriteStream = process.stdout): boolean {
-  return !!stream.isTTY && !("NO_COLOR" in process.env);
+  return colorEnabled(stream);
 }
 
 /**

@@ -25,6 +25,8 @@ export interface Column<T> {
 export interface Listing<T> {
   /** `kind` of each item's JSON when its view has none, and the `kind/` of `-o name` (lower-cased). */
   kind: string;
+  /** The `kind/` of `-o name` when it differs from `kind` (`task/ID` for a TaskRecord), as the commands take it back. */
+  nameKind?: string;
   /** The item as JSON: what -o json|yaml print and what jsonpath, custom-columns and --sort-by read. */
   view: (item: T) => JsonObject;
   /** The name `-o name` prints after `kind/`. */
@@ -90,7 +92,8 @@ export function printGroups<T>(groups: readonly Group<T>[], flags: ListFlags, op
       writeOut(toYaml(document()));
       return;
     case "name":
-      writeOut(sorted.flatMap((g) => g.items.map((i) => `${g.listing.kind.toLowerCase()}/${g.listing.name(i)}\n`)).join(""));
+      if (opts.empty && sorted.every((g) => g.items.length === 0)) return void writeErr(`${opts.empty}\n`);
+      writeOut(sorted.flatMap((g) => g.items.map((i) => `${nameKindOf(g.listing)}/${g.listing.name(i)}\n`)).join(""));
       return;
     case "jsonpath":
       // As kubectl: exactly what the template says, no newline added.
@@ -112,7 +115,7 @@ export function printGroups<T>(groups: readonly Group<T>[], flags: ListFlags, op
         const rows = g.items.map((i) =>
           cols.map((c) => {
             const v = c.value(i);
-            return opts.kindPrefix && c.header === "NAME" ? `${g.listing.kind.toLowerCase()}/${v}` : v;
+            return opts.kindPrefix && c.header === "NAME" ? `${nameKindOf(g.listing)}/${v}` : v;
           }),
         );
         tables.push(table(cols.map((c) => c.header), rows, flags.headers !== false));
@@ -127,14 +130,18 @@ export function printGroups<T>(groups: readonly Group<T>[], flags: ListFlags, op
  * One object shown (`task info`, `db status`, `source status NAME`): its
  * JSON in the machine formats, `human()` for people.
  */
-export function printObject(kind: string, view: JsonObject, name: string, flags: ListFlags, human: () => string): void {
-  const listing: Listing<JsonObject> = { kind, view: (v) => v, name: () => name, columns: [] };
+export function printObject(kind: string, view: JsonObject, name: string, flags: ListFlags, human: () => string, nameKind?: string): void {
+  const listing: Listing<JsonObject> = { kind, view: (v) => v, name: () => name, columns: [], ...(nameKind ? { nameKind } : {}) };
   const format = flags.output ?? { type: "table" };
   if (format.type === "table" || format.type === "wide" || format.type === "other") {
     writeOut(human());
     return;
   }
   printGroups([{ listing, items: [view] }], flags, { single: true });
+}
+
+function nameKindOf<T>(l: Listing<T>): string {
+  return (l.nameKind ?? l.kind).toLowerCase();
 }
 
 function table(headers: readonly string[], rows: readonly (readonly string[])[], withHeaders: boolean): string {

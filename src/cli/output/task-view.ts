@@ -7,6 +7,7 @@ import type { JsonObject } from "../../resources/types.js";
 import type { ItemRecord, RunRecord, TaskPhase, TaskRecord } from "../../store/task-store.js";
 import { loopStopOf, outcomeReasonOf } from "../../engine/runner/resource-status.js";
 import { formatAge } from "./age.js";
+import { style } from "./color.js";
 import { formatDuration } from "./duration.js";
 import { runOutputView } from "./run-output.js";
 
@@ -176,12 +177,10 @@ export function taskColumns(wide: boolean, allProjects: boolean, now: number = D
 
 export type Colour = "green" | "red" | "yellow" | "gray" | "bold";
 
-const ANSI: Record<Colour, string> = { green: "32", red: "31", yellow: "33", gray: "90", bold: "1" };
-
-/** `text` in a colour when colour is enabled (a terminal, no NO_COLOR: see useColor). */
+/** `text` in a colour when colour is enabled (see color.ts: --color, NO_COLOR, FORCE_COLOR, a terminal). */
 export function paint(text: string, colour: Colour | undefined, enabled: boolean): string {
-  if (!enabled || !colour) return text;
-  return `\u001b[${ANSI[colour]}m${text}\u001b[0m`;
+  if (!colour) return text;
+  return style(colour, text, enabled);
 }
 
 /** The colour of a task phase, run status or item status. */

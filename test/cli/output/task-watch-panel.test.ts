@@ -72,7 +72,7 @@ describe("the task watch panel", () => {
 
   it("colours whole rows and the phase only when asked", () => {
     const out = renderPanel({ task: task({ phase: "Failed" }), items: [item], runs }, true, NOW);
-    expect(out).toContain("phase \u001b[31mFailed\u001b[0m");
+    expect(out).toContain("phase \u001b[31mFailed\u001b[39m");
     expect(out).toContain("\u001b[32mplan ");
     expect(out).toContain("\u001b[33mcheck ");
     expect(renderPanel({ task: task(), items: [item], runs }, false, NOW)).not.toContain("\u001b[");
