@@ -27,10 +27,15 @@ function lazy(load: () => Promise<Record<string, unknown>>, name: string): (...a
   };
 }
 
-const outputOption = (choices: string[], dflt?: string): Option => {
-  const o = new Option("-o, --output <format>", "output format").choices(choices);
-  return dflt ? o.default(dflt) : o;
-};
+/**
+ * `-o` of a command whose human form is not a table (`text`, `markdown`):
+ * parsed by the output contract, so json, yaml and jsonpath= work alike everywhere.
+ */
+const outputOption = (choices: string[], dflt = "text"): Option =>
+  contractOutput(
+    choices.filter((c) => !["table", "wide", "json", "yaml", "name", "text"].includes(c)),
+    dflt,
+  );
 
 /** The package's version, read only when `--version` is asked for. */
 function packageVersionSync(): string {

@@ -133,7 +133,8 @@ describe("orchestrator diff --from --to (a pull request in CI, no store)", () =>
     expect(md.stdout).not.toMatch(/first-secret|second-secret/);
 
     const json = JSON.parse(cli(["diff", "--from", base, "--to", head, "-o", "json"], { cwd: up.work, env }).stdout);
-    expect(Object.keys(json)).toEqual(["summary", "failures", "resources", "diagnostics"]);
+    expect(Object.keys(json)).toEqual(["apiVersion", "kind", "summary", "failures", "resources", "diagnostics"]);
+    expect(json.kind).toBe("DiffReport");
     // Deletions come last, in the order sync would prune them.
     expect(json.resources.map((r: { name: string; action: string }) => `${r.name}:${r.action}`)).toEqual(["keys:update", "a:update", "new:create", "t:create", "gone:delete"]);
     // The two sides are named by the refs given and their commits.

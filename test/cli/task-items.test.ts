@@ -123,7 +123,8 @@ describe("task status: loop stop, chained runs, items", { timeout: 90_000 }, () 
       ["docs/qa/bad.md", "unresolved", 1, "check", "failed", 4],
       ["docs/qa/good.md", "qa_passed", 0, "check", "succeeded", 0],
     ]);
-    expect(parse(p.run(["task", "items", id, "-o", "yaml"]).stdout)).toEqual(items);
+    expect(parse(p.run(["task", "items", id, "-o", "yaml"]).stdout).items).toEqual(items);
+    expect(items[0]).toMatchObject({ apiVersion: "orchestrator.dev/v2", kind: "TaskItem" });
     expect(p.run(["task", "items", id, "-o", "wide"]).code).toBe(2);
     expect(p.run(["task", "items", "no-such-task"]).code).toBe(1);
   });

@@ -12,7 +12,10 @@ import { withStore } from "../context.js";
 import { packageVersion } from "./version.js";
 import { CliError } from "../errors.js";
 import { printDiagnostics } from "../output/diagnostics.js";
+import type { JsonValue } from "../../resources/types.js";
+import type { OutputFormat } from "../output/format.js";
 import { writeErr, writeOut } from "../output/io.js";
+import { printMachine } from "../output/printer.js";
 
 export interface ApplyOptions {
   filename: string[];
@@ -21,7 +24,7 @@ export interface ApplyOptions {
   prune?: boolean;
   /** `--no-daemon`: queue committed Tasks and Runs without starting a controller. */
   daemon?: boolean;
-  output?: "text" | "json";
+  output?: OutputFormat | "text" | "json";
 }
 
 export function actionLine(a: Pick<PlannedAction, "key" | "verb" | "drift">, dryRun: boolean): string {
@@ -48,19 +51,12 @@ export async function applyCommand(opts: ApplyOptions): Promise<void> {
     if (!result.ok && !result.committed) {
       throw new CliError(result.reason === Reason.ValidationFailed ? result.message : `apply failed, nothing was written: ${result.message}`);
     }
-    if (opts.output === "json") {
-      writeOut(
-        JSON.stringify(
-          {
-            dryRun: !!opts.dryRun,
-            results: result.actions.map((a) => ({ project: a.key.project, kind: a.key.kind, name: a.key.name, action: a.verb })),
-            diagnostics: result.diagnostics,
-          },
-          null,
-          2,
-        ) + "\n",
-      );
-    } else {
+    const view = {
+      dryRun: !!opts.dryRun,
+      results: result.actions.map((a) => ({ project: a.key.project, kind: a.key.kind, name: a.key.name, action: a.verb })),
+      diagnostics: result.diagnostics as unknown as JsonValue[],
+    };
+    if (!printMachine("ApplyResult", view, opts.output)) {
       writeOut(result.actions.map((a) => actionLine(a, !!opts.dryRun) + "\n").join(""));
     }
     for (const line of await engine.settle({ noDaemon: opts.daemon === false })) writeErr(`${line}\n`);

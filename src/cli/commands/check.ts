@@ -7,11 +7,14 @@ import { hasErrors } from "../../resources/diagnostics.js";
 import { withStore } from "../context.js";
 import { CliError } from "../errors.js";
 import { countBySeverity, plural, printDiagnostics } from "../output/diagnostics.js";
+import type { JsonValue } from "../../resources/types.js";
+import type { OutputFormat } from "../output/format.js";
 import { writeOut } from "../output/io.js";
+import { printMachine } from "../output/printer.js";
 import { probeHost } from "../../sandbox/host-probe.js";
 import { profileReports, profileReportsJson, profileWarnings, renderProfileReports } from "../output/profile-report.js";
 
-export async function checkCommand(opts: { workflow?: string; project?: string; output?: "text" | "json" }): Promise<void> {
+export async function checkCommand(opts: { workflow?: string; project?: string; output?: OutputFormat | "text" | "json" }): Promise<void> {
   await withStore(({ store }) => {
     const all = store.listResources({ allProjects: true }).map((r) => ({
       resource: r,
@@ -29,9 +32,8 @@ export async function checkCommand(opts: { workflow?: string; project?: string; 
     const reports = profileReports(profiles, caps);
     const ds = [...checkReferences(all, opts), ...profileWarnings(reports)];
     const { errors, warnings } = countBySeverity(ds);
-    if (opts.output === "json") {
-      writeOut(JSON.stringify({ ok: errors === 0, errors: ds.filter((d) => d.severity === "error"), warnings: ds.filter((d) => d.severity === "warning"), sandbox: profileReportsJson(reports, caps) }, null, 2) + "\n");
-    } else {
+    const report = { ok: errors === 0, errors: ds.filter((d) => d.severity === "error") as unknown as JsonValue[], warnings: ds.filter((d) => d.severity === "warning") as unknown as JsonValue[], sandbox: profileReportsJson(reports, caps) as unknown as JsonValue };
+    if (!printMachine("CheckReport", report, opts.output)) {
       printDiagnostics(ds);
       writeOut(renderProfileReports(reports, caps));
       writeOut(`${reports.length ? "\n" : ""}${errors === 0 ? "check passed" : "check failed"}: ${plural(errors, "error")}, ${plural(warnings, "warning")}\n`);

@@ -13,14 +13,16 @@ import type { Diagnostic } from "../../resources/diagnostics.js";
 import { hasErrors } from "../../resources/diagnostics.js";
 import { loadManifestPaths } from "../../resources/load.js";
 import { diffCommits, diffFiles, diffSources, type DiffReport } from "../../reconcile/diff-plan.js";
-import { failureLine, hasChanges, renderDiffJson, renderDiffMarkdown, renderDiffText } from "../../reconcile/diff/index.js";
+import { diffReportJson, failureLine, hasChanges, renderDiffMarkdown, renderDiffText } from "../../reconcile/diff/index.js";
 import { GitSourceError } from "../../reconcile/git/errors.js";
 import { UnknownSourceError } from "../../reconcile/reconcile-sources.js";
 import { withStore } from "../context.js";
 import { CliError, UsageError } from "../errors.js";
 import { printDiagnostics } from "../output/diagnostics.js";
 import { externalDiffCommand, runExternalDiff } from "../output/external-diff.js";
+import type { OutputFormat } from "../output/format.js";
 import { useColor, writeErr, writeOut } from "../output/io.js";
+import { formatName, printMachine } from "../output/printer.js";
 
 export interface DiffOptions {
   filename?: string[];
@@ -29,7 +31,7 @@ export interface DiffOptions {
   path?: string;
   project?: string;
   prune?: boolean;
-  output?: "text" | "markdown" | "json";
+  output?: OutputFormat | "text" | "markdown" | "json";
 }
 
 /** Exit code for errors: the diff is printed, but the new side is not valid or a source failed. */
@@ -59,13 +61,17 @@ export async function diffCommand(sources: string[], opts: DiffOptions): Promise
     throw err;
   }
 
-  const output = opts.output ?? "text";
+  const output = formatName(opts.output);
   const external = output === "text" ? externalDiffCommand() : undefined;
   if (external) {
     runExternal(external, report, mode === "commits" ? { from: "from", to: "to" } : { from: "live", to: "desired" });
     return;
   }
-  writeOut(render(report, output, title));
+  // json, yaml and jsonpath= see the same `kind: DiffReport`; text and markdown are for people.
+  const human = output === "text" || output === "markdown";
+  if (human || !printMachine("DiffReport", diffReportJson(report.diffs, report.diagnostics, { failures: report.failures }), opts.output)) {
+    writeOut(render(report, output === "markdown" ? "markdown" : "text", title));
+  }
   for (const n of report.notes) writeErr(`note: ${n}\n`);
   // The text report lists failures itself; with -o json or markdown stdout is an artifact, so a CI log gets them on stderr too.
   if (output !== "text") for (const f of report.failures) writeErr(`error: ${failureLine(f)}\n`);
@@ -100,10 +106,9 @@ function modeOf(sources: readonly string[], opts: DiffOptions): "commits" | "fil
   return commits ? "commits" : opts.filename ? "files" : "sources";
 }
 
-function render(report: DiffReport, output: "text" | "markdown" | "json", title: string): string {
+function render(report: DiffReport, output: "text" | "markdown", title: string): string {
   const diagnostics: readonly Diagnostic[] = report.diagnostics;
   const failures = report.failures;
-  if (output === "json") return renderDiffJson(report.diffs, diagnostics, { failures });
   if (output === "markdown") return renderDiffMarkdown(report.diffs, diagnostics, { title, failures });
   return renderDiffText(report.diffs, diagnostics, { color: useColor(), failures });
 }

@@ -14,6 +14,9 @@ import type { Resource } from "../../resources/types.js";
 import { withStore } from "../context.js";
 import { storeRegistry } from "../kind-ref.js";
 import { countBySeverity, plural, printDiagnostics } from "../output/diagnostics.js";
+import type { JsonValue } from "../../resources/types.js";
+import type { OutputFormat } from "../output/format.js";
+import { formatName, printMachine } from "../output/printer.js";
 import { writeErr, writeOut } from "../output/io.js";
 import { resourceView } from "../output/resource-view.js";
 import { toYaml } from "../output/yaml.js";
@@ -21,7 +24,7 @@ import { toYaml } from "../output/yaml.js";
 export interface ValidateOptions {
   filename: string[];
   project?: string;
-  output?: "text" | "json";
+  output?: OutputFormat | "text" | "json";
 }
 
 /** CRDs of the store, when there is one: validation works without a store too. */
@@ -44,21 +47,14 @@ export async function validateCommand(opts: ValidateOptions): Promise<void> {
   const { errors, warnings } = countBySeverity(set.diagnostics);
   const files = loaded.files.length;
   const documents = set.documents.length + unreadableDocuments(set.diagnostics);
-  if (opts.output === "json") {
-    writeOut(
-      JSON.stringify(
-        {
-          valid: errors === 0,
-          files,
-          documents,
-          errors: set.diagnostics.filter((d) => d.severity === "error"),
-          warnings: set.diagnostics.filter((d) => d.severity === "warning"),
-        },
-        null,
-        2,
-      ) + "\n",
-    );
-  } else {
+  const report = {
+    valid: errors === 0,
+    files,
+    documents,
+    errors: set.diagnostics.filter((d) => d.severity === "error") as unknown as JsonValue[],
+    warnings: set.diagnostics.filter((d) => d.severity === "warning") as unknown as JsonValue[],
+  };
+  if (!printMachine("ValidationReport", report, opts.output)) {
     printDiagnostics(set.diagnostics);
     const summary = `${plural(documents, "document")} in ${plural(files, "file")}: ${plural(errors, "error")}, ${plural(warnings, "warning")}`;
     if (errors === 0) writeOut(`valid: ${summary}\n`);
@@ -77,7 +73,7 @@ function unreadableDocuments(ds: readonly Diagnostic[]): number {
 }
 
 export interface ExportOptions {
-  output: "yaml" | "json";
+  output: OutputFormat | "yaml" | "json";
   project?: string;
   includeSecrets?: boolean;
 }
@@ -112,8 +108,9 @@ export async function exportCommand(opts: ExportOptions): Promise<void> {
     const secrets = items.filter((r) => isSecretKind(r.kind));
     if (!opts.includeSecrets) items = items.filter((r) => !isSecretKind(r.kind));
     const views = items.map((r) => resourceView(r, { storeFields: false, revealSecrets: !!opts.includeSecrets }));
-    if (opts.output === "json") {
-      writeOut(JSON.stringify({ apiVersion: "orchestrator.dev/v2", kind: "List", items: views }, null, 2) + "\n");
+    // YAML is documents apply takes back one by one; the machine formats see a List.
+    if (formatName(opts.output) !== "yaml" && formatName(opts.output) !== "text") {
+      printMachine("List", { items: views }, opts.output);
     } else {
       writeOut(views.map((v) => toYaml(v)).join("---\n"));
     }

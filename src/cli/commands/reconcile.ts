@@ -18,7 +18,7 @@ import type { Store } from "../../store/store.js";
 import { withStore } from "../context.js";
 import { CliError, UsageError } from "../errors.js";
 import { writeErr } from "../output/io.js";
-import { printPass, printPassesJson } from "../output/pass-result.js";
+import { printPasses } from "../output/pass-result.js";
 import type { OutputFormat } from "../output/format.js";
 
 export interface ReconcileOptions {
@@ -73,9 +73,7 @@ export async function reconcileCommand(source: string | undefined, opts: Reconci
       results = await reconcileSources({ home, store, ...(source ? { sources: [source] } : {}), hooks: engine.hooks });
       for (const line of await engine.settle({ noDaemon: opts.daemon === false })) writeErr(`${line}\n`);
     }
-    const json = opts.output === "json" || (typeof opts.output === "object" && opts.output.type === "json");
-    if (json) printPassesJson(results);
-    else results.forEach(printPass);
+    printPasses(results, opts.output);
     const named = source !== undefined && results.some((r) => r.suspended);
     if (named) throw new CliError(`source ${source} is suspended; \`orchestrator source resume ${source}\` resumes it`);
     if (results.some((r) => !r.ready && !r.suspended)) process.exitCode = 1;

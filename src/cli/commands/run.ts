@@ -14,7 +14,9 @@ import { DEFAULT_PROJECT } from "../../resources/types.js";
 import { openTaskStore, type TaskRecord } from "../../store/task-store.js";
 import { withStore } from "../context.js";
 import { CliError, UsageError } from "../errors.js";
+import type { OutputFormat } from "../output/format.js";
 import { whenOutputCloses, writeErr, writeOut, writeOutWhenReady } from "../output/io.js";
+import { formatName, printMachine } from "../output/printer.js";
 import { LogFollower } from "../output/log-follower.js";
 import { goalAndSetVars } from "../set-vars.js";
 
@@ -31,7 +33,7 @@ export interface RunOptions {
   set?: string[];
   detach?: boolean;
   daemon: boolean;
-  output?: "text" | "json";
+  output?: OutputFormat | "text" | "json";
 }
 
 /** Phases at which following stops: the terminal ones, and Paused (it waits for a `task resume`). */
@@ -81,7 +83,7 @@ export async function runCommand(opts: RunOptions): Promise<void> {
     const id = created.task.id;
     if (opts.detach) {
       const controller = await ensureController(home, { noDaemon: !opts.daemon });
-      writeOut(opts.output === "json" ? JSON.stringify({ id, name: created.resourceName, resource: `run/${created.resourceName}`, controller }) + "\n" : `${id}\n`);
+      if (!printMachine("RunCreated", { id, name: created.resourceName, resource: `run/${created.resourceName}`, controller }, opts.output, id, { jsonLine: true })) writeOut(`${id}\n`);
       return;
     }
     writeErr(`run/${created.resourceName} (${id}) ${inProcess ? "running in this process" : "queued on the running controller"}\n`);
@@ -152,7 +154,10 @@ export async function runCommand(opts: RunOptions): Promise<void> {
             ? `started a controller from the new build in the background; follow it with \`orchestrator task watch ${id}\``
             : "the running controller will run it (it runs the build it was started from)";
       writeErr(`run/${created.resourceName}: self_restart rebuilt the orchestrator; the task is queued to continue on it: ${how}\n`);
-      if (opts.output === "json") writeOut(`${lineOpen ? "\n" : ""}${JSON.stringify({ id, name: created.resourceName, phase: final.phase, exitCode: null, message: final.message, reason: "SelfRestart" })}\n`);
+      if (formatName(opts.output) !== "text") {
+        if (lineOpen) writeOut("\n");
+        printMachine("RunResult", { id, name: created.resourceName, phase: final.phase, exitCode: null, message: final.message, reason: "SelfRestart" }, opts.output, id, { jsonLine: true });
+      }
       process.exitCode = RUN_EXIT.restart;
       return;
     }
@@ -163,9 +168,10 @@ export async function runCommand(opts: RunOptions): Promise<void> {
       const how = controller === "disabled" ? "no controller runs: start one with `orchestrator controller`" : controller === "started" ? "started a controller in the background" : "the running controller will run them";
       writeErr(`${waiting.length} spawned task(s) queued (${waiting.map((t) => t.id).join(", ")}); ${how}\n`);
     }
-    if (opts.output === "json") {
+    if (formatName(opts.output) !== "text") {
       const reason = outcomeReasonOf(final);
-      writeOut(`${lineOpen ? "\n" : ""}${JSON.stringify({ id, name: created.resourceName, phase: final.phase, exitCode: final.exitCode, message: final.message, ...(reason ? { reason } : {}) })}\n`);
+      if (lineOpen) writeOut("\n");
+      printMachine("RunResult", { id, name: created.resourceName, phase: final.phase, exitCode: final.exitCode, message: final.message, ...(reason ? { reason } : {}) }, opts.output, id, { jsonLine: true });
     }
     const resume = final.phase === "Paused" ? `; continue it with \`orchestrator task resume ${id}\`` : "";
     writeErr(`run/${created.resourceName} ${final.phase.toLowerCase()}${final.message ? `: ${final.message}` : ""}${resume}\n`);

@@ -11,13 +11,14 @@ import { queueingHooks } from "../../runtime/engine-hook.js";
 import { withStore } from "../context.js";
 import { CliError } from "../errors.js";
 import { writeErr } from "../output/io.js";
-import { printPass, printPassesJson } from "../output/pass-result.js";
+import type { OutputFormat } from "../output/format.js";
+import { printPasses } from "../output/pass-result.js";
 
 export interface SyncOptions {
   dryRun?: boolean;
   /** `--no-daemon`: queue committed Tasks and Runs without starting a controller. */
   daemon?: boolean;
-  output?: "text" | "json";
+  output?: OutputFormat | "text" | "json";
 }
 
 export async function syncCommand(names: string[], opts: SyncOptions): Promise<void> {
@@ -35,8 +36,7 @@ export async function syncCommand(names: string[], opts: SyncOptions): Promise<v
       writeErr("no sources are configured; add one with `orchestrator source add NAME --dir PATH` or `--git URL`\n");
       return;
     }
-    if (opts.output === "json") printPassesJson(results);
-    else results.forEach(printPass);
+    printPasses(results, opts.output);
     for (const line of await engine.settle({ noDaemon: opts.daemon === false })) writeErr(`${line}\n`);
     // A directory not made yet (init's `manifests/`) is not ready, but nothing failed; a git path that is not there is a mistake.
     const types = new Map(sourceStoreOf(store).listSources().map((s) => [s.name, s.type]));

@@ -8,7 +8,9 @@ import { openTaskStore } from "../../store/task-store.js";
 import { DEFAULT_PROJECT } from "../../resources/types.js";
 import { withStore } from "../context.js";
 import { CliError } from "../errors.js";
+import type { OutputFormat } from "../output/format.js";
 import { writeErr, writeOut } from "../output/io.js";
+import { printMachine } from "../output/printer.js";
 import { goalAndSetVars } from "../set-vars.js";
 
 export interface TaskCreateOptions {
@@ -22,7 +24,7 @@ export interface TaskCreateOptions {
   set?: string[];
   start: boolean;
   daemon: boolean;
-  output?: "text" | "json";
+  output?: OutputFormat | "text" | "json";
 }
 
 export async function taskCreateCommand(opts: TaskCreateOptions): Promise<void> {
@@ -50,10 +52,7 @@ export async function taskCreateCommand(opts: TaskCreateOptions): Promise<void> 
       throw err;
     }
     const controller = opts.start ? await ensureController(home, { noDaemon: !opts.daemon }) : "not started";
-    if (opts.output === "json") {
-      writeOut(JSON.stringify({ id: created.task.id, name: created.task.name, resource: `task/${created.resourceName}`, phase: created.task.phase, queued: created.task.queued, controller }) + "\n");
-      return;
-    }
+    if (printMachine("TaskCreated", { id: created.task.id, name: created.task.name, resource: `task/${created.resourceName}`, phase: created.task.phase, queued: created.task.queued, controller }, opts.output, created.task.id, { jsonLine: true })) return;
     writeOut(`${created.task.id}\n`);
     const how =
       controller === "running"

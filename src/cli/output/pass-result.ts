@@ -5,7 +5,10 @@
  */
 import type { PassChange, PassResult } from "../../reconcile/pass-result.js";
 import { printDiagnostics } from "./diagnostics.js";
+import type { JsonValue } from "../../resources/types.js";
+import type { OutputFormat } from "./format.js";
 import { writeErr, writeOut } from "./io.js";
+import { printMachine } from "./printer.js";
 
 export function changeLine(c: PassChange, dryRun: boolean): string {
   const notes: string[] = [];
@@ -42,7 +45,12 @@ export function printPass(r: PassResult): void {
   else writeErr(summaryLine(r) + "\n");
 }
 
-/** `-o json`: the results as they are (a stable contract, see docs/gitops.md). */
-export function printPassesJson(results: readonly PassResult[]): void {
-  writeOut(JSON.stringify({ results }, null, 2) + "\n");
+/** `-o json|yaml|jsonpath=`: the results as they are (a stable contract, see docs/gitops.md), as a `kind: ReconcileResult`. */
+export function printPassesJson(results: readonly PassResult[], output: OutputFormat | string = "json"): void {
+  printMachine("ReconcileResult", { results: results as unknown as JsonValue[] }, output);
+}
+
+/** The passes in the format asked for: their JSON, or a line per change and a summary per source. */
+export function printPasses(results: readonly PassResult[], output: OutputFormat | string | undefined): void {
+  if (!printMachine("ReconcileResult", { results: results as unknown as JsonValue[] }, output)) results.forEach(printPass);
 }

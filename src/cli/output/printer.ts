@@ -140,6 +140,31 @@ export function printObject(kind: string, view: JsonObject, name: string, flags:
   printGroups([{ listing, items: [view] }], flags, { single: true });
 }
 
+/**
+ * A command's result (`apply`, `sync`, `manifest validate`, `check`, ...)
+ * in the machine formats: its JSON object with `apiVersion` and `kind`
+ * first, as json, yaml or through jsonpath. False for the human formats,
+ * which the command prints itself.
+ */
+export function printMachine(kind: string, view: JsonObject, output: OutputFormat | string | undefined, name = "", opts: { jsonLine?: boolean } = {}): boolean {
+  const format: OutputFormat = typeof output === "string" ? (output === "json" || output === "yaml" ? { type: output } : { type: "table" }) : (output ?? { type: "table" });
+  if (format.type === "table" || format.type === "wide" || format.type === "other") return false;
+  // One line: a result that closes a stream of other output (`run`), read as the last line.
+  if (format.type === "json" && opts.jsonLine) {
+    writeOut(JSON.stringify({ apiVersion: API_VERSION, kind, ...view }) + "\n");
+    return true;
+  }
+  printObject(kind, view, name || kind.toLowerCase(), { output: format }, () => "");
+  return true;
+}
+
+/** The name of a format as commands that predate the contract compare it (`json`, `text`, `markdown`). */
+export function formatName(output: OutputFormat | string | undefined): string {
+  if (output === undefined) return "text";
+  if (typeof output === "string") return output;
+  return output.type === "other" ? output.name : output.type === "table" ? "text" : output.type;
+}
+
 function nameKindOf<T>(l: Listing<T>): string {
   return (l.nameKind ?? l.kind).toLowerCase();
 }
