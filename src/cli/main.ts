@@ -149,7 +149,7 @@ export function buildProgram(): Command {
     .command("watch")
     .description("reconcile a directory on every save (default: the manifests/ source)")
     .argument("[path]", "directory to watch")
-    .option("--debounce <ms>", "quiet time after a save before a pass", "50")
+    .option("--debounce <duration>", "quiet time after a save before a pass, e.g. 50ms, 1s (a bare number is ms)", "50ms")
     .action(lazy(() => import("./commands/watch.js"), "watchCommand"));
 
   program
@@ -527,7 +527,7 @@ export function buildProgram(): Command {
   controller
     .command("stop")
     .description("stop the running controller (SIGTERM) and wait for it to exit")
-    .option("--timeout <seconds>", "how long to wait", "30")
+    .option("--timeout <duration>", "how long to wait, e.g. 30s, 2m (a bare number is seconds)", "30s")
     .action(lazy(() => import("./commands/controller.js"), "controllerStopCommand"));
 
   program

@@ -27,6 +27,8 @@ export interface ReconcileSourcesOptions {
   fetch?: FetchOptions;
   /** Parse caches by source name, kept by long-running callers. */
   caches?: Map<string, DesiredSetCache>;
+  /** Told each source's name as its pass starts (progress on a terminal). */
+  onSource?: (name: string) => void;
 }
 
 export class UnknownSourceError extends Error {
@@ -54,6 +56,7 @@ export async function reconcileSourcePasses(opts: ReconcileSourcesOptions): Prom
   const out: SourcePass[] = [];
   for (const source of selectSources(opts.store, opts.sources)) {
     const cache = opts.caches?.get(source.name);
+    opts.onSource?.(source.name);
     out.push(
       await reconcileSource(
         {

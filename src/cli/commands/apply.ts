@@ -16,6 +16,7 @@ import type { JsonValue } from "../../resources/types.js";
 import type { OutputFormat } from "../output/format.js";
 import { writeErr, writeOut } from "../output/io.js";
 import { printMachine } from "../output/printer.js";
+import { startProgress } from "../output/progress.js";
 
 export interface ApplyOptions {
   filename: string[];
@@ -31,8 +32,16 @@ export function actionLine(a: Pick<PlannedAction, "key" | "verb" | "drift">, dry
   return `${a.key.kind.toLowerCase()}/${a.key.name} ${a.verb}${a.drift ? " (drift corrected)" : ""}${dryRun ? " (dry run)" : ""}`;
 }
 
+/** `10000 created, 0 configured, 0 unchanged` (and pruned, when any were). */
+export function countLine(actions: readonly Pick<PlannedAction, "verb">[]): string {
+  const n = (verb: string): number => actions.filter((a) => a.verb === verb).length;
+  return `${n("created")} created, ${n("configured")} configured, ${n("unchanged")} unchanged${n("pruned") ? `, ${n("pruned")} pruned` : ""}`;
+}
+
 export async function applyCommand(opts: ApplyOptions): Promise<void> {
   await withStore(async ({ store, home, cwd }) => {
+    const progress = startProgress("apply");
+    progress.update("reading files");
     const loaded = loadManifestPaths(opts.filename, cwd);
     const engine = queueingHooks(store, home);
     const result = await runPipeline({
@@ -45,8 +54,10 @@ export async function applyCommand(opts: ApplyOptions): Promise<void> {
       memo: { version: packageVersion() },
       prune: opts.prune ? "kinds" : "none",
       dryRun: !!opts.dryRun,
+      onPhase: (phase) => progress.update(`${phase} ${loaded.files.length} file${loaded.files.length === 1 ? "" : "s"}`),
       ...(opts.project ? { project: opts.project } : {}),
     });
+    const long = progress.done();
     printDiagnostics(result.diagnostics);
     if (!result.ok && !result.committed) {
       throw new CliError(result.reason === Reason.ValidationFailed ? result.message : `apply failed, nothing was written: ${result.message}`);
@@ -58,6 +69,8 @@ export async function applyCommand(opts: ApplyOptions): Promise<void> {
     };
     if (!printMachine("ApplyResult", view, opts.output)) {
       writeOut(result.actions.map((a) => actionLine(a, !!opts.dryRun) + "\n").join(""));
+      // After a long apply on a terminal, the lines above have scrolled away: say what they added up to.
+      if (long) writeOut(`${countLine(result.actions)}${opts.dryRun ? " (dry run)" : ""}\n`);
     }
     for (const line of await engine.settle({ noDaemon: opts.daemon === false })) writeErr(`${line}\n`);
     if (!result.ok) throw new CliError(`applied, but ${result.message}`);

@@ -15,6 +15,8 @@ import type { Store } from "../../store/store.js";
 import { openTaskStore } from "../../store/task-store.js";
 import { controllerStoreOf, type ControllerRecord } from "../../store/controller-store.js";
 import { requireHome } from "../context.js";
+import { formatDuration } from "../../resources/duration.js";
+import { durationFlag } from "../duration-flag.js";
 import { CliError, UsageError } from "../errors.js";
 import type { OutputFormat } from "../output/format.js";
 import { writeOut } from "../output/io.js";
@@ -168,6 +170,7 @@ export async function controllerStatusCommand(opts: { output?: OutputFormat }): 
 }
 
 export async function controllerStopCommand(opts: { timeout: string }): Promise<void> {
+  const timeoutMs = durationFlag("--timeout", opts.timeout, { bareUnit: "s" });
   const home = requireHome();
   const lock = readControllerLock(home.dir);
   if (!lock?.alive) {
@@ -179,7 +182,7 @@ export async function controllerStopCommand(opts: { timeout: string }): Promise<
   } catch (err) {
     throw new CliError(`cannot signal controller pid ${lock.pid}: ${(err as Error).message}`);
   }
-  const deadline = Date.now() + Number(opts.timeout) * 1000;
+  const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (!readControllerLock(home.dir)?.alive) {
       writeOut(`controller stopped (pid ${lock.pid})\n`);
@@ -187,7 +190,7 @@ export async function controllerStopCommand(opts: { timeout: string }): Promise<
     }
     await new Promise((r) => setTimeout(r, 50));
   }
-  throw new CliError(`controller pid ${lock.pid} did not stop within ${opts.timeout}s`);
+  throw new CliError(`controller pid ${lock.pid} did not stop within ${formatDuration(timeoutMs)}`);
 }
 
 /** The running controller's listener, when the meta it wrote is its own (a dead one's is stale). */

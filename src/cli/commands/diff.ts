@@ -23,6 +23,7 @@ import { externalDiffCommand, runExternalDiff } from "../output/external-diff.js
 import type { OutputFormat } from "../output/format.js";
 import { useColor, writeErr, writeOut } from "../output/io.js";
 import { formatName, printMachine } from "../output/printer.js";
+import { startProgress } from "../output/progress.js";
 
 export interface DiffOptions {
   filename?: string[];
@@ -39,6 +40,8 @@ const EXIT_ERROR = 2;
 
 export async function diffCommand(sources: string[], opts: DiffOptions): Promise<void> {
   const mode = modeOf(sources, opts);
+  const progress = startProgress("diff");
+  progress.update(mode === "commits" ? `${opts.from}..${opts.to}` : mode === "files" ? "files against the store" : "sources against the store");
   let report: DiffReport;
   let title = "orchestrator diff";
   try {
@@ -59,6 +62,8 @@ export async function diffCommand(sources: string[], opts: DiffOptions): Promise
     if (err instanceof GitSourceError) throw new CliError(err.message, EXIT_ERROR);
     if (err instanceof CliError) throw new CliError(err.message, Math.max(err.exitCode, EXIT_ERROR));
     throw err;
+  } finally {
+    progress.done();
   }
 
   const output = formatName(opts.output);

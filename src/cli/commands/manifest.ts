@@ -17,6 +17,7 @@ import { countBySeverity, plural, printDiagnostics } from "../output/diagnostics
 import type { JsonValue } from "../../resources/types.js";
 import type { OutputFormat } from "../output/format.js";
 import { formatName, printMachine } from "../output/printer.js";
+import { startProgress } from "../output/progress.js";
 import { writeErr, writeOut } from "../output/io.js";
 import { resourceView } from "../output/resource-view.js";
 import { toYaml } from "../output/yaml.js";
@@ -42,8 +43,12 @@ function storedCrdsIfAny(cwd: string): Resource[] {
 
 export async function validateCommand(opts: ValidateOptions): Promise<void> {
   const cwd = process.cwd();
+  const progress = startProgress("validate");
+  progress.update("reading files");
   const loaded = loadManifestPaths(opts.filename, cwd);
+  progress.update(`validating ${loaded.files.length} file${loaded.files.length === 1 ? "" : "s"}`);
   const set = parseDesiredFiles(loaded.files, { project: opts.project, storedCrds: storedCrdsIfAny(cwd) }, loaded.diagnostics);
+  progress.done();
   const { errors, warnings } = countBySeverity(set.diagnostics);
   const files = loaded.files.length;
   const documents = set.documents.length + unreadableDocuments(set.diagnostics);

@@ -9,14 +9,14 @@
 import type { PassResult } from "../../reconcile/pass-result.js";
 import { reconcileSources, UnknownSourceError } from "../../reconcile/reconcile-sources.js";
 import { requestAndWait } from "../../reconcile/requests.js";
-import { DurationError, parseDuration } from "../../resources/duration.js";
 import { queueingHooks } from "../../runtime/engine-hook.js";
 import { readControllerLock } from "../../runtime/lock.js";
 import type { Home } from "../../store/home.js";
 import { sourceStoreOf } from "../../store/source-store.js";
 import type { Store } from "../../store/store.js";
 import { withStore } from "../context.js";
-import { CliError, UsageError } from "../errors.js";
+import { durationFlag } from "../duration-flag.js";
+import { CliError } from "../errors.js";
 import { writeErr } from "../output/io.js";
 import { printPasses } from "../output/pass-result.js";
 import type { OutputFormat } from "../output/format.js";
@@ -55,13 +55,7 @@ function checkSource(store: Store, source: string | undefined): void {
 
 export async function reconcileCommand(source: string | undefined, opts: ReconcileOptions): Promise<void> {
   const text = opts.timeout ?? "60s";
-  let ms: number;
-  try {
-    ms = parseDuration(text, "timeout", { bareUnit: "s" });
-  } catch (err) {
-    if (err instanceof DurationError) throw new UsageError(err.message);
-    throw err;
-  }
+  const ms = durationFlag("--timeout", text, { bareUnit: "s" });
   await withStore(async ({ store, home }) => {
     checkSource(store, source);
     let results: PassResult[];

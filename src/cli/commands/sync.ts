@@ -13,6 +13,7 @@ import { CliError } from "../errors.js";
 import { writeErr } from "../output/io.js";
 import type { OutputFormat } from "../output/format.js";
 import { printPasses } from "../output/pass-result.js";
+import { startProgress } from "../output/progress.js";
 
 export interface SyncOptions {
   dryRun?: boolean;
@@ -27,7 +28,12 @@ export async function syncCommand(names: string[], opts: SyncOptions): Promise<v
     const engine = queueingHooks(store, home);
     let results: PassResult[];
     try {
-      results = await reconcileSources({ home, store, sources: names, dryRun: !!opts.dryRun, ...(opts.dryRun ? {} : { hooks: engine.hooks }) });
+      const progress = startProgress(opts.dryRun ? "sync (dry run)" : "sync");
+      try {
+        results = await reconcileSources({ home, store, sources: names, dryRun: !!opts.dryRun, onSource: (s) => progress.update(`source ${s}`), ...(opts.dryRun ? {} : { hooks: engine.hooks }) });
+      } finally {
+        progress.done();
+      }
     } catch (err) {
       if (err instanceof UnknownSourceError) throw new CliError(err.message);
       throw err;

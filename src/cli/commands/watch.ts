@@ -19,6 +19,7 @@ import { sourceStoreOf, type SourceRecord } from "../../store/source-store.js";
 import { openStore } from "../../store/open.js";
 import type { Store } from "../../store/store.js";
 import { requireHome } from "../context.js";
+import { durationFlag } from "../duration-flag.js";
 import { CliError } from "../errors.js";
 import { writeErr, writeOut } from "../output/io.js";
 import { changeLine, summaryLine } from "../output/pass-result.js";
@@ -28,6 +29,7 @@ export interface WatchCommandOptions {
 }
 
 export async function watchCommand(path: string | undefined, opts: WatchCommandOptions): Promise<void> {
+  const debounceMs = durationFlag("--debounce", opts.debounce ?? "50ms", { bareUnit: "ms", allowZero: true });
   const cwd = process.cwd();
   const home = requireHome(cwd);
   const store = openStore(home);
@@ -53,7 +55,7 @@ export async function watchCommand(path: string | undefined, opts: WatchCommandO
       store,
       source,
       hooks,
-      debounceMs: opts.debounce === undefined ? 50 : Number(opts.debounce),
+      debounceMs: debounceMs,
       signal: abort.signal,
       onPass: (pass) => printer.print(pass),
       onNotice: (m) => writeErr(`${m}\n`),
