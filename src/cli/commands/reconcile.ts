@@ -18,7 +18,7 @@ import { withStore } from "../context.js";
 import { durationFlag } from "../duration-flag.js";
 import { CliError } from "../errors.js";
 import { writeErr } from "../output/io.js";
-import { printPasses } from "../output/pass-result.js";
+import { passesFailed, printPasses } from "../output/pass-result.js";
 import type { OutputFormat } from "../output/format.js";
 
 export interface ReconcileOptions {
@@ -70,6 +70,7 @@ export async function reconcileCommand(source: string | undefined, opts: Reconci
     printPasses(results, opts.output);
     const named = source !== undefined && results.some((r) => r.suspended);
     if (named) throw new CliError(`source ${source} is suspended; \`orchestrator source resume ${source}\` resumes it`);
-    if (results.some((r) => !r.ready && !r.suspended)) process.exitCode = 1;
+    const types = new Map(sourceStoreOf(store).listSources().map((s) => [s.name, s.type]));
+    if (passesFailed(results, (s) => types.get(s))) process.exitCode = 1;
   });
 }

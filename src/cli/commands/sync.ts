@@ -3,7 +3,6 @@
  * sources now (git sources fetched first), printing one line per change
  * as `apply` does and a summary per source.
  */
-import { Reason } from "../../reconcile/conditions.js";
 import { reconcileSources, UnknownSourceError } from "../../reconcile/reconcile-sources.js";
 import type { PassResult } from "../../reconcile/pass-result.js";
 import { sourceStoreOf } from "../../store/source-store.js";
@@ -12,7 +11,7 @@ import { withStore } from "../context.js";
 import { CliError } from "../errors.js";
 import { writeErr } from "../output/io.js";
 import type { OutputFormat } from "../output/format.js";
-import { printPasses } from "../output/pass-result.js";
+import { passesFailed, printPasses } from "../output/pass-result.js";
 import { startProgress } from "../output/progress.js";
 
 export interface SyncOptions {
@@ -44,9 +43,8 @@ export async function syncCommand(names: string[], opts: SyncOptions): Promise<v
     }
     printPasses(results, opts.output);
     for (const line of await engine.settle({ noDaemon: opts.daemon === false })) writeErr(`${line}\n`);
-    // A directory not made yet (init's `manifests/`) is not ready, but nothing failed; a git path that is not there is a mistake.
     const types = new Map(sourceStoreOf(store).listSources().map((s) => [s.name, s.type]));
-    if (results.some((r) => !r.ready && !r.suspended && !(r.reason === Reason.PathNotFound && types.get(r.source) === "dir"))) process.exitCode = 1;
+    if (passesFailed(results, (s) => types.get(s))) process.exitCode = 1;
     // Named and suspended: nothing was done that was asked for, as `flux reconcile` says of a suspended object.
     const suspended = results.filter((r) => r.suspended && names.includes(r.source) && !opts.dryRun);
     if (suspended.length) throw new CliError(suspended.map((r) => `source ${r.source} is suspended; \`orchestrator source resume ${r.source}\` resumes it`).join("\n"));

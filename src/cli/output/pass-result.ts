@@ -3,6 +3,7 @@
  * them, then one summary line per source; failures and diagnostics go to
  * stderr.
  */
+import { Reason } from "../../reconcile/conditions.js";
 import type { PassChange, PassResult } from "../../reconcile/pass-result.js";
 import { printDiagnostics } from "./diagnostics.js";
 import type { JsonValue } from "../../resources/types.js";
@@ -43,6 +44,16 @@ export function printPass(r: PassResult): void {
   printDiagnostics(r.diagnostics);
   if (r.ready || r.suspended) writeOut(summaryLine(r) + "\n");
   else writeErr(summaryLine(r) + "\n");
+}
+
+/**
+ * Whether passes failed, for the exit code of `sync` and `reconcile`: a
+ * directory not made yet (init's `manifests/`) is not ready, but nothing
+ * failed; a git path that is not there is a mistake. A suspended source did
+ * not fail either (naming one is refused by the command itself).
+ */
+export function passesFailed(results: readonly PassResult[], typeOf: (source: string) => string | undefined): boolean {
+  return results.some((r) => !r.ready && !r.suspended && !(r.reason === Reason.PathNotFound && typeOf(r.source) === "dir"));
 }
 
 /** `-o json|yaml|jsonpath=`: the results as they are (a stable contract, see docs/gitops.md), as a `kind: ReconcileResult`. */
