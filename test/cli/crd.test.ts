@@ -129,7 +129,9 @@ describe("deleting a CustomResourceDefinition", () => {
     expect(p.run(["get", "crd", "-o", "name"]).stdout).toBe("");
     const exported = p.run(["manifest", "export"]);
     expect(exported.stdout).not.toMatch(/Rubric/);
-    expect(exported.stderr).toBe("note: the store holds no resources\n");
+    // Only init's source is left: sources are configuration, exported like any other.
+    expect(exported.stdout).toBe("apiVersion: orchestrator.dev/v2\nkind: Source\nmetadata:\n  name: default\nspec:\n  dir: manifests\n");
+    expect(exported.stderr).toBe("");
   });
 
   it("with no instances left needs nothing more than any delete", () => {

@@ -194,7 +194,7 @@ describe("captures that find nothing", { timeout: 90_000 }, () => {
     expect(p.run(["apply", "-f", "m.yaml"]).code).toBe(0);
     expect(p.run(["run", "--workflow", "measure"]).code).toBe(0);
     const id = lastTask(p);
-    const events = JSON.parse(p.run(["event", "list", "--type", "capture_missing", "-o", "json"]).stdout) as Array<{ message: string; data: Record<string, unknown> }>;
+    const events = JSON.parse(p.run(["event", "list", "--type", "capture_missing", "-o", "json"]).stdout).items as Array<{ message: string; data: Record<string, unknown> }>;
     expect(events).toHaveLength(1);
     expect(events[0]!.data).toMatchObject({ step: "score", cycle: 1, problem: "capture 'label': no JSON value in the output has path '$.label'" });
     const run = info(p, id).runs[0]!;

@@ -125,7 +125,9 @@ describe("task status: loop stop, chained runs, items", { timeout: 90_000 }, () 
     ]);
     expect(parse(p.run(["task", "items", id, "-o", "yaml"]).stdout).items).toEqual(items);
     expect(items[0]).toMatchObject({ apiVersion: "orchestrator.dev/v2", kind: "TaskItem" });
-    expect(p.run(["task", "items", id, "-o", "wide"]).code).toBe(2);
+    // Every listing takes the contract's formats; an unknown one is a usage error.
+    expect(p.run(["task", "items", id, "-o", "name"]).stdout).toMatch(/^item\/\S+\nitem\/\S+\n$/);
+    expect(p.run(["task", "items", id, "-o", "xml"]).code).toBe(2);
     expect(p.run(["task", "items", "no-such-task"]).code).toBe(1);
   });
 });

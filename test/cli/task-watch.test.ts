@@ -73,7 +73,7 @@ describe("orchestrator task watch (no terminal)", { timeout: 120_000 }, () => {
     await spawnCli(p, ["task", "watch", id]).done;
     const coloured = onTerminal(p, ["task", "watch", id], { NO_COLOR: undefined });
     expect(coloured).toContain("\u001b[H\u001b[J");
-    expect(coloured).toContain("phase \u001b[32mCompleted\u001b[0m   cycle 1");
+    expect(coloured).toContain("phase \u001b[32mCompleted\u001b[39m   cycle 1");
     expect(coloured).toMatch(/STEP +ITEM +STATUS +CYCLE +EXIT +DURATION +AGENT/);
     expect(coloured).toMatch(/\u001b\[32mcheck +docs\/qa\/b\.md +succeeded +1 +0 /);
     const plain = onTerminal(p, ["task", "watch", id], { NO_COLOR: "1" });

@@ -85,7 +85,7 @@ describe("orchestrator watch", () => {
     p.write("local/a.yaml", agent("a"));
     await w.until("the prune", () => w!.out().includes("agent/b pruned"));
     expect(await stop(w)).toBe(0);
-    expect(JSON.parse(p.run(["source", "list", "-o", "json"]).stdout).sources.map((s: { name: string }) => s.name)).toEqual(["default", "watch-local"]);
+    expect(JSON.parse(p.run(["source", "list", "-o", "json"]).stdout).items.map((s: { metadata: { name: string } }) => s.metadata.name)).toEqual(["default", "watch-local"]);
   });
 
   it("runs a Task that appears in the watched files inside watch when no controller runs, once per generation", async () => {

@@ -39,7 +39,8 @@ describe("the controller follows sources", () => {
     expect(existsSync(join(p.dir, ".orchestrator/status/default/agent/a.yaml"))).toBe(false);
     expect(readdirSync(join(p.dir, "manifests")).sort()).toEqual(["a.yaml", "b.yaml"]);
     expect(JSON.parse(p.run(["source", "status", "default", "-o", "json"]).stdout)).toMatchObject({
-      name: "default",
+      kind: "Source",
+      metadata: { name: "default" },
       status: { conditions: expect.arrayContaining([expect.objectContaining({ type: "Ready", status: "True" })]) },
     });
   });
