@@ -17,9 +17,12 @@ export const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
     "orchestrator source add upstream --git https://example.com/team/agents.git --ref main --path manifests --interval 5m",
     "orchestrator source add infra --git https://example.com/team/infra.git --interval 10m --webhook-secret infra-push   # push notifications reconcile at once",
   ],
-  "source list": ["orchestrator source list", "orchestrator source list -o json"],
+  "source list": ["orchestrator source list", "orchestrator source list -o yaml > sources.yaml   # commit them", "orchestrator source list -w"],
   "source remove": ["orchestrator source remove upstream"],
   "source status": ["orchestrator source status", "orchestrator source status upstream -o json"],
+  "source suspend": ["orchestrator source suspend upstream   # stop following it; what it applied stays"],
+  "source resume": ["orchestrator source resume upstream"],
+  "source tree": ["orchestrator source tree upstream", "orchestrator source tree default -o json"],
   sync: ["orchestrator sync", "orchestrator sync upstream --dry-run"],
   diff: [
     "orchestrator diff                        # what a sync would change",
@@ -29,7 +32,14 @@ export const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   ],
   watch: ["orchestrator watch", "orchestrator watch manifests/ --debounce 200"],
   reconcile: ["orchestrator reconcile", "orchestrator reconcile upstream --timeout 2m -o json"],
-  get: ["orchestrator get agents", "orchestrator get wf plan-execute -o yaml", "orchestrator get agents -l team=platform -A", "orchestrator get runs -o name"],
+  get: [
+    "orchestrator get agents",
+    "orchestrator get wf plan-execute -o yaml",
+    "orchestrator get agents,workflows -l 'team in (platform,web)' -A",
+    "orchestrator get all --sort-by .metadata.name --no-headers",
+    "orchestrator get agents -o jsonpath='{range .items[*]}{.metadata.name}{\"\\n\"}{end}'",
+    "orchestrator get runs -o custom-columns=NAME:.metadata.name,PHASE:.status.phase -w",
+  ],
   describe: ["orchestrator describe agent/coder", "orchestrator describe workflow plan-execute --project web"],
   delete: ["orchestrator delete agent/old-coder --dry-run", "orchestrator delete project/web --force"],
   manifest: ["orchestrator manifest validate -f manifests/", "orchestrator manifest export > backup.yaml"],
@@ -57,7 +67,7 @@ export const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   "task delete": ["orchestrator task delete nightly --force", "orchestrator task delete --all --status completed --force"],
   "task trace": ["orchestrator task trace nightly", "orchestrator task trace nightly --json"],
   event: ["orchestrator event list", "orchestrator event list --task nightly --type run_result"],
-  "event list": ["orchestrator event list --limit 20", "orchestrator event list --task nightly -o json"],
+  "event list": ["orchestrator event list --limit 20", "orchestrator event list --task nightly -o json", "orchestrator event list --for agent/coder -w"],
   run: [
     "orchestrator run --workflow plan-execute --goal 'add a --verbose flag'",
     "orchestrator run --workflow qa --step qa --set branch=main",
@@ -95,7 +105,7 @@ export const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
     "orchestrator ui --bind 127.0.0.1:0       # on a free port",
     "orchestrator ui --bind 0.0.0.0:8080 --token-file ui-token",
   ],
-  version: ["orchestrator version", "orchestrator version --json"],
+  version: ["orchestrator version", "orchestrator version --client -o json", "orchestrator --version"],
   trigger: ["orchestrator trigger fire nightly-qa", "orchestrator trigger suspend nightly-qa", "orchestrator get triggers"],
   "trigger suspend": ["orchestrator trigger suspend nightly-qa", "orchestrator trigger suspend deploy --project web"],
   "trigger resume": ["orchestrator trigger resume nightly-qa"],
@@ -118,7 +128,8 @@ export const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
 
 const HOME_VAR = "ORCHESTRATOR_HOME      the .orchestrator folder to use (default: the nearest one in this or a parent directory)";
 const NO_DAEMON_VAR = "ORCHESTRATOR_NO_DAEMON set (1, true) to never start a background controller, as --no-daemon";
-const NO_COLOR_VAR = "NO_COLOR               set to print without colour (colour is used only on a terminal)";
+const NO_COLOR_VAR = "NO_COLOR               set to print without colour (colour is used only on a terminal); FORCE_COLOR colours a pipe too; --color wins over both";
+const PROGRESS_VAR = "ORCHESTRATOR_PROGRESS_DELAY  how long a pass runs on a terminal before a progress line shows on stderr (default 2s)";
 const GIT_VARS = "GIT_SSH_COMMAND, GIT_ASKPASS and other git settings of the environment apply to git sources; GIT_DIR and the like are ignored";
 const EXTERNAL_DIFF_VAR = "ORCHESTRATOR_EXTERNAL_DIFF  a command run on two directories of per-resource YAML (old, new) instead of the built-in diff, as KUBECTL_EXTERNAL_DIFF";
 const UI_VARS = [
@@ -147,6 +158,7 @@ const COLOURED = new Set(["diff", "task trace", "task watch"]);
 const GIT = new Set(["sync", "diff", "controller", "reconcile", "source add", "source"]);
 /** Commands that run the apply pipeline (which decrypts ENC[age,...] values) or read the age key. */
 const AGE = new Set(["apply", "sync", "diff", "watch", "controller", "secret encrypt", "secret age-keygen"]);
+const PROGRESS = new Set(["apply", "sync", "diff", "manifest validate"]);
 
 /** The environment variables a command reads. */
 export function environmentOf(path: string, command: Command): string[] {
@@ -155,6 +167,7 @@ export function environmentOf(path: string, command: Command): string[] {
   if (command.options.some((o) => o.long === "--no-daemon")) vars.push(NO_DAEMON_VAR);
   if (COLOURED.has(path)) vars.push(NO_COLOR_VAR);
   if (path === "diff") vars.push(EXTERNAL_DIFF_VAR);
+  if (PROGRESS.has(path)) vars.push(PROGRESS_VAR);
   if (GIT.has(path)) vars.push(GIT_VARS);
   if (path === "controller") vars.push(...UI_VARS);
   if (AGE.has(path)) vars.push(AGE_KEY_VAR);

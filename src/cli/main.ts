@@ -11,7 +11,7 @@ import { addHelpDetails } from "./help.js";
 import { endQuietlyOnBrokenPipe, writeErr } from "./output/io.js";
 import { readFileSync } from "node:fs";
 import { COLOR_MODES, setColorMode, type ColorMode } from "./output/color.js";
-import { outputOption as contractOutput } from "./output/format.js";
+import { outputOption as contractOutput, RESULT_FORMATS } from "./output/format.js";
 import { withListOptions, withShowOptions } from "./output/options.js";
 
 /** `-o` of a command that shows one thing, through the output contract. */
@@ -29,12 +29,14 @@ function lazy(load: () => Promise<Record<string, unknown>>, name: string): (...a
 
 /**
  * `-o` of a command whose human form is not a table (`text`, `markdown`):
- * parsed by the output contract, so json, yaml and jsonpath= work alike everywhere.
+ * its result in text, json, yaml or jsonpath= as the output contract prints
+ * them; `name` where the command names what it touched (`apply`).
  */
-const outputOption = (choices: string[], dflt = "text"): Option =>
+const outputOption = (choices: string[], dflt = "text", named: readonly string[] = []): Option =>
   contractOutput(
     choices.filter((c) => !["table", "wide", "json", "yaml", "name", "text"].includes(c)),
     dflt,
+    [...RESULT_FORMATS, ...named],
   );
 
 /** The package's version, read only when `--version` is asked for. */
@@ -73,7 +75,7 @@ export function buildProgram(): Command {
     .option("--project <name>", "project for documents that name none")
     .option("--prune", "delete resources of the applied kinds that the set omits")
     .option("--no-daemon", "queue committed Tasks and Runs without starting a background controller")
-    .addOption(outputOption(["text", "json"], "text"))
+    .addOption(outputOption(["text", "json"], "text", ["name"]))
     .action(lazy(() => import("./commands/apply.js"), "applyCommand"));
 
   const source = program.command("source").description("the directories and git remotes desired state comes from (Source resources)");
@@ -227,11 +229,9 @@ export function buildProgram(): Command {
     .action(lazy(() => import("./commands/schema.js"), "explainCommand"));
 
   const preset = program.command("preset").description("ready-made Agent manifests for Claude Code, Codex CLI, Gemini CLI, OpenCode and the echo examples");
-  preset
-    .command("list")
-    .description("list presets with their agents, capabilities and the tool release each was written for")
-    .addOption(outputOption(["table", "json", "name"], "table"))
-    .action(lazy(() => import("./commands/preset.js"), "presetListCommand"));
+  withListOptions(
+    preset.command("list").description("list presets with their agents, capabilities and the tool release each was written for"),
+  ).action(lazy(() => import("./commands/preset.js"), "presetListCommand"));
   preset
     .command("show")
     .description("print a preset's manifests (to edit, commit, then apply)")

@@ -72,7 +72,7 @@ describe("orchestrator completion", () => {
   });
 
   it("completes kinds, flag values and resource names from the store", () => {
-    const [kinds, names, prefix, slash, output, workflows, sources, tasks, explain, capabilities] = complete(p.dir, bin, [
+    const [kinds, names, prefix, slash, output, workflows, sources, tasks, explain, capabilities, tree, sourceNames, resultOutput] = complete(p.dir, bin, [
       "orchestrator get ",
       "orchestrator get agent ",
       "orchestrator get agents pl",
@@ -83,18 +83,27 @@ describe("orchestrator completion", () => {
       "orchestrator task info ",
       "orchestrator explain agent.spec.prompt",
       "orchestrator run --template plan --agent-capability ",
+      "orchestrator source tree ",
+      "orchestrator get source ",
+      "orchestrator apply -o ",
     ]);
     expect(kinds).toEqual(expect.arrayContaining(["agent", "workflow", "workspace", "steptemplate", "task", "run"]));
     expect(names).toEqual(expect.arrayContaining(["builder", "greeter", "planner"]));
     expect(names).toEqual([...names].sort());
     expect(prefix).toEqual(["planner"]);
     expect(slash).toEqual(["agent/greeter"]);
-    expect(output).toEqual(["json", "name", "table", "wide", "yaml"]);
+    expect(output).toEqual(["custom-columns=", "json", "jsonpath=", "name", "table", "wide", "yaml"]);
     expect(workflows).toEqual(["hello-world", "plan-execute"]);
     expect(sources).toEqual(["default"]);
     expect(tasks).toEqual(["nightly-greeting"]);
     expect(explain).toEqual(["agent.spec.promptDelivery"]);
     expect(capabilities).toEqual(expect.arrayContaining(["greet", "implement", "plan", "verify"]));
+    expect(tree).toEqual(["default"]);
+    // Sources are resources: their names complete as any kind's do.
+    expect(sourceNames).toEqual(["default"]);
+    expect(kinds).toContain("source");
+    // A command's result has no table: its own formats only.
+    expect(resultOutput).toEqual(["json", "jsonpath=", "name", "text", "yaml"]);
   });
 
   it("completes the agents, triggers and retired keys the agent, trigger and secret key commands take", () => {

@@ -42,7 +42,10 @@ describe("orchestrator preset", () => {
   it("lists the echo examples and the four real agents with the release each was written for", () => {
     const r = cli(["preset", "list", "-o", "json"], { cwd: REPO_ROOT });
     expect(r.code, r.stderr).toBe(0);
-    const presets = JSON.parse(r.stdout) as Array<{ name: string; agents: string[]; writtenFor: string; capabilities: string[] }>;
+    const list = JSON.parse(r.stdout) as { kind: string; items: Array<{ kind: string; name: string; agents: string[]; writtenFor: string; capabilities: string[] }> };
+    expect(list.kind).toBe("List");
+    const presets = list.items;
+    expect(new Set(presets.map((p) => p.kind))).toEqual(new Set(["Preset"]));
     expect(presets.map((p) => p.name)).toEqual(["echo", ...["claude-code", "codex", "gemini-cli", "opencode"]]);
     expect(ECHO_AGENTS.length).toBeGreaterThanOrEqual(3);
     expect(presets[0]!.agents).toEqual(ECHO_AGENTS);
@@ -50,6 +53,9 @@ describe("orchestrator preset", () => {
       expect(p.writtenFor).toMatch(/\d+\.\d+/);
       expect(p.capabilities).toEqual(expect.arrayContaining(["greet", "plan", "implement", "verify"]));
     }
+    const names = cli(["preset", "list", "-o", "name"], { cwd: REPO_ROOT }).stdout;
+    expect(names).toBe(presets.map((p) => `preset/${p.name}\n`).join(""));
+    expect(cli(["preset", "show", "preset/codex"], { cwd: REPO_ROOT }).stdout).toBe(readFileSync(join(REPO_ROOT, "presets/codex.yaml"), "utf8"));
     const table = cli(["preset", "list"], { cwd: REPO_ROOT }).stdout;
     expect(table.split("\n")[0]).toMatch(/^NAME\s+AGENTS\s+CAPABILITIES\s+WRITTEN FOR$/);
   });

@@ -5,7 +5,7 @@ import { parseAllDocuments } from "yaml";
 import { describe, expect, it } from "vitest";
 import { cli, initializedProject, REPO_ROOT, tempProject } from "../support/cli.js";
 
-const KINDS = ["Project", "EnvStore", "SecretStore", "ExecutionProfile", "RuntimePolicy", "StoreBackendProvider", "WorkflowStore", "CustomResourceDefinition", "StepTemplate", "Agent", "Workspace", "Workflow", "Trigger", "Task", "Run"];
+const KINDS = ["Project", "EnvStore", "SecretStore", "ExecutionProfile", "RuntimePolicy", "StoreBackendProvider", "WorkflowStore", "CustomResourceDefinition", "StepTemplate", "Agent", "Workspace", "Workflow", "Trigger", "Task", "Run", "Source"];
 
 function yamlFiles(dir: string): string[] {
   return readdirSync(dir).sort().flatMap((name) => {
@@ -86,6 +86,11 @@ describe("orchestrator schema", () => {
     expect(wf({ apiVersion: "orchestrator.dev/v2", kind: "Workflow", metadata: { name: "w" }, spec: { steps: [{ id: "a", timeout_secs: "ten" }] } })).toBe(false);
     expect(wf({ apiVersion: "orchestrator.dev/v2", kind: "Workflow", metadata: { name: "w" }, spec: { steps: [{ id: "a", chain_steps: [{ id: "b", tty: "yes" }] }] } })).toBe(false);
     expect(wf({ apiVersion: "orchestrator.dev/v2", kind: "Agent", metadata: { name: "w" }, spec: { steps: [{ id: "a" }] } })).toBe(false);
+    const source = compiled("source");
+    const src = (spec: Record<string, unknown>): unknown => ({ apiVersion: "orchestrator.dev/v2", kind: "Source", metadata: { name: "platform" }, spec });
+    expect(source(src({ url: "https://example.com/org/platform.git", ref: "main", path: "manifests", interval: "5m", prune: true, suspend: false }))).toBe(true);
+    expect(source(src({ url: "https://example.com/org/platform.git", branch: "main" }))).toBe(false);
+    expect(source(src({ dir: "manifests", suspend: "yes" }))).toBe(false);
   });
 
   it("accepts a wrong file only where manifest validate warns, and rejects what it rejects", () => {

@@ -67,7 +67,10 @@ export async function applyCommand(opts: ApplyOptions): Promise<void> {
       results: result.actions.map((a) => ({ project: a.key.project, kind: a.key.kind, name: a.key.name, action: a.verb })),
       diagnostics: result.diagnostics as unknown as JsonValue[],
     };
-    if (!printMachine("ApplyResult", view, opts.output)) {
+    if (typeof opts.output === "object" && opts.output.type === "name") {
+      // As `kubectl apply -o name`: what was touched, in the form get and delete take back.
+      writeOut(result.actions.map((a) => `${a.key.kind.toLowerCase()}/${a.key.name}\n`).join(""));
+    } else if (!printMachine("ApplyResult", view, opts.output)) {
       writeOut(result.actions.map((a) => actionLine(a, !!opts.dryRun) + "\n").join(""));
       // After a long apply on a terminal, the lines above have scrolled away: say what they added up to.
       if (long) writeOut(`${countLine(result.actions)}${opts.dryRun ? " (dry run)" : ""}\n`);

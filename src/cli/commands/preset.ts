@@ -13,7 +13,7 @@ import { parseAllDocuments } from "yaml";
 import { isObject } from "../../resources/schemas/common.js";
 import { UsageError } from "../errors.js";
 import { writeOut } from "../output/io.js";
-import { renderTable } from "../output/table.js";
+import { printList, type ListFlags, type Listing } from "../output/printer.js";
 import { applyCommand } from "./apply.js";
 
 /** The annotation that says which release of the tool a preset was written for. */
@@ -57,24 +57,31 @@ function describePreset(name: string, file: string): Preset {
   };
 }
 
-function findPreset(name: string): Preset {
+function findPreset(ref: string): Preset {
   const all = listPresets();
+  // `preset list -o name` prints `preset/NAME`; take it back as kubectl takes `kind/name`.
+  const name = ref.startsWith("preset/") ? ref.slice("preset/".length) : ref;
   const p = all.find((x) => x.name === name);
   if (!p) throw new UsageError(`unknown preset '${name}'; presets: ${all.map((x) => x.name).join(", ")}`);
   return p;
 }
 
-export function presetListCommand(opts: { output: "table" | "json" | "name" }): void {
-  const all = listPresets();
-  if (opts.output === "json") {
-    writeOut(JSON.stringify(all.map(({ file: _f, ...p }) => p), null, 2) + "\n");
-    return;
-  }
-  if (opts.output === "name") {
-    writeOut(all.map((p) => `${p.name}\n`).join(""));
-    return;
-  }
-  writeOut(renderTable(["NAME", "AGENTS", "CAPABILITIES", "WRITTEN FOR"], all.map((p) => [p.name, p.agents.join(","), p.capabilities.join(","), p.writtenFor])));
+/** A preset as `preset list` shows it: `kind: Preset` items, `-o name` as `preset/NAME`. */
+const PRESET_LISTING: Listing<Preset> = {
+  kind: "Preset",
+  view: ({ file: _file, ...p }) => ({ ...p }),
+  name: (p) => p.name,
+  columns: [
+    { header: "NAME", value: (p) => p.name },
+    { header: "AGENTS", value: (p) => p.agents.join(",") },
+    { header: "CAPABILITIES", value: (p) => p.capabilities.join(",") },
+    { header: "WRITTEN FOR", value: (p) => p.writtenFor },
+    { header: "DESCRIPTION", value: (p) => p.description, wide: true },
+  ],
+};
+
+export function presetListCommand(opts: ListFlags): void {
+  printList(PRESET_LISTING, listPresets(), opts);
 }
 
 export function presetShowCommand(name: string): void {

@@ -15,6 +15,7 @@ import { findField, properties } from "../../resources/schemas/explain.js";
 import { documentSchema } from "../../resources/schemas/publish.js";
 import { KIND_SPECS } from "../../resources/schemas/index.js";
 import { listPresets } from "../commands/preset.js";
+import { offeredFormats } from "../output/format.js";
 import type { Candidate, CompletionStore } from "./candidates.js";
 
 /** The commands this module registers itself, left out of the copy the adapter sees. */
@@ -94,6 +95,9 @@ const ARGUMENTS: Record<string, Record<string, Source>> = {
   reconcile: { source: sources },
   "source remove": { name: sources },
   "source status": { name: sources },
+  "source suspend": { name: sources },
+  "source resume": { name: sources },
+  "source tree": { name: sources },
   "preset show": { name: presets },
   "preset apply": { name: presets },
   ...Object.fromEntries(["info", "items", "logs", "watch", "start", "pause", "resume", "recover", "trace", "delete"].map((c) => [`task ${c}`, { id: tasks }])),
@@ -135,6 +139,11 @@ export function completionTree(program: Command, store: CompletionStore, words: 
       const option = command.options.get(name);
       if (option) option.handler = (complete) => offer(complete, source(ctx(), store));
     }
+    // `-o`: the formats this command offers (`jsonpath=` and `custom-columns=` end in `=`, the template follows).
+    const output = command.options.get("output");
+    const ownOutput = commandOf(copy, path.split(" ")).command.options.find((o) => o.long === "--output");
+    const formats = ownOutput ? offeredFormats(ownOutput) : undefined;
+    if (output && formats) output.handler = (complete) => offer(complete, [...formats].sort().map((f) => ({ value: f, description: "" })));
   }
   return root;
 }

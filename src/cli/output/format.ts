@@ -24,21 +24,40 @@ export type OutputFormat =
 /** The formats every command that lists or shows things takes. */
 export const LIST_FORMATS: readonly string[] = ["table", "wide", "json", "yaml", "name", "jsonpath=...", "custom-columns=..."];
 
-/** Parses one `-o` value; `extra` are the command's own formats beyond the contract's. */
-export function parseOutputFormat(value: string, extra: readonly string[] = []): OutputFormat {
+/**
+ * Parses one `-o` value; `extra` are the command's own formats beyond the
+ * contract's; `offered`, when given, the only named formats and templates
+ * the command takes (a command's result has no `wide` or `name`).
+ */
+export function parseOutputFormat(value: string, extra: readonly string[] = [], offered?: readonly string[]): OutputFormat {
   const v = value.trim();
+  const formats = offered ? [...offered, ...extra] : [...LIST_FORMATS, ...extra];
+  const refuse = (): FormatError => new FormatError(`unknown output format '${value}'; use one of: ${formats.join(", ")}`);
+  const human = v === "text" || v === "table" || v === "";
+  const takes = (name: string): boolean => !offered || offered.some((o) => o === name || o === `${name}=...` || (human && (o === "text" || o === "table")));
+  const eq = v.indexOf("=");
+  const head = eq < 0 ? v : v.slice(0, eq);
+  if (!extra.includes(v) && !takes(head)) throw refuse();
   if (v === "text" || v === "table" || v === "") return { type: "table" };
   if (v === "wide" || v === "json" || v === "yaml" || v === "name") return { type: v };
   if (extra.includes(v)) return { type: "other", name: v };
-  const eq = v.indexOf("=");
-  const head = eq < 0 ? v : v.slice(0, eq);
   const body = eq < 0 ? "" : v.slice(eq + 1);
   if (head === "jsonpath") {
     if (!body) throw new FormatError("jsonpath needs a template: -o jsonpath='{.items[*].metadata.name}'");
     return { type: "jsonpath", template: parseTemplate(body, false), source: body };
   }
   if (head === "custom-columns") return { type: "custom-columns", columns: parseCustomColumns(body) };
-  throw new FormatError(`unknown output format '${value}'; use one of: ${[...LIST_FORMATS, ...extra].join(", ")}`);
+  throw refuse();
+}
+
+/** The formats a command's result takes (`apply`, `diff`, `check`, ...): its text, and the machine forms of one object. */
+export const RESULT_FORMATS: readonly string[] = ["text", "json", "yaml", "jsonpath=..."];
+
+/** What `-o` offers on each command, for shell completion: `jsonpath=...` is offered as `jsonpath=`. */
+const OFFERED = new WeakMap<Option, readonly string[]>();
+
+export function offeredFormats(option: Option): readonly string[] | undefined {
+  return OFFERED.get(option);
 }
 
 export class FormatError extends Error {
@@ -97,18 +116,20 @@ export function parseSortBy(text: string): JsonPathTemplate {
  * (beyond jsonpath= and custom-columns=, which every listing takes), and
  * the value parsed into an OutputFormat by commander.
  */
-export function outputOption(extra: readonly string[] = [], dflt = "table"): Option {
-  const formats = [...LIST_FORMATS, ...extra];
-  return new Option("-o, --output <format>", `output format: ${formats.join(", ")}`)
-    .default(parseOutputFormat(dflt, extra), dflt)
+export function outputOption(extra: readonly string[] = [], dflt = "table", offered?: readonly string[]): Option {
+  const formats = [...(offered ?? LIST_FORMATS), ...extra];
+  const option = new Option("-o, --output <format>", `output format: ${formats.join(", ")}`)
+    .default(parseOutputFormat(dflt, extra, offered), dflt)
     .argParser((value: string) => {
       try {
-        return parseOutputFormat(value, extra);
+        return parseOutputFormat(value, extra, offered);
       } catch (err) {
         if (err instanceof FormatError) throw new InvalidArgumentError(err.message);
         throw err;
       }
     });
+  OFFERED.set(option, formats.map((f) => f.replace(/\.\.\.$/, "")));
+  return option;
 }
 
 /** True for the forms meant for programs. */
