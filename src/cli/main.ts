@@ -168,7 +168,7 @@ export function buildProgram(): Command {
       .command("get")
       .description("list resources of a kind, or show some by name")
       .argument("<ref...>", "KIND [NAME...], KIND/NAME..., KIND,KIND... or all; kinds by singular, plural or short name (agents, wf, ws, ...)"),
-    { selector: true, watch: true },
+    { selector: true, watch: true, extra: ["tree"] },
   )
     .option("--project <name>", "project to read", undefined)
     .option("-A, --all-projects", "list across every project")

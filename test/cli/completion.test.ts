@@ -92,7 +92,7 @@ describe("orchestrator completion", () => {
     expect(names).toEqual([...names].sort());
     expect(prefix).toEqual(["planner"]);
     expect(slash).toEqual(["agent/greeter"]);
-    expect(output).toEqual(["custom-columns=", "json", "jsonpath=", "name", "table", "wide", "yaml"]);
+    expect(output).toEqual(["custom-columns=", "json", "jsonpath=", "name", "table", "tree", "wide", "yaml"]);
     expect(workflows).toEqual(["hello-world", "plan-execute"]);
     expect(sources).toEqual(["default"]);
     expect(tasks).toEqual(["nightly-greeting"]);

@@ -99,6 +99,9 @@ describe("the Source kind", () => {
     expect(p.run(["sync", "default"]).code).toBe(0);
     expect(p.run(["sync", "child"]).code).toBe(0);
     expect(p.run(["source", "tree", "default"]).stdout).toBe(["Source/default", "├── Source/child", "│   └── Agent/kids/b", "└── Agent/default/a", ""].join("\n"));
+    // As flux users also ask for it: get source NAME -o tree.
+    expect(p.run(["get", "source", "default", "-o", "tree"]).stdout).toBe(p.run(["source", "tree", "default"]).stdout);
+    expect(p.run(["get", "agents", "-o", "tree"])).toMatchObject({ code: 2, stderr: expect.stringContaining("-o tree shows a source's inventory") });
     const json = JSON.parse(p.run(["source", "tree", "default", "-o", "json"]).stdout);
     expect(json).toEqual({
       apiVersion: "orchestrator.dev/v2",

@@ -14,7 +14,11 @@ import { resourceColumns } from "../output/columns.js";
 import type { OutputFormat } from "../output/format.js";
 import { listDocument as listOf, printGroups, type Group, type Listing, type PrintOptions } from "../output/printer.js";
 import { resourceView } from "../output/resource-view.js";
+import { buildSourceTree, renderSourceTree } from "../output/source-tree.js";
 import { watchGroups } from "../output/watch-list.js";
+import { SOURCE_KIND } from "../../store/source-resource.js";
+import { sourceStoreOf } from "../../store/source-store.js";
+import { writeOut } from "../output/io.js";
 
 export interface GetOptions {
   output?: OutputFormat;
@@ -44,6 +48,7 @@ export async function getCommand(args: string[], opts: GetOptions): Promise<void
     const named = requests.some((r) => r.names.length > 0);
     if (named && opts.selector !== undefined) throw new UsageError("give names or a label selector (-l), not both: a selector chooses among every resource of the kind");
     if (named && opts.allProjects) throw new UsageError("give names or --all-projects (-A), not both: a name is looked up in one project (--project)");
+    if (opts.output?.type === "other" && opts.output.name === "tree") return printTrees(store, requests, opts);
     const all = !!opts.allProjects;
     const everything = args[0]?.toLowerCase() === "all";
     const requirements = opts.selector ?? [];
@@ -175,4 +180,16 @@ function listProjects(store: Store): StoredResource[] {
       };
     });
   return [...declared, ...implicit].sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
+}
+
+/** `get source NAME -o tree`: what `source tree NAME` prints, as `flux tree` shows a Kustomization's inventory. */
+function printTrees(store: Store, requests: readonly Request[], opts: GetOptions): void {
+  const names = requests.flatMap((r) => (r.kind.kind === SOURCE_KIND ? r.names : []));
+  if (names.length === 0 || requests.some((r) => r.kind.kind !== SOURCE_KIND) || opts.watch || opts.selector !== undefined) {
+    throw new UsageError("-o tree shows a source's inventory: get source NAME... -o tree (no other kind, -l or -w)");
+  }
+  const sources = sourceStoreOf(store);
+  const missing = names.filter((n) => !sources.getSource(n));
+  if (missing.length) throw new CliError(missing.map((n) => `source/${n} not found`).join("\n"));
+  writeOut(names.map((n) => renderSourceTree(buildSourceTree(sources, n))).join("\n"));
 }
