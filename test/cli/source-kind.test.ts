@@ -4,11 +4,14 @@
  * that follows Sources applied from git.
  */
 import { execFileSync } from "node:child_process";
+import Database from "better-sqlite3";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { initializedProject } from "../support/cli.js";
 import { startController, until } from "../support/controller.js";
+import { migrate } from "../../src/store/sqlite/migrate.js";
+import { MIGRATIONS } from "../../src/store/sqlite/migrations.js";
 
 const agent = (name: string): string => `apiVersion: orchestrator.dev/v2\nkind: Agent\nmetadata:\n  name: ${name}\nspec:\n  capabilities: [x]\n  command: echo hi\n`;
 const source = (name: string, spec: string): string => `apiVersion: orchestrator.dev/v2\nkind: Source\nmetadata:\n  name: ${name}\nspec:\n${spec}`;
@@ -129,6 +132,33 @@ describe("the Source kind", () => {
     expect(p.run(["delete", "source/one", "--force"]).stdout).toBe("source/one deleted\n");
     expect(p.run(["sync", "two"]).code).toBe(0);
     expect(p.run(["get", "agent", "a", "-o", "jsonpath={.metadata.appliedBy}"]).stdout).toBe("source:two");
+  });
+
+  it("a store made before sources were resources migrates on first use: its sources are Source resources, exported and applied back unchanged", () => {
+    p = initializedProject({ "team/a.yaml": agent("a") });
+    // The store as an older version left it: sources in a table of their own.
+    const path = join(p.dir, ".orchestrator/state.db");
+    rmSync(path);
+    for (const f of ["state.db-wal", "state.db-shm"]) rmSync(join(p.dir, ".orchestrator", f), { force: true });
+    const db = new Database(path);
+    const m = MIGRATIONS.find((x) => x.name === "source-resources")!;
+    migrate(db, path, MIGRATIONS.filter((x) => x.version < m.version));
+    const insert = db.prepare(
+      "INSERT INTO sources (name, type, dir, url, ref, path, interval_ms, project, prune, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, '{}', '2025-01-01T00:00:00.000Z', '2025-01-01T00:00:00.000Z')",
+    );
+    insert.run("default", "dir", "manifests", null, null, null, 60_000, "default", 1);
+    insert.run("team", "dir", "team", null, null, null, 300_000, "team-a", 0);
+    db.close();
+
+    const listed = p.run(["source", "list", "-o", "custom-columns=NAME:.metadata.name,DIR:.spec.dir,INTERVAL:.spec.interval,PRUNE:.spec.prune", "--no-headers"]).stdout;
+    expect(listed.split("\n").map((l) => l.split(/\s+/).join(" "))).toEqual(["default manifests <none> <none>", "team team 5m false", ""]);
+    expect(p.run(["sync", "team"]).code).toBe(0);
+    expect(p.run(["get", "agents", "--project", "team-a", "-o", "name"]).stdout).toBe("agent/a\n");
+    const exported = p.run(["manifest", "export"]).stdout;
+    expect(exported).toContain("kind: Source\nmetadata:\n  name: team\nspec:\n  dir: team\n  interval: 5m\n  project: team-a\n  prune: false\n");
+    const back = p.run(["apply", "-f", "-"], { input: exported });
+    expect(back.stderr).toBe("");
+    expect(back.stdout).toMatch(/^source\/default unchanged\nsource\/team unchanged\n/);
   });
 
   it("a controller follows a Source applied from a git source, and its suspension", async () => {
