@@ -156,6 +156,44 @@ describe("the output contract", () => {
     }
   });
 
+  it("task list -w -o json prints each task as one object when it appears and once more when it goes; source list -w -o name likewise for a source", async () => {
+    const child = (args: string[]): { out: () => string; stop: () => Promise<number | null> } => {
+      const c = spawn(process.execPath, [CLI, ...args], { cwd: p.dir, env: { ...process.env, NO_COLOR: "1", ORCHESTRATOR_NO_DAEMON: "1" }, stdio: ["ignore", "pipe", "pipe"] });
+      let out = "";
+      c.stdout.on("data", (d) => (out += d));
+      return {
+        out: () => out,
+        stop: async () => {
+          const exited = new Promise<number | null>((r) => c.once("exit", (code) => r(code)));
+          c.kill("SIGINT");
+          return exited;
+        },
+      };
+    };
+    /** The JSON objects of a stream that prints them one after another, indented. */
+    const objects = (text: string): Array<Record<string, unknown>> => text.split(/\n(?=\{)/).filter((t) => t.trim()).map((t) => JSON.parse(t) as Record<string, unknown>);
+    const tasks = child(["task", "list", "-w", "-o", "json"]);
+    const sources = child(["source", "list", "-w", "-o", "name"]);
+    try {
+      await until("the first lists", () => tasks.out().includes('"kind": "List"') && sources.out() === "source/default\n");
+      const created = p.run(["task", "create", "--name", "watched", "--workflow", "wf", "--workspace", "ws", "--no-start"]);
+      expect(created.code, created.stderr).toBe(0);
+      expect(p.run(["source", "add", "extra", "--dir", "nowhere"]).code).toBe(0);
+      await until("the new task and source", () => tasks.out().includes('"name": "watched"') && sources.out().includes("source/extra\n"));
+      const [list, ...changes] = objects(tasks.out());
+      expect(list).toMatchObject({ kind: "List" });
+      expect(changes.map((c) => [c["kind"], c["name"], c["phase"]])).toEqual([["TaskRecord", "watched", "Pending"]]);
+      expect(p.run(["task", "delete", "watched", "--force"]).code).toBe(0);
+      expect(p.run(["source", "remove", "extra"]).code).toBe(0);
+      // What went is printed once more, in its last state.
+      await until("the deletions", () => objects(tasks.out()).length === 3 && sources.out().split("source/extra").length === 3);
+      expect(sources.out()).toBe("source/default\nsource/extra\nsource/extra\n");
+    } finally {
+      expect(await tasks.stop()).toBe(0);
+      expect(await sources.stop()).toBe(0);
+    }
+  });
+
   it("colour: auto on a terminal, never with NO_COLOR or --color=never, always with --color=always or FORCE_COLOR", () => {
     p.write("change.yaml", agent("alpha", { env: "dev" }, "[plan, x, y]"));
     const ansi = /\u001b\[\d+m/;
