@@ -8,6 +8,19 @@ import type { JsonObject } from "./types.js";
 
 export const REDACTED = "<redacted>";
 
+/** What stands for a git url's user-info (`https://user:token@host` -> `https://***@host`). */
+export const REDACTED_USERINFO = "***";
+
+/** `https://user:token@host/x` -> `https://***@host/x`; scp-style `git@host:x` is left alone (no secret). */
+export function redactUrl(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/?#]*@/i, `$1${REDACTED_USERINFO}@`);
+}
+
+/** True when a url's user-info is the placeholder output prints in place of credentials. */
+export function hasRedactedUserinfo(url: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:\/\/\*\*\*@/i.test(url);
+}
+
 export function isSecretKind(kind: string): boolean {
   return kind === "SecretStore";
 }
@@ -41,9 +54,12 @@ export function isSecretReference(v: unknown): boolean {
 /**
  * A copy of spec with every SecretStore data value redacted (references
  * shown), and any other spec field (refused by validation, but a store may
- * hold one written before) redacted whole; other kinds unchanged.
+ * hold one written before) redacted whole; a Source's url without its
+ * credentials; other kinds unchanged.
  */
 export function redactSpec(kind: string, spec: JsonObject): JsonObject {
+  // A Source's git url may carry credentials (`https://user:token@host/repo.git`): shown as `***@`.
+  if (kind === "Source" && typeof spec["url"] === "string") return { ...spec, url: redactUrl(spec["url"]) };
   if (!isSecretKind(kind)) return spec;
   const out: JsonObject = {};
   for (const [field, value] of Object.entries(spec)) {

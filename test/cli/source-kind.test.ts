@@ -50,6 +50,35 @@ describe("the Source kind", () => {
     expect(p.run(["source", "list", "-o", "name"]).stdout).toBe("source/default\n");
   });
 
+  it("never shows the credentials of a git url: get, describe, list, export and diff print ***, apply refuses the placeholder, --export refuses them", () => {
+    p = initializedProject();
+    const token = "s3cret-t0ken";
+    expect(p.run(["source", "add", "cred", "--git", `https://user:${token}@example.com/r.git`]).code).toBe(0);
+    const outputs = [
+      p.run(["get", "source", "cred", "-o", "yaml"]),
+      p.run(["describe", "source/cred"]),
+      p.run(["source", "list", "-o", "json"]),
+      p.run(["source", "status", "cred"]),
+      p.run(["manifest", "export"]),
+      p.run(["event", "list", "-o", "json"]),
+    ];
+    for (const r of outputs) expect(r.stdout + r.stderr).not.toContain(token);
+    expect(outputs[0]!.stdout).toContain("url: https://***@example.com/r.git\n");
+    expect(outputs[4]!.stderr).toContain("note: source/cred: the credentials in its url are printed as ***");
+    expect(p.run(["manifest", "export", "--include-secrets"]).stdout).toContain(`url: https://user:${token}@example.com/r.git`);
+    // Applying get's output back would replace the credentials with the placeholder: refused.
+    const back = p.run(["apply", "-f", "-"], { input: outputs[0]!.stdout });
+    expect(back.code).toBe(1);
+    expect(back.stderr).toContain("spec.url: the url's credentials are ***, the placeholder get prints in place of them");
+    // New credentials alone are a change, shown without either value.
+    p.write("cred.yaml", source("cred", "  url: https://user:other-t0ken@example.com/r.git\n"));
+    const diff = p.run(["diff", "-f", "cred.yaml"]);
+    expect(diff.code).toBe(1);
+    expect(diff.stdout).toContain("+  url: https://***@example.com/r.git <redacted, changed>");
+    expect(diff.stdout + diff.stderr).not.toMatch(/s3cret-t0ken|other-t0ken/);
+    expect(p.run(["source", "add", "c2", "--git", `https://user:${token}@example.com/r.git`, "--export"])).toMatchObject({ code: 2, stdout: "", stderr: expect.stringContaining("carries credentials") });
+  });
+
   it("bootstraps: the default source adopts a Source in manifests/ that describes manifests/, follows its edits, and lets go of it (never prunes itself) when it is removed", () => {
     p = initializedProject({ "manifests/a.yaml": agent("a"), "manifests/source.yaml": source("default", "  dir: manifests\n") });
     const first = p.run(["sync"]);

@@ -5,7 +5,7 @@
 import { hasErrors, type Diagnostic } from "../../resources/diagnostics.js";
 import { loadManifestPaths } from "../../resources/load.js";
 import { parseDesiredFiles } from "../../reconcile/desired-set.js";
-import { isSecretKind } from "../../resources/redact.js";
+import { isSecretKind, redactUrl } from "../../resources/redact.js";
 import { customKindOf } from "../../resources/crd-kinds.js";
 import { isBuiltinKind } from "../../resources/kinds.js";
 import { findHome, storeExists } from "../../store/home-location.js";
@@ -118,6 +118,11 @@ export async function exportCommand(opts: ExportOptions): Promise<void> {
       printMachine("List", { items: views }, opts.output);
     } else {
       writeOut(views.map((v) => toYaml(v)).join("---\n"));
+    }
+    if (!opts.includeSecrets) {
+      for (const r of items.filter((x) => x.kind === "Source" && typeof x.spec["url"] === "string" && redactUrl(x.spec["url"]) !== x.spec["url"])) {
+        writeErr(`note: source/${r.metadata.name}: the credentials in its url are printed as ***, which apply refuses; pass --include-secrets to export them\n`);
+      }
     }
     if (!opts.includeSecrets && secrets.length) {
       writeErr(`note: ${plural(secrets.length, "SecretStore")} left out; pass --include-secrets to export them with their values\n`);

@@ -47,6 +47,10 @@ export async function sourceAddCommand(name: string, opts: SourceAddOptions): Pr
     // As `flux create source --export`: the manifest to commit, nothing written (no store needed).
     const { requireHome } = await import("../context.js");
     const spec = specFromFlags(name, opts, requireHome(), process.cwd());
+    // A manifest to commit must not carry credentials, and output never shows them.
+    if (spec.url !== undefined && redactUrl(spec.url) !== spec.url) {
+      throw new UsageError(`--export prints a manifest to commit, and ${redactUrl(spec.url)} carries credentials; give the url without them and let git find them (a credential helper, GIT_ASKPASS or an ssh key)`);
+    }
     writeOut(toYaml(sourceManifest(spec)));
     return;
   }

@@ -6,6 +6,7 @@ import { createHmac } from "node:crypto";
 import type { JsonObject, JsonValue, Resource } from "../../resources/types.js";
 import { isSecretReference } from "../../resources/redact.js";
 import { jsonEqual } from "./field-changes.js";
+import { redactSpec } from "../../resources/redact.js";
 
 /**
  * A short, keyed digest of a secret value (`hmac:1a2b3c4d5e6f`). It must be
@@ -43,6 +44,7 @@ export function redactPair(
   opts: RedactionOptions = {},
 ): [Resource | undefined, Resource | undefined] {
   const kind = after?.kind ?? before?.kind;
+  if (kind === "Source") return redactSourcePair(before, after);
   if (kind === undefined || !isSecretKind(kind)) return [before, after];
   // Every spec field is secret: `data`, and anything put beside it (refused by validation, but a
   // dry run plans despite errors and a store may hold one written before).
@@ -55,6 +57,15 @@ export function redactPair(
     if (n !== undefined) newSpec[field] = n;
   }
   return [withSpec(before, oldSpec), withSpec(after, newSpec)];
+}
+
+/** A Source's url without its credentials; a change of credentials alone still shows as a change. */
+function redactSourcePair(before: Resource | undefined, after: Resource | undefined): [Resource | undefined, Resource | undefined] {
+  const b = before && withSpec(before, redactSpec("Source", before.spec));
+  const a = after && withSpec(after, redactSpec("Source", after.spec));
+  const [rawB, rawA] = [before?.spec["url"], after?.spec["url"]];
+  if (a && b && rawA !== rawB && jsonEqual(a.spec["url"] ?? null, b.spec["url"] ?? null)) a.spec["url"] = `${String(a.spec["url"])} ${REDACTED_CHANGED}`;
+  return [b, a];
 }
 
 function withSpec(r: Resource | undefined, spec: JsonObject): Resource | undefined {

@@ -50,10 +50,7 @@ export class GitPathError extends GitSourceError {
   }
 }
 
-/** `https://user:token@host/x` -> `https://***@host/x`; scp-style `git@host:x` is left alone (no secret). */
-export function redactUrl(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/?#]*@/i, "$1***@");
-}
+export { redactUrl } from "../../resources/redact.js";
 
 /**
  * Removes the credentials of `url` from text git printed: any `scheme://user@`

@@ -6,6 +6,7 @@
  * applied, so unknown fields are errors.
  */
 import { DurationError, parseDuration } from "../duration.js";
+import { hasRedactedUserinfo, REDACTED_USERINFO } from "../redact.js";
 import { nameProblem } from "./envelope.js";
 import { object, type KindSpec, type SchemaObject, type SpecIssue } from "./common.js";
 
@@ -52,6 +53,14 @@ export const source: KindSpec = {
         if (err instanceof DurationError) issues.push({ path: ["interval"], message: err.message });
         else throw err;
       }
+    }
+    // `get -o yaml` prints `***@` in place of a url's credentials; applying that back would replace them with it.
+    if (typeof spec["url"] === "string" && hasRedactedUserinfo(spec["url"])) {
+      issues.push({
+        path: ["url"],
+        message: `the url's credentials are ${REDACTED_USERINFO}, the placeholder get prints in place of them; applying it would replace them with the placeholder`,
+        hint: "give the real url (manifest export --include-secrets prints it), or let git find the credentials (a credential helper, GIT_ASKPASS or an ssh key)",
+      });
     }
     for (const k of ["url", "ref"]) {
       const v = spec[k];
