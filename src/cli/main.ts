@@ -261,7 +261,7 @@ export function buildProgram(): Command {
     .option("--set <key=value>", "pipeline variable (repeatable)", collect)
     .option("--no-start", "create the task without queueing it")
     .option("--no-daemon", "do not start a background controller")
-    .addOption(outputOption(["text", "json"], "text"))
+    .addOption(outputOption(["text", "json"], "text", ["name"]))
     .action(lazy(() => import("./commands/task-create.js"), "taskCreateCommand"));
   // Further `task` subcommands are added to this group below.
   withListOptions(task.command("list").description("list tasks, oldest first (of every project unless --project is given)"), { watch: true })
@@ -507,7 +507,7 @@ export function buildProgram(): Command {
     .option("--set <key=value>", "pipeline variable (repeatable)", collect)
     .option("--detach", "print the run's id and return; the controller runs it")
     .option("--no-daemon", "do not start a background controller (for --detach, or for the tasks its steps spawn)")
-    .addOption(outputOption(["text", "json"], "text"))
+    .addOption(outputOption(["text", "json"], "text", ["name"]))
     .action(lazy(() => import("./commands/run.js"), "runCommand"));
 
   const controller = program

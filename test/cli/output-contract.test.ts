@@ -94,6 +94,25 @@ describe("the output contract", () => {
     expect(p.run(["db", "migrations", "list", "-o", "name"]).stdout).toMatch(/^migration\/1\nmigration\/2\n/);
   });
 
+  it("a command's result takes text, json, yaml and jsonpath=; -o name where kubectl has it (apply, task create, run); table-only formats are usage errors", () => {
+    expect(p.run(["apply", "-f", "m.yaml", "-o", "name"]).stdout).toBe("secretstore/keys\nsteptemplate/t\nagent/zeta\nagent/alpha\nagent/mid\nworkspace/ws\nworkflow/wf\n");
+    const created = p.run(["task", "create", "--name", "named", "--workflow", "wf", "--workspace", "ws", "--no-start", "-o", "name"]);
+    expect(created.stdout).toMatch(/^task\/t-[a-z0-9]+\n$/);
+    // The form other commands take back.
+    expect(p.run(["task", "info", created.stdout.trim(), "-o", "jsonpath={.task.name}"]).stdout).toBe("named");
+    expect(p.run(["task", "delete", created.stdout.trim(), "--force"]).code).toBe(0);
+    const queued = p.run(["run", "--workflow", "wf", "--workspace", "ws", "--detach", "--no-daemon", "-o", "name"]);
+    expect(queued.stdout).toMatch(/^task\/t-[a-z0-9]+\n$/);
+    expect(p.run(["task", "delete", queued.stdout.trim(), "--force"]).code).toBe(0);
+    expect(p.run(["check", "-o", "yaml"]).stdout).toMatch(/^apiVersion: orchestrator.dev\/v2\nkind: CheckReport\n/);
+    expect(p.run(["manifest", "validate", "-f", "m.yaml", "-o", "jsonpath={.kind}"]).stdout).toBe("ValidationReport");
+    for (const [args, format] of [[["check"], "wide"], [["diff", "-f", "m.yaml"], "custom-columns=K:.kind"], [["manifest", "validate", "-f", "m.yaml"], "name"]] as const) {
+      const r = p.run([...args, "-o", format]);
+      expect(r.code, args.join(" ")).toBe(2);
+      expect(r.stderr, args.join(" ")).toContain("use one of: text, json, yaml, jsonpath=...");
+    }
+  });
+
   it("an implicit project's times are those of its resources, the same on every read", () => {
     const read = (): unknown => JSON.parse(p.run(["get", "project", "default", "-o", "json"]).stdout).metadata;
     const first = read() as Record<string, unknown>;

@@ -83,7 +83,7 @@ export async function runCommand(opts: RunOptions): Promise<void> {
     const id = created.task.id;
     if (opts.detach) {
       const controller = await ensureController(home, { noDaemon: !opts.daemon });
-      if (!printMachine("RunCreated", { id, name: created.resourceName, resource: `run/${created.resourceName}`, controller }, opts.output, id, { jsonLine: true })) writeOut(`${id}\n`);
+      if (!printMachine("RunCreated", { id, name: created.resourceName, resource: `run/${created.resourceName}`, controller }, opts.output, id, { jsonLine: true, nameKind: "task" })) writeOut(`${id}\n`);
       return;
     }
     writeErr(`run/${created.resourceName} (${id}) ${inProcess ? "running in this process" : "queued on the running controller"}\n`);
@@ -171,7 +171,7 @@ export async function runCommand(opts: RunOptions): Promise<void> {
     if (formatName(opts.output) !== "text") {
       const reason = outcomeReasonOf(final);
       if (lineOpen) writeOut("\n");
-      printMachine("RunResult", { id, name: created.resourceName, phase: final.phase, exitCode: final.exitCode, message: final.message, ...(reason ? { reason } : {}) }, opts.output, id, { jsonLine: true });
+      printMachine("RunResult", { id, name: created.resourceName, phase: final.phase, exitCode: final.exitCode, message: final.message, ...(reason ? { reason } : {}) }, opts.output, id, { jsonLine: true, nameKind: "task" });
     }
     const resume = final.phase === "Paused" ? `; continue it with \`orchestrator task resume ${id}\`` : "";
     writeErr(`run/${created.resourceName} ${final.phase.toLowerCase()}${final.message ? `: ${final.message}` : ""}${resume}\n`);

@@ -52,7 +52,7 @@ export async function taskCreateCommand(opts: TaskCreateOptions): Promise<void> 
       throw err;
     }
     const controller = opts.start ? await ensureController(home, { noDaemon: !opts.daemon }) : "not started";
-    if (printMachine("TaskCreated", { id: created.task.id, name: created.task.name, resource: `task/${created.resourceName}`, phase: created.task.phase, queued: created.task.queued, controller }, opts.output, created.task.id, { jsonLine: true })) return;
+    if (printMachine("TaskCreated", { id: created.task.id, name: created.task.name, resource: `task/${created.resourceName}`, phase: created.task.phase, queued: created.task.queued, controller }, opts.output, created.task.id, { jsonLine: true, nameKind: "task" })) return;
     writeOut(`${created.task.id}\n`);
     const how =
       controller === "running"

@@ -146,7 +146,7 @@ export function printObject(kind: string, view: JsonObject, name: string, flags:
  * first, as json, yaml or through jsonpath. False for the human formats,
  * which the command prints itself.
  */
-export function printMachine(kind: string, view: JsonObject, output: OutputFormat | string | undefined, name = "", opts: { jsonLine?: boolean } = {}): boolean {
+export function printMachine(kind: string, view: JsonObject, output: OutputFormat | string | undefined, name = "", opts: { jsonLine?: boolean; nameKind?: string } = {}): boolean {
   const format: OutputFormat = typeof output === "string" ? (output === "json" || output === "yaml" ? { type: output } : { type: "table" }) : (output ?? { type: "table" });
   if (format.type === "table" || format.type === "wide" || format.type === "other") return false;
   // One line: a result that closes a stream of other output (`run`), read as the last line.
@@ -154,7 +154,7 @@ export function printMachine(kind: string, view: JsonObject, output: OutputForma
     writeOut(JSON.stringify({ apiVersion: API_VERSION, kind, ...view }) + "\n");
     return true;
   }
-  printObject(kind, view, name || kind.toLowerCase(), { output: format }, () => "");
+  printObject(kind, view, name || kind.toLowerCase(), { output: format }, () => "", opts.nameKind);
   return true;
 }
 
