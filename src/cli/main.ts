@@ -348,7 +348,7 @@ export function buildProgram(): Command {
     .argument("<store>", "store name")
     .argument("<key>", "key")
     .option("-p, --project <name>", "project (default: default)")
-    .addOption(outputOption(["value", "json", "yaml"], "value"))
+    .addOption(contractOutput(["value"], "value", ["json", "yaml"]))
     .action(lazy(() => import("./commands/store.js"), "storeGetCommand"));
   wfStore
     .command("put")
@@ -368,7 +368,7 @@ export function buildProgram(): Command {
     .option("--offset <n>", "skip this many entries first", "0")
     .option("-t, --task-id <id>", "only entries this task wrote")
     .option("-p, --project <name>", "project (default: default)")
-    .addOption(outputOption(["table", "json", "yaml"], "table"))
+    .addOption(contractOutput([], "table", ["table", "json", "yaml"]))
     .action(lazy(() => import("./commands/store.js"), "storeListCommand"));
   wfStore
     .command("delete")

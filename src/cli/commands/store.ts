@@ -15,13 +15,15 @@ import { CliError, UsageError } from "../errors.js";
 import { formatAge } from "../output/age.js";
 import { writeErr, writeOut } from "../output/io.js";
 import { renderTable } from "../output/table.js";
+import type { OutputFormat } from "../output/format.js";
+import { formatName } from "../output/printer.js";
 
 interface Scoped {
   project?: string;
 }
 
 export interface StoreGetOptions extends Scoped {
-  output?: "value" | "json" | "yaml";
+  output?: OutputFormat | "value" | "json" | "yaml";
 }
 
 export interface StorePutOptions extends Scoped {
@@ -32,7 +34,7 @@ export interface StoreListOptions extends Scoped {
   limit?: string;
   offset?: string;
   taskId?: string;
-  output?: "table" | "json" | "yaml";
+  output?: OutputFormat | "table" | "json" | "yaml";
 }
 
 /** The longest value text a table cell shows. */
@@ -73,8 +75,9 @@ export async function storeGetCommand(name: string, key: string, opts: StoreGetO
   await withStore(async ({ store, home }) => {
     const entry = await storeOp(() => new WorkflowStores(store, home).get(project, name, key));
     if (!entry) throw new CliError(`key '${key}' not found in store '${name}' (project '${project}')`);
-    if (opts.output === "json") writeOut(JSON.stringify(entryJson(entry), null, 2) + "\n");
-    else if (opts.output === "yaml") writeOut((await import("../output/yaml.js")).toYaml(entryJson(entry)));
+    const output = formatName(opts.output);
+    if (output === "json") writeOut(JSON.stringify(entryJson(entry), null, 2) + "\n");
+    else if (output === "yaml") writeOut((await import("../output/yaml.js")).toYaml(entryJson(entry)));
     // A string prints as its text (for `$(orchestrator store get ...)`), anything else as JSON.
     else writeOut(`${typeof entry.value === "string" ? entry.value : JSON.stringify(entry.value, null, 2)}\n`);
   });
@@ -120,7 +123,8 @@ export async function storeListCommand(name: string | undefined, opts: StoreList
   const project = opts.project ?? DEFAULT_PROJECT;
   const limit = count("--limit", opts.limit, 100);
   const offset = count("--offset", opts.offset, 0);
-  const output = opts.output ?? "table";
+  // `-o` as the output contract parses it: its human form (a table) is named `text` there.
+  const output = formatName(opts.output) === "text" ? "table" : formatName(opts.output);
   await withStore(async (ctx) => {
     const stores = new WorkflowStores(ctx.store, ctx.home);
     if (name === undefined) {
