@@ -70,7 +70,7 @@ export function sourcesToResources(db: Database): void {
     insert.run({ name: row.name, spec: JSON.stringify(spec), status: row.status, hash, created_at: row.created_at, updated_at: row.updated_at });
   }
   db.exec(`
-    CREATE TRIGGER source_inventory_follows_source AFTER DELETE ON resources
+    CREATE TRIGGER IF NOT EXISTS source_inventory_follows_source AFTER DELETE ON resources
     WHEN OLD.kind = 'Source' AND OLD.project = '' BEGIN
       DELETE FROM source_inventory WHERE source = OLD.name;
     END;
