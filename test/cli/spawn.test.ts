@@ -32,7 +32,7 @@ describe("spawned tasks", { timeout: 240_000 }, () => {
     p = undefined;
   });
 
-  const tasks = (...extra: string[]): TaskJson[] => JSON.parse(p!.run(["task", "list", "-o", "json", ...extra]).stdout) as TaskJson[];
+  const tasks = (...extra: string[]): TaskJson[] => (JSON.parse(p!.run(["task", "list", "-o", "json", ...extra]).stdout) as { items: TaskJson[] }).items;
   const settled = (list: TaskJson[]): boolean => list.every((t) => ["Completed", "Failed"].includes(t.phase));
 
   it("runs the guide's spawn_task: the child runs on the controller, records its parent and step, and shows in list, info and trace", async () => {
@@ -75,7 +75,7 @@ describe("spawned tasks", { timeout: 240_000 }, () => {
     expect(p.run(["task", "trace", child.id]).stdout).toContain(`Spawned by ${parent!.name} (${parent!.id}), step plan (depth 1)`);
     expect(p.run(["task", "info", parent!.id]).stdout).toMatch(new RegExp(`Spawned tasks \\(1\\):\\n.*\\n  ${child.id}\\s+spawn:verify-changes\\s+verify_workflow\\s+Completed\\s+plan\\n`));
     expect(p.run(["task", "info", child.id]).stdout).toMatch(new RegExp(`Parent:\\s+${parent!.id} \\(step plan, depth 1\\)`));
-    expect(JSON.parse(p.run(["event", "list", "--type", "task_spawned", "-o", "json"]).stdout)[0]).toMatchObject({ taskId: parent!.id, data: { step: "plan", children: [child.id] } });
+    expect(JSON.parse(p.run(["event", "list", "--type", "task_spawned", "-o", "json"]).stdout).items[0]).toMatchObject({ taskId: parent!.id, data: { step: "plan", children: [child.id] } });
   });
 
   it("runs the guide's spawn_tasks: one child per element of the list, goals from the mapping, at most max_tasks", async () => {

@@ -70,9 +70,9 @@ describe("workflow stores in steps", () => {
     expect(r.stdout).toContain('agent got: ship it inherited={"confidence":0.95}');
     expect(r.stdout).toContain("store_put: wrote 'plan_output' to store 'context' key 'plan_result'");
     const entry = JSON.parse(p.run(["store", "get", "context", "plan_result", "-o", "json"]).stdout);
-    const task = JSON.parse(p.run(["task", "list", "-o", "json"]).stdout)[0];
+    const task = JSON.parse(p.run(["task", "list", "-o", "json"]).stdout).items[0];
     expect(entry).toMatchObject({ value: { confidence: 0.95 }, taskId: task.id });
-    expect(JSON.parse(p.run(["event", "list", "--type", "store_written", "-o", "json"]).stdout)).toEqual([
+    expect(JSON.parse(p.run(["event", "list", "--type", "store_written", "-o", "json"]).stdout).items).toEqual([
       expect.objectContaining({ type: "store_written", taskId: task.id, data: expect.objectContaining({ store: "context", key: "plan_result", step: "plan" }) }),
     ]);
     // Memory across tasks: another workflow reads what the first one wrote.
@@ -89,7 +89,7 @@ describe("workflow stores in steps", () => {
     );
     expect(p.run(["task", "list", "-o", "json"]).stdout).toMatch(/"reason": "StepNotStarted"/);
     // Nothing ran.
-    expect(p.run(["task", "logs", JSON.parse(p.run(["task", "list", "-o", "json"]).stdout)[0].id]).stdout).not.toContain("read=");
+    expect(p.run(["task", "logs", JSON.parse(p.run(["task", "list", "-o", "json"]).stdout).items[0].id]).stdout).not.toContain("read=");
   });
 
   it("leaves an optional input's variable unset: a command's placeholder stays as written (promotion's idiom tests for that)", () => {
