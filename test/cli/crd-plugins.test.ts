@@ -149,12 +149,12 @@ describe("CRD hooks and plugins", () => {
     script("scripts/tick.sh", '#!/bin/sh\necho "$PLUGIN_NAME $CRD_NAME" >> ticks.log\necho ticked\n');
     expect(p.run(["apply", "-f", "crd.yaml"]).code).toBe(0);
     controller = await startController(p.dir);
-    const events = (): Array<{ kind: string; name: string; data: Record<string, unknown> }> => JSON.parse(p!.run(["event", "list", "--type", "crd_plugin_ran", "-o", "json"]).stdout);
+    const events = (): Array<{ kind: string; name: string; data: Record<string, unknown> }> => (JSON.parse(p!.run(["event", "list", "--type", "crd_plugin_ran", "-o", "json"]).stdout).items as Array<{ involvedObject: { kind: string; name: string }; data: Record<string, unknown> }>).map((e) => ({ ...e.involvedObject, data: e.data }));
     await until("two cron plugin runs", () => events().length >= 2);
     expect(readFileSync(join(p.dir, "ticks.log"), "utf8")).toMatch(/^tick gadgets\.lab\.example\.com\ntick gadgets\.lab\.example\.com\n/);
     expect(events()[0]).toMatchObject({ kind: "CustomResourceDefinition", name: "gadgets.lab.example.com", data: { plugin: "tick", exitCode: 0, output: "ticked" } });
     // A policy tightened after apply stops the command at its next tick.
     p.write(".orchestrator/plugin-policy.yaml", "mode: deny\n");
-    await until("a refused run", () => JSON.parse(p!.run(["event", "list", "--type", "crd_plugin_refused", "-o", "json"]).stdout).length > 0);
+    await until("a refused run", () => JSON.parse(p!.run(["event", "list", "--type", "crd_plugin_refused", "-o", "json"]).stdout).items.length > 0);
   });
 });

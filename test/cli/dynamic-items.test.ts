@@ -24,7 +24,7 @@ describe("dynamic items and selection", () => {
   afterEach(() => p?.cleanup());
 
   const items = (): ItemJson[] => {
-    const id = (JSON.parse(p.run(["task", "list", "-o", "json"]).stdout) as Array<{ id: string }>).at(-1)!.id;
+    const id = (JSON.parse(p.run(["task", "list", "-o", "json"]).stdout).items as Array<{ id: string }>).at(-1)!.id;
     return (JSON.parse(p.run(["task", "info", id, "-o", "json"]).stdout) as { items: ItemJson[] }).items;
   };
 
@@ -85,7 +85,7 @@ describe("dynamic items and selection", () => {
       ["balanced", "generated", "qa_passed"],
       ["lazy", "generated", "eliminated"],
     ]);
-    expect(JSON.parse(p.run(["event", "list", "--type", "items_generated", "-o", "json"]).stdout)[0].data).toMatchObject({ step: "generate", count: 4, replace: false });
+    expect(JSON.parse(p.run(["event", "list", "--type", "items_generated", "-o", "json"]).stdout).items[0].data).toMatchObject({ step: "generate", count: 4, replace: false });
   });
 
   it("replaces the workspace's items with the generated list (upstream's narrowing fixture), labels and vars reaching the item steps", () => {

@@ -83,8 +83,8 @@ describe("invariants", () => {
     p = undefined;
   });
 
-  const lastTask = (): TaskJson => (JSON.parse(p!.run(["task", "list", "-o", "json"]).stdout) as TaskJson[]).at(-1)!;
-  const events = (type: string): Array<{ message: string; data: Record<string, unknown> }> => JSON.parse(p!.run(["event", "list", "--type", type, "-o", "json"]).stdout);
+  const lastTask = (): TaskJson => (JSON.parse(p!.run(["task", "list", "-o", "json"]).stdout).items as TaskJson[]).at(-1)!;
+  const events = (type: string): Array<{ message: string; data: Record<string, unknown> }> => JSON.parse(p!.run(["event", "list", "--type", type, "-o", "json"]).stdout).items;
 
   it("runs the guide's WP04 example: passing checks let the task complete", () => {
     p = repo({ ...FILES, "m.yaml": [WORKSPACE, guideWorkflow("echo changed >> app.txt")].join("---\n") });

@@ -74,7 +74,7 @@ describe("item isolation", () => {
     // after_workflow: the worktrees and their branches are gone.
     expect(git(p.dir, "worktree", "list").split("\n")).toHaveLength(1);
     expect(git(p.dir, "branch", "--list", "evo-item/*")).toBe("");
-    const types = (JSON.parse(p.run(["event", "list", "-o", "json", "--limit", "200"]).stdout) as Array<{ type: string }>).map((e) => e.type);
+    const types = (JSON.parse(p.run(["event", "list", "-o", "json", "--limit", "200"]).stdout).items as Array<{ type: string }>).map((e) => e.type);
     expect(types.filter((t) => t === "item_isolation_prepared")).toHaveLength(2);
     expect(types).toEqual(expect.arrayContaining(["item_isolation_winner_applied", "item_isolation_cleaned"]));
   });
@@ -113,7 +113,7 @@ describe("adaptive planning", () => {
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/==> step adaptive_plan \(agent planner\) <==[\s\S]*==> step fix_dynamic \[qa\/a\.md\] \(agent fixer\) <==[\s\S]*==> step review_dynamic \(agent reviewer\) <==/);
     expect(r.stdout).not.toContain("static qa");
-    expect(JSON.parse(p.run(["event", "list", "--type", "adaptive_plan_accepted", "-o", "json"]).stdout)[0].data).toEqual({ cycle: 1, steps: ["fix_dynamic", "review_dynamic"] });
+    expect(JSON.parse(p.run(["event", "list", "--type", "adaptive_plan_accepted", "-o", "json"]).stdout).items[0].data).toEqual({ cycle: 1, steps: ["fix_dynamic", "review_dynamic"] });
   });
 
   it("falls back to the workflow's own steps when the plan cannot be read, or fails with fail_closed", () => {
@@ -122,7 +122,7 @@ describe("adaptive planning", () => {
     const soft = p.run(["run", "--workflow", "adapt"]);
     expect(soft.code).toBe(0);
     expect(soft.stdout).toContain("static qa qa/a.md");
-    expect(JSON.parse(p.run(["event", "list", "--type", "adaptive_plan_fallback", "-o", "json"]).stdout)[0].message).toBe(
+    expect(JSON.parse(p.run(["event", "list", "--type", "adaptive_plan_fallback", "-o", "json"]).stdout).items[0].message).toBe(
       "cycle 1: the adaptive plan cannot be used: the planner printed no JSON object with nodes; the workflow's own steps run",
     );
     p.write("m.yaml", manifest("printf not-json", "fail_closed"));

@@ -20,7 +20,7 @@ describe("self-referential workspaces", () => {
   let p: ReturnType<typeof initializedProject>;
   afterEach(() => p?.cleanup());
 
-  const lastTask = (): { id: string; phase: string; message: string | null } => JSON.parse(p.run(["task", "list", "-o", "json"]).stdout).at(-1);
+  const lastTask = (): { id: string; phase: string; message: string | null } => JSON.parse(p.run(["task", "list", "-o", "json"]).stdout).items.at(-1);
 
   it("self_test builds, tests and validates the manifests, announcing each phase and failing at the first that fails", () => {
     p = initializedProject({
@@ -60,7 +60,7 @@ describe("self-referential workspaces", () => {
     expect(r.stderr).toContain("self-referential safety policy refuses the task: self_ref.checkpoint_strategy_required: workflow 'reckless' targets self_referential workspace 'self'");
     expect(r.stderr).toContain("self_ref.auto_rollback_required");
     expect(r.stderr).toContain("self_ref.self_test_required");
-    expect(JSON.parse(p.run(["task", "list", "-o", "json"]).stdout)).toEqual([]);
+    expect(JSON.parse(p.run(["task", "list", "-o", "json"]).stdout).items).toEqual([]);
   });
 
   it("snapshots the built output each cycle and puts it back with the sources when the workspace is rolled back", () => {
@@ -101,7 +101,7 @@ describe("self-referential workspaces", () => {
     expect(lastTask().message).toContain("(the workspace was rolled back)");
     expect(readFileSync(join(p.dir, "src.txt"), "utf8")).toBe("good\n");
     expect(readFileSync(join(p.dir, "dist/cli.js"), "utf8")).toBe("release v1\n");
-    const types = (JSON.parse(p.run(["event", "list", "-o", "json", "--limit", "200"]).stdout) as Array<{ type: string }>).map((e) => e.type);
+    const types = (JSON.parse(p.run(["event", "list", "-o", "json", "--limit", "200"]).stdout).items as Array<{ type: string }>).map((e) => e.type);
     expect(types).toEqual(expect.arrayContaining(["binary_snapshot_taken", "workspace_rolled_back", "binary_snapshot_restored"]));
     expect(readFileSync(join(p.dir, ".orchestrator/stable/self/output/cli.js"), "utf8")).toBe("release v1\n");
   });
@@ -119,6 +119,6 @@ describe("self-referential workspaces", () => {
     git(p.dir, "commit", "-qm", "first");
     p.run(["apply", "-f", "m.yaml"]);
     expect(p.run(["run", "--workflow", "boot"]).code).toBe(0);
-    expect(JSON.parse(p.run(["event", "list", "--type", "self_referential_warning", "-o", "json"]).stdout)[0].message).toMatch(/^self_ref\.binary_snapshot_recommended: /);
+    expect(JSON.parse(p.run(["event", "list", "--type", "self_referential_warning", "-o", "json"]).stdout).items[0].message).toMatch(/^self_ref\.binary_snapshot_recommended: /);
   });
 });

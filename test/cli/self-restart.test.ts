@@ -85,8 +85,8 @@ describe("self_restart", () => {
     p = undefined;
   });
 
-  const events = (type: string): Event[] => JSON.parse(p!.run(["event", "list", "--type", type, "-o", "json"]).stdout) as Event[];
-  const task = (): { id: string; phase: string; message: string | null } => JSON.parse(p!.run(["task", "list", "-o", "json"]).stdout)[0];
+  const events = (type: string): Event[] => JSON.parse(p!.run(["event", "list", "--type", type, "-o", "json"]).stdout).items as Event[];
+  const task = (): { id: string; phase: string; message: string | null } => JSON.parse(p!.run(["task", "list", "-o", "json"]).stdout).items[0];
   const read = (rel: string): string => (existsSync(join(p!.dir, rel)) ? readFileSync(join(p!.dir, rel), "utf8") : "");
 
   it("rebuilds the checkout and hands the task to a controller on the new build, which resumes after the step", async () => {
