@@ -1,16 +1,20 @@
 /**
  * The web view's JSON API against a real SQLite store: the answers have
- * the CLI's `-o json` shapes (built by the same functions), actions make
+ * the CLI's `-o json` shapes (built by the same functions: every list a
+ * `kind: List` with `items`, each object with its kind), actions make
  * the CLI's checks, errors are JSON with the CLI's messages, and requests
  * from other sites or to other host names are refused.
  */
 import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { eventListing } from "../../src/cli/commands/event.js";
 import { listDocument } from "../../src/cli/commands/get.js";
+import { sourceListing, storedSources } from "../../src/cli/commands/source.js";
 import { loadTaskInfo, taskInfoView } from "../../src/cli/commands/task-info.js";
-import { taskListView } from "../../src/cli/commands/task-list.js";
+import { taskListing } from "../../src/cli/commands/task-list.js";
 import { apiRoutes } from "../../src/http/api/index.js";
+import { kindedView, listJson, objectJson } from "../../src/cli/output/printer.js";
 import { webApp } from "../../src/http/web-app.js";
 import type { Home } from "../../src/store/home.js";
 import type { SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
@@ -64,7 +68,7 @@ afterAll(() => {
 });
 
 describe("GET /api/v1/tasks", () => {
-  it("pages newest first with the total, each task as `task list -o json` shows it, with its progress", async () => {
+  it("pages newest first with the total, a List of tasks as `task list -o json` prints it, with each task's progress", async () => {
     const made = Array.from({ length: 7 }, (_, i) => tasks.createTask(task(`page-${i}`, { project: i % 2 ? "other" : "default" })));
     const item = tasks.createItems(made[6]!.id, [{ path: "a.md" }, { path: "b.md" }])[0]!;
     tasks.updateItem(item.id, { status: "resolved" });
@@ -72,9 +76,10 @@ describe("GET /api/v1/tasks", () => {
     expect(r.status).toBe(200);
     const body = await json(r);
     expect(body.total).toBeGreaterThanOrEqual(7);
-    expect(body).toMatchObject({ offset: 0, limit: 3 });
+    expect(body).toMatchObject({ apiVersion: "orchestrator.dev/v2", kind: "List", offset: 0, limit: 3 });
     expect(body.items.map((t: { name: string }) => t.name)).toEqual(["page-6", "page-5", "page-4"]);
-    expect(body.items[0]).toEqual(taskListView(store, tasks.getTask(made[6]!.id)!));
+    expect(body.items[0]).toEqual(kindedView(taskListing(store, true), tasks.getTask(made[6]!.id)!));
+    expect(body.items[0]).toMatchObject({ kind: "TaskRecord", id: made[6]!.id });
     expect(body.progress[made[6]!.id]).toEqual({ items: { resolved: 1, pending: 1 }, runs: {} });
     const next = await json(await get("/api/v1/tasks?limit=3&offset=3"));
     expect(next.items.map((t: { name: string }) => t.name)).toEqual(["page-3", "page-2", "page-1"]);
@@ -100,12 +105,14 @@ describe("GET /api/v1/tasks/:ref", () => {
     tasks.finishRun(run.id, { status: "failed", exitCode: 2, reason: `saw ${SECRET}` });
     const expected = (() => {
       const { task: tt, items, runs } = loadTaskInfo(store, tasks.getTask(t.id)!);
-      return taskInfoView(tt, items, runs);
+      return objectJson("TaskInfo", taskInfoView(tt, items, runs));
     })();
     for (const ref of [t.id, "info-one", `task/${t.id}`]) {
       const r = await get(`/api/v1/tasks/${encodeURIComponent(ref)}`);
       expect(r.status, ref).toBe(200);
-      expect(await json(r)).toEqual(JSON.parse(JSON.stringify(expected)));
+      const body = await json(r);
+      expect(body).toMatchObject({ apiVersion: "orchestrator.dev/v2", kind: "TaskInfo", task: { id: t.id } });
+      expect(body).toEqual(JSON.parse(JSON.stringify(expected)));
     }
     const text = await (await get(`/api/v1/tasks/${t.id}`)).text();
     expect(text).not.toContain(SECRET);
@@ -126,8 +133,9 @@ describe("GET /api/v1/tasks/:ref", () => {
   it("lists the task's events newest last, as `event list --task` does", async () => {
     const t = tasks.createTask(task("with-events", { queued: true }));
     const events = await json(await get(`/api/v1/tasks/${t.id}/events`));
-    expect(events.map((e: { type: string }) => e.type)).toEqual(["task_created", "task_queued"]);
-    expect(events).toEqual(JSON.parse(JSON.stringify(store.listEvents({ taskId: t.id, limit: 50 }))));
+    expect(events.kind).toBe("List");
+    expect(events.items.map((e: { kind: string; type: string }) => `${e.kind} ${e.type}`)).toEqual(["Event task_created", "Event task_queued"]);
+    expect(events).toEqual(JSON.parse(JSON.stringify(listJson(eventListing, store.listEvents({ taskId: t.id, limit: 50 })))));
   });
 });
 
@@ -175,7 +183,7 @@ describe("task logs", () => {
       }
     };
     await until('"text":"first line\\n"');
-    expect(seen).toMatch(new RegExp(`event: task\\ndata: \\{"id":"${taskId}"`));
+    expect(seen).toMatch(new RegExp(`event: task\\ndata: \\{"apiVersion":"orchestrator.dev/v2","kind":"TaskRecord","id":"${taskId}"`));
     expect(seen).toMatch(new RegExp(`event: run\\ndata: \\{"id":"${runId}","step":"tick"`));
     appendFileSync(logPath, "second line\n");
     await until('"text":"second line\\n"');
@@ -202,7 +210,7 @@ describe("task actions", () => {
 
     const resumed = await json(await post(`/api/v1/tasks/${t.id}/resume`));
     expect(resumed.message).toBe(`task act (${t.id}) resumed; no controller runs: start one with \`orchestrator controller\``);
-    expect(resumed.task).toMatchObject({ phase: "Pending", queued: true });
+    expect(resumed.task).toMatchObject({ kind: "TaskRecord", id: t.id, phase: "Pending", queued: true });
 
     const again = await post(`/api/v1/tasks/${t.id}/resume`);
     expect(again.status).toBe(409);
@@ -254,6 +262,7 @@ describe("resources", () => {
     expect(r.resource).toMatchObject({ kind: "Agent", metadata: { name: "coder", generation: 1, appliedBy: "source:main" } });
     expect(r.origin).toEqual({ appliedBy: "source:main", source: "main", file: "agents.yaml", line: 3, commit: "0123456789abcdef0123" });
     expect(r.events.map((e: { type: string }) => e.type)).toContain("resource_created");
+    expect(r.events[0]).toMatchObject({ kind: "Event", involvedObject: { kind: "Agent", project: "default", name: "coder" } });
     expect(r.yaml).toMatch(/^apiVersion: orchestrator.dev\/v2\nkind: Agent\n/);
     const missing = await get("/api/v1/resources/Agent/nobody");
     expect(missing.status).toBe(404);
@@ -270,9 +279,12 @@ describe("sources, agents, events and the controller", () => {
     sources.addSource({ name: "main", type: "dir", dir: "manifests", intervalMs: 60_000, project: "default", prune: true });
     sources.updateInventory("main", { upsert: [{ project: "default", kind: "Agent", name: "coder", hash: "h" }], remove: [] });
     const list = await json(await get("/api/v1/sources"));
-    expect(list.sources).toHaveLength(1);
-    expect(list.sources[0]).toMatchObject({ name: "main", type: "dir", dir: "manifests", project: "default", prune: true, inventory: 1 });
+    expect(list).toMatchObject({ apiVersion: "orchestrator.dev/v2", kind: "List" });
+    expect(list.items).toHaveLength(1);
+    expect(list.items[0]).toMatchObject({ kind: "Source", metadata: { name: "main" }, spec: { dir: "manifests" }, status: { inventory: 1 } });
+    expect(list).toEqual(JSON.parse(JSON.stringify(listJson(sourceListing(store), storedSources(store)))));
     const one = await json(await get("/api/v1/sources/main"));
+    expect(one).toMatchObject({ kind: "Source", metadata: { name: "main" }, status: { inventory: 1 } });
     expect(one.resources).toEqual([{ project: "default", kind: "Agent", name: "coder", adopted: false }]);
     expect((await get("/api/v1/sources/nope")).status).toBe(404);
     const r = await post("/api/v1/sources/main/reconcile");
@@ -291,6 +303,8 @@ describe("sources, agents, events and the controller", () => {
     tasks.finishRun(ok.id, { status: "succeeded", exitCode: 0 });
     tasks.createRun({ taskId: t.id, itemId: null, stepId: "s2", cycle: 1, agent: "steady", capability: "code", command: "x", logPath: null });
     const agents = await json(await get("/api/v1/agents"));
+    expect(agents).toMatchObject({ apiVersion: "orchestrator.dev/v2", kind: "List" });
+    expect(agents.items.every((a: { kind: string }) => a.kind === "Agent")).toBe(true);
     const by = Object.fromEntries(agents.items.map((a: { metadata: { name: string }; health: unknown }) => [a.metadata.name, a.health]));
     expect(by["steady"]).toMatchObject({ state: "healthy", load: 1, totalRuns: 1, successfulRuns: 1, successRate: 1 });
     expect(by["flaky"]).toMatchObject({ state: "diseased", load: 0, totalRuns: 2, consecutiveFailures: 2 });
@@ -299,8 +313,9 @@ describe("sources, agents, events and the controller", () => {
 
   it("lists events as `event list -o json` does and the controller as `controller status -o json` does", async () => {
     const events = await json(await get("/api/v1/events?limit=5"));
-    expect(events).toEqual(JSON.parse(JSON.stringify(store.listEvents({ limit: 5 }))));
-    expect(await json(await get("/api/v1/controller"))).toMatchObject({ running: false, pid: null });
+    expect(events).toMatchObject({ apiVersion: "orchestrator.dev/v2", kind: "List" });
+    expect(events).toEqual(JSON.parse(JSON.stringify(listJson(eventListing, store.listEvents({ limit: 5 })))));
+    expect(await json(await get("/api/v1/controller"))).toMatchObject({ apiVersion: "orchestrator.dev/v2", kind: "ControllerStatus", running: false, pid: null, webView: null });
   });
 
   it("answers an unknown API path with a JSON 404, and any other path with the page", async () => {

@@ -177,7 +177,9 @@ describe("the web view in a browser", { timeout: 180_000 }, () => {
     // The page reads the API; the API answers what `-o json` prints.
     const api = async (path: string): Promise<unknown> => (await page.request.get(`${url}/api/v1${path}`)).json();
     expect(await api(`/tasks/${id}`)).toEqual(JSON.parse(project.run(["task", "info", id, "-o", "json"]).stdout));
-    expect(((await api("/tasks")) as { items: unknown[] }).items).toEqual(JSON.parse(project.run(["task", "list", "-o", "json"]).stdout));
+    const listed = JSON.parse(project.run(["task", "list", "-o", "json"]).stdout) as { kind: string; items: unknown[] };
+    expect(listed.kind).toBe("List");
+    expect(await api("/tasks")).toMatchObject({ apiVersion: "orchestrator.dev/v2", kind: "List", items: listed.items });
     expect(await api("/resources/agents")).toEqual(JSON.parse(project.run(["get", "agents", "-o", "json"]).stdout));
     expect(await api("/sources")).toEqual(JSON.parse(project.run(["source", "list", "-o", "json"]).stdout));
     const logsText = await (await page.request.get(`${url}/api/v1/tasks/${id}/logs`)).text();

@@ -1,11 +1,21 @@
 /**
  * @module The JSON API the page reads (`/api/v1`), with the shapes the
- * server sends: those of the CLI's `-o json` output (see docs/web.md).
+ * server sends: those of the CLI's `-o json` output (see docs/web.md), so
+ * every list is a kubectl-style `kind: List` with `items`.
  */
+
+/** `{apiVersion, kind: "List", items}`, as every `-o json` of several things. */
+export interface List<T> {
+  apiVersion: string;
+  kind: "List";
+  items: T[];
+}
 
 export type Phase = "Pending" | "Running" | "Paused" | "Completed" | "Failed" | "Cancelled";
 
+/** A task as `task list -o json` shows each item (`kind: TaskRecord`; `task info`'s `task` carries no kind). */
 export interface Task {
+  kind?: "TaskRecord";
   id: string;
   name: string;
   project: string;
@@ -33,8 +43,7 @@ export interface Progress {
   runs: Record<string, number>;
 }
 
-export interface TaskPage {
-  items: Task[];
+export interface TaskPage extends List<Task> {
   progress: Record<string, Progress>;
   total: number;
   offset: number;
@@ -68,19 +77,20 @@ export interface Run {
 }
 
 export interface TaskInfo {
+  kind: "TaskInfo";
   task: Task;
   items: Item[];
   steps: unknown[];
   runs: Run[];
 }
 
+/** An event as `event list -o json` shows it: the resource it is about as `involvedObject`. */
 export interface StoredEvent {
+  kind: "Event";
   id: number;
   ts: string;
   type: string;
-  project: string | null;
-  kind: string | null;
-  name: string | null;
+  involvedObject: { kind: string | null; project: string | null; name: string | null } | null;
   message: string;
   actor: string | null;
   taskId: string | null;
@@ -113,9 +123,7 @@ export interface Resource {
   status?: Record<string, unknown>;
 }
 
-export interface ResourceList {
-  items: Resource[];
-}
+export type ResourceList = List<Resource>;
 
 export interface ResourceDetail {
   resource: Resource;
@@ -133,26 +141,30 @@ export interface KindInfo {
   count: number;
 }
 
-export interface Source {
-  name: string;
-  type: "dir" | "git";
-  dir?: string;
-  url?: string;
-  ref?: string;
-  path?: string;
-  interval: string;
-  project: string;
-  prune: boolean;
-  status: {
-    lastAppliedRevision: string | null;
-    lastAttemptedRevision: string | null;
-    lastAppliedAt: string | null;
-    lastAttemptedAt: string | null;
-    conditions: Condition[];
-    errors: string[];
-    failures: number;
+/** A source as `source list -o json` shows it: its Source resource (the spec as declared, defaults left out), its status and inventory size. */
+export interface Source extends Resource {
+  kind: "Source";
+  spec: {
+    dir?: string;
+    url?: string;
+    ref?: string;
+    path?: string;
+    interval?: string;
+    project?: string;
+    prune?: boolean;
+    suspend?: boolean;
   };
-  inventory: number;
+  status: {
+    lastAppliedRevision?: string | null;
+    lastAttemptedRevision?: string | null;
+    lastAppliedAt?: string | null;
+    lastAttemptedAt?: string | null;
+    conditions?: Condition[];
+    errors?: string[];
+    failures?: number;
+    inventory: number;
+  };
+  /** `GET /sources/NAME` only: what its inventory holds. */
   resources?: Array<{ project: string; kind: string; name: string; adopted: boolean }>;
 }
 
@@ -169,12 +181,14 @@ export interface AgentHealth {
 }
 
 export interface ControllerStatus {
+  kind: "ControllerStatus";
   running: boolean;
   pid: number | null;
   hostname: string | null;
   since: string | null;
   queuedTasks: number;
   runningTasks: number;
+  webView: string | null;
 }
 
 export class ApiFailure extends Error {

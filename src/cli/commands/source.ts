@@ -112,14 +112,8 @@ export function sourceView(r: StoredResource, sources: SourceStore): JsonObject 
   return view;
 }
 
-/** Kept for callers that have a SourceRecord: the same JSON as sourceView. */
-export function sourceJson(s: SourceRecord, sources: SourceStore, store?: Store): JsonObject {
-  const r = store?.getResource(sourceKey(s.name));
-  if (r) return sourceView(r, sources);
-  return { apiVersion: "orchestrator.dev/v2", kind: SOURCE_KIND, metadata: { name: s.name }, spec: sourceManifest(s).spec, status: { inventory: sources.inventoryCount(s.name) } };
-}
-
-function storedSources(store: Store): StoredResource[] {
+/** The stored Source resources, by name, as `source list` lists them. */
+export function storedSources(store: Store): StoredResource[] {
   return store.listResources({ kind: SOURCE_KIND, project: "" }).sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1));
 }
 

@@ -71,6 +71,16 @@ export function kindedView<T>(listing: Listing<T>, item: T): JsonObject {
   return { apiVersion: API_VERSION, kind: listing.kind, ...v };
 }
 
+/** What `-o json` prints for a listing's items: a List of their views, each with its kind. */
+export function listJson<T>(listing: Listing<T>, items: readonly T[]): JsonObject {
+  return listDocument(items.map((i) => kindedView(listing, i)));
+}
+
+/** One object as `-o json` prints it (printObject): its view with apiVersion and kind first. */
+export function objectJson(kind: string, view: JsonObject): JsonObject {
+  return typeof view["kind"] === "string" ? view : { apiVersion: API_VERSION, kind, ...view };
+}
+
 export function printList<T>(listing: Listing<T>, items: readonly T[], flags: ListFlags, opts: PrintOptions = {}): void {
   printGroups([{ listing, items }], flags, opts);
 }

@@ -1,10 +1,11 @@
 /**
  * @module `/api/v1/agents`: the agents of a project (or of every project)
- * as `get agents -o json` lists them, each with its health and load as
+ * as `get agents -o json` lists them (a List), each with its health and load as
  * selection sees them (see agent-health.ts).
  */
 import { Hono } from "hono";
 import { agentHealthView } from "../../cli/output/agent-health.js";
+import { listDocument } from "../../cli/output/printer.js";
 import { resourceView } from "../../cli/output/resource-view.js";
 import { DEFAULT_PROJECT } from "../../resources/types.js";
 import { openTaskStore } from "../../store/task-store.js";
@@ -18,7 +19,7 @@ export function agentRoutes(ctx: ApiContext): Hono {
     const agents = ctx.store.listResources(all ? { kind: "Agent", allProjects: true } : { kind: "Agent", project: project || DEFAULT_PROJECT });
     const stats = new Map(openTaskStore(ctx.store).agentStats().map((s) => [s.agent, s]));
     const now = new Date();
-    return c.json({ items: agents.map((a) => ({ ...resourceView(a, { storeFields: true }), health: agentHealthView(a, stats.get(a.metadata.name), now) })) });
+    return c.json(listDocument(agents.map((a) => ({ ...resourceView(a, { storeFields: true }), health: agentHealthView(a, stats.get(a.metadata.name), now) }))));
   });
   return app;
 }

@@ -12,6 +12,7 @@ import { join } from "node:path";
 import type { SSEStreamingApi } from "hono/streaming";
 import { isTerminalPhase } from "../../cli/commands/task-select.js";
 import { redactRuns } from "../../cli/output/run-output.js";
+import { objectJson } from "../../cli/output/printer.js";
 import { TaskLogCursor } from "../../cli/output/task-log-follow.js";
 import { itemPathMap, runView, taskView } from "../../cli/output/task-view.js";
 import { projectSecretValues } from "../../engine/runner/secret-values.js";
@@ -130,7 +131,7 @@ export async function streamTaskLogs(ctx: ApiContext, first: TaskRecord, stream:
       const runs = tasks.listRuns(first.id);
       if (task && task.updatedAt !== taskSeen) {
         taskSeen = task.updatedAt;
-        await send("task", taskView(task));
+        await send("task", objectJson("TaskRecord", taskView(task)));
       }
       await cursor.poll(runs);
       for (const run of runs) {

@@ -6,9 +6,11 @@
  * recent events, and the same document as YAML.
  */
 import { Hono } from "hono";
+import { eventListing } from "../../cli/commands/event.js";
 import { listDocument, resourcesOfKind } from "../../cli/commands/get.js";
 import { projectOf, storeRegistry } from "../../cli/kind-ref.js";
 import { resourceView } from "../../cli/output/resource-view.js";
+import { kindedView } from "../../cli/output/printer.js";
 import { toYaml } from "../../cli/output/yaml.js";
 import type { KindInfo } from "../../resources/kinds.js";
 import { matchesSelector, parseSelector, SelectorError } from "../../resources/selector.js";
@@ -75,7 +77,7 @@ export function resourceRoutes(ctx: ApiContext): Hono {
     return c.json({
       resource: view,
       origin: originView(r.origin),
-      events: limit === 0 ? [] : ctx.store.listEvents({ project: r.metadata.project, kind: r.kind, name: r.metadata.name, limit }),
+      events: limit === 0 ? [] : ctx.store.listEvents({ project: r.metadata.project, kind: r.kind, name: r.metadata.name, limit }).map((e) => kindedView(eventListing, e)),
       yaml: toYaml(view),
     });
   });

@@ -1,7 +1,7 @@
 /**
- * @module `/api/v1/tasks`: tasks one page at a time (newest first, each as
- * `task list -o json` shows it, with its progress), one task as
- * `task info -o json` shows it, its events, its logs (as `task logs`
+ * @module `/api/v1/tasks`: tasks one page at a time (newest first, a List
+ * as `task list -o json` prints it, with each task's progress), one task
+ * as `task info -o json` shows it, its events (as `event list`), its logs (as `task logs`
  * prints them, or live as Server-Sent Events), and pause, resume and retry
  * through the functions the CLI's commands call.
  */
@@ -9,8 +9,10 @@ import { Hono } from "hono";
 import { stream, streamSSE } from "hono/streaming";
 import { pauseTask, resumeTask, retryItem } from "../../cli/commands/task-control.js";
 import { loadTaskInfo, taskInfoView } from "../../cli/commands/task-info.js";
-import { taskListView } from "../../cli/commands/task-list.js";
+import { eventListing } from "../../cli/commands/event.js";
+import { taskListing } from "../../cli/commands/task-list.js";
 import { parsePhase, resolveTaskRef, stripTaskPrefix } from "../../cli/commands/task-select.js";
+import { kindedView, listJson, objectJson } from "../../cli/output/printer.js";
 import { TaskLogPrinter } from "../../cli/output/task-log-follow.js";
 import type { JsonObject } from "../../resources/types.js";
 import type { TaskFilter, TaskProgress, TaskRecord } from "../../store/task-store.js";
@@ -49,6 +51,9 @@ export interface TaskRouteOptions {
 export function taskRoutes(ctx: ApiContext, opts: TaskRouteOptions = {}): Hono {
   const app = new Hono();
   const tasks = openTaskStore(ctx.store);
+  const listing = taskListing(ctx.store, true);
+  /** A task as `task list -o json` shows each of its items. */
+  const taskJson = (t: TaskRecord): JsonObject => kindedView(listing, t);
 
   app.get("/tasks", (c) => {
     const filter: TaskFilter = {};
@@ -61,7 +66,7 @@ export function taskRoutes(ctx: ApiContext, opts: TaskRouteOptions = {}): Hono {
     const page = tasks.pageTasks(filter, { offset, limit });
     const progress = tasks.taskProgress(page.tasks.map((t) => t.id));
     return c.json({
-      items: page.tasks.map((t) => taskListView(ctx.store, t)),
+      ...listJson(listing, page.tasks),
       progress: Object.fromEntries(page.tasks.map((t) => [t.id, progressView(progress.get(t.id))])),
       total: page.total,
       offset,
@@ -71,13 +76,13 @@ export function taskRoutes(ctx: ApiContext, opts: TaskRouteOptions = {}): Hono {
 
   app.get("/tasks/:ref", (c) => {
     const { task, items, runs, children } = loadTaskInfo(ctx.store, findTask(ctx, c.req.param("ref"), c.req.query("project")));
-    return c.json(taskInfoView(task, items, runs, children));
+    return c.json(objectJson("TaskInfo", taskInfoView(task, items, runs, children)));
   });
 
   app.get("/tasks/:ref/events", (c) => {
     const task = findTask(ctx, c.req.param("ref"), c.req.query("project"));
     const limit = intParam(c, "limit", 50, 1, MAX_EVENTS);
-    return c.json(ctx.store.listEvents({ taskId: task.id, limit }));
+    return c.json(listJson(eventListing, ctx.store.listEvents({ taskId: task.id, limit })));
   });
 
   app.get("/tasks/:ref/logs", (c) => {
@@ -115,7 +120,7 @@ export function taskRoutes(ctx: ApiContext, opts: TaskRouteOptions = {}): Hono {
   app.post("/tasks/:ref/pause", async (c) => {
     const task = findTask(ctx, c.req.param("ref"), c.req.query("project"));
     const message = await pauseTask({ ...ctx, via: "from the web view" }, task.id);
-    return c.json({ message, task: taskListView(ctx.store, tasks.getTask(task.id) ?? task) });
+    return c.json({ message, task: taskJson(tasks.getTask(task.id) ?? task) });
   });
 
   app.post("/tasks/:ref/resume", async (c) => {
@@ -123,7 +128,7 @@ export function taskRoutes(ctx: ApiContext, opts: TaskRouteOptions = {}): Hono {
     const body = await jsonBody(c.req.raw);
     const resetBlocked = optionalBool(body["resetBlocked"]);
     const message = await resumeTask({ ...ctx, via: "from the web view" }, task.id, resetBlocked === undefined ? {} : { resetBlocked });
-    return c.json({ message, task: taskListView(ctx.store, tasks.getTask(task.id) ?? task) });
+    return c.json({ message, task: taskJson(tasks.getTask(task.id) ?? task) });
   });
 
   app.post("/items/:item/retry", async (c) => {
@@ -132,7 +137,7 @@ export function taskRoutes(ctx: ApiContext, opts: TaskRouteOptions = {}): Hono {
     const message = await retryItem({ ...ctx, via: "from the web view" }, ref);
     const item = tasks.matchItems(ref)[0]!;
     const task = tasks.getTask(item.taskId);
-    return c.json({ message, task: task ? taskListView(ctx.store, task) : null });
+    return c.json({ message, task: task ? taskJson(task) : null });
   });
 
   return app;

@@ -4,7 +4,7 @@
  * cordoned or disabled.
  */
 import type { JSX } from "preact";
-import { getJson, query, type AgentHealth, type Resource } from "../api.js";
+import { getJson, query, type AgentHealth, type List, type Resource } from "../api.js";
 import { Badge, ErrorBox, Link, Loading } from "../components.js";
 import { formatDuration, formatTime, relative } from "../format.js";
 import { usePolled } from "../hooks.js";
@@ -13,7 +13,7 @@ type AgentRow = Resource & { health: AgentHealth };
 
 export function AgentsPage(props: { project: string }): JSX.Element {
   const path = `/agents${query({ project: props.project, allProjects: props.project ? undefined : "true" })}`;
-  const list = usePolled((signal) => getJson<{ items: AgentRow[] }>(path, signal), path, 3000);
+  const list = usePolled((signal) => getJson<List<AgentRow>>(path, signal), path, 3000);
   return (
     <main>
       <header class="page-head">

@@ -3,7 +3,7 @@
  * it: task and step lifecycle, resource changes, reconcile passes, firings.
  */
 import type { JSX } from "preact";
-import { getJson, query, type StoredEvent } from "../api.js";
+import { getJson, query, type List, type StoredEvent } from "../api.js";
 import { ErrorBox, EventsTable, Loading } from "../components.js";
 import { usePolled } from "../hooks.js";
 import { navigate, useLocation } from "../router.js";
@@ -12,7 +12,7 @@ export function EventsPage(): JSX.Element {
   const loc = useLocation();
   const type = loc.query.get("type") ?? "";
   const path = `/events${query({ type, limit: 200 })}`;
-  const list = usePolled((signal) => getJson<StoredEvent[]>(path, signal), path, 3000);
+  const list = usePolled((signal) => getJson<List<StoredEvent>>(path, signal), path, 3000);
   return (
     <main>
       <header class="page-head">
@@ -31,7 +31,7 @@ export function EventsPage(): JSX.Element {
       </header>
       <ErrorBox error={list.error} />
       {!list.data && !list.error && <Loading />}
-      {list.data && <EventsTable events={list.data} showTask />}
+      {list.data && <EventsTable events={list.data.items} showTask />}
     </main>
   );
 }

@@ -8,7 +8,13 @@ import { getJson, postJson, query, type Source } from "../api.js";
 import { ActionButton, Conditions, ErrorBox, Link, Loading, Section } from "../components.js";
 import { formatTime } from "../format.js";
 import { usePolled } from "../hooks.js";
-import { ReadyBadge, whereFrom } from "./sources.js";
+import { ReadyBadge, sourceInterval, sourceProject, sourcePrunes, typeOf, whereFrom } from "./sources.js";
+
+/** What `reconcile -o json` prints: `kind: ReconcileResult` with a result per source. */
+interface ReconcileResult {
+  kind: "ReconcileResult";
+  results: PassResult[];
+}
 
 interface PassResult {
   source: string;
@@ -31,14 +37,14 @@ export function SourcePage(props: { name: string }): JSX.Element {
     );
   }
   const reconcile = async (): Promise<{ message: string }> => {
-    const r = await postJson<{ results: PassResult[] }>(`${path}/reconcile`);
+    const r = await postJson<ReconcileResult>(`${path}/reconcile`);
     return { message: r.results.map((p) => `source ${p.source}: ${p.message}`).join("; ") || "nothing to reconcile" };
   };
   return (
     <main>
       <header class="page-head">
         <h1>
-          Source {s.name} <ReadyBadge source={s} />
+          Source {s.metadata.name} <ReadyBadge source={s} />
         </h1>
         <div class="actions">
           <ActionButton label="Reconcile now" kind="primary" run={reconcile} onDone={detail.reload} />
@@ -46,31 +52,33 @@ export function SourcePage(props: { name: string }): JSX.Element {
       </header>
       <dl class="facts">
         <dt>Type</dt>
-        <dd>{s.type}</dd>
+        <dd>{typeOf(s)}</dd>
         <dt>Location</dt>
         <dd class="mono">{whereFrom(s)}</dd>
         <dt>Project</dt>
-        <dd>{s.project}</dd>
+        <dd>{sourceProject(s)}</dd>
         <dt>Interval</dt>
-        <dd>{s.interval}</dd>
+        <dd>{sourceInterval(s)}</dd>
         <dt>Prune</dt>
-        <dd>{String(s.prune)}</dd>
+        <dd>{String(sourcePrunes(s))}</dd>
+        <dt>Suspended</dt>
+        <dd>{String(s.spec.suspend === true)}</dd>
         <dt>Last applied</dt>
         <dd class="mono">{s.status.lastAppliedRevision ? `${s.status.lastAppliedRevision.slice(0, 12)} (${formatTime(s.status.lastAppliedAt)})` : "never"}</dd>
         <dt>Last attempted</dt>
         <dd class="mono">{s.status.lastAttemptedRevision ? `${s.status.lastAttemptedRevision.slice(0, 12)} (${formatTime(s.status.lastAttemptedAt)})` : "never"}</dd>
         <dt>Failures</dt>
-        <dd>{s.status.failures}</dd>
+        <dd>{s.status.failures ?? 0}</dd>
       </dl>
       <Section title="Conditions">
-        <Conditions conditions={s.status.conditions} />
+        <Conditions conditions={s.status.conditions ?? []} />
       </Section>
-      {s.status.errors.length > 0 && (
+      {(s.status.errors ?? []).length > 0 && (
         <Section title="Errors">
-          <pre class="errors">{s.status.errors.join("\n")}</pre>
+          <pre class="errors">{s.status.errors!.join("\n")}</pre>
         </Section>
       )}
-      <Section title={`Inventory (${s.inventory})`}>
+      <Section title={`Inventory (${s.status.inventory})`}>
         {(s.resources ?? []).length === 0 ? (
           <p class="muted">Nothing applied yet.</p>
         ) : (

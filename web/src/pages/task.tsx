@@ -6,7 +6,7 @@
  */
 import type { JSX } from "preact";
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
-import { getJson, postJson, query, type Item, type Run, type StoredEvent, type TaskInfo } from "../api.js";
+import { getJson, postJson, query, type Item, type List, type Run, type StoredEvent, type TaskInfo } from "../api.js";
 import { ActionButton, Age, Badge, ErrorBox, EventsTable, Link, Loading, Note, Section, type ActionNote } from "../components.js";
 import { formatDuration, formatTime } from "../format.js";
 import { usePolled } from "../hooks.js";
@@ -153,7 +153,7 @@ function Field(props: { label: string; children: JSX.Element | string | number |
 
 export function TaskPage(props: { id: string }): JSX.Element {
   const info = usePolled((signal) => getJson<TaskInfo>(`/tasks/${encodeURIComponent(props.id)}`, signal), `task:${props.id}`, 3000);
-  const events = usePolled((signal) => getJson<StoredEvent[]>(`/tasks/${encodeURIComponent(props.id)}/events${query({ limit: 100 })}`, signal), `events:${props.id}`, 3000);
+  const events = usePolled((signal) => getJson<List<StoredEvent>>(`/tasks/${encodeURIComponent(props.id)}/events${query({ limit: 100 })}`, signal), `events:${props.id}`, 3000);
   // The log stream starts over when a finished task is queued again (resume, retry).
   const [generation, setGeneration] = useState(0);
   const [note, setNote] = useState<ActionNote | undefined>(undefined);
@@ -234,7 +234,7 @@ export function TaskPage(props: { id: string }): JSX.Element {
         <Items items={data.items} running={t.phase === "Running"} onDone={reloadSoon} onNote={setNote} />
       </Section>
       <Section title="Events">
-        <EventsTable events={events.data} />
+        <EventsTable events={events.data?.items} />
       </Section>
     </main>
   );
