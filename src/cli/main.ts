@@ -385,11 +385,12 @@ export function buildProgram(): Command {
     .option("-p, --project <name>", "project (default: default)")
     .action(lazy(() => import("./commands/store.js"), "storePruneCommand"));
   const agent = program.command("agent").alias("ag").description("agents' scheduling state and health: list, cordon, uncordon, drain");
-  agent
-    .command("list")
-    .alias("ls")
-    .description("agents with their state (active, cordoned, draining, drained) and health: success rate, consecutive failures, load, last error")
-    .addOption(outputOption(["table", "wide", "json", "yaml"], "table"))
+  withListOptions(
+    agent
+      .command("list")
+      .alias("ls")
+      .description("agents with their state (active, cordoned, draining, drained) and health: success rate, consecutive failures, load, last error"),
+  )
     .option("--project <name>", "project to list (default: default)")
     .option("-A, --all-projects", "list the agents of every project")
     .action(lazy(() => import("./commands/agent.js"), "agentListCommand"));

@@ -25,9 +25,9 @@ interface AgentJson {
   by: string | null;
   health: { runs: number; successRate: number | null; consecutiveFailures: number; currentLoad: number; lastError: { exitCode: number | null; reason: string | null } | null };
 }
-const agents = (p: Project, ...args: string[]): AgentJson[] => (JSON.parse(p.run(["agent", "list", "-o", "json", ...args]).stdout) as { agents: AgentJson[] }).agents;
+const agents = (p: Project, ...args: string[]): AgentJson[] => (JSON.parse(p.run(["agent", "list", "-o", "json", ...args]).stdout) as { items: AgentJson[] }).items;
 const agentNamed = (p: Project, name: string): AgentJson => agents(p).find((a) => a.name === name)!;
-const tasks = (p: Project): TaskRow[] => JSON.parse(p.run(["task", "list", "-o", "json"]).stdout) as TaskRow[];
+const tasks = (p: Project): TaskRow[] => (JSON.parse(p.run(["task", "list", "-o", "json"]).stdout) as { items: TaskRow[] }).items;
 const runAgents = (p: Project, id: string): Array<string | null | undefined> => (info(p, id).runs as Array<{ agent?: string | null }>).map((r) => r.agent);
 const setup = (p: Project, ...docs: string[]): void => {
   p.write("m.yaml", [doc("Workspace", "w", `  root_path: "."\n  qa_targets: []\n`), ...docs].join("---\n"));
@@ -57,7 +57,8 @@ describe("agent list", () => {
     expect(table).toMatch(/steady\s+active\s+100% of 1\s+0\s+0\s+<none>/);
     expect(table).toMatch(/flaky\s+active\s+0% of 2\s+2\s+0\s+.*\(exit 3\)/);
     expect(table).toMatch(/idle\s+active\s+-\s+0\s+0\s+<none>/);
-    expect(p.run(["agent", "ls", "-o", "yaml"]).stdout).toMatch(/agents:\n\s+- name: /);
+    expect(p.run(["agent", "ls", "-o", "yaml"]).stdout).toMatch(/^apiVersion: orchestrator.dev\/v2\nkind: List\nitems:\n\s+- apiVersion: orchestrator.dev\/v2\n\s+kind: AgentStatus\n\s+name: /);
+    expect(p.run(["agent", "list", "-o", "name"]).stdout).toBe("agent/flaky\nagent/idle\nagent/steady\n");
     expect(p.run(["agent", "list", "--project", "nope"]).stderr).toMatch(/No agents found in project 'nope'/);
   });
 });
@@ -93,7 +94,7 @@ describe("agent cordon and uncordon", () => {
     const again = p.run(["task", "create", "--workflow", "build"]).stdout.trim();
     await until("the task to complete", () => tasks(p).find((t) => t.id === again)?.phase === "Completed");
     expect(runAgents(p, again)).toEqual(["alpha"]);
-    const types = (JSON.parse(p.run(["event", "list", "-o", "json", "--limit", "500"]).stdout) as Array<{ type: string }>).map((e) => e.type).filter((t) => t.startsWith("agent_"));
+    const types = (JSON.parse(p.run(["event", "list", "-o", "json", "--limit", "500"]).stdout) as { items: Array<{ type: string }> }).items.map((e) => e.type).filter((t) => t.startsWith("agent_"));
     expect(types).toEqual(["agent_cordoned", "agent_cordoned", "agent_uncordoned"]);
     expect(p.run(["event", "list", "--type", "agent_cordoned"]).code).toBe(0);
   });

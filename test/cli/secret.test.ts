@@ -28,7 +28,7 @@ const sealedSpecs = (p: Project): string[] => {
   }
 };
 const exported = (p: Project): string => p.run(["manifest", "export", "--include-secrets"]).stdout;
-const tasks = (p: Project): TaskRow[] => JSON.parse(p.run(["task", "list", "-o", "json"]).stdout) as TaskRow[];
+const tasks = (p: Project): TaskRow[] => (JSON.parse(p.run(["task", "list", "-o", "json"]).stdout) as { items: TaskRow[] }).items;
 /** Every file under the state folder but the database, as text: where a plaintext must never land. */
 function stateFilesText(p: Project): string {
   const walk = (dir: string): string[] => readdirSync(dir).flatMap((n) => (statSync(join(dir, n)).isDirectory() ? walk(join(dir, n)) : [join(dir, n)]));

@@ -28,9 +28,9 @@ const trigger = (name: string, body: string, action = "    workflow: wf\n    wor
 const everySecond = '  cron:\n    schedule: "*/1 * * * * *"\n';
 const hourly = '  cron:\n    schedule: "0 * * * *"\n';
 const onWebhook = "  event:\n    source: webhook\n";
-const events = (p: Project, type: string): EventRow[] => JSON.parse(p.run(["event", "list", "--type", type, "--limit", "1000", "-o", "json"]).stdout || "[]") as EventRow[];
+const events = (p: Project, type: string): EventRow[] => (JSON.parse(p.run(["event", "list", "--type", type, "--limit", "1000", "-o", "json"]).stdout) as { items: EventRow[] }).items;
 const firedBy = (p: Project, name: string): EventRow[] => events(p, "trigger_fired").filter((e) => e.data?.["trigger"] === name);
-const tasks = (p: Project): TaskRow[] => JSON.parse(p.run(["task", "list", "-o", "json"]).stdout) as TaskRow[];
+const tasks = (p: Project): TaskRow[] => (JSON.parse(p.run(["task", "list", "-o", "json"]).stdout) as { items: TaskRow[] }).items;
 const phaseOf = (p: Project, id: string): string | undefined => tasks(p).find((t) => t.id === id)?.phase;
 const status = (p: Project, name: string): Record<string, unknown> => (JSON.parse(p.run(["get", "trigger", name, "-o", "json"]).stdout) as { status?: Record<string, unknown> }).status ?? {};
 

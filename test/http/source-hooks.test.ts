@@ -46,7 +46,7 @@ describe("source push notifications", () => {
     expect(p.run(["source", "remove", "default"]).code).toBe(0);
     const added = p.run(["source", "add", "repo", "--git", up.bare, "--path", "manifests", "--interval", "1h", "--webhook-secret", "push-keys"]);
     expect(added.code).toBe(0);
-    expect(JSON.parse(p.run(["source", "list", "-o", "json"]).stdout).sources[0]).toMatchObject({ name: "repo", webhookSecret: "push-keys" });
+    expect(JSON.parse(p.run(["source", "list", "-o", "json"]).stdout).items[0]).toMatchObject({ kind: "Source", metadata: { name: "repo" }, spec: { webhookSecretRef: { name: "push-keys" } } });
     expect(p.run(["source", "status", "repo"]).stdout).toMatch(/Push hook:\s+\/hooks\/sources\/repo \(signed with SecretStore push-keys\)/);
     controller = await startController(p.dir);
     await until("the first commit to be applied", () => exists(p, "workspace/first"));

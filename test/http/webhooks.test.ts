@@ -24,9 +24,9 @@ const hook = (name: string, webhook: string, filter = ""): string =>
   `${V2}\nkind: Trigger\nmetadata:\n  name: ${name}\nspec:\n  event:\n    source: webhook\n${webhook}${filter}  action:\n    workflow: wf\n    workspace: ws\n`;
 const signed = (secret: string): string => "    webhook:\n      secret:\n        fromRef: " + secret + "\n";
 const sign = (body: string, key: string): string => `sha256=${createHmac("sha256", key).update(body).digest("hex")}`;
-const tasks = (p: Project): TaskRow[] => JSON.parse(p.run(["task", "list", "-o", "json"]).stdout) as TaskRow[];
+const tasks = (p: Project): TaskRow[] => (JSON.parse(p.run(["task", "list", "-o", "json"]).stdout) as { items: TaskRow[] }).items;
 const events = (p: Project, type: string): { data: Record<string, unknown> | null; message: string }[] =>
-  JSON.parse(p.run(["event", "list", "--type", type, "--limit", "1000", "-o", "json"]).stdout || "[]") as { data: Record<string, unknown> | null; message: string }[];
+  (JSON.parse(p.run(["event", "list", "--type", type, "--limit", "1000", "-o", "json"]).stdout) as { items: { data: Record<string, unknown> | null; message: string }[] }).items;
 
 async function post(url: string, body: string, headers: Record<string, string> = {}): Promise<{ status: number; json: Record<string, unknown> }> {
   const res = await fetch(url, { method: "POST", body, headers: { "content-type": "application/json", ...headers } });

@@ -189,6 +189,7 @@ export interface ControllerStatus {
   queuedTasks: number;
   runningTasks: number;
   webView: string | null;
+  webhooks: string | null;
 }
 
 export class ApiFailure extends Error {

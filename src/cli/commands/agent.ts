@@ -20,16 +20,19 @@ import { openTaskStore, type AgentState, type RunRecord, type TaskStore } from "
 import { cliUser } from "../actor.js";
 import { withStore } from "../context.js";
 import { CliError, UsageError } from "../errors.js";
+import type { OutputFormat } from "../output/format.js";
 import { writeErr, writeOut } from "../output/io.js";
-import { renderTable } from "../output/table.js";
+import { printList, type Listing } from "../output/printer.js";
 
 export interface AgentListOptions {
-  output: "table" | "wide" | "json" | "yaml";
+  output?: OutputFormat;
+  headers?: boolean;
+  sortBy?: string;
   project?: string;
   allProjects?: boolean;
 }
 
-/** What `agent list -o json` shows of one agent: a stable shape. */
+/** What `agent list -o json` shows of one agent (a `kind: AgentStatus` item of a List): a stable shape. */
 interface AgentRow {
   name: string;
   project: string;
@@ -51,31 +54,35 @@ interface AgentRow {
   };
 }
 
+/** How `agent list` shows agents; `allProjects` puts PROJECT first, `-o wide` adds capabilities and who set the state when. */
+export function agentListing(allProjects: boolean): Listing<AgentRow> {
+  const lastError = (r: AgentRow, n: number): string =>
+    r.health.lastError ? truncate(`${r.health.lastError.reason ?? r.health.lastError.status}${r.health.lastError.exitCode !== null ? ` (exit ${r.health.lastError.exitCode})` : ""}`, n) : "<none>";
+  return {
+    kind: "AgentStatus",
+    nameKind: "agent",
+    view: (r) => r as unknown as JsonObject,
+    name: (r) => r.name,
+    id: (r) => `${r.project}/${r.name}`,
+    columns: [
+      ...(allProjects ? [{ header: "PROJECT", value: (r: AgentRow) => r.project }] : []),
+      { header: "NAME", value: (r) => r.name },
+      { header: "STATE", value: (r) => (r.health.diseasedUntil ? `${r.state} (diseased until ${r.health.diseasedUntil})` : r.state) },
+      { header: "SUCCESS RATE", value: (r) => (r.health.successRate === null ? "-" : `${Math.round(r.health.successRate * 100)}% of ${r.health.runs}`) },
+      { header: "CONSECUTIVE FAILURES", value: (r) => String(r.health.consecutiveFailures) },
+      { header: "LOAD", value: (r) => String(r.health.currentLoad) },
+      { header: "LAST ERROR", value: (r) => lastError(r, 50) },
+      { header: "CAPABILITIES", value: (r) => r.capabilities.join(","), wide: true },
+      { header: "SINCE", value: (r) => r.since ?? "", wide: true },
+      { header: "BY", value: (r) => r.by ?? "", wide: true },
+    ],
+  };
+}
+
 export async function agentListCommand(opts: AgentListOptions): Promise<void> {
   await withStore(async ({ store }) => {
     const rows = agentRows(store, opts.allProjects ? undefined : (opts.project ?? DEFAULT_PROJECT));
-    if (opts.output === "json" || opts.output === "yaml") {
-      const doc = { agents: rows } as unknown as JsonObject;
-      writeOut(opts.output === "json" ? JSON.stringify(doc, null, 2) + "\n" : (await import("../output/yaml.js")).toYaml(doc));
-      return;
-    }
-    if (rows.length === 0) {
-      process.stderr.write(`No agents found${opts.allProjects ? "" : ` in project '${opts.project ?? DEFAULT_PROJECT}'`}.\n`);
-      return;
-    }
-    const wide = opts.output === "wide";
-    const header = [...(opts.allProjects ? ["PROJECT"] : []), "NAME", "STATE", "SUCCESS RATE", "CONSECUTIVE FAILURES", "LOAD", "LAST ERROR", ...(wide ? ["CAPABILITIES", "SINCE", "BY"] : [])];
-    const table = rows.map((r) => [
-      ...(opts.allProjects ? [r.project] : []),
-      r.name,
-      r.health.diseasedUntil ? `${r.state} (diseased until ${r.health.diseasedUntil})` : r.state,
-      r.health.successRate === null ? "-" : `${Math.round(r.health.successRate * 100)}% of ${r.health.runs}`,
-      String(r.health.consecutiveFailures),
-      String(r.health.currentLoad),
-      r.health.lastError ? truncate(`${r.health.lastError.reason ?? r.health.lastError.status}${r.health.lastError.exitCode !== null ? ` (exit ${r.health.lastError.exitCode})` : ""}`, wide ? 120 : 50) : "<none>",
-      ...(wide ? [r.capabilities.join(","), r.since ?? "", r.by ?? ""] : []),
-    ]);
-    writeOut(renderTable(header, table));
+    printList(agentListing(opts.allProjects === true), rows, opts, { empty: `No agents found${opts.allProjects ? "" : ` in project '${opts.project ?? DEFAULT_PROJECT}'`}.` });
   });
 }
 
