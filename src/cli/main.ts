@@ -477,7 +477,7 @@ export function buildProgram(): Command {
     .option("--payload <json>", "a JSON object: the task's payload_* variables, as a webhook body gives them")
     .option("--project <name>", "project of the trigger")
     .option("--no-daemon", "do not start a background controller")
-    .addOption(outputOption(["text", "json"], "text"))
+    .addOption(outputOption(["text", "json"], "text", ["name"]))
     .action(lazy(() => import("./commands/trigger.js"), "triggerFireCommand"));
 
   const event = program.command("event").description("the store's event history");

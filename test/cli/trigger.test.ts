@@ -71,7 +71,7 @@ describe("trigger fire", () => {
     const r = p.run(["trigger", "fire", "nightly", "-o", "json"]);
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout) as { id: string; trigger: string; queued: boolean; controller: string };
-    expect(out).toMatchObject({ trigger: "nightly", queued: true, controller: "running" });
+    expect(out).toMatchObject({ apiVersion: "orchestrator.dev/v2", kind: "TriggerFired", trigger: "nightly", queued: true, controller: "running" });
     await until("the fired task to complete", () => phaseOf(p, out.id) === "Completed");
     expect(tasks(p).find((t) => t.id === out.id)!.goal).toBe("Triggered by: nightly");
   });

@@ -19,7 +19,9 @@ import { openTaskStore } from "../../store/task-store.js";
 import { cliUser } from "../actor.js";
 import { withStore } from "../context.js";
 import { CliError, UsageError } from "../errors.js";
+import type { OutputFormat } from "../output/format.js";
 import { writeErr, writeOut } from "../output/io.js";
+import { objectJson, printMachine } from "../output/printer.js";
 
 const ACTOR = "cli";
 
@@ -108,7 +110,7 @@ export async function triggerResumeCommand(name: string, opts: TriggerOptions): 
 export interface TriggerFireOptions extends TriggerOptions {
   payload?: string;
   daemon: boolean;
-  output?: "text" | "json";
+  output?: OutputFormat | "text" | "json";
 }
 
 /** The largest payload a manual firing takes: as large as a webhook's body may be (src/http/context.ts). */
@@ -184,19 +186,17 @@ export async function fireTriggerNow(ctx: TriggerActionContext, name: string, op
   return { trigger: name, project, id: task.id, name: task.name, resource: `task/${task.resourceName}`, phase: task.phase, queued: task.queued, cancelled: cancelled.map((t) => t.id), controller, message };
 }
 
-/** `trigger fire -o json`: what it made, without the line it prints. */
+/** `trigger fire -o json`: what it made (`kind: TriggerFired`), without the line it prints. */
 export function triggerFiredJson(f: TriggerFired): JsonObject {
-  return { trigger: f.trigger, project: f.project, id: f.id, name: f.name, resource: f.resource, phase: f.phase, queued: f.queued, cancelled: f.cancelled, controller: f.controller };
+  return objectJson("TriggerFired", { trigger: f.trigger, project: f.project, id: f.id, name: f.name, resource: f.resource, phase: f.phase, queued: f.queued, cancelled: f.cancelled, controller: f.controller });
 }
 
 export async function triggerFireCommand(name: string, opts: TriggerFireOptions): Promise<void> {
   const payload = opts.payload === undefined ? undefined : parseTriggerPayload(opts.payload);
   await withStore(async ({ store, home }) => {
     const fired = await fireTriggerNow({ store, home, actor: ACTOR, by: cliUser() }, name, { ...(opts.project !== undefined ? { project: opts.project } : {}), ...(payload ? { payload } : {}), daemon: opts.daemon });
-    if (opts.output === "json") {
-      writeOut(JSON.stringify(triggerFiredJson(fired)) + "\n");
-      return;
-    }
+    // `kind: TriggerFired` through the output contract (json, yaml, jsonpath=); `-o name` prints `task/ID`, as task create does.
+    if (printMachine("TriggerFired", triggerFiredJson(fired), opts.output, fired.id, { jsonLine: true, nameKind: "task" })) return;
     writeOut(`${fired.id}\n`);
     writeErr(`${fired.message}\n`);
   });
