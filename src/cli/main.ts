@@ -432,12 +432,7 @@ export function buildProgram(): Command {
     .description("the active key, how many values it sealed, and any rotation that did not finish")
     .addOption(outputOption(["text", "json"], "text"))
     .action(lazy(() => import("./commands/secret-key.js"), "secretKeyStatusCommand"));
-  secretKey
-    .command("list")
-    .alias("ls")
-    .description("every key with its state (active, pending, retired, revoked) and the values sealed with it")
-    .addOption(outputOption(["table", "json"], "table"))
-    .action(lazy(() => import("./commands/secret-key.js"), "secretKeyListCommand"));
+  withListOptions(secretKey.command("list").alias("ls").description("every key with its state (active, pending, retired, revoked) and the values sealed with it")).action(lazy(() => import("./commands/secret-key.js"), "secretKeyListCommand"));
   secretKey
     .command("rotate")
     .description("re-seal every SecretStore value with a new key in one transaction; the old key is retired")
@@ -449,12 +444,9 @@ export function buildProgram(): Command {
     .argument("<key-id>", "key id (k1, k2, ...)")
     .option("--force", "revoke even though values are still sealed with it (they become unreadable)")
     .action(lazy(() => import("./commands/secret-key.js"), "secretKeyRevokeCommand"));
-  secretKey
-    .command("history")
-    .description("who created, rotated and revoked keys, and when")
+  withListOptions(secretKey.command("history").description("who created, rotated and revoked keys, and when"))
     .option("-n, --limit <n>", "the newest N entries")
     .option("--key-id <id>", "only entries about this key")
-    .addOption(outputOption(["table", "json"], "table"))
     .action(lazy(() => import("./commands/secret-key.js"), "secretKeyHistoryCommand"));
 
   const trigger = program.command("trigger").alias("tg").description("operate Triggers: suspend, resume, fire now");

@@ -58,8 +58,11 @@ describe("secret key", () => {
     expect(existsSync(join(p.dir, ".orchestrator/secret-keys/k2.key"))).toBe(true);
     expect(statSync(join(p.dir, ".orchestrator/secret-keys/k2.key")).mode & 0o777).toBe(0o600);
 
-    const list = JSON.parse(p.run(["secret", "key", "list", "-o", "json"]).stdout) as { keys: Array<{ id: string; state: string; values: number; fingerprint: string | null }> };
-    expect(list.keys.map((k) => [k.id, k.state, k.values])).toEqual([["k1", "retired", 0], ["k2", "active", 2]]);
+    const list = JSON.parse(p.run(["secret", "key", "list", "-o", "json"]).stdout) as { kind: string; items: Array<{ kind: string; id: string; state: string; values: number; fingerprint: string | null }> };
+    expect(list.kind).toBe("List");
+    expect(list.items.every((k) => k.kind === "SecretKey")).toBe(true);
+    expect(p.run(["secret", "key", "list", "-o", "name"]).stdout).toBe("secretkey/k1\nsecretkey/k2\n");
+    expect(list.items.map((k) => [k.id, k.state, k.values])).toEqual([["k1", "retired", 0], ["k2", "active", 2]]);
 
     expect(p.run(["secret", "key", "revoke", "k2"])).toMatchObject({ code: 1, stderr: expect.stringMatching(/key k2 is the active key; rotate first/) });
     expect(p.run(["secret", "key", "revoke", "k9"])).toMatchObject({ code: 1, stderr: expect.stringMatching(/no secret key 'k9'/) });
@@ -67,9 +70,9 @@ describe("secret key", () => {
     expect(existsSync(join(p.dir, ".orchestrator/secret.key"))).toBe(false);
     expect(exported(p)).toContain("tok-alpha-1111");
 
-    const history = JSON.parse(p.run(["secret", "key", "history", "-o", "json"]).stdout) as { history: Array<{ action: string; keyId: string; actor: string }> };
-    expect(history.history.map((h) => [h.action, h.keyId])).toEqual([["created", "k1"], ["rotation_started", "k2"], ["rotated", "k2"], ["revoked", "k1"]]);
-    expect(history.history.slice(1).every((h) => /\S+@\S+/.test(h.actor))).toBe(true);
+    const history = (JSON.parse(p.run(["secret", "key", "history", "-o", "json"]).stdout) as { items: Array<{ action: string; keyId: string; actor: string }> }).items;
+    expect(history.map((h) => [h.action, h.keyId])).toEqual([["created", "k1"], ["rotation_started", "k2"], ["rotated", "k2"], ["revoked", "k1"]]);
+    expect(history.slice(1).every((h) => /\S+@\S+/.test(h.actor))).toBe(true);
     expect(p.run(["secret", "key", "history", "-n", "1", "--key-id", "k1"]).stdout).toMatch(/revoked\s+k1\s+\S+@\S+/);
     expect(p.run(["event", "list", "--type", "secret_key_rotated"]).stdout).toMatch(/secret key k2 rotated by/);
   });

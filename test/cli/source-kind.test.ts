@@ -38,16 +38,17 @@ describe("the Source kind", () => {
     expect(p.run(["apply", "-f", "-"], { input: yaml })).toEqual({ code: 0, stdout: "source/team unchanged\n", stderr: "" });
   });
 
-  it("refuses a Source that names neither or both of dir and url, unknown fields, and a signing secret it would not use", () => {
+  it("refuses a Source that names neither or both of dir and url, or unknown fields; takes the SecretStore that signs its push notifications", () => {
     p = initializedProject();
-    const bad = p.run(["apply", "-f", "-"], { input: [source("a", "  interval: 5m\n"), source("b", "  dir: x\n  url: https://e.com/r.git\n"), source("c", "  dir: x\n  branch: main\n"), source("d", "  url: https://e.com/r.git\n  interval: soon\n"), source("e", "  dir: x\n  webhookSecretRef: {name: hooks}\n")].join("---\n") });
+    const bad = p.run(["apply", "-f", "-"], { input: [source("a", "  interval: 5m\n"), source("b", "  dir: x\n  url: https://e.com/r.git\n"), source("c", "  dir: x\n  branch: main\n"), source("d", "  url: https://e.com/r.git\n  interval: soon\n")].join("---\n") });
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain("source/a: spec: a Source needs dir (a directory) or url (a git remote)");
     expect(bad.stderr).toContain("source/b: spec.url: give dir or url, not both");
     expect(bad.stderr).toMatch(/source\/c: spec.branch: unknown field 'branch'; did you mean 'ref'\?/);
     expect(bad.stderr).toMatch(/source\/d: spec.interval: invalid interval 'soon'/);
-    expect(bad.stderr).toMatch(/source\/e: spec.webhookSecretRef: push notifications for sources are not offered/);
     expect(p.run(["source", "list", "-o", "name"]).stdout).toBe("source/default\n");
+    expect(p.run(["apply", "-f", "-"], { input: source("e", "  dir: x\n  webhookSecretRef: {name: hooks}\n") })).toMatchObject({ code: 0, stdout: "source/e created\n" });
+    expect(p.run(["source", "status", "e"]).stdout).toMatch(/Push hook:\s+\/hooks\/sources\/e \(signed with SecretStore hooks\)/);
   });
 
   it("never shows the credentials of a git url: get, describe, list, export and diff print ***, apply refuses the placeholder, --export refuses them", () => {

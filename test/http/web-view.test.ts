@@ -351,7 +351,7 @@ describe("serving the web view: settings and refusals", { timeout: 120_000 }, ()
     const tooShort = project.run(["ui", "--bind", "127.0.0.1:0", "--token-file", short]);
     expect(tooShort.code).toBe(1);
     expect(tooShort.stderr).toMatch(/--token-file .*short-token: the token must be at least 16 characters/);
-    expect(project.run(["controller", "status", "-o", "json"]).stdout).toContain('"running":false');
+    expect(JSON.parse(project.run(["controller", "status", "-o", "json"]).stdout)).toMatchObject({ kind: "ControllerStatus", running: false });
   });
 
   it("stops when an address it was given is taken, and serves nothing with none", async () => {
@@ -363,7 +363,7 @@ describe("serving the web view: settings and refusals", { timeout: 120_000 }, ()
       const taken = project.run(["controller", "--foreground", "--ui-bind", `127.0.0.1:${port}`]);
       expect(taken.code).toBe(1);
       expect(taken.stderr).toContain(`cannot listen on http://127.0.0.1:${port}: the address is in use; choose another address with --ui-bind HOST:PORT, or --ui-bind none`);
-      expect(project.run(["controller", "status", "-o", "json"]).stdout).toContain('"running":false');
+      expect(JSON.parse(project.run(["controller", "status", "-o", "json"]).stdout)).toMatchObject({ kind: "ControllerStatus", running: false });
       const ui = project.run(["ui", "--bind", `127.0.0.1:${port}`]);
       expect(ui.code).toBe(1);
       expect(ui.stderr).toContain(`cannot listen on http://127.0.0.1:${port}: the address is in use`);
