@@ -161,7 +161,7 @@ describe("the web view in a browser", { timeout: 180_000 }, () => {
     expect(paused.task.message).toBe("paused from the web view");
     expect(paused.runs.map((r) => r.status)).toEqual(["cancelled"]);
     await expect.poll(() => page.locator("[data-test=action-note]").innerText(), { timeout: 30_000 }).toContain(`paused; stopped 1 running step; continue it with \`orchestrator task resume ${id}\``);
-    const events = JSON.parse(project.run(["event", "list", "--task", id, "--type", "task_paused", "-o", "json"]).stdout) as Array<{ actor: string }>;
+    const events = (JSON.parse(project.run(["event", "list", "--task", id, "--type", "task_paused", "-o", "json"]).stdout) as { items: Array<{ actor: string }> }).items;
     expect(events.map((e) => e.actor)).toEqual(["web"]);
 
     // Resume from the page: the step runs again to the end, its lines streaming in under a new header.
@@ -332,7 +332,7 @@ describe("the web view in a browser", { timeout: 180_000 }, () => {
     await expect.poll(() => page.locator("[data-test=phase]").innerText(), { timeout: 60_000 }).toBe("Completed");
     await expect.poll(() => itemRuns("docs/qa/a.md").locator("tr[data-run]").count(), { timeout: 30_000 }).toBe(2);
     expect(phaseOf(project, id)).toBe("Completed");
-    const retried = JSON.parse(project.run(["event", "list", "--task", id, "--type", "item_retried", "-o", "json"]).stdout) as Array<{ actor: string }>;
+    const retried = (JSON.parse(project.run(["event", "list", "--task", id, "--type", "item_retried", "-o", "json"]).stdout) as { items: Array<{ actor: string }> }).items;
     expect(retried.map((e) => e.actor)).toEqual(["web"]);
     expect(errors).toEqual([]);
   });
