@@ -6,12 +6,15 @@
  * items and runs their insertion order (SQLite's rowid).
  */
 import { FENCE_FUNCTION_SQL } from "./locks.js";
+import type { PgConnection } from "./bridge.js";
 import { PG_SECRET_KEYS_MIGRATION_SQL } from "./pg-keyring.js";
+import { PG_SOURCE_RESOURCES_MIGRATION_NAME, pgSourcesToResources } from "./source-resource-migration.js";
 
 export interface PgMigration {
   version: number;
   name: string;
-  up: string;
+  /** SQL run as one script, or a function for steps SQL alone cannot express (in the migration's transaction). */
+  up: string | ((db: PgConnection) => void);
 }
 
 export const PG_MIGRATIONS: readonly PgMigration[] = [
@@ -262,6 +265,8 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
     `,
   },
   { version: 6, name: "secret-keys", up: PG_SECRET_KEYS_MIGRATION_SQL },
+  // As the SQLite store's migration 16: sources become Source resources.
+  { version: 7, name: PG_SOURCE_RESOURCES_MIGRATION_NAME, up: pgSourcesToResources },
 ];
 
 export const PG_LATEST_VERSION: number = PG_MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

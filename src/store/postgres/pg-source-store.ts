@@ -1,12 +1,13 @@
 /**
- * @module The PostgreSQL SourceStore: sources, inventories and reconcile
+ * @module The PostgreSQL SourceStore: sources (Source resources, kept as the
+ * SQLite store keeps them: source-resources.ts), inventories and reconcile
  * requests, in the resource store's transaction when one is open (an
- * inventory update commits with the resources it records).
+ * inventory update commits with the resources it records; a Source's
+ * deletion deletes its inventory, by the trigger of migration 7).
  */
 import type { JsonObject } from "../../resources/types.js";
+import { SourceResources } from "../source-resources.js";
 import {
-  emptySourceStatus,
-  SourceExistsError,
   type InventoryChanges,
   type InventoryItem,
   type ReconcileRequest,
@@ -14,56 +15,48 @@ import {
   type SourceSpec,
   type SourceStatus,
   type SourceStore,
+  type Suspension,
 } from "../source-store.js";
-import { inventoryFromRow, requestFromRow, sourceFromRow, type InventoryRow, type RequestRow, type SourceRow } from "../sqlite/source-queries.js";
+import { inventoryFromRow, requestFromRow, type InventoryRow, type RequestRow } from "../sqlite/source-queries.js";
 import type { PgStore } from "./pg-store.js";
 
-const SOURCE_COLUMNS = "name, type, dir, url, ref, path, interval_ms, project, prune, webhook_secret, status, created_at, updated_at";
 const REQUEST_COLUMNS = "id, source, requested_at, started_at, finished_at, result";
 /** Finished reconcile requests are kept this long, for a slow `reconcile` client. */
 const REQUEST_RETENTION_MS = 60 * 60_000;
 
 export class PgSourceStore implements SourceStore {
-  constructor(private readonly store: PgStore) {}
+  private readonly sources: SourceResources;
+
+  constructor(private readonly store: PgStore) {
+    this.sources = new SourceResources(store, (what) => store.assertWritable(what));
+  }
 
   private get db() {
     return this.store.db;
   }
 
   listSources(): SourceRecord[] {
-    return this.db.all<SourceRow>(`SELECT ${SOURCE_COLUMNS} FROM sources ORDER BY name`).map(sourceFromRow);
+    return this.sources.list();
   }
 
   getSource(name: string): SourceRecord | undefined {
-    const r = this.db.get<SourceRow>(`SELECT ${SOURCE_COLUMNS} FROM sources WHERE name = $1`, [name]);
-    return r && sourceFromRow(r);
+    return this.sources.get(name);
   }
 
-  addSource(spec: SourceSpec): SourceRecord {
-    this.store.assertWritable("add a source");
-    const now = new Date().toISOString();
-    const added = this.store.writeOne({
-      sql: `INSERT INTO sources (${SOURCE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) ON CONFLICT (name) DO NOTHING`,
-      params: [spec.name, spec.type, spec.dir ?? null, spec.url ?? null, spec.ref ?? null, spec.path ?? null, spec.intervalMs, spec.project, spec.prune ? 1 : 0, spec.webhookSecret ?? null, JSON.stringify(emptySourceStatus()), now],
-    });
-    if (added === 0) throw new SourceExistsError(spec.name);
-    return this.getSource(spec.name)!;
+  addSource(spec: SourceSpec, actor = "cli"): SourceRecord {
+    return this.sources.add(spec, actor);
   }
 
-  removeSource(name: string): boolean {
-    this.store.assertWritable("remove a source");
-    return this.store.write(() => {
-      const [, removed] = this.db.run([
-        { sql: "DELETE FROM source_inventory WHERE source = $1", params: [name] },
-        { sql: "DELETE FROM sources WHERE name = $1", params: [name] },
-      ]);
-      return removed!.rowCount > 0;
-    });
+  removeSource(name: string, actor = "cli"): boolean {
+    return this.sources.remove(name, actor);
   }
 
   setSourceStatus(name: string, status: SourceStatus): void {
-    this.store.assertWritable("set a source status");
-    this.store.writeOne({ sql: "UPDATE sources SET status = $1, updated_at = $2 WHERE name = $3", params: [JSON.stringify(status), new Date().toISOString(), name] });
+    this.sources.setStatus(name, status);
+  }
+
+  setSuspension(name: string, suspension: Suspension | null): boolean {
+    return this.sources.setSuspension(name, suspension);
   }
 
   getInventory(source: string): InventoryItem[] {

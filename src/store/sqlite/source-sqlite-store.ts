@@ -1,13 +1,14 @@
 /**
- * @module The SQLite SourceStore: sources, inventories and reconcile
- * requests on the resource store's own connection, so an inventory update
- * joins the transaction that commits the resources it records.
+ * @module The SQLite SourceStore: sources (Source resources, see
+ * source-resources.ts), inventories and reconcile requests on the resource
+ * store's own connection, so an inventory update joins the transaction that
+ * commits the resources it records.
  */
 import type { Database, Statement } from "better-sqlite3";
 import type { JsonObject } from "../../resources/types.js";
-import { ReadonlyStoreError, ResourceConflictError } from "../errors.js";
+import { ReadonlyStoreError } from "../errors.js";
+import { SourceResources } from "../source-resources.js";
 import {
-  SourceExistsError,
   type InventoryChanges,
   type InventoryItem,
   type ReconcileRequest,
@@ -17,8 +18,6 @@ import {
   type SourceStore,
   type Suspension,
 } from "../source-store.js";
-import { hashedContent } from "../hashed-content.js";
-import { SOURCE_KIND, sourceKey, sourceManifest, sourceRecordOf } from "../source-resource.js";
 import type { Store } from "../store.js";
 import {
   CLAIM_REQUESTS,
@@ -56,76 +55,38 @@ export class SqliteSourceStore implements SourceStore {
   private readonly db: Database;
   private readonly path: string;
   private readonly readonly: boolean;
-  private readonly resources: Store;
+  private readonly sources: SourceResources;
   private readonly statements = new Map<string, Statement>();
 
   constructor(opts: SqliteSourceStoreOptions) {
     this.db = opts.db;
     this.path = opts.path;
     this.readonly = opts.readonly;
-    this.resources = opts.resources;
+    this.sources = new SourceResources(opts.resources, (what) => this.assertWritable(what));
   }
 
   listSources(): SourceRecord[] {
-    return this.resources
-      .listResources({ kind: SOURCE_KIND, project: "" })
-      .map(sourceRecordOf)
-      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return this.sources.list();
   }
 
   getSource(name: string): SourceRecord | undefined {
-    const r = this.resources.getResource(sourceKey(name));
-    return r && sourceRecordOf(r);
+    return this.sources.get(name);
   }
 
   addSource(spec: SourceSpec, actor = "cli"): SourceRecord {
-    this.assertWritable("add a source");
-    const manifest = sourceManifest(spec);
-    const resource = { ...manifest, metadata: { ...manifest.metadata, project: "" } };
-    try {
-      this.resources.writeTransaction(() => {
-        if (this.resources.getResource(sourceKey(spec.name))) throw new SourceExistsError(spec.name);
-        this.resources.commit([{ op: "create", resource: { ...resource, hash: this.resources.contentHash(SOURCE_KIND, hashedContent(manifest) as JsonObject), origin: { appliedBy: actor } } }], actor);
-      });
-    } catch (err) {
-      if (err instanceof ResourceConflictError) throw new SourceExistsError(spec.name);
-      throw err;
-    }
-    return this.getSource(spec.name)!;
+    return this.sources.add(spec, actor);
   }
 
   removeSource(name: string, actor = "cli"): boolean {
-    this.assertWritable("remove a source");
-    return this.resources.writeTransaction((): boolean => {
-      if (!this.resources.getResource(sourceKey(name))) return false;
-      // The inventory goes with it (a trigger deletes it, whoever deletes the Source).
-      this.resources.commit([{ op: "delete", key: sourceKey(name), reason: "deleted" }], actor);
-      return true;
-    });
+    return this.sources.remove(name, actor);
   }
 
   setSourceStatus(name: string, status: SourceStatus): void {
-    this.assertWritable("set a source status");
-    this.resources.writeTransaction(() => {
-      const current = this.getSource(name);
-      if (!current) return;
-      const next: SourceStatus = { ...status };
-      delete next.suspended;
-      if (current.status.suspended) next.suspended = current.status.suspended;
-      this.resources.setStatus(sourceKey(name), next as unknown as JsonObject);
-    });
+    this.sources.setStatus(name, status);
   }
 
   setSuspension(name: string, suspension: Suspension | null): boolean {
-    this.assertWritable(suspension ? "suspend a source" : "resume a source");
-    return this.resources.writeTransaction((): boolean => {
-      const current = this.getSource(name);
-      if (!current) return false;
-      const next: SourceStatus = { ...current.status };
-      if (suspension) next.suspended = suspension;
-      else delete next.suspended;
-      return this.resources.setStatus(sourceKey(name), next as unknown as JsonObject);
-    });
+    return this.sources.setSuspension(name, suspension);
   }
 
   getInventory(source: string): InventoryItem[] {

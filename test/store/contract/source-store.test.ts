@@ -89,5 +89,22 @@ describe("sources are Source resources", () => {
     expect(sources.getInventory("one")).toEqual([]);
     store.close();
   });
+
+  it("a Source's deletion that rolls back keeps its inventory", () => {
+    const { store, sources } = withAgent("a", "source:one");
+    sources.addSource(spec("one"));
+    sources.updateInventory("one", { upsert: [{ ...key("a"), hash: "h1" }], remove: [] });
+    expect(() =>
+      store.writeTransaction(() => {
+        store.commit([{ op: "delete", key: { project: "", kind: "Source", name: "one" }, reason: "deleted" }], "cli");
+        throw new Error("abandoned");
+      }),
+    ).toThrow("abandoned");
+    expect(sources.getSource("one")).toBeDefined();
+    expect(sources.getInventory("one")).toEqual([{ ...key("a"), hash: "h1", adopted: false }]);
+    expect(sources.removeSource("one")).toBe(true);
+    expect(sources.getInventory("one")).toEqual([]);
+    store.close();
+  });
 });
 });

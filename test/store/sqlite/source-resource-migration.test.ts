@@ -11,23 +11,23 @@ import { removeTempDirs, tempDir } from "../helpers.js";
 afterAll(removeTempDirs);
 
 describe("migration source-resources", () => {
-  it("turns every row of the old sources table into a Source resource with its status, and drops the table", () => {
+  it("turns every row of the old sources table into a Source resource with its status and webhook secret, and drops the table", () => {
     const path = join(tempDir(), "state.db");
     const db = new Database(path);
     const m = MIGRATIONS.find((x) => x.name === "source-resources")!;
     migrate(db, path, MIGRATIONS.filter((x) => x.version < m.version));
     const status = JSON.stringify({ conditions: [{ type: "Ready", status: "True", reason: "ReconciliationSucceeded", message: "Applied", lastTransitionTime: "t" }], lastAppliedRevision: "sha256:abc" });
     const insert = db.prepare(
-      "INSERT INTO sources (name, type, dir, url, ref, path, interval_ms, project, prune, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '2025-01-01T00:00:00.000Z', '2025-01-02T00:00:00.000Z')",
+      "INSERT INTO sources (name, type, dir, url, ref, path, interval_ms, project, prune, webhook_secret, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '2025-01-01T00:00:00.000Z', '2025-01-02T00:00:00.000Z')",
     );
-    insert.run("default", "dir", "manifests", null, null, null, 60_000, "default", 1, status);
-    insert.run("remote", "git", null, "https://example.com/r.git", "main", "deploy", 90_000, "team", 0, "{}");
+    insert.run("default", "dir", "manifests", null, null, null, 60_000, "default", 1, null, status);
+    insert.run("remote", "git", null, "https://example.com/r.git", "main", "deploy", 90_000, "team", 0, "hook-key", "{}");
     db.prepare("INSERT INTO source_inventory (source, project, kind, name, hash) VALUES ('remote', 'team', 'Agent', 'a', 'h')").run();
     migrate(db, path);
     const rows = db.prepare("SELECT name, spec, status, applied_by, generation, created_at FROM resources WHERE kind = 'Source' AND project = '' ORDER BY name").all() as Record<string, string | number>[];
     expect(rows.map((r) => ({ ...r, spec: JSON.parse(String(r["spec"])) }))).toEqual([
       { name: "default", spec: { dir: "manifests" }, status, applied_by: "cli", generation: 1, created_at: "2025-01-01T00:00:00.000Z" },
-      { name: "remote", spec: { url: "https://example.com/r.git", ref: "main", path: "deploy", interval: "1m30s", project: "team", prune: false }, status: "{}", applied_by: "cli", generation: 1, created_at: "2025-01-01T00:00:00.000Z" },
+      { name: "remote", spec: { url: "https://example.com/r.git", ref: "main", path: "deploy", interval: "1m30s", project: "team", prune: false, webhookSecretRef: { name: "hook-key" } }, status: "{}", applied_by: "cli", generation: 1, created_at: "2025-01-01T00:00:00.000Z" },
     ]);
     expect(db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'sources'").get()).toBeUndefined();
     // Hashed as the planner hashes the same manifest, so applying it back is `unchanged`.
