@@ -84,7 +84,7 @@ describe.skipIf(postgresUnavailable !== undefined)("running several controllers,
     await until(
       "every task to complete",
       () => {
-        phases = (JSON.parse(a.run(["task", "list", "-o", "json"]).stdout) as Array<{ phase: string }>).map((t) => t.phase);
+        phases = (JSON.parse(a.run(["task", "list", "-o", "json"]).stdout) as { items: Array<{ phase: string }> }).items.map((t) => t.phase);
         return phases.length === 12 && phases.every((p) => p === "Completed");
       },
       120_000,

@@ -44,7 +44,7 @@ afterEach(async () => {
 });
 
 const suspendedBy = (p: Project): unknown => (JSON.parse(p.run(["get", "trigger", "yearly", "-o", "json"]).stdout) as { status?: { suspended?: { by: string } } }).status?.suspended?.by;
-const tasks = (p: Project): Array<{ id: string; phase: string }> => JSON.parse(p.run(["task", "list", "-o", "json"]).stdout) as Array<{ id: string; phase: string }>;
+const tasks = (p: Project): Array<{ id: string; phase: string }> => (JSON.parse(p.run(["task", "list", "-o", "json"]).stdout) as { items: Array<{ id: string; phase: string }> }).items;
 
 describe("the Triggers page", { timeout: 180_000 }, () => {
   it("suspends, resumes and fires a trigger from its row, saying what the CLI says, and the CLI sees it", async () => {

@@ -35,7 +35,7 @@ const json = async (r: Response): Promise<any> => r.json(); // eslint-disable-li
 
 /** What the CLI shows of the trigger and the tasks: `get trigger -o json`, `task list -o json`. */
 const statusOf = (name: string): Record<string, unknown> => (JSON.parse(p.run(["get", "trigger", name, "-o", "json"]).stdout) as { status?: Record<string, unknown> }).status ?? {};
-const taskIds = (): string[] => (JSON.parse(p.run(["task", "list", "-o", "json"]).stdout) as Array<{ id: string }>).map((t) => t.id);
+const taskIds = (): string[] => (JSON.parse(p.run(["task", "list", "-o", "json"]).stdout) as { items: Array<{ id: string }> }).items.map((t) => t.id);
 
 beforeAll(() => {
   // A firing would start a background controller, as `trigger fire` does without one.
@@ -101,7 +101,8 @@ describe("fire", () => {
     expect(r.status).toBe(200);
     const body = await json(r);
     expect(body.message).toMatch(/^trigger\/nightly fired: task\/\S+ created: queued; no controller runs: start one with `orchestrator controller`$/);
-    expect(body.fired).toMatchObject({ trigger: "nightly", project: "default", id: expect.stringMatching(/^t-/), phase: "Pending", queued: true, cancelled: [], controller: "disabled" });
+    // As `trigger fire -o json` prints it: an object of the output contract, typed.
+    expect(body.fired).toMatchObject({ apiVersion: "orchestrator.dev/v2", kind: "TriggerFired", trigger: "nightly", project: "default", id: expect.stringMatching(/^t-/), phase: "Pending", queued: true, cancelled: [], controller: "disabled" });
     expect(body.message).toContain(body.fired.resource);
     expect(taskIds()).toContain(body.fired.id);
     const info = JSON.parse(p.run(["task", "info", body.fired.id, "-o", "json"]).stdout) as { task: { goal: string; spec: { vars: Record<string, string> } } };

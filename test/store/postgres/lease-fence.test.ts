@@ -82,7 +82,7 @@ describe.skipIf(postgresUnavailable !== undefined)("leases on a PostgreSQL store
       ),
     );
     for (const o of outputs) expect({ code: o.code, err: o.err }).toEqual({ code: 0, err: "" });
-    const lists = outputs.map((o) => JSON.parse(o.out) as Array<{ version: number; appliedAt: string | null }>);
+    const lists = outputs.map((o) => (JSON.parse(o.out) as { items: Array<{ version: number; appliedAt: string | null }> }).items);
     expect(lists[0]!.length).toBeGreaterThan(0);
     expect(lists[0]!.every((m) => m.appliedAt !== null)).toBe(true);
     // Each migration applied once: every process reports the same time for it.
