@@ -8,6 +8,7 @@
 import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { controllerStatusWithControllers } from "../../src/cli/commands/controller.js";
 import { eventListing } from "../../src/cli/commands/event.js";
 import { listDocument } from "../../src/cli/commands/get.js";
 import { sourceListing, storedSources } from "../../src/cli/commands/source.js";
@@ -315,7 +316,8 @@ describe("sources, agents, events and the controller", () => {
     const events = await json(await get("/api/v1/events?limit=5"));
     expect(events).toMatchObject({ apiVersion: "orchestrator.dev/v2", kind: "List" });
     expect(events).toEqual(JSON.parse(JSON.stringify(listJson(eventListing, store.listEvents({ limit: 5 })))));
-    expect(await json(await get("/api/v1/controller"))).toMatchObject({ apiVersion: "orchestrator.dev/v2", kind: "ControllerStatus", running: false, pid: null, webView: null });
+    expect(await json(await get("/api/v1/controller"))).toEqual({ apiVersion: "orchestrator.dev/v2", kind: "ControllerStatus", ...JSON.parse(JSON.stringify(controllerStatusWithControllers(home, store))) });
+    expect(await json(await get("/api/v1/controller"))).toMatchObject({ running: false, pid: null, webView: null, webhooks: null, controllers: [] });
   });
 
   it("answers an unknown API path with a JSON 404, and any other path with the page", async () => {

@@ -143,19 +143,36 @@ export function controllerStatusView(home: Home, store: Store): ControllerStatus
   return { running: lock?.alive === true, pid: lock?.alive ? lock.pid : null, hostname: lock?.hostname ?? null, since: lock?.alive ? lock.startedAt : null, queuedTasks: queued, runningTasks: running, webView, webhooks };
 }
 
+/** One live controller on the store, as `controller status -o json` lists it (a type, so it is JSON). */
+export type LiveController = {
+  id: string;
+  host: string;
+  pid: number;
+  role: string;
+  workers: number;
+  leases: number;
+  startedAt: string;
+  lastHeartbeat: string;
+  leaseExpiresAt: string;
+};
+
+/** `controller status -o json` (and the web view's `/api/v1/controller`) without apiVersion and kind: this home's controller and every live one on the store. */
+export function controllerStatusWithControllers(home: Home, store: Store): ControllerStatus & { controllers: LiveController[] } {
+  const live: ControllerRecord[] = controllerStoreOf(store).listControllers();
+  const controllers = live.map((c) => ({ id: c.id, host: c.host, pid: c.pid, role: c.role, workers: c.workers, leases: c.tasks, startedAt: c.startedAt, lastHeartbeat: c.heartbeatAt, leaseExpiresAt: c.expiresAt }));
+  return { ...controllerStatusView(home, store), controllers };
+}
+
 export async function controllerStatusCommand(opts: { output?: OutputFormat }): Promise<void> {
   const home = requireHome();
   const store = openStore(home);
-  let view: ControllerStatus;
-  let live: ControllerRecord[] = [];
+  let status: ControllerStatus & { controllers: LiveController[] };
   try {
-    view = controllerStatusView(home, store);
-    live = controllerStoreOf(store).listControllers();
+    status = controllerStatusWithControllers(home, store);
   } finally {
     store.close();
   }
-  const controllers = live.map((c) => ({ id: c.id, host: c.host, pid: c.pid, role: c.role, workers: c.workers, leases: c.tasks, startedAt: c.startedAt, lastHeartbeat: c.heartbeatAt, leaseExpiresAt: c.expiresAt }));
-  const status = { ...view, controllers };
+  const controllers = status.controllers;
   printObject("ControllerStatus", { ...status }, String(status.pid ?? "none"), opts, () =>
     (status.running ? `controller running (pid ${status.pid} on ${status.hostname}, since ${status.since})\n` : "no controller running\n") +
     `tasks: ${status.queuedTasks} queued, ${status.runningTasks} running\n` +

@@ -4,7 +4,7 @@
  * json` prints it.
  */
 import { Hono } from "hono";
-import { controllerStatusView } from "../../cli/commands/controller.js";
+import { controllerStatusWithControllers } from "../../cli/commands/controller.js";
 import { eventListing } from "../../cli/commands/event.js";
 import { listJson, objectJson } from "../../cli/output/printer.js";
 import type { EventFilter } from "../../store/store.js";
@@ -21,6 +21,6 @@ export function eventRoutes(ctx: ApiContext): Hono {
     if (task) filter.taskId = findTask(ctx, task, undefined).id;
     return c.json(listJson(eventListing, ctx.store.listEvents(filter)));
   });
-  app.get("/controller", (c) => c.json(objectJson("ControllerStatus", { ...controllerStatusView(ctx.home, ctx.store) })));
+  app.get("/controller", (c) => c.json(objectJson("ControllerStatus", { ...controllerStatusWithControllers(ctx.home, ctx.store) })));
   return app;
 }
