@@ -44,7 +44,7 @@ describe("workflow fields", () => {
     p.run(["apply", "-f", "m.yaml"]);
     expect(p.run(["run", "--workflow", "collects"]).code).toBe(0);
     expect(p.run(["run", "--workflow", "ignores"]).code).toBe(1);
-    const collected = JSON.parse(p.run(["event", "list", "--type", "artifacts_collected", "-o", "json"]).stdout);
+    const collected = JSON.parse(p.run(["event", "list", "--type", "artifacts_collected", "-o", "json"]).stdout).items;
     expect(collected).toHaveLength(1);
     expect(collected[0].data).toMatchObject({ step: "build", item: "docs/qa/a.md", count: 1, kinds: ["code_change"] });
   });
@@ -111,7 +111,7 @@ describe("workflow fields", () => {
       p = initializedProject({ "m.yaml": [doc("Workspace", "w", `  root_path: "."\n${health}`), agents, wf].join("---\n") });
       p.run(["apply", "-f", "m.yaml"]);
       for (let i = 0; i < 3; i++) p.run(["run", "--workflow", "q"]);
-      const id = JSON.parse(p.run(["task", "list", "-o", "json"]).stdout).at(-1).id;
+      const id = JSON.parse(p.run(["task", "list", "-o", "json"]).stdout).items.at(-1).id;
       const reason = JSON.parse(p.run(["task", "info", id, "-o", "json"]).stdout).runs[0].reason as string;
       p.cleanup();
       return reason;
