@@ -106,12 +106,27 @@ export async function runController(opts: ControllerOptions): Promise<number> {
   const workerPrefix = `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
   const log = (line: string): void => opts.log(`${new Date().toISOString()} ${line}`);
   log(`controller started (pid ${process.pid}, ${opts.workers} worker(s), store ${store.path})`);
+  // Signals are handled from here on, not once starting is over: workers may run steps before the
+  // listeners are up, and a SIGTERM's default action would kill the process and leave their tasks Running.
+  let resolveDone!: () => void;
+  const stopped = new Promise<void>((r) => (resolveDone = r));
+  let signalled: NodeJS.Signals | undefined;
+  let stopOnSignal: ((sig: NodeJS.Signals) => Promise<void>) | undefined;
+  const signals = installShutdownSignals({
+    log,
+    onShutdown: (sig) => {
+      signalled = sig;
+      // Received while starting: no more claims; the stop runs as soon as it is defined below.
+      return stopOnSignal ? stopOnSignal(sig) : stopped;
+    },
+  });
   let web: WebView | undefined;
   if (opts.ui) {
     try {
       web = await serveWebView(opts.ui, store, opts.home, log);
       if (web) writeWebAddress(opts.home.dir, `${web.url}/`);
     } catch (err) {
+      signals.uninstall();
       store.close();
       lock.release();
       throw err;
@@ -166,7 +181,7 @@ export async function runController(opts: ControllerOptions): Promise<number> {
   const pool = startWorkerPool<TaskRecord>({
     workers: opts.workers,
     pollMs: opts.pollMs ?? 50,
-    claim: async () => (restart ? undefined : tasks.claimNextTask(`${workerPrefix}:w${n++ % opts.workers}`)),
+    claim: async () => (restart || signalled ? undefined : tasks.claimNextTask(`${workerPrefix}:w${n++ % opts.workers}`)),
     run: async (task, signal) => {
       log(`task ${task.id} (${task.name}) claimed`);
       try {
@@ -241,6 +256,7 @@ export async function runController(opts: ControllerOptions): Promise<number> {
         await triggers.stop();
         await cronPlugins.stop();
         await pool.stop(0);
+        signals.uninstall();
         store.close();
         lock.release();
         throw err instanceof HttpListenError ? new ControllerRefusedError(`${err.message}; choose another with --webhook-bind HOST:PORT, or none`) : err;
@@ -249,8 +265,6 @@ export async function runController(opts: ControllerOptions): Promise<number> {
     }
   }
 
-  let resolveDone!: () => void;
-  const stopped = new Promise<void>((r) => (resolveDone = r));
   let exitCode = 0;
   let stopping: Promise<void> | undefined;
   /** Stops everything once; after a self_restart, starts the controller that takes over. */
@@ -294,7 +308,8 @@ export async function runController(opts: ControllerOptions): Promise<number> {
   requestStop = (why) => void stop(why, 0);
   if (restart) requestStop("self_restart");
   shutdown = (why) => void stop(why, 3);
-  const signals = installShutdownSignals({ log, onShutdown: (sig) => stop(`${sig} received`, 0) });
+  stopOnSignal = (sig) => stop(`${sig} received`, 0);
+  if (signalled) void stopOnSignal(signalled);
   await stopped;
   signals.uninstall();
   return exitCode;

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import Database from "better-sqlite3";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { CLI, initializedProject } from "../support/cli.js";
 import { helperOf } from "../support/process-groups.js";
@@ -72,6 +73,28 @@ describe("the controller", { timeout: 120_000 }, () => {
     await until(() => c.exitCode !== null, "the controller to exit");
     expect(c.exitCode).toBe(0);
     expect(JSON.parse(p.run(["controller", "status", "-o", "json"]).stdout).running).toBe(false);
+  });
+
+  it("a SIGTERM that comes as its first step starts, before it has finished starting, stops it gracefully: exit 0, the step ended, the task queued again", async () => {
+    // The step says it started through a FIFO, so the signal follows at once: the controller is still starting its listeners.
+    p = initializedProject({ "m.yaml": WORKFLOW.replace("command: echo one >> steps.log", "command: echo one > started.fifo; sleep 60") });
+    execFileSync("mkfifo", [join(p.dir, "started.fifo")]);
+    p.run(["apply", "-f", "m.yaml"]);
+    const id = p.run(["task", "create", "--no-daemon"]).stdout.trim();
+    const c = spawn(process.execPath, [CLI, "controller", "--foreground", "--workers", "2"], { cwd: p.dir, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1" } });
+    children.push(c);
+    let log = "";
+    c.stdout!.on("data", (d: Buffer) => (log += d.toString("utf8")));
+    c.stderr!.on("data", (d: Buffer) => (log += d.toString("utf8")));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => c.once("exit", (code, signal) => r({ code, signal })));
+    expect(await readFile(join(p.dir, "started.fifo"), "utf8")).toBe("one\n");
+    c.kill("SIGTERM");
+    expect(await exited, log).toEqual({ code: 0, signal: null });
+    expect(log).toMatch(/controller stopped\n$/);
+    expect(JSON.parse(p.run(["controller", "status", "-o", "json"]).stdout).running).toBe(false);
+    const info = JSON.parse(p.run(["task", "info", id, "-o", "json"]).stdout) as { task: { phase: string; queued: boolean }; runs: Array<{ step: string; status: string }> };
+    expect(info.task).toMatchObject({ phase: "Pending", queued: true });
+    expect(info.runs.map((r) => `${r.step}:${r.status}`)).toEqual(["one:cancelled"]);
   });
 
   it("after kill -9 mid-step: the step's processes end with the controller; the next controller resumes from the interrupted step and runs no completed step twice", async () => {
