@@ -20,8 +20,8 @@ const policy = (spec: string): string => doc("RuntimePolicy", "runtime", spec);
 describe("RuntimePolicy", () => {
   let p: Project;
   const controllers = new Controllers();
-  afterEach(async () => {
-    await controllers.stopAll();
+  afterEach(async (ctx) => {
+    await controllers.stopAll(ctx);
     p?.cleanup();
   });
   const setup = (extra = ""): void => {

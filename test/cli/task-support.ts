@@ -160,17 +160,32 @@ export function info(p: Project, ref: string): InfoJson {
   return JSON.parse(r.stdout) as InfoJson;
 }
 
-export async function until(cond: () => boolean, ms = 60_000, what = "a condition"): Promise<void> {
+/**
+ * Polls `cond` until it holds. The limit only ends a stuck test; its message
+ * says what was awaited and, from `seen`, what was last there instead.
+ */
+export async function until(cond: () => boolean, ms = 60_000, what = "a condition", seen?: () => string): Promise<void> {
   const end = Date.now() + ms;
   while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}${seen ? `; last seen: ${seen()}` : ""}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
 
+/** The task's phase, queued flag, message and runs, as one line for a timeout message. */
+export function describeTask(i: InfoJson): string {
+  const runs = i.runs.map((r) => `${r.step}${r.item ? `[${r.item}]` : ""}=${r.status}${r.reason ? ` (${r.reason})` : ""}`).join(", ");
+  return `phase ${i.task.phase}${i.task.queued ? " (queued)" : ""}, message ${JSON.stringify(i.task.message)}, runs [${runs}]`;
+}
+
 export async function waitForPhase(p: Project, ref: string, phases: readonly string[], ms = 60_000): Promise<InfoJson> {
   let last: InfoJson | undefined;
-  await until(() => phases.includes((last = info(p, ref)).task.phase), ms, `task ${ref} to reach ${phases.join("/")}`);
+  await until(
+    () => phases.includes((last = info(p, ref)).task.phase),
+    ms,
+    `task ${ref} to reach ${phases.join("/")}`,
+    () => (last ? describeTask(last) : "no task info yet"),
+  );
   return last!;
 }
 
@@ -180,22 +195,33 @@ function childEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-/** Real controllers, started in a project and stopped (SIGTERM, then SIGKILL) after each test. */
+/** Real controllers, started in a project and stopped (SIGTERM, then SIGKILL) after each test; their logs are kept. */
 export class Controllers {
-  private readonly children: ChildProcess[] = [];
+  private readonly children: Array<{ child: ChildProcess; log: string }> = [];
 
   start(p: Project): ChildProcess {
     const c = spawn(process.execPath, [CLI, "controller", "--foreground", "--workers", "2"], {
       cwd: p.dir,
-      stdio: "ignore",
+      stdio: ["ignore", "pipe", "pipe"],
       env: childEnv(),
     });
-    this.children.push(c);
+    const entry = { child: c, log: "" };
+    c.stdout!.on("data", (d: Buffer) => (entry.log += d.toString("utf8")));
+    c.stderr!.on("data", (d: Buffer) => (entry.log += d.toString("utf8")));
+    c.once("exit", (code, signal) => (entry.log += `(exited: ${signal ?? `code ${code}`})\n`));
+    this.children.push(entry);
     return c;
   }
 
-  async stopAll(): Promise<void> {
-    await Promise.all(this.children.map((c) => stop(c)));
+  /** What every controller started since the last stopAll wrote, each under its pid. */
+  logs(): string {
+    return this.children.map((e) => `--- controller ${e.child.pid}\n${e.log}`).join("\n");
+  }
+
+  /** Stops them all; given the hook's context of a failed test, writes their logs to stderr first. */
+  async stopAll(ctx?: { task: { result?: { state: string } } }): Promise<void> {
+    if (ctx?.task.result?.state === "fail" && this.children.length) process.stderr.write(`${this.logs()}\n`);
+    await Promise.all(this.children.map((e) => stop(e.child)));
     this.children.length = 0;
   }
 }
