@@ -185,7 +185,9 @@ export async function runController(opts: ControllerOptions): Promise<number> {
     run: async (task, signal) => {
       log(`task ${task.id} (${task.name}) claimed`);
       try {
-        const done = await runTask(task.id, { store, tasks, home: opts.home, signal, log, onSelfRestart });
+        // A shared store gets the rest of the task's logs before its outcome: `task logs -f` on another host stops at the outcome.
+        const copyLogs = shipper ? { beforeOutcome: (id: string) => shipper.taskDone(id) } : {};
+        const done = await runTask(task.id, { store, tasks, home: opts.home, signal, log, onSelfRestart, ...copyLogs });
         log(`task ${done.id} ${done.phase.toLowerCase()}${done.message ? `: ${done.message}` : ""}`);
       } finally {
         shipper?.taskDone(task.id);

@@ -2,8 +2,9 @@
  * @module Copying step logs into a shared store as they grow, so `task logs
  * -f` on another host follows a step running on this one. Every tick it
  * looks at the runs of the tasks this controller holds and appends what
- * each log file gained since the last look; when a task stops running
- * here, the rest of its logs is copied. The log file stays the engine's; the store
+ * each log file gained since the last look; once a task's steps have
+ * stopped, the rest of its logs is copied before its outcome is written, so
+ * whoever sees the outcome finds the whole log. The log file stays the engine's; the store
  * gets a copy, in chunks of at most CHUNK bytes.
  */
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
@@ -22,7 +23,7 @@ export interface LogShipperOptions {
 }
 
 export interface LogShipper {
-  /** A task this controller ran has stopped running here: copy the rest of its logs. */
+  /** A task's steps have stopped here (called before its outcome is written, and again after): copy the rest of its logs. */
   taskDone(taskId: string): void;
   /** Copies what is left and stops. */
   stop(): void;

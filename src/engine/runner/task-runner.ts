@@ -47,6 +47,12 @@ export interface TaskRunnerDeps {
   pollMs?: number;
   /** A `self_restart` step asks the process running the task to restart onto the rebuilt CLI. */
   onSelfRestart?: (req: RestartRequest) => void;
+  /**
+   * Called once its steps have stopped, just before the task's outcome (a
+   * final phase, Paused, or back on the queue) is written: whoever reads that
+   * outcome may read the logs at once (a controller copies a shared store's logs here).
+   */
+  beforeOutcome?: (taskId: string) => void;
 }
 
 /** How often a running task's status file is rewritten at most. */
@@ -559,6 +565,7 @@ async function runCycles(deps: TaskRunnerDeps, ctx: TaskContext, started: TaskRe
       rapidCycles = rapid.rapid;
       if (rapid.pause) {
         const message = `safety: ${rapid.rapid} cycles in a row ended sooner than min_cycle_interval_secs (${guards.minCycleIntervalSecs} s) after they started; paused as a runaway loop: continue it with \`orchestrator task resume\``;
+        deps.beforeOutcome?.(task.id);
         return store.writeTransaction(() => {
           closeCycle?.();
           saveState(tasks, task, state, cycle + 1);
@@ -748,6 +755,7 @@ function verifyRestart(deps: TaskRunnerDeps, task: TaskRecord): TaskRecord {
  * process with no restart to do (`run`, `watch`) leaves it for a controller.
  */
 function restartRequested(deps: TaskRunnerDeps, taskId: string, entry: string, message: string, publish: () => void): TaskRecord {
+  deps.beforeOutcome?.(taskId);
   const t = deps.tasks.getTask(taskId)!;
   const state = { ...t.state, [SELF_RESTART_KEY]: { entry, requestedAt: new Date().toISOString(), requestedBy: process.pid } };
   const requeued = deps.tasks.updateTask(taskId, { phase: "Pending", queued: true, claimedBy: null, message: `requeued: ${message}`, state });
@@ -759,6 +767,7 @@ function restartRequested(deps: TaskRunnerDeps, taskId: string, entry: string, m
 
 /** Paused or cancelled by a person, or stopped with the controller (then queued again). */
 function interrupted(deps: TaskRunnerDeps, taskId: string, publish: () => void): TaskRecord {
+  deps.beforeOutcome?.(taskId);
   const t = deps.tasks.getTask(taskId)!;
   if (t.phase === "Paused" || t.phase === "Cancelled") {
     publish();
@@ -789,6 +798,7 @@ function finish(
   const before = outcome?.state ?? deps.tasks.getTask(taskId)?.state ?? {};
   const { [OUTCOME_REASON_KEY]: _earlier, ...rest } = before;
   const state = outcome ? { ...rest, [OUTCOME_REASON_KEY]: outcome.reason } : rest;
+  deps.beforeOutcome?.(taskId);
   const t = deps.tasks.updateTask(taskId, { phase, exitCode, message, claimedBy: null, queued: false, state });
   deps.log?.(`[${taskId}] ${phase.toLowerCase()}: ${message}`);
   if (publish) publish(t);
