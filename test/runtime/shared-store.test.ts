@@ -178,12 +178,14 @@ describe.skipIf(postgresUnavailable !== undefined)("several controllers on one P
 
   it("task logs -f on one host follows a step running on another, from the store", async () => {
     setUp(2, "0");
-    writeFileSync(join(hosts[0]!.dir, "slow.yaml"), workflow("slow", "sh -c 'for i in 1 2 3 4; do echo line-$i; sleep 0.5; done'"));
+    // The step prints two lines, holds until the test lets it go on, then prints two more: it is running for as long as the test needs.
+    const gate = join(shared.dir, "go");
+    writeFileSync(join(hosts[0]!.dir, "slow.yaml"), workflow("slow", `sh -c 'echo line-1; echo line-2; while [ ! -f ${gate} ]; do sleep 0.05; done; echo line-3; echo line-4'`));
     expect(hosts[0]!.run(["apply", "-f", "slow.yaml", "--no-daemon"]).code).toBe(0);
     controllers.push(await startController(hosts[0]!.dir, ["--workers", "1"]));
     const tasks = openTaskStore(store!);
     const t = tasks.createTask({ name: "slow", project: "default", origin: "cli", workflow: "slow", workspace: "ws", goal: "", spec: { steps: [], vars: {}, targetFiles: [] }, queued: true });
-    await until("the step to start on the first host", () => tasks.listRuns(t.id).length > 0);
+    await until("the step to start on the first host", () => tasks.listRuns(t.id).some((r) => r.status === "running"));
     // A task created on a host that runs no controller is left to the controllers on the store: none is started there.
     const queued = cli(["task", "create", "--workflow", "slow"], { cwd: hosts[1]!.dir, env: { ORCHESTRATOR_NO_DAEMON: undefined } });
     expect(queued.code).toBe(0);
@@ -191,22 +193,28 @@ describe.skipIf(postgresUnavailable !== undefined)("several controllers on one P
     expect(existsSync(join(hosts[1]!.dir, ".orchestrator", "controller.lock"))).toBe(false);
     // Another host cannot recover a task a live controller holds: its lease says it still runs it.
     const recover = hosts[1]!.run(["task", "recover", t.id]);
-    expect(recover.code).toBe(1);
     expect(recover.stderr).toMatch(/is being run by the controller on \S+ \(pid \d+\), whose lease is live/);
+    expect(recover.code).toBe(1);
     // The second home runs no controller and never ran the step: it reads what the first host copied into the store.
-    const follow = await new Promise<{ code: number | null; out: string }>((resolve) => {
-      const child = spawn(process.execPath, [CLI, "task", "logs", "-f", t.id], { cwd: hosts[1]!.dir, env: { ...process.env, NO_COLOR: "1" } });
-      let out = "";
-      child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-      child.stderr.on("data", (d: Buffer) => (out += d.toString()));
-      child.on("close", (code) => resolve({ code, out }));
+    const child = spawn(process.execPath, [CLI, "task", "logs", "-f", t.id], { cwd: hosts[1]!.dir, env: { ...process.env, NO_COLOR: "1" } });
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (out += d.toString()));
+    const closed = new Promise<number | null>((resolve) => child.on("close", resolve));
+    await until("task logs -f to show the lines printed so far", () => out.includes("line-2\n"), 60_000, () => child.exitCode !== null && `task logs -f exited ${child.exitCode} while the step ran:\n${out}`);
+    expect(tasks.getTask(t.id)!.phase).toBe("Running");
+    writeFileSync(gate, "");
+    // Whoever sees the task complete finds its whole log in the store: it was copied before the outcome was written.
+    let completedLog: string | undefined;
+    await until("the task to complete", () => {
+      if (tasks.getTask(t.id)!.phase !== "Completed") return false;
+      completedLog = store!.stepLogStore().readLog(tasks.listRuns(t.id)[0]!.id, 0, 1 << 20).toString();
+      return true;
     });
-    expect(follow.code).toBe(0);
-    expect(follow.out).toMatch(/^==> step build \(run r-\S+\) <==\n/);
-    expect(follow.out).toContain("line-1\nline-2\nline-3\nline-4\n");
-    expect(tasks.getTask(t.id)!.phase).toBe("Completed");
-    const run = tasks.listRuns(t.id)[0]!;
-    expect(store!.stepLogStore().readLog(run.id, 0, 1 << 20).toString()).toContain("line-4");
+    expect(completedLog).toContain("line-4\n");
+    expect(await closed).toBe(0);
+    expect(out).toMatch(/^==> step build \(run r-\S+\) <==\n/);
+    expect(out).toContain("line-1\nline-2\nline-3\nline-4\n");
   }, 300_000);
 
   it("a cron trigger firing every second for 20 s on three controllers creates one task per firing", async () => {
