@@ -81,12 +81,20 @@ describe("execution profiles under bubblewrap", () => {
 
   const runWorkflow = (name: string, env: Record<string, string> = {}, extra: string[] = []): { code: number; stdout: string; stderr: string; runs: RunJson[]; events: string } => {
     const r = p.run(["run", "--workflow", name, "-o", "json", ...extra], { env });
-    const id = (JSON.parse(r.stdout.trim().split("\n").at(-1)!) as { id: string }).id;
+    let id: string;
+    try {
+      id = (JSON.parse(r.stdout.trim().split("\n").at(-1)!) as { id: string }).id;
+    } catch {
+      throw new Error(`run --workflow ${name} printed no JSON result (exit ${r.code}):\n${r.stdout}${r.stderr}`);
+    }
     const runs = (JSON.parse(p.run(["task", "info", id, "-o", "json"]).stdout) as { runs: RunJson[] }).runs;
     const events = p.run(["event", "list", "--task", id]).stdout;
     return { ...r, runs, events };
   };
   const step = (runs: RunJson[], id: string): RunJson => runs.find((r) => r.step === id)!;
+  /** What a run did, for an assertion's message: each step's status, exit code, reason and denials, then the run's output. */
+  const summary = (r: { runs: RunJson[]; stdout: string; stderr: string }): string =>
+    `${r.runs.map((x) => `step ${x.step}: ${x.status}, exit ${x.exitCode}${x.reason ? `, ${x.reason}` : ""}${x.denials.length ? `, denials ${JSON.stringify(x.denials)}` : ""}`).join("\n")}\n--- output\n${r.stdout}${r.stderr}`;
 
   beforeAll(async () => {
     p = initializedProject({ "ok.txt": "served-content\n", "out/.keep": "" });
@@ -165,18 +173,19 @@ describe("execution profiles under bubblewrap", () => {
 
   it("network_mode allowlist: the listed target through the proxy (plain and CONNECT), nothing else, not even the listed one directly", () => {
     const r = runWorkflow("allow");
-    expect(step(r.runs, "listed").status).toBe("succeeded");
-    expect(step(r.runs, "tunnel").status).toBe("succeeded");
-    expect(r.stdout.match(/served-content/g)).toHaveLength(2);
+    const why = summary(r);
+    expect(step(r.runs, "listed").status, why).toBe("succeeded");
+    expect(step(r.runs, "tunnel").status, why).toBe("succeeded");
+    expect(r.stdout.match(/served-content/g), why).toHaveLength(2);
 
     const unlisted = step(r.runs, "unlisted");
-    expect(unlisted.status).toBe("failed");
-    expect(unlisted.denials).toEqual([expect.objectContaining({ reason_code: "sandbox_network_blocked", source: "proxy", target: `127.0.0.1:${port + 1 === 65536 ? port - 1 : port + 1}` })]);
+    expect(unlisted.status, why).toBe("failed");
+    expect(unlisted.denials, why).toEqual([expect.objectContaining({ reason_code: "sandbox_network_blocked", source: "proxy", target: `127.0.0.1:${port + 1 === 65536 ? port - 1 : port + 1}` })]);
 
     const direct = step(r.runs, "direct");
-    expect(direct.status).toBe("failed");
-    expect(direct.denials.map((d) => d.reason_code)).toEqual(["sandbox_network_blocked"]);
-    expect(r.stdout).not.toContain("connected");
+    expect(direct.status, why).toBe("failed");
+    expect(direct.denials.map((d) => d.reason_code), why).toEqual(["sandbox_network_blocked"]);
+    expect(r.stdout, why).not.toContain("connected");
   });
 
   it("max_memory_mb: a step allocating past its limit is stopped and says why", () => {
