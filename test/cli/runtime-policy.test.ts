@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { initializedProject } from "../support/cli.js";
-import { Controllers, info, until, waitForPhase, type Project } from "./task-support.js";
+import { Controllers, describeTask, info, until, waitForPhase, type Project } from "./task-support.js";
 
 const doc = (kind: string, name: string, spec: string, project?: string): string =>
   `---\napiVersion: orchestrator.dev/v2\nkind: ${kind}\nmetadata:\n  name: ${name}\n${project ? `  project: ${project}\n` : ""}spec:\n${spec}`;
@@ -119,7 +119,7 @@ describe("RuntimePolicy", () => {
       const c = controllers.start(p);
       const created = p.run(["task", "create", "--workflow", "nap", "--name", "napper"]);
       expect(created.code).toBe(0);
-      await until(() => info(p, "napper").runs.some((r) => r.status === "running"), 30_000, "the step to start");
+      await until(() => info(p, "napper").runs.some((r) => r.status === "running"), 30_000, "the step to start", () => describeTask(info(p, "napper")));
       c.kill("SIGTERM");
       await new Promise<void>((r) => c.once("exit", () => r()));
       const t = (await waitForPhase(p, "napper", auto ? ["Pending"] : ["Paused"])).task;
@@ -136,7 +136,7 @@ describe("RuntimePolicy", () => {
     setup(policy(`  resume:\n    auto: false\n`));
     const c = controllers.start(p);
     expect(p.run(["task", "create", "--workflow", "nap", "--name", "napper"]).code).toBe(0);
-    await until(() => info(p, "napper").runs.some((r) => r.status === "running"), 30_000, "the step to start");
+    await until(() => info(p, "napper").runs.some((r) => r.status === "running"), 30_000, "the step to start", () => describeTask(info(p, "napper")));
     c.kill("SIGKILL");
     await new Promise<void>((r) => c.once("exit", () => r()));
     controllers.start(p);

@@ -41,7 +41,7 @@ const alive = (pid: number): boolean => {
   }
 };
 
-const until = (cond: () => boolean, what = "a condition"): Promise<void> => waitUntil(what, cond, 60_000);
+const until = (cond: () => boolean, what = "a condition", seen?: () => string): Promise<void> => waitUntil(what, cond, 60_000, () => false, seen);
 
 describe("the controller", { timeout: 120_000 }, () => {
   let p: ReturnType<typeof initializedProject>;
@@ -64,7 +64,7 @@ describe("the controller", { timeout: 120_000 }, () => {
     p.run(["apply", "-f", "m.yaml"]);
     const id = p.run(["task", "create", "--no-daemon"]).stdout.trim();
     const c = startController();
-    await until(() => task(id)?.status?.phase === "Completed", "the task to complete");
+    await until(() => task(id)?.status?.phase === "Completed", "the task to complete", () => `status ${JSON.stringify(task(id)?.status ?? null)}`);
     const second = p.run(["controller", "--foreground"]);
     expect(second.code).toBe(1);
     expect(second.stderr).toMatch(/a controller already runs/);
@@ -119,7 +119,7 @@ describe("the controller", { timeout: 120_000 }, () => {
 
     writeFileSync(join(p.dir, "second-attempt"), "");
     startController();
-    await until(() => task(id)?.status?.phase === "Completed", "the task to complete");
+    await until(() => task(id)?.status?.phase === "Completed", "the task to complete", () => `status ${JSON.stringify(task(id)?.status ?? null)}`);
     expect(readFileSync(join(p.dir, "steps.log"), "utf8")).toBe("one\ntwo-started\ntwo-resumed\nthree\n");
 
     const events = JSON.parse(p.run(["event", "list", "--task", id, "--limit", "200", "-o", "json"]).stdout).items as Array<{ type: string; data: { status?: string; step?: string } | null }>;

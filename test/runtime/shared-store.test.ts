@@ -98,6 +98,12 @@ describe.skipIf(postgresUnavailable !== undefined)("several controllers on one P
     const tasks = openTaskStore(store!);
     return ids.map((id) => tasks.getTask(id)!.phase);
   };
+  /** How many of the tasks are in each phase, for a timeout's message. */
+  const phaseCounts = (ids: readonly string[]): string => {
+    const counts = new Map<string, number>();
+    for (const p of phases(ids)) counts.set(p, (counts.get(p) ?? 0) + 1);
+    return [...counts].map(([p, n]) => `${n} ${p}`).join(", ");
+  };
   /** Whether the controller of `pid` holds one of the tasks with its step running. */
   const runningOn = (pid: string, ids: readonly string[]): boolean => {
     const tasks = openTaskStore(store!);
@@ -114,7 +120,7 @@ describe.skipIf(postgresUnavailable !== undefined)("several controllers on one P
     await until("every task to complete", () => phases(ids).every((p) => p === "Completed"), 600_000, () => {
       const failed = phases(ids).filter((p) => p === "Failed").length;
       return failed > 0 && `${failed} task(s) failed:\n${controllers.map((c) => c.log()).join("\n")}`;
-    });
+    }, () => phaseCounts(ids));
     const starts = marks().filter((l) => l.startsWith("start "));
     expect(marks().filter((l) => l.startsWith("overlap "))).toEqual([]);
     expect(starts.length).toBe(500);
@@ -132,12 +138,12 @@ describe.skipIf(postgresUnavailable !== undefined)("several controllers on one P
     const victim = controllers[0]!;
     const victimPid = String(victim.child.pid);
     // Its step running, not just its task claimed: that step is the one to run again.
-    await until("the first controller to be running a step", () => runningOn(victimPid, ids));
+    await until("the first controller to be running a step", () => runningOn(victimPid, ids), 60_000, () => false, () => phaseCounts(ids));
     victim.child.kill("SIGKILL");
     await until("every task to complete", () => phases(ids).every((p) => p === "Completed"), 300_000, () => {
       const bad = phases(ids).filter((p) => p === "Failed" || p === "Paused").length;
       return bad > 0 && `${bad} task(s) failed or paused:\n${controllers.slice(1).map((c) => c.log()).join("\n")}`;
-    });
+    }, () => phaseCounts(ids));
     expect(marks().filter((l) => l.startsWith("overlap "))).toEqual([]);
     // Every step ran to its end once; a step the dead controller had in flight ran again, and only that one.
     const ended = marks().filter((l) => l.startsWith("end ")).map((l) => l.split(" ")[1]);
@@ -156,7 +162,7 @@ describe.skipIf(postgresUnavailable !== undefined)("several controllers on one P
     const [frozen, other] = [controllers[0]!, controllers[1]!];
     const frozenPid = String(frozen.child.pid);
     const ids = createTasks(4).map((t) => t.id);
-    await until("the first controller to be running a step", () => runningOn(frozenPid, ids));
+    await until("the first controller to be running a step", () => runningOn(frozenPid, ids), 60_000, () => false, () => phaseCounts(ids));
     // SIGSTOP: the process lives on but does nothing, as a host cut off from the database would.
     frozen.child.kill("SIGSTOP");
     await until("the other controller to take over", () => other.log().includes(`(pid ${frozenPid} on `), 120_000);
@@ -168,7 +174,7 @@ describe.skipIf(postgresUnavailable !== undefined)("several controllers on one P
     await until("every task to complete", () => phases(ids).every((p) => p === "Completed"), 120_000, () => {
       const bad = phases(ids).filter((p) => p === "Failed" || p === "Paused").length;
       return bad > 0 && `${bad} task(s) failed or paused:\n${other.log()}`;
-    });
+    }, () => phaseCounts(ids));
     expect(marks().filter((l) => l.startsWith("overlap "))).toEqual([]);
     // The run the cut-off controller had in flight was ended by the other; its result, arriving late, was never recorded.
     const tasks = openTaskStore(store!);
@@ -185,7 +191,7 @@ describe.skipIf(postgresUnavailable !== undefined)("several controllers on one P
     controllers.push(await startController(hosts[0]!.dir, ["--workers", "1"]));
     const tasks = openTaskStore(store!);
     const t = tasks.createTask({ name: "slow", project: "default", origin: "cli", workflow: "slow", workspace: "ws", goal: "", spec: { steps: [], vars: {}, targetFiles: [] }, queued: true });
-    await until("the step to start on the first host", () => tasks.listRuns(t.id).some((r) => r.status === "running"));
+    await until("the step to start on the first host", () => tasks.listRuns(t.id).some((r) => r.status === "running"), 60_000, () => false, () => `task ${tasks.getTask(t.id)!.phase}, runs [${tasks.listRuns(t.id).map((r) => r.status).join(", ")}]`);
     // A task created on a host that runs no controller is left to the controllers on the store: none is started there.
     const queued = cli(["task", "create", "--workflow", "slow"], { cwd: hosts[1]!.dir, env: { ORCHESTRATOR_NO_DAEMON: undefined } });
     expect(queued.code).toBe(0);
@@ -206,11 +212,17 @@ describe.skipIf(postgresUnavailable !== undefined)("several controllers on one P
     writeFileSync(gate, "");
     // Whoever sees the task complete finds its whole log in the store: it was copied before the outcome was written.
     let completedLog: string | undefined;
-    await until("the task to complete", () => {
-      if (tasks.getTask(t.id)!.phase !== "Completed") return false;
-      completedLog = store!.stepLogStore().readLog(tasks.listRuns(t.id)[0]!.id, 0, 1 << 20).toString();
-      return true;
-    });
+    await until(
+      "the task to complete",
+      () => {
+        if (tasks.getTask(t.id)!.phase !== "Completed") return false;
+        completedLog = store!.stepLogStore().readLog(tasks.listRuns(t.id)[0]!.id, 0, 1 << 20).toString();
+        return true;
+      },
+      60_000,
+      () => false,
+      () => `task ${tasks.getTask(t.id)!.phase}, runs [${tasks.listRuns(t.id).map((r) => r.status).join(", ")}]`,
+    );
     expect(completedLog).toContain("line-4\n");
     expect(await closed).toBe(0);
     expect(out).toMatch(/^==> step build \(run r-\S+\) <==\n/);
@@ -227,7 +239,7 @@ describe.skipIf(postgresUnavailable !== undefined)("several controllers on one P
     await until("a first firing", () => fired().length > 0);
     const first = Date.now();
     // Twenty seconds of firings: every firing is recorded, so their count says when that much has passed.
-    await until("20 firings", () => fired().length >= 20, 120_000);
+    await until("20 firings", () => fired().length >= 20, 120_000, () => false, () => `${fired().length} firing(s)`);
     writeFileSync(join(hosts[0]!.dir, "t.yaml"), trig.replace("spec:\n", "spec:\n  suspend: true\n"));
     expect(hosts[0]!.run(["apply", "-f", "t.yaml", "--no-daemon"]).code).toBe(0);
     const ticks = fired().map((e) => String(e.data?.["scheduledTime"]));
@@ -249,7 +261,7 @@ describe.skipIf(postgresUnavailable !== undefined)("several controllers on one P
     for (const h of hosts) controllers.push(await startController(h.dir, ["--workers", "2"], { ORCHESTRATOR_LEASE_MS: "9000" }));
     const ids = createTasks(10).map((t) => t.id);
     const fired = () => store!.listEvents({ type: "trigger_fired" });
-    await until("a firing per completed task", () => fired().length >= 10, 180_000);
+    await until("a firing per completed task", () => fired().length >= 10, 180_000, () => false, () => `${fired().length} firing(s); tasks: ${phaseCounts(ids)}`);
     expect(phases(ids).every((p) => p === "Completed")).toBe(true);
     // Every controller reads every event: let each renew its lease three times more before counting.
     const registry = controllerStoreOf(store!);
@@ -282,7 +294,7 @@ describe.skipIf(postgresUnavailable !== undefined)("several controllers on one P
       }
     }
     expect(new Set(created).size).toBe(9);
-    await until("every delivery's task to complete", () => phases(created).every((p) => p === "Completed"), 180_000);
+    await until("every delivery's task to complete", () => phases(created).every((p) => p === "Completed"), 180_000, () => false, () => phaseCounts(created));
     const fired = store!.listEvents({ type: "trigger_fired" }).map((e) => e.taskId);
     expect(fired.sort()).toEqual([...created].sort());
     expect(store!.listEvents({ type: "task_created" }).map((e) => e.taskId).sort()).toEqual([...created].sort());

@@ -18,10 +18,11 @@ function track(pool: WorkerPool): WorkerPool {
   return pool;
 }
 
-async function waitFor(check: () => boolean, timeoutMs = 60_000): Promise<void> {
+/** Polls `check`; on timeout says which condition it was and, from `seen`, what was there instead. */
+async function waitFor(check: () => boolean, timeoutMs = 60_000, seen?: () => string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${check.toString()}${seen ? `; last seen: ${seen()}` : ""}`);
     await sleep(5);
   }
 }
@@ -64,11 +65,11 @@ describe("startWorkerPool", () => {
       }),
     );
     for (let round = 0; round < 4; round++) {
-      await waitFor(() => current === 3);
+      await waitFor(() => current === 3, 60_000, () => `${current} running, done ${JSON.stringify(done)}`);
       const open = release;
       gate = new Promise<void>((r) => (release = r));
       open();
-      await waitFor(() => done.length === 3 * (round + 1));
+      await waitFor(() => done.length === 3 * (round + 1), 60_000, () => `${current} running, done ${JSON.stringify(done)}`);
     }
     expect(peak).toBe(3);
     expect([...done].sort((a, b) => a - b)).toEqual(Array.from({ length: 12 }, (_, i) => i));
@@ -78,9 +79,9 @@ describe("startWorkerPool", () => {
     const q = queueOf<string>([]);
     const ran: string[] = [];
     track(startWorkerPool({ workers: 1, claim: q.claim, pollMs: 30, run: async (job) => void ran.push(job) }));
-    await waitFor(() => q.claims() >= 2);
+    await waitFor(() => q.claims() >= 2, 60_000, () => `${q.claims()} claim(s)`);
     q.queue.push("late");
-    await waitFor(() => ran.length === 1);
+    await waitFor(() => ran.length === 1, 60_000, () => `ran ${JSON.stringify(ran)}`);
     expect(ran).toEqual(["late"]);
   });
 
@@ -90,12 +91,12 @@ describe("startWorkerPool", () => {
     const pool = track(
       startWorkerPool({ workers: 2, claim: q.claim, pollMs: 60_000, run: async (job) => void ran.push(job) }),
     );
-    await waitFor(() => q.claims() === 1);
+    await waitFor(() => q.claims() === 1, 60_000, () => `${q.claims()} claim(s)`);
     q.queue.push("now");
     expect(ran).toEqual([]);
     pool.wake();
     // Well inside the 60 s poll interval.
-    await waitFor(() => ran.length === 1, 30_000);
+    await waitFor(() => ran.length === 1, 30_000, () => `ran ${JSON.stringify(ran)}`);
   });
 
   it("graceful stop stops claiming and waits for running jobs to finish", async () => {
@@ -112,7 +113,7 @@ describe("startWorkerPool", () => {
         finished.push(job);
       },
     });
-    await waitFor(() => pool.running === 2);
+    await waitFor(() => pool.running === 2, 60_000, () => `${pool.running} running`);
     const claimsAtStop = q.claims();
     await pool.stop(5000);
     expect(finished.sort()).toEqual(["a", "b"]);
@@ -176,7 +177,7 @@ describe("startWorkerPool", () => {
         },
       }),
     );
-    await waitFor(() => ran.length === 1);
+    await waitFor(() => ran.length === 1, 60_000, () => `ran ${JSON.stringify(ran)}`);
     expect(errors).toHaveLength(1);
     expect(errors[0]![0]).toBe("bad");
     expect((errors[0]![1] as Error).message).toBe("boom");
@@ -202,7 +203,7 @@ describe("startWorkerPool", () => {
         run: async (job) => void ran.push(job),
       }),
     );
-    await waitFor(() => ran.length === 1);
+    await waitFor(() => ran.length === 1, 60_000, () => `ran ${JSON.stringify(ran)}`);
     expect((errors[0] as Error).message).toBe("database is locked");
   });
 

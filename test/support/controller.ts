@@ -59,13 +59,14 @@ export async function startControllerCommand(cwd: string, command: readonly stri
 /**
  * Polls `test` until it holds; fails with `what` (and `broken()`'s text when that says why early).
  * The default limit is generous: it only ends a test that is stuck, on a machine as busy as CI's.
+ * On timeout the message says what was there instead, from `seen`.
  */
-export async function until(what: string, test: () => boolean, timeoutMs = 60_000, broken: () => string | false = () => false): Promise<void> {
+export async function until(what: string, test: () => boolean, timeoutMs = 60_000, broken: () => string | false = () => false, seen?: () => string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!test()) {
     const why = broken();
     if (why) throw new Error(`while waiting for ${what}: ${why}`);
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${seen ? `; last seen: ${seen()}` : ""}`);
     await sleep(50);
   }
 }

@@ -29,10 +29,11 @@ afterEach(() => {
 
 const readLog = () => (existsSync(logPath) ? readFileSync(logPath, "utf8") : "");
 
+/** Polls `check`; on timeout says which condition it was, and what the step's log held by then. */
 async function waitFor(check: () => boolean, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${check.toString()}; the log held:\n${readLog()}`);
     await sleep(10);
   }
 }
