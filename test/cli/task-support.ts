@@ -190,7 +190,9 @@ export async function waitForPhase(p: Project, ref: string, phases: readonly str
 }
 
 function childEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1", ORCHESTRATOR_NO_DAEMON: "1" };
+  // As test/support/cli.ts: no web view, and a listener on a port of its own. A controller on the default
+  // addresses would take them from a test that needs them (webhooks.test.ts holds 19090 to see it in use).
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1", ORCHESTRATOR_NO_DAEMON: "1", ORCHESTRATOR_UI_BIND: "none", ORCHESTRATOR_WEBHOOK_BIND: "127.0.0.1:0" };
   delete env["ORCHESTRATOR_HOME"];
   return env;
 }

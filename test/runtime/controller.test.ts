@@ -41,6 +41,9 @@ const alive = (pid: number): boolean => {
   }
 };
 
+/** No web view, and a listener on a port of its own: the default addresses stay free for the tests that need them. */
+const CONTROLLER_ENV = { ...process.env, NO_COLOR: "1", ORCHESTRATOR_UI_BIND: "none", ORCHESTRATOR_WEBHOOK_BIND: "127.0.0.1:0" };
+
 const until = (cond: () => boolean, what = "a condition", seen?: () => string): Promise<void> => waitUntil(what, cond, 60_000, () => false, seen);
 
 describe("the controller", { timeout: 120_000 }, () => {
@@ -51,7 +54,7 @@ describe("the controller", { timeout: 120_000 }, () => {
     p?.cleanup();
   });
   const startController = (): ChildProcess => {
-    const c = spawn(process.execPath, [CLI, "controller", "--foreground", "--workers", "2"], { cwd: p.dir, stdio: "ignore", env: { ...process.env, NO_COLOR: "1" } });
+    const c = spawn(process.execPath, [CLI, "controller", "--foreground", "--workers", "2"], { cwd: p.dir, stdio: "ignore", env: CONTROLLER_ENV });
     children.push(c);
     return c;
   };
@@ -81,7 +84,7 @@ describe("the controller", { timeout: 120_000 }, () => {
     execFileSync("mkfifo", [join(p.dir, "started.fifo")]);
     p.run(["apply", "-f", "m.yaml"]);
     const id = p.run(["task", "create", "--no-daemon"]).stdout.trim();
-    const c = spawn(process.execPath, [CLI, "controller", "--foreground", "--workers", "2"], { cwd: p.dir, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1" } });
+    const c = spawn(process.execPath, [CLI, "controller", "--foreground", "--workers", "2"], { cwd: p.dir, stdio: ["ignore", "pipe", "pipe"], env: CONTROLLER_ENV });
     children.push(c);
     let log = "";
     c.stdout!.on("data", (d: Buffer) => (log += d.toString("utf8")));
