@@ -84,6 +84,8 @@ export interface StepSpec {
   tty?: boolean;
   max_parallel?: number;
   timeout_secs?: number;
+  /** Stop the step after this many seconds without output (over `safety.stall_timeout_secs`). */
+  stall_timeout_secs?: number;
   /** Bytes of output a run's log keeps (head and tail); 0: no cap. */
   log_max_bytes?: number;
   cost_preference?: "performance" | "quality" | "balance";

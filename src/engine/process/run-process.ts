@@ -1,7 +1,8 @@
 /**
  * @module Runs one step's shell command in its own process group: output is
  * appended to a log file as it arrives, a bounded tail of each stream is kept
- * for parsing, and timeout, cancellation or interruption kill the whole group.
+ * for parsing, and timeout, a stall (no output for a while), cancellation or
+ * interruption kill the whole group.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { closeSync, mkdirSync, openSync, readSync, rmSync, statSync, writeSync } from "node:fs";
@@ -35,6 +36,8 @@ export interface RunProcessOptions {
   /** Output of both streams is appended here, raw, in arrival order. */
   logPath: string;
   timeoutMs?: number;
+  /** The command is stopped as stalled when neither stream has written a byte for this long. */
+  stallMs?: number;
   /** Written to the command's stdin, then stdin is closed. Without it stdin is /dev/null. */
   stdin?: string;
   /** Aborting kills the group; the result then says `cancelled`. */
@@ -75,6 +78,8 @@ export interface ProcessResult {
   /** Signal that ended the shell, if any. */
   signal?: string;
   timedOut: boolean;
+  /** Stopped after `stallMs` without output. */
+  stalled: boolean;
   cancelled: boolean;
   durationMs: number;
   stdoutTail: string;
@@ -118,6 +123,8 @@ export const runProcessEffect = Effect.fn("runProcess")(function* (options: RunP
       const outcome = yield* waitForOutcome(child, options);
       if (outcome === "timeout") {
         log.note(`timed out after ${options.timeoutMs} ms; stopping process group ${child.pgid}`);
+      } else if (outcome === "stalled") {
+        log.note(`stalled: no output for ${options.stallMs} ms; stopping process group ${child.pgid}`);
       } else if (outcome === "cancelled") {
         log.note(`cancelled; stopping process group ${child.pgid}`);
       }
@@ -156,9 +163,11 @@ interface RunningChild {
   stdoutTail: OutputTail;
   stderrTail: OutputTail;
   streams: Readable[];
+  /** When either stream last delivered output (at first, when the command started). */
+  lastOutputAtMs: number;
 }
 
-type Outcome = "exited" | "timeout" | "cancelled";
+type Outcome = "exited" | "timeout" | "stalled" | "cancelled";
 
 /** Synchronous on purpose: a stat and an open are cheaper than two trips through libuv's thread pool per step. */
 const checkWorkingDirectory = (cwd: string) =>
@@ -249,7 +258,7 @@ const spawnInGroup = (options: RunProcessOptions, log: LogSink) =>
             resolve(child.exit);
           });
         }),
-        drained: Promise.all([pump(stdout, stdoutTail, log, options.redact), pump(stderr, stderrTail, log, options.redact)]).then(() => {
+        drained: Promise.all([pump(stdout, stdoutTail, log, options.redact, () => (child.lastOutputAtMs = Date.now())), pump(stderr, stderrTail, log, options.redact, () => (child.lastOutputAtMs = Date.now()))]).then(() => {
           log.endOutput();
           child.isDrained = true;
         }),
@@ -257,6 +266,7 @@ const spawnInGroup = (options: RunProcessOptions, log: LogSink) =>
         stdoutTail,
         stderrTail,
         streams: [stdout, stderr],
+        lastOutputAtMs: startedAtMs,
       };
       // Errors after a successful spawn (a failed kill) surface as the exit we already wait for.
       subprocess.on("error", () => undefined);
@@ -287,10 +297,11 @@ const notifyStarted = (options: RunProcessOptions, child: RunningChild) =>
  * the order they are written (see LogSink); the tail, one stream's text,
  * over its own stream.
  */
-async function pump(stream: Readable, tail: OutputTail, log: LogSink, secrets?: readonly string[]): Promise<void> {
+async function pump(stream: Readable, tail: OutputTail, log: LogSink, secrets: readonly string[] | undefined, onOutput: () => void): Promise<void> {
   const redactor = secrets && secrets.length > 0 ? new StreamRedactor(secrets) : undefined;
   try {
     for await (const chunk of stream) {
+      onOutput();
       const raw = typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer);
       tail.push(redactor ? redactor.push(raw) : raw);
       log.output(raw);
@@ -307,11 +318,24 @@ const waitForOutcome = (child: RunningChild, options: RunProcessOptions): Effect
   if (options.timeoutMs !== undefined && options.timeoutMs > 0) {
     racers.push(Effect.sleep(options.timeoutMs).pipe(Effect.as("timeout" as const)));
   }
+  if (options.stallMs !== undefined && options.stallMs > 0) {
+    racers.push(stallOf(child, options.stallMs).pipe(Effect.as("stalled" as const)));
+  }
   if (options.signal !== undefined) {
     racers.push(abortOf(options.signal).pipe(Effect.as("cancelled" as const)));
   }
   return Effect.raceAll(racers);
 };
+
+/** Completes once neither stream has delivered output for `stallMs`: one timer, re-armed for the time left since the latest output. */
+const stallOf = (child: RunningChild, stallMs: number): Effect.Effect<void> =>
+  Effect.gen(function* () {
+    for (;;) {
+      const left = child.lastOutputAtMs + stallMs - Date.now();
+      if (left <= 0) return;
+      yield* Effect.sleep(left);
+    }
+  });
 
 const abortOf = (signal: AbortSignal): Effect.Effect<void> =>
   Effect.callback<void>((resume) => {
@@ -405,6 +429,7 @@ function finish(child: RunningChild, log: LogSink, outcome: Outcome): ProcessRes
   const result: ProcessResult = {
     exitCode,
     timedOut: outcome === "timeout",
+    stalled: outcome === "stalled",
     cancelled: outcome === "cancelled",
     durationMs: finishedAtMs - child.startedAtMs,
     stdoutTail: child.stdoutTail.text(),

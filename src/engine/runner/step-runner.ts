@@ -142,6 +142,20 @@ function timeoutSecsOf(step: PlannedStep, ctx: TaskContext): number {
   return step.timeoutSecs ?? fromSafety ?? DEFAULT_STEP_TIMEOUT_SECS;
 }
 
+/** Where a step's stall limit comes from, for the reason a stalled run records. */
+interface StallLimit {
+  secs: number;
+  field: "stall_timeout_secs" | "safety.stall_timeout_secs";
+}
+
+/** The step's own `stall_timeout_secs`, else the workflow's `safety.stall_timeout_secs`, else none. */
+function stallLimitOf(step: PlannedStep, ctx: TaskContext): StallLimit | undefined {
+  const own = step.spec.stall_timeout_secs;
+  if (typeof own === "number" && own > 0) return { secs: own, field: "stall_timeout_secs" };
+  const fromSafety = ctx.workflow.safety?.["stall_timeout_secs"];
+  return typeof fromSafety === "number" && fromSafety > 0 ? { secs: fromSafety, field: "safety.stall_timeout_secs" } : undefined;
+}
+
 /** The step's own log cap, else the workflow's `safety.step_log_max_bytes`, else 100 MiB. */
 function logMaxBytesOf(step: PlannedStep, ctx: TaskContext): number {
   const own = step.spec.log_max_bytes;
@@ -582,6 +596,7 @@ async function runProcessStep(deps: StepRunDeps, step: PlannedStep, task: TaskSt
   let result: ProcessResult;
   // The RuntimePolicy's shell, and with an env allowlist only that part of the controller's environment.
   const runner = runnerOptions(ctx.runtime);
+  const stall = stallLimitOf(step, ctx);
   try {
     result = await runHostedProcess({
       command: prepared.command,
@@ -595,6 +610,7 @@ async function runProcessStep(deps: StepRunDeps, step: PlannedStep, task: TaskSt
       runId: run.id,
       logMaxBytes: logMaxBytesOf(step, ctx),
       timeoutMs: timeoutSecsOf(step, ctx) * 1000,
+      ...(stall ? { stallMs: stall.secs * 1000 } : {}),
       signal: deps.signal,
       onStart: (s) => tasks.setRunProcess(run.id, s.pid, s.pgid),
       preamble: [...boundary.notes, ...preamble],
@@ -609,7 +625,8 @@ async function runProcessStep(deps: StepRunDeps, step: PlannedStep, task: TaskSt
 
   const denials = await boundary.close(result);
   for (const d of denials) note(logPath, `${d.reasonCode}: ${d.message}`);
-  const ran: RunStatus = result.cancelled ? "cancelled" : result.timedOut ? "timed_out" : result.exitCode === 0 ? "succeeded" : "failed";
+  // A stall is a timeout of its own: the engine stopped the step, which did not end by itself.
+  const ran: RunStatus = result.cancelled ? "cancelled" : result.timedOut || result.stalled ? "timed_out" : result.exitCode === 0 ? "succeeded" : "failed";
   // A command step's output is read for artifacts when the step collects them.
   const collects = step.spec.behavior?.collect_artifacts === true;
   const output = step.mode === "agent" || collects ? parseAgentOutput(result.stdoutTail) : { artifacts: [] };
@@ -641,7 +658,13 @@ async function runProcessStep(deps: StepRunDeps, step: PlannedStep, task: TaskSt
       ));
   const status: RunStatus = post.failure && ran === "succeeded" ? "failed" : ran;
   const denied = ran === "failed" && denials[0] ? `${denials[0].reasonCode}: ${denials[0].message}` : undefined;
-  const ranReason = result.cancelled ? "cancelled (task paused or stopped)" : result.timedOut ? `timed out after ${timeoutSecsOf(step, ctx)}s` : (denied ?? drainedReason(deps, prepared.agent, result) ?? (result.exitCode === 127 ? "command not found (exit 127)" : undefined));
+  const ranReason = result.cancelled
+    ? "cancelled (task paused or stopped)"
+    : result.timedOut
+      ? `timed out after ${timeoutSecsOf(step, ctx)}s`
+      : result.stalled && stall
+        ? `stalled: no output on stdout or stderr for ${stall.secs}s (${stall.field}: ${stall.secs}); the step's process group was stopped`
+        : (denied ?? drainedReason(deps, prepared.agent, result) ?? (result.exitCode === 127 ? "command not found (exit 127)" : undefined));
   const reason = post.failure ? (ranReason ? `${ranReason}; ${post.failure}` : post.failure) : ranReason;
   const recordOutput: JsonObject = { stdout_tail: result.stdoutTail.slice(-4096), captures: captures as unknown as JsonObject, artifacts: output.artifacts, ...boundaryRecord(boundary.plan, profile, denials) };
   if (output.json) recordOutput["agent"] = output.json;

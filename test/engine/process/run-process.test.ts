@@ -195,6 +195,24 @@ describe("runProcess", () => {
     expect(readLog()).toContain("[orchestrator] timed out after 2000 ms");
   });
 
+  it("stops a group that writes nothing for stallMs and reports it stalled, not timed out", async () => {
+    const result = await runProcess({ command: "sleep 100 & echo $!; wait", env: {}, cwd: dir, logPath, stallMs: 1500, timeoutMs: 60_000, killGraceMs: 20_000 });
+    const grandchild = pidFromLog();
+    leftovers.push(result.pgid);
+    expect(result).toMatchObject({ stalled: true, timedOut: false, cancelled: false, signal: "SIGTERM" });
+    expect(result.durationMs).toBeGreaterThanOrEqual(1500);
+    expect(isProcessAlive(grandchild)).toBe(false);
+    expect(isProcessGroupAlive(result.pgid)).toBe(false);
+    expect(readLog()).toMatch(/\[orchestrator\] stalled: no output for 1500 ms; stopping process group \d+/);
+  });
+
+  it("counts output on either stream as progress: a command that keeps writing to stderr is not stalled", async () => {
+    const result = await runProcess({ command: "for i in 1 2 3 4 5 6; do echo e$i >&2; sleep 0.3; done", env: {}, cwd: dir, logPath, stallMs: 1200 });
+    expect(result).toMatchObject({ exitCode: 0, stalled: false, timedOut: false });
+    expect(result.durationMs).toBeGreaterThanOrEqual(1200);
+    expect(result.stderrTail).toContain("e6");
+  });
+
   it("escalates to SIGKILL when the group ignores SIGTERM", async () => {
     const result = await runProcess({
       command: "trap '' TERM; sleep 100 & echo $!; wait",
