@@ -8,7 +8,7 @@ import { checkCronExpression, checkTimeZone } from "../cron.js";
 import { celIssues } from "./cel-fields.js";
 import {
   boolean, celExpression, describe, isObject, listOf, nonEmptyString, nonNegativeInt, object, oneOf, resourceName,
-  stringList, type KindSpec, type SchemaObject, type SpecIssue,
+  type KindSpec, type SchemaObject, type SpecIssue,
 } from "./common.js";
 
 const POLICIES = ["Allow", "Forbid", "Replace"];
@@ -58,7 +58,11 @@ const schema: SchemaObject = object({
     workflow: describe(resourceName, "The workflow of the created task."),
     workspace: describe(resourceName, "The workspace of the created task."),
     goal: describe({ type: "string" }, "The created task's goal (default 'Triggered by: <name>', or a summary of the event)."),
-    args: { type: "object", additionalProperties: stringList, description: "Arguments for the created task (not supported yet)." },
+    args: {
+      type: "object",
+      additionalProperties: { type: ["string", "array"], items: { type: "string" } },
+      description: "The created task's pipeline variables, as --set name=value: each name takes one value, written as a string or a list of one string; they win over the payload's variables of the same name. The goal is action.goal, not an argument.",
+    },
     start: describe(boolean, "Queue the created task at once (default true); false creates it Pending for `task start`."),
   }, { required: ["workflow", "workspace"], description: "The Task a firing creates." }),
   concurrencyPolicy: describe(oneOf(...POLICIES), policy),
@@ -77,8 +81,8 @@ const schema: SchemaObject = object({
     description: "Finished tasks kept per trigger, newest first (default 5 and 5); a number sets both. Older ones are deleted with their Task resources; their events stay.",
   },
   throttle: object(
-    { minInterval: describe(nonNegativeInt, "Least seconds between firings (not supported yet).") },
-    { description: "Rate limit on firings (not supported yet)." },
+    { minInterval: describe(nonNegativeInt, "Least seconds from one firing to the next (default 0: no limit). A tick, event or webhook delivery sooner than that is skipped and recorded (trigger_skipped, reason throttled); `trigger fire` is not held back, and counts as a firing.") },
+    { description: "Rate limit on firings: a minimum interval between them." },
   ),
 }, {
   required: ["action"],
@@ -138,6 +142,33 @@ function check(spec: Record<string, unknown>): SpecIssue[] {
         message: "webhook.crdRef (authentication by a CustomResourceDefinition's plugins) is not supported",
         hint: "remove crdRef and sign deliveries with HMAC-SHA256: webhook.secret.fromRef names a SecretStore whose values are the keys",
       });
+    }
+  }
+  issues.push(...argsIssues(spec["action"]));
+  return issues;
+}
+
+/** `action.args`: variables of one value each, never the goal, and nothing a process cannot be given. */
+function argsIssues(action: unknown): SpecIssue[] {
+  if (!isObject(action) || !isObject(action["args"])) return [];
+  const issues: SpecIssue[] = [];
+  for (const [name, value] of Object.entries(action["args"])) {
+    const path = ["action", "args", name];
+    if (name === "goal") {
+      issues.push({ path, message: "the created task's goal is action.goal, not an argument", hint: "move the value to action.goal" });
+      continue;
+    }
+    if (Array.isArray(value) && value.length !== 1) {
+      issues.push({
+        path,
+        message: `argument '${name}' lists ${value.length} values; a task variable takes one`,
+        hint: value.length === 0 ? `give it one value (${name}: value), or remove it` : `give one value; for several, join them into one string, or use one argument per value`,
+      });
+      continue;
+    }
+    const one = Array.isArray(value) ? value[0] : value;
+    if (name.includes("\u0000") || (typeof one === "string" && one.includes("\u0000"))) {
+      issues.push({ path, message: `argument '${name.split("\u0000").join("\\0")}' contains a NUL byte`, hint: "a NUL byte cannot be passed to a process; remove it" });
     }
   }
   return issues;

@@ -1,7 +1,9 @@
 /**
  * @module One firing of a trigger, and the history it keeps. A firing
+ * waits out `throttle.minInterval` (a firing sooner after the last one is
+ * skipped; `trigger fire` is not held back, as it is not by suspension),
  * applies `concurrencyPolicy` to the trigger's active tasks, creates the
- * task as `task create` does (a Task resource plus a task record, origin
+ * task as `task create` does (`action.args` are its variables) (a Task resource plus a task record, origin
  * `trigger`, named `trigger-<name>`, queued unless `action.start: false`),
  * records `trigger_fired` or `trigger_skipped` and the trigger's status, all
  * in one write transaction: a firing happens whole or not at all.
@@ -17,7 +19,7 @@ import type { TaskRecord, TaskStore } from "../../store/task-store.js";
 import { ACTOR, markCancelled } from "./cancel.js";
 import { chainDecision } from "./chain.js";
 import { defaultGoal, payloadVariables, type TriggerEvent } from "./match.js";
-import { decideFiring, isActive, isTaskOfTrigger, tasksToPrune, triggerTaskName } from "./policy.js";
+import { decideFiring, isActive, isTaskOfTrigger, tasksToPrune, throttleWait, triggerTaskName } from "./policy.js";
 import type { TriggerDef } from "./spec.js";
 import { readTriggerStatus, storeTriggerStatus, type TriggerStatus } from "./status.js";
 
@@ -84,6 +86,12 @@ function fireInTransaction(ctx: FireContext, trigger: TriggerDef, cause: FireCau
   }
   if (eventId !== undefined && prior.lastEventId !== undefined && prior.lastEventId >= eventId) return { fired: false, reason: "already_handled", message: `event ${eventId} was already handled` };
   if (cause.kind === "cron" && prior.lastScheduleTime !== undefined && prior.lastScheduleTime >= scheduledAt) return { fired: false, reason: "already_handled", message: `tick ${scheduledAt} already fired` };
+  const throttled = cause.kind === "manual" ? undefined : throttleWait(trigger.spec.minIntervalSecs, prior.lastFiringTime, Date.now());
+  if (throttled) {
+    const message = `throttled: the trigger last fired at ${prior.lastFiringTime}, less than throttle.minInterval (${trigger.spec.minIntervalSecs}s) ago; it may fire again from ${throttled}`;
+    skipInTransaction(store, r, trigger, "throttled", message, { source, lastFiringTime: prior.lastFiringTime ?? null, minInterval: trigger.spec.minIntervalSecs, nextAllowed: throttled }, eventId);
+    return { fired: false, reason: "throttled", message };
+  }
   const event = cause.kind === "event" ? cause.event : undefined;
   const chain = chainDecision(store, event);
   if (!chain.allowed) {
@@ -115,7 +123,8 @@ function fireInTransaction(ctx: FireContext, trigger: TriggerDef, cause: FireCau
       workflow: action.workflow,
       workspace: action.workspace,
       goal: action.goal ?? defaultGoal(trigger.name, event, payload),
-      ...(payload ? { vars: payloadVariables(payload) } : {}),
+      // The payload's variables, then action.args: the manifest's own values win a clash.
+      ...(payload || Object.keys(action.vars).length ? { vars: { ...(payload ? payloadVariables(payload) : {}), ...action.vars } } : {}),
       start: action.start,
       cwd: home.root,
       ...(chain.depth > 0 ? { triggerDepth: chain.depth } : {}),

@@ -1,7 +1,8 @@
 /**
  * @module What a firing does and what history a trigger keeps, pure, as a
  * Kubernetes CronJob decides them: `concurrencyPolicy` against the tasks of
- * the trigger still active, and `historyLimit` over the finished ones.
+ * the trigger still active, `historyLimit` over the finished ones, and
+ * `throttle.minInterval` since the last firing.
  */
 import type { TaskOrigin, TaskPhase } from "../../store/task-store.js";
 import type { ConcurrencyPolicy, HistoryLimit } from "./spec.js";
@@ -59,4 +60,16 @@ export function tasksToPrune(tasks: readonly TaskFacts[], limit: HistoryLimit): 
     ...newestFirst.filter((t) => t.phase === "Failed" || t.phase === "Cancelled").slice(limit.failed),
   ]);
   return oldestFirst.filter((t) => beyond.has(t)).map((t) => t.id);
+}
+
+/**
+ * `throttle.minInterval`: when a trigger that last fired at `lastFiringTime`
+ * may fire again (ISO time), or undefined when it may fire now.
+ */
+export function throttleWait(minIntervalSecs: number, lastFiringTime: string | undefined, nowMs: number): string | undefined {
+  if (!(minIntervalSecs > 0) || lastFiringTime === undefined) return undefined;
+  const last = Date.parse(lastFiringTime);
+  if (!Number.isFinite(last)) return undefined;
+  const allowedAt = last + minIntervalSecs * 1000;
+  return nowMs < allowedAt ? new Date(allowedAt).toISOString() : undefined;
 }

@@ -53,6 +53,8 @@ export interface TriggerAction {
   workflow: string;
   workspace: string;
   goal?: string;
+  /** `action.args`: the created task's pipeline variables, one value each. */
+  vars: Record<string, string>;
   start: boolean;
 }
 
@@ -68,6 +70,8 @@ export interface TriggerSpec {
   /** Suspended by the manifest (`spec.suspend`) or at run time (`trigger suspend`). */
   suspend: boolean;
   historyLimit: HistoryLimit;
+  /** `throttle.minInterval`: least seconds from one firing to the next; 0 does not throttle. */
+  minIntervalSecs: number;
 }
 
 /** A stored Trigger the scheduler acts on. */
@@ -101,6 +105,7 @@ export function readTrigger(r: StoredResource): TriggerDef {
       concurrencyPolicy: readPolicy(spec["concurrencyPolicy"]),
       suspend: spec["suspend"] === true || readTriggerStatus(r).suspended !== undefined,
       historyLimit: readHistory(spec["historyLimit"]),
+      minIntervalSecs: isObj(spec["throttle"]) ? count(spec["throttle"]["minInterval"], 0) : 0,
     },
   };
 }
@@ -145,10 +150,26 @@ function readAction(v: JsonValue | undefined): TriggerAction {
   const workflow = str(v["workflow"]);
   const workspace = str(v["workspace"]);
   if (!workflow || !workspace) throw new TriggerSpecError("spec.action needs workflow and workspace");
-  const action: TriggerAction = { workflow, workspace, start: v["start"] !== false };
+  const action: TriggerAction = { workflow, workspace, vars: readArgs(v["args"]), start: v["start"] !== false };
   const goal = str(v["goal"]);
   if (goal) action.goal = goal;
   return action;
+}
+
+/**
+ * `action.args` as variables: each name takes its one value, written as a
+ * string or a list of one string (upstream's spelling). Validation refuses
+ * any other list; one stored before that check is not guessed at.
+ */
+function readArgs(v: JsonValue | undefined): Record<string, string> {
+  const vars: Record<string, string> = {};
+  if (!isObj(v)) return vars;
+  for (const [name, value] of Object.entries(v)) {
+    const one = Array.isArray(value) ? (value.length === 1 ? value[0] : undefined) : value;
+    if (typeof one !== "string") throw new TriggerSpecError(`spec.action.args.${name} must be one string (or a list of one string)`);
+    vars[name] = one;
+  }
+  return vars;
 }
 
 /** `Allow` unless the trigger says otherwise, as with a Kubernetes CronJob. */

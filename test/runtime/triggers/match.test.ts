@@ -8,7 +8,7 @@ const trigger = (source: TriggerSource, extra: Partial<TriggerDef> = {}): Trigge
   name: "deploy-after-build",
   generation: 1,
   createdAt: "2026-01-01T00:00:00.000Z",
-  spec: { source, action: { workflow: "deploy", workspace: "ws", start: true }, concurrencyPolicy: "Forbid", suspend: false, historyLimit: { successful: 5, failed: 5 } },
+  spec: { source, action: { workflow: "deploy", workspace: "ws", vars: {}, start: true }, concurrencyPolicy: "Forbid", suspend: false, historyLimit: { successful: 5, failed: 5 }, minIntervalSecs: 0 },
   ...extra,
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { decideFiring, isTaskOfTrigger, tasksToPrune, type TaskFacts } from "../../../src/runtime/triggers/policy.js";
+import { decideFiring, isTaskOfTrigger, tasksToPrune, throttleWait, type TaskFacts } from "../../../src/runtime/triggers/policy.js";
 import type { TaskPhase } from "../../../src/store/task-store.js";
 
 const t = (id: string, phase: TaskPhase, second: number): TaskFacts => ({ id, phase, createdAt: `2026-01-01T00:00:${String(second).padStart(2, "0")}.000Z` });
@@ -55,5 +55,21 @@ describe("isTaskOfTrigger", () => {
     expect(isTaskOfTrigger({ origin: "cli", project: "p", name: "trigger-nightly" }, trigger)).toBe(false);
     expect(isTaskOfTrigger({ origin: "trigger", project: "q", name: "trigger-nightly" }, trigger)).toBe(false);
     expect(isTaskOfTrigger({ origin: "trigger", project: "p", name: "trigger-other" }, trigger)).toBe(false);
+  });
+});
+
+describe("throttleWait", () => {
+  const last = "2026-01-01T00:00:00.000Z";
+  const at = (secs: number): number => Date.parse(last) + secs * 1000;
+
+  it("holds a firing back until minInterval seconds after the last one, and says from when it may fire", () => {
+    expect(throttleWait(60, last, at(1))).toBe("2026-01-01T00:01:00.000Z");
+    expect(throttleWait(60, last, at(59.999))).toBe("2026-01-01T00:01:00.000Z");
+    expect(throttleWait(60, last, at(60))).toBeUndefined();
+  });
+
+  it("never holds back a trigger that has not fired yet, or one without a throttle", () => {
+    expect(throttleWait(60, undefined, at(1))).toBeUndefined();
+    expect(throttleWait(0, last, at(1))).toBeUndefined();
   });
 });

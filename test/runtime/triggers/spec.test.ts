@@ -26,10 +26,11 @@ describe("readTrigger", () => {
       createdAt: "2026-01-01T00:00:00.000Z",
       spec: {
         source: { kind: "cron", schedule: "0 2 * * *", timezone: "UTC" },
-        action: { workflow: "wf", workspace: "ws", start: true },
+        action: { workflow: "wf", workspace: "ws", vars: {}, start: true },
         concurrencyPolicy: "Allow",
         suspend: false,
         historyLimit: { successful: 5, failed: 5 },
+        minIntervalSecs: 0,
       },
     });
   });
@@ -43,6 +44,15 @@ describe("readTrigger", () => {
       suspend: true,
       historyLimit: { successful: 2, failed: 2 },
     });
+  });
+
+  it("reads action.args as the task's variables, one value each, and throttle.minInterval in seconds", () => {
+    const t = readTrigger(stored({ cron: { schedule: "* * * * *" }, action: { ...action, args: { env: ["staging"], region: "eu" } }, throttle: { minInterval: 90 } }));
+    expect(t.spec.action.vars).toEqual({ env: "staging", region: "eu" });
+    expect(t.spec.minIntervalSecs).toBe(90);
+    expect(readTrigger(stored({ cron: { schedule: "* * * * *" }, action, throttle: {} })).spec.minIntervalSecs).toBe(0);
+    // Validation refuses these; one stored before that check is not guessed at.
+    expect(() => readTrigger(stored({ cron: { schedule: "* * * * *" }, action: { ...action, args: { env: ["a", "b"] } } }))).toThrow(/spec\.action\.args\.env must be one string/);
   });
 
   it("reads task event and filesystem triggers with their filters", () => {
