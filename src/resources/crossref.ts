@@ -54,6 +54,13 @@ class Index {
   }
 }
 
+/** Why the manifest keeps an agent out of selection, or undefined. */
+function unschedulable(agent: Resource): string | undefined {
+  if (agent.spec["enabled"] === false) return "is disabled (spec.enabled: false)";
+  if (agent.spec["cordoned"] === true) return "is cordoned (spec.cordoned: true)";
+  return undefined;
+}
+
 function capabilitiesOf(agent: Resource): string[] {
   return asArr(agent.spec["capabilities"]).filter((c): c is string => typeof c === "string");
 }
@@ -106,16 +113,19 @@ function checkWorkflow(wf: CheckedResource, index: Index): Diagnostic[] {
     const isAgentStep = !step["builtin"] && !step["command"] && !step["chain_steps"];
     const cap = asStr(step["required_capability"]);
     if (isAgentStep && cap) {
-      const ok = agents.some((a) => !a.resource.spec["cordoned"] && capabilitiesOf(a.resource).includes(cap));
-      if (!ok) {
+      const capable = agents.filter((a) => capabilitiesOf(a.resource).includes(cap));
+      if (!capable.some((a) => unschedulable(a.resource) === undefined)) {
         const names = agents.map((a) => a.resource.metadata.name);
+        const passed = capable.map((a) => `${a.resource.metadata.name} has it but ${unschedulable(a.resource)}`);
         out.push(
           diag(
             wf,
             "error",
             `${base}.required_capability`,
-            `no agent has capability '${cap}' in project '${scope}'` + (names.length ? ` (agents there: ${names.join(", ")})` : " (no agents there)"),
-            `apply an Agent in project '${scope}' whose spec.capabilities lists '${cap}'`,
+            passed.length
+              ? `no schedulable agent has capability '${cap}' in project '${scope}': ${passed.join(", ")}`
+              : `no agent has capability '${cap}' in project '${scope}'` + (names.length ? ` (agents there: ${names.join(", ")})` : " (no agents there)"),
+            passed.length ? "enable or uncordon one of them in its manifest, or apply another Agent with the capability" : `apply an Agent in project '${scope}' whose spec.capabilities lists '${cap}'`,
           ),
         );
       }

@@ -1,10 +1,13 @@
 /**
  * `agent list|cordon|uncordon|drain` through the built CLI: health from the
- * runs the store recorded, no new step for a cordoned or draining agent,
+ * runs the store recorded, no step for an agent its manifest disables, no
+ * new step for a cordoned or draining agent,
  * the state kept across a restart of a real controller, and drain waiting
  * for a running step or ending it after --timeout.
  */
 import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { CLI, initializedProject } from "../support/cli.js";
 import { startController, stopAndRemove, until, type RunningController, type TaskRow } from "../support/controller.js";
@@ -22,6 +25,7 @@ interface AgentJson {
   name: string;
   project: string;
   state: string;
+  enabled: boolean;
   by: string | null;
   health: { runs: number; successRate: number | null; consecutiveFailures: number; currentLoad: number; lastError: { exitCode: number | null; reason: string | null } | null };
 }
@@ -60,6 +64,55 @@ describe("agent list", () => {
     expect(p.run(["agent", "ls", "-o", "yaml"]).stdout).toMatch(/^apiVersion: orchestrator.dev\/v2\nkind: List\nitems:\n\s+- apiVersion: orchestrator.dev\/v2\n\s+kind: AgentStatus\n\s+name: /);
     expect(p.run(["agent", "list", "-o", "name"]).stdout).toBe("agent/flaky\nagent/idle\nagent/steady\n");
     expect(p.run(["agent", "list", "--project", "nope"]).stderr).toMatch(/No agents found in project 'nope'/);
+  });
+});
+
+describe("an agent with enabled: false", () => {
+  let p: Project;
+  afterEach(() => p?.cleanup());
+
+  const disabled = (name: string, caps: string, command: string, cost = 0): string => doc("Agent", name, `  capabilities: [${caps}]\n  command: ${command}\n  enabled: false\n  metadata:\n    cost: ${cost}\n`);
+
+  it("is never chosen for a step, however it would score; agent list shows it disabled", () => {
+    p = initializedProject();
+    // The disabled agent is the cheaper one: only enabled: false keeps it out.
+    setup(p, disabled("cheap", "build", "echo cheap built"), doc("Agent", "steady", "  capabilities: [build]\n  command: echo steady built\n  metadata:\n    cost: 90\n"), flow("build", "build"));
+    for (let i = 0; i < 3; i++) expect(p.run(["run", "--workflow", "build"]).code).toBe(0);
+    const ids = tasks(p).map((t) => t.id);
+    expect(ids).toHaveLength(3);
+    for (const id of ids) expect(runAgents(p, id)).toEqual(["steady"]);
+
+    expect(agentNamed(p, "cheap")).toMatchObject({ state: "active", enabled: false, health: { runs: 0 } });
+    expect(agentNamed(p, "steady")).toMatchObject({ state: "active", enabled: true });
+    const table = p.run(["agent", "list"]).stdout;
+    expect(table).toMatch(/cheap\s+disabled\s+-/);
+    expect(table).toMatch(/steady\s+active\s+100% of 3/);
+    // Cordoned as well: both are said.
+    expect(p.run(["agent", "cordon", "cheap"]).code).toBe(0);
+    expect(p.run(["agent", "list"]).stdout).toMatch(/cheap\s+disabled, cordoned\s+-/);
+  });
+
+  it("leaves a step no other agent can take failing with a reason that names it, never succeeding; enabling it in the manifest lets the step run", () => {
+    p = initializedProject();
+    setup(p, disabled("only", "build", "\"sh -c 'echo ran > ran.txt'\""), flow("build", "build"));
+    const r = p.run(["run", "--workflow", "build"]);
+    expect(r.code).toBe(1);
+    const [task] = tasks(p);
+    expect(task!.phase).toBe("Failed");
+    const run = (info(p, task!.id).runs as Array<{ status: string; reason?: string }>)[0]!;
+    expect(run).toMatchObject({ status: "failed", reason: "could not start: no schedulable agent has capability 'build' in project 'default': only is disabled" });
+    expect(r.stderr).toContain("only is disabled");
+    expect(existsSync(join(p.dir, "ran.txt"))).toBe(false);
+
+    // `check` says the same before anything runs.
+    const check = p.run(["check"]);
+    expect(check.code).toBe(1);
+    expect(check.stdout + check.stderr).toMatch(/spec\.steps\[0\]\.required_capability: no schedulable agent has capability 'build' in project 'default': only has it but is disabled \(spec\.enabled: false\)/);
+
+    setup(p, agent("only", "build", "\"sh -c 'echo ran > ran.txt'\""), flow("build", "build"));
+    expect(p.run(["run", "--workflow", "build"]).code).toBe(0);
+    expect(existsSync(join(p.dir, "ran.txt"))).toBe(true);
+    expect(agentNamed(p, "only")).toMatchObject({ enabled: true });
   });
 });
 

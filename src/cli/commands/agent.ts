@@ -37,6 +37,8 @@ interface AgentRow {
   name: string;
   project: string;
   state: AgentState;
+  /** false: the manifest says `enabled: false`, and selection passes the agent over whatever its state. */
+  enabled: boolean;
   /** When the state was set and by whom (absent while active). */
   since: string | null;
   by: string | null;
@@ -67,7 +69,7 @@ export function agentListing(allProjects: boolean): Listing<AgentRow> {
     columns: [
       ...(allProjects ? [{ header: "PROJECT", value: (r: AgentRow) => r.project }] : []),
       { header: "NAME", value: (r) => r.name },
-      { header: "STATE", value: (r) => (r.health.diseasedUntil ? `${r.state} (diseased until ${r.health.diseasedUntil})` : r.state) },
+      { header: "STATE", value: (r) => stateText(r) },
       { header: "SUCCESS RATE", value: (r) => (r.health.successRate === null ? "-" : `${Math.round(r.health.successRate * 100)}% of ${r.health.runs}`) },
       { header: "CONSECUTIVE FAILURES", value: (r) => String(r.health.consecutiveFailures) },
       { header: "LOAD", value: (r) => String(r.health.currentLoad) },
@@ -84,6 +86,12 @@ export async function agentListCommand(opts: AgentListOptions): Promise<void> {
     const rows = agentRows(store, opts.allProjects ? undefined : (opts.project ?? DEFAULT_PROJECT));
     printList(agentListing(opts.allProjects === true), rows, opts, { empty: `No agents found${opts.allProjects ? "" : ` in project '${opts.project ?? DEFAULT_PROJECT}'`}.` });
   });
+}
+
+/** `disabled` wins: whatever its state, a disabled agent gets no step. */
+function stateText(r: AgentRow): string {
+  const state = r.enabled ? r.state : r.state === "active" ? "disabled" : `disabled, ${r.state}`;
+  return r.health.diseasedUntil ? `${state} (diseased until ${r.health.diseasedUntil})` : state;
 }
 
 const truncate = (s: string, n: number): string => {
@@ -109,6 +117,7 @@ function agentRows(store: Store, project: string | undefined): AgentRow[] {
       name,
       project: a.metadata.project,
       state: state?.state ?? "active",
+      enabled: candidate.enabled !== false,
       since: state?.since ?? null,
       by: state?.by ?? null,
       capabilities: [...candidate.capabilities],

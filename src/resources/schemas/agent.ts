@@ -26,7 +26,7 @@ const schema: SchemaObject = object({
     }, { required: ["when", "command"] })),
     "Conditional commands: the first rule whose `when` holds runs its command instead of spec.command; the run records the rule.",
   ),
-  enabled: describe(boolean, "false is meant to keep the agent out of selection; the selector passes such an agent over, but validation still reports enabled: false as not supported yet."),
+  enabled: describe(boolean, "false keeps the agent out of selection: it is given no step (a step no other agent can take fails and says so), `check` does not count it, and `agent list` shows it disabled (default true)."),
   /** The manifest's own cordon: the agent takes no new work (`agent cordon` does the same at run time). */
   cordoned: describe(boolean, "true takes the agent out of rotation: it gets no new work, and `check` does not count it; only the manifest lifts it (`agent cordon` does the same at run time)."),
   metadata: object({
