@@ -8,7 +8,9 @@ export type Severity = "error" | "warning";
 
 /**
  * Machine-readable reason. `unsupported-field` marks a field the schema knows
- * but the project does not act on yet; the corpus check counts these.
+ * but the project does not act on yet, where that changes nothing that runs;
+ * the corpus check counts these. `not-offered` refuses a field that would
+ * change what runs or what is allowed and that the project does not offer.
  */
 export type DiagnosticCode =
   | "io"
@@ -28,6 +30,7 @@ export type DiagnosticCode =
   | "schema"
   | "unknown-field"
   | "unsupported-field"
+  | "not-offered"
   | "cel"
   | "cron"
   | "timezone"

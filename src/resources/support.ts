@@ -1,8 +1,11 @@
 /**
- * @module Fields the schema knows but the project does not act on yet, as
- * data with the reason for each. Validation reports every one a manifest
- * sets as an `unsupported-field` warning, so nothing is dropped in silence
- * and the count over the upstream corpus measures what is missing.
+ * @module Fields the schema knows that the project does not act on, as data
+ * with the reason for each. A field that would change what runs or what is
+ * allowed is refused: validation reports it as a `not-offered` error, so a
+ * manifest never means more than the project does. A field that changes
+ * nothing that runs (a UI hint) draws an `unsupported-field` warning, so
+ * nothing is dropped in silence and the count over the upstream corpus
+ * measures what is missing.
  */
 import { isImplementedBuiltin, UNIMPLEMENTED_BUILTINS } from "../engine/runner/builtin-names.js";
 import { BUILTIN_STEP_NAMES, stepRunner } from "./defaults.js";
@@ -19,22 +22,42 @@ export interface UnsupportedField {
   accepts?: readonly JsonValue[];
 }
 
-export const UNSUPPORTED_FIELDS: Readonly<Record<string, readonly UnsupportedField[]>> = {
+/** A field refused at validation: `reason` says why it is not offered, `hint` how to proceed. */
+export interface RefusedField extends UnsupportedField {
+  hint: string;
+}
+
+/** Fields that change nothing that runs: a warning, and the field is ignored. */
+export const UNSUPPORTED_FIELDS: Readonly<Record<string, readonly UnsupportedField[]>> = {};
+
+/** Fields that would change what runs or what is allowed: an error at validation and apply. */
+export const REFUSED_FIELDS: Readonly<Record<string, readonly RefusedField[]>> = {
   Workflow: [
-    { path: "dynamic_steps", reason: "the dynamic step pool is not implemented", accepts: [[]] },
-    { path: "loop.agent_template", reason: "loop agent templates are not implemented" },
-    { path: "safety.stall_timeout_secs", reason: "stall detection is not implemented; step_timeout_secs still applies" },
-  ],
-  Agent: [
-    { path: "enabled", reason: "disabling an agent in its manifest is not implemented", accepts: [true] },
-  ],
-  Trigger: [
-    { path: "throttle", reason: "trigger throttling is not implemented" },
-    { path: "action.args", reason: "trigger arguments are not passed to the created task yet" },
+    {
+      path: "dynamic_steps",
+      reason: "steps added at run time are not implemented, so these steps would never run",
+      hint: "move the steps into spec.steps (a prehook.when runs one only when it is needed), or remove dynamic_steps (an empty list is accepted)",
+      accepts: [[]],
+    },
+    {
+      path: "loop.agent_template",
+      reason: "the loop renders no agent template of its own",
+      hint: "remove loop.agent_template; a step renders its prompt from its own template: <StepTemplate>",
+    },
   ],
   CustomResourceDefinition: [
-    { path: "scope", reason: "custom resources are always project-scoped", accepts: ["Namespaced"] },
-    { path: "builtin", reason: "only the project itself defines built-in kinds", accepts: [false] },
+    {
+      path: "scope",
+      reason: "custom resources are always project-scoped (Namespaced)",
+      hint: "remove scope, or set scope: Namespaced",
+      accepts: ["Namespaced"],
+    },
+    {
+      path: "builtin",
+      reason: "only the project itself defines built-in kinds",
+      hint: "remove builtin, or set builtin: false",
+      accepts: [false],
+    },
   ],
 };
 
@@ -42,10 +65,23 @@ export const UNSUPPORTED_FIELDS: Readonly<Record<string, readonly UnsupportedFie
 export const UNSUPPORTED_STEP_FIELDS: readonly UnsupportedField[] = [
   // The engine reads it once it runs the item_select builtin.
   ...(isImplementedBuiltin("item_select") ? [] : [{ path: "item_select_config", reason: "item selection strategies (min, max, threshold, weighted) are not implemented" }]),
-  { path: "stall_timeout_secs", reason: "stall detection is not implemented; timeout_secs still applies" },
-  { path: "behavior.execution", reason: "the engine derives it from builtin, command and chain_steps; a manifest value is not read" },
+  // A hint for a user interface: nothing that runs depends on it.
   { path: "prehook.ui", reason: "prehook UI hints are not used" },
-  { path: "prehook.extended", reason: "extended prehook decisions (beyond run or skip) are not implemented", accepts: [false] },
+];
+
+/** Refused on every step and chain step, as REFUSED_FIELDS are on the spec. */
+export const REFUSED_STEP_FIELDS: readonly RefusedField[] = [
+  {
+    path: "behavior.execution",
+    reason: "how a step runs comes from its command, builtin, required_capability or chain_steps",
+    hint: "remove behavior.execution and set one of command, builtin, required_capability or chain_steps",
+  },
+  {
+    path: "prehook.extended",
+    reason: "a prehook decides only whether the step runs or is skipped",
+    hint: "remove prehook.extended (or set it to false) and say when the step runs in prehook.when",
+    accepts: [false],
+  },
 ];
 
 /** Values a field may take that the engine does not act on yet, each with its reason. */
@@ -78,23 +114,43 @@ export interface UnsupportedUse {
   message: string;
 }
 
+/** A refused field a spec sets: the error's message and hint. */
+export interface RefusedUse extends UnsupportedUse {
+  hint: string;
+}
+
 /** Every unsupported field a spec sets to a value the project does not honour. */
 export function findUnsupportedFields(kind: string, spec: unknown): UnsupportedUse[] {
   const out: UnsupportedUse[] = [];
   for (const f of UNSUPPORTED_FIELDS[kind] ?? []) collect(spec, f, ["spec"], out);
-  if (kind === "Workflow" && isRecord(spec)) collectSteps(spec["steps"], ["spec", "steps"], out);
+  if (kind === "Workflow" && isRecord(spec)) {
+    eachStep(spec["steps"], ["spec", "steps"], (step, at) => {
+      for (const f of UNSUPPORTED_STEP_FIELDS) collect(step, f, at, out);
+      for (const v of UNSUPPORTED_STEP_VALUES) collectValues(step, v, at, out);
+      if (isRecord(step)) collectBuiltin(step, at, out);
+    });
+  }
   return out;
 }
 
-function collectSteps(steps: unknown, base: Array<string | number>, out: UnsupportedUse[]): void {
+/** Every refused field a spec sets to a value the project does not honour, each with its error's message and hint. */
+export function findRefusedFields(kind: string, spec: unknown): RefusedUse[] {
+  const out: RefusedUse[] = [];
+  const refuse = (root: unknown, f: RefusedField, base: Array<string | number>): void => {
+    for (const path of pathsSet(root, f, base)) out.push({ path, field: f.path, reason: f.reason, message: `field '${f.path}' is not offered: ${f.reason}`, hint: f.hint });
+  };
+  for (const f of REFUSED_FIELDS[kind] ?? []) refuse(spec, f, ["spec"]);
+  if (kind === "Workflow" && isRecord(spec)) eachStep(spec["steps"], ["spec", "steps"], (step, at) => REFUSED_STEP_FIELDS.forEach((f) => refuse(step, f, at)));
+  return out;
+}
+
+/** Calls fn on every step and, depth first, on every chain step. */
+function eachStep(steps: unknown, base: Array<string | number>, fn: (step: unknown, at: Array<string | number>) => void): void {
   if (!Array.isArray(steps)) return;
   steps.forEach((step, i) => {
     const at = [...base, i];
-    for (const f of UNSUPPORTED_STEP_FIELDS) collect(step, f, at, out);
-    for (const v of UNSUPPORTED_STEP_VALUES) collectValues(step, v, at, out);
-    if (!isRecord(step)) return;
-    collectBuiltin(step, at, out);
-    collectSteps(step["chain_steps"], [...at, "chain_steps"], out);
+    fn(step, at);
+    if (isRecord(step)) eachStep(step["chain_steps"], [...at, "chain_steps"], fn);
   });
 }
 
@@ -109,14 +165,11 @@ function collectBuiltin(step: Record<string, unknown>, at: Array<string | number
 }
 
 function collectValues(step: unknown, v: UnsupportedValue, at: Array<string | number>, out: UnsupportedUse[]): void {
-  const field: UnsupportedField = { path: v.path, reason: "" };
-  const found: UnsupportedUse[] = [];
-  collect(step, field, at, found);
-  for (const u of found) {
-    const value = stepValue(step, u.path.slice(at.length));
+  for (const path of pathsSet(step, { path: v.path, reason: "" }, at)) {
+    const value = stepValue(step, path.slice(at.length));
     if (typeof value !== "string" || !Object.hasOwn(v.values, value)) continue;
     const reason = v.values[value]!;
-    out.push({ path: u.path, field: v.path, reason, message: `${v.subject} '${value}' is not supported yet and is ${v.effect}: ${reason}` });
+    out.push({ path, field: v.path, reason, message: `${v.subject} '${value}' is not supported yet and is ${v.effect}: ${reason}` });
   }
 }
 
@@ -126,20 +179,25 @@ function stepValue(step: unknown, rel: ReadonlyArray<string | number>): unknown 
   return cur;
 }
 
-const SEGMENTS = new Map<UnsupportedField, string[]>();
+/** Split paths by path: the lists above are fixed, so this stays small. */
+const SEGMENTS = new Map<string, string[]>();
 
 function segmentsOf(f: UnsupportedField): string[] {
-  let segs = SEGMENTS.get(f);
-  if (!segs) SEGMENTS.set(f, (segs = f.path.split(".")));
+  let segs = SEGMENTS.get(f.path);
+  if (!segs) SEGMENTS.set(f.path, (segs = f.path.split(".")));
   return segs;
 }
 
 function collect(root: unknown, f: UnsupportedField, base: Array<string | number>, out: UnsupportedUse[]): void {
+  for (const path of pathsSet(root, f, base)) out.push({ path, field: f.path, reason: f.reason, message: `field '${f.path}' is not supported yet and is ignored: ${f.reason}` });
+}
+
+/** Where below root the field is set to a value it does not accept. */
+function pathsSet(root: unknown, f: UnsupportedField, base: Array<string | number>): Array<Array<string | number>> {
+  const out: Array<Array<string | number>> = [];
   const walk = (value: unknown, segs: readonly string[], at: Array<string | number>): void => {
     if (segs.length === 0) {
-      if (!f.accepts?.some((a) => sameJson(a, value))) {
-        out.push({ path: at, field: f.path, reason: f.reason, message: `field '${f.path}' is not supported yet and is ignored: ${f.reason}` });
-      }
+      if (!f.accepts?.some((a) => sameJson(a, value))) out.push(at);
       return;
     }
     if (!isRecord(value)) return;
@@ -153,6 +211,7 @@ function collect(root: unknown, f: UnsupportedField, base: Array<string | number
     } else walk(next, rest, [...at, key]);
   };
   walk(root, segmentsOf(f), base);
+  return out;
 }
 
 function sameJson(a: unknown, b: unknown): boolean {

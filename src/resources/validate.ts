@@ -2,7 +2,8 @@
  * @module Validation of a set of parsed documents: the envelope, names, kind
  * and apiVersion (built-in or defined by a CustomResourceDefinition in the
  * set or the store), each spec against its kind's JSON Schema and rules,
- * unknown and unsupported fields (warnings), and duplicates across the set.
+ * unknown and unsupported fields (warnings), fields the project does not
+ * offer (errors), and duplicates across the set.
  * Pure: the same documents give the same diagnostics.
  */
 import { API_VERSION, DEFAULT_PROJECT, type ParsedDocument, type Resource } from "./types.js";
@@ -14,7 +15,7 @@ import { nameProblem } from "./schemas/envelope.js";
 import { schemaFindings, type Path, type SchemaFinding } from "./schemas/errors.js";
 import { checkCrdInstance, type CrdVersionRules } from "./schemas/crd-instance.js";
 import { suggestField } from "./suggest.js";
-import { findUnsupportedFields } from "./support.js";
+import { findRefusedFields, findUnsupportedFields } from "./support.js";
 import { prehookVariableIssues } from "./prehook-vars.js";
 import { holdsSecretValues, isSecretKind, REDACTED, secretTexts } from "./redact.js";
 
@@ -282,6 +283,7 @@ function validateBuiltinSpec(kind: string, r: Resource, spec: Record<string, unk
     rep.findings(schemaFindings(validate.errors, spec, ["spec"], { hideValue: (path) => holdsSecretValues(kind, path) }), closed);
   }
   for (const i of KIND_SPECS[kind]?.check?.(spec) ?? []) rep.issue(i);
+  for (const u of findRefusedFields(kind, spec)) rep.add("error", "not-offered", u.path, u.message, u.hint);
   for (const u of findUnsupportedFields(kind, spec)) {
     rep.add("warning", "unsupported-field", u.path, u.message);
   }

@@ -1,7 +1,7 @@
 /**
  * validateDocuments over whole sets: the envelope, names, kinds and
  * apiVersions, duplicates, unknown and unsupported fields (warnings with a
- * suggestion), CEL and cron errors with positions, CRD-defined kinds, the
+ * suggestion), fields the project does not offer (errors), CEL and cron errors with positions, CRD-defined kinds, the
  * prehook variable check, and the upstream corpus expectations.
  */
 import { existsSync, readdirSync, statSync } from "node:fs";
@@ -11,7 +11,7 @@ import { stringify } from "yaml";
 import { formatDiagnostic, type Diagnostic } from "../../src/resources/diagnostics.js";
 import { checkPrehookVariables } from "../../src/resources/prehook-vars.js";
 import { editDistance, suggestField } from "../../src/resources/suggest.js";
-import { findUnsupportedFields, UNSUPPORTED_FIELDS, UNSUPPORTED_STEP_FIELDS } from "../../src/resources/support.js";
+import { findRefusedFields, findUnsupportedFields, REFUSED_FIELDS, REFUSED_STEP_FIELDS, UNSUPPORTED_FIELDS, UNSUPPORTED_STEP_FIELDS } from "../../src/resources/support.js";
 import type { ParsedDocument, Resource } from "../../src/resources/types.js";
 import { validateDocuments } from "../../src/resources/validate.js";
 import { docsFromFile, docsFromYaml } from "./helpers.js";
@@ -259,13 +259,12 @@ describe("suggestField", () => {
 });
 
 describe("unsupported fields", () => {
-  it("are warnings naming the field, never errors", () => {
-    const ds = validateDocuments(docsFromYaml(yamlOf(
-      workflow("w", [{ id: "qa", stall_timeout_secs: 60, chain_steps: undefined }], { safety: { stall_timeout_secs: 30, max_consecutive_failures: 2 } }),
-    )));
+  it("are warnings naming the field, never errors, for what changes nothing that runs", () => {
+    const ds = validateDocuments(docsFromYaml(yamlOf(workflow("w", [{ id: "qa", prehook: { when: "true", ui: { label: "QA" } } }]))));
     expect(errors(ds)).toEqual([]);
-    expect(ds.filter((d) => d.code === "unsupported-field").map((d) => d.path).sort()).toEqual(["spec.safety.stall_timeout_secs", "spec.steps[0].stall_timeout_secs"]);
-    expect(ds.find((d) => d.path === "spec.safety.stall_timeout_secs")!.message).toBe("field 'safety.stall_timeout_secs' is not supported yet and is ignored: stall detection is not implemented; step_timeout_secs still applies");
+    expect(ds.filter((d) => d.code === "unsupported-field").map((d) => [d.path, d.message])).toEqual([
+      ["spec.steps[0].prehook.ui", "field 'prehook.ui' is not supported yet and is ignored: prehook UI hints are not used"],
+    ]);
   });
 
   it("are not reported when set to a value the project honours", () => {
@@ -277,14 +276,14 @@ describe("unsupported fields", () => {
   });
 
   it("are found in chain steps too", () => {
-    const spec = { steps: [{ id: "c", chain_steps: [{ id: "a", command: "true", stall_timeout_secs: 5 }] }] };
+    const spec = { steps: [{ id: "c", chain_steps: [{ id: "a", command: "true", prehook: { when: "true", ui: {} } }] }] };
     expect(findUnsupportedFields("Workflow", spec)).toEqual([
-      { path: ["spec", "steps", 0, "chain_steps", 0, "stall_timeout_secs"], field: "stall_timeout_secs", reason: expect.any(String), message: expect.stringMatching(/^field 'stall_timeout_secs' is not supported yet/) },
+      { path: ["spec", "steps", 0, "chain_steps", 0, "prehook", "ui"], field: "prehook.ui", reason: expect.any(String), message: expect.stringMatching(/^field 'prehook\.ui' is not supported yet/) },
     ]);
   });
 
   it("each carries a reason, and each path is a field the schema knows", () => {
-    for (const [kind, list] of Object.entries(UNSUPPORTED_FIELDS)) {
+    for (const [kind, list] of Object.entries({ ...UNSUPPORTED_FIELDS, ...REFUSED_FIELDS })) {
       for (const f of list) {
         expect(f.reason.length, `${kind}.${f.path}`).toBeGreaterThan(10);
         const spec = setPath({}, f.path.split("."), "x");
@@ -292,11 +291,107 @@ describe("unsupported fields", () => {
         expect(ds.some((d) => d.code === "unknown-field"), `${kind}.${f.path} unknown to the schema:\n${show(ds)}`).toBe(false);
       }
     }
-    for (const f of UNSUPPORTED_STEP_FIELDS) {
+    for (const f of [...UNSUPPORTED_STEP_FIELDS, ...REFUSED_STEP_FIELDS]) {
       const step = setPath({ id: "qa" }, f.path.split("."), "x");
       const ds = validateDocuments(docsFromYaml(yamlOf(workflow("w", [step]))));
       expect(ds.some((d) => d.code === "unknown-field"), `step.${f.path}:\n${show(ds)}`).toBe(false);
     }
+  });
+
+  it("leave out the fields the engine now acts on: stall_timeout_secs, Agent enabled, Trigger throttle and action.args", () => {
+    const ds = validateDocuments(docsFromYaml(yamlOf(
+      workflow("w", [{ id: "qa", command: "true", stall_timeout_secs: 60, chain_steps: undefined }], { safety: { stall_timeout_secs: 30 } }),
+      doc("Agent", "off", { command: "echo", capabilities: ["qa"], enabled: false }),
+      doc("Trigger", "t", { cron: { schedule: "0 2 * * *" }, action: { workflow: "w", workspace: "ws", args: { env: ["staging"], region: "eu" } }, throttle: { minInterval: 60 } }),
+    )));
+    expect(ds, show(ds)).toEqual([]);
+  });
+});
+
+describe("fields the project does not offer", () => {
+  const refused = (text: string) => validateDocuments(docsFromYaml(text, "w.yaml")).filter((d) => d.code === "not-offered");
+
+  it("are errors with the file, line and field path, saying the field is not offered and how to go on", () => {
+    const text = [
+      "apiVersion: orchestrator.dev/v2",
+      "kind: Workflow",
+      "metadata:",
+      "  name: w",
+      "spec:",
+      "  steps:",
+      "    - id: qa",
+      "      command: \"true\"",
+      "      behavior:",
+      "        execution: { kind: agent }",
+      "      prehook:",
+      "        when: \"true\"",
+      "        extended: true",
+      "  loop:",
+      "    mode: once",
+      "    agent_template: looper",
+      "  dynamic_steps:",
+      "    - id: later",
+      "",
+    ].join("\n");
+    const ds = refused(text);
+    expect(ds.map((d) => [d.severity, d.path, d.position?.line])).toEqual([
+      ["error", "spec.dynamic_steps", 18],
+      ["error", "spec.loop.agent_template", 16],
+      ["error", "spec.steps[0].behavior.execution", 10],
+      ["error", "spec.steps[0].prehook.extended", 13],
+    ]);
+    for (const d of ds) {
+      expect(d.message).toMatch(/^field '[a-z_.]+' is not offered: /);
+      expect(d.hint, d.path).toMatch(/remove|move/);
+    }
+    expect(ds[0]!.message).toBe("field 'dynamic_steps' is not offered: steps added at run time are not implemented, so these steps would never run");
+    expect(formatDiagnostic(ds[2]!)).toMatch(/^error: workflow\/w: spec\.steps\[0\]\.behavior\.execution: field 'behavior\.execution' is not offered: .* \(w\.yaml:10:\d+\)\n  hint: remove behavior\.execution/);
+  });
+
+  it("refuse a CustomResourceDefinition scope other than Namespaced and builtin: true, and accept the values the project honours", () => {
+    const crd = (extra: Record<string, unknown>) =>
+      doc("CustomResourceDefinition", "prompts.x.io", { kind: "Prompt", plural: "prompts", group: "x.io", versions: [{ name: "v1", schema: { type: "object" } }], ...extra });
+    expect(refused(yamlOf(crd({ scope: "Cluster", builtin: true }))).map((d) => [d.path, d.hint])).toEqual([
+      ["spec.scope", "remove scope, or set scope: Namespaced"],
+      ["spec.builtin", "remove builtin, or set builtin: false"],
+    ]);
+    expect(refused(yamlOf(crd({ scope: "Singleton" }))).map((d) => d.path)).toEqual(["spec.scope"]);
+    expect(validateDocuments(docsFromYaml(yamlOf(crd({ scope: "Namespaced", builtin: false }))))).toEqual([]);
+  });
+
+  it("accept the values the project honours: an empty dynamic_steps and prehook.extended: false", () => {
+    const ds = validateDocuments(docsFromYaml(yamlOf(workflow("w", [{ id: "qa", command: "true", prehook: { when: "true", extended: false } }], { dynamic_steps: [] }))));
+    expect(ds, show(ds)).toEqual([]);
+  });
+
+  it("are found in chain steps, at any depth", () => {
+    const spec = { steps: [{ id: "c", chain_steps: [{ id: "d", chain_steps: [{ id: "a", command: "true", behavior: { execution: "builtin" } }] }] }] };
+    expect(findRefusedFields("Workflow", spec)).toEqual([
+      {
+        path: ["spec", "steps", 0, "chain_steps", 0, "chain_steps", 0, "behavior", "execution"],
+        field: "behavior.execution",
+        reason: expect.any(String),
+        message: expect.stringMatching(/^field 'behavior\.execution' is not offered/),
+        hint: expect.stringMatching(/^remove behavior\.execution/),
+      },
+    ]);
+  });
+});
+
+describe("Trigger action.args", () => {
+  const trigger = (args: unknown) => validateDocuments(docsFromYaml(yamlOf(doc("Trigger", "t", { cron: { schedule: "0 2 * * *" }, action: { workflow: "w", workspace: "ws", args } }))));
+
+  it("takes one value per name, as a string or a list of one string", () => {
+    expect(trigger({ env: "prod", region: ["eu"] })).toEqual([]);
+  });
+
+  it("refuses a list of several values or none, the goal, and anything but strings, naming the argument", () => {
+    expect(errors(trigger({ env: ["a", "b"], none: [], goal: "ship it" })).map((d) => [d.path, d.message])).toEqual([
+      ["spec.action.args.env", "argument 'env' lists 2 values; a task variable takes one"],
+      ["spec.action.args.none", "argument 'none' lists 0 values; a task variable takes one"],
+      ["spec.action.args.goal", "the created task's goal is action.goal, not an argument"],
+    ]);
+    expect(errors(trigger({ n: 3 })).map((d) => d.path)).toEqual(["spec.action.args.n"]);
   });
 });
 

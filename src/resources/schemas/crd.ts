@@ -42,8 +42,8 @@ const schema: SchemaObject = object({
     "API group, DNS-style with a dot (extensions.example.com); instances use apiVersion: <group>/<version>.",
   ),
   versions: { type: "array", minItems: 1, items: version, description: "The versions instances may use; at least one." },
-  scope: describe(oneOf("Namespaced", "Cluster", "Singleton"), "Custom resources are always project-scoped; values other than Namespaced are not supported yet."),
-  builtin: describe(boolean, "Not supported yet (only the project defines built-in kinds)."),
+  scope: describe(oneOf("Namespaced", "Cluster", "Singleton"), "Custom resources are always project-scoped: Namespaced (the default) is the only value offered; validation refuses Cluster and Singleton."),
+  builtin: describe(boolean, "Only false is offered: the project alone defines built-in kinds, and validation refuses true."),
   /** Commands run when an instance is created, updated or deleted; a failing one refuses the change. */
   hooks: object({
     on_create: describe(nonEmptyString, "Run (sh -c, in the project root) before an instance is created; a non-zero exit refuses it. RESOURCE_KIND, RESOURCE_NAME, RESOURCE_PROJECT, RESOURCE_ACTION and RESOURCE_SPEC are in its environment."),

@@ -28,6 +28,8 @@ const STEP_MISPLACED: Record<string, string> = {
 };
 
 const NOT_SUPPORTED = "not supported yet";
+/** Refused at validation: the field would change what runs, and the project does not offer it. */
+const NOT_OFFERED = "not offered: validation refuses it";
 
 const prehook = object({
   engine: describe(oneOf("cel"), "The expression language; only cel."),
@@ -35,8 +37,8 @@ const prehook = object({
   /** Older manifests write the condition as `expression`. */
   expression: describe(celExpression, "Older spelling of when."),
   reason: describe(string, "Logged when the step is skipped."),
-  ui: { description: `UI hints (${NOT_SUPPORTED}).` },
-  extended: describe(boolean, `Decisions beyond run or skip (${NOT_SUPPORTED} unless false).`),
+  ui: { description: `UI hints for a user interface (${NOT_SUPPORTED}; ignored with a warning, since nothing that runs depends on them).` },
+  extended: describe(boolean, `Decisions beyond run or skip (${NOT_OFFERED} unless false).`),
 }, { misplaced: { condition: "when" }, description: "A CEL gate: the step runs only when it is true. Needs when (or expression)." });
 
 const statusAction = (actions: readonly string[], description: string, statusText: string): SchemaObject => ({
@@ -108,7 +110,7 @@ const behavior = object({
   on_success: statusAction(["continue", "set_status"], "When the step succeeds: continue, or set_status to `status`.", "The status set; required with set_status."),
   captures: describe(listOf(capture), "Pipeline variables taken from the step's result (well-known steps add their own, see docs/resources.md)."),
   post_actions: describe(listOf(postAction), "Actions after the step finishes (well-known steps add their own)."),
-  execution: describe(loose, `Derived by the engine from builtin, command and chain_steps (${NOT_SUPPORTED}; a manifest value is not read).`),
+  execution: describe(loose, `How the step runs (${NOT_OFFERED}: it comes from command, builtin, required_capability or chain_steps).`),
   collect_artifacts: describe(boolean, "Whether the artifacts the step prints count in the finalize facts (default true for qa, qa_testing, retest); an artifacts_collected event records each collection."),
 }, { misplaced: { capture: "captures", on_fail: "on_failure" }, description: "Failure and success handling, captures and post-actions." });
 
@@ -148,7 +150,7 @@ const step = object({
   execution_profile: describe(resourceName, "ExecutionProfile the process of an agent or command step runs in (a chain's children inherit it); an error on a builtin without a command."),
   item_select_config: describe(loose, "Selection strategy for the item_select builtin."),
   stagger_delay_ms: describe(nonNegativeInt, "This step's stagger between items started side by side, over the workflow's stagger_delay_ms."),
-  stall_timeout_secs: describe(positiveInt, `Stall detection (${NOT_SUPPORTED}; timeout_secs applies).`),
+  stall_timeout_secs: describe(positiveInt, "A process step (agent or command) that writes nothing to stdout or stderr for this many seconds is stopped and its run times out as stalled (default safety.stall_timeout_secs; none: only timeout_secs applies)."),
   step_vars: describe(stringMap, "Variables for this step only: prompts read them, and its prehook may read their names."),
 }, {
   required: ["id"],
@@ -171,7 +173,7 @@ const schema: SchemaObject = {
       enabled: describe(boolean, "false turns the loop guard off (default true)."),
       stop_when_no_unresolved: describe(boolean, "Stop once no item is unresolved (default true)."),
       convergence_expr: describe(listOf(convergence), "Stop when one of these CEL expressions holds."),
-      agent_template: describe(string, `Loop agent template (${NOT_SUPPORTED}).`),
+      agent_template: describe(string, `Loop agent template (${NOT_OFFERED}).`),
       /** Nested spelling of enabled, stop_when_no_unresolved and max_cycles; it wins over the flat one. */
       guard: object({
         enabled: describe(boolean, "As loop.enabled."),
@@ -205,7 +207,7 @@ const schema: SchemaObject = {
       spawn_cooldown_seconds: describe(nonNegativeInt, "Least seconds between two spawning bursts of one task (default 0)."),
       max_item_step_failures: describe(positiveInt, "Per-item circuit breaker: an item whose steps have failed this many times is blocked: it runs no more steps and fails the task at its end unless task resume --reset-blocked sets it back."),
       min_cycle_interval_secs: describe(nonNegativeInt, "Rapid-cycle guard: a cycle ending sooner than this is rapid; the next waits 1 s, 2 s, 4 s (doubling), and after 4 rapid cycles in a row the task pauses itself as a runaway loop."),
-      stall_timeout_secs: describe(positiveInt, `Stall detection (${NOT_SUPPORTED}; step_timeout_secs still applies).`),
+      stall_timeout_secs: describe(positiveInt, "Stall detection for every process step: one that writes nothing to stdout or stderr for this many seconds is stopped and its run times out as stalled; a step's own stall_timeout_secs wins (default: none)."),
       inflight_wait_timeout_secs: describe(nonNegativeInt, "When a controller recovers a task whose step a stopped controller left running, it waits up to this long for the step's process group to end before ending it and running the step again."),
       inflight_heartbeat_grace_secs: describe(nonNegativeInt, "During that wait, a step that used no CPU time and wrote no log for this long is ended at once."),
     }, { description: "Limits: failures, rollback, checkpoints, timeouts." }),
@@ -222,7 +224,7 @@ const schema: SchemaObject = {
       planner_agent: describe(resourceName, "The Agent (with capability adaptive_plan) that plans each cycle's steps."),
       fallback_mode: describe(oneOf("soft_fallback", "fail_closed"), "What happens when the plan cannot be used: soft_fallback runs the workflow's own steps, fail_closed fails the task (default soft_fallback)."),
     }, { description: "A planner agent chooses each cycle's steps from the workflow's own." }),
-    dynamic_steps: { type: "array", description: `A pool of steps added at run time (${NOT_SUPPORTED} unless []).` },
+    dynamic_steps: { type: "array", description: `A pool of steps added at run time (${NOT_OFFERED} unless []).` },
   }, { required: ["steps"], description: "Ordered steps, a loop policy, finalize rules and safety limits; a Task runs it in a Workspace." }),
   $defs: { step },
 };
