@@ -7,6 +7,8 @@ import { existsSync, statSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import { projectSecretValues } from "./secret-values.js";
 import { applyDefaults } from "../../resources/defaults.js";
+import { formatPath } from "../../resources/diagnostics.js";
+import { findRefusedFields } from "../../resources/support.js";
 import type { JsonObject, Resource } from "../../resources/types.js";
 import { DEFAULT_PROJECT } from "../../resources/types.js";
 import type { Home } from "../../store/home.js";
@@ -111,6 +113,9 @@ export function resolveWorkflowSpec(store: Store, task: Pick<TaskRecord, "projec
   if (!task.workflow) throw new TaskSetupError("the task names no workflow");
   const wf = store.getResource({ project: task.project, kind: "Workflow", name: task.workflow });
   if (!wf) throw new TaskSetupError(`workflow '${task.workflow}' not found in project '${task.project}'`);
+  // Stored before validation refused it: the task fails rather than run with the field ignored.
+  const [refused] = findRefusedFields("Workflow", wf.spec);
+  if (refused) throw new TaskSetupError(`workflow '${task.workflow}': ${formatPath(refused.path)}: ${refused.message}; ${refused.hint}, then apply the workflow again`);
   return { name: task.workflow, spec: applyDefaults(wf).spec as unknown as WorkflowSpec };
 }
 
