@@ -56,7 +56,7 @@ export interface WorkflowStoreEntries {
   deleteProjectEntries(project: string): number;
 }
 
-/** A Store that also keeps local WorkflowStore entries (the SQLite store does). */
+/** A Store that also keeps local WorkflowStore entries (both the SQLite and the PostgreSQL store do). */
 export interface WorkflowStoreEntriesProvider {
   workflowStoreEntries(): WorkflowStoreEntries;
 }
@@ -65,7 +65,7 @@ export interface WorkflowStoreEntriesProvider {
 export function openWorkflowStoreEntries(store: Store): WorkflowStoreEntries {
   const provider = store as Store & Partial<WorkflowStoreEntriesProvider>;
   if (typeof provider.workflowStoreEntries !== "function") {
-    throw new Error(`the store at ${store.path} does not keep local WorkflowStore entries: they are kept only in the SQLite store (state.db) for now, not in a PostgreSQL one`);
+    throw new Error(`the store at ${store.path} does not keep local WorkflowStore entries`);
   }
   return provider.workflowStoreEntries();
 }

@@ -9,6 +9,7 @@ import { FENCE_FUNCTION_SQL } from "./locks.js";
 import type { PgConnection } from "./bridge.js";
 import { PG_SECRET_KEYS_MIGRATION_SQL } from "./pg-keyring.js";
 import { PG_SOURCE_RESOURCES_MIGRATION_NAME, pgSourcesToResources } from "./source-resource-migration.js";
+import { PG_WORKFLOW_STORE_MIGRATION_SQL } from "./pg-workflow-store.js";
 
 export interface PgMigration {
   version: number;
@@ -267,6 +268,8 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
   { version: 6, name: "secret-keys", up: PG_SECRET_KEYS_MIGRATION_SQL },
   // As the SQLite store's migration 16: sources become Source resources.
   { version: 7, name: PG_SOURCE_RESOURCES_MIGRATION_NAME, up: pgSourcesToResources },
+  // As the SQLite store's migration 11: local WorkflowStore entries and a count per store its triggers keep.
+  { version: 8, name: "workflow-store-entries", up: PG_WORKFLOW_STORE_MIGRATION_SQL },
 ];
 
 export const PG_LATEST_VERSION: number = PG_MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

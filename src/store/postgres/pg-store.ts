@@ -33,6 +33,7 @@ import { eventFromRow, eventParams, resourceEvent } from "../sqlite/event-querie
 import { fromRow, toParams, RESOURCE_COLUMNS, type ResourceRow } from "../sqlite/resource-rows.js";
 import { headFromRow, type HeadRow } from "../sqlite/source-heads.js";
 import { PgConnection, PgError, type SqlValue, type Statement } from "./bridge.js";
+import type { StatementResult } from "./bridge-protocol.js";
 import { PgControllerStore } from "./pg-controller-store.js";
 import { fence, LEASE_LOST_SQLSTATE, LOCK, xactLock } from "./locks.js";
 import { listPgMigrations, pgSchemaVersion } from "./migrate.js";
@@ -42,6 +43,9 @@ import { PgTaskStore } from "./pg-task-store.js";
 import { named } from "./sql.js";
 import { LeaseLostError } from "../controller-store.js";
 import type { StepLogStore, StepLogStoreProvider } from "../step-log-store.js";
+import type { WorkflowStoreEntriesProvider } from "../workflow-store-entries.js";
+import type { SqlWorkflowStoreEntries } from "../workflow-store-entries-sql.js";
+import { pgWorkflowStoreEntries } from "./pg-workflow-store.js";
 
 const PROJECT_KIND = "Project";
 
@@ -71,7 +75,9 @@ const INSERT_EVENT = `
   INSERT INTO events (ts, type, project, kind, name, message, actor, task_id, run_id, data)
   VALUES (@ts, @type, @project, @kind, @name, @message, @actor, @task_id, @run_id, @data)`;
 
-export class PgStore implements Store, TaskStoreProvider, SourceStoreProvider, ControllerStoreProvider, StepLogStoreProvider, SecretKeyStoreProvider {
+export class PgStore
+  implements Store, TaskStoreProvider, SourceStoreProvider, ControllerStoreProvider, StepLogStoreProvider, SecretKeyStoreProvider, WorkflowStoreEntriesProvider
+{
   readonly path: string;
   readonly db: PgConnection;
   private readonly keyPath: string;
@@ -80,6 +86,7 @@ export class PgStore implements Store, TaskStoreProvider, SourceStoreProvider, C
   private tasks: PgTaskStore | undefined;
   private sources: PgSourceStore | undefined;
   private controllers: PgControllerStore | undefined;
+  private entries: SqlWorkflowStoreEntries | undefined;
   /** The lease epoch fencing this store's writes, once a controller registered. */
   private fenceEpoch: number | undefined;
 
@@ -108,6 +115,12 @@ export class PgStore implements Store, TaskStoreProvider, SourceStoreProvider, C
   controllerStore(): PgControllerStore {
     this.controllers ??= new PgControllerStore(this, (epoch) => (this.fenceEpoch = epoch));
     return this.controllers;
+  }
+
+  /** Local WorkflowStore entries, in this database. */
+  workflowStoreEntries(): SqlWorkflowStoreEntries {
+    this.entries ??= pgWorkflowStoreEntries(this);
+    return this.entries;
   }
 
   stepLogStore(): StepLogStore {
@@ -153,14 +166,19 @@ export class PgStore implements Store, TaskStoreProvider, SourceStoreProvider, C
 
   /** One statement as a fenced write; rows changed. */
   writeOne(statement: Statement): number {
+    return this.writeStatement(statement).rowCount;
+  }
+
+  /** One statement as a fenced write; its result (rows it returns, rows changed). */
+  writeStatement(statement: Statement): StatementResult {
     if (this.fenceEpoch === undefined || this.db.inTransaction) {
       try {
-        return this.db.run([statement])[0]!.rowCount;
+        return this.db.run([statement])[0]!;
       } catch (err) {
         throw leaseError(err);
       }
     }
-    return this.write(() => this.db.run([statement])[0]!.rowCount);
+    return this.write(() => this.db.run([statement])[0]!);
   }
 
   /** Events are written just before COMMIT, under a lock held to the commit: ids follow commit order. */
@@ -236,8 +254,9 @@ export class PgStore implements Store, TaskStoreProvider, SourceStoreProvider, C
         );
       }
       const count = removed.length + (declared ? 1 : 0);
-      // This store keeps no WorkflowStore entries (state.db only, for now): none to remove.
-      this.insertEvent({ type: "project_deleted", project, message: `project ${project} deleted (${count} resources)`, actor, data: { resources: count, storeEntries: 0 } }, now);
+      // A project's workflow stores go with it.
+      const entries = this.workflowStoreEntries().deleteProjectEntries(project);
+      this.insertEvent({ type: "project_deleted", project, message: `project ${project} deleted (${count} resources)`, actor, data: { resources: count, storeEntries: entries } }, now);
       return count;
     }, [xactLock(LOCK.write)]);
   }

@@ -26,7 +26,8 @@ import type {
 } from "../store.js";
 import type { TaskStoreProvider } from "../task-store.js";
 import type { WorkflowStoreEntriesProvider } from "../workflow-store-entries.js";
-import { SqliteWorkflowStoreEntries } from "./workflow-store-sqlite.js";
+import { sqliteWorkflowStoreEntries } from "./workflow-store-sqlite.js";
+import type { SqlWorkflowStoreEntries } from "../workflow-store-entries-sql.js";
 import {
   COUNT_EVENTS,
   eventFromRow,
@@ -79,7 +80,7 @@ export class SqliteStore implements Store, TaskStoreProvider, SourceStoreProvide
   private readonly statements = new Map<string, Statement>();
   private tasks: SqliteTaskStore | undefined;
   private sources: SqliteSourceStore | undefined;
-  private entries: SqliteWorkflowStoreEntries | undefined;
+  private entries: SqlWorkflowStoreEntries | undefined;
   private controllers: SqliteControllerStore | undefined;
 
   constructor(opts: SqliteStoreOptions) {
@@ -100,8 +101,8 @@ export class SqliteStore implements Store, TaskStoreProvider, SourceStoreProvide
   }
 
   /** Local WorkflowStore entries, on this store's connection. */
-  workflowStoreEntries(): SqliteWorkflowStoreEntries {
-    this.entries ??= new SqliteWorkflowStoreEntries(this.db, this.path, this.readonly);
+  workflowStoreEntries(): SqlWorkflowStoreEntries {
+    this.entries ??= sqliteWorkflowStoreEntries(this.db, this.path, this.readonly);
     return this.entries;
   }
 

@@ -1,9 +1,10 @@
 /**
  * Writes fenced by a controller's lease, on a real PostgreSQL server: once
  * another controller has reaped a lease that ran out, every write of the
- * store object that held it is refused (LeaseLostError), its renewal says the
- * lease is gone, and what the store held is as the reaper left it. Also:
- * processes opening a new database at the same moment migrate it once.
+ * store object that held it is refused (LeaseLostError, WorkflowStore
+ * entries' too), its renewal says the lease is gone, and what the store held
+ * is as the reaper left it. Also: processes opening a new database at the
+ * same moment migrate it once.
  */
 import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync } from "node:fs";
@@ -14,6 +15,7 @@ import { controllerStoreOf, LeaseLostError } from "../../../src/store/controller
 import { homeAt } from "../../../src/store/home-location.js";
 import { openPgStore } from "../../../src/store/postgres/open.js";
 import { openTaskStore } from "../../../src/store/task-store.js";
+import { openWorkflowStoreEntries } from "../../../src/store/workflow-store-entries.js";
 import { CLI } from "../../support/cli.js";
 import { until } from "../../support/controller.js";
 import { postgresUnavailable, startPostgres, type PostgresServer } from "../../support/postgres.js";
@@ -37,6 +39,8 @@ describe.skipIf(postgresUnavailable !== undefined)("leases on a PostgreSQL store
       const tasks = openTaskStore(mine);
       const held = tasks.createTask(newTask("held"));
       expect(tasks.claimNextTask("host-a:1:aaa:w0")?.id).toBe(held.id);
+      const entries = openWorkflowStoreEntries(mine);
+      entries.putEntry("default", "context", "plan", "while the lease lives", { taskId: held.id });
 
       // The lease runs out unrenewed; the other controller reaps it (once: a second reap finds nothing).
       const reaper = controllerStoreOf(other);
@@ -50,11 +54,15 @@ describe.skipIf(postgresUnavailable !== undefined)("leases on a PostgreSQL store
       expect(() => tasks.updateTask(held.id, { message: "finished by a ghost" })).toThrow(LeaseLostError);
       expect(() => tasks.createTask(newTask("late"))).toThrow(LeaseLostError);
       expect(() => mine.writeTransaction(() => mine.setMeta("after", "y"))).toThrow(LeaseLostError);
+      expect(() => entries.putEntry("default", "context", "plan", "written by a ghost")).toThrow(LeaseLostError);
+      expect(() => entries.putEntry("default", "context", "other", 1, { retention: { maxEntries: 0 } })).toThrow(LeaseLostError);
+      expect(() => entries.deleteEntry("default", "context", "plan")).toThrow(LeaseLostError);
 
       expect(other.getMeta("after")).toBeUndefined();
       const seen = openTaskStore(other);
       expect(seen.getTask(held.id)?.message).not.toBe("finished by a ghost");
       expect(seen.listTasks().map((t) => t.name)).toEqual(["held"]);
+      expect(openWorkflowStoreEntries(other).listEntries("default", "context").map((e) => e.value)).toEqual(["while the lease lives"]);
     } finally {
       mine.close();
       other.close();
