@@ -84,10 +84,11 @@ export const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   ],
   "controller status": ["orchestrator controller status", "orchestrator controller status -o json"],
   "controller stop": ["orchestrator controller stop", "orchestrator controller stop --timeout 60"],
-  db: ["orchestrator db status", "orchestrator db migrations list"],
+  db: ["orchestrator db status", "orchestrator db migrations list", "orchestrator db migrate --to postgres://orchestrator@db.internal:5432/orchestrator"],
   "db status": ["orchestrator db status", "orchestrator db status -o json"],
   "db migrations": ["orchestrator db migrations list"],
   "db migrations list": ["orchestrator db migrations list -o json"],
+  "db migrate": ["orchestrator controller stop && orchestrator db migrate --to postgres://orchestrator@db.internal:5432/orchestrator"],
   completion: [
     "source <(orchestrator completion bash)                     # bash, this shell",
     "orchestrator completion bash > /etc/bash_completion.d/orchestrator",

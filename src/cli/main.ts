@@ -536,6 +536,11 @@ export function buildProgram(): Command {
     .addOption(showOutput())
     .action(lazy(() => import("./commands/db.js"), "dbStatusCommand"));
   withListOptions(db.command("migrations").description("schema migrations").command("list").description("list migrations and when each was applied")).action(lazy(() => import("./commands/db.js"), "migrationsListCommand"));
+  db.command("migrate")
+    .description("move this home's SQLite store (state.db) into an empty PostgreSQL database and use it from now on")
+    .requiredOption("--to <url>", "the PostgreSQL database: postgres://user@host:port/database (the password in ~/.pgpass or PGPASSWORD)")
+    .addOption(outputOption(["text", "json"], "text"))
+    .action(lazy(() => import("./commands/db-migrate.js"), "dbMigrateCommand"));
 
   program
     .command("completion")

@@ -95,6 +95,8 @@ export const EVENT_TYPES: readonly string[] = [
   "secret_key_rotation_started",
   "secret_key_rotated",
   "secret_key_revoked",
+  // src/store/postgres/copy-from-sqlite.ts (`db migrate --to`)
+  "store_migrated",
   // src/cli/commands/trigger.ts
   "trigger_suspended",
   "trigger_resumed",

@@ -32,7 +32,7 @@ export class StoreSetupError extends Error {
 }
 
 /** Meta key of a keyed hash of a fixed text: which key sealed this store's secrets, without the key. */
-const KEY_CHECK_META = "secret_key_check";
+export const SECRET_KEY_CHECK_META = "secret_key_check";
 const KEY_CHECK_TEXT = "orchestrator secret key check";
 
 /**
@@ -64,7 +64,9 @@ export function initHome(root: string, env: NodeJS.ProcessEnv = process.env, sto
 function initSharedHome(home: Home, url: string, env: NodeJS.ProcessEnv): { home: Home; created: boolean } {
   if (!isPostgresUrl(url)) throw new StoreSetupError(`--store takes a PostgreSQL URL (postgres://user@host:port/database), got '${redactUrl(url)}'`);
   if (existsSync(home.dbPath)) {
-    throw new StoreSetupError(`${home.dir} already keeps its store in state.db; a store is not copied to PostgreSQL: init a home without state.db on ${redactUrl(url)} and apply there what 'orchestrator manifest export --include-secrets' prints in the old one`);
+    throw new StoreSetupError(
+      `${home.dir} already keeps its store in state.db; to move it to ${redactUrl(url)}, run \`orchestrator db migrate --to URL\` (it copies the whole store into the empty database, then points this home at it)`,
+    );
   }
   const existing = storeUrlOf(home, { ...env, ORCHESTRATOR_STORE_URL: "" });
   if (existing !== undefined && existing !== url) {
@@ -75,7 +77,7 @@ function initSharedHome(home: Home, url: string, env: NodeJS.ProcessEnv): { home
   const store = openStore(home, {}, url);
   let created = false;
   try {
-    const check = store.getMeta(KEY_CHECK_META);
+    const check = store.getMeta(SECRET_KEY_CHECK_META);
     if (!existsSync(home.keyPath)) {
       if (check !== undefined) {
         throw new StoreSetupError(
@@ -84,9 +86,9 @@ function initSharedHome(home: Home, url: string, env: NodeJS.ProcessEnv): { home
       }
       writeKeyIfMissing(home.keyPath);
     }
-    const mine = keyedHash(readKey(home.keyPath), KEY_CHECK_TEXT);
+    const mine = secretKeyCheck(home);
     if (check === undefined) {
-      store.setMeta(KEY_CHECK_META, mine);
+      store.setMeta(SECRET_KEY_CHECK_META, mine);
       created = true;
     } else if (check !== mine) {
       throw new StoreSetupError(`${home.keyPath} is not the key the store at ${store.path} seals secrets with; copy secret.key from a home that uses this store`);
@@ -96,6 +98,11 @@ function initSharedHome(home: Home, url: string, env: NodeJS.ProcessEnv): { home
   }
   if (existing === undefined && !env.ORCHESTRATOR_STORE_URL) writeFileSync(home.storeUrlPath, `${url}\n`, { mode: 0o600 });
   return { home, created };
+}
+
+/** What a shared store records of the key its secrets are sealed with (a keyed hash, never the key), under SECRET_KEY_CHECK_META. */
+export function secretKeyCheck(home: Home): string {
+  return keyedHash(readKey(home.keyPath), KEY_CHECK_TEXT);
 }
 
 function writeGitignore(path: string): void {
