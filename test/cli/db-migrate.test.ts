@@ -13,6 +13,7 @@ import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, statSync } from
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { spawn } from "node:child_process";
+import Database from "better-sqlite3";
 import { CLI, cli, initializedProject, tempProject } from "../support/cli.js";
 import { startController, until, type RunningController } from "../support/controller.js";
 import { postgresUnavailable, startPostgres, type PostgresServer } from "../support/postgres.js";
@@ -111,7 +112,7 @@ describe.skipIf(postgresUnavailable !== undefined)("orchestrator db migrate", ()
     const before = views(p, task);
     expect(before["task logs " + task]).toMatch(/hello from r-/);
     expect(before["manifest export --include-secrets"]).toContain(SECRET_VALUE);
-    const eventsBefore = JSON.parse(p.run(["event", "list", "-o", "json"]).stdout) as Array<{ id: number; type: string }>;
+    const eventsBefore = JSON.parse(p.run(["event", "list", "--limit", "1000", "-o", "json"]).stdout) as Array<{ id: number; type: string }>;
 
     const moved = p.run(["db", "migrate", "--to", url]);
     expect(moved.stderr).toBe("");
@@ -123,14 +124,21 @@ describe.skipIf(postgresUnavailable !== undefined)("orchestrator db migrate", ()
 
     const home = join(p.dir, ".orchestrator");
     expect(existsSync(join(home, "state.db"))).toBe(false);
-    expect(existsSync(join(home, "state.db.migrated"))).toBe(true);
+    // The SQLite store as it was, whole, under its new name.
+    const kept = new Database(join(home, "state.db.migrated"), { readonly: true });
+    try {
+      expect(kept.prepare("SELECT count(*) FROM tasks").pluck().get()).toBe(1);
+      expect(kept.prepare("SELECT count(*) FROM events").pluck().get()).toBe(eventsBefore.length);
+    } finally {
+      kept.close();
+    }
     expect(statSync(join(home, "store-url")).mode & 0o777).toBe(0o600);
     expect(JSON.parse(p.run(["db", "status", "-o", "json"]).stdout)).toMatchObject({ journalMode: "postgresql" });
 
     // The same store, seen through every command.
     expect(views(p, task)).toEqual(before);
     // The history is the same, event ids included, with the move recorded last.
-    const eventsAfter = JSON.parse(p.run(["event", "list", "-o", "json"]).stdout) as Array<{ id: number; type: string; data: Record<string, unknown> }>;
+    const eventsAfter = JSON.parse(p.run(["event", "list", "--limit", "1000", "-o", "json"]).stdout) as Array<{ id: number; type: string; data: Record<string, unknown> }>;
     expect(eventsAfter.slice(0, -1)).toEqual(eventsBefore);
     expect(eventsAfter.at(-1)).toMatchObject({ type: "store_migrated", data: { tables: { tasks: 1, runs: 1 }, logs: { files: 1 } } });
 
