@@ -33,7 +33,9 @@ export type BridgeRequest =
   /** BEGIN on a client of its own, then the statements (locks, a fence check). */
   | { op: "begin"; handle: number; statements: readonly Statement[] }
   /** The statements, then COMMIT; or ROLLBACK when `commit` is false. The client goes back to the pool. */
-  | { op: "end"; tx: number; commit: boolean; statements: readonly Statement[] };
+  | { op: "end"; tx: number; commit: boolean; statements: readonly Statement[] }
+  /** BEGIN, the statements, COMMIT: a whole transaction in one round trip. */
+  | { op: "atomic"; handle: number; statements: readonly Statement[] };
 
 export type BridgeReply =
   | { ok: true; handle?: number; tx?: number; results?: StatementResult[] }

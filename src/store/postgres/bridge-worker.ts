@@ -33,6 +33,12 @@ async function runAll(client: pg.Pool | pg.PoolClient, statements: readonly Stat
   return out;
 }
 
+/** COMMIT, which PostgreSQL answers with ROLLBACK (and no error) when a statement of the transaction failed: never reported as written. */
+async function commit(client: pg.PoolClient): Promise<void> {
+  const r = await client.query("COMMIT");
+  if (r.command === "ROLLBACK") throw new Error("the transaction was rolled back: one of its statements failed, and nothing of it was written");
+}
+
 function errorOf(err: unknown): BridgeError {
   const e = err as Partial<pg.DatabaseError> & Error;
   const out: BridgeError = { message: e.message ?? String(err) };
@@ -121,7 +127,23 @@ async function handle(req: BridgeRequest): Promise<BridgeReply> {
           return { ok: true, results: [] };
         }
         const results = await runAll(client, req.statements);
-        await client.query("COMMIT");
+        await commit(client);
+        return { ok: true, results };
+      } catch (err) {
+        await client.query("ROLLBACK").catch(() => undefined);
+        throw err;
+      } finally {
+        client.release();
+      }
+    }
+    case "atomic": {
+      const pool = pools.get(req.handle);
+      if (!pool) return { ok: false, error: { message: "the store's connection is closed" } };
+      const client = await pool.connect();
+      try {
+        await client.query("BEGIN");
+        const results = await runAll(client, req.statements);
+        await commit(client);
         return { ok: true, results };
       } catch (err) {
         await client.query("ROLLBACK").catch(() => undefined);

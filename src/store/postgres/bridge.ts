@@ -5,7 +5,12 @@
  * main thread waits for each answer (synckit: Atomics.wait, then the reply
  * read off a MessagePort). One call is one round trip to the worker, which
  * may run several statements in it. A transaction keeps one connection from
- * BEGIN to COMMIT; nested transactions are savepoints.
+ * BEGIN to COMMIT; nested transactions are savepoints. Round trips are what
+ * a store on PostgreSQL pays for, so what need not be answered at once
+ * rides with the next request: BEGIN and its checks go with the
+ * transaction's first statement, SAVEPOINT with the nested one's first, and
+ * RELEASE with whatever follows; a transaction with no statement before its
+ * commit is sent whole, in one request.
  */
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -61,15 +66,20 @@ export interface PgConnectionOptions {
 }
 
 interface Tx {
-  id: number;
+  /** The worker's transaction, once a request has opened it. */
+  id: number | undefined;
   depth: number;
   /** Statements run just before COMMIT (events, so their ids follow commit order). */
   deferred: Statement[];
+  /** Sent ahead of the next statements: BEGIN's checks and locks, savepoints and their releases. */
+  ahead: Statement[];
 }
 
 export class PgConnection {
   private tx: Tx | undefined;
   private closed = false;
+  /** Requests (round trips) this connection has made: what the store's speed on PostgreSQL comes down to. */
+  requests = 0;
 
   private constructor(private readonly handle: number) {}
 
@@ -85,6 +95,11 @@ export class PgConnection {
     return new PgConnection(reply.handle!);
   }
 
+  private send(req: BridgeRequest): BridgeReply & { ok: true } {
+    this.requests++;
+    return send(req);
+  }
+
   get inTransaction(): boolean {
     return this.tx !== undefined;
   }
@@ -92,14 +107,29 @@ export class PgConnection {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    send({ op: "close", handle: this.handle });
+    this.send({ op: "close", handle: this.handle });
   }
 
   /** Runs statements in order in one round trip (inside the open transaction, if any). */
   run(statements: readonly Statement[]): StatementResult[] {
-    const req: BridgeRequest = { op: "run", handle: this.handle, statements };
-    if (this.tx) req.tx = this.tx.id;
-    return send(req).results!;
+    const tx = this.tx;
+    if (!tx) return this.send({ op: "run", handle: this.handle, statements }).results!;
+    const ahead = tx.ahead;
+    tx.ahead = [];
+    const all = ahead.length > 0 ? [...ahead, ...statements] : statements;
+    let results: StatementResult[];
+    if (tx.id === undefined) {
+      const reply = this.send({ op: "begin", handle: this.handle, statements: all });
+      tx.id = reply.tx!;
+      results = reply.results!;
+    } else results = this.send({ op: "run", handle: this.handle, tx: tx.id, statements: all }).results!;
+    return ahead.length > 0 ? results.slice(ahead.length) : results;
+  }
+
+  /** BEGIN, the statements and COMMIT in one round trip; inside an open transaction, just the statements. */
+  atomic(statements: readonly Statement[]): StatementResult[] {
+    if (this.tx) return this.run(statements);
+    return this.send({ op: "atomic", handle: this.handle, statements }).results!;
   }
 
   all<T>(sql: string, params: readonly SqlValue[] = []): T[] {
@@ -146,36 +176,44 @@ export class PgConnection {
    */
   transaction<T>(fn: () => T, begin: readonly Statement[] = [], deferred: Statement[] = []): T {
     if (this.tx) return this.savepoint(fn, begin);
-    const reply = send({ op: "begin", handle: this.handle, statements: begin });
-    const tx: Tx = { id: reply.tx!, depth: 0, deferred };
+    // BEGIN and `begin` go with fn's first statement.
+    const tx: Tx = { id: undefined, depth: 0, deferred, ahead: [...begin] };
     this.tx = tx;
     let result: T;
     try {
       result = fn();
     } catch (err) {
       this.tx = undefined;
-      send({ op: "end", tx: tx.id, commit: false, statements: [] });
+      if (tx.id !== undefined) this.send({ op: "end", tx: tx.id, commit: false, statements: [] });
       throw err;
     }
     this.tx = undefined;
     // Deferred writes, their lock and COMMIT in one round trip: the lock is held for as short a time as can be.
     const last = tx.deferred.length > 0 ? [...this.deferredPrelude, ...tx.deferred] : [];
-    send({ op: "end", tx: tx.id, commit: true, statements: last });
+    if (tx.id !== undefined) this.send({ op: "end", tx: tx.id, commit: true, statements: [...tx.ahead, ...last] });
+    // fn ran no statement: its deferred writes (after `begin`'s checks) are the whole transaction; with none, nothing was written.
+    else if (last.length > 0) this.send({ op: "atomic", handle: this.handle, statements: [...tx.ahead, ...last] });
     return result;
   }
 
   private savepoint<T>(fn: () => T, begin: readonly Statement[]): T {
     const tx = this.tx!;
     const name = `sp${++tx.depth}`;
-    this.run([{ sql: `SAVEPOINT ${name}` }, ...begin]);
+    // Sent with fn's first statement; while it has not been, there is nothing to release or roll back.
+    const open: Statement = { sql: `SAVEPOINT ${name}` };
+    const mark = tx.ahead.length;
+    tx.ahead.push(open, ...begin);
+    const unsent = (): boolean => tx.ahead[mark] === open;
     const pending = tx.deferred.length;
     try {
       const result = fn();
-      this.run([{ sql: `RELEASE SAVEPOINT ${name}` }]);
+      if (unsent()) tx.ahead.length = mark;
+      else tx.ahead.push({ sql: `RELEASE SAVEPOINT ${name}` });
       return result;
     } catch (err) {
       tx.deferred.length = pending;
-      this.run([{ sql: `ROLLBACK TO SAVEPOINT ${name}` }]);
+      if (unsent()) tx.ahead.length = mark;
+      else tx.ahead.push({ sql: `ROLLBACK TO SAVEPOINT ${name}` });
       throw err;
     } finally {
       tx.depth--;

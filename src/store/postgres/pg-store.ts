@@ -171,14 +171,13 @@ export class PgStore
 
   /** One statement as a fenced write; its result (rows it returns, rows changed). */
   writeStatement(statement: Statement): StatementResult {
-    if (this.fenceEpoch === undefined || this.db.inTransaction) {
-      try {
-        return this.db.run([statement])[0]!;
-      } catch (err) {
-        throw leaseError(err);
-      }
+    try {
+      if (this.fenceEpoch === undefined || this.db.inTransaction) return this.db.run([statement])[0]!;
+      // The fence check and the write in one round trip.
+      return this.db.atomic([fence(this.fenceEpoch), statement])[1]!;
+    } catch (err) {
+      throw leaseError(err);
     }
-    return this.write(() => this.db.run([statement])[0]!);
   }
 
   /** Events are written just before COMMIT, under a lock held to the commit: ids follow commit order. */
