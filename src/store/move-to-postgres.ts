@@ -12,7 +12,7 @@ import Database from "better-sqlite3";
 import type { Home } from "./home-location.js";
 import { secretKeyCheck, SECRET_KEY_CHECK_META, StoreSetupError } from "./home.js";
 import { PgConnection, PgError } from "./postgres/bridge.js";
-import { copySqliteToPg, type CopyCounts } from "./postgres/copy-from-sqlite.js";
+import { copySqliteToPg, TargetNotEmptyError, type CopyCounts } from "./postgres/copy-from-sqlite.js";
 import { isPostgresUrl, redactUrl, StoreConnectionError } from "./postgres/open.js";
 import { BUSY_TIMEOUT_MS, openSqliteStore } from "./sqlite/open.js";
 
@@ -76,12 +76,19 @@ export function moveToPostgres(home: Home, url: string, opts: MoveOptions): Move
       const why = err instanceof PgError ? err.message : String(err);
       throw new StoreConnectionError(`cannot connect to the store at ${label}: ${why.split(url).join(label)}`);
     }
-    const counts = copySqliteToPg(source, pg, {
-      label,
-      root: home.root,
-      extraMeta: { [SECRET_KEY_CHECK_META]: secretKeyCheck(home) },
-      event: { message: `store copied from the SQLite store ${home.dbPath} (db migrate)`, actor: opts.actor },
-    });
+    let counts: CopyCounts;
+    try {
+      counts = copySqliteToPg(source, pg, {
+        label,
+        root: home.root,
+        extraMeta: { [SECRET_KEY_CHECK_META]: secretKeyCheck(home) },
+        event: { message: `store copied from the SQLite store ${home.dbPath} (db migrate)`, actor: opts.actor },
+      });
+    } catch (err) {
+      if (err instanceof TargetNotEmptyError) throw err;
+      const why = (err instanceof Error ? err.message : String(err)).split(url).join(label);
+      throw new StoreSetupError(`copying the store into ${label} failed: ${why}; nothing was written there, and this home still uses state.db`);
+    }
     pg.close();
     pg = undefined;
 

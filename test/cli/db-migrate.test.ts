@@ -206,6 +206,18 @@ describe.skipIf(postgresUnavailable !== undefined)("orchestrator db migrate", ()
     expect(existsSync(join(p.dir, ".orchestrator", "store-url"))).toBe(false);
     await controller.stop();
     controller = undefined;
+
+    // A value PostgreSQL cannot hold (text with a NUL byte) fails the copy part-way: the database is left empty, the home on state.db.
+    const db = new Database(join(p.dir, ".orchestrator", "state.db"));
+    const last = db.prepare("SELECT id, message FROM events ORDER BY id DESC LIMIT 1").get() as { id: number; message: string };
+    db.prepare("UPDATE events SET message = ? WHERE id = ?").run(`${last.message}\u0000`, last.id);
+    const failed = p.run(["db", "migrate", "--to", empty]);
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toMatch(/^error: copying the store into postgres:\S+ failed: table events: invalid byte sequence for encoding "UTF8": 0x00; nothing was written there, and this home still uses state\.db\n$/);
+    expect(existsSync(join(p.dir, ".orchestrator", "store-url"))).toBe(false);
+    db.prepare("UPDATE events SET message = ? WHERE id = ?").run(last.message, last.id);
+    db.close();
+
     // Nothing reached the database: a move onto it now finds it empty.
     const moved = p.run(["db", "migrate", "--to", empty]);
     expect(moved.stderr).toBe("");

@@ -223,7 +223,13 @@ export function copySqliteToPg(source: Database, target: PgConnection, opts: Cop
     // The migration seeds the keyring with `k1`; the copied keyring replaces it.
     target.run([{ sql: "DELETE FROM secret_key_history" }, { sql: "DELETE FROM secret_keys" }]);
     const tables: Record<string, number> = {};
-    for (const t of COPIED_TABLES) tables[t.table] = copyTable(source, target, t);
+    for (const t of COPIED_TABLES) {
+      try {
+        tables[t.table] = copyTable(source, target, t);
+      } catch (err) {
+        throw new Error(`table ${t.table}: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
     const logs = copyLogs(source, target, opts.root);
     // After the resources: their inserts moved resources_version, which takes the SQLite store's value.
     const meta = (source.prepare("SELECT key, value FROM meta ORDER BY key").all() as Array<{ key: string; value: string }>).filter((m) => !LOCAL_META.test(m.key));
