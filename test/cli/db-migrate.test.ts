@@ -106,18 +106,18 @@ describe.skipIf(postgresUnavailable !== undefined)("orchestrator db migrate", ()
     expect(p.run(["secret", "key", "rotate"]).code).toBe(0);
     const ran = p.run(["run", "--workflow", "hello"]);
     expect(ran.code).toBe(0);
-    const task = (JSON.parse(p.run(["task", "list", "-o", "json"]).stdout) as Array<{ id: string }>)[0]!.id;
+    const task = (JSON.parse(p.run(["task", "list", "-o", "json"]).stdout) as { items: Array<{ id: string }> }).items[0]!.id;
     expect(p.run(["agent", "cordon", "coder"]).code).toBe(0);
     expect(p.run(["trigger", "suspend", "nightly"]).code).toBe(0);
     const before = views(p, task);
     expect(before["task logs " + task]).toMatch(/hello from r-/);
     expect(before["manifest export --include-secrets"]).toContain(SECRET_VALUE);
-    const eventsBefore = JSON.parse(p.run(["event", "list", "--limit", "1000", "-o", "json"]).stdout) as Array<{ id: number; type: string }>;
+    const eventsBefore = (JSON.parse(p.run(["event", "list", "--limit", "1000", "-o", "json"]).stdout) as { items: Array<{ id: number; type: string }> }).items;
 
     const moved = p.run(["db", "migrate", "--to", url]);
     expect(moved.stderr).toBe("");
     expect(moved.code).toBe(0);
-    expect(moved.stdout).toMatch(/^copied the SQLite store to postgres:\/\/orchestrator@127\.0\.0\.1:\d+\/\w+: \d+ resources, 1 task, 0 items, 1 run, \d+ events, 1 source, /);
+    expect(moved.stdout).toMatch(/^copied the SQLite store to postgres:\/\/orchestrator@127\.0\.0\.1:\d+\/\w+: \d+ resources, 1 task, 0 items, 1 run, \d+ events, /);
     expect(moved.stdout).toMatch(/1 workflow store entry, 1 agent state, 2 secret keys, 1 step log\n/);
     expect(moved.stdout).toContain("the SQLite store is kept as .orchestrator/state.db.migrated\n");
     expect(moved.stdout + moved.stderr).not.toContain(SECRET_VALUE);
@@ -138,7 +138,7 @@ describe.skipIf(postgresUnavailable !== undefined)("orchestrator db migrate", ()
     // The same store, seen through every command.
     expect(views(p, task)).toEqual(before);
     // The history is the same, event ids included, with the move recorded last.
-    const eventsAfter = JSON.parse(p.run(["event", "list", "--limit", "1000", "-o", "json"]).stdout) as Array<{ id: number; type: string; data: Record<string, unknown> }>;
+    const eventsAfter = (JSON.parse(p.run(["event", "list", "--limit", "1000", "-o", "json"]).stdout) as { items: Array<{ id: number; type: string; data: Record<string, unknown> }> }).items;
     expect(eventsAfter.slice(0, -1)).toEqual(eventsBefore);
     expect(eventsAfter.at(-1)).toMatchObject({ type: "store_migrated", data: { tables: { tasks: 1, runs: 1 }, logs: { files: 1 } } });
 
@@ -150,7 +150,7 @@ describe.skipIf(postgresUnavailable !== undefined)("orchestrator db migrate", ()
     // A controller on the database runs new work; the cordoned agent stays cordoned.
     controller = await startController(p.dir, ["--workers", "1"]);
     const created = JSON.parse(p.run(["task", "create", "--workflow", "hello", "-o", "json"]).stdout) as { id: string };
-    const phase = (): string | undefined => (JSON.parse(p.run(["task", "list", "-o", "json"]).stdout) as Array<{ id: string; phase: string }>).find((t) => t.id === created.id)?.phase;
+    const phase = (): string | undefined => (JSON.parse(p.run(["task", "list", "-o", "json"]).stdout) as { items: Array<{ id: string; phase: string }> }).items.find((t) => t.id === created.id)?.phase;
     await until("the new task to complete", () => phase() === "Completed", 120_000, () => phase() === "Failed" && "the task failed");
     expect(p.run(["task", "logs", created.id]).stdout).toMatch(/hello from r-/);
     expect(p.run(["task", "logs", task]).stdout).toBe(before["task logs " + task]);
@@ -177,7 +177,7 @@ describe.skipIf(postgresUnavailable !== undefined)("orchestrator db migrate", ()
     expect(cli(["init", "--store", taken], { cwd: elsewhere.dir }).code).toBe(0);
     const refused = p.run(["db", "migrate", "--to", taken]);
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(/^error: the database at postgres:\/\/orchestrator@127\.0\.0\.1:\d+\/\w+ already holds an orchestrator store \(sources: 1\); give an empty database/);
+    expect(refused.stderr).toMatch(/^error: the database at postgres:\/\/orchestrator@127\.0\.0\.1:\d+\/\w+ already holds an orchestrator store \(resources: 1, events: 1\); give an empty database/);
     expect(existsSync(join(p.dir, ".orchestrator", "state.db"))).toBe(true);
     expect(existsSync(join(p.dir, ".orchestrator", "store-url"))).toBe(false);
     expect(p.run(["get", "workflows", "-o", "name"]).stdout).toBe("workflow/hello\nworkflow/slow\n");

@@ -26,7 +26,7 @@ function setup(p: Project, ...docs: string[]): void {
 /** `orchestrator run`, then the task it made; the run itself ends the wait, with room for a busy machine. */
 function runWorkflow(p: Project, workflow: string): { code: number; stderr: string; task: ReturnType<typeof info> } {
   const r = p.run(["run", "--workflow", workflow], { timeoutMs: 120_000 });
-  const id = (JSON.parse(p.run(["task", "list", "-o", "json"]).stdout) as Array<{ id: string; workflow: string }>).find((t) => t.workflow === workflow)!.id;
+  const id = (JSON.parse(p.run(["task", "list", "-o", "json"]).stdout) as { items: Array<{ id: string; workflow: string }> }).items.find((t) => t.workflow === workflow)!.id;
   return { code: r.code, stderr: r.stderr, task: info(p, id) };
 }
 

@@ -24,8 +24,8 @@ interface EventRow {
 const trigger = (name: string, body: string, action = "    workflow: wf\n    workspace: ws\n"): string =>
   `apiVersion: orchestrator.dev/v2\nkind: Trigger\nmetadata:\n  name: ${name}\nspec:\n${body}  action:\n${action}`;
 const everySecond = '  cron:\n    schedule: "*/1 * * * * *"\n';
-const events = (p: Project, type: string): EventRow[] => JSON.parse(p.run(["event", "list", "--type", type, "--limit", "1000", "-o", "json"]).stdout || "[]") as EventRow[];
-const tasks = (p: Project): TaskRow[] => JSON.parse(p.run(["task", "list", "-o", "json"]).stdout) as TaskRow[];
+const events = (p: Project, type: string): EventRow[] => (JSON.parse(p.run(["event", "list", "--type", type, "--limit", "1000", "-o", "json"]).stdout || '{"items":[]}') as { items: EventRow[] }).items;
+const tasks = (p: Project): TaskRow[] => (JSON.parse(p.run(["task", "list", "-o", "json"]).stdout) as { items: TaskRow[] }).items;
 const status = (p: Project, name: string): Record<string, unknown> => (JSON.parse(p.run(["get", "trigger", name, "-o", "json"]).stdout) as { status?: Record<string, unknown> }).status ?? {};
 
 function applied(p: Project, text: string): void {

@@ -86,7 +86,7 @@ describe.skipIf(postgresUnavailable !== undefined)("workflow stores on a Postgre
     expect(ran.stderr).toMatch(/completed: completed after 1 cycle/);
     expect(ran.code).toBe(0);
     expect(ran.stdout).toContain('read={"confidence":0.95}');
-    const task = (JSON.parse(a.run(["task", "list", "-o", "json"]).stdout) as Array<{ id: string }>)[0]!.id;
+    const task = (JSON.parse(a.run(["task", "list", "-o", "json"]).stdout) as { items: Array<{ id: string }> }).items[0]!.id;
     expect(JSON.parse(a.run(["store", "get", "context", "plan_result", "-o", "json"]).stdout)).toMatchObject({ value: { confidence: 0.95 }, taskId: task });
 
     // The schema refuses a value, and nothing is written.

@@ -28,7 +28,6 @@ export function describeCounts(r: MoveResult): string {
     plural(n("items"), "item"),
     plural(n("runs"), "run"),
     plural(n("events"), "event"),
-    plural(n("sources"), "source"),
     plural(n("source_inventory"), "inventory entry", "inventory entries"),
     plural(n("workflow_store_entries"), "workflow store entry", "workflow store entries"),
     plural(n("agent_states"), "agent state"),

@@ -38,7 +38,6 @@ export const COPIED_TABLES: readonly CopiedTable[] = [
   { table: "tasks", order: "rowid" },
   { table: "items", order: "rowid" },
   { table: "runs", order: "rowid" },
-  { table: "sources", order: "rowid" },
   { table: "source_inventory", order: "source, project, kind, name" },
   { table: "reconcile_requests", order: "id", serial: "id" },
   { table: "agent_states", order: "project, name" },

@@ -159,12 +159,12 @@ describe.skipIf(postgresUnavailable !== undefined)("copying a SQLite store into 
       const schemaOnly = server.createDatabase();
       openPgStore(schemaOnly, initHome(tempDir(), {}).home).close();
       const pg = PgConnection.open(schemaOnly);
-      expect(copySqliteToPg(source, pg, { ...COPY, root: home.root }).tables["resources"]).toBe(3);
+      expect(copySqliteToPg(source, pg, { ...COPY, root: home.root }).tables["resources"]).toBe(4);
 
       // Now it holds a store: refused, and what it holds is unchanged.
       const events = pg.value<number>("SELECT count(*) FROM events");
       expect(() => copySqliteToPg(source, pg, { ...COPY, root: home.root })).toThrow(TargetNotEmptyError);
-      expect(() => copySqliteToPg(source, pg, { ...COPY, root: home.root })).toThrow(/already holds an orchestrator store \(resources: 3, events: \d+, tasks: 1, items: 2, runs: 2, sources: 1, source inventory: 1, reconcile requests: 1, agent states: 1, workflow store entries: 3, log chunks: 2\)/);
+      expect(() => copySqliteToPg(source, pg, { ...COPY, root: home.root })).toThrow(/already holds an orchestrator store \(resources: 4, events: \d+, tasks: 1, items: 2, runs: 2, source inventory: 1, reconcile requests: 1, agent states: 1, workflow store entries: 3, log chunks: 2\)/);
       expect(pg.value("SELECT count(*) FROM events")).toBe(events);
       pg.close();
 
