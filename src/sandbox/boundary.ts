@@ -121,7 +121,7 @@ export async function openBoundary(req: BoundaryRequest): Promise<StepBoundary> 
     if (profile.networkMode === "allowlist") proxy = await startAllowlistProxy(socket, profile.allowlist);
 
     const hidden = secretPaths(req.secrets ?? []);
-    const paths = { workspace, writable, reveal: req.reveal ?? [], binds, ...hidden, ...(req.home ? { home: req.home } : {}), ...(req.secretKey && existsSync(req.secretKey) ? { secretKey: req.secretKey } : {}), ...(req.storeUrl && existsSync(req.storeUrl) ? { storeUrl: req.storeUrl } : {}), ...(runtimeDir ? { runtimeDir } : {}) };
+    const paths = { workspace, writable, reveal: req.reveal ?? [], binds, ...hidden, ...(req.home ? { home: req.home } : {}), ...(req.secretKey && existsSync(req.secretKey) ? { secretKey: req.secretKey } : {}), ...(req.storeUrl && existsSync(req.storeUrl) ? { storeUrl: req.storeUrl } : {}), ...(runtimeDir ? { runtimeDir } : {}), ...(proxy ? { tools: [caps.node, networkBridgeScript()] } : {}) };
     const launcher = [caps.bwrap.path, ...bwrapArgs(profile, paths)];
     if (proxy) launcher.push(caps.node, networkBridgeScript(), socket, "--");
     if (binds.length) launcher.push("/bin/sh", "-c", JOIN_CGROUPS, "orchestrator-sandbox", String(binds.length), ...binds.map((b) => b.target));

@@ -31,6 +31,12 @@ export interface BoundaryPaths {
   runtimeDir?: string;
   /** Files bound writable into `runtimeDir`: the cgroup.procs of the step's groups. */
   binds: ReadonlyArray<{ source: string; target: string }>;
+  /**
+   * Files the launcher runs inside the sandbox before the step (node and the
+   * network bridge), shown read-only at their own paths: an install under
+   * /tmp or /run would otherwise be hidden by the private mounts.
+   */
+  tools?: readonly string[];
 }
 
 const within = (path: string, dir: string): boolean => path === dir || path.startsWith(dir.endsWith("/") ? dir : `${dir}/`);
@@ -76,6 +82,7 @@ export function bwrapArgs(profile: ExecutionProfile, paths: BoundaryPaths): stri
 
   if (paths.runtimeDir) a.push("--ro-bind", paths.runtimeDir, paths.runtimeDir);
   for (const b of paths.binds) a.push("--bind", b.source, b.target);
+  for (const t of paths.tools ?? []) a.push("--ro-bind", t, t);
   a.push("--chdir", paths.workspace, "--");
   return a;
 }

@@ -51,6 +51,15 @@ describe("bwrapArgs", () => {
     expect(at(rw, "--tmpfs", "/tmp/ws/.orchestrator/secret-keys")).toBe(-1);
     expect(rw[at(rw, "--ro-bind", "/etc/orchestrator/age.key") + 1]).toBe("/dev/null");
   });
+  it("shows the launcher's own programs at their paths after the private /tmp and /run, so an install under /tmp still runs", () => {
+    const tools = ["/tmp/install/node", "/tmp/install/dist/src/sandbox/network-bridge.js"];
+    const a = bwrapArgs(profileFromSpec("p", { mode: "sandbox", network_mode: "allowlist", network_allowlist: ["127.0.0.1:80"] }), { ...paths, tools });
+    for (const t of tools) {
+      expect(at(a, "--ro-bind", t)).toBeGreaterThan(at(a, "--tmpfs", "/tmp"));
+      expect(at(a, "--ro-bind", t)).toBeGreaterThan(at(a, "--tmpfs", "/run"));
+      expect(a[at(a, "--ro-bind", t) + 1]).toBe(t);
+    }
+  });
   it("no runtime directory, no mount for it", () => {
     const { runtimeDir: _, ...rest } = paths;
     const a = bwrapArgs(profileFromSpec("p", { mode: "sandbox", fs_mode: "workspace_readonly" }), { ...rest, binds: [] });
