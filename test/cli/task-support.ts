@@ -49,7 +49,7 @@ export const MANIFEST = [
       command: echo first
     - id: nap
       scope: task
-      command: if [ -f nap.done ]; then echo awake; else touch nap.done; sleep 30 & echo $! > sleep.pid; wait; fi
+      command: if [ -f nap.done ]; then echo awake; else touch nap.done; sleep 300 & echo $! > sleep.pid; wait; fi
     - id: last
       scope: task
       command: echo last
