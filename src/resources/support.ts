@@ -63,8 +63,6 @@ export const REFUSED_FIELDS: Readonly<Record<string, readonly RefusedField[]>> =
 
 /** Checked on every step of a Workflow and, recursively, on every chain step. */
 export const UNSUPPORTED_STEP_FIELDS: readonly UnsupportedField[] = [
-  // The engine reads it once it runs the item_select builtin.
-  ...(isImplementedBuiltin("item_select") ? [] : [{ path: "item_select_config", reason: "item selection strategies (min, max, threshold, weighted) are not implemented" }]),
   // A hint for a user interface: nothing that runs depends on it.
   { path: "prehook.ui", reason: "prehook UI hints are not used" },
 ];

@@ -7,6 +7,7 @@
  * helpers: an applied migration never changes meaning.
  */
 import { createHash } from "node:crypto";
+import { formatDuration } from "../resources/duration.js";
 import { canonicalJson } from "./canonical.js";
 
 export interface LegacySourceRow {
@@ -25,16 +26,6 @@ export interface LegacySourceRow {
   updated_at: string;
 }
 
-function interval(ms: number): string {
-  if (ms % 1000 !== 0) return `${ms}ms`;
-  let s = ms / 1000;
-  const h = Math.floor(s / 3600);
-  s -= h * 3600;
-  const m = Math.floor(s / 60);
-  s -= m * 60;
-  return `${h ? `${h}h` : ""}${m ? `${m}m` : ""}${s || (!h && !m) ? `${s}s` : ""}`;
-}
-
 function specOf(row: LegacySourceRow): Record<string, unknown> {
   const spec: Record<string, unknown> = {};
   if (row.type === "git") {
@@ -42,7 +33,7 @@ function specOf(row: LegacySourceRow): Record<string, unknown> {
     if (row.ref !== null) spec["ref"] = row.ref;
     if (row.path !== null) spec["path"] = row.path;
   } else spec["dir"] = row.dir ?? "manifests";
-  const every = interval(Number(row.interval_ms));
+  const every = formatDuration(Number(row.interval_ms));
   if (every !== "1m") spec["interval"] = every;
   if (row.project !== "default") spec["project"] = row.project;
   if (Number(row.prune) !== 1) spec["prune"] = false;
