@@ -39,10 +39,14 @@ export const ORPHAN_GRACE_MS = 1000;
 const aborts = new Map<number, AbortController>();
 const supervised = new SupervisedGroups();
 let engineGone = false;
+/** The steps are being ended (once, however the engine's going was noticed). */
+let ending = false;
 
 function post(reply: HostReply): void {
-  // The engine's process may be gone already; it has nothing left to tell.
-  if (process.connected) process.send!(reply);
+  // The engine's process may be gone already; it has nothing left to tell. It may also die between
+  // this check and the write: without a callback the failed write (EPIPE) is thrown from the process
+  // and this helper would die before ending the steps, so a failed send counts as the engine gone.
+  if (process.connected) process.send!(reply, (err: Error | null) => void (err && engineWent()));
 }
 
 function run(id: number, options: HostedOptions): void {
@@ -74,6 +78,8 @@ function run(id: number, options: HostedOptions): void {
 
 /** The engine died or exited: nothing more starts, and what it started has no one to record it now, so it ends. */
 function engineWent(): void {
+  if (ending) return;
+  ending = true;
   engineGone = true;
   for (const a of aborts.values()) a.abort();
   void supervised.endAll(ORPHAN_GRACE_MS).finally(() => process.exit(0));

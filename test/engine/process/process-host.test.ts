@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { isProcessAlive, isProcessGroupAlive } from "../../../src/engine/process/process-group.js";
+import { isProcessAlive, isProcessGroupAlive, processGroupsWithEnv } from "../../../src/engine/process/process-group.js";
 import type { ProcessStarted } from "../../../src/engine/process/run-process.js";
 import { REPO_ROOT } from "../../support/cli.js";
 import { until } from "../../support/controller.js";
@@ -139,6 +139,44 @@ run("hosted");
     child.kill("SIGKILL");
     await until("both groups to end", () => groups.every((g) => !isProcessGroupAlive(g)), 10_000);
     await until("the inline command's log to say why it ended", () => readFileSync(join(dir, "inline.log"), "utf8").includes("[orchestrator] the engine process running this step stopped"), 10_000);
+  });
+
+  it("ends an engine's commands when it dies while its helper is reporting a start (the report's failed write does not kill the helper)", async () => {
+    // A bare engine that keeps its helper starting commands, then dies at a random moment: often while
+    // the helper writes a `started` report into the closed channel (EPIPE).
+    const engine = join(dir, "engine.mjs");
+    writeFileSync(
+      engine,
+      `import { fork } from "node:child_process";
+const [entry, tag] = process.argv.slice(2);
+const helper = fork(entry, [String(process.pid)], { detached: true, execArgv: [], stdio: ["ignore", "ignore", "inherit", "ipc"] });
+let id = 0;
+const run = () => helper.send({ type: "run", id: id++, options: { command: "sleep 300", env: { HOST_TEST_TAG: tag }, cwd: ${JSON.stringify(dir)}, logPath: ${JSON.stringify(dir)} + "/" + tag + ".log", runId: tag + "-" + id } });
+helper.on("message", (m) => m.type === "started" && run());
+for (let i = 0; i < 4; i++) run();
+setTimeout(() => process.kill(process.pid, "SIGKILL"), 200 + Math.random() * 600);
+`,
+    );
+    const entry = join(REPO_ROOT, "dist/src/engine/process/process-host-entry.cjs");
+    let stderr = "";
+    const tags = Array.from({ length: 12 }, (_, i) => `host-test-${process.pid}-${i}`);
+    for (let round = 0; round < 3; round++) {
+      await Promise.all(
+        tags.slice(round * 4, round * 4 + 4).map(
+          (tag) =>
+            new Promise<void>((resolve) => {
+              const child = spawn(process.execPath, [engine, entry, tag], { stdio: ["ignore", "ignore", "pipe"] });
+              // The helper writes here too (how it crashed, if it did), and holds the pipe open until it exits.
+              child.stderr.on("data", (d) => (stderr += d));
+              child.stderr.on("close", () => resolve());
+            }),
+        ),
+      );
+    }
+    const tagged = (): number[] => tags.flatMap((t) => processGroupsWithEnv("HOST_TEST_TAG", t));
+    leftovers.push(...tagged());
+    expect(stderr).not.toMatch(/EPIPE|Unhandled/);
+    await until("every command of the dead engines to end", () => tagged().length === 0, 20_000, undefined, () => `groups ${tagged().join(", ")} still running`);
   });
 });
 
