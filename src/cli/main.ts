@@ -567,9 +567,20 @@ export function buildProgram(): Command {
   return program;
 }
 
+/**
+ * Started as `orchestratord` (which runs `controller --foreground`): help and
+ * errors name the program the user typed, not `orchestrator controller`.
+ */
+function nameAsDaemon(program: Command): void {
+  program.name("orchestratord");
+  const controller = program.commands.find((c) => c.name() === "controller");
+  controller?.configureHelp({ ...controller.configureHelp(), commandUsage: () => "orchestratord [options]" });
+}
+
 export async function main(argv: string[]): Promise<number> {
   endQuietlyOnBrokenPipe();
   const program = buildProgram();
+  if (/(^|\/)orchestratord(\.js)?$/.test(argv[1] ?? "")) nameAsDaemon(program);
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === "number" ? process.exitCode : 0;

@@ -60,6 +60,13 @@ describe("orchestratord --foreground --workers 2", { timeout: 120_000 }, () => {
     await runsATask(p, controller);
   });
 
+  it("names itself in its help: `orchestratord --help` is the controller's help under its own name", () => {
+    const help = spawnSync(ORCHESTRATORD, ["--help"], { encoding: "utf8" });
+    expect(help.status, help.stderr).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: orchestratord \[options\]\n/);
+    expect(help.stdout).toContain("--workers <n>");
+  });
+
   it("runs as the package's bin entry, installed from the packed tarball", async () => {
     pack = tempProject();
     const packed = spawnSync("npm", ["pack", "--ignore-scripts", "--json", "--pack-destination", pack.dir], { cwd: REPO_ROOT, encoding: "utf8" });
