@@ -73,6 +73,14 @@ export function isLoopback(host: string): boolean {
   return false;
 }
 
+/** The host name of a Host header (`127.0.0.1:19091`, `[::1]:80`, `localhost`). */
+export function hostName(header: string): string {
+  const m = /^\[([^\]]+)\](?::\d+)?$/.exec(header);
+  if (m) return m[1]!;
+  const i = header.lastIndexOf(":");
+  return i === -1 ? header : header.slice(0, i);
+}
+
 /** `127.0.0.1:19090`, `[::1]:19090`. */
 export function formatBind(b: BindAddress): string {
   return isIP(b.host) === 6 ? `[${b.host}]:${b.port}` : `${b.host}:${b.port}`;

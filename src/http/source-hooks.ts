@@ -5,7 +5,7 @@
  * at its next interval. Signed as webhooks are (`X-Hub-Signature-256`) with
  * the values of the SecretStore the source names (`source add
  * --webhook-secret`); a source without one takes unsigned notifications on
- * a loopback listener only.
+ * a loopback listener only, and never from a web page (unsigned-delivery.ts).
  */
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
@@ -13,6 +13,7 @@ import { sourceStoreOf } from "../store/source-store.js";
 import { DEFAULT_SIGNATURE_HEADER } from "../runtime/triggers/spec.js";
 import { MAX_BODY_BYTES, signingKeys, type HttpContext } from "./context.js";
 import { signatureMatches } from "./signature.js";
+import { browserOrForeignHost } from "./unsigned-delivery.js";
 
 export function sourceHookRoutes(ctx: HttpContext): Hono {
   const app = new Hono();
@@ -26,6 +27,11 @@ export function sourceHookRoutes(ctx: HttpContext): Hono {
       if (!ctx.loopback) {
         ctx.log(`http: source ${name}: push notification refused: the source has no --webhook-secret and the listener is not on loopback`);
         return c.json({ error: `source '${name}' has no webhook secret; unsigned notifications are taken on a loopback listener only` }, 401);
+      }
+      const foreign = browserOrForeignHost(c);
+      if (foreign !== undefined) {
+        ctx.log(`http: source ${name}: push notification refused: ${foreign}`);
+        return c.json({ error: foreign }, 403);
       }
     } else {
       const keys = signingKeys(ctx, source.project, source.webhookSecret);

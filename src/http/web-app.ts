@@ -12,7 +12,7 @@ import { secureHeaders } from "hono/secure-headers";
 import { apiRoutes, API_BASE, type ApiOptions } from "./api/index.js";
 import type { ApiContext } from "./api/context.js";
 import { loginRoutes, requireToken } from "./auth.js";
-import { isLoopback } from "./bind.js";
+import { hostName, isLoopback } from "./bind.js";
 import { assetRoutes, pageRoutes, WEB_DIST } from "./ui/static.js";
 
 export interface WebAppOptions extends ApiOptions {
@@ -21,14 +21,6 @@ export interface WebAppOptions extends ApiOptions {
   token?: string;
   /** Where the built front end is (tests point elsewhere). */
   webDir?: string;
-}
-
-/** The host name of a Host header (`127.0.0.1:19091`, `[::1]:80`, `localhost`). */
-function hostName(header: string): string {
-  const m = /^\[([^\]]+)\](?::\d+)?$/.exec(header);
-  if (m) return m[1]!;
-  const i = header.lastIndexOf(":");
-  return i === -1 ? header : header.slice(0, i);
 }
 
 /** Without a token, only requests addressed to a loopback name are answered. */

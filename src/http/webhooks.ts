@@ -4,7 +4,8 @@
  * system's path): a delivery fires an `event.source: webhook` Trigger. In
  * order: a body over 1 MiB is 413 (at once when its Content-Length says
  * so); an unknown trigger, or one that is not a webhook trigger, is 404; a missing or
- * wrong signature is 401 and creates nothing; a body that is not JSON is
+ * wrong signature is 401 and creates nothing, as is an unsigned one (403) a
+ * web page sent (see unsigned-delivery.ts); a body that is not JSON is
  * 400. Then a suspended trigger or a `filter.condition` that does not hold
  * creates nothing (200, saying why); otherwise the trigger fires as the
  * scheduler fires it (its concurrencyPolicy applies) and the answer is 202
@@ -20,6 +21,7 @@ import { matchEvent, webhookEventOf } from "../runtime/triggers/match.js";
 import { readTrigger, TriggerSpecError, type TriggerDef, type WebhookTrigger } from "../runtime/triggers/spec.js";
 import { MAX_BODY_BYTES, signingKeys, type HttpContext } from "./context.js";
 import { signatureMatches } from "./signature.js";
+import { browserOrForeignHost } from "./unsigned-delivery.js";
 
 export function webhookRoutes(ctx: HttpContext): Hono {
   const app = new Hono();
@@ -84,10 +86,11 @@ async function deliver(ctx: HttpContext, c: Context, project: string, name: stri
 }
 
 /** Why a delivery is refused before its body is read as JSON, or undefined when it may go on. */
-function checkSignature(ctx: HttpContext, c: Context, def: TriggerDef, source: WebhookTrigger, body: Uint8Array): { status: 401 | 500; reason: string } | undefined {
+function checkSignature(ctx: HttpContext, c: Context, def: TriggerDef, source: WebhookTrigger, body: Uint8Array): { status: 401 | 403 | 500; reason: string } | undefined {
   if (source.secretRef === undefined) {
-    if (ctx.loopback) return undefined;
-    return { status: 401, reason: "this trigger has no webhook.secret, and unsigned deliveries are taken on a loopback listener only" };
+    if (!ctx.loopback) return { status: 401, reason: "this trigger has no webhook.secret, and unsigned deliveries are taken on a loopback listener only" };
+    const foreign = browserOrForeignHost(c);
+    return foreign === undefined ? undefined : { status: 403, reason: foreign };
   }
   const keys = signingKeys(ctx, def.project, source.secretRef);
   if (!keys.ok) return { status: 500, reason: `the trigger's signing keys cannot be read: ${keys.message}` };

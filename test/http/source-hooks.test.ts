@@ -69,7 +69,7 @@ describe("source push notifications", () => {
     expect(git(up.work, "rev-parse", "HEAD")).toBe(sha);
   });
 
-  it("a source without --webhook-secret takes unsigned notifications on a loopback listener", async () => {
+  it("a source without --webhook-secret takes unsigned notifications on a loopback listener, but not from a web page", async () => {
     up.write("manifests/base.yaml", workspace("first"));
     up.commit("first");
     up.push();
@@ -80,7 +80,12 @@ describe("source push notifications", () => {
     up.write("manifests/more.yaml", workspace("second"));
     up.commit("second");
     up.push();
-    expect(await post(`${await controller.url()}/hooks/sources/open`, "{}")).toBe(202);
+    const url = `${await controller.url()}/hooks/sources/open`;
+    // A cross-origin post from a page in a browser on this machine starts nothing.
+    expect(await post(url, "{}", { origin: "https://attacker.example" })).toBe(403);
+    await until("the refusal in the controller's log", () => /source open: push notification refused: an unsigned delivery from a web page/.test(controller!.log()));
+    expect(exists(p, "workspace/second")).toBe(false);
+    expect(await post(url, "{}")).toBe(202);
     await until("the pushed commit to be applied", () => exists(p, "workspace/second"));
   });
 });

@@ -143,6 +143,23 @@ describe("webhook triggers", () => {
     const status = JSON.parse(p.run(["controller", "status", "-o", "json"]).stdout) as { webhooks: string };
     expect(status.webhooks).toBe(base);
   });
+
+  it("refuse an unsigned delivery a web page sent (Origin, Sec-Fetch-Site) or addressed by a name that is not loopback, creating nothing", async () => {
+    p = initializedProject();
+    applied(p, "setup.yaml", docs(workspace("ws"), workflow("wf"), hook("open", "")));
+    controller = await startController(p.dir);
+    const base = await controller.url();
+    // A cross-origin form post from a page in a browser on this machine.
+    expect(await post(`${base}/webhooks/open`, "{}", { origin: "https://attacker.example" })).toMatchObject({ status: 403, json: { error: expect.stringMatching(/from a web page .*give the trigger or source a secret/) } });
+    expect((await post(`${base}/webhooks/open`, "{}", { "sec-fetch-site": "cross-site" })).status).toBe(403);
+    // A page's own name rebound to 127.0.0.1.
+    expect(await postStatus(`${base}/webhooks/open`, "{}", { host: "attacker.example:19090" })).toBe(403);
+    expect(tasks(p)).toEqual([]);
+    await until("the refusal in the controller's log", () => /delivery refused \(403\)/.test(controller!.log()));
+    // A program on this machine, as curl sends it, is still taken.
+    expect(await postStatus(`${base}/webhooks/open`, "{}", { host: `localhost:${new URL(base).port}` })).toBe(202);
+    expect(tasks(p)).toHaveLength(1);
+  });
 });
 
 describe("the listener's address", () => {
