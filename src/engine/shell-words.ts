@@ -104,12 +104,22 @@ const SHELLS = new Set(["sh", "bash", "dash", "zsh", "ksh", "ash", "mksh", "fish
 /** Commands that run the rest of their words as another command. */
 const WRAPPERS = new Set(["sudo", "doas", "env", "nohup", "nice", "ionice", "timeout", "xargs", "stdbuf", "setsid", "chroot", "flock", "runuser"]);
 
+/** A command that parses the placeholder's text as shell code a second time, described for a warning. */
+export interface Reevaluation {
+  /** The command's name (`bash`, `ssh`, `eval`). */
+  command: string;
+  /** What parses the text, completing "text that ...": `bash -c parses as shell code again`. */
+  parsedBy: string;
+  /** The command takes positional parameters after its script (`bash -c '...' _ {x}`), where a value stays data. */
+  takesPositional: boolean;
+}
+
 /**
  * The command that parses the placeholder's text as shell code a second
- * time (`eval`, `bash -c`, `su -c`, `ssh`), for a warning; undefined when
- * none does.
+ * time (`eval`, `bash -c`, `su -c`, `ssh`, `watch`), for a warning;
+ * undefined when none does.
  */
-export function reevaluatingCommand(at: CommandAtPlaceholder): string | undefined {
+export function reevaluatingCommand(at: CommandAtPlaceholder): Reevaluation | undefined {
   const { words } = at;
   let k = commandIndex(words);
   if (k === undefined) return undefined;
@@ -128,12 +138,13 @@ export function reevaluatingCommand(at: CommandAtPlaceholder): string | undefine
   }
   const cmd = basename(unquoted(words[k]!));
   const args = words.slice(k + 1).map(unquoted);
-  if (cmd === "eval") return "eval";
-  if (cmd === "ssh") return args.some((a) => !a.startsWith("-")) ? "ssh (the remote shell parses the command again)" : undefined;
-  if (cmd === "watch") return "watch (it runs its command with sh -c)";
+  if (cmd === "eval") return { command: "eval", parsedBy: "eval parses as shell code again", takesPositional: false };
+  // ssh joins its arguments with spaces into one command line for the remote shell: positional parameters are parsed too.
+  if (cmd === "ssh") return args.some((a) => !a.startsWith("-")) ? { command: "ssh", parsedBy: "ssh sends to the remote host, whose shell parses it as shell code again", takesPositional: false } : undefined;
+  if (cmd === "watch") return { command: "watch", parsedBy: "watch runs with sh -c, which parses it as shell code again", takesPositional: false };
   const c = args.findIndex((a) => a === "-c" || /^-[A-Za-z]*c$/.test(a));
   // The script is the word right after -c; words after it are positional parameters ($1 ...), which are safe.
-  if ((SHELLS.has(cmd) || cmd === "su" || cmd === "busybox") && c >= 0 && c === args.length - 1) return `${cmd} -c`;
+  if ((SHELLS.has(cmd) || cmd === "su" || cmd === "busybox") && c >= 0 && c === args.length - 1) return { command: cmd, parsedBy: `${cmd} -c parses as shell code again`, takesPositional: true };
   return undefined;
 }
 

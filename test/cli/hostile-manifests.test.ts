@@ -311,11 +311,33 @@ describe("placeholders in shell commands", () => {
   let p: Project | undefined;
   afterEach(() => p?.cleanup());
 
-  it("a placeholder a second shell parses again is a warning naming the agent and the field", () => {
-    p = initializedProject();
-    const r = p.run(["manifest", "validate", "-f", join(HOSTILE, "reevaluated-placeholder.yaml")]);
-    expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/warning: agent\/nested-shell: spec\.command: placeholder \{prompt\} is in text that bash -c parses as shell code again/);
+  it("a placeholder a second shell parses again is a warning naming the agent, the field and file:line; a positional parameter is not", () => {
+    p = initializedProject({ "agents.yaml": readFileSync(join(HOSTILE, "reevaluated-placeholder.yaml"), "utf8") });
+    // agent, the line of its command, and what parses the text again.
+    const warned: Array<[string, number, string]> = [
+      ["nested-shell", 10, "bash -c parses as shell code again"],
+      ["nested-sh", 18, "sh -c parses as shell code again"],
+      ["evaluated", 26, "eval parses as shell code again"],
+      ["as-user", 34, "su -c parses as shell code again"],
+      ["remote", 42, "ssh sends to the remote host, whose shell parses it as shell code again"],
+      ["sudo-sh", 50, "sh -c parses as shell code again"],
+      ["env-bash", 58, "bash -c parses as shell code again"],
+    ];
+    for (const args of [["manifest", "validate", "-f", "agents.yaml"], ["apply", "-f", "agents.yaml"]]) {
+      const r = p.run(args);
+      expect(r.code, `${args.join(" ")}: ${r.stderr}`).toBe(0);
+      const warnings = r.stderr.split("\n").filter((l) => l.startsWith("warning:"));
+      for (const [name, line, parsedBy] of warned) {
+        const expected = `warning: agent/${name}: spec.command: placeholder {prompt} is in text that ${parsedBy}: a value there (a goal holding $(cmd), say) runs as a command, whatever the quoting (agents.yaml:${line}:12)`;
+        expect(warnings, `${args.join(" ")}: ${name}`).toContain(expected);
+      }
+      // Nothing else is warned about: not the positional parameters, not one agent twice.
+      expect(warnings, args.join(" ")).toHaveLength(warned.length);
+      expect(r.stderr).not.toMatch(/agent\/(sudo-)?positional/);
+      // ssh, eval: a parameter after a script is parsed too, so the hint does not offer one.
+      expect(r.stderr).toContain("hint: ssh joins its arguments into one text that a shell parses, so a parameter after a script is parsed too: pass the value through stdin or a file (promptDelivery)");
+    }
+    expect(JSON.parse(p.run(["get", "agents", "-o", "json"]).stdout).items).toHaveLength(9);
   });
 
   it("a hostile goal next to those contexts arrives as text and runs nothing, under dash and under bash", () => {

@@ -22,14 +22,16 @@ export function commandTemplateIssues(template: unknown, path: Array<string | nu
   try {
     renderCommand(template, Object.fromEntries(names.map((n) => [n, "x"])), {
       observe: (name, at) => {
-        const shell = reevaluatingCommand(at);
-        if (!shell || warned.has(name)) return;
+        const again = reevaluatingCommand(at);
+        if (!again || warned.has(name)) return;
         warned.add(name);
         issues.push({
           path,
           severity: "warning",
-          message: `placeholder {${name}} is in text that ${shell} parses as shell code again: a value there (a goal holding $(cmd), say) runs as a command, whatever the quoting`,
-          hint: `pass the value as a positional parameter after the script (bash -c 'agent "$1"' _ {${name}}) or through stdin or a file (promptDelivery), not inside the script`,
+          message: `placeholder {${name}} is in text that ${again.parsedBy}: a value there (a goal holding $(cmd), say) runs as a command, whatever the quoting`,
+          hint: again.takesPositional
+            ? `pass the value as a positional parameter after the script (bash -c 'agent "$1"' _ {${name}}) or through stdin or a file (promptDelivery), not inside the script`
+            : `${again.command} joins its arguments into one text that a shell parses, so a parameter after a script is parsed too: pass the value through stdin or a file (promptDelivery)`,
         });
       },
     });
