@@ -307,6 +307,151 @@ describe("secrets and paths", () => {
   });
 });
 
+describe("a NUL byte submitted by other paths than a Task manifest", () => {
+  let p: Project | undefined;
+  let controller: RunningController | undefined;
+  afterEach(async () => {
+    await controller?.stop();
+    controller = undefined;
+    p?.cleanup();
+  });
+  const triggerSet = (): Project =>
+    initializedProject({
+      "m.yaml": [
+        "apiVersion: orchestrator.dev/v2\nkind: Workspace\nmetadata:\n  name: ws\nspec:\n  root_path: \".\"\n",
+        "apiVersion: orchestrator.dev/v2\nkind: Workflow\nmetadata:\n  name: wf\nspec:\n  steps:\n    - id: s\n      command: echo {payload_x} > fired.txt\n",
+        "apiVersion: orchestrator.dev/v2\nkind: Trigger\nmetadata:\n  name: hook\nspec:\n  event:\n    source: webhook\n  action:\n    workflow: wf\n    workspace: ws\n",
+      ].join("---\n"),
+    });
+  const NUL_REFUSED = "the task could not be created: variable 'payload_x' contains a NUL byte at character 2; a NUL byte (\\0) cannot be passed to a process";
+  const taskCount = (q: Project): number => JSON.parse(q.run(["task", "list", "-o", "json"]).stdout).items.length;
+
+  it("trigger fire --payload with a NUL byte exits 1 naming the variable, and creates no task", () => {
+    p = triggerSet();
+    expect(p.run(["apply", "-f", "m.yaml"]).code).toBe(0);
+    // --payload carries JSON, whose \u0000 escape is a NUL byte once parsed (argv itself cannot hold one).
+    const r = p.run(["trigger", "fire", "hook", "--payload", '{"x":"a\\u0000b"}']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`error: trigger/hook did not fire: ${NUL_REFUSED}`);
+    noStackTrace(r.stderr);
+    expect(taskCount(p)).toBe(0);
+    // The same payload without the NUL fires.
+    expect(p.run(["trigger", "fire", "hook", "--payload", '{"x":"ab"}']).code).toBe(0);
+    expect(taskCount(p)).toBe(1);
+  });
+
+  it("a webhook delivery with a NUL byte in its body is refused with a message naming the variable; no task is created and the controller goes on", async () => {
+    p = triggerSet();
+    expect(p.run(["apply", "-f", "m.yaml"]).code).toBe(0);
+    controller = await startController(p.dir);
+    const url = `${await controller.url()}/webhooks/hook`;
+    const refused = await fetch(url, { method: "POST", body: JSON.stringify({ x: "a\u0000b" }), headers: { "content-type": "application/json" } });
+    expect(await refused.json()).toEqual({ fired: false, reason: "task_rejected", message: expect.stringContaining(NUL_REFUSED) });
+    expect(taskCount(p)).toBe(0);
+    const skipped = JSON.parse(p.run(["event", "list", "--type", "trigger_skipped", "-o", "json"]).stdout).items;
+    expect(skipped.map((e: { message: string }) => e.message).join("\n")).toContain("variable 'payload_x' contains a NUL byte");
+    // The next delivery fires and its task runs.
+    const fired = await fetch(url, { method: "POST", body: JSON.stringify({ x: "ab" }), headers: { "content-type": "application/json" } });
+    expect(fired.status).toBe(202);
+    await until("the delivered task to write its file", () => existsSync(join(p!.dir, "fired.txt")) && readFileSync(join(p!.dir, "fired.txt"), "utf8") === "ab\n", 60_000);
+  }, 120_000);
+});
+
+describe("failures while a controller runs tasks", () => {
+  let p: Project | undefined;
+  let controller: RunningController | undefined;
+  afterEach(async () => {
+    await controller?.stop();
+    controller = undefined;
+    p?.cleanup();
+  });
+  const doc = (kind: string, name: string, spec: string): string => `apiVersion: orchestrator.dev/v2\nkind: ${kind}\nmetadata:\n  name: ${name}\nspec:\n${spec}`;
+  const phases = (q: Project): Map<string, { phase: string; message?: string }> =>
+    new Map((JSON.parse(q.run(["task", "list", "-o", "json"]).stdout).items as Array<{ id: string; phase: string; message?: string }>).map((t) => [t.id, t]));
+  const created = (q: Project, args: readonly string[]): string => {
+    const r = q.run(["task", "create", ...args]);
+    expect(r.code, r.stderr).toBe(0);
+    return r.stdout.trim();
+  };
+  const settled = (q: Project, ids: readonly string[]) => () => ids.every((id) => ["Completed", "Failed"].includes(phases(q).get(id)?.phase ?? ""));
+  const statusFiles = (q: Project): string => {
+    const dir = join(q.dir, ".orchestrator/status/default/task");
+    return readdirSync(dir).map((f) => readFileSync(join(dir, f), "utf8")).join("\n");
+  };
+
+  it("a step that fails to start with a secret in its error leaves a bounded excerpt with [REDACTED] in events, status files and the controller log", async () => {
+    const secret = "sk-live-4f9a2c7e1b3d5a6c";
+    p = initializedProject({
+      "m.yaml": [
+        doc("Workspace", "ws", '  root_path: "."\n'),
+        doc("SecretStore", "api", `  data:\n    TOKEN: ${secret}\n`),
+        // The step's agent is given the secret; its prompt goes in the environment.
+        doc("Agent", "deployer", "  capabilities: [deploy]\n  promptDelivery: env\n  command: echo agent-ran\n  env:\n    - fromRef: api\n"),
+        doc("StepTemplate", "talk", '  prompt: "Deploy with {goal} then {blob}"\n'),
+        // A NUL byte captured from the first step reaches the prompt: the environment cannot hold it, and Node's error quotes the prompt.
+        doc("Workflow", "spawn", "  steps:\n    - id: emit\n      command: printf 'x\\0y'\n      behavior:\n        captures:\n          - var: blob\n            source: stdout\n    - id: speak\n      required_capability: deploy\n      template: talk\n"),
+        // A prehook whose error quotes a variable's value, whole.
+        doc("Workflow", "gate", "  steps:\n    - id: deploy\n      required_capability: deploy\n      template: talk\n      prehook:\n        engine: cel\n        when: \"duration(window) > duration('0s')\"\n"),
+      ].join("---\n"),
+    });
+    expect(p.run(["apply", "-f", "m.yaml"]).code).toBe(0);
+    controller = await startController(p.dir);
+    const tail = "G".repeat(3000);
+    const ids = [created(p, ["--workflow", "spawn", "--goal", `token ${secret} ${tail}`]), created(p, ["--workflow", "gate", "--set", `window=wait for ${secret} ${tail}`])];
+    await until("both tasks to end", settled(p, ids), 60_000);
+    await until("the controller to log both failures", () => ids.every((id) => controller!.log().includes(`task ${id} failed`)), 30_000);
+    expect([...ids.map((id) => phases(p!).get(id)?.phase)]).toEqual(["Failed", "Failed"]);
+    const longest = (text: string) => Math.max(0, ...(text.match(/G+/g) ?? []).map((g) => g.length));
+    const events = p.run(["event", "list", "--limit", "1000", "-o", "json"]).stdout;
+    for (const [where, text] of [["events", events], ["status files", statusFiles(p)], ["controller log", controller.log()]] as const) {
+      expect(text, where).not.toContain(secret);
+      expect(text, where).toContain("step speak could not start: cannot start /bin/sh: The property 'options.env['ORCH_PROMPT']' must be a string without null bytes. Received 'Deploy with token [REDACTED] GGG");
+      expect(text, where).toContain("step deploy could not start: prehook of step 'deploy' failed: Invalid duration string: wait for [REDACTED] GGG");
+      // The prehook's error quoted 3000 characters of goal: an excerpt is kept, and says so.
+      expect(text, where).toMatch(/GGG… \(\d+ more characters not recorded\)/);
+      expect(longest(text), where).toBeGreaterThan(0);
+      expect(longest(text), where).toBeLessThan(300);
+    }
+    expect(controller.child.exitCode).toBeNull();
+  }, 120_000);
+
+  it("a prehook or finalize rule that runs past its CEL budget fails its task quickly, saying so, and the controller runs other work", async () => {
+    const list = `[${Array(1000).fill(1).join(",")}]`;
+    // A billion evaluations each: without a budget, minutes of a blocked controller.
+    const runaway = (op: string) => `${list}.all(x, ${list}.all(y, ${list}.all(z, x + y + z ${op} 0)))`;
+    p = initializedProject({
+      "docs/qa/a.md": "a\n",
+      "m.yaml": [
+        doc("Workspace", "ws", '  root_path: "."\n  qa_targets: [docs/qa]\n'),
+        doc("Workflow", "gated", `  steps:\n    - id: first\n      command: touch first-ran\n    - id: gated\n      command: touch gated-ran\n      prehook:\n        engine: cel\n        when: "${runaway(">")}"\n`),
+        doc("Workflow", "finalized", `  steps:\n    - id: check\n      scope: item\n      command: touch checked\n  finalize:\n    rules:\n      - id: slow\n        when: "${runaway(">=")}"\n        status: verified\n`),
+        doc("Workflow", "plain", "  steps:\n    - id: s\n      command: echo {goal} >> plain.txt\n"),
+      ].join("---\n"),
+    });
+    const applied = p.run(["apply", "-f", "m.yaml"]);
+    expect(applied.code, applied.stderr).toBe(0);
+    controller = await startController(p.dir);
+    const [gated, finalized, plain] = [created(p, ["--workflow", "gated"]), created(p, ["--workflow", "finalized"]), created(p, ["--workflow", "plain", "--goal", "one"])];
+    // The limit is far below what the rules would take unbudgeted.
+    await until("the three tasks to end", settled(p, [gated!, finalized!, plain!]), 60_000);
+    const after = phases(p);
+    const budget = "failed: the expression ran longer than its budget of 1000 ms and was stopped (expression: [1,1,1";
+    expect(after.get(gated!)).toMatchObject({ phase: "Failed", message: expect.stringContaining(`step gated could not start: prehook of step 'gated' ${budget}`) });
+    expect(after.get(finalized!)).toMatchObject({ phase: "Failed", message: expect.stringContaining(`item docs/qa/a.md: finalize rule 'slow' ${budget}`) });
+    expect(after.get(plain!)?.phase).toBe("Completed");
+    // Each message is an excerpt, not the whole 6000-character expression.
+    for (const id of [gated!, finalized!]) expect(after.get(id)!.message!.length, id).toBeLessThan(500);
+    expect(existsSync(join(p.dir, "first-ran"))).toBe(true);
+    expect(existsSync(join(p.dir, "gated-ran"))).toBe(false);
+    expect(existsSync(join(p.dir, "checked"))).toBe(true);
+    // The controller is still there, and runs the next task.
+    expect(controller.child.exitCode).toBeNull();
+    const next = created(p, ["--workflow", "plain", "--goal", "two"]);
+    await until("the next task to complete", () => phases(p!).get(next)?.phase === "Completed", 60_000);
+    expect(readFileSync(join(p.dir, "plain.txt"), "utf8")).toBe("one\ntwo\n");
+  }, 180_000);
+});
+
 describe("placeholders in shell commands", () => {
   let p: Project | undefined;
   afterEach(() => p?.cleanup());

@@ -1,6 +1,7 @@
 /**
- * @module The reason a step could not start, as it is recorded: in the run
- * record, the task's events, status files and the controller log. An error
+ * @module The reason a step could not start (or a finalize rule could not be
+ * evaluated), as it is recorded: in the run record, the task's events,
+ * status files and the controller log. An error
  * thrown while starting a process may quote its whole command line or
  * environment (Node's "must be a string without null bytes. Received ..."
  * does), and with it the rendered prompt and any secret in it; the reason

@@ -35,6 +35,7 @@ import { cleanupItemWorktrees, itemIsolationOf } from "./item-isolation.js";
 import { ADAPTIVE_PLAN_KEY, adaptiveStepsForCycle } from "../adaptive/adaptive-cycle.js";
 import { executionKey, runStep, type ScopeState, type StepOutcome, type TaskState } from "./step-runner.js";
 import { loadTaskContext, type TaskContext } from "./task-context.js";
+import { boundedReason } from "./failure-reason.js";
 
 export interface TaskRunnerDeps {
   store: Store;
@@ -504,7 +505,8 @@ async function runCycles(deps: TaskRunnerDeps, ctx: TaskContext, started: TaskRe
           const status = scope.notStarted?.length ? "failed" : fin.status;
           tasks.updateItem(scope.item!.id, { status: status as ItemStatus, vars: scope.vars });
         } catch (err) {
-          stop ??= { kind: "failed", message: (err as Error).message };
+          // The error quotes the rule's whole expression: a bounded, redacted excerpt is kept, as for a step.
+          stop ??= { kind: "failed", message: `item ${scope.item!.path}: ${boundedReason((err as Error).message, ctx.secrets)}` };
         }
       }
 
