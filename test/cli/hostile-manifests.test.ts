@@ -3,7 +3,10 @@
  * bombs, catastrophic regular expressions, runaway CEL, secrets beside
  * `data`, paths that escape, placeholders a shell would evaluate, NUL bytes.
  * Each must end in an ordinary error at file:line (or a warning), promptly,
- * with nothing applied and nothing run. Fixtures: test/fixtures/hostile/;
+ * with nothing applied and nothing run. The same for what reaches a running
+ * controller: a NUL byte in a trigger's payload or a webhook body, a step
+ * whose start fails with a secret in the error, a prehook or finalize rule
+ * past its CEL budget. Fixtures: test/fixtures/hostile/;
  * what cannot be committed (FIFOs, sockets, device links) is made here.
  */
 import { execFileSync, spawn, spawnSync } from "node:child_process";
