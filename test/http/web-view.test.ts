@@ -2,18 +2,24 @@
  * The web view end to end, in Debian's chromium: a real controller serving
  * it, a workflow whose agent prints a line a second, the task page showing
  * the lines as they are written (a secret the agent prints masked), pause
- * and resume from the page, the same JSON as the CLI's `-o json`, the
- * token and its login page, `orchestrator ui` without a controller, the
- * triggers, a source reconciled from its page, a resource's origin, and an
- * item retried from its row. Screenshots go to test-output/web-view/.
+ * and resume from the page, the task's events and its row in the task list,
+ * the same JSON as the CLI's `-o json`, the token and its login page,
+ * `orchestrator ui` without a controller, the triggers, an agent's load,
+ * sources Ready and Stalled with the revisions they applied (one a real git
+ * repository) and one reconciled from its page, resources' status, a
+ * resource's origin commit and events, and an item retried from its row.
+ * Each shown value is read from its column or field, so a page that stops
+ * showing it fails. Screenshots go to test-output/web-view/.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { launchBrowser, testOutputDir, type Browser } from "../support/browser.js";
+import { formatAge } from "../../src/cli/output/age.js";
+import { cellText, columnTexts, fact, launchBrowser, testOutputDir, type Browser } from "../support/browser.js";
 import { createTask, taskProject } from "../cli/task-support.js";
+import { isolateGit, makeUpstream } from "../reconcile/git/git-fixture.js";
 import { docs, workflow, workspace } from "../reconcile/support/manifests.js";
 import { CLI, initializedProject } from "../support/cli.js";
 import { startController, stopAndRemove, until, type RunningController } from "../support/controller.js";
@@ -67,6 +73,7 @@ let project: Project | undefined;
 let controller: RunningController | undefined;
 let browser: Browser | undefined;
 let child: ChildProcess | undefined;
+let restoreGit: (() => void) | undefined;
 
 afterEach(async () => {
   await browser?.close();
@@ -80,6 +87,8 @@ afterEach(async () => {
   await stopAndRemove(controller, project);
   controller = undefined;
   project = undefined;
+  restoreGit?.();
+  restoreGit = undefined;
 });
 
 /** The controller's web view address, from its log. */
@@ -96,8 +105,35 @@ function taskCreate(p: Project): string {
 
 const phaseOf = (p: Project, id: string): string => (JSON.parse(p.run(["task", "info", id, "-o", "json"]).stdout) as { task: { phase: string } }).task.phase;
 
-/** A step that runs until the test writes `release` in the project. */
+/** An agent whose step runs until the test writes `release` in the project, and a workflow whose one step it takes. */
 const HOLD = "'while [ ! -f release ]; do sleep 0.1; done'";
+const HOLDER = `apiVersion: orchestrator.dev/v2
+kind: Agent
+metadata:
+  name: holder
+spec:
+  capabilities: [hold]
+  command: ${HOLD}
+`;
+const HELD = `apiVersion: orchestrator.dev/v2
+kind: Workflow
+metadata:
+  name: wf
+spec:
+  steps:
+    - id: build
+      required_capability: hold
+  loop:
+    mode: once
+`;
+/** A document the schema refuses: the source holding it stalls until a new revision fixes it. */
+const INVALID = `apiVersion: orchestrator.dev/v2
+kind: Workflow
+metadata:
+  name: broken
+spec:
+  steps: 3
+`;
 const TRIGGER = `apiVersion: orchestrator.dev/v2
 kind: Trigger
 metadata:
@@ -172,6 +208,16 @@ describe("the web view in a browser", { timeout: 180_000 }, () => {
     expect(await page.locator("[data-test=logs] .run-log").count()).toBe(2);
     expect(phaseOf(project, id)).toBe("Completed");
     await page.screenshot({ path: join(OUT, "task-page-completed.png"), fullPage: true });
+
+    // Its events, as `event list --task` lists them: created, each step started and judged, paused and resumed from here.
+    const stored = (JSON.parse(project.run(["event", "list", "--task", id, "--limit", "100", "-o", "json"]).stdout) as { items: Array<{ type: string; actor: string | null; message: string }> }).items;
+    for (const type of ["task_created", "step_started", "run_result", "task_paused", "task_resumed"]) expect(stored.map((e) => e.type)).toContain(type);
+    const eventTable = page.locator("section", { has: page.locator("h2", { hasText: /^Events$/ }) }).locator("table");
+    const sorted = (list: string[]): string[] => [...list].sort();
+    await expect.poll(async () => sorted(await columnTexts(eventTable, "Type")), { timeout: 30_000 }).toEqual(sorted(stored.map((e) => e.type)));
+    expect(sorted(await columnTexts(eventTable, "Message"))).toEqual(sorted(stored.map((e) => e.message)));
+    const pausedRow = eventTable.locator("tbody tr", { has: page.locator("td", { hasText: /^task_paused$/ }) });
+    expect(await cellText(eventTable, pausedRow, "By")).toBe("web");
     expect(errors).toEqual([]);
 
     // The page reads the API; the API answers what `-o json` prints.
@@ -184,6 +230,20 @@ describe("the web view in a browser", { timeout: 180_000 }, () => {
     expect(await api("/sources")).toEqual(JSON.parse(project.run(["source", "list", "-o", "json"]).stdout));
     const logsText = await (await page.request.get(`${url}/api/v1/tasks/${id}/logs`)).text();
     expect(logsText).toBe(project.run(["task", "logs", id]).stdout);
+
+    // The task list shows its project, workflow, progress (the paused run and the one that finished) and age.
+    await page.goto(`${url}/tasks`);
+    const taskTable = page.locator("[data-test=task-list]");
+    const taskRow = page.locator(`[data-task="${id}"]`);
+    await taskRow.waitFor();
+    expect(await cellText(taskTable, taskRow, "Project")).toBe("default");
+    expect(await cellText(taskTable, taskRow, "Workflow")).toBe("ticks");
+    expect(await cellText(taskTable, taskRow, "Phase")).toBe("Completed");
+    await expect.poll(() => cellText(taskTable, taskRow, "Progress"), { timeout: 30_000 }).toBe("2/2 runs");
+    const createdAt = (JSON.parse(project.run(["task", "info", id, "-o", "json"]).stdout) as { task: { createdAt: string } }).task.createdAt;
+    // The page redraws every 2 s: its age is what formatAge gives for a moment of the last few seconds.
+    const age = await cellText(taskTable, taskRow, "Age");
+    expect(Array.from({ length: 10 }, (_, k) => formatAge(createdAt, Date.now() - k * 1000))).toContain(age);
 
     // The other sections render from the same store.
     for (const [path, marker] of [
@@ -252,9 +312,18 @@ describe("the web view in a browser", { timeout: 180_000 }, () => {
     await expect.poll(() => phaseOf(project!, id), { timeout: 30_000 }).toBe("Paused");
   });
 
-  it("shows triggers with their last and next firing, a source with Reconcile now, a resource's origin, and a task's runs", async () => {
-    // Applied by the controller from the project's source: a trigger firing every second whose task holds until released.
-    project = initializedProject({ "manifests/setup.yaml": docs(workspace("ws"), workflow("wf", HOLD), TRIGGER) });
+  it("shows triggers with their last and next firing, an agent's load, sources Ready and Stalled with their revisions and Reconcile now, resources' status, origin commit and events, and a task's runs", async () => {
+    // A git repository holding a workflow, followed by a git source.
+    const gitHome = isolateGit();
+    restoreGit = gitHome.restore;
+    const upstream = makeUpstream(gitHome.root);
+    upstream.write("deploy/shipped.yaml", workflow("shipped"));
+    const sha = upstream.commit("a workflow to ship");
+    upstream.push();
+    // Applied by the controller from the project's source: a trigger firing every second whose task's step holds its agent until released.
+    project = initializedProject({ "manifests/setup.yaml": docs(workspace("ws"), HOLDER, HELD, TRIGGER), "broken/bad.yaml": INVALID });
+    expect(project.run(["source", "add", "remote", "--git", upstream.bare, "--path", "deploy"]).code).toBe(0);
+    expect(project.run(["source", "add", "broken", "--dir", "broken"]).code).toBe(0);
     controller = await startController(project.dir, ["--ui-bind", "127.0.0.1:0"]);
     const url = await webUrl(controller);
     browser = await launchBrowser();
@@ -282,10 +351,44 @@ describe("the web view in a browser", { timeout: 180_000 }, () => {
     const step = page.locator("[data-test=timeline] tr[data-run]").first();
     await expect.poll(() => step.innerText(), { timeout: 60_000 }).toMatch(/^build\s+running/);
 
-    // The source that applied it all, reconciled from the page.
+    // The agent running that step: a load of 1, as `agent list` counts it (nothing has finished on it yet).
+    await page.goto(`${url}/agents`);
+    const agentTable = page.locator("[data-test=agent-list]");
+    const holder = agentTable.locator("tbody tr", { has: page.locator("td:first-child", { hasText: /^holder$/ }) });
+    await expect.poll(() => cellText(agentTable, holder, "Load"), { timeout: 30_000 }).toBe("1");
+    const agents = (JSON.parse(project.run(["agent", "list", "-o", "json"]).stdout) as { items: Array<{ name: string; health: { currentLoad: number } }> }).items;
+    expect(agents.find((a) => a.name === "holder")?.health.currentLoad).toBe(1);
+
+    // The sources: Ready or Stalled, and the revision each applied last, as `source list` has them; the git one's is its commit.
+    await page.goto(`${url}/sources`);
+    const sourceTable = page.locator("[data-test=source-list]");
+    const sourceRow = (name: string) => sourceTable.locator("tbody tr", { has: page.locator("td:first-child", { hasText: new RegExp(`^${name}$`) }) });
+    await expect.poll(() => cellText(sourceTable, sourceRow("remote"), "Status"), { timeout: 60_000 }).toBe("Ready");
+    await expect.poll(() => cellText(sourceTable, sourceRow("broken"), "Status"), { timeout: 60_000 }).toBe("Stalled: ValidationFailed");
+    expect(await cellText(sourceTable, sourceRow("default"), "Status")).toBe("Ready");
+    expect(await cellText(sourceTable, sourceRow("remote"), "Revision")).toBe(sha.slice(0, 12));
+    type SourceStatus = { metadata: { name: string }; status: { lastAppliedRevision?: string | null } };
+    const sources = (JSON.parse(project.run(["source", "list", "-o", "json"]).stdout) as { items: SourceStatus[] }).items;
+    const revision = (name: string): string | undefined => sources.find((x) => x.metadata.name === name)?.status.lastAppliedRevision ?? undefined;
+    expect(revision("remote")).toBe(sha);
+    expect(revision("default")).toBeTruthy();
+    expect(revision("broken")).toBeUndefined();
+    for (const name of ["default", "remote", "broken"]) expect(await cellText(sourceTable, sourceRow(name), "Revision")).toBe(revision(name)?.slice(0, 12) ?? "");
+    await page.screenshot({ path: join(OUT, "sources.png") });
+    const heading = page.locator("main h1 .badge");
+    await page.goto(`${url}/sources/remote`);
+    await expect.poll(() => heading.innerText(), { timeout: 30_000 }).toBe("Ready");
+    expect(await fact(page, "Last applied").innerText()).toMatch(new RegExp(`^${sha.slice(0, 12)} \\(\\d{4}-`));
+    await page.goto(`${url}/sources/broken`);
+    await expect.poll(() => heading.innerText(), { timeout: 30_000 }).toBe("Stalled: ValidationFailed");
+    expect(await fact(page, "Last applied").innerText()).toBe("never");
+
+    // The source that applied the rest, reconciled from the page.
     await page.goto(`${url}/sources/default`);
-    await expect.poll(() => page.locator("main").innerText(), { timeout: 60_000 }).toMatch(/Inventory \(3\)/);
-    for (const name of ["every-second", "wf", "ws"]) expect(await page.locator("main table").last().innerText()).toContain(name);
+    await expect.poll(() => page.locator("main").innerText(), { timeout: 60_000 }).toMatch(/Inventory \(4\)/);
+    expect(await heading.innerText()).toBe("Ready");
+    expect(await fact(page, "Last applied").innerText()).toMatch(new RegExp(`^${revision("default")!.slice(0, 12)} \\(`));
+    for (const name of ["every-second", "holder", "wf", "ws"]) expect(await page.locator("main table").last().innerText()).toContain(name);
     await page.getByRole("button", { name: "Reconcile now" }).click();
     await expect.poll(() => page.locator("[data-test=action-note]").innerText(), { timeout: 60_000 }).toContain("source default: ");
     expect(await page.locator("[data-test=action-note]").getAttribute("class")).toContain("ok");
@@ -298,6 +401,33 @@ describe("the web view in a browser", { timeout: 180_000 }, () => {
     expect(facts).toContain("source default");
     expect(facts).toMatch(/setup\.yaml:\d+/);
     expect(await page.locator("[data-test=yaml]").innerText()).toContain("id: build");
+
+    // Resources with their status: the Source resources by their conditions, Ready or Stalled.
+    await page.goto(`${url}/resources?kind=Source`);
+    const resourceTable = page.locator("[data-test=resource-list]");
+    const resourceRow = (name: string) => resourceTable.locator("tbody tr", { has: page.locator("td:first-child a", { hasText: new RegExp(`^${name}$`) }) });
+    await expect.poll(() => cellText(resourceTable, resourceRow("broken"), "Status"), { timeout: 30_000 }).toBe("Stalled: ValidationFailed");
+    expect(await cellText(resourceTable, resourceRow("remote"), "Status")).toBe("Ready");
+    expect(await cellText(resourceTable, resourceRow("default"), "Status")).toBe("Ready");
+
+    // The one from git: the commit it came from, then the commit that changed it, and its events as `event list --for` lists them.
+    await page.goto(`${url}/resources/Workflow/shipped`);
+    await expect.poll(() => fact(page, "Commit").innerText(), { timeout: 30_000 }).toBe(sha.slice(0, 12));
+    expect(await fact(page, "Commit").getAttribute("title")).toBe(sha);
+    expect(await fact(page, "Applied by").innerText()).toBe("source remote");
+    expect(await fact(page, "File").innerText()).toBe("deploy/shipped.yaml:1");
+    upstream.write("deploy/shipped.yaml", workflow("shipped", "echo shipped again"));
+    const changed = upstream.commit("change the workflow");
+    upstream.push();
+    expect(project.run(["reconcile", "remote"]).code).toBe(0);
+    await expect.poll(() => fact(page, "Commit").innerText(), { timeout: 30_000 }).toBe(changed.slice(0, 12));
+    expect(await fact(page, "Generation").innerText()).toBe("2");
+    const resourceEvents = (JSON.parse(project.run(["event", "list", "--for", "workflow/shipped", "-o", "json"]).stdout) as { items: Array<{ type: string; message: string }> }).items;
+    expect(resourceEvents.map((e) => e.type)).toEqual(["resource_created", "resource_updated"]);
+    const eventTable = page.locator("section", { has: page.locator("h2", { hasText: /^Events$/ }) }).locator("table");
+    await expect.poll(() => columnTexts(eventTable, "Type"), { timeout: 30_000 }).toEqual(resourceEvents.map((e) => e.type));
+    expect(await columnTexts(eventTable, "Message")).toEqual(resourceEvents.map((e) => e.message));
+    await page.screenshot({ path: join(OUT, "resource.png"), fullPage: true });
 
     project.write("release", "");
     await expect.poll(() => phaseOf(project!, taskId), { timeout: 60_000 }).toBe("Completed");
