@@ -1,8 +1,10 @@
 /**
- * @module The one Hono app the controller serves: each concern is a route
- * module mounted here (webhooks, source push notifications; a JSON API and
- * web view can join the same way), so one listener and one address serve
- * them all.
+ * @module The Hono app of the controller's webhook listener
+ * (`--webhook-bind`): each concern is a route module mounted here (webhooks,
+ * source push notifications), so one listener and one address serve them.
+ * The web view is an app of its own (web-app.ts) on its own listener
+ * (`--ui-bind`), since it has its own address, token and checks; server.ts
+ * serves both.
  */
 import { Hono } from "hono";
 import type { HttpContext } from "./context.js";

@@ -10,7 +10,7 @@ import type { LogStreamOptions } from "./api/log-stream.js";
 import { readTokenFile } from "./auth.js";
 import { isLoopback, parseBind, urlOf } from "./bind.js";
 import { webApp } from "./web-app.js";
-import { serveApp, type RunningServer } from "./web-server.js";
+import { startHttpServer, type HttpServer } from "./server.js";
 
 export { DEFAULT_UI_BIND } from "./bind.js";
 
@@ -36,7 +36,7 @@ export class WebViewConfigError extends Error {
   override name = "WebViewConfigError";
 }
 
-export interface WebView extends RunningServer {
+export interface WebView extends HttpServer {
   /** Whether requests must carry the token. */
   tokenRequired: boolean;
 }
@@ -63,6 +63,6 @@ export async function startWebView(opts: WebViewOptions): Promise<WebView | unde
     ...(opts.log ? { log: opts.log } : {}),
     ...(opts.logStream ? { logStream: opts.logStream } : {}),
   });
-  const server = await serveApp(app, bind);
+  const server = await startHttpServer(app, bind, { shownAs: "url" });
   return { ...server, tokenRequired: token !== undefined };
 }

@@ -244,7 +244,7 @@ export async function runController(opts: ControllerOptions): Promise<number> {
       reconcileSource: (name) => void reconciler.reconcileNow(name).catch((err: unknown) => log(`http: source ${name}: ${(err as Error).message}`)),
     });
     try {
-      http = await startHttpServer(app, bind);
+      http = await startHttpServer(app, bind, { inUseHint: " (another controller?)" });
       store.setMeta(httpMetaKey(opts.home.dir), JSON.stringify({ url: http.url, pid: process.pid }));
       log(`listening on ${http.url} (webhooks: ${http.url}/webhooks/TRIGGER, push notifications: ${http.url}/hooks/sources/SOURCE)`);
     } catch (err) {
@@ -353,13 +353,13 @@ export class WebViewListenError extends Error {
  * taken by something else (another store's controller) is only logged.
  */
 async function serveWebView(ui: ControllerWebView, store: Store, home: Home, log: (line: string) => void): Promise<WebView | undefined> {
-  const [{ startWebView }, { ListenError }] = await Promise.all([import("../http/web-view.js"), import("../http/web-server.js")]);
+  const { startWebView } = await import("../http/web-view.js");
   try {
     const web = await startWebView({ ...ui, store, home, actor: "web", log });
     if (web) log(`web view at ${web.url}/${web.tokenRequired ? " (token required)" : ""}`);
     return web;
   } catch (err) {
-    if (!(err instanceof ListenError)) throw err;
+    if (!(err instanceof HttpListenError)) throw err;
     if (ui.explicit) throw new WebViewListenError(`${err.message}; choose another address with ${ui.bindFlag} HOST:PORT, or ${ui.bindFlag} none`);
     log(`web view not served: ${err.message}; start the controller with ${ui.bindFlag} HOST:PORT to serve it elsewhere, or ${ui.bindFlag} none`);
     return undefined;

@@ -29,14 +29,14 @@ export async function uiCommand(opts: UiOptions): Promise<void> {
   };
   await checkWebView(settings);
   const home = requireHome();
-  const [{ startWebView }, { ListenError }] = await Promise.all([import("../../http/web-view.js"), import("../../http/web-server.js")]);
+  const [{ startWebView }, { HttpListenError }] = await Promise.all([import("../../http/web-view.js"), import("../../http/server.js")]);
   const store = openStore(home);
   let web;
   try {
     web = await startWebView({ ...settings, store, home, actor: "web", log: (line) => writeErr(`${line}\n`) });
   } catch (err) {
     store.close();
-    if (err instanceof ListenError) {
+    if (err instanceof HttpListenError) {
       const lock = readControllerLock(home.dir);
       const hint = lock?.alive && opts.bind === undefined ? ` (the running controller, pid ${lock.pid}, may serve the web view there already)` : "";
       throw new CliError(`${err.message}${hint}; choose another address with --bind HOST:PORT (port 0 picks a free one)`);
