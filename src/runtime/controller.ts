@@ -27,8 +27,7 @@ import { declarativeEngineHook } from "./engine-hook.js";
 import { acquireControllerLock } from "./lock.js";
 import { controllerStoreOf, LeaseLostError } from "../store/controller-store.js";
 import { startControllerLease } from "./lease.js";
-import { startLogShipper } from "./log-shipper.js";
-import { stepLogStoreOf } from "../store/step-log-store.js";
+import { beforeOutcomeOf, shipLogsIfShared } from "./log-shipper.js";
 import { recoverOrphans, recoverReaped } from "./recovery.js";
 import { installShutdownSignals } from "./signals.js";
 import { startTriggerScheduler } from "./triggers/scheduler.js";
@@ -163,8 +162,7 @@ export async function runController(opts: ControllerOptions): Promise<number> {
     log(`recovered task ${r.task.id}: ${r.interruptedRuns} interrupted run(s), queued again`);
   }
   // On a shared store, step logs are copied into it as they grow: any host can read and follow them.
-  const stepLogs = stepLogStoreOf(store);
-  const shipper = stepLogs ? startLogShipper({ tasks, logs: stepLogs, claimPrefix: `${workerPrefix}:`, log }) : undefined;
+  const shipper = shipLogsIfShared(store, tasks, `${workerPrefix}:`, log);
 
   warmUpProcessHost();
   let n = 0;
@@ -186,8 +184,7 @@ export async function runController(opts: ControllerOptions): Promise<number> {
       log(`task ${task.id} (${task.name}) claimed`);
       try {
         // A shared store gets the rest of the task's logs before its outcome: `task logs -f` on another host stops at the outcome.
-        const copyLogs = shipper ? { beforeOutcome: (id: string) => shipper.taskDone(id) } : {};
-        const done = await runTask(task.id, { store, tasks, home: opts.home, signal, log, onSelfRestart, ...copyLogs });
+        const done = await runTask(task.id, { store, tasks, home: opts.home, signal, log, onSelfRestart, ...beforeOutcomeOf(shipper) });
         log(`task ${done.id} ${done.phase.toLowerCase()}${done.message ? `: ${done.message}` : ""}`);
       } finally {
         shipper?.taskDone(task.id);

@@ -12,6 +12,7 @@ import type { Home } from "../store/home.js";
 import type { Store } from "../store/store.js";
 import { openTaskStore, type TaskRecord } from "../store/task-store.js";
 import { declarativeEngineHook } from "./engine-hook.js";
+import { beforeOutcomeOf, shipLogsIfShared } from "./log-shipper.js";
 import { startWorkerPool } from "./worker-pool.js";
 
 export interface InProcessRunnerOptions {
@@ -32,13 +33,19 @@ export function startInProcessRunner(opts: InProcessRunnerOptions): InProcessRun
   const tasks = openTaskStore(opts.store);
   const claimedBy = `${hostname()}:${process.pid}:in-process`;
   const waiting: TaskRecord[] = [];
+  // On a shared store the step logs are copied into it, as a controller does.
+  const shipper = shipLogsIfShared(opts.store, tasks, `${hostname()}:${process.pid}:`, (line) => opts.log?.(line));
   const pool = startWorkerPool<TaskRecord>({
     workers: opts.workers ?? 4,
     pollMs: 100,
     claim: async () => waiting.shift(),
     run: async (task, signal) => {
-      const done = await runTask(task.id, { store: opts.store, tasks, home: opts.home, signal, ...(opts.log ? { log: opts.log } : {}) });
-      opts.log?.(`task ${done.id} (${done.name}) ${done.phase.toLowerCase()}${done.message ? `: ${done.message}` : ""}`);
+      try {
+        const done = await runTask(task.id, { store: opts.store, tasks, home: opts.home, signal, ...(opts.log ? { log: opts.log } : {}), ...beforeOutcomeOf(shipper) });
+        opts.log?.(`task ${done.id} (${done.name}) ${done.phase.toLowerCase()}${done.message ? `: ${done.message}` : ""}`);
+      } finally {
+        shipper?.taskDone(task.id);
+      }
     },
     onError: (err) => opts.log?.(`task runner: ${(err as Error).message}`),
   });
@@ -59,6 +66,7 @@ export function startInProcessRunner(opts: InProcessRunnerOptions): InProcessRun
       // Claimed but not started: straight back on the queue.
       for (const t of waiting.splice(0)) tasks.updateTask(t.id, { phase: "Pending", queued: true, claimedBy: null }, "in-process");
       await pool.stop(2000);
+      shipper?.stop();
     },
   };
 }

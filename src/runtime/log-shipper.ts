@@ -8,7 +8,8 @@
  * gets a copy, in chunks of at most CHUNK bytes.
  */
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
-import type { StepLogStore } from "../store/step-log-store.js";
+import { stepLogStoreOf, type StepLogStore } from "../store/step-log-store.js";
+import type { Store } from "../store/store.js";
 import type { TaskStore } from "../store/task-store.js";
 
 const CHUNK = 256 * 1024;
@@ -94,4 +95,19 @@ export function startLogShipper(opts: LogShipperOptions): LogShipper {
       tick();
     },
   };
+}
+
+/**
+ * A shipper for whatever runs tasks in this process (the controller, `run`,
+ * `watch`) when the store is shared; undefined on a store that only this
+ * host reads (the log files are the logs then).
+ */
+export function shipLogsIfShared(store: Store, tasks: TaskStore, claimPrefix: string, log: (line: string) => void): LogShipper | undefined {
+  const logs = stepLogStoreOf(store);
+  return logs ? startLogShipper({ tasks, logs, claimPrefix, log }) : undefined;
+}
+
+/** `runTask`'s hook that copies the rest of a task's logs before its outcome is written, when logs are shipped. */
+export function beforeOutcomeOf(shipper: LogShipper | undefined): { beforeOutcome?: (taskId: string) => void } {
+  return shipper ? { beforeOutcome: (id: string) => shipper.taskDone(id) } : {};
 }

@@ -229,6 +229,20 @@ describe.skipIf(postgresUnavailable !== undefined)("several controllers on one P
     expect(out).toContain("line-1\nline-2\nline-3\nline-4\n");
   }, 300_000);
 
+  it("orchestrator run on one host, with no controller: another host reads its step's log from the store", async () => {
+    setUp(2, "0");
+    writeFileSync(join(hosts[0]!.dir, "say.yaml"), workflow("say", "echo run-line-1; echo run-line-2"));
+    expect(hosts[0]!.run(["apply", "-f", "say.yaml", "--no-daemon"]).code).toBe(0);
+    const ran = hosts[0]!.run(["run", "--workflow", "say"]);
+    expect(ran.code, ran.stderr).toBe(0);
+    expect(ran.stderr).toContain("running in this process");
+    const id = /\((t-[^)\s]+)\)/.exec(ran.stderr)![1]!;
+    // The second home never ran the step; its log reaches it only through the store.
+    const logs = hosts[1]!.run(["task", "logs", id]);
+    expect(logs.code, logs.stderr).toBe(0);
+    expect(logs.stdout).toContain("run-line-1\nrun-line-2\n");
+  }, 120_000);
+
   it("a cron trigger firing every second for 20 s on three controllers creates one task per firing", async () => {
     setUp(3, "0");
     const trig = `apiVersion: orchestrator.dev/v2\nkind: Trigger\nmetadata:\n  name: tick\nspec:\n  cron:\n    schedule: "*/1 * * * * *"\n  action:\n    workflow: wf\n    workspace: ws\n`;

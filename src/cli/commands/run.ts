@@ -10,6 +10,7 @@ import { SELF_RESTART_KEY } from "../../engine/runner/self-restart.js";
 import { runTask } from "../../engine/runner/task-runner.js";
 import { submit, SubmitError } from "../../engine/tasks/submit.js";
 import { controllerRunning, ensureController } from "../../runtime/daemon.js";
+import { beforeOutcomeOf, shipLogsIfShared } from "../../runtime/log-shipper.js";
 import { DEFAULT_PROJECT } from "../../resources/types.js";
 import { openTaskStore, type TaskRecord } from "../../store/task-store.js";
 import { withStore } from "../context.js";
@@ -121,10 +122,14 @@ export async function runCommand(opts: RunOptions): Promise<void> {
       // Whoever read the output went away (`run ... | head`): stop the work as Ctrl-C would.
       const releaseOutput = whenOutputCloses(cancel("cancelled: the output pipe was closed"));
       const timer = setInterval(() => follower.tick(), 100);
+      // On a shared store the step logs are copied into it, as a controller does: other hosts read and follow them.
+      const shipper = shipLogsIfShared(store, tasks, `${hostname()}:${process.pid}:`, (line) => writeErr(`${line}\n`));
       try {
         // A `task pause` from another shell is seen by the runner, which stops its steps and returns.
-        final = await runTask(id, { store, tasks, home, signal: abort.signal });
+        final = await runTask(id, { store, tasks, home, signal: abort.signal, ...beforeOutcomeOf(shipper) });
       } finally {
+        shipper?.taskDone(id);
+        shipper?.stop();
         clearInterval(timer);
         process.removeListener("SIGINT", onSigint);
         releaseOutput();
