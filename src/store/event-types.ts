@@ -90,7 +90,7 @@ export const EVENT_TYPES: readonly string[] = [
   "agent_draining",
   "agent_drained",
   "agent_uncordoned",
-  // src/store/sqlite/secret-keys.ts (`secret key rotate|revoke`)
+  // src/store/secret-key-rotation.ts (`secret key rotate|revoke`)
   "secret_key_created",
   "secret_key_rotation_started",
   "secret_key_rotated",

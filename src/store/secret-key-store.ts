@@ -69,7 +69,15 @@ export class SecretKeyStoreError extends Error {
   override name = "SecretKeyStoreError";
 }
 
-/** Implemented by stores that keep a keyring (the SQLite store does). */
+/** A rotation is already pending: finish it (`--resume`) rather than start another. */
+export class RotationPendingError extends SecretKeyStoreError {
+  override name = "RotationPendingError";
+  constructor(readonly keyId: string) {
+    super(`a rotation to key ${keyId} did not finish; complete it with \`orchestrator secret key rotate --resume\``);
+  }
+}
+
+/** Implemented by stores that keep a keyring (both stores do). */
 export interface SecretKeyStoreProvider {
   secretKeys(): SecretKeyStore;
 }

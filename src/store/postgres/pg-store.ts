@@ -13,7 +13,7 @@ import type { ControllerStoreProvider } from "../controller-store.js";
 import { describeKey, ReadonlyStoreError, ResourceConflictError } from "../errors.js";
 import { openSecretSpec, sealSecretSpec } from "../secret-crypto.js";
 import type { SecretKeyStoreProvider } from "../secret-key-store.js";
-import { PgKeyring } from "./pg-keyring.js";
+import { pgKeyring } from "./pg-keyring.js";
 import type { SourceStoreProvider } from "../source-store.js";
 import type {
   EventFilter,
@@ -44,6 +44,7 @@ import { named } from "./sql.js";
 import { LeaseLostError } from "../controller-store.js";
 import type { StepLogStore, StepLogStoreProvider } from "../step-log-store.js";
 import type { WorkflowStoreEntriesProvider } from "../workflow-store-entries.js";
+import type { SqlKeyring } from "../secret-key-rotation.js";
 import type { SqlWorkflowStoreEntries } from "../workflow-store-entries-sql.js";
 import { pgWorkflowStoreEntries } from "./pg-workflow-store.js";
 
@@ -82,7 +83,7 @@ export class PgStore
   readonly db: PgConnection;
   private readonly keyPath: string;
   private readonly readonly: boolean;
-  private keyring: PgKeyring | undefined;
+  private keyring: SqlKeyring | undefined;
   private tasks: PgTaskStore | undefined;
   private sources: PgSourceStore | undefined;
   private controllers: PgControllerStore | undefined;
@@ -374,8 +375,8 @@ export class PgStore
   }
 
   /** The keys SecretStore values are sealed with: states in the database, key files in this home. */
-  secretKeys(): PgKeyring {
-    this.keyring ??= new PgKeyring(this, this.keyPath, this.readonly);
+  secretKeys(): SqlKeyring {
+    this.keyring ??= pgKeyring(this, this.keyPath, this.readonly);
     return this.keyring;
   }
 }

@@ -10,7 +10,7 @@ import { contentHash, SECRET_KIND } from "../content-hash.js";
 import { describeKey, ReadonlyStoreError, ResourceConflictError } from "../errors.js";
 import { openSecretSpec, sealSecretSpec } from "../secret-crypto.js";
 import type { SecretKeyStoreProvider } from "../secret-key-store.js";
-import { SqliteKeyring } from "./secret-keys.js";
+import { sqliteKeyring } from "./secret-keys.js";
 import type {
   EventFilter,
   MigrationInfo,
@@ -27,6 +27,7 @@ import type {
 import type { TaskStoreProvider } from "../task-store.js";
 import type { WorkflowStoreEntriesProvider } from "../workflow-store-entries.js";
 import { sqliteWorkflowStoreEntries } from "./workflow-store-sqlite.js";
+import type { SqlKeyring } from "../secret-key-rotation.js";
 import type { SqlWorkflowStoreEntries } from "../workflow-store-entries-sql.js";
 import {
   COUNT_EVENTS,
@@ -75,7 +76,7 @@ export class SqliteStore implements Store, TaskStoreProvider, SourceStoreProvide
   private readonly db: Database;
   private readonly keyPath: string;
   private readonly readonly: boolean;
-  private keyring: SqliteKeyring | undefined;
+  private keyring: SqlKeyring | undefined;
   // Prepared lazily, once: a read-only `get` never pays for write statements.
   private readonly statements = new Map<string, Statement>();
   private tasks: SqliteTaskStore | undefined;
@@ -107,8 +108,8 @@ export class SqliteStore implements Store, TaskStoreProvider, SourceStoreProvide
   }
 
   /** The keys SecretStore values are sealed with, on this store's connection. */
-  secretKeys(): SqliteKeyring {
-    this.keyring ??= new SqliteKeyring({ db: this.db, firstKeyPath: this.keyPath, readonly: this.readonly });
+  secretKeys(): SqlKeyring {
+    this.keyring ??= sqliteKeyring(this.db, this.keyPath, this.readonly);
     return this.keyring;
   }
 

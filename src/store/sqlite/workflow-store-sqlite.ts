@@ -3,18 +3,14 @@
  * shared logic (../workflow-store-entries-sql.ts) over statements prepared
  * once, with retention in one immediate transaction.
  */
-import type { Database, Statement } from "better-sqlite3";
+import type { Database } from "better-sqlite3";
 import { ReadonlyStoreError } from "../errors.js";
 import { SqlWorkflowStoreEntries, type EntriesDatabase, type EntryParams } from "../workflow-store-entries-sql.js";
 import { immediate } from "./immediate.js";
+import { preparedOnce } from "./prepared.js";
 
 export function sqliteWorkflowStoreEntries(db: Database, path: string, readonly: boolean): SqlWorkflowStoreEntries {
-  const statements = new Map<string, Statement>();
-  const stmt = (sql: string): Statement => {
-    let s = statements.get(sql);
-    if (!s) statements.set(sql, (s = db.prepare(sql)));
-    return s;
-  };
+  const stmt = preparedOnce(db);
   const adapter: EntriesDatabase = {
     insertionOrder: "rowid",
     noLimit: -1,
