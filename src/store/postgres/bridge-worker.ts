@@ -39,6 +39,29 @@ async function commit(client: pg.PoolClient): Promise<void> {
   if (r.command === "ROLLBACK") throw new Error("the transaction was rolled back: one of its statements failed, and nothing of it was written");
 }
 
+/**
+ * The statements on `client`: after BEGIN when `begin`, then COMMIT when
+ * `commit` (else the transaction stays open on the client for the next
+ * request). An error rolls the transaction back (a failed ROLLBACK is
+ * ignored: the first error is the one reported) and, as the transaction's
+ * end does, gives the client back to the pool.
+ */
+async function transact(client: pg.PoolClient, statements: readonly Statement[], steps: { begin: boolean; commit: boolean }): Promise<StatementResult[]> {
+  let over = steps.commit;
+  try {
+    if (steps.begin) await client.query("BEGIN");
+    const results = await runAll(client, statements);
+    if (steps.commit) await commit(client);
+    return results;
+  } catch (err) {
+    over = true;
+    await client.query("ROLLBACK").catch(() => undefined);
+    throw err;
+  } finally {
+    if (over) client.release();
+  }
+}
+
 function errorOf(err: unknown): BridgeError {
   const e = err as Partial<pg.DatabaseError> & Error;
   const out: BridgeError = { message: e.message ?? String(err) };
@@ -105,52 +128,27 @@ async function handle(req: BridgeRequest): Promise<BridgeReply> {
       const pool = pools.get(req.handle);
       if (!pool) return { ok: false, error: { message: "the store's connection is closed" } };
       const client = await pool.connect();
-      try {
-        await client.query("BEGIN");
-        const results = await runAll(client, req.statements);
-        const id = nextHandle++;
-        transactions.set(id, client);
-        return { ok: true, tx: id, results };
-      } catch (err) {
-        await client.query("ROLLBACK").catch(() => undefined);
-        client.release();
-        throw err;
-      }
+      const results = await transact(client, req.statements, { begin: true, commit: false });
+      const id = nextHandle++;
+      transactions.set(id, client);
+      return { ok: true, tx: id, results };
     }
     case "end": {
       const client = transactions.get(req.tx);
       if (!client) return { ok: false, error: { message: "the transaction has already ended" } };
       transactions.delete(req.tx);
+      if (req.commit) return { ok: true, results: await transact(client, req.statements, { begin: false, commit: true }) };
       try {
-        if (!req.commit) {
-          await client.query("ROLLBACK");
-          return { ok: true, results: [] };
-        }
-        const results = await runAll(client, req.statements);
-        await commit(client);
-        return { ok: true, results };
-      } catch (err) {
-        await client.query("ROLLBACK").catch(() => undefined);
-        throw err;
+        await client.query("ROLLBACK");
       } finally {
         client.release();
       }
+      return { ok: true, results: [] };
     }
     case "atomic": {
       const pool = pools.get(req.handle);
       if (!pool) return { ok: false, error: { message: "the store's connection is closed" } };
-      const client = await pool.connect();
-      try {
-        await client.query("BEGIN");
-        const results = await runAll(client, req.statements);
-        await commit(client);
-        return { ok: true, results };
-      } catch (err) {
-        await client.query("ROLLBACK").catch(() => undefined);
-        throw err;
-      } finally {
-        client.release();
-      }
+      return { ok: true, results: await transact(await pool.connect(), req.statements, { begin: true, commit: true }) };
     }
   }
 }
