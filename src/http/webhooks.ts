@@ -6,8 +6,11 @@
  * so); an unknown trigger, or one that is not a webhook trigger, is 404; a missing or
  * wrong signature is 401 and creates nothing, as is an unsigned one (403) a
  * web page sent (see unsigned-delivery.ts); a body that is not JSON is
- * 400. Then a suspended trigger or a `filter.condition` that does not hold
- * creates nothing (200, saying why); otherwise the trigger fires as the
+ * 400. A delivery whose id (deliveryIdOf: X-GitHub-Delivery and the like)
+ * the trigger already fired or skipped a firing for creates nothing (200,
+ * `duplicate`, with the earlier task). Then a suspended trigger or a
+ * `filter.condition` that does not hold creates nothing (200, saying why);
+ * otherwise the trigger fires as the
  * scheduler fires it (its concurrencyPolicy applies) and the answer is 202
  * with the task's id. The JSON body reaches the task as `payload_*`
  * pipeline variables and the condition reads it the same way.
@@ -16,10 +19,12 @@ import { Hono, type Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { writeStoredStatusFile } from "../reconcile/status-files.js";
 import { DEFAULT_PROJECT, type JsonValue } from "../resources/types.js";
-import { fireTrigger, pruneHistory, recordSkip } from "../runtime/triggers/fire.js";
+import { earlierDelivery } from "../runtime/triggers/deliveries.js";
+import { duplicateOutcome, fireTrigger, pruneHistory, recordSkip, type SkippedFiring } from "../runtime/triggers/fire.js";
 import { matchEvent, webhookEventOf } from "../runtime/triggers/match.js";
 import { readTrigger, TriggerSpecError, type TriggerDef, type WebhookTrigger } from "../runtime/triggers/spec.js";
 import { MAX_BODY_BYTES, signingKeys, type HttpContext } from "./context.js";
+import { deliveryIdOf } from "./delivery-id.js";
 import { signatureMatches } from "./signature.js";
 import { browserOrForeignHost } from "./unsigned-delivery.js";
 
@@ -58,24 +63,41 @@ async function deliver(ctx: HttpContext, c: Context, project: string, name: stri
     return c.json({ error: "the body is not JSON" }, 400);
   }
 
+  // Only after the signature check: an id alone never stands for a signed delivery.
+  const id = deliveryIdOf(c);
+  if (!id.ok) return c.json({ error: id.message }, 400);
+  const delivery = id.id;
+  const duplicate = (o: SkippedFiring): Response => {
+    ctx.log(`http: ${what}: ${o.message}`);
+    return c.json({ fired: false, reason: "duplicate", message: o.message, task: o.task ?? null }, 200);
+  };
+  // Answered before the filter, so a redelivery gets the same answer however the trigger changed;
+  // the record written with the firing is what holds when two deliveries race.
+  const seen = delivery === undefined ? undefined : earlierDelivery(ctx.store, def, delivery);
+  if (seen) return duplicate(duplicateOutcome(seen));
+
   const fire = { store: ctx.store, tasks: ctx.tasks, home: ctx.home };
+  const from = delivery === undefined ? {} : { delivery };
   const event = webhookEventOf(project, json, new Date().toISOString());
   if (def.spec.suspend) {
-    recordSkip(fire, def, "suspended", "the trigger is suspended", { source: "webhook" });
+    const earlier = recordSkip(fire, def, "suspended", "the trigger is suspended", { source: "webhook" }, from);
+    if (earlier) return duplicate(duplicateOutcome(earlier));
     return c.json({ fired: false, reason: "suspended" }, 200);
   }
   const match = matchEvent(def, event);
   if (!match.match) {
     if (match.error) {
-      recordSkip(fire, def, "condition_error", match.error, { source: "webhook" });
+      const earlier = recordSkip(fire, def, "condition_error", match.error, { source: "webhook" }, from);
+      if (earlier) return duplicate(duplicateOutcome(earlier));
       return c.json({ fired: false, reason: "condition_error", message: match.error }, 200);
     }
     return c.json({ fired: false, reason: "filtered", message: "filter.condition does not hold for this payload" }, 200);
   }
-  const outcome = fireTrigger(fire, def, { kind: "event", event });
+  const outcome = fireTrigger(fire, def, { kind: "event", event, ...from });
   const stored = ctx.store.getResource({ project, kind: "Trigger", name });
   if (stored) writeStoredStatusFile(ctx.home, stored);
   if (!outcome.fired) {
+    if (outcome.reason === "duplicate") return duplicate(outcome);
     ctx.log(`http: ${what} skipped a delivery: ${outcome.message}`);
     return c.json({ fired: false, reason: outcome.reason, message: outcome.message }, 200);
   }

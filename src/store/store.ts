@@ -98,6 +98,24 @@ export interface EventFilter {
   limit?: number;
 }
 
+/** Which trigger a webhook delivery id belongs to. */
+export interface TriggerDeliveryKey {
+  project: string;
+  trigger: string;
+  /** The id its sender gave the delivery (X-GitHub-Delivery, ...). */
+  deliveryId: string;
+}
+
+/** A webhook delivery a trigger fired or skipped a firing for, kept so a redelivery of it creates nothing. */
+export interface TriggerDelivery extends TriggerDeliveryKey {
+  /** ISO time it was taken. */
+  receivedAt: string;
+  /** `fired`, or the reason the firing was skipped. */
+  outcome: string;
+  /** The task the firing created. */
+  taskId: string | null;
+}
+
 export interface MigrationInfo {
   version: number;
   name: string;
@@ -161,6 +179,17 @@ export interface Store {
 
   appendEvent(event: NewEvent): void;
   listEvents(filter?: EventFilter): StoredEvent[];
+
+  /** The delivery kept for the trigger under this id, unless none is or it was received before `notBefore` (ISO time). */
+  getTriggerDelivery(key: TriggerDeliveryKey, notBefore: string): TriggerDelivery | undefined;
+  /**
+   * Records a delivery, unless one with its id is kept for the trigger
+   * (received at or after `notBefore`): then returns that one and records
+   * nothing. Check and write are one insert on a unique key, so two
+   * processes taking the same delivery at once record it once. Forgets
+   * deliveries received before `notBefore`. Joins an open write transaction.
+   */
+  recordTriggerDelivery(delivery: TriggerDelivery, notBefore: string): TriggerDelivery | undefined;
 
   status(): StoreStatus;
   migrations(): MigrationInfo[];

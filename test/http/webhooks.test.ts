@@ -2,7 +2,8 @@
  * `POST /webhooks/<trigger>` against a real controller (the built CLI) on a
  * port of its own: real HMAC-SHA256 signatures, every value of the
  * SecretStore tried, the filter condition over the payload, the payload as
- * the task's variables, and 401/404/413/400 creating nothing; and the rule
+ * the task's variables, and 401/404/413/400 creating nothing; a redelivery
+ * (the same delivery id) creating nothing after the signature check; and the rule
  * that a listener other hosts can reach never takes an unsigned webhook.
  */
 import { createHmac } from "node:crypto";
@@ -142,6 +143,75 @@ describe("webhook triggers", () => {
     expect(tasks(p).filter((t) => t.project === "team")).toHaveLength(2);
     const status = JSON.parse(p.run(["controller", "status", "-o", "json"]).stdout) as { webhooks: string };
     expect(status.webhooks).toBe(base);
+  });
+
+  it("take a delivery id once: a redelivery (same id) creates nothing and names the earlier task; other ids and deliveries without one fire", async () => {
+    p = initializedProject();
+    applied(p, "setup.yaml", docs(workspace("ws"), workflow("wf"), hook("open", "")));
+    controller = await startController(p.dir);
+    const url = `${await controller.url()}/webhooks/open`;
+    // Tasks finished beyond the trigger's historyLimit are deleted: its firings are counted.
+    const firings = (): number => events(p, "trigger_fired").length;
+
+    const first = await post(url, '{"n":1}', { "X-GitHub-Delivery": "72d3162e-cc78-11e3-81ab-4c9367dc0958" });
+    expect(first).toMatchObject({ status: 202, json: { fired: true, task: expect.any(String) } });
+    // A redelivery: same id, same body (or not); nothing new, the earlier task named.
+    const again = await post(url, '{"n":1}', { "X-GitHub-Delivery": "72d3162e-cc78-11e3-81ab-4c9367dc0958" });
+    expect(again).toMatchObject({ status: 200, json: { fired: false, reason: "duplicate", task: first.json["task"], message: expect.stringMatching(/already taken/) } });
+    expect(firings()).toBe(1);
+
+    // Other ids fire, whichever host's header carries them; each once.
+    const second = await post(url, '{"n":1}', { "X-GitHub-Delivery": "72d3162e-cc78-11e3-81ab-4c9367dc0959" });
+    expect(second).toMatchObject({ status: 202, json: { fired: true } });
+    expect(second.json["task"]).not.toBe(first.json["task"]);
+    for (const header of ["X-Gitea-Delivery", "X-Gitlab-Event-UUID", "Idempotency-Key", "X-Request-Id"]) {
+      const id = `${header}-id`;
+      expect(await post(url, "{}", { [header]: id })).toMatchObject({ status: 202, json: { fired: true } });
+      expect(await post(url, "{}", { [header]: id })).toMatchObject({ status: 200, json: { fired: false, reason: "duplicate" } });
+    }
+    expect(firings()).toBe(6);
+    // Without an id every delivery fires, as before.
+    expect((await post(url, "{}")).status).toBe(202);
+    expect((await post(url, "{}")).status).toBe(202);
+    expect(firings()).toBe(8);
+    // An id no host would send is refused, creating nothing.
+    expect(await post(url, "{}", { "X-GitHub-Delivery": "x".repeat(201) })).toMatchObject({ status: 400, json: { error: expect.stringMatching(/X-GitHub-Delivery header is longer than 200/) } });
+    expect(firings()).toBe(8);
+
+    // The firing history names the delivery.
+    const fired = events(p, "trigger_fired");
+    expect(fired.filter((e) => e.data?.["delivery"] === "72d3162e-cc78-11e3-81ab-4c9367dc0958").map((e) => e.data?.["taskId"])).toEqual([first.json["task"]]);
+    expect(controller.log()).toMatch(/delivery 72d3162e-cc78-11e3-81ab-4c9367dc0958 was already taken/);
+
+    // A delivery the trigger skipped (suspended) is taken too: redelivered after resume, it creates nothing.
+    expect(p.run(["trigger", "suspend", "open"]).code).toBe(0);
+    expect(await post(url, "{}", { "X-GitHub-Delivery": "while-suspended" })).toMatchObject({ status: 200, json: { fired: false, reason: "suspended" } });
+    expect(p.run(["trigger", "resume", "open"]).code).toBe(0);
+    expect(await post(url, "{}", { "X-GitHub-Delivery": "while-suspended" })).toMatchObject({ status: 200, json: { fired: false, reason: "duplicate", task: null } });
+    expect(events(p, "trigger_skipped").map((e) => e.data?.["delivery"])).toEqual(["while-suspended"]);
+    expect(firings()).toBe(8);
+  });
+
+  it("check a signed delivery's signature before its id: a redelivery with a bad signature is refused, and a refused delivery does not take its id", async () => {
+    p = initializedProject();
+    applied(p, "setup.yaml", docs(workspace("ws"), workflow("wf"), keys("k", { only: "s3cr3t-key" }), hook("signed", signed("k"))));
+    controller = await startController(p.dir);
+    const url = `${await controller.url()}/webhooks/signed`;
+    const body = JSON.stringify({ action: "opened" });
+    const good = sign(body, "s3cr3t-key");
+
+    // Refused first: the id is not taken by a delivery that was not let in.
+    expect((await post(url, body, { "X-GitHub-Delivery": "d-1", "X-Hub-Signature-256": sign(body, "a-guess") })).status).toBe(401);
+    const first = await post(url, body, { "X-GitHub-Delivery": "d-1", "X-Hub-Signature-256": good });
+    expect(first).toMatchObject({ status: 202, json: { fired: true } });
+    // A known id with no signature or a wrong one is refused, not answered as a duplicate (no earlier task is told).
+    const unsigned = await post(url, body, { "X-GitHub-Delivery": "d-1" });
+    expect(unsigned).toMatchObject({ status: 401, json: { error: expect.stringMatching(/X-Hub-Signature-256 header is missing/) } });
+    expect(unsigned.json["task"]).toBeUndefined();
+    expect((await post(url, body, { "X-GitHub-Delivery": "d-1", "X-Hub-Signature-256": sign(body, "a-guess") })).status).toBe(401);
+    // Signed and known: a duplicate.
+    expect(await post(url, body, { "X-GitHub-Delivery": "d-1", "X-Hub-Signature-256": good })).toMatchObject({ status: 200, json: { fired: false, reason: "duplicate", task: first.json["task"] } });
+    expect(tasks(p)).toHaveLength(1);
   });
 
   it("refuse an unsigned delivery a web page sent (Origin, Sec-Fetch-Site) or addressed by a name that is not loopback, creating nothing", async () => {

@@ -5,7 +5,8 @@
  * once, every controller does some), a controller killed with SIGKILL has
  * its tasks finished by the others with no step running twice at once, a
  * cron trigger fires once per firing, and a git source changed once is
- * applied once; a task-event trigger fires once per event; a controller
+ * applied once; a task-event trigger fires once per event; one webhook
+ * delivery sent to every controller at once fires once; a controller
  * frozen past its lease stops on its return.
  */
 import { execFileSync, spawn } from "node:child_process";
@@ -315,6 +316,40 @@ describe.skipIf(postgresUnavailable !== undefined)("several controllers on one P
     const starts = marks().filter((l) => l.startsWith("start ")).map((l) => l.split(" ")[1]);
     expect(marks().filter((l) => l.startsWith("overlap "))).toEqual([]);
     expect(starts.sort()).toEqual([...created].sort());
+  }, 300_000);
+
+  it("one webhook delivery sent to three controllers at once (the same X-GitHub-Delivery) creates one task", async () => {
+    setUp(3, "0");
+    const trig = `apiVersion: orchestrator.dev/v2\nkind: Trigger\nmetadata:\n  name: open\nspec:\n  event:\n    source: webhook\n  historyLimit: 50\n  action:\n    workflow: wf\n    workspace: ws\n`;
+    writeFileSync(join(hosts[0]!.dir, "t.yaml"), trig);
+    expect(hosts[0]!.run(["apply", "-f", "t.yaml", "--no-daemon"]).code).toBe(0);
+    for (const h of hosts) controllers.push(await startController(h.dir, ["--workers", "2"]));
+    const urls = await Promise.all(controllers.map(async (c) => `${await c.url()}/webhooks/open`));
+    const created: string[] = [];
+    for (let i = 0; i < 8; i++) {
+      const id = `race-${i}`;
+      const answers = await Promise.all(
+        urls.map(async (url) => {
+          const res = await fetch(url, { method: "POST", body: "{}", headers: { "content-type": "application/json", "X-GitHub-Delivery": id } });
+          return { status: res.status, json: (await res.json()) as { fired: boolean; reason?: string; task: string } };
+        }),
+      );
+      const fired = answers.filter((a) => a.status === 202);
+      expect({ id, fired: fired.length }).toEqual({ id, fired: 1 });
+      const task = fired[0]!.json.task;
+      // The others say so, naming the task the winner made.
+      expect(answers.filter((a) => a.status === 200).map((a) => [a.json.reason, a.json.task])).toEqual([
+        ["duplicate", task],
+        ["duplicate", task],
+      ]);
+      created.push(task);
+    }
+    expect(new Set(created).size).toBe(8);
+    const fired = store!.listEvents({ type: "trigger_fired" });
+    expect(fired.map((e) => e.taskId).sort()).toEqual([...created].sort());
+    expect(fired.map((e) => e.data?.["delivery"]).sort()).toEqual(created.map((_, i) => `race-${i}`).sort());
+    expect(store!.listEvents({ type: "task_created" })).toHaveLength(8);
+    await until("every task to complete", () => phases(created).every((p) => p === "Completed"), 180_000, () => false, () => phaseCounts(created));
   }, 300_000);
 
   it("a git source changed once is applied once, by one controller", async () => {

@@ -14,10 +14,11 @@ import { submit, SubmitError } from "../../engine/tasks/submit.js";
 import { removeStatusFile } from "../../reconcile/status-files.js";
 import type { JsonObject } from "../../resources/types.js";
 import type { Home } from "../../store/home.js";
-import type { ResourceChange, Store, StoredResource } from "../../store/store.js";
+import type { ResourceChange, Store, StoredResource, TriggerDelivery } from "../../store/store.js";
 import type { TaskRecord, TaskStore } from "../../store/task-store.js";
 import { ACTOR, markCancelled } from "./cancel.js";
 import { chainDecision } from "./chain.js";
+import { DuplicateDelivery, recordDelivery } from "./deliveries.js";
 import { defaultGoal, payloadVariables, type TriggerEvent } from "./match.js";
 import { decideFiring, isActive, isTaskOfTrigger, tasksToPrune, throttleWait, triggerTaskName } from "./policy.js";
 import type { TriggerDef } from "./spec.js";
@@ -32,7 +33,14 @@ export interface FireContext {
 /** Why a trigger fires: a cron tick, a matching event, or `trigger fire` (with an optional payload). */
 export type FireCause =
   | { kind: "cron"; tick: Date }
-  | { kind: "event"; event: TriggerEvent; /** A stored task event's id: each fires a trigger at most once. */ eventId?: number }
+  | {
+      kind: "event";
+      event: TriggerEvent;
+      /** A stored task event's id: each fires a trigger at most once. */
+      eventId?: number;
+      /** A webhook delivery's id (X-GitHub-Delivery, ...): a redelivery of one the trigger took creates nothing. */
+      delivery?: string;
+    }
   | { kind: "manual"; by: string; payload?: JsonObject };
 
 /** What a firing records as its source: `cron`, the event's source, or `manual`. */
@@ -42,15 +50,39 @@ export function causeSource(cause: FireCause): string {
 
 export type FireOutcome =
   | { fired: true; task: TaskRecord; cancelled: TaskRecord[] }
-  | { fired: false; reason: string; message: string };
+  /** `task`: a duplicate delivery's earlier task, when its firing made one. */
+  | { fired: false; reason: string; message: string; task?: string };
 
-/** Records a skipped firing (event + status); `reason` is a stable code, `message` says why to a person. */
-export function recordSkip(ctx: FireContext, trigger: TriggerDef, reason: string, message: string, data: JsonObject = {}, eventId?: number): void {
+export type SkippedFiring = Extract<FireOutcome, { fired: false }>;
+
+/** What a firing or skip was for: a stored task event, a webhook delivery. */
+export interface FiringOrigin {
+  eventId?: number;
+  delivery?: string;
+}
+
+/**
+ * Records a skipped firing (event + status); `reason` is a stable code,
+ * `message` says why to a person. With a delivery id the trigger already
+ * took, records nothing and returns that earlier delivery.
+ */
+export function recordSkip(ctx: FireContext, trigger: TriggerDef, reason: string, message: string, data: JsonObject = {}, from: FiringOrigin = {}): TriggerDelivery | undefined {
   const { store } = ctx;
-  store.writeTransaction(() => {
-    const r = store.getResource(keyOf(trigger));
-    if (r) skipInTransaction(store, r, trigger, reason, message, data, eventId);
-  });
+  try {
+    store.writeTransaction(() => {
+      const r = store.getResource(keyOf(trigger));
+      if (r) skipInTransaction(store, r, trigger, reason, message, data, from);
+    });
+    return undefined;
+  } catch (err) {
+    if (err instanceof DuplicateDelivery) return err.earlier;
+    throw err;
+  }
+}
+
+/** A duplicate delivery as a firing's outcome. */
+export function duplicateOutcome(earlier: TriggerDelivery): SkippedFiring {
+  return { fired: false, reason: "duplicate", message: new DuplicateDelivery(earlier).message, ...(earlier.taskId ? { task: earlier.taskId } : {}) };
 }
 
 /**
@@ -64,10 +96,13 @@ export function fireTrigger(ctx: FireContext, trigger: TriggerDef, cause: FireCa
   try {
     return ctx.store.writeTransaction(() => fireInTransaction(ctx, trigger, cause, source, scheduledAt));
   } catch (err) {
+    // Another process took the same delivery first: nothing of this firing stays.
+    if (err instanceof DuplicateDelivery) return duplicateOutcome(err.earlier);
     if (!(err instanceof RejectedFiring)) throw err;
     // The submission was refused: nothing of the firing stays (no cancellation either); the skip is recorded.
     const message = `the task could not be created: ${err.message}`;
-    recordSkip(ctx, trigger, "task_rejected", message, { source }, cause.kind === "event" ? cause.eventId : undefined);
+    const earlier = recordSkip(ctx, trigger, "task_rejected", message, { source }, originOf(cause));
+    if (earlier) return duplicateOutcome(earlier);
     return { fired: false, reason: "task_rejected", message };
   }
 }
@@ -76,12 +111,13 @@ function fireInTransaction(ctx: FireContext, trigger: TriggerDef, cause: FireCau
   const { store, tasks, home } = ctx;
   const r = store.getResource(keyOf(trigger));
   if (!r) return { fired: false, reason: "trigger_deleted", message: "the trigger no longer exists" };
-  const eventId = cause.kind === "event" ? cause.eventId : undefined;
+  const from = originOf(cause);
+  const eventId = from.eventId;
   const prior = readTriggerStatus(r);
   // Suspended since the caller read it (`trigger suspend` from another process): only `trigger fire` still fires.
   if (cause.kind !== "manual" && (r.spec["suspend"] === true || prior.suspended)) {
     const message = prior.suspended ? `the trigger is suspended (by ${prior.suspended.by} at ${prior.suspended.time})` : "the trigger is suspended (spec.suspend)";
-    if (source === "webhook") skipInTransaction(store, r, trigger, "suspended", message, { source }, eventId);
+    if (source === "webhook") skipInTransaction(store, r, trigger, "suspended", message, { source }, from);
     return { fired: false, reason: "suspended", message };
   }
   if (eventId !== undefined && prior.lastEventId !== undefined && prior.lastEventId >= eventId) return { fired: false, reason: "already_handled", message: `event ${eventId} was already handled` };
@@ -89,20 +125,20 @@ function fireInTransaction(ctx: FireContext, trigger: TriggerDef, cause: FireCau
   const throttled = cause.kind === "manual" ? undefined : throttleWait(trigger.spec.minIntervalSecs, prior.lastFiringTime, Date.now());
   if (throttled) {
     const message = `throttled: the trigger last fired at ${prior.lastFiringTime}, less than throttle.minInterval (${trigger.spec.minIntervalSecs}s) ago; it may fire again from ${throttled}`;
-    skipInTransaction(store, r, trigger, "throttled", message, { source, lastFiringTime: prior.lastFiringTime ?? null, minInterval: trigger.spec.minIntervalSecs, nextAllowed: throttled }, eventId);
+    skipInTransaction(store, r, trigger, "throttled", message, { source, lastFiringTime: prior.lastFiringTime ?? null, minInterval: trigger.spec.minIntervalSecs, nextAllowed: throttled }, from);
     return { fired: false, reason: "throttled", message };
   }
   const event = cause.kind === "event" ? cause.event : undefined;
   const chain = chainDecision(store, event);
   if (!chain.allowed) {
-    skipInTransaction(store, r, trigger, "max_spawn_depth", chain.message, { source, depth: chain.depth, limit: chain.limit, ...(event?.payload["task_id"] ? { taskId: event.payload["task_id"] } : {}) }, eventId);
+    skipInTransaction(store, r, trigger, "max_spawn_depth", chain.message, { source, depth: chain.depth, limit: chain.limit, ...(event?.payload["task_id"] ? { taskId: event.payload["task_id"] } : {}) }, from);
     return { fired: false, reason: "max_spawn_depth", message: chain.message };
   }
   const own = tasksOf(tasks, trigger);
   const decision = decideFiring(trigger.spec.concurrencyPolicy, own);
   if (!decision.fire) {
     const message = `a task of this trigger is still active (${decision.active.join(", ")}) and concurrencyPolicy is Forbid`;
-    skipInTransaction(store, r, trigger, decision.reason, message, { source, active: decision.active }, eventId);
+    skipInTransaction(store, r, trigger, decision.reason, message, { source, active: decision.active }, from);
     return { fired: false, reason: decision.reason, message };
   }
   const cancelled: TaskRecord[] = [];
@@ -133,6 +169,8 @@ function fireInTransaction(ctx: FireContext, trigger: TriggerDef, cause: FireCau
     if (!(err instanceof SubmitError)) throw err;
     throw new RejectedFiring(err.message);
   }
+  // Last, so a delivery another process took first rolls this whole firing back.
+  if (from.delivery !== undefined) recordDelivery(store, trigger, from.delivery, "fired", task.id);
   store.appendEvent({
     type: "trigger_fired",
     project: trigger.project,
@@ -141,7 +179,15 @@ function fireInTransaction(ctx: FireContext, trigger: TriggerDef, cause: FireCau
     taskId: task.id,
     message: `trigger/${trigger.name} fired (${source}${cause.kind === "cron" ? ` tick ${scheduledAt}` : ""}${cause.kind === "manual" ? ` by ${cause.by}` : ""}): created task ${task.id}${cancelled.length ? `, cancelled ${cancelled.map((t) => t.id).join(", ")}` : ""}`,
     actor: cause.kind === "manual" ? cause.by : ACTOR,
-    data: { trigger: trigger.name, source, scheduledTime: scheduledAt, taskId: task.id, cancelled: cancelled.map((t) => t.id), ...(chain.depth > 0 ? { depth: chain.depth } : {}) },
+    data: {
+      trigger: trigger.name,
+      source,
+      scheduledTime: scheduledAt,
+      taskId: task.id,
+      cancelled: cancelled.map((t) => t.id),
+      ...(chain.depth > 0 ? { depth: chain.depth } : {}),
+      ...(from.delivery !== undefined ? { delivery: from.delivery } : {}),
+    },
   });
   const status: TriggerStatus = { ...readTriggerStatus(r), lastFiringTime: new Date().toISOString(), lastTaskId: task.id, active: activeIds(tasksOf(tasks, trigger)) };
   if (cause.kind !== "manual") status.lastScheduleTime = scheduledAt;
@@ -155,7 +201,15 @@ class RejectedFiring extends Error {
   override name = "RejectedFiring";
 }
 
-function skipInTransaction(store: Store, r: StoredResource, trigger: TriggerDef, reason: string, message: string, data: JsonObject, eventId?: number): void {
+/** What a cause fires for: the stored task event or webhook delivery it records. */
+function originOf(cause: FireCause): FiringOrigin {
+  if (cause.kind !== "event") return {};
+  return { ...(cause.eventId !== undefined ? { eventId: cause.eventId } : {}), ...(cause.delivery !== undefined ? { delivery: cause.delivery } : {}) };
+}
+
+function skipInTransaction(store: Store, r: StoredResource, trigger: TriggerDef, reason: string, message: string, data: JsonObject, from: FiringOrigin): void {
+  const { eventId, delivery } = from;
+  if (delivery !== undefined) recordDelivery(store, trigger, delivery, reason, null);
   store.appendEvent({
     type: "trigger_skipped",
     project: trigger.project,
@@ -163,7 +217,7 @@ function skipInTransaction(store: Store, r: StoredResource, trigger: TriggerDef,
     name: trigger.name,
     message: `trigger/${trigger.name} skipped a firing: ${message}`,
     actor: ACTOR,
-    data: { trigger: trigger.name, reason, ...data },
+    data: { trigger: trigger.name, reason, ...data, ...(delivery !== undefined ? { delivery } : {}) },
   });
   const status: TriggerStatus = { ...readTriggerStatus(r), lastSkipped: { time: new Date().toISOString(), reason, message } };
   if (eventId !== undefined) status.lastEventId = eventId;

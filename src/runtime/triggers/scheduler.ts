@@ -305,7 +305,7 @@ class Scheduler implements TriggerScheduler {
       return true;
     }
     if (m.error) {
-      recordSkip(this.ctx, e.def, "condition_error", m.error, { source: event.source }, eventId);
+      recordSkip(this.ctx, e.def, "condition_error", m.error, { source: event.source }, { eventId });
       this.log(`trigger/${e.def.name} skipped an event: ${m.error}`);
       this.publish(e);
     }

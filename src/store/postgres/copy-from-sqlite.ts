@@ -44,6 +44,7 @@ export const COPIED_TABLES: readonly CopiedTable[] = [
   { table: "secret_keys", order: "rowid" },
   { table: "secret_key_history", order: "id", serial: "id" },
   { table: "workflow_store_entries", order: "rowid" },
+  { table: "trigger_deliveries", order: "received_at, project, trigger_name, delivery_id" },
 ];
 
 /** Tables not copied as rows, and why. */

@@ -270,6 +270,24 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
   { version: 7, name: PG_SOURCE_RESOURCES_MIGRATION_NAME, up: pgSourcesToResources },
   // As the SQLite store's migration 11: local WorkflowStore entries and a count per store its triggers keep.
   { version: 8, name: "workflow-store-entries", up: PG_WORKFLOW_STORE_MIGRATION_SQL },
+  {
+    version: 9,
+    name: "trigger-deliveries",
+    // As the SQLite store's migration 17: the primary key is what makes two
+    // controllers taking one redelivered webhook record (and fire) it once.
+    up: `
+      CREATE TABLE trigger_deliveries (
+        project      TEXT COLLATE "C" NOT NULL,
+        trigger_name TEXT COLLATE "C" NOT NULL,
+        delivery_id  TEXT COLLATE "C" NOT NULL,
+        received_at  TEXT COLLATE "C" NOT NULL,
+        outcome      TEXT COLLATE "C" NOT NULL,
+        task_id      TEXT COLLATE "C",
+        PRIMARY KEY (project, trigger_name, delivery_id)
+      );
+      CREATE INDEX trigger_deliveries_received ON trigger_deliveries (received_at);
+    `,
+  },
 ];
 
 export const PG_LATEST_VERSION: number = PG_MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

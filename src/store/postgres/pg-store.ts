@@ -16,6 +16,8 @@ import type { SecretKeyStoreProvider } from "../secret-key-store.js";
 import { pgKeyring } from "./pg-keyring.js";
 import type { SourceStoreProvider } from "../source-store.js";
 import type {
+  TriggerDelivery,
+  TriggerDeliveryKey,
   EventFilter,
   MigrationInfo,
   NewEvent,
@@ -47,6 +49,7 @@ import type { WorkflowStoreEntriesProvider } from "../workflow-store-entries.js"
 import type { SqlKeyring } from "../secret-key-rotation.js";
 import type { SqlWorkflowStoreEntries } from "../workflow-store-entries-sql.js";
 import { pgWorkflowStoreEntries } from "./pg-workflow-store.js";
+import { DELIVERY_COLUMNS, deliveryFromRow, type DeliveryRow } from "../sqlite/trigger-delivery-rows.js";
 
 const PROJECT_KIND = "Project";
 
@@ -296,6 +299,29 @@ export class PgStore
   appendEvent(event: NewEvent): void {
     this.assertWritable("append an event");
     this.insertEvent(event, new Date().toISOString());
+  }
+
+  getTriggerDelivery(key: TriggerDeliveryKey, notBefore: string): TriggerDelivery | undefined {
+    const row = this.db.get<DeliveryRow>(
+      `SELECT ${DELIVERY_COLUMNS} FROM trigger_deliveries WHERE project = $1 AND trigger_name = $2 AND delivery_id = $3 AND received_at >= $4`,
+      [key.project, key.trigger, key.deliveryId, notBefore],
+    );
+    return row && deliveryFromRow(row);
+  }
+
+  recordTriggerDelivery(d: TriggerDelivery, notBefore: string): TriggerDelivery | undefined {
+    this.assertWritable("record a webhook delivery");
+    return this.write(() => {
+      this.db.run([{ sql: "DELETE FROM trigger_deliveries WHERE received_at < $1", params: [notBefore] }]);
+      // A concurrent insert of the same key waits for the other transaction; when that one commits, this one does nothing.
+      const [inserted] = this.db.run([
+        {
+          sql: `INSERT INTO trigger_deliveries (${DELIVERY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (project, trigger_name, delivery_id) DO NOTHING`,
+          params: [d.project, d.trigger, d.deliveryId, d.receivedAt, d.outcome, d.taskId],
+        },
+      ]);
+      return inserted!.rowCount === 1 ? undefined : this.getTriggerDelivery(d, notBefore);
+    });
   }
 
   listEvents(filter: EventFilter = {}): StoredEvent[] {

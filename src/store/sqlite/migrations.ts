@@ -17,6 +17,24 @@ export interface Migration {
   up: string | ((db: Database) => void);
 }
 
+/**
+ * Webhook deliveries a trigger fired or skipped for, by the id their sender
+ * gave them: the primary key makes a redelivery's record fail, so it
+ * creates nothing. Shared with the PostgreSQL schema.
+ */
+export const TRIGGER_DELIVERIES_SQL = `
+  CREATE TABLE trigger_deliveries (
+    project      TEXT NOT NULL,
+    trigger_name TEXT NOT NULL,
+    delivery_id  TEXT NOT NULL,
+    received_at  TEXT NOT NULL,
+    outcome      TEXT NOT NULL,
+    task_id      TEXT,
+    PRIMARY KEY (project, trigger_name, delivery_id)
+  );
+  CREATE INDEX trigger_deliveries_received ON trigger_deliveries (received_at);
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -239,6 +257,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 14, name: "agent-states", up: AGENT_STATES_MIGRATION_SQL },
   { version: 15, name: SECRET_KEYS_MIGRATION_NAME, up: SECRET_KEYS_MIGRATION_SQL },
   { version: 16, name: SOURCE_RESOURCES_MIGRATION_NAME, up: sourcesToResources },
+  { version: 17, name: "trigger-deliveries", up: TRIGGER_DELIVERIES_SQL },
 ];
 
 export const LATEST_VERSION: number = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

@@ -12,6 +12,8 @@ import { openSecretSpec, sealSecretSpec } from "../secret-crypto.js";
 import type { SecretKeyStoreProvider } from "../secret-key-store.js";
 import { sqliteKeyring } from "./secret-keys.js";
 import type {
+  TriggerDelivery,
+  TriggerDeliveryKey,
   EventFilter,
   MigrationInfo,
   NewEvent,
@@ -57,6 +59,7 @@ import { SqliteTaskStore } from "./task-sqlite-store.js";
 import type { SourceStoreProvider } from "../source-store.js";
 import { headFromRow, listHeadsSql, RESOURCES_VERSION, type HeadRow } from "./source-heads.js";
 import { SqliteSourceStore } from "./source-sqlite-store.js";
+import { DELIVERY_COLUMNS, deliveryFromRow, type DeliveryRow } from "./trigger-delivery-rows.js";
 import { immediate } from "./immediate.js";
 import type { ControllerStoreProvider } from "../controller-store.js";
 import { SqliteControllerStore } from "./sqlite-controller-store.js";
@@ -223,6 +226,27 @@ export class SqliteStore implements Store, TaskStoreProvider, SourceStoreProvide
   appendEvent(event: NewEvent): void {
     this.assertWritable("append an event");
     this.insertEvent(event, new Date().toISOString());
+  }
+
+  getTriggerDelivery(key: TriggerDeliveryKey, notBefore: string): TriggerDelivery | undefined {
+    const row = this.stmt(`SELECT ${DELIVERY_COLUMNS} FROM trigger_deliveries WHERE project = ? AND trigger_name = ? AND delivery_id = ? AND received_at >= ?`).get(
+      key.project,
+      key.trigger,
+      key.deliveryId,
+      notBefore,
+    ) as DeliveryRow | undefined;
+    return row && deliveryFromRow(row);
+  }
+
+  recordTriggerDelivery(d: TriggerDelivery, notBefore: string): TriggerDelivery | undefined {
+    this.assertWritable("record a webhook delivery");
+    return immediate(this.db, () => {
+      this.stmt("DELETE FROM trigger_deliveries WHERE received_at < ?").run(notBefore);
+      const inserted = this.stmt(
+        `INSERT INTO trigger_deliveries (${DELIVERY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (project, trigger_name, delivery_id) DO NOTHING`,
+      ).run(d.project, d.trigger, d.deliveryId, d.receivedAt, d.outcome, d.taskId).changes;
+      return inserted === 1 ? undefined : this.getTriggerDelivery(d, notBefore);
+    });
   }
 
   listEvents(filter: EventFilter = {}): StoredEvent[] {
