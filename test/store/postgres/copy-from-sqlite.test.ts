@@ -57,6 +57,8 @@ function populated() {
   sources.requestReconcile("repo");
   const entries = openWorkflowStoreEntries(store);
   for (const k of ["z", "a", "m"]) entries.putEntry("default", "notes", k, { k }, { taskId: t.id });
+  const now = new Date().toISOString();
+  store.recordTriggerDelivery({ project: "default", trigger: "push", deliveryId: "d-1", receivedAt: now, outcome: "fired", taskId: t.id }, "2000-01-01T00:00:00.000Z");
   return { home, store, runs: [r1.id, r2.id], log };
 }
 
@@ -128,6 +130,8 @@ describe.skipIf(postgresUnavailable !== undefined)("copying a SQLite store into 
       expect(sourceStoreOf(copy).listSources()).toEqual(sourceStoreOf(store).listSources());
       expect(sourceStoreOf(copy).getInventory("repo")).toEqual(sourceStoreOf(store).getInventory("repo"));
       expect(openWorkflowStoreEntries(copy).listEntries("default", "notes")).toEqual(openWorkflowStoreEntries(store).listEntries("default", "notes"));
+      const delivery = { project: "default", trigger: "push", deliveryId: "d-1" };
+      expect(copy.getTriggerDelivery(delivery, "2000-01-01T00:00:00.000Z")).toEqual(store.getTriggerDelivery(delivery, "2000-01-01T00:00:00.000Z"));
       expect(copy.secretKeys().listKeys()).toEqual(store.secretKeys().listKeys());
       // The secret opens with this home's key, as before.
       expect(copy.getResource({ project: "default", kind: "SecretStore", name: "api" })?.spec).toEqual({ data: { TOKEN: "tok-copy-4471" } });
@@ -164,7 +168,7 @@ describe.skipIf(postgresUnavailable !== undefined)("copying a SQLite store into 
       // Now it holds a store: refused, and what it holds is unchanged.
       const events = pg.value<number>("SELECT count(*) FROM events");
       expect(() => copySqliteToPg(source, pg, { ...COPY, root: home.root })).toThrow(TargetNotEmptyError);
-      expect(() => copySqliteToPg(source, pg, { ...COPY, root: home.root })).toThrow(/already holds an orchestrator store \(resources: 4, events: \d+, tasks: 1, items: 2, runs: 2, source inventory: 1, reconcile requests: 1, agent states: 1, workflow store entries: 3, log chunks: 2\)/);
+      expect(() => copySqliteToPg(source, pg, { ...COPY, root: home.root })).toThrow(/already holds an orchestrator store \(resources: 4, events: \d+, tasks: 1, items: 2, runs: 2, source inventory: 1, reconcile requests: 1, agent states: 1, workflow store entries: 3, trigger deliveries: 1, log chunks: 2\)/);
       expect(pg.value("SELECT count(*) FROM events")).toBe(events);
       pg.close();
 
