@@ -17,6 +17,7 @@ import type { PgConnection, SqlValue, Statement } from "./bridge.js";
 import { LOCK, xactLock } from "./locks.js";
 import { migratePg } from "./migrate.js";
 import { named } from "./sql.js";
+import { displayText } from "../display-text.js";
 
 /** The database already holds something: nothing was copied. */
 export class TargetNotEmptyError extends Error {
@@ -29,23 +30,41 @@ export interface CopiedTable {
   order: string;
   /** A serial column whose values are kept, and whose sequence then starts after the largest. */
   serial?: string;
+  /** The columns that name a row, in an error about it. */
+  key: string;
 }
 
 /** Every table of the SQLite store is here or in NOT_COPIED; a table in neither stops the copy before it starts. */
 export const COPIED_TABLES: readonly CopiedTable[] = [
-  { table: "resources", order: "id", serial: "id" },
-  { table: "events", order: "id", serial: "id" },
-  { table: "tasks", order: "rowid" },
-  { table: "items", order: "rowid" },
-  { table: "runs", order: "rowid" },
-  { table: "source_inventory", order: "source, project, kind, name" },
-  { table: "reconcile_requests", order: "id", serial: "id" },
-  { table: "agent_states", order: "project, name" },
-  { table: "secret_keys", order: "rowid" },
-  { table: "secret_key_history", order: "id", serial: "id" },
-  { table: "workflow_store_entries", order: "rowid" },
-  { table: "trigger_deliveries", order: "received_at, project, trigger_name, delivery_id" },
+  { table: "resources", order: "id", serial: "id", key: "project, kind, name" },
+  { table: "events", order: "id", serial: "id", key: "id" },
+  { table: "tasks", order: "rowid", key: "id" },
+  { table: "items", order: "rowid", key: "id" },
+  { table: "runs", order: "rowid", key: "id" },
+  { table: "source_inventory", order: "source, project, kind, name", key: "source, project, kind, name" },
+  { table: "reconcile_requests", order: "id", serial: "id", key: "id" },
+  { table: "agent_states", order: "project, name", key: "project, name" },
+  { table: "secret_keys", order: "rowid", key: "id" },
+  { table: "secret_key_history", order: "id", serial: "id", key: "id" },
+  { table: "workflow_store_entries", order: "rowid", key: "project, store, key" },
+  { table: "trigger_deliveries", order: "received_at, project, trigger_name, delivery_id", key: "project, trigger_name, delivery_id" },
 ];
+
+/**
+ * Columns of text for people that both stores keep with each NUL written as
+ * `\0` (see display-text.ts): a NUL an older version stored there is copied
+ * that way. A NUL in any other text column stops the copy before it starts.
+ */
+export const DISPLAY_COLUMNS: Readonly<Record<string, readonly string[]>> = {
+  events: ["message"],
+  tasks: ["message"],
+  runs: ["reason", "command"],
+};
+
+/** A text value PostgreSQL cannot hold (a NUL byte) outside the display columns: nothing was copied. */
+export class NulInTextError extends Error {
+  override readonly name = "NulInTextError";
+}
 
 /** Tables not copied as rows, and why. */
 export const NOT_COPIED: Readonly<Record<string, string>> = {
@@ -135,6 +154,44 @@ function columnsFor(source: Database, target: PgConnection, table: string): stri
   return ours;
 }
 
+/** The value as PostgreSQL text takes it: a NUL in a display column written as `\0`. */
+function displayRow(table: string, columns: readonly string[]): ((row: unknown[]) => unknown[]) | undefined {
+  const display = DISPLAY_COLUMNS[table];
+  if (!display) return undefined;
+  const at = columns.flatMap((c, i) => (display.includes(c) ? [i] : []));
+  return (row) => {
+    for (const i of at) if (typeof row[i] === "string") row[i] = displayText(row[i]);
+    return row;
+  };
+}
+
+/**
+ * Refuses, before anything is written, a SQLite store that holds a NUL in a
+ * text value PostgreSQL cannot take (outside the display columns), naming
+ * the first such row and column.
+ */
+export function assertNoNulText(source: Database): void {
+  const tables = [...COPIED_TABLES, { table: "meta", key: "key" }];
+  for (const t of tables) {
+    const display = DISPLAY_COLUMNS[t.table] ?? [];
+    const columns = (source.prepare("SELECT name FROM pragma_table_info(?)").pluck().all(t.table) as string[]).filter((c) => !display.includes(c));
+    // As bytes: SQLite's text functions may stop at a NUL. One pass over the table, whichever column holds it.
+    const nul = (c: string): string => `(typeof(${quote(c)}) = 'text' AND instr(CAST(${quote(c)} AS BLOB), x'00') > 0)`;
+    const row = source
+      .prepare(`SELECT ${t.key}, ${columns.map((c, i) => `${nul(c)} AS "nul:${i}"`).join(", ")} FROM ${quote(t.table)} WHERE ${columns.map(nul).join(" OR ")} LIMIT 1`)
+      .get() as Record<string, unknown> | undefined;
+    if (!row) continue;
+    const column = columns.find((_, i) => row[`nul:${i}`] === 1) ?? "?";
+    const named = Object.entries(row)
+      .filter(([k]) => !k.startsWith("nul:"))
+      .map(([k, v]) => `${k} ${JSON.stringify(v)}`)
+      .join(", ");
+    throw new NulInTextError(
+      `table ${t.table}, row ${named}: column ${column} holds a NUL byte (\\0), which PostgreSQL text cannot store; remove it from that value in the SQLite store (for a resource, apply its manifest again without it), then run db migrate again`,
+    );
+  }
+}
+
 function insertStatement(table: string, columns: readonly string[], rows: readonly unknown[][]): Statement {
   const params: SqlValue[] = [];
   const values = rows.map((row) => `(${row.map((v) => `$${params.push(v as SqlValue)}`).join(", ")})`);
@@ -145,10 +202,11 @@ function copyTable(source: Database, target: PgConnection, t: CopiedTable): numb
   const columns = columnsFor(source, target, t.table);
   const batch = Math.max(1, Math.min(1000, Math.floor(MAX_PARAMS / columns.length)));
   const read = source.prepare(`SELECT ${columns.map(quote).join(", ")} FROM ${quote(t.table)} ORDER BY ${t.order}`).raw(true);
+  const display = displayRow(t.table, columns);
   let rows: unknown[][] = [];
   let count = 0;
   for (const row of read.iterate() as IterableIterator<unknown[]>) {
-    rows.push(row);
+    rows.push(display ? display(row) : row);
     if (rows.length === batch) {
       target.run([insertStatement(t.table, columns, rows)]);
       count += rows.length;
@@ -214,6 +272,7 @@ function copyLogs(source: Database, target: PgConnection, root: string): CopyCou
 export function copySqliteToPg(source: Database, target: PgConnection, opts: CopyOptions): CopyCounts {
   const unknown = unknownTables(source);
   if (unknown.length > 0) throw new Error(`the SQLite store has tables this version cannot copy (${unknown.join(", ")}); use the orchestrator version that made it`);
+  assertNoNulText(source);
   return target.transaction((): CopyCounts => {
     assertEmpty(target, opts.label, "before");
     migratePg(target, opts.label);

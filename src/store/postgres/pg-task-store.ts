@@ -41,6 +41,7 @@ import type { SqlValue } from "./bridge.js";
 import type { PgStore } from "./pg-store.js";
 import { named } from "./sql.js";
 import { agentStateFromRow, type AgentStateRow } from "../sqlite/agent-state.js";
+import { displayTextOrNull } from "../display-text.js";
 
 const TASK_COLUMNS = `id, name, project, origin, resource_kind, resource_name, resource_generation, workflow, workspace,
   goal, spec, phase, queued, claimed_by, cycle, state, exit_code, message, created_at, started_at, finished_at, updated_at,
@@ -404,7 +405,7 @@ export class PgTaskStore implements TaskStore {
           id: runId,
           status: finish.status,
           exit_code: finish.exitCode,
-          reason: finish.reason ?? null,
+          reason: displayTextOrNull(finish.reason ?? null),
           output: finish.output == null ? null : JSON.stringify(finish.output),
           finished_at: now,
         }),

@@ -3,6 +3,7 @@
  */
 import type { JsonObject } from "../../resources/types.js";
 import type { EventFilter, NewEvent, StoredEvent } from "../store.js";
+import { displayText } from "../display-text.js";
 
 export const INSERT_EVENT = `
   INSERT INTO events (ts, type, project, kind, name, message, actor, task_id, run_id, data)
@@ -34,7 +35,7 @@ export function eventParams(e: NewEvent, ts: string): EventParams {
     project: e.project ?? null,
     kind: e.kind ?? null,
     name: e.name ?? null,
-    message: e.message,
+    message: displayText(e.message),
     actor: e.actor ?? null,
     task_id: e.taskId ?? null,
     run_id: e.runId ?? null,

@@ -3,6 +3,7 @@
  * membership that follow from a phase change. Pure.
  */
 import type { TaskPatch, TaskRecord } from "../task-store.js";
+import { displayTextOrNull } from "../display-text.js";
 import { isTerminal } from "./task-events.js";
 
 /**
@@ -14,6 +15,8 @@ import { isTerminal } from "./task-events.js";
  */
 export function applyTaskPatch(before: TaskRecord, patch: TaskPatch, now: string): TaskRecord {
   const after: TaskRecord = { ...before, ...given(patch), updatedAt: now };
+  // As both stores keep it, so the record returned is the one read back.
+  after.message = displayTextOrNull(after.message);
   const to = patch.phase;
   if (to === undefined || to === before.phase) return after;
   if (to === "Running" && patch.startedAt === undefined && after.startedAt === null) after.startedAt = now;

@@ -13,6 +13,7 @@ import type {
   TaskRecord,
   TaskSpecRecord,
 } from "../task-store.js";
+import { displayTextOrNull } from "../display-text.js";
 
 export interface TaskRow {
   id: string;
@@ -125,7 +126,7 @@ export function taskToRow(t: TaskRecord): TaskRow {
     cycle: t.cycle,
     state: JSON.stringify(t.state),
     exit_code: t.exitCode,
-    message: t.message,
+    message: displayTextOrNull(t.message),
     created_at: t.createdAt,
     started_at: t.startedAt,
     finished_at: t.finishedAt,
@@ -177,7 +178,7 @@ export function runFromRow(r: RunRow): RunRecord {
     cycle: r.cycle,
     agent: r.agent,
     capability: r.capability,
-    command: r.command,
+    command: displayTextOrNull(r.command),
     status: r.status as RunStatus,
     exitCode: r.exit_code,
     reason: r.reason,
@@ -204,7 +205,7 @@ export function runToRow(r: RunRecord): RunRow {
     command: r.command,
     status: r.status,
     exit_code: r.exitCode,
-    reason: r.reason,
+    reason: displayTextOrNull(r.reason),
     log_path: r.logPath,
     pid: r.pid,
     pgid: r.pgid,

@@ -53,6 +53,7 @@ import {
 } from "./task-rows.js";
 import { immediate } from "./immediate.js";
 import * as agents from "./agent-state.js";
+import { displayTextOrNull } from "../display-text.js";
 
 export interface SqliteTaskStoreOptions {
   db: Database;
@@ -411,7 +412,7 @@ export class SqliteTaskStore extends SqliteTaskReader implements TaskStore {
       id: runId,
       status: finish.status,
       exit_code: finish.exitCode,
-      reason: finish.reason ?? null,
+      reason: displayTextOrNull(finish.reason ?? null),
       output: finish.output == null ? null : JSON.stringify(finish.output),
       finished_at: now,
     }) as RunRow | undefined;

@@ -13,7 +13,7 @@ import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { initHome } from "../../../src/store/home.js";
 import { PgConnection } from "../../../src/store/postgres/bridge.js";
-import { COPIED_TABLES, copySqliteToPg, NOT_COPIED, sqliteTables, TargetNotEmptyError, unknownTables } from "../../../src/store/postgres/copy-from-sqlite.js";
+import { COPIED_TABLES, copySqliteToPg, NOT_COPIED, NulInTextError, sqliteTables, TargetNotEmptyError, unknownTables } from "../../../src/store/postgres/copy-from-sqlite.js";
 import { openPgStore } from "../../../src/store/postgres/open.js";
 import { openSqliteStore } from "../../../src/store/sqlite/open.js";
 import { sourceStoreOf } from "../../../src/store/source-store.js";
@@ -181,6 +181,48 @@ describe.skipIf(postgresUnavailable !== undefined)("copying a SQLite store into 
       other.close();
     } finally {
       source.close();
+    }
+  });
+
+  it("copies a NUL an older version left in a message as \\0, as both stores now keep it; a NUL in any other text stops the copy before anything is written, naming the row", () => {
+    const { home, store } = populated();
+    const taskId = openTaskStore(store).listTasks()[0]!.id;
+    const runId = openTaskStore(store).listRuns(taskId)[1]!.id;
+    store.close();
+    const db = new Database(home.dbPath);
+    db.prepare("UPDATE tasks SET message = ? WHERE id = ?").run("stopped: a\u0000b", taskId);
+    db.prepare("UPDATE runs SET reason = ? WHERE id = ?").run("guard: x\u0000y", runId);
+    db.prepare("UPDATE events SET message = ? WHERE id = 1").run("m\u0000n");
+    db.close();
+
+    let source = new Database(home.dbPath, { readonly: true });
+    const url = server.createDatabase();
+    let pg = PgConnection.open(url);
+    try {
+      copySqliteToPg(source, pg, { ...COPY, root: home.root });
+      expect(pg.value("SELECT message FROM tasks WHERE id = $1", [taskId])).toBe("stopped: a\\0b");
+      expect(pg.value("SELECT reason FROM runs WHERE id = $1", [runId])).toBe("guard: x\\0y");
+      expect(pg.value("SELECT message FROM events WHERE id = 1")).toBe("m\\0n");
+    } finally {
+      source.close();
+      pg.close();
+    }
+
+    // A NUL in a resource's description (an older version took it from a manifest): refused, the row named, nothing written.
+    const rw = new Database(home.dbPath);
+    rw.prepare("UPDATE resources SET description = ? WHERE kind = 'Agent' AND name = 'coder'").run("the\u0000coder");
+    rw.close();
+    source = new Database(home.dbPath, { readonly: true });
+    const empty = server.createDatabase();
+    pg = PgConnection.open(empty);
+    try {
+      const copy = () => copySqliteToPg(source, pg, { ...COPY, root: home.root });
+      expect(copy).toThrow(NulInTextError);
+      expect(copy).toThrow('table resources, row project "default", kind "Agent", name "coder": column description holds a NUL byte (\\0), which PostgreSQL text cannot store');
+      expect(pg.column("SELECT relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND relkind = 'r'")).toEqual([]);
+    } finally {
+      source.close();
+      pg.close();
     }
   });
 });
