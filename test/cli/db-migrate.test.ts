@@ -207,15 +207,17 @@ describe.skipIf(postgresUnavailable !== undefined)("orchestrator db migrate", ()
     await controller.stop();
     controller = undefined;
 
-    // A value PostgreSQL cannot hold (text with a NUL byte) fails the copy part-way: the database is left empty, the home on state.db.
+    // A value PostgreSQL cannot hold (text with a NUL byte, outside the messages that keep it as \0) is refused before
+    // anything is copied, naming the row: the database is left empty, the home on state.db.
     const db = new Database(join(p.dir, ".orchestrator", "state.db"));
-    const last = db.prepare("SELECT id, message FROM events ORDER BY id DESC LIMIT 1").get() as { id: number; message: string };
-    db.prepare("UPDATE events SET message = ? WHERE id = ?").run(`${last.message}\u0000`, last.id);
+    db.prepare("UPDATE resources SET description = ? WHERE kind = 'Workflow' AND name = 'hello'").run("says\u0000hello");
     const failed = p.run(["db", "migrate", "--to", empty]);
     expect(failed.code).toBe(1);
-    expect(failed.stderr).toMatch(/^error: copying the store into postgres:\S+ failed: table events: invalid byte sequence for encoding "UTF8": 0x00; nothing was written there, and this home still uses state\.db\n$/);
+    expect(failed.stderr).toMatch(
+      /^error: copying the store into postgres:\S+ failed: table resources, row project "default", kind "Workflow", name "hello": column description holds a NUL byte \(\\0\), which PostgreSQL text cannot store; .*; nothing was written there, and this home still uses state\.db\n$/,
+    );
     expect(existsSync(join(p.dir, ".orchestrator", "store-url"))).toBe(false);
-    db.prepare("UPDATE events SET message = ? WHERE id = ?").run(last.message, last.id);
+    db.prepare("UPDATE resources SET description = NULL WHERE kind = 'Workflow' AND name = 'hello'").run();
     db.close();
 
     // Nothing reached the database: a move onto it now finds it empty.
