@@ -251,35 +251,37 @@ ${GUIDE_INVARIANT.replace("steps: [implement, self_test]", "steps: [implement]")
     expect(events("workspace_rolled_back")[0]!.message).toMatch(/: safety\.auto_rollback: safety: 2 consecutive step failures/);
   });
 
-  it("keeps the invariants pinned at task start when the workflow drops them while the task runs", async () => {
-    p = initializedProject({
-      "m.yaml": [
-        WORKSPACE,
-        doc(
-          "Workflow",
-          "pinned",
-          `  steps:
-    - id: implement
-      scope: task
-      command: "while [ ! -f go ]; do sleep 0.1; done; echo implemented"
-  safety:
-    invariants:
-      - name: never_go
-        command: "test ! -f go"
-        on_violation: halt
-`,
-        ),
-      ].join("---\n"),
-    });
-    p.run(["apply", "-f", "m.yaml"]);
-    const id = p.run(["task", "create", "--workflow", "pinned"]).stdout.trim();
-    controller = await startController(p.dir);
-    await until("the step to start", () => p!.run(["task", "info", id, "-o", "json"]).stdout.includes('"status": "running"'));
-    p.write("m.yaml", [WORKSPACE, doc("Workflow", "pinned", '  steps:\n    - id: implement\n      scope: task\n      command: "echo weakened"\n')].join("---\n"));
+  it("keeps the invariants pinned at task start over a workflow re-applied without them: the resumed task still fails on them", async () => {
+    const steps = '  steps:\n    - id: implement\n      scope: task\n      command: echo implemented\n    - id: after\n      scope: task\n      command: echo after >> after.txt\n';
+    const strict = doc("Workflow", "pinned", `${steps}  safety:\n    invariants:\n      - name: no_marker\n        command: "test ! -f marker"\n        on_violation: halt\n`);
+    p = initializedProject({ "m.yaml": [WORKSPACE, strict].join("---\n"), marker: "" });
     expect(p.run(["apply", "-f", "m.yaml"]).code).toBe(0);
-    p.write("go", "");
-    await until("the task to end", () => ["Completed", "Failed"].includes(lastTask().phase));
-    expect(lastTask()).toMatchObject({ phase: "Failed", message: "invariant 'never_go' violated after step implement: command exited 1 (expected 0)" });
+    expect(p.run(["run", "--workflow", "pinned"]).code).toBe(1);
+    const id = lastTask().id;
+    expect(lastTask().message).toBe("invariant 'no_marker' violated after step implement: command exited 1 (expected 0)");
+    expect(events("invariants_pinned")[0]).toMatchObject({ data: { invariants: ["no_marker"] } });
+
+    // The workflow loses its invariant while the task waits to be resumed.
+    p.write("m.yaml", [WORKSPACE, doc("Workflow", "pinned", steps)].join("---\n"));
+    expect(p.run(["apply", "-f", "m.yaml"]).stdout).toContain("workflow/pinned configured");
+    expect(p.run(["task", "resume", id]).code).toBe(0);
+    controller = await startController(p.dir);
+    await until("the resumed task to end", () => ["Completed", "Failed"].includes(lastTask().phase));
+
+    // The task ran on (the step after implement) under the weakened workflow, and the pinned invariant still stopped it.
+    expect(readFileSync(join(p.dir, "after.txt"), "utf8")).toBe("after\n");
+    expect(lastTask()).toMatchObject({ id, phase: "Failed", message: "failed: invariant 'no_marker' violated before the task completes: command exited 1 (expected 0)" });
+    const kept = events("invariants_kept");
+    expect(kept).toHaveLength(1);
+    expect(kept[0]).toMatchObject({ message: "workflow invariants changed; the pinned ones apply", data: { pinned: ["no_marker"], workflow: [] } });
+    expect(controller.log()).toContain("the workflow's safety.invariants changed since the task started; the 1 pinned at ");
+
+    // A task started under the weakened workflow pins nothing and completes with the marker there.
+    await controller.stop();
+    controller = undefined;
+    expect(p.run(["run", "--workflow", "pinned"]).code).toBe(0);
+    expect(lastTask().phase).toBe("Completed");
+    expect(events("invariants_pinned")).toHaveLength(1);
   });
 
   it("fails at start when the workspace cannot hold the checkpoint its workflow asks for", () => {

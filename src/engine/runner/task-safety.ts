@@ -7,7 +7,7 @@
 import type { JsonObject } from "../../resources/types.js";
 import type { Store } from "../../store/store.js";
 import type { TaskRecord, TaskStore } from "../../store/task-store.js";
-import { InvariantGuard, type Verdict } from "../invariants/invariant-guard.js";
+import { InvariantGuard, PINNED_INVARIANTS_KEY, type Verdict } from "../invariants/invariant-guard.js";
 import { checkpointProblem, checkpointStrategyOf, CheckpointError, rollbackTo, takeCheckpoint, type Checkpoint, type CheckpointStrategy } from "./safety.js";
 import type { TaskContext } from "./task-context.js";
 import { restoreBinarySnapshot, snapshotDir, takeBinarySnapshot } from "./binary-snapshot.js";
@@ -55,7 +55,7 @@ export class TaskSafety {
       ctx.workspace.root,
       { event, log: deps.log, setVar: (k, v) => (deps.vars[k] = v), ...(deps.signal ? { signal: deps.signal } : {}) },
       (record) => {
-        current = tasks.updateTask(task.id, { state: { ...current.state, invariants: record } });
+        current = tasks.updateTask(task.id, { state: { ...current.state, [PINNED_INVARIANTS_KEY]: record } });
       },
     );
     const safety = new TaskSafety(deps, strategy, guard, task.id);
