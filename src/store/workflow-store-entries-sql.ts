@@ -1,8 +1,9 @@
 /**
  * @module Local WorkflowStore entries over SQL, for either store: the
  * statements (`@name` parameters, which both drivers' adapters bind) and the
- * logic around them (retention after a write, trimming only when a store
- * holds more than it keeps, expired entries never read back). Each store
+ * logic around them (retention after a write, in a transaction only when a
+ * store may hold more than it keeps or holds an expired entry; expired
+ * entries never read back). Each store
  * adds a thin adapter (sqlite/workflow-store-sqlite.ts,
  * postgres/pg-workflow-store.ts) that runs a statement and opens a
  * transaction its own way. The tables, and the trigger-kept count per store,
@@ -38,13 +39,15 @@ function statements(seq: string) {
       INSERT INTO workflow_store_entries (project, store, key, value, task_id, created_at, updated_at)
       VALUES (@project, @store, @key, @value, @task_id, @now, @now)
       ON CONFLICT (project, store, key) DO UPDATE SET value = excluded.value, task_id = excluded.task_id, updated_at = excluded.updated_at
-      RETURNING created_at`,
+      RETURNING created_at, (SELECT entries FROM workflow_store_counts WHERE project = @project AND store = @store) AS held`,
     delete: "DELETE FROM workflow_store_entries WHERE project = @project AND store = @store AND key = @key",
     expire: "DELETE FROM workflow_store_entries WHERE project = @project AND store = @store AND updated_at < @notBefore",
     /** Removes the `excess` oldest (ties: the first written first); run only when a store holds more than it keeps. */
     trim: `
       DELETE FROM workflow_store_entries WHERE ${seq} IN (
         SELECT ${seq} FROM workflow_store_entries WHERE project = @project AND store = @store ORDER BY updated_at, ${seq} LIMIT @excess)`,
+    /** Whether any entry has expired: one step down the recent index, so a write sweeps only when there is something to sweep. */
+    anyExpired: "SELECT 1 AS n FROM workflow_store_entries WHERE project = @project AND store = @store AND updated_at < @notBefore LIMIT 1",
     /** Kept by triggers (see the migrations): no walk over the store's rows. */
     countAll: "SELECT entries AS n FROM workflow_store_counts WHERE project = @project AND store = @store",
     count: "SELECT COUNT(*) AS n FROM workflow_store_entries WHERE project = @project AND store = @store AND updated_at >= @notBefore",
@@ -93,12 +96,17 @@ export class SqlWorkflowStoreEntries implements WorkflowStoreEntries {
     const taskId = opts.taskId ?? null;
     const retention = opts.retention;
     // The entry is what was written (only its creation time is read back): no JSON is parsed again.
-    const written = this.db.write<{ created_at: string }>(this.sql.upsert, { project, store, key, value: JSON.stringify(value), task_id: taskId, now });
-    const entry: StoreEntry = { key, value, taskId, createdAt: written.rows[0]!.created_at, updatedAt: now };
+    // `held` is the store's count as the statement saw it, before its own row was counted.
+    const written = this.db.write<{ created_at: string; held: number | null }>(this.sql.upsert, { project, store, key, value: JSON.stringify(value), task_id: taskId, now });
+    const row = written.rows[0]!;
+    const entry: StoreEntry = { key, value, taskId, createdAt: row.created_at, updatedAt: now };
     // Without retention the write is one statement, which is its own transaction.
     if (!retention || (retention.maxEntries === undefined && retention.notBefore === undefined)) return { entry, pruned: 0 };
+    // A write adds at most one entry: below max_entries by more than that, the store cannot be over it, and nothing is counted again.
+    const maybeOverfull = retention.maxEntries !== undefined && (Number(row.held ?? 0) + 1 > retention.maxEntries ? this.overfull(project, store, retention.maxEntries) : false);
+    const maybeExpired = retention.notBefore !== undefined && this.anyExpired(project, store, retention.notBefore);
     // A write that leaves nothing to remove is one statement; removing is counted again inside a transaction.
-    if (retention.notBefore === undefined && !this.overfull(project, store, retention.maxEntries)) return { entry, pruned: 0 };
+    if (!maybeOverfull && !maybeExpired) return { entry, pruned: 0 };
     return { entry, pruned: this.db.exclusive(project, store, () => this.prune(project, store, retention)) };
   }
 
@@ -135,6 +143,10 @@ export class SqlWorkflowStoreEntries implements WorkflowStoreEntries {
 
   private held(project: string, store: string): number {
     return this.db.read<{ n: number }>(this.sql.countAll, { project, store })[0]?.n ?? 0;
+  }
+
+  private anyExpired(project: string, store: string, notBefore: string): boolean {
+    return this.db.read(this.sql.anyExpired, { project, store, notBefore }).length > 0;
   }
 
   private overfull(project: string, store: string, max: number | undefined): boolean {

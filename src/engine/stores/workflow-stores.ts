@@ -31,6 +31,14 @@ export interface PutResult {
   pruned: number;
 }
 
+interface ResolvedStore {
+  config: StoreConfig;
+  /** Or, when it cannot be used (a provider that does not exist), what every operation fails with. */
+  backend: StoreBackend | { refused: string };
+  /** Retention of a store without a TTL (it does not move with the clock). */
+  fixedRetention: Retention | undefined;
+}
+
 export class WorkflowStores {
   private local: LocalStoreBackend | undefined;
 
@@ -46,23 +54,47 @@ export class WorkflowStores {
     return project === DEFAULT_PROJECT ? undefined : this.store.getResource({ project: DEFAULT_PROJECT, kind, name })?.spec;
   }
 
-  /** Configs read since the stored resources last changed (any change, by any process, moves the version). */
-  private configs = new Map<string, StoreConfig>();
-  private configsVersion = -1;
+  /** Stores resolved since the stored resources last changed (any change, by any process, moves the version). */
+  private resolved = new Map<string, ResolvedStore>();
+  private resolvedVersion = -1;
 
-  config(project: string, name: string): StoreConfig {
+  /**
+   * The store's config and backend, read from its resources once per
+   * resources version: a call costs one read of the version, not a read and
+   * parse of the WorkflowStore (and its provider) every time.
+   */
+  private resolve(project: string, name: string): ResolvedStore {
     const version = this.store.resourcesVersion();
-    if (version !== this.configsVersion) {
-      this.configs.clear();
-      this.configsVersion = version;
+    if (version !== this.resolvedVersion) {
+      this.resolved.clear();
+      this.resolvedVersion = version;
     }
     const key = `${project}\u0000${name}`;
-    let c = this.configs.get(key);
-    if (!c) {
-      c = storeConfigOf(name, this.spec("WorkflowStore", project, name), (provider) => this.spec("StoreBackendProvider", project, provider));
-      this.configs.set(key, c);
+    let r = this.resolved.get(key);
+    if (!r) {
+      const config = storeConfigOf(name, this.spec("WorkflowStore", project, name), (provider) => this.spec("StoreBackendProvider", project, provider));
+      // A provider that does not exist fails each operation (not the config read: `store list` still shows the store).
+      let backend: ResolvedStore["backend"];
+      try {
+        backend = this.backend(project, config);
+      } catch (err) {
+        if (!(err instanceof WorkflowStoreError)) throw err;
+        backend = { refused: err.message };
+      }
+      const fixed: Retention = config.retention.maxEntries !== undefined ? { maxEntries: config.retention.maxEntries } : {};
+      r = { config, backend, fixedRetention: config.retention.ttlSeconds === undefined ? fixed : undefined };
+      this.resolved.set(key, r);
     }
-    return c;
+    return r;
+  }
+
+  config(project: string, name: string): StoreConfig {
+    return this.resolve(project, name).config;
+  }
+
+  private backendOf(r: ResolvedStore): StoreBackend {
+    if ("refused" in r.backend) throw new WorkflowStoreError(r.backend.refused);
+    return r.backend;
   }
 
   private backend(project: string, config: StoreConfig): StoreBackend {
@@ -78,47 +110,48 @@ export class WorkflowStores {
     return new CommandStoreBackend(b.provider, b.commands, this.home.root);
   }
 
-  private retention(config: StoreConfig): Retention {
-    const r: Retention = {};
-    if (config.retention.maxEntries !== undefined) r.maxEntries = config.retention.maxEntries;
-    const notBefore = notBeforeOf(config);
-    if (notBefore !== undefined) r.notBefore = notBefore;
-    return r;
+  /** What retention keeps now: the same object every time for a store without a TTL. */
+  private retention(r: ResolvedStore): Retention {
+    if (r.fixedRetention) return r.fixedRetention;
+    const out: Retention = {};
+    if (r.config.retention.maxEntries !== undefined) out.maxEntries = r.config.retention.maxEntries;
+    const notBefore = notBeforeOf(r.config);
+    if (notBefore !== undefined) out.notBefore = notBefore;
+    return out;
   }
 
   async get(project: string, name: string, key: string): Promise<StoreEntry | undefined> {
-    const config = this.config(project, name);
-    return this.backend(project, config).get(project, name, key, notBeforeOf(config));
+    const r = this.resolve(project, name);
+    return this.backendOf(r).get(project, name, key, notBeforeOf(r.config));
   }
 
   /** Checks the value against the store's schema, then writes it; nothing is written when the check fails. */
   async put(project: string, name: string, key: string, value: JsonValue, taskId: string | null = null): Promise<PutResult> {
     if (key === "") throw new WorkflowStoreError(`store '${name}': the key is empty`);
-    const config = this.config(project, name);
-    if (config.schema) {
-      const problems = schemaProblems(value, config.schema);
+    const r = this.resolve(project, name);
+    if (r.config.schema) {
+      const problems = schemaProblems(value, r.config.schema);
       if (problems.length) throw new WorkflowStoreError(`store '${name}' key '${key}': the value does not match the store's schema: ${problems.join("; ")}`);
     }
-    return this.backend(project, config).put(project, name, key, value, { taskId, retention: this.retention(config) });
+    return this.backendOf(r).put(project, name, key, value, { taskId, retention: this.retention(r) });
   }
 
   async delete(project: string, name: string, key: string): Promise<boolean> {
-    const config = this.config(project, name);
-    return this.backend(project, config).delete(project, name, key);
+    return this.backendOf(this.resolve(project, name)).delete(project, name, key);
   }
 
   async list(project: string, name: string, query: Omit<StoreEntryQuery, "notBefore"> = {}): Promise<StoreEntry[]> {
-    const config = this.config(project, name);
-    const notBefore = notBeforeOf(config);
-    return this.backend(project, config).list(project, name, { ...query, ...(notBefore !== undefined ? { notBefore } : {}) });
+    const r = this.resolve(project, name);
+    const notBefore = notBeforeOf(r.config);
+    return this.backendOf(r).list(project, name, { ...query, ...(notBefore !== undefined ? { notBefore } : {}) });
   }
 
   /** Removes what the store's retention does not keep; 0 for a store without retention. */
   async prune(project: string, name: string): Promise<number> {
-    const config = this.config(project, name);
-    const retention = this.retention(config);
+    const r = this.resolve(project, name);
+    const retention = this.retention(r);
     if (retention.maxEntries === undefined && retention.notBefore === undefined) return 0;
-    return this.backend(project, config).prune(project, name, retention);
+    return this.backendOf(r).prune(project, name, retention);
   }
 
   /** Local stores of the project that hold entries, with the declared ones that hold none. */

@@ -47,6 +47,41 @@ describeStores("WorkflowStore entries", (b) => {
     store.close();
   });
 
+  it("trims on the next write a store that another connection filled past max_entries, and not a store below it", () => {
+    const { home, store } = b.newStore();
+    const e = openWorkflowStoreEntries(store);
+    const keep = { retention: { maxEntries: 3 } };
+    expect(e.putEntry("p", "s", "a", "a", keep).pruned).toBe(0);
+    // Another writer, keeping no retention, leaves the store one over.
+    const other = b.reopen(home);
+    for (const k of ["b", "c", "d"]) openWorkflowStoreEntries(other).putEntry("p", "s", k, k);
+    other.close();
+    expect(e.countEntries("p", "s")).toBe(4);
+    // This write sees the store over and takes it back to three, the oldest first.
+    expect(e.putEntry("p", "s", "e", "e", keep).pruned).toBe(2);
+    expect(e.listEntries("p", "s").map((x) => x.key)).toEqual(["e", "d", "c"]);
+    // Well below its max_entries, a store is left as it is.
+    expect(e.putEntry("p", "roomy", "a", 1, { retention: { maxEntries: 100 } }).pruned).toBe(0);
+    expect(e.putEntry("p", "roomy", "b", 2, { retention: { maxEntries: 100 } }).pruned).toBe(0);
+    expect(e.countEntries("p", "roomy")).toBe(2);
+    store.close();
+  });
+
+  it("removes expired entries on a write only when some have expired, with or without max_entries", () => {
+    const { store } = b.newStore();
+    const e = openWorkflowStoreEntries(store);
+    at("2026-01-01T00:00:00.000Z");
+    e.putEntry("p", "s", "old", 1);
+    at("2026-01-02T00:00:00.000Z");
+    // Nothing older than the cut: nothing removed.
+    expect(e.putEntry("p", "s", "new", 2, { retention: { notBefore: "2025-12-31T00:00:00.000Z", maxEntries: 10 } }).pruned).toBe(0);
+    expect(e.countEntries("p", "s")).toBe(2);
+    // Once the cut passes the old entry, the next write removes it.
+    expect(e.putEntry("p", "s", "newer", 3, { retention: { notBefore: "2026-01-01T12:00:00.000Z", maxEntries: 10 } }).pruned).toBe(1);
+    expect(e.listEntries("p", "s").map((x) => x.key)).toEqual(["newer", "new"]);
+    store.close();
+  });
+
   it("returns what it stored, and a replaced entry keeps its creation time", () => {
     const { store } = b.newStore();
     const e = openWorkflowStoreEntries(store);
