@@ -20,6 +20,13 @@ export interface EntriesDatabase {
   readonly insertionOrder: string;
   /** The LIMIT that means "no limit": -1 in SQLite, NULL in PostgreSQL. */
   readonly noLimit: number | null;
+  /**
+   * Whether writes run one at a time, each seeing every write before it
+   * (SQLite). Then a write's own statement reads the store's count; where
+   * writers on several hosts overlap (PostgreSQL), the count is read after
+   * the write, when every earlier write has committed.
+   */
+  readonly serialWrites: boolean;
   /** Rows of a read. */
   read<T>(sql: string, params: EntryParams): T[];
   /** A write (fenced where the store fences writes): its rows when it returns some, and the rows it changed. */
@@ -32,14 +39,14 @@ export interface EntriesDatabase {
 
 const COLUMNS = "key, value, task_id, created_at, updated_at";
 
-function statements(seq: string) {
+function statements(seq: string, countInWrite: boolean) {
   return {
     get: `SELECT ${COLUMNS} FROM workflow_store_entries WHERE project = @project AND store = @store AND key = @key`,
     upsert: `
       INSERT INTO workflow_store_entries (project, store, key, value, task_id, created_at, updated_at)
       VALUES (@project, @store, @key, @value, @task_id, @now, @now)
       ON CONFLICT (project, store, key) DO UPDATE SET value = excluded.value, task_id = excluded.task_id, updated_at = excluded.updated_at
-      RETURNING created_at, (SELECT entries FROM workflow_store_counts WHERE project = @project AND store = @store) AS held`,
+      RETURNING created_at${countInWrite ? ", (SELECT entries FROM workflow_store_counts WHERE project = @project AND store = @store) AS held" : ""}`,
     delete: "DELETE FROM workflow_store_entries WHERE project = @project AND store = @store AND key = @key",
     expire: "DELETE FROM workflow_store_entries WHERE project = @project AND store = @store AND updated_at < @notBefore",
     /** Removes the `excess` oldest (ties: the first written first); run only when a store holds more than it keeps. */
@@ -81,7 +88,7 @@ export class SqlWorkflowStoreEntries implements WorkflowStoreEntries {
   private readonly sql: ReturnType<typeof statements>;
 
   constructor(private readonly db: EntriesDatabase) {
-    this.sql = statements(db.insertionOrder);
+    this.sql = statements(db.insertionOrder, db.serialWrites);
   }
 
   getEntry(project: string, store: string, key: string, notBefore?: string): StoreEntry | undefined {
@@ -96,14 +103,15 @@ export class SqlWorkflowStoreEntries implements WorkflowStoreEntries {
     const taskId = opts.taskId ?? null;
     const retention = opts.retention;
     // The entry is what was written (only its creation time is read back): no JSON is parsed again.
-    // `held` is the store's count as the statement saw it, before its own row was counted.
-    const written = this.db.write<{ created_at: string; held: number | null }>(this.sql.upsert, { project, store, key, value: JSON.stringify(value), task_id: taskId, now });
+    // `held` (serial writes only) is the store's count as the statement saw it, before its own row was counted.
+    const written = this.db.write<{ created_at: string; held?: number | null }>(this.sql.upsert, { project, store, key, value: JSON.stringify(value), task_id: taskId, now });
     const row = written.rows[0]!;
     const entry: StoreEntry = { key, value, taskId, createdAt: row.created_at, updatedAt: now };
     // Without retention the write is one statement, which is its own transaction.
     if (!retention || (retention.maxEntries === undefined && retention.notBefore === undefined)) return { entry, pruned: 0 };
     // A write adds at most one entry: below max_entries by more than that, the store cannot be over it, and nothing is counted again.
-    const maybeOverfull = retention.maxEntries !== undefined && (Number(row.held ?? 0) + 1 > retention.maxEntries ? this.overfull(project, store, retention.maxEntries) : false);
+    const nearFull = row.held === undefined || Number(row.held ?? 0) + 1 > (retention.maxEntries ?? Infinity);
+    const maybeOverfull = retention.maxEntries !== undefined && nearFull && this.overfull(project, store, retention.maxEntries);
     const maybeExpired = retention.notBefore !== undefined && this.anyExpired(project, store, retention.notBefore);
     // A write that leaves nothing to remove is one statement; removing is counted again inside a transaction.
     if (!maybeOverfull && !maybeExpired) return { entry, pruned: 0 };

@@ -50,6 +50,7 @@ export function pgWorkflowStoreEntries(store: PgStore): SqlWorkflowStoreEntries 
   const adapter: EntriesDatabase = {
     insertionOrder: "seq",
     noLimit: null,
+    serialWrites: false,
     read: <T>(sql: string, params: EntryParams) => store.db.run([named(sql, params)])[0]!.rows as T[],
     write<T>(sql: string, params: EntryParams) {
       const r = store.writeStatement(named(sql, params));

@@ -14,6 +14,7 @@ export function sqliteWorkflowStoreEntries(db: Database, path: string, readonly:
   const adapter: EntriesDatabase = {
     insertionOrder: "rowid",
     noLimit: -1,
+    serialWrites: true,
     read: <T>(sql: string, params: EntryParams) => stmt(sql).all(params) as T[],
     write<T>(sql: string, params: EntryParams) {
       const s = stmt(sql);
