@@ -17,6 +17,7 @@ import { fileURLToPath } from "node:url";
 import { dirname, join, resolve } from "node:path";
 import { createRequire } from "node:module";
 import type { BridgeReply, BridgeRequest, SqlValue, Statement, StatementResult } from "./bridge-protocol.js";
+import { tallyRequest } from "./round-trip-tally.js";
 
 export type { SqlValue, Statement } from "./bridge-protocol.js";
 
@@ -51,6 +52,7 @@ function bridge(): Call {
 }
 
 function send(req: BridgeRequest): BridgeReply & { ok: true } {
+  tallyRequest(req);
   const reply = bridge()(req);
   if (!reply.ok) throw new PgError(reply.error.message, reply.error.code, reply.error.constraint);
   return reply;

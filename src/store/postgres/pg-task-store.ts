@@ -35,7 +35,7 @@ import {
 } from "../task-store.js";
 import { runResultEvent, stepStartedEvent, taskEvent, transitionEvents } from "../sqlite/task-events.js";
 import { idGenerator, type IdGenerator } from "../sqlite/task-ids.js";
-import { applyTaskPatch } from "../sqlite/task-patch.js";
+import { applyTaskPatch, plainPatchColumns } from "../sqlite/task-patch.js";
 import { itemFromRow, itemToRow, runFromRow, runToRow, taskFromRow, taskToRow, type ItemRow, type RunRow, type TaskRow } from "../sqlite/task-rows.js";
 import type { SqlValue } from "./bridge.js";
 import type { PgStore } from "./pg-store.js";
@@ -240,6 +240,16 @@ export class PgTaskStore implements TaskStore {
 
   updateTask(id: string, patch: TaskPatch, actor?: string): TaskRecord {
     this.store.assertWritable("update a task");
+    // Neither phase nor queue changes: nothing depends on the row as it was, so one statement writes it and returns it.
+    const plain = plainPatchColumns(patch);
+    if (plain) {
+      const now = new Date().toISOString();
+      const params: SqlValue[] = [id, now, ...plain.map((c) => c.value)];
+      const set = ["updated_at = $2", ...plain.map((c, i) => `${c.column} = $${i + 3}`)].join(", ");
+      const r = this.store.writeStatement({ sql: `UPDATE tasks SET ${set} WHERE id = $1 RETURNING ${TASK_COLUMNS}`, params }).rows[0] as unknown as TaskRow | undefined;
+      if (!r) throw new TaskNotFoundError(id);
+      return taskFromRow(r);
+    }
     return this.store.write((): TaskRecord => {
       const r = this.db.get<TaskRow>(`SELECT ${TASK_COLUMNS} FROM tasks WHERE id = $1 FOR UPDATE`, [id]);
       if (!r) throw new TaskNotFoundError(id);
@@ -328,27 +338,19 @@ export class PgTaskStore implements TaskStore {
 
   updateItem(id: string, patch: Partial<Pick<ItemRecord, "status" | "vars" | "failures">>): ItemRecord {
     this.store.assertWritable("update an item");
-    return this.store.write((): ItemRecord => {
-      const r = this.db.get<ItemRow>(`SELECT ${ITEM_COLUMNS} FROM items WHERE id = $1 FOR UPDATE`, [id]);
-      if (!r) throw new TaskRecordNotFoundError("item", id);
-      const before = itemFromRow(r);
-      const after: ItemRecord = {
-        ...before,
-        status: patch.status ?? before.status,
-        vars: patch.vars ?? before.vars,
-        failures: patch.failures ?? before.failures,
-        updatedAt: new Date().toISOString(),
-      };
-      this.db.run([named(UPDATE_ITEM, row(itemToRow(after)))]);
-      return after;
-    });
+    // What the patch leaves out keeps its value: one statement writes the item and returns it.
+    const r = this.store.writeStatement({
+      sql: `UPDATE items SET status = coalesce($2, status), vars = coalesce($3, vars), failures = coalesce($4, failures), updated_at = $5
+            WHERE id = $1 RETURNING ${ITEM_COLUMNS}`,
+      params: [id, patch.status ?? null, patch.vars === undefined ? null : JSON.stringify(patch.vars), patch.failures ?? null, new Date().toISOString()],
+    }).rows[0] as unknown as ItemRow | undefined;
+    if (!r) throw new TaskRecordNotFoundError("item", id);
+    return itemFromRow(r);
   }
 
   createRun(run: NewRun): RunRecord {
     this.store.assertWritable("create a run");
     return this.store.write((): RunRecord => {
-      const task = this.getTask(run.taskId);
-      if (!task) throw new TaskNotFoundError(run.taskId);
       const now = new Date().toISOString();
       const status = run.status ?? "running";
       const finished = status !== "running";
@@ -373,8 +375,17 @@ export class PgTaskStore implements TaskStore {
         finishedAt: finished ? now : null,
         durationMs: finished ? 0 : null,
       };
-      this.db.run([named(INSERT_RUN, row(runToRow(record)))]);
-      const itemPath = this.itemPath(record.itemId);
+      // The task and the item's path (for the event) are read with the insert, in one round trip; a
+      // missing task rolls the insert back.
+      const [taskRows, , pathRows] = this.db.run([
+        { sql: `SELECT ${TASK_COLUMNS} FROM tasks WHERE id = $1`, params: [run.taskId] },
+        named(INSERT_RUN, row(runToRow(record))),
+        { sql: "SELECT path FROM items WHERE id = $1", params: [record.itemId], rowMode: "array" },
+      ]);
+      const taskRow = taskRows!.rows[0] as unknown as TaskRow | undefined;
+      if (!taskRow) throw new TaskNotFoundError(run.taskId);
+      const task = taskFromRow(taskRow);
+      const itemPath = ((pathRows!.rows as unknown[][])[0]?.[0] as string | undefined) ?? null;
       this.insertEvent(finished ? runResultEvent(record, task, itemPath) : stepStartedEvent(record, task, itemPath), now);
       return record;
     });
@@ -400,7 +411,8 @@ export class PgTaskStore implements TaskStore {
     if (finish.status === "running") throw new Error(`cannot finish run ${runId} with status "running": give the status it ended with`);
     return this.store.write((): RunRecord => {
       const now = new Date().toISOString();
-      const r = this.db.run([
+      // The run's task and item path (for the event) are read in the same round trip.
+      const [finished, taskRows, pathRows] = this.db.run([
         named(FINISH_RUN, {
           id: runId,
           status: finish.status,
@@ -409,16 +421,20 @@ export class PgTaskStore implements TaskStore {
           output: finish.output == null ? null : JSON.stringify(finish.output),
           finished_at: now,
         }),
-      ])[0]!.rows[0] as unknown as RunRow | undefined;
+        { sql: `SELECT ${TASK_COLUMNS} FROM tasks WHERE id = (SELECT task_id FROM runs WHERE id = $1)`, params: [runId] },
+        { sql: "SELECT path FROM items WHERE id = (SELECT item_id FROM runs WHERE id = $1)", params: [runId], rowMode: "array" },
+      ]);
+      const r = finished!.rows[0] as unknown as RunRow | undefined;
       if (!r) {
         const status = this.db.value<RunStatus>("SELECT status FROM runs WHERE id = $1", [runId]);
         if (status === undefined) throw new TaskRecordNotFoundError("run", runId);
         throw new RunFinishedError(runId, status);
       }
       const record = runFromRow(r);
-      const task = this.getTask(record.taskId);
-      if (!task) throw new TaskNotFoundError(record.taskId);
-      this.insertEvent(runResultEvent(record, task, this.itemPath(record.itemId)), now);
+      const taskRow = taskRows!.rows[0] as unknown as TaskRow | undefined;
+      if (!taskRow) throw new TaskNotFoundError(record.taskId);
+      const itemPath = ((pathRows!.rows as unknown[][])[0]?.[0] as string | undefined) ?? null;
+      this.insertEvent(runResultEvent(record, taskFromRow(taskRow), itemPath), now);
       return record;
     });
   }
@@ -537,11 +553,6 @@ export class PgTaskStore implements TaskStore {
         ? this.db.all<RunRow>(`SELECT ${RUN_COLUMNS} FROM runs WHERE finished_at IS NULL ORDER BY started_at, id`)
         : this.db.all<RunRow>(`SELECT ${RUN_COLUMNS} FROM runs WHERE task_id = $1 AND finished_at IS NULL ORDER BY seq`, [taskId]);
     return rows.map(runFromRow);
-  }
-
-  private itemPath(itemId: string | null): string | null {
-    if (itemId === null) return null;
-    return this.db.value<string>("SELECT path FROM items WHERE id = $1", [itemId]) ?? null;
   }
 
   private insertEvent(event: NewEvent, ts: string): void {

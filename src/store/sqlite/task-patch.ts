@@ -34,3 +34,29 @@ export function applyTaskPatch(before: TaskRecord, patch: TaskPatch, now: string
 function given(patch: TaskPatch): TaskPatch {
   return Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) as TaskPatch;
 }
+
+/** A task column a patch may set, as `UPDATE tasks SET` names it, with its stored value. */
+export interface PatchColumn {
+  column: "claimed_by" | "cycle" | "state" | "exit_code" | "message" | "started_at" | "finished_at";
+  value: string | number | null;
+}
+
+/**
+ * The columns a patch sets when it changes neither phase nor queue
+ * membership: then nothing follows from the row as it was (no timestamps,
+ * no events), and a store may write it without reading the row first.
+ * Undefined for a patch that changes either.
+ */
+export function plainPatchColumns(patch: TaskPatch): PatchColumn[] | undefined {
+  const p = given(patch);
+  if (p.phase !== undefined || p.queued !== undefined) return undefined;
+  const out: PatchColumn[] = [];
+  if (p.claimedBy !== undefined) out.push({ column: "claimed_by", value: p.claimedBy });
+  if (p.cycle !== undefined) out.push({ column: "cycle", value: p.cycle });
+  if (p.state !== undefined) out.push({ column: "state", value: JSON.stringify(p.state) });
+  if (p.exitCode !== undefined) out.push({ column: "exit_code", value: p.exitCode });
+  if (p.message !== undefined) out.push({ column: "message", value: p.message });
+  if (p.startedAt !== undefined) out.push({ column: "started_at", value: p.startedAt });
+  if (p.finishedAt !== undefined) out.push({ column: "finished_at", value: p.finishedAt });
+  return out;
+}

@@ -260,7 +260,23 @@ describe("updateTask", () => {
     const { store, tasks } = fresh();
     const before = store.listEvents().length;
     expect(() => tasks.updateTask("t-missing", { phase: "Running" })).toThrow(TaskNotFoundError);
+    expect(() => tasks.updateTask("t-missing", { state: { a: 1 }, cycle: 2 })).toThrow(TaskNotFoundError);
     expect(store.listEvents()).toHaveLength(before);
+    store.close();
+  });
+
+  it("a patch of state and cycle keeps what another process changed meanwhile (a pause) and returns the row as stored", () => {
+    const { home, store } = newStore();
+    const tasks = store.taskStore();
+    const t = tasks.createTask(task("held"));
+    const running = tasks.updateTask(t.id, { phase: "Running", queued: false, claimedBy: "w:1" });
+    const other = b.reopen(home);
+    other.taskStore().updateTask(t.id, { phase: "Paused", message: "paused elsewhere" }, "cli");
+    const saved = tasks.updateTask(t.id, { state: { ...running.state, vars: { a: "1" } }, cycle: 3 });
+    expect(saved).toMatchObject({ phase: "Paused", queued: false, claimedBy: "w:1", message: "paused elsewhere", cycle: 3, state: { vars: { a: "1" } } });
+    expect(tasks.getTask(t.id)).toEqual(saved);
+    expect(saved.updatedAt >= running.updatedAt).toBe(true);
+    other.close();
     store.close();
   });
 });
@@ -381,7 +397,10 @@ describe("runs", () => {
     expect(tasks.listUnfinishedRuns().map((r) => r.id)).toEqual([a2.id, b1.id]);
     expect(tasks.listUnfinishedRuns(b.id).map((r) => r.id)).toEqual([b1.id]);
 
+    const unfinished = tasks.listUnfinishedRuns().length;
     expect(() => newRun("t-missing", "x")).toThrow(TaskNotFoundError);
+    // Nothing of the refused run is kept.
+    expect(tasks.listUnfinishedRuns()).toHaveLength(unfinished);
     expect(() => tasks.finishRun("r-missing", { status: "failed", exitCode: 1 })).toThrow(TaskRecordNotFoundError);
     expect(() => tasks.finishRun(a2.id, { status: "running", exitCode: null })).toThrow(/give the status/);
     expect(() => tasks.setRunProcess("r-missing", 1, 1)).toThrow(TaskRecordNotFoundError);
