@@ -109,7 +109,7 @@ export async function runCommand(opts: RunOptions): Promise<void> {
     let final: TaskRecord;
     if (inProcess) {
       // Claimed by this process: a controller starting meanwhile sees it alive and leaves it alone.
-      tasks.updateTask(id, { phase: "Running", queued: false, claimedBy: `${hostname()}:${process.pid}:run` });
+      const claimed = tasks.updateTask(id, { phase: "Running", queued: false, claimedBy: `${hostname()}:${process.pid}:run` });
       const abort = new AbortController();
       const cancel = (message: string) => (): void => {
         const now = tasks.getTask(id);
@@ -126,7 +126,7 @@ export async function runCommand(opts: RunOptions): Promise<void> {
       const shipper = shipLogsIfShared(store, tasks, `${hostname()}:${process.pid}:`, (line) => writeErr(`${line}\n`));
       try {
         // A `task pause` from another shell is seen by the runner, which stops its steps and returns.
-        final = await runTask(id, { store, tasks, home, signal: abort.signal, ...beforeOutcomeOf(shipper) });
+        final = await runTask(claimed, { store, tasks, home, signal: abort.signal, ...beforeOutcomeOf(shipper) });
       } finally {
         shipper?.taskDone(id);
         shipper?.stop();

@@ -579,7 +579,8 @@ async function runProcessStep(deps: StepRunDeps, step: PlannedStep, task: TaskSt
     tasks.setRunDetails(run.id, { agent: null, command: null, logPath });
     return couldNotStart((err as Error).message);
   }
-  tasks.setRunDetails(run.id, { agent: prepared.agent, capability: prepared.capability, command: step.mode === "agent" ? `agent:${prepared.agent}` : "command", logPath });
+  // An agent step's details were recorded with its agent's selection.
+  if (step.mode !== "agent") tasks.setRunDetails(run.id, { agent: prepared.agent, capability: prepared.capability, command: "command", logPath });
   const { profile } = profiled;
   let boundary: StepBoundary;
   try {

@@ -82,11 +82,14 @@ interface Stop {
 /** The outcome reason of a task failed by a fault of the engine's own (a ticket it could not write, a store error). */
 const ENGINE_ERROR = "EngineError";
 
-/** Runs the task until it completes, fails, is paused or the controller stops. */
-export async function runTask(taskId: string, deps: TaskRunnerDeps): Promise<TaskRecord> {
+/**
+ * Runs the task until it completes, fails, is paused or the controller
+ * stops. Given the task as its claim returned it, the runner does not read it again.
+ */
+export async function runTask(taskOrId: string | TaskRecord, deps: TaskRunnerDeps): Promise<TaskRecord> {
   const { tasks, store, home } = deps;
-  const found = tasks.getTask(taskId);
-  if (!found) throw new Error(`task ${taskId} not found`);
+  const found = typeof taskOrId === "string" ? tasks.getTask(taskOrId) : taskOrId;
+  if (!found) throw new Error(`task ${String(taskOrId)} not found`);
   const task = verifyRestart(deps, found);
   const log = (line: string): void => deps.log?.(`[${task.id}] ${line}`);
 
@@ -155,10 +158,15 @@ function loadState(task: TaskRecord): TaskState {
   return state;
 }
 
-function saveState(tasks: TaskStore, task: TaskRecord, state: TaskState, cycle: number, extra: JsonObject = {}): TaskRecord {
+/** The task's state with what the runner holds (`task`: as the runner last wrote it). */
+function stateToSave(task: TaskRecord, state: TaskState, extra: JsonObject = {}): JsonObject {
   const s: JsonObject = { ...task.state, vars: state.vars, stepOutputs: state.stepOutputs, prevStdout: state.prevStdout.slice(-4096), prevStderr: state.prevStderr.slice(-4096), ...extra };
   if (state.planOutputPath) s["planOutputPath"] = state.planOutputPath;
-  return tasks.updateTask(task.id, { state: s, cycle });
+  return s;
+}
+
+function saveState(tasks: TaskStore, task: TaskRecord, state: TaskState, cycle: number): TaskRecord {
+  return tasks.updateTask(task.id, { state: stateToSave(task, state), cycle });
 }
 
 /**
@@ -186,11 +194,19 @@ function itemScopedSteps(plan: ExecutionPlan): string[] {
   return plan.steps.filter((s) => s.scope === "item" && !s.isGuard).map((s) => s.id);
 }
 
-/** Steps that could not start in this task (runs not marked to run again): they fail it, whatever later cycles did. */
-function notStartedFailures(tasks: TaskStore, taskId: string, itemPaths: ReadonlyMap<string, string>): string[] {
-  const rerun = rerunIds(tasks.getTask(taskId)?.state ?? {});
+/** Items not yet resolved; blocked ones wait for a person (`task resume --reset-blocked`): no further cycle can resolve them. */
+function unresolvedCount(items: readonly ItemRecord[]): number {
+  return items.filter((i) => (BAD.has(i.status) && i.status !== "blocked") || i.status === "pending").length;
+}
+
+/**
+ * Steps that could not start in this task (runs not marked to run again): they fail it, whatever later cycles did.
+ * `task`: as the runner last wrote it (its state, with the runs marked to run again, is the runner's to write).
+ */
+function notStartedFailures(tasks: TaskStore, task: TaskRecord, itemPaths: ReadonlyMap<string, string>): string[] {
+  const rerun = rerunIds(task.state);
   const seen = new Set<string>();
-  for (const r of tasks.listRuns(taskId)) {
+  for (const r of tasks.listRuns(task.id)) {
     if (r.output?.["not_started"] !== true || rerun.has(r.id)) continue;
     const item = r.itemId ? ` [${itemPaths.get(r.itemId) ?? r.itemId}]` : "";
     seen.add(`step ${r.stepId}${item} ${r.reason ?? "could not start"}`);
@@ -236,6 +252,8 @@ async function runCycles(deps: TaskRunnerDeps, ctx: TaskContext, started: TaskRe
   let fileWrittenAt = Date.now();
   /** `record`: the task as this runner just wrote it (read back in the same transaction), saving a read. */
   const publish = (record?: TaskRecord): void => {
+    // A task that executes no Task or Run resource has no status to publish: nothing to read for it.
+    if (!hasResource(ctx.task)) return;
     const now = Date.now();
     const file = now - fileWrittenAt >= STATUS_FILE_INTERVAL_MS;
     if (file) fileWrittenAt = now;
@@ -267,10 +285,17 @@ async function runCycles(deps: TaskRunnerDeps, ctx: TaskContext, started: TaskRe
     let rolledBack = false;
 
     let cycle = Math.max(1, task.cycle);
+    /** The items passed in are as stored until the first cycle's steps start. */
+    let fresh = true;
+    // Only this runner makes a task's items (at its start, or by generate_items): a task that has none reads none.
+    let hasItems = items.length > 0;
+    const storedItems = (): ItemRecord[] => (hasItems ? tasks.listItems(task.id) : []);
     /** Records `cycle_finished`, in the transaction of whatever is written next. */
     let closeCycle: (() => void) | undefined;
     let lastTaskFailures: string[] = [];
     let loopStop: JsonObject | undefined;
+    /** The items as the last cycle left them. */
+    let endItems: ItemRecord[] = [];
     for (;;) {
       const cycleStartedAt = Date.now();
       // One transaction for writes made back to back: each commit costs more than its statements.
@@ -285,17 +310,19 @@ async function runCycles(deps: TaskRunnerDeps, ctx: TaskContext, started: TaskRe
       });
       let stop: Stop | undefined;
       try {
-        const before = await safe.beginCycle(cycle);
+        // The checkpoint written meanwhile is kept by the next save.
+        const before = await safe.beginCycle(cycle, task, (saved) => (task = saved));
         if (before) stop = { kind: "failed", message: before.message };
       } catch (err) {
         if (!(err instanceof TaskSafetyError)) throw err;
         stop = { kind: "failed", message: err.message };
       }
-      // The checkpoint and pinned state written meanwhile are kept by the next save.
-      task = tasks.getTask(task.id)!;
       const finished = finishedRuns(tasks, task);
-      // A blocked item waits for `task resume --reset-blocked`.
-      const active = tasks.listItems(task.id).filter((i) => !SETTLED.has(i.status) && i.status !== "blocked");
+      // A blocked item waits for `task resume --reset-blocked`. The first cycle this runner starts
+      // uses the items read at the start (nothing has written them since); later ones read them again.
+      const cycleItems = fresh ? items : storedItems();
+      fresh = false;
+      const active = cycleItems.filter((i) => !SETTLED.has(i.status) && i.status !== "blocked");
       let steps = stepsForCycle(ctx.plan, cycle);
       const taskScope: ScopeState = { facts: emptyItemFacts(), vars: state.vars };
       const itemScopes = new Map<string, ScopeState>(
@@ -310,7 +337,7 @@ async function runCycles(deps: TaskRunnerDeps, ctx: TaskContext, started: TaskRe
       rolledBack = false;
 
       // Blocked items wait for a person (`task resume --reset-blocked`): no further cycle can resolve them.
-      const unresolved = (): number => tasks.listItems(task.id).filter((i) => (BAD.has(i.status) && i.status !== "blocked") || i.status === "pending").length;
+      const unresolved = (): number => unresolvedCount(storedItems());
       let itemsGenerated = false;
       const deps2 = {
         ctx,
@@ -323,11 +350,13 @@ async function runCycles(deps: TaskRunnerDeps, ctx: TaskContext, started: TaskRe
         unresolvedItems: unresolved,
         onItemsGenerated: () => {
           itemsGenerated = true;
+          hasItems = true;
         },
         // An item's variables, and (for a name none of them has) the fields its steps printed as JSON this cycle.
         itemCandidates: () => {
           const runs = tasks.listRuns(task.id);
-          return [...itemScopes.values()].map((sc) => ({ item: tasks.getItem(sc.item!.id) ?? sc.item!, vars: { ...itemOutputFields(runs, sc.item!.id, cycle), ...state.vars, ...sc.vars } }));
+          const stored = new Map(storedItems().map((i) => [i.id, i]));
+          return [...itemScopes.values()].map((sc) => ({ item: stored.get(sc.item!.id) ?? sc.item!, vars: { ...itemOutputFields(runs, sc.item!.id, cycle), ...state.vars, ...sc.vars } }));
         },
         log,
         transaction: <T,>(fn: () => T): T => store.writeTransaction(fn),
@@ -437,7 +466,7 @@ async function runCycles(deps: TaskRunnerDeps, ctx: TaskContext, started: TaskRe
         });
         if (adaptive.kind === "planned") {
           steps = adaptive.steps;
-          task = tasks.updateTask(task.id, { state: { ...tasks.getTask(task.id)!.state, [ADAPTIVE_PLAN_KEY]: adaptive.record } });
+          task = tasks.updateTask(task.id, { state: { ...task.state, [ADAPTIVE_PLAN_KEY]: adaptive.record } });
         } else if (adaptive.kind === "failed") stop = { kind: "failed", message: adaptive.reason };
         else if (adaptive.kind === "fallback") log(`cycle ${cycle}: ${adaptive.reason}; running the workflow's own steps`);
       }
@@ -446,12 +475,14 @@ async function runCycles(deps: TaskRunnerDeps, ctx: TaskContext, started: TaskRe
         if (stop || signal.aborted) break;
         if (segment.scope === "task") {
           await runScope(segment.steps, taskScope);
-          // Items item_select eliminated, or generate_items replaced, take no further part in the cycle.
-          for (const id of [...itemScopes.keys()]) if (SETTLED.has(tasks.getItem(id)?.status ?? "")) itemScopes.delete(id);
+          // Items item_select eliminated, or generate_items replaced, take no further part in the cycle (one read for all of them).
+          const stored = itemScopes.size > 0 || itemsGenerated ? storedItems() : [];
+          const statusOf = new Map(stored.map((i) => [i.id, i.status]));
+          for (const id of [...itemScopes.keys()]) if (SETTLED.has(statusOf.get(id) ?? "")) itemScopes.delete(id);
           // Items a step generated join the cycle's later item segments.
           if (itemsGenerated) {
             itemsGenerated = false;
-            for (const i of tasks.listItems(task.id)) {
+            for (const i of stored) {
               if (itemScopes.has(i.id) || SETTLED.has(i.status) || i.status === "blocked") continue;
               itemScopes.set(i.id, { item: i, facts: emptyItemFacts(i.status), vars: { ...(i.vars as Record<string, string>) }, failedSteps: [] });
               itemPaths.set(i.id, i.path);
@@ -467,11 +498,15 @@ async function runCycles(deps: TaskRunnerDeps, ctx: TaskContext, started: TaskRe
         }
         // After a cycle's last segment the next write publishes: the next cycle's start, or the end.
         const last = index === segments.length - 1;
-        task = store.writeTransaction(() => {
-          const saved = saveState(tasks, task, state, cycle);
-          if (!last) publish(saved);
-          return saved;
-        });
+        // With a status to publish, the state and the status in one transaction; else the state alone is one write.
+        task =
+          !last && hasResource(task)
+            ? store.writeTransaction(() => {
+                const saved = saveState(tasks, task, state, cycle);
+                publish(saved);
+                return saved;
+              })
+            : saveState(tasks, task, state, cycle);
         if (halted) {
           haltCycle(deps2, task.id, halted, segments.slice(index + 1).flatMap((s) => s.steps), segment.steps, itemScopes, finished);
           break;
@@ -544,15 +579,14 @@ async function runCycles(deps: TaskRunnerDeps, ctx: TaskContext, started: TaskRe
           const failed = await safe.rollback(`safety.auto_rollback: ${stop.message}`);
           if (failed) message = `${message}; ${failed}`;
         }
-        return store.writeTransaction(() => {
-          closeCycle?.();
-          const saved = saveState(tasks, task, state, cycle);
-          return finish(deps, task.id, "Failed", 1, message, publish, reason ? { reason, state: saved.state } : undefined);
-        });
+        // The state and the outcome in one write, with the cycle's end.
+        return finish(deps, task.id, "Failed", 1, message, publish, { ...(reason ? { reason } : {}), state: stateToSave(task, state), cycle, first: closeCycle });
       }
+      // The items as the cycle left them: the loop's decision counts them, and a task that ends here is judged by them.
+      const cycleEnd = storedItems();
       const decision = decideNextCycle(policy, {
         cycle,
-        unresolvedItems: unresolved(),
+        unresolvedItems: unresolvedCount(cycleEnd),
         ...(guard ? { guard } : {}),
         ...(convergence.convergedBy ? { convergedBy: convergence.convergedBy } : {}),
         ...(convergence.convergedWhen ? { convergedWhen: convergence.convergedWhen } : {}),
@@ -560,6 +594,7 @@ async function runCycles(deps: TaskRunnerDeps, ctx: TaskContext, started: TaskRe
       log(`cycle ${cycle} done: ${decision.continue ? "next cycle" : "stop"} (${decision.reason})`);
       if (!decision.continue) {
         loopStop = loopStopRecord(decision, cycle);
+        endItems = cycleEnd;
         break;
       }
       // The rapid-cycle guard: back off after a cycle quicker than min_cycle_interval_secs; pause a task that keeps doing it.
@@ -570,8 +605,7 @@ async function runCycles(deps: TaskRunnerDeps, ctx: TaskContext, started: TaskRe
         deps.beforeOutcome?.(task.id);
         return store.writeTransaction(() => {
           closeCycle?.();
-          saveState(tasks, task, state, cycle + 1);
-          const paused = tasks.updateTask(task.id, { phase: "Paused", queued: false, claimedBy: null, message });
+          const paused = tasks.updateTask(task.id, { state: stateToSave(task, state), cycle: cycle + 1, phase: "Paused", queued: false, claimedBy: null, message });
           deps.log?.(`[${task.id}] paused: ${message}`);
           publish(paused);
           return paused;
@@ -582,11 +616,10 @@ async function runCycles(deps: TaskRunnerDeps, ctx: TaskContext, started: TaskRe
         if (!(await sleep(rapid.waitMs, signal))) return interrupted(deps, task.id, publish);
       }
       cycle++;
-      task = tasks.getTask(task.id)!;
     }
 
-    const badItems = tasks.listItems(task.id).filter((i) => BAD.has(i.status));
-    const notStarted = notStartedFailures(tasks, task.id, itemPaths);
+    const badItems = endItems.filter((i) => BAD.has(i.status));
+    const notStarted = notStartedFailures(tasks, task, itemPaths);
     // Invariants before the task completes; a rollback in the last cycle fails it too.
     const beforeComplete = await safe.invariants.at("before_complete", "before the task completes");
     const invariantFailures: string[] = [];
@@ -600,13 +633,11 @@ async function runCycles(deps: TaskRunnerDeps, ctx: TaskContext, started: TaskRe
     const failures = [...invariantFailures, ...notStarted, ...lastTaskFailures, ...(badItems.length ? [`${badItems.length} item(s) ${[...new Set(badItems.map((i) => i.status))].join("/")}`] : [])];
     // A one-cycle workflow needs no word on why it stopped.
     const loopNote = loopStop && loopStop["stoppedBy"] !== "once" ? `; loop stopped by ${String(loopStop["stoppedBy"])} (${String(loopStop["reason"])})` : "";
-    return store.writeTransaction(() => {
-      closeCycle?.();
-      const saved = saveState(tasks, task, state, cycle, loopStop ? { [LOOP_STOP_KEY]: loopStop } : {});
-      return failures.length > 0
-        ? finish(deps, task.id, "Failed", 1, `failed: ${failures.join("; ")}`, publish, notStarted.length ? { reason: "StepNotStarted", state: saved.state } : undefined)
-        : finish(deps, task.id, "Completed", 0, `completed after ${cycle} cycle(s)${loopNote}`, publish);
-    });
+    // The state and the outcome in one write, with the cycle's end.
+    const end: Outcome = { state: stateToSave(task, state, loopStop ? { [LOOP_STOP_KEY]: loopStop } : {}), cycle, first: closeCycle };
+    return failures.length > 0
+      ? finish(deps, task.id, "Failed", 1, `failed: ${failures.join("; ")}`, publish, notStarted.length ? { ...end, reason: "StepNotStarted" } : end)
+      : finish(deps, task.id, "Completed", 0, `completed after ${cycle} cycle(s)${loopNote}`, publish, end);
   } finally {
     clearInterval(flush);
   }
@@ -782,28 +813,39 @@ function interrupted(deps: TaskRunnerDeps, taskId: string, publish: () => void):
   return requeued;
 }
 
-/**
- * Ends the task. `outcome.reason` is a CamelCase reason for the resource's
- * conditions (`NoItems`, `StepNotStarted`, `EngineError`), kept in the task's state with the
- * rest of `outcome.state`.
- */
-function finish(
-  deps: TaskRunnerDeps,
-  taskId: string,
-  phase: TaskPhase,
-  exitCode: number,
-  message: string,
-  publish?: (record?: TaskRecord) => void,
-  outcome?: { reason: string; state: JsonObject },
-): TaskRecord {
+/** How a task ends, beyond its phase, exit code and message. */
+interface Outcome {
+  /** A CamelCase reason for the resource's conditions (`NoItems`, `StepNotStarted`, `EngineError`), kept in the task's state. */
+  reason?: string;
+  /** The task's state as the runner holds it; read from the store when not given. */
+  state?: JsonObject;
+  /** The cycle to record with the outcome. */
+  cycle?: number;
+  /** Written first, in the transaction that writes the outcome (the cycle's end event). */
+  first?: (() => void) | undefined;
+}
+
+/** Ends the task: its outcome (with `outcome.state` and `outcome.cycle`) in one write. */
+function finish(deps: TaskRunnerDeps, taskId: string, phase: TaskPhase, exitCode: number, message: string, publish?: (record?: TaskRecord) => void, outcome: Outcome = {}): TaskRecord {
   // A reason left from an earlier end (a task resumed after failing) goes when the task ends without one.
-  const before = outcome?.state ?? deps.tasks.getTask(taskId)?.state ?? {};
+  const before = outcome.state ?? deps.tasks.getTask(taskId)?.state ?? {};
   const { [OUTCOME_REASON_KEY]: _earlier, ...rest } = before;
-  const state = outcome ? { ...rest, [OUTCOME_REASON_KEY]: outcome.reason } : rest;
+  const state = outcome.reason !== undefined ? { ...rest, [OUTCOME_REASON_KEY]: outcome.reason } : rest;
+  // Before the transaction: the logs are copied while no lock is held.
   deps.beforeOutcome?.(taskId);
-  const t = deps.tasks.updateTask(taskId, { phase, exitCode, message, claimedBy: null, queued: false, state });
+  const write = (): TaskRecord => {
+    outcome.first?.();
+    const t = deps.tasks.updateTask(taskId, { phase, exitCode, message, claimedBy: null, queued: false, state, ...(outcome.cycle !== undefined ? { cycle: outcome.cycle } : {}) });
+    if (publish) publish(t);
+    else if (hasResource(t)) publishTaskStatus(deps.store, deps.home, t, deps.tasks.listRuns(taskId), new Map());
+    return t;
+  };
+  const t = outcome.first ? deps.store.writeTransaction(write) : write();
   deps.log?.(`[${taskId}] ${phase.toLowerCase()}: ${message}`);
-  if (publish) publish(t);
-  else publishTaskStatus(deps.store, deps.home, t, deps.tasks.listRuns(taskId), new Map());
   return t;
+}
+
+/** The task executes a Task or Run resource, whose status the runner publishes. */
+function hasResource(task: Pick<TaskRecord, "resourceKind" | "resourceName">): boolean {
+  return Boolean(task.resourceKind && task.resourceName);
 }

@@ -70,9 +70,11 @@ export class TaskSafety {
 
   /**
    * The cycle's checkpoint (a cycle resumed after a restart keeps the one it
-   * started with), then the `before_cycle` invariants.
+   * started with), then the `before_cycle` invariants. `task` is the task as
+   * the runner last wrote it (its state is the runner's to write); the
+   * checkpoint is kept in that state, and `saved` is given the task as stored.
    */
-  async beginCycle(cycle: number): Promise<Verdict | undefined> {
+  async beginCycle(cycle: number, task: TaskRecord, saved: (task: TaskRecord) => void): Promise<Verdict | undefined> {
     if (this.strategy && this.checkpoint?.cycle !== cycle) {
       try {
         this.checkpoint = await takeCheckpoint(this.deps.ctx, cycle, this.strategy);
@@ -80,8 +82,7 @@ export class TaskSafety {
         if (err instanceof CheckpointError) throw new TaskSafetyError(err.message);
         throw err;
       }
-      const t = this.deps.tasks.getTask(this.taskId)!;
-      this.deps.tasks.updateTask(this.taskId, { state: { ...t.state, [CHECKPOINT_KEY]: this.checkpoint as unknown as JsonObject } });
+      saved(this.deps.tasks.updateTask(this.taskId, { state: { ...task.state, [CHECKPOINT_KEY]: this.checkpoint as unknown as JsonObject } }));
       this.event("checkpoint_created", `cycle ${cycle}: checkpoint ${this.checkpoint.ref}`, { cycle, strategy: this.strategy, ref: this.checkpoint.ref, commit: this.checkpoint.commit });
     }
     this.snapshotBinary(cycle);
