@@ -317,7 +317,8 @@ async function runCycles(deps: TaskRunnerDeps, ctx: TaskContext, started: TaskRe
         if (!(err instanceof TaskSafetyError)) throw err;
         stop = { kind: "failed", message: err.message };
       }
-      const finished = finishedRuns(tasks, task);
+      // A task that never started a cycle has no runs: its first cycle's start writes the cycle before any run.
+      const finished = fresh && started.cycle === 0 ? new Map<string, RunRecord>() : finishedRuns(tasks, task);
       // A blocked item waits for `task resume --reset-blocked`. The first cycle this runner starts
       // uses the items read at the start (nothing has written them since); later ones read them again.
       const cycleItems = fresh ? items : storedItems();
