@@ -6,6 +6,10 @@
  * that fails undoes only its own writes whether or not it ran a statement,
  * and a transaction whose statement failed is never reported committed.
  */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { PgConnection, PgError } from "../../../src/store/postgres/bridge.js";
 import { postgresUnavailable, startPostgres, type PostgresServer } from "../../support/postgres.js";
@@ -13,9 +17,11 @@ import { postgresUnavailable, startPostgres, type PostgresServer } from "../../s
 describe.skipIf(postgresUnavailable !== undefined)("PgConnection", () => {
   let server: PostgresServer;
   let db: PgConnection;
+  let url: string;
   beforeAll(async () => {
     server = await startPostgres();
-    db = PgConnection.open(server.createDatabase());
+    url = server.createDatabase();
+    db = PgConnection.open(url);
     db.exec("CREATE TABLE t (v TEXT PRIMARY KEY)");
   });
   afterAll(() => {
@@ -122,5 +128,27 @@ describe.skipIf(postgresUnavailable !== undefined)("PgConnection", () => {
     ).toThrow(/the transaction was rolled back: one of its statements failed/);
     expect(rows()).toEqual(["dup"]);
     expect(db.inTransaction).toBe(false);
+  });
+
+  it("with ORCHESTRATOR_PG_TALLY set, a process appends its requests by kind to that file when it exits", () => {
+    const dir = mkdtempSync(join(tmpdir(), "orch-tally-"));
+    try {
+      const file = join(dir, "tally.jsonl");
+      const bridge = resolve(import.meta.dirname, "../../../dist/src/store/postgres/bridge.js");
+      const script = `const { PgConnection } = await import(${JSON.stringify(bridge)});
+        const c = PgConnection.open(process.env.URL);
+        c.value("SELECT count(*) FROM t");
+        c.transaction(() => c.value("SELECT 1"), [{ sql: "SELECT pg_advisory_xact_lock(7)" }]);
+        c.close();`;
+      execFileSync(process.execPath, ["--input-type=module", "-e", script], { env: { ...process.env, URL: url, ORCHESTRATOR_PG_TALLY: file } });
+      const [line, ...more] = readFileSync(file, "utf8").trim().split("\n");
+      expect(more).toEqual([]);
+      const tally = JSON.parse(line!) as { requests: number; byKind: Record<string, number> };
+      // A select is named by its table, and a lock riding ahead by the statement it came with.
+      expect(tally.byKind).toEqual({ open: 1, "run: SELECT … FROM t": 1, "begin: SELECT 1": 1, end: 1, close: 1 });
+      expect(tally.requests).toBe(5);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
