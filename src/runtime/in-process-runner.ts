@@ -41,7 +41,7 @@ export function startInProcessRunner(opts: InProcessRunnerOptions): InProcessRun
     claim: async () => waiting.shift(),
     run: async (task, signal) => {
       try {
-        const done = await runTask(task, { store: opts.store, tasks, home: opts.home, signal, ...(opts.log ? { log: opts.log } : {}), ...beforeOutcomeOf(shipper) });
+        const done = await runTask(task.id, { store: opts.store, tasks, home: opts.home, signal, ...(opts.log ? { log: opts.log } : {}), ...beforeOutcomeOf(shipper) });
         opts.log?.(`task ${done.id} (${done.name}) ${done.phase.toLowerCase()}${done.message ? `: ${done.message}` : ""}`);
       } finally {
         shipper?.taskDone(task.id);
