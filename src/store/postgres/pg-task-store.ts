@@ -90,6 +90,8 @@ export class PgTaskStore implements TaskStore {
   private readonly ids: IdGenerator = idGenerator();
   /** The lease epoch claims are made under (set when this process registers as a controller). */
   claimEpoch: number | null = null;
+  /** The last claim found a task: the next one skips the look at the queue. */
+  private queueBusy = false;
 
   constructor(private readonly store: PgStore) {}
 
@@ -264,11 +266,13 @@ export class PgTaskStore implements TaskStore {
 
   claimNextTask(workerId: string): TaskRecord | undefined {
     this.store.assertWritable("claim a task");
-    // An idle worker polls often: a plain read first, no transaction.
-    if (this.db.value("SELECT 1 FROM tasks WHERE queued = 1 LIMIT 1") === undefined) return undefined;
+    // An idle worker polls often: a plain read first, no transaction. After a claim that found a task the queue
+    // is likely not empty, and the claim itself says when it is.
+    if (!this.queueBusy && this.db.value("SELECT 1 FROM tasks WHERE queued = 1 LIMIT 1") === undefined) return undefined;
     return this.store.write((): TaskRecord | undefined => {
       const now = new Date().toISOString();
       const r = this.db.get<TaskRow & { previous_phase: string }>(CLAIM, [workerId, this.claimEpoch, now]);
+      this.queueBusy = r !== undefined;
       if (!r) return undefined;
       const task = taskFromRow(r);
       const type = r.previous_phase === "Paused" ? "task_resumed" : "task_started";
