@@ -19,7 +19,7 @@ import { bwrapArgs } from "./bwrap-args.js";
 import { createStepCgroup, type StepCgroup } from "./cgroup.js";
 import { classifyDenials, type SandboxDenial, type StepEnd } from "./denials.js";
 import { planEnforcement, unsupportedMessage, UNSUPPORTED_BACKEND_FEATURE, type EnforcementPlan } from "./enforcement.js";
-import { probeHost } from "./host-probe.js";
+import { probeHostAsync, type HostCapabilities } from "./host-probe.js";
 import { startAllowlistProxy, type AllowlistProxy } from "./network-proxy.js";
 import type { ExecutionProfile } from "./profile.js";
 
@@ -68,6 +68,9 @@ export class BoundarySetupError extends Error {
   override name = "BoundarySetupError";
 }
 
+/** What a host profile's plan is drawn against: it reads nothing of it. */
+const HOST_ONLY: HostCapabilities = { platform: process.platform, root: false, bwrap: { path: "", usable: false }, cgroup: {}, node: process.execPath };
+
 const JOIN_CGROUPS = 'n=$1; shift; while [ "$n" -gt 0 ]; do echo 0 > "$1" || { echo "orchestrator sandbox: cannot join the step cgroup ($1)" >&2; exit 125; }; shift; n=$((n-1)); done; exec "$@"';
 
 const within = (path: string, dir: string): boolean => path === dir || path.startsWith(dir.endsWith("/") ? dir : `${dir}/`);
@@ -80,9 +83,10 @@ export function networkBridgeScript(): string {
 }
 
 export async function openBoundary(req: BoundaryRequest): Promise<StepBoundary> {
-  const caps = probeHost(req.env);
+  // A host step needs nothing of the host: it does not wait for (or start) the probe.
+  if (req.profile.mode === "host") return { plan: planEnforcement(req.profile, HOST_ONLY), launcher: [], env: {}, notes: [], close: async () => [] };
+  const caps = await probeHostAsync(req.env);
   const plan = planEnforcement(req.profile, caps);
-  if (req.profile.mode === "host") return { plan, launcher: [], env: {}, notes: [], close: async () => [] };
   if (plan.unsupported.length) throw new BoundaryUnsupportedError(plan);
 
   const profile = req.profile;

@@ -4,13 +4,15 @@
  * engine may make a group per step for memory and process limits. Probed by
  * trying, not by guessing: bubblewrap is run once, a cgroup is made and
  * removed. Results are kept for a short while, so a controller notices a
- * package installed while it runs.
+ * package installed while it runs. The engine probes without blocking
+ * (`probeHostAsync`), and starts as soon as a task that needs a sandbox is
+ * loaded (`warmHostProbe`), so the probe overlaps the task's start.
  *
  * `ORCHESTRATOR_BWRAP` names the bubblewrap binary (a path or a name looked
  * up on PATH; default `bwrap`). `ORCHESTRATOR_SANDBOX_CGROUP` names a cgroup
  * v2 directory delegated to the engine, or `none` to use no cgroups at all.
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { accessSync, constants, existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
 import { delimiter, isAbsolute, join } from "node:path";
 
@@ -40,27 +42,61 @@ export interface HostCapabilities {
 
 const TTL_MS = 30_000;
 let cached: { key: string; at: number; value: HostCapabilities } | undefined;
+/** A probe under way (async), shared by every step that asks meanwhile. */
+let pending: { key: string; value: Promise<HostCapabilities> } | undefined;
 
-/** The capabilities of this host (cached for 30 s per configuration). */
+const keyOf = (env: NodeJS.ProcessEnv): string => `${env[BWRAP_ENV] ?? ""}\0${env[CGROUP_ENV] ?? ""}\0${env["PATH"] ?? ""}`;
+
+function fresh(key: string): HostCapabilities | undefined {
+  return cached && cached.key === key && Date.now() - cached.at < TTL_MS ? cached.value : undefined;
+}
+
+/** The capabilities of this host (cached for 30 s per configuration). Blocks while bubblewrap runs: for `check`. */
 export function probeHost(env: NodeJS.ProcessEnv = process.env): HostCapabilities {
-  const key = `${env[BWRAP_ENV] ?? ""}\0${env[CGROUP_ENV] ?? ""}\0${env["PATH"] ?? ""}`;
-  const now = Date.now();
-  if (cached && cached.key === key && now - cached.at < TTL_MS) return cached.value;
-  const value = probe(env);
-  cached = { key, at: now, value };
+  const key = keyOf(env);
+  const hit = fresh(key);
+  if (hit) return hit;
+  const value = capabilities(env, probeBwrapSync(env));
+  cached = { key, at: Date.now(), value };
   return value;
+}
+
+/** As probeHost, without blocking the event loop while bubblewrap runs; concurrent callers share one probe. */
+export function probeHostAsync(env: NodeJS.ProcessEnv = process.env): Promise<HostCapabilities> {
+  const key = keyOf(env);
+  const hit = fresh(key);
+  if (hit) return Promise.resolve(hit);
+  if (pending?.key === key) return pending.value;
+  const value = probeBwrapAsync(env).then((bwrap) => {
+    const caps = capabilities(env, bwrap);
+    cached = { key, at: Date.now(), value: caps };
+    return caps;
+  });
+  const entry = { key, value };
+  pending = entry;
+  const done = (): void => {
+    if (pending === entry) pending = undefined;
+  };
+  value.then(done, done);
+  return value;
+}
+
+/** Starts the probe now, so a sandboxed step about to open finds it done or under way. */
+export function warmHostProbe(env: NodeJS.ProcessEnv = process.env): void {
+  probeHostAsync(env).catch(() => undefined);
 }
 
 /** Forgets the cached probe (tests; `check` after an install). */
 export function forgetHostProbe(): void {
   cached = undefined;
+  pending = undefined;
 }
 
-function probe(env: NodeJS.ProcessEnv): HostCapabilities {
+function capabilities(env: NodeJS.ProcessEnv, bwrap: HostCapabilities["bwrap"]): HostCapabilities {
   const caps: HostCapabilities = {
     platform: process.platform,
     root: typeof process.getuid === "function" && process.getuid() === 0,
-    bwrap: probeBwrap(env),
+    bwrap,
     cgroup: process.platform === "linux" ? probeCgroups(env) : { problem: `cgroups exist only on Linux (this is ${process.platform})` },
     node: process.execPath,
   };
@@ -83,7 +119,8 @@ export function findExecutable(name: string, env: NodeJS.ProcessEnv = process.en
   return undefined;
 }
 
-function probeBwrap(env: NodeJS.ProcessEnv): HostCapabilities["bwrap"] {
+/** Where bubblewrap is, or why it cannot be used without running it. */
+function locateBwrap(env: NodeJS.ProcessEnv): { path: string } | HostCapabilities["bwrap"] {
   const wanted = env[BWRAP_ENV] || "bwrap";
   if (process.platform !== "linux") return { path: wanted, usable: false, problem: `bubblewrap runs only on Linux (this is ${process.platform})` };
   const path = findExecutable(wanted, env);
@@ -91,15 +128,38 @@ function probeBwrap(env: NodeJS.ProcessEnv): HostCapabilities["bwrap"] {
     const where = isAbsolute(wanted) || wanted.includes("/") ? wanted : `'${wanted}' on PATH`;
     return { path: wanted, usable: false, problem: `bubblewrap not found (${where}); install the bubblewrap package` };
   }
-  // The namespaces every sandboxed step uses; a host without user namespaces fails here.
-  const r = spawnSync(path, ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--unshare-all", "--die-with-parent", "--cap-drop", "ALL", "--", "/bin/true"], {
-    encoding: "utf8",
-    timeout: 10_000,
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  if (r.status === 0) return { path, usable: true };
-  const why = (r.stderr || r.error?.message || `exit ${r.status}`).trim().split("\n")[0];
+  return { path };
+}
+
+// The namespaces and mounts every sandboxed step uses; a host without user namespaces fails here.
+const PROBE_ARGS = ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--unshare-all", "--die-with-parent", "--cap-drop", "ALL", "--", "/bin/true"];
+const PROBE_TIMEOUT_MS = 10_000;
+
+function probeResult(path: string, status: number | null, stderr: string, error?: Error): HostCapabilities["bwrap"] {
+  if (status === 0) return { path, usable: true };
+  const why = (stderr || error?.message || `exit ${status}`).trim().split("\n")[0];
   return { path, usable: false, problem: `bubblewrap at ${path} cannot create a sandbox here (${why}); it needs unprivileged user namespaces or root` };
+}
+
+function probeBwrapSync(env: NodeJS.ProcessEnv): HostCapabilities["bwrap"] {
+  const found = locateBwrap(env);
+  if ("usable" in found) return found;
+  const r = spawnSync(found.path, PROBE_ARGS, { encoding: "utf8", timeout: PROBE_TIMEOUT_MS, stdio: ["ignore", "ignore", "pipe"] });
+  return probeResult(found.path, r.status, r.stderr, r.error);
+}
+
+function probeBwrapAsync(env: NodeJS.ProcessEnv): Promise<HostCapabilities["bwrap"]> {
+  const found = locateBwrap(env);
+  if ("usable" in found) return Promise.resolve(found);
+  return new Promise((resolve) => {
+    const child = spawn(found.path, PROBE_ARGS, { timeout: PROBE_TIMEOUT_MS, stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    let error: Error | undefined;
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+    child.on("error", (err) => (error = err));
+    // "close": the exit status and all of stderr; also after a failed spawn.
+    child.on("close", (status) => resolve(probeResult(found.path, status, stderr, error)));
+  });
 }
 
 interface CgroupLine {

@@ -14,6 +14,7 @@ import type { NewEvent } from "../../store/store.js";
 import { BoundarySetupError, BoundaryUnsupportedError, openBoundary, type StepBoundary } from "../../sandbox/boundary.js";
 import type { SandboxDenial } from "../../sandbox/denials.js";
 import type { EnforcementPlan } from "../../sandbox/enforcement.js";
+import { warmHostProbe } from "../../sandbox/host-probe.js";
 import { IMPLICIT_HOST_PROFILE, profileFromSpec, type ExecutionProfile } from "../../sandbox/profile.js";
 import type { PlannedStep } from "../plan/types.js";
 import { resolveAgentEnv, type AgentEnv } from "./agent-env.js";
@@ -49,6 +50,20 @@ export function stepProfile(ctx: TaskContext, step: PlannedStep): StepProfile {
     throw new StepProfileError((err as Error).message);
   }
   return { profile: profileFromSpec(name, resource.spec), env };
+}
+
+/**
+ * Starts the host probe when a step of the task (or of a chain in it) names a
+ * sandbox profile: bubblewrap's trial run overlaps the task's start instead of
+ * delaying its first sandboxed step. Host-only tasks never probe.
+ */
+export function warmSandboxProbe(ctx: TaskContext): void {
+  const sandboxed = (steps: readonly PlannedStep[]): boolean =>
+    steps.some((s) => {
+      const name = s.spec.execution_profile;
+      return (name !== undefined && ctx.profiles.get(name)?.spec["mode"] === "sandbox") || sandboxed(s.chain);
+    });
+  if (sandboxed(ctx.plan.steps)) warmHostProbe();
 }
 
 /** Opens the step's boundary; a host that cannot enforce it, or a boundary that cannot be drawn, throws StepProfileError. */

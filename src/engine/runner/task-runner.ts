@@ -35,6 +35,7 @@ import { cleanupItemWorktrees, itemIsolationOf } from "./item-isolation.js";
 import { ADAPTIVE_PLAN_KEY, adaptiveStepsForCycle } from "../adaptive/adaptive-cycle.js";
 import { executionKey, runStep, type ScopeState, type StepOutcome, type TaskState } from "./step-runner.js";
 import { loadTaskContext, type TaskContext } from "./task-context.js";
+import { warmSandboxProbe } from "./step-boundary.js";
 import { boundedReason } from "./failure-reason.js";
 
 export interface TaskRunnerDeps {
@@ -98,6 +99,7 @@ export async function runTask(taskOrId: string | TaskRecord, deps: TaskRunnerDep
   let started = task;
   try {
     ctx = loadTaskContext(store, home, task);
+    warmSandboxProbe(ctx);
     const probe = probeWorkspaceProblem(ctx.workflowName, ctx.workflow as unknown as Record<string, unknown>, { name: ctx.workspace.name, selfReferential: ctx.workspace.selfReferential });
     if (probe) throw new Error(probe);
     // A self-referential workspace needs a workflow that can recover from breaking it.
