@@ -1,10 +1,16 @@
 // The cost of the sandbox boundary: a Run of 50 command steps under a
 // `mode: sandbox` profile (scoped writes, no network) against the same Run
 // with no profile (on the host), each as the Run records it, median of three
-// (aim: 1.5x); and, for scale, bubblewrap's own cost out of the engine.
+// (aim: 1.5x); and, for scale, bubblewrap's own cost out of the engine: the
+// command line the engine builds for that profile, and the namespaces alone
+// (the least any bubblewrap sandbox with its own network costs).
 import { spawnSync } from "node:child_process";
 import { rmSync } from "node:fs";
-import { cli, median, report, reportAim, tempDir } from "./lib.mjs";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { cli, median, report, reportAim, reportValue, ROOT, tempDir } from "./lib.mjs";
+
+const dist = (path) => import(pathToFileURL(join(ROOT, "dist/src", path)).href);
 
 const STEPS = 50;
 
@@ -18,7 +24,16 @@ function manifest() {
   ].join("---\n");
 }
 
-const BWRAP_ARGS = ["--die-with-parent", "--unshare-user-try", "--unshare-ipc", "--unshare-pid", "--unshare-uts", "--unshare-net", "--cap-drop", "ALL", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp", "--tmpfs", "/run", "--"];
+/** The launcher the engine puts around a step of the `boxed` profile in `dir`, as it builds it. */
+async function engineLauncher(dir) {
+  const { openBoundary } = await dist("sandbox/boundary.js");
+  const { profileFromSpec } = await dist("sandbox/profile.js");
+  const home = join(dir, ".orchestrator");
+  const profile = profileFromSpec("boxed", { mode: "sandbox", fs_mode: "workspace_rw_scoped", writable_paths: ["out"], network_mode: "deny" });
+  const boundary = await openBoundary({ profile, runId: "bench", workspace: dir, home, secretKey: join(home, "secret.key"), secrets: [join(home, "secret-keys")], reveal: [] });
+  await boundary.close();
+  return boundary.launcher;
+}
 
 function timed(file, args) {
   const xs = [];
@@ -31,7 +46,8 @@ function timed(file, args) {
   return median(xs) * STEPS;
 }
 const shMs = () => timed("/bin/sh", ["-c", "true"]);
-const bwrapMs = () => timed("bwrap", [...BWRAP_ARGS, "/bin/sh", "-c", "true"]);
+const launcherMs = ([file, ...args]) => timed(file, [...args, "/bin/sh", "-c", "true"]);
+const NAMESPACES_ONLY = ["bwrap", "--unshare-all", "--ro-bind", "/", "/", "--"];
 
 /** The Run's own time, from its task starting to its last step finishing. */
 function runMs(dir, workflow) {
@@ -59,7 +75,19 @@ export async function run() {
     // An aim, not a target: bubblewrap's namespaces cost a few milliseconds a step, more on a loaded host.
     reportAim(`a Run of ${STEPS} command steps in a sandbox (bubblewrap, scoped writes, no network) vs on the host`, median(boxed), median(host), 1.5);
     // For information: what one sandbox costs, out of the engine: bubblewrap against a plain shell.
-    report(`${STEPS} times bubblewrap around \`/bin/sh -c true\` vs the shell alone`, bwrapMs(), shMs());
+    const sh = shMs();
+    report(`${STEPS} times the engine's bubblewrap command line for that profile around \`/bin/sh -c true\` vs the shell alone`, launcherMs(await engineLauncher(dir)), sh);
+    report(`${STEPS} times bubblewrap with its namespaces only (--unshare-all, / read-only) around the same vs the shell alone`, launcherMs(NAMESPACES_ONLY), sh);
+    // Once per engine process (kept 30 s), started as a sandboxed task loads.
+    const { forgetHostProbe, probeHost } = await dist("sandbox/host-probe.js");
+    const probes = [];
+    for (let i = 0; i < 5; i++) {
+      forgetHostProbe();
+      const t0 = performance.now();
+      probeHost();
+      probes.push(performance.now() - t0);
+    }
+    reportValue("the sandbox host probe (once per engine process, kept 30 s)", median(probes));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
