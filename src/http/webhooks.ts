@@ -99,7 +99,8 @@ async function deliver(ctx: HttpContext, c: Context, project: string, name: stri
   if (!outcome.fired) {
     if (outcome.reason === "duplicate") return duplicate(outcome);
     ctx.log(`http: ${what} skipped a delivery: ${outcome.message}`);
-    return c.json({ fired: false, reason: outcome.reason, message: outcome.message }, 200);
+    // A task the payload made unacceptable is the sender's to see as failed, not a skip.
+    return c.json({ fired: false, reason: outcome.reason, message: outcome.message }, outcome.reason === "task_rejected" ? 422 : 200);
   }
   ctx.log(`http: ${what} fired by a webhook delivery: task ${outcome.task.id}${outcome.task.queued ? " queued" : " created (not started)"}`);
   if (outcome.task.queued) ctx.onTask?.(outcome.task);

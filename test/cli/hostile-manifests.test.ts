@@ -349,6 +349,7 @@ describe("a NUL byte submitted by other paths than a Task manifest", () => {
     controller = await startController(p.dir);
     const url = `${await controller.url()}/webhooks/hook`;
     const refused = await fetch(url, { method: "POST", body: JSON.stringify({ x: "a\u0000b" }), headers: { "content-type": "application/json" } });
+    expect(refused.status).toBe(422);
     expect(await refused.json()).toEqual({ fired: false, reason: "task_rejected", message: expect.stringContaining(NUL_REFUSED) });
     expect(taskCount(p)).toBe(0);
     const skipped = JSON.parse(p.run(["event", "list", "--type", "trigger_skipped", "-o", "json"]).stdout).items;
