@@ -88,7 +88,11 @@ export const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   "db status": ["orchestrator db status", "orchestrator db status -o json"],
   "db migrations": ["orchestrator db migrations list"],
   "db migrations list": ["orchestrator db migrations list -o json"],
-  "db migrate": ["orchestrator controller stop && orchestrator db migrate --to postgres://orchestrator@db.internal:5432/orchestrator"],
+  "db migrate": [
+    "orchestrator db migrate --to postgres://orchestrator@db.internal:5432/orchestrator --dry-run   # check, count, write nothing",
+    "orchestrator controller stop && orchestrator db migrate --to postgres://orchestrator@db.internal:5432/orchestrator",
+    "orchestrator db migrate --to postgres://orchestrator@db.internal:5432/orchestrator -o json",
+  ],
   completion: [
     "source <(orchestrator completion bash)                     # bash, this shell",
     "orchestrator completion bash > /etc/bash_completion.d/orchestrator",

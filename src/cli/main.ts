@@ -539,6 +539,10 @@ export function buildProgram(): Command {
   db.command("migrate")
     .description("move this home's SQLite store (state.db) into an empty PostgreSQL database and use it from now on")
     .requiredOption("--to <url>", "the PostgreSQL database: postgres://user@host:port/database (the password in ~/.pgpass or PGPASSWORD)")
+    .option(
+      "--dry-run [server]",
+      "make every check and the copy in a PostgreSQL transaction that is rolled back, print what would be copied, write nothing (=server: the same; =client is not offered: the checks need the database)",
+    )
     .addOption(outputOption(["text", "json"], "text"))
     .action(lazy(() => import("./commands/db-migrate.js"), "dbMigrateCommand"));
 

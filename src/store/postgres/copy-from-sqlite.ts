@@ -7,10 +7,12 @@
  * with the keyring's states and history; step logs, files in this home,
  * are copied into `log_chunks` so every host reads them. The whole copy,
  * schema included, is one PostgreSQL transaction: a refusal or a failure
- * leaves the database as it was. The caller holds the SQLite store's write
- * lock for the duration, so nothing is written there meanwhile.
+ * leaves the database as it was. A dry run does all of it, logs aside
+ * (they are opened and measured, not sent), and rolls the transaction back.
+ * The caller holds the SQLite store's write lock for the duration, so
+ * nothing is written there meanwhile.
  */
-import { closeSync, openSync, readSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import type { Database } from "better-sqlite3";
 import type { PgConnection, SqlValue, Statement } from "./bridge.js";
@@ -35,7 +37,7 @@ export interface CopiedTable {
 }
 
 /** Every table of the SQLite store is here or in NOT_COPIED; a table in neither stops the copy before it starts. */
-export const COPIED_TABLES: readonly CopiedTable[] = [
+export const COPIED_TABLES = [
   { table: "resources", order: "id", serial: "id", key: "project, kind, name" },
   { table: "events", order: "id", serial: "id", key: "id" },
   { table: "tasks", order: "rowid", key: "id" },
@@ -48,7 +50,10 @@ export const COPIED_TABLES: readonly CopiedTable[] = [
   { table: "secret_key_history", order: "id", serial: "id", key: "id" },
   { table: "workflow_store_entries", order: "rowid", key: "project, store, key" },
   { table: "trigger_deliveries", order: "received_at, project, trigger_name, delivery_id", key: "project, trigger_name, delivery_id" },
-];
+] as const satisfies readonly CopiedTable[];
+
+/** A copied table's name: what `CopyCounts.tables` is keyed by, so a summary can be checked to name every one. */
+export type CopiedTableName = (typeof COPIED_TABLES)[number]["table"];
 
 /**
  * Columns of text for people that both stores keep with each NUL written as
@@ -87,8 +92,8 @@ const LOG_BATCH_BYTES = 4 * 1024 * 1024;
 const MAX_PARAMS = 30_000;
 
 export interface CopyCounts {
-  /** Rows copied per table. */
-  tables: Record<string, number>;
+  /** Rows copied per table (every table of COPIED_TABLES). */
+  tables: Record<CopiedTableName, number>;
   /** Step logs copied into the store, their bytes, and runs whose log file was gone. */
   logs: { files: number; bytes: number; missing: number };
   /** Meta keys copied. */
@@ -104,6 +109,19 @@ export interface CopyOptions {
   extraMeta: Record<string, string>;
   /** The event the copy records last, in the copied history. */
   event: { message: string; actor: string };
+  /**
+   * Copy, check and count everything, then roll the transaction back: the
+   * database is left as it was (no schema either). Step logs are opened and
+   * measured rather than sent.
+   */
+  dryRun?: boolean;
+}
+
+/** Carries a dry run's counts out of the transaction it rolls back. */
+class DryRunRollback extends Error {
+  constructor(readonly counts: CopyCounts) {
+    super("dry run: rolled back");
+  }
 }
 
 const quote = (id: string): string => `"${id.replace(/"/g, '""')}"`;
@@ -171,7 +189,7 @@ function displayRow(table: string, columns: readonly string[]): ((row: unknown[]
  * the first such row and column.
  */
 export function assertNoNulText(source: Database): void {
-  const tables = [...COPIED_TABLES, { table: "meta", key: "key" }];
+  const tables: ReadonlyArray<{ table: string; key: string }> = [...COPIED_TABLES, { table: "meta", key: "key" }];
   for (const t of tables) {
     const display = DISPLAY_COLUMNS[t.table] ?? [];
     const columns = (source.prepare("SELECT name FROM pragma_table_info(?)").pluck().all(t.table) as string[]).filter((c) => !display.includes(c));
@@ -224,8 +242,8 @@ function copyTable(source: Database, target: PgConnection, t: CopiedTable): numb
   return count;
 }
 
-/** Each run's log file, in chunks, as the log shipper would have stored them. */
-function copyLogs(source: Database, target: PgConnection, root: string): CopyCounts["logs"] {
+/** Each run's log file, in chunks, as the log shipper would have stored them; with `measureOnly`, opened and measured, nothing sent. */
+function copyLogs(source: Database, target: PgConnection, root: string, measureOnly: boolean): CopyCounts["logs"] {
   const out = { files: 0, bytes: 0, missing: 0 };
   const runs = source.prepare("SELECT id, log_path FROM runs WHERE log_path IS NOT NULL ORDER BY rowid").all() as Array<{ id: string; log_path: string }>;
   const buf = Buffer.allocUnsafe(LOG_CHUNK);
@@ -245,6 +263,11 @@ function copyLogs(source: Database, target: PgConnection, root: string): CopyCou
       continue;
     }
     try {
+      if (measureOnly) {
+        out.files++;
+        out.bytes += fstatSync(fd).size;
+        continue;
+      }
       let offset = 0;
       for (;;) {
         const n = readSync(fd, buf, 0, LOG_CHUNK, offset);
@@ -267,9 +290,18 @@ function copyLogs(source: Database, target: PgConnection, root: string): CopyCou
 /**
  * Copies the SQLite store into the PostgreSQL database in one transaction,
  * creating its schema; throws TargetNotEmptyError (nothing written) when the
- * database holds anything already.
+ * database holds anything already. With `dryRun`, the same, rolled back.
  */
 export function copySqliteToPg(source: Database, target: PgConnection, opts: CopyOptions): CopyCounts {
+  try {
+    return copyInTransaction(source, target, opts);
+  } catch (err) {
+    if (err instanceof DryRunRollback) return err.counts;
+    throw err;
+  }
+}
+
+function copyInTransaction(source: Database, target: PgConnection, opts: CopyOptions): CopyCounts {
   const unknown = unknownTables(source);
   if (unknown.length > 0) throw new Error(`the SQLite store has tables this version cannot copy (${unknown.join(", ")}); use the orchestrator version that made it`);
   assertNoNulText(source);
@@ -281,7 +313,7 @@ export function copySqliteToPg(source: Database, target: PgConnection, opts: Cop
     assertEmpty(target, opts.label, "after");
     // The migration seeds the keyring with `k1`; the copied keyring replaces it.
     target.run([{ sql: "DELETE FROM secret_key_history" }, { sql: "DELETE FROM secret_keys" }]);
-    const tables: Record<string, number> = {};
+    const tables = {} as Record<CopiedTableName, number>;
     for (const t of COPIED_TABLES) {
       try {
         tables[t.table] = copyTable(source, target, t);
@@ -289,7 +321,7 @@ export function copySqliteToPg(source: Database, target: PgConnection, opts: Cop
         throw new Error(`table ${t.table}: ${err instanceof Error ? err.message : String(err)}`);
       }
     }
-    const logs = copyLogs(source, target, opts.root);
+    const logs = copyLogs(source, target, opts.root, opts.dryRun === true);
     // After the resources: their inserts moved resources_version, which takes the SQLite store's value.
     const meta = (source.prepare("SELECT key, value FROM meta ORDER BY key").all() as Array<{ key: string; value: string }>).filter((m) => !LOCAL_META.test(m.key));
     const upsert = "INSERT INTO meta (key, value) VALUES (@key, @value) ON CONFLICT (key) DO UPDATE SET value = excluded.value";
@@ -302,6 +334,9 @@ export function copySqliteToPg(source: Database, target: PgConnection, opts: Cop
         data: JSON.stringify({ tables, logs }),
       }),
     ]);
-    return { tables, logs, meta: meta.length };
+    const counts: CopyCounts = { tables, logs, meta: meta.length };
+    // Thrown out of the transaction, which rolls it back: schema, rows and event with it.
+    if (opts.dryRun) throw new DryRunRollback(counts);
+    return counts;
   }, [xactLock(LOCK.migrate), xactLock(LOCK.write), xactLock(LOCK.events)]);
 }
