@@ -4,8 +4,9 @@
  * left (a new table fails here until it is one or the other), every copied
  * table holds the same rows afterwards (ids and insertion order kept), the
  * PostgreSQL store reads them back as the SQLite one does and goes on
- * numbering after them, step logs land in `log_chunks`, and a database that
- * holds anything is refused with nothing written.
+ * numbering after them, step logs land in `log_chunks`, a database that
+ * holds anything is refused with nothing written, and a dry run counts the
+ * same and leaves the database as it was.
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -151,6 +152,54 @@ describe.skipIf(postgresUnavailable !== undefined)("copying a SQLite store into 
     } finally {
       copy.close();
       store.close();
+    }
+  });
+
+  it("as a dry run counts what the copy would, then rolls it all back: no relation is left, a schema-only database keeps only its schema, a store is refused", () => {
+    const { home, store } = populated();
+    store.close();
+    const source = new Database(home.dbPath, { readonly: true });
+    // Every relation outside PostgreSQL's own schemas: tables, sequences, indexes, views.
+    const relations = (pg: PgConnection): string[] =>
+      pg.column("SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%' ORDER BY 1");
+    const url = server.createDatabase();
+    const pg = PgConnection.open(url);
+    try {
+      const dry = copySqliteToPg(source, pg, { ...COPY, root: home.root, dryRun: true });
+      expect(relations(pg)).toEqual([]);
+      expect(dry.tables.trigger_deliveries).toBe(1);
+      // Logs are measured, not sent: the same figures as a copy's.
+      expect(dry.logs).toEqual({ files: 1, bytes: 300 * 1024 + 15, missing: 1 });
+      // The database was left empty, and the copy counts the same.
+      const real = copySqliteToPg(source, pg, { ...COPY, root: home.root });
+      expect(dry).toEqual(real);
+      const events = pg.value<number>("SELECT count(*) FROM events");
+      // Now it holds a store: refused as the copy refuses it, and left as it is.
+      expect(() => copySqliteToPg(source, pg, { ...COPY, root: home.root, dryRun: true })).toThrow(TargetNotEmptyError);
+      expect(pg.value("SELECT count(*) FROM events")).toBe(events);
+    } finally {
+      pg.close();
+    }
+
+    // Only the schema: a dry run's rows and meta are rolled back, the schema and its seeded keyring stay.
+    const schemaOnly = server.createDatabase();
+    openPgStore(schemaOnly, initHome(tempDir(), {}).home).close();
+    const other = PgConnection.open(schemaOnly);
+    try {
+      const seen = (): unknown => ({
+        relations: relations(other),
+        migrations: other.column("SELECT version FROM schema_migrations ORDER BY 1"),
+        meta: other.all("SELECT key, value FROM meta ORDER BY key"),
+        keys: other.all("SELECT * FROM secret_keys ORDER BY id"),
+        events: other.value("SELECT count(*) FROM events"),
+        resources: other.value("SELECT count(*) FROM resources"),
+      });
+      const before = seen();
+      expect(copySqliteToPg(source, other, { ...COPY, root: home.root, dryRun: true }).tables.resources).toBe(4);
+      expect(seen()).toEqual(before);
+    } finally {
+      other.close();
+      source.close();
     }
   });
 
