@@ -56,12 +56,13 @@ describe("orchestrator completion", () => {
   afterAll(() => p?.cleanup());
 
   it("completes commands, subcommands and flags in bash", () => {
-    const [top, ap, task, flags, shells] = complete(p.dir, bin, [
+    const [top, ap, task, flags, shells, afterDryRun] = complete(p.dir, bin, [
       "orchestrator ",
       "orchestrator ap",
       "orchestrator task re",
       "orchestrator get --pro",
       "orchestrator completion ",
+      "orchestrator db migrate --dry-run --",
     ]);
     expect(top).toEqual(expect.arrayContaining(["apply", "get", "describe", "explain", "schema", "preset", "completion", "task"]));
     expect(top).not.toContain("complete");
@@ -69,6 +70,8 @@ describe("orchestrator completion", () => {
     expect(task).toEqual(["recover", "resume", "retry"]);
     expect(flags).toEqual(["--project"]);
     expect(shells).toEqual(["bash", "fish", "powershell", "zsh"]);
+    // `--dry-run`'s value is optional (`--dry-run=server`): what follows it is another flag.
+    expect(afterDryRun).toEqual(expect.arrayContaining(["--to", "--output"]));
   });
 
   it("completes kinds, flag values and resource names from the store", () => {

@@ -144,6 +144,11 @@ export function completionTree(program: Command, store: CompletionStore, words: 
     const ownOutput = commandOf(copy, path.split(" ")).command.options.find((o) => o.long === "--output");
     const formats = ownOutput ? offeredFormats(ownOutput) : undefined;
     if (output && formats) output.handler = (complete) => offer(complete, [...formats].sort().map((f) => ({ value: f, description: "" })));
+    // An optional value (`--dry-run[=server]`) is given with `=`: the next word is a flag or an argument, not its value.
+    for (const o of commandOf(copy, path.split(" ")).command.options) {
+      const own = o.optional && o.long ? command.options.get(o.long.slice(2)) : undefined;
+      if (own) own.isBoolean = true;
+    }
   }
   return root;
 }
