@@ -315,6 +315,12 @@ export interface TaskStore {
   claimNextTask(workerId: string): TaskRecord | undefined;
   /** Tasks claimed by a worker id that no longer runs (crash recovery). */
   listClaimedTasks(): TaskRecord[];
+  /**
+   * Clears the task's claim if `claimedBy` still holds it (a runner letting
+   * go of a task paused or cancelled under it); false when another holds it,
+   * or none (it was resumed meanwhile). Phase, queue and events are untouched.
+   */
+  releaseClaim(id: string, claimedBy: string): boolean;
   /** Deletes tasks with their items and runs; events stay. Returns the count. */
   deleteTasks(ids: readonly string[], actor?: string): number;
 

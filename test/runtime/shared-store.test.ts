@@ -230,6 +230,47 @@ describe.skipIf(postgresUnavailable !== undefined)("several controllers on one P
     expect(out).toContain("line-1\nline-2\nline-3\nline-4\n");
   }, 300_000);
 
+  it("task logs -f on one host, following a step another host runs, shows every line the step wrote before a pause stopped it, then ends as on one host", async () => {
+    setUp(2, "0");
+    // The step writes a numbered line every 20 ms until the test's file appears: whenever the pause comes, its last lines are fresh.
+    const gate = join(shared.dir, "go");
+    writeFileSync(join(hosts[0]!.dir, "lines.yaml"), workflow("lines", `sh -c 'i=0; while [ ! -f ${gate} ]; do i=$((i+1)); echo line-$i; sleep 0.02; done'`));
+    expect(hosts[0]!.run(["apply", "-f", "lines.yaml", "--no-daemon"]).code).toBe(0);
+    controllers.push(await startController(hosts[0]!.dir, ["--workers", "1"]));
+    const tasks = openTaskStore(store!);
+    const t = tasks.createTask({ name: "lines", project: "default", origin: "cli", workflow: "lines", workspace: "ws", goal: "", spec: { steps: [], vars: {}, targetFiles: [] }, queued: true });
+    try {
+      await until("the step to start on the first host", () => tasks.listRuns(t.id).some((r) => r.status === "running"), 60_000);
+      const child = spawn(process.execPath, [CLI, "task", "logs", "-f", t.id], { cwd: hosts[1]!.dir, env: { ...process.env, NO_COLOR: "1" } });
+      let out = "";
+      let err = "";
+      child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+      child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+      const closed = new Promise<number | null>((resolve) => child.on("close", resolve));
+      await until("task logs -f on the second host to show the step's lines", () => out.includes("line-5\n"), 60_000, () => child.exitCode !== null && `task logs -f exited ${child.exitCode}:\n${out}${err}`);
+      // Paused from the home that follows: the step is stopped on the first host.
+      const paused = hosts[1]!.run(["task", "pause", t.id]);
+      expect(paused.stderr).toBe("");
+      expect(paused.code).toBe(0);
+      // logs -f ends by itself, as on one host: status 0, nothing on stderr.
+      expect(await closed).toBe(0);
+      expect(err).toBe("");
+      const run = tasks.listRuns(t.id)[0]!;
+      expect(run.status).toBe("cancelled");
+      expect(tasks.getTask(t.id)!.phase).toBe("Paused");
+      // The step's own log file, on the host that ran it: every line it wrote before it was stopped.
+      const written = readFileSync(run.logPath!, "utf8").split("\n").filter((l) => l.startsWith("line-"));
+      expect(written.length).toBeGreaterThanOrEqual(5);
+      const shown = out.split("\n").filter((l) => l.startsWith("line-"));
+      expect(shown.at(-1), `logs -f ended at ${shown.at(-1)}; the step wrote up to ${written.at(-1)}`).toBe(written.at(-1));
+      expect(shown).toEqual(written);
+      // The runner let go of the task once the logs were copied.
+      expect(tasks.getTask(t.id)!.claimedBy).toBeNull();
+    } finally {
+      writeFileSync(gate, "");
+    }
+  }, 300_000);
+
   it("orchestrator run on one host, with no controller: another host reads its step's log from the store", async () => {
     setUp(2, "0");
     writeFileSync(join(hosts[0]!.dir, "say.yaml"), workflow("say", "echo run-line-1; echo run-line-2"));

@@ -4,6 +4,7 @@
  * loops), so it loads only the task tables' reader and node built-ins: not
  * the rest of the store, and no yaml, ajv or effect.
  */
+import { hostname } from "node:os";
 import { NoStoreError, requireHome, type Home } from "../../store/home-location.js";
 import { openTaskReader, type TaskReadView } from "../../store/sqlite/task-reader.js";
 import type { RunRecord } from "../../store/task-store.js";
@@ -24,11 +25,24 @@ export interface TaskLogsOptions {
 const FOLLOW_POLL_MS = 100;
 
 /**
+ * How long `--follow` waits, on a shared store, for the runner of a task
+ * paused or cancelled under it to let go of it (longer than a step takes to
+ * stop, SIGKILL after 5 s included); a runner that died meanwhile never does.
+ */
+const RELEASE_WAIT_MS = 15_000;
+
+/** Logs a shared store keeps, and whether a claim on a task may still be held by a live runner. */
+interface SharedLogs {
+  logs: StoredLogs;
+  claimMayBeHeld(claimedBy: string): boolean;
+}
+
+/**
  * Runs fn with a read-only task store, opened without the resource side of
  * the store; a store that does not exist yet or needs migrating goes the
  * usual way (opened in full, which creates or migrates it).
  */
-async function withTaskReader<T>(fn: (tasks: TaskReadView, logs?: StoredLogs) => Promise<T>): Promise<T> {
+async function withTaskReader<T>(fn: (tasks: TaskReadView, shared?: SharedLogs) => Promise<T>): Promise<T> {
   let home: Home;
   try {
     home = requireHome(process.cwd());
@@ -38,13 +52,24 @@ async function withTaskReader<T>(fn: (tasks: TaskReadView, logs?: StoredLogs) =>
   }
   const reader = openTaskReader(home);
   if (!reader) {
-    const [{ withStore }, { openTaskStore }, { stepLogStoreOf }] = await Promise.all([
+    const [{ withStore }, { openTaskStore }, { stepLogStoreOf }, { controllerStoreOf }, { claimerAlive }] = await Promise.all([
       import("../context.js"),
       import("../../store/task-store.js"),
       import("../../store/step-log-store.js"),
+      import("../../store/controller-store.js"),
+      import("../../runtime/recovery.js"),
     ]);
     // A shared store keeps step logs itself: read them there, whichever host ran the step.
-    return withStore(({ store }) => fn(openTaskStore(store), stepLogStoreOf(store)));
+    return withStore(({ store }) => {
+      const logs = stepLogStoreOf(store);
+      const claimMayBeHeld = (claimedBy: string): boolean => {
+        if (claimedBy.split(":")[0] === hostname()) return claimerAlive(claimedBy);
+        if (controllerStoreOf(store)?.listControllers().some((c) => claimedBy.startsWith(`${c.id}:`))) return true;
+        // A foreground `run` or `watch` on another host holds no lease: whether it lives cannot be told from here.
+        return /:(run|in-process)$/.test(claimedBy);
+      };
+      return fn(openTaskStore(store), logs ? { logs, claimMayBeHeld } : undefined);
+    });
   }
   try {
     return await fn(reader.tasks);
@@ -61,7 +86,8 @@ function parseTail(value: string): number {
 
 export async function taskLogsCommand(ref: string, opts: TaskLogsOptions): Promise<void> {
   const tail = opts.tail === undefined ? undefined : parseTail(opts.tail);
-  await withTaskReader(async (tasks, logs) => {
+  await withTaskReader(async (tasks, shared) => {
+    const logs = shared?.logs;
     const task = resolveTaskRef(tasks, ref, opts.project === undefined ? {} : { project: opts.project });
     let paths: Map<string, string> | undefined;
     const itemPath = (itemId: string): string | undefined => {
@@ -79,6 +105,8 @@ export async function taskLogsCommand(ref: string, opts: TaskLogsOptions): Promi
     following = true;
 
     if (opts.follow) {
+      /** When the task was first seen stopped while a runner still held it. */
+      let stoppedAt: number | undefined;
       for (;;) {
         // Phase first: everything written before it turned final is read by the poll after it.
         const now = tasks.getTask(task.id);
@@ -87,7 +115,13 @@ export async function taskLogsCommand(ref: string, opts: TaskLogsOptions): Promi
           await printer.finish();
           throw new CliError(`task ${task.id} was deleted while following its logs`);
         }
-        if (isTerminalPhase(now.phase) || now.phase === "Paused") break;
+        if (isTerminalPhase(now.phase) || now.phase === "Paused") {
+          // A pause or cancel is written by whoever asked, before the runner has stopped the steps; on a shared store
+          // the runner copies the rest of their logs, then lets go of the task: follow until then (as the store tells).
+          if (!shared || now.claimedBy === null || !shared.claimMayBeHeld(now.claimedBy)) break;
+          stoppedAt ??= Date.now();
+          if (Date.now() - stoppedAt >= RELEASE_WAIT_MS) break;
+        }
         await new Promise((r) => setTimeout(r, FOLLOW_POLL_MS));
       }
     }

@@ -517,7 +517,7 @@ async function runCycles(deps: TaskRunnerDeps, ctx: TaskContext, started: TaskRe
       }
 
       if (stop?.kind === "restart") return restartRequested(deps, task.id, stop.entry!, stop.message, publish);
-      if (signal.aborted || stop?.kind === "interrupted") return interrupted(deps, task.id, publish);
+      if (signal.aborted || stop?.kind === "interrupted") return interrupted(deps, task.id, publish, started.claimedBy);
 
       // Finalize each item that took part in this cycle.
       for (const scope of itemScopes.values()) {
@@ -559,7 +559,7 @@ async function runCycles(deps: TaskRunnerDeps, ctx: TaskContext, started: TaskRe
           stop = { kind: "failed", message: `step ${g.id}: ${messageOf(err)}`, reason: ENGINE_ERROR };
           break;
         }
-        if (outcome.interrupted || signal.aborted) return interrupted(deps, task.id, publish);
+        if (outcome.interrupted || signal.aborted) return interrupted(deps, task.id, publish, started.claimedBy);
         const verdict = outcome.guard ? { ...outcome.guard, step: g.id } : undefined;
         if (verdict?.stop) guard = verdict;
         else guard ??= verdict;
@@ -616,7 +616,7 @@ async function runCycles(deps: TaskRunnerDeps, ctx: TaskContext, started: TaskRe
       }
       if (rapid.waitMs > 0) {
         log(`cycle ${cycle} ended in ${Date.now() - cycleStartedAt} ms, under min_cycle_interval_secs (${guards.minCycleIntervalSecs} s): waiting ${rapid.waitMs} ms before cycle ${cycle + 1}`);
-        if (!(await sleep(rapid.waitMs, signal))) return interrupted(deps, task.id, publish);
+        if (!(await sleep(rapid.waitMs, signal))) return interrupted(deps, task.id, publish, started.claimedBy);
       }
       cycle++;
     }
@@ -801,13 +801,19 @@ function restartRequested(deps: TaskRunnerDeps, taskId: string, entry: string, m
   return requeued;
 }
 
-/** Paused or cancelled by a person, or stopped with the controller (then queued again). */
-function interrupted(deps: TaskRunnerDeps, taskId: string, publish: () => void): TaskRecord {
+/**
+ * Paused or cancelled by a person, or stopped with the controller (then queued again).
+ * `claim`: the runner's own claim on the task.
+ */
+function interrupted(deps: TaskRunnerDeps, taskId: string, publish: () => void, claim: string | null): TaskRecord {
   deps.beforeOutcome?.(taskId);
   const t = deps.tasks.getTask(taskId)!;
   if (t.phase === "Paused" || t.phase === "Cancelled") {
+    // Whoever paused or cancelled it wrote the phase; the runner's last word is letting go of the task, after its
+    // logs are copied: `task logs -f` on another host follows until then. Unless it was resumed meanwhile (the claim is gone).
+    const released = claim !== null && deps.tasks.releaseClaim(taskId, claim) ? { ...t, claimedBy: null } : t;
     publish();
-    return t;
+    return released;
   }
   const requeued = resumesOnItsOwn(deps.store, t.project)
     ? deps.tasks.updateTask(taskId, { phase: "Pending", queued: true, claimedBy: null, message: "requeued: the controller stopped while the task ran" })

@@ -289,6 +289,12 @@ export class PgTaskStore implements TaskStore {
       .map(taskFromRow);
   }
 
+  releaseClaim(id: string, claimedBy: string): boolean {
+    this.store.assertWritable("release a task");
+    return this.store.writeOne({ sql: "UPDATE tasks SET claimed_by = NULL, updated_at = $3 WHERE id = $1 AND claimed_by = $2", params: [id, claimedBy, new Date().toISOString()] }) > 0;
+  }
+
+
   deleteTasks(ids: readonly string[], actor?: string): number {
     this.store.assertWritable("delete tasks");
     if (ids.length === 0) return 0;

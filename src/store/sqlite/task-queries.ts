@@ -27,6 +27,9 @@ export const UPDATE_TASK = `
     exit_code = @exit_code, message = @message, started_at = @started_at, finished_at = @finished_at, updated_at = @updated_at
   WHERE id = @id`;
 
+/** Clears a claim if the worker named still holds it. */
+export const RELEASE_CLAIM = "UPDATE tasks SET claimed_by = NULL, updated_at = @updated_at WHERE id = @id AND claimed_by = @claimed_by";
+
 /** The head of the queue, served by the partial index tasks_queue. */
 export const QUEUE_HEAD = "SELECT id, phase FROM tasks WHERE queued = 1 ORDER BY created_at, id LIMIT 1";
 

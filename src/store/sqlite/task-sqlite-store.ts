@@ -188,6 +188,11 @@ export class SqliteTaskStore extends SqliteTaskReader implements TaskStore {
     return (this.stmt(q.LIST_CLAIMED_TASKS).all() as TaskRow[]).map(taskFromRow);
   }
 
+  releaseClaim(id: string, claimedBy: string): boolean {
+    this.assertWritable("release a task");
+    return this.stmt(q.RELEASE_CLAIM).run({ id, claimed_by: claimedBy, updated_at: new Date().toISOString() }).changes > 0;
+  }
+
   deleteTasks(ids: readonly string[], actor?: string): number {
     this.assertWritable("delete tasks");
     if (ids.length === 0) return 0;
