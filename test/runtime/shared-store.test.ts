@@ -7,7 +7,8 @@
  * cron trigger fires once per firing, and a git source changed once is
  * applied once; a task-event trigger fires once per event; one webhook
  * delivery sent to every controller at once fires once; a controller
- * frozen past its lease stops on its return.
+ * frozen past its lease stops on its return. `task logs -f` on another host
+ * shows every line of a step that a pause or a trigger's Replace stopped.
  */
 import { execFileSync, spawn } from "node:child_process";
 import { createHmac } from "node:crypto";
@@ -230,42 +231,80 @@ describe.skipIf(postgresUnavailable !== undefined)("several controllers on one P
     expect(out).toContain("line-1\nline-2\nline-3\nline-4\n");
   }, 300_000);
 
-  it("task logs -f on one host, following a step another host runs, shows every line the step wrote before a pause stopped it, then ends as on one host", async () => {
-    setUp(2, "0");
-    // The step writes a numbered line every 20 ms until the test's file appears: whenever the pause comes, its last lines are fresh.
-    const gate = join(shared.dir, "go");
-    writeFileSync(join(hosts[0]!.dir, "lines.yaml"), workflow("lines", `sh -c 'i=0; while [ ! -f ${gate} ]; do i=$((i+1)); echo line-$i; sleep 0.02; done'`));
+  /**
+   * A step on the first host writes a numbered line every 20 ms (until a file appears that the test writes at the
+   * end), so its last lines are fresh whenever it is stopped; `task logs -f` on the second host follows it, then
+   * `stop` stops the task. Returns what logs -f printed, once it ended by itself, and the step's own log file.
+   */
+  async function followUntilStopped(taskId: () => string, stop: (id: string) => void): Promise<{ shown: string[]; written: string[]; id: string }> {
+    const tasks = openTaskStore(store!);
+    const id = taskId();
+    await until("the step to start on the first host", () => tasks.listRuns(id).some((r) => r.status === "running"), 60_000);
+    const child = spawn(process.execPath, [CLI, "task", "logs", "-f", id], { cwd: hosts[1]!.dir, env: { ...process.env, NO_COLOR: "1" } });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+    const closed = new Promise<number | null>((resolve) => child.on("close", resolve));
+    await until("task logs -f on the second host to show the step's lines", () => out.includes("line-5\n"), 60_000, () => child.exitCode !== null && `task logs -f exited ${child.exitCode}:\n${out}${err}`);
+    stop(id);
+    // logs -f ends by itself, as on one host: status 0, nothing on stderr.
+    expect(await closed).toBe(0);
+    expect(err).toBe("");
+    const run = tasks.listRuns(id)[0]!;
+    expect(run.status).toBe("cancelled");
+    // The step's own log file, on the host that ran it: every line it wrote before it was stopped.
+    const written = readFileSync(run.logPath!, "utf8").split("\n").filter((l) => l.startsWith("line-"));
+    expect(written.length).toBeGreaterThanOrEqual(5);
+    return { shown: out.split("\n").filter((l) => l.startsWith("line-")), written, id };
+  }
+
+  /** A workflow `lines` whose step writes numbered lines until `gate` exists, and a controller on the first host. */
+  async function linesOnFirstHost(gate: string, extra = ""): Promise<void> {
+    writeFileSync(join(hosts[0]!.dir, "lines.yaml"), docs(workflow("lines", `sh -c 'i=0; while [ ! -f ${gate} ]; do i=$((i+1)); echo line-$i; sleep 0.02; done'`), ...(extra ? [extra] : [])));
     expect(hosts[0]!.run(["apply", "-f", "lines.yaml", "--no-daemon"]).code).toBe(0);
     controllers.push(await startController(hosts[0]!.dir, ["--workers", "1"]));
+  }
+
+  it("task logs -f on one host, following a step another host runs, shows every line the step wrote before a pause stopped it, then ends as on one host", async () => {
+    setUp(2, "0");
+    const gate = join(shared.dir, "go");
+    await linesOnFirstHost(gate);
     const tasks = openTaskStore(store!);
-    const t = tasks.createTask({ name: "lines", project: "default", origin: "cli", workflow: "lines", workspace: "ws", goal: "", spec: { steps: [], vars: {}, targetFiles: [] }, queued: true });
     try {
-      await until("the step to start on the first host", () => tasks.listRuns(t.id).some((r) => r.status === "running"), 60_000);
-      const child = spawn(process.execPath, [CLI, "task", "logs", "-f", t.id], { cwd: hosts[1]!.dir, env: { ...process.env, NO_COLOR: "1" } });
-      let out = "";
-      let err = "";
-      child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-      child.stderr.on("data", (d: Buffer) => (err += d.toString()));
-      const closed = new Promise<number | null>((resolve) => child.on("close", resolve));
-      await until("task logs -f on the second host to show the step's lines", () => out.includes("line-5\n"), 60_000, () => child.exitCode !== null && `task logs -f exited ${child.exitCode}:\n${out}${err}`);
+      const create = () => tasks.createTask({ name: "lines", project: "default", origin: "cli", workflow: "lines", workspace: "ws", goal: "", spec: { steps: [], vars: {}, targetFiles: [] }, queued: true }).id;
       // Paused from the home that follows: the step is stopped on the first host.
-      const paused = hosts[1]!.run(["task", "pause", t.id]);
-      expect(paused.stderr).toBe("");
-      expect(paused.code).toBe(0);
-      // logs -f ends by itself, as on one host: status 0, nothing on stderr.
-      expect(await closed).toBe(0);
-      expect(err).toBe("");
-      const run = tasks.listRuns(t.id)[0]!;
-      expect(run.status).toBe("cancelled");
-      expect(tasks.getTask(t.id)!.phase).toBe("Paused");
-      // The step's own log file, on the host that ran it: every line it wrote before it was stopped.
-      const written = readFileSync(run.logPath!, "utf8").split("\n").filter((l) => l.startsWith("line-"));
-      expect(written.length).toBeGreaterThanOrEqual(5);
-      const shown = out.split("\n").filter((l) => l.startsWith("line-"));
+      const { shown, written, id } = await followUntilStopped(create, (id) => {
+        const paused = hosts[1]!.run(["task", "pause", id]);
+        expect(paused.stderr).toBe("");
+        expect(paused.code).toBe(0);
+      });
       expect(shown.at(-1), `logs -f ended at ${shown.at(-1)}; the step wrote up to ${written.at(-1)}`).toBe(written.at(-1));
       expect(shown).toEqual(written);
+      expect(tasks.getTask(id)!.phase).toBe("Paused");
       // The runner let go of the task once the logs were copied.
-      expect(tasks.getTask(t.id)!.claimedBy).toBeNull();
+      expect(tasks.getTask(id)!.claimedBy).toBeNull();
+    } finally {
+      writeFileSync(gate, "");
+    }
+  }, 300_000);
+
+  it("task logs -f on one host shows every line of a step another host runs that a trigger's Replace cancelled", async () => {
+    setUp(2, "0");
+    const gate = join(shared.dir, "go");
+    // Fired by hand only (its schedule is a year away); a new firing cancels the task still running.
+    await linesOnFirstHost(gate, `apiVersion: orchestrator.dev/v2\nkind: Trigger\nmetadata:\n  name: again\nspec:\n  concurrencyPolicy: Replace\n  cron:\n    schedule: "0 0 1 1 *"\n  action:\n    workflow: lines\n    workspace: ws\n`);
+    const tasks = openTaskStore(store!);
+    const fire = (): string => {
+      const fired = hosts[1]!.run(["trigger", "fire", "again"]);
+      expect(fired.code, fired.stderr).toBe(0);
+      return fired.stdout.trim();
+    };
+    try {
+      const { shown, written, id } = await followUntilStopped(fire, () => void fire());
+      expect(shown.at(-1), `logs -f ended at ${shown.at(-1)}; the step wrote up to ${written.at(-1)}`).toBe(written.at(-1));
+      expect(shown).toEqual(written);
+      expect(tasks.getTask(id)!.phase).toBe("Cancelled");
     } finally {
       writeFileSync(gate, "");
     }
