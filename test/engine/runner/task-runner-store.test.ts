@@ -3,7 +3,7 @@
  * run from its claim; what that costs in round trips on PostgreSQL (each
  * read the runner makes there is one, through the bridge); and a pause
  * written by another connection (another host) while a step runs, which the
- * runner must still see.
+ * runner must still see, letting go of the task only after its logs are copied.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -79,19 +79,27 @@ describeStores("the task runner on a store", (b) => {
     expect(tasks.getTask(claimed.id)!.state).toMatchObject({ loop: { stoppedBy: "max_cycles", cycle: 2 } });
   });
 
-  it("sees a pause written by another connection while a step runs: the step is stopped and the task stays Paused", async () => {
+  it("sees a pause written by another connection while a step runs: the step is stopped, the task stays Paused, and the runner lets go of it after beforeOutcome", async () => {
     const { home, store, tasks, claim } = setUp({ slow: { steps: [{ id: "s", scope: "task", command: "sleep 30" }], allow_no_items: true } });
     const claimed = claim("slow");
-    const running = runTask(claimed, { store, tasks, home, pollMs: 50 });
+    // What beforeOutcome (where a shared store's logs are copied) finds: the step stopped, the task still held.
+    const seen: string[] = [];
+    const beforeOutcome = (id: string): void => {
+      const t = tasks.getTask(id)!;
+      seen.push(`${t.phase} ${t.claimedBy} ${tasks.listRuns(id).map((r) => r.status).join(",")}`);
+    };
+    const running = runTask(claimed, { store, tasks, home, pollMs: 50, beforeOutcome });
     const other = b.reopen(home);
     try {
       const otherTasks = openTaskStore(other);
       while (otherTasks.listRuns(claimed.id).length === 0) await new Promise((r) => setTimeout(r, 20));
       otherTasks.updateTask(claimed.id, { phase: "Paused", message: "paused from another host" }, "cli");
       const done = await running;
-      expect(done).toMatchObject({ phase: "Paused", message: "paused from another host" });
+      expect(done).toMatchObject({ phase: "Paused", message: "paused from another host", claimedBy: null });
       expect(tasks.listRuns(claimed.id)).toMatchObject([{ stepId: "s", status: "cancelled" }]);
-      expect(tasks.getTask(claimed.id)).toMatchObject({ phase: "Paused", queued: false });
+      expect(seen).toEqual(["Paused host:1:w0 cancelled"]);
+      // Released after beforeOutcome: whoever sees the claim gone (`task logs -f` on another host) finds the whole log.
+      expect(tasks.getTask(claimed.id)).toMatchObject({ phase: "Paused", queued: false, claimedBy: null });
     } finally {
       other.close();
     }

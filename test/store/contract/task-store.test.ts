@@ -256,6 +256,28 @@ describe("updateTask", () => {
     store.close();
   });
 
+  it("releaseClaim clears a claim only while the worker named holds it, and changes nothing else", () => {
+    const { store, tasks } = fresh();
+    const t = tasks.createTask(task("held"));
+    tasks.claimNextTask("w1");
+    const paused = tasks.updateTask(t.id, { phase: "Paused", message: "paused" }, "cli");
+    const events = store.listEvents({ taskId: t.id }).length;
+    expect(tasks.releaseClaim(t.id, "w2")).toBe(false);
+    expect(tasks.getTask(t.id)?.claimedBy).toBe("w1");
+    expect(tasks.releaseClaim(t.id, "w1")).toBe(true);
+    const released = tasks.getTask(t.id)!;
+    expect(released).toMatchObject({ phase: "Paused", queued: false, message: "paused", claimedBy: null, cycle: paused.cycle, state: paused.state });
+    expect(released.updatedAt >= paused.updatedAt).toBe(true);
+    expect(store.listEvents({ taskId: t.id })).toHaveLength(events);
+    // Resumed and claimed by another worker meanwhile: the first runner's release leaves the new claim alone.
+    tasks.updateTask(t.id, { phase: "Pending", queued: true }, "cli");
+    tasks.claimNextTask("w3");
+    expect(tasks.releaseClaim(t.id, "w1")).toBe(false);
+    expect(tasks.getTask(t.id)?.claimedBy).toBe("w3");
+    expect(tasks.releaseClaim("t-missing", "w1")).toBe(false);
+    store.close();
+  });
+
   it("throws TaskNotFoundError for a missing task and writes nothing", () => {
     const { store, tasks } = fresh();
     const before = store.listEvents().length;
@@ -458,6 +480,7 @@ describe("store glue", () => {
     expect(() => tasks.createTask(task("x"))).toThrow(ReadonlyStoreError);
     expect(() => tasks.claimNextTask("w")).toThrow(ReadonlyStoreError);
     expect(() => tasks.deleteTasks([t.id])).toThrow(ReadonlyStoreError);
+    expect(() => tasks.releaseClaim(t.id, "w")).toThrow(ReadonlyStoreError);
     ro.close();
   });
 
