@@ -3,8 +3,9 @@
  * -f` on another host follows a step running on this one. Every tick it
  * looks at the runs of the tasks this controller holds and appends what
  * each log file gained since the last look; once a task's steps have
- * stopped, the rest of its logs is copied before its outcome is written, so
- * whoever sees the outcome finds the whole log. The log file stays the engine's; the store
+ * stopped, the rest of its logs is copied before its outcome is written (or,
+ * for a pause or cancel another process wrote, before the runner lets go of
+ * it), so whoever sees that finds the whole log. The log file stays the engine's; the store
  * gets a copy, in chunks of at most CHUNK bytes.
  */
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";

@@ -51,8 +51,9 @@ export interface TaskRunnerDeps {
   onSelfRestart?: (req: RestartRequest) => void;
   /**
    * Called once its steps have stopped, just before the task's outcome (a
-   * final phase, Paused, or back on the queue) is written: whoever reads that
-   * outcome may read the logs at once (a controller copies a shared store's logs here).
+   * final phase, Paused, or back on the queue) is written, or, when another
+   * process paused or cancelled it, before the runner lets go of it (its
+   * claim): whoever reads that may read the logs at once (a shared store's logs are copied here).
    */
   beforeOutcome?: (taskId: string) => void;
 }
