@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Controllers, createTask, info, spawnCli, taskProject, until, waitForPhase, type Project } from "./task-support.js";
 
@@ -92,6 +93,28 @@ describe("orchestrator task logs", { timeout: 120_000 }, () => {
     expect(result.code).toBe(0);
     expect(info(p, id).task.phase).toBe("Completed");
     expect(result.stdout).toMatch(/^==> step tick \(run r-[0-9a-z]+\) <==\n\[orchestrator\] step tick cycle 1: command starting\ntick 1\ntick 2\ntick 3\ntick 4\ntick 5\n$/);
+  });
+
+  it("--follow shows every line a step wrote before a pause stopped it, then exits 0", async () => {
+    const id = createTask(p, "stream", "stream-paused");
+    const follow = spawnCli(p, ["task", "logs", id, "--follow"]);
+    p.run(["task", "start", id]);
+    try {
+      await until(() => follow.stdout().includes("line-5\n"), 60_000, "the step's fifth line to be read");
+      expect(p.run(["task", "pause", id]).code).toBe(0);
+      const result = await follow.done;
+      expect(result.code).toBe(0);
+      expect(result.stderr).toBe("");
+      const run = info(p, id).runs[0]!;
+      expect(run.status).toBe("cancelled");
+      // The step's own log file: every line it wrote before it was stopped, the last included.
+      const written = readFileSync(run.logPath!, "utf8").split("\n").filter((l) => l.startsWith("line-"));
+      const shown = result.stdout.split("\n").filter((l) => l.startsWith("line-"));
+      expect(shown.at(-1), `logs -f ended at ${shown.at(-1)}; the step wrote up to ${written.at(-1)}`).toBe(written.at(-1));
+      expect(shown).toEqual(written);
+    } finally {
+      p.write("stream.stop", "");
+    }
   });
 
   it("--follow --timestamps stamps lines already written with their run's start time", () => {

@@ -121,6 +121,16 @@ export const MANIFEST = [
       command: echo tick 1; while [ ! -f tick.go ]; do sleep 0.05; done; echo tick 2
 `,
   ),
+  // Writes a numbered line every 20 ms until the test writes stream.stop: its last lines are always fresh.
+  doc(
+    "Workflow",
+    "stream",
+    `  steps:
+    - id: lines
+      scope: task
+      command: i=0; while [ ! -f stream.stop ]; do i=$((i+1)); echo line-$i; sleep 0.02; done
+`,
+  ),
   doc(
     "Workflow",
     "ticker",

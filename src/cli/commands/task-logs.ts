@@ -12,6 +12,7 @@ import { CliError, UsageError } from "../errors.js";
 import { writeOutWhenReady } from "../output/io.js";
 import { TaskLogPrinter } from "../output/task-log-follow.js";
 import type { StoredLogs } from "../output/task-log-reader.js";
+import { isProcessAlive } from "../../engine/process/process-group.js";
 import { isTerminalPhase, resolveTaskRef } from "./task-select.js";
 
 export interface TaskLogsOptions {
@@ -25,16 +26,22 @@ export interface TaskLogsOptions {
 const FOLLOW_POLL_MS = 100;
 
 /**
- * How long `--follow` waits, on a shared store, for the runner of a task
- * paused or cancelled under it to let go of it (longer than a step takes to
- * stop, SIGKILL after 5 s included); a runner that died meanwhile never does.
+ * How long `--follow` waits for the runner of a task paused or cancelled
+ * under it to let go of it (longer than a step takes to stop, SIGKILL after
+ * 5 s included); a runner that died meanwhile never does.
  */
 const RELEASE_WAIT_MS = 15_000;
 
-/** Logs a shared store keeps, and whether a claim on a task may still be held by a live runner. */
-interface SharedLogs {
-  logs: StoredLogs;
+/** Logs a shared store keeps (none on SQLite), and whether a claim on a task may still be held by a live runner. */
+interface FollowSupport {
+  logs?: StoredLogs;
   claimMayBeHeld(claimedBy: string): boolean;
+}
+
+/** A claim (`host:pid:...`) held by a live process on this host. */
+function heldOnThisHost(claimedBy: string): boolean {
+  const [host, pid] = claimedBy.split(":");
+  return host === hostname() && Number.isInteger(Number(pid)) && isProcessAlive(Number(pid));
 }
 
 /**
@@ -42,7 +49,7 @@ interface SharedLogs {
  * the store; a store that does not exist yet or needs migrating goes the
  * usual way (opened in full, which creates or migrates it).
  */
-async function withTaskReader<T>(fn: (tasks: TaskReadView, shared?: SharedLogs) => Promise<T>): Promise<T> {
+async function withTaskReader<T>(fn: (tasks: TaskReadView, follow: FollowSupport) => Promise<T>): Promise<T> {
   let home: Home;
   try {
     home = requireHome(process.cwd());
@@ -52,27 +59,26 @@ async function withTaskReader<T>(fn: (tasks: TaskReadView, shared?: SharedLogs) 
   }
   const reader = openTaskReader(home);
   if (!reader) {
-    const [{ withStore }, { openTaskStore }, { stepLogStoreOf }, { controllerStoreOf }, { claimerAlive }] = await Promise.all([
+    const [{ withStore }, { openTaskStore }, { stepLogStoreOf }, { controllerStoreOf }] = await Promise.all([
       import("../context.js"),
       import("../../store/task-store.js"),
       import("../../store/step-log-store.js"),
       import("../../store/controller-store.js"),
-      import("../../runtime/recovery.js"),
     ]);
     // A shared store keeps step logs itself: read them there, whichever host ran the step.
     return withStore(({ store }) => {
       const logs = stepLogStoreOf(store);
       const claimMayBeHeld = (claimedBy: string): boolean => {
-        if (claimedBy.split(":")[0] === hostname()) return claimerAlive(claimedBy);
+        if (claimedBy.split(":")[0] === hostname()) return heldOnThisHost(claimedBy);
         if (controllerStoreOf(store)?.listControllers().some((c) => claimedBy.startsWith(`${c.id}:`))) return true;
         // A foreground `run` or `watch` on another host holds no lease: whether it lives cannot be told from here.
         return /:(run|in-process)$/.test(claimedBy);
       };
-      return fn(openTaskStore(store), logs ? { logs, claimMayBeHeld } : undefined);
+      return fn(openTaskStore(store), logs ? { logs, claimMayBeHeld } : { claimMayBeHeld });
     });
   }
   try {
-    return await fn(reader.tasks);
+    return await fn(reader.tasks, { claimMayBeHeld: heldOnThisHost });
   } finally {
     reader.close();
   }
@@ -86,8 +92,8 @@ function parseTail(value: string): number {
 
 export async function taskLogsCommand(ref: string, opts: TaskLogsOptions): Promise<void> {
   const tail = opts.tail === undefined ? undefined : parseTail(opts.tail);
-  await withTaskReader(async (tasks, shared) => {
-    const logs = shared?.logs;
+  await withTaskReader(async (tasks, follow) => {
+    const { logs } = follow;
     const task = resolveTaskRef(tasks, ref, opts.project === undefined ? {} : { project: opts.project });
     let paths: Map<string, string> | undefined;
     const itemPath = (itemId: string): string | undefined => {
@@ -116,9 +122,9 @@ export async function taskLogsCommand(ref: string, opts: TaskLogsOptions): Promi
           throw new CliError(`task ${task.id} was deleted while following its logs`);
         }
         if (isTerminalPhase(now.phase) || now.phase === "Paused") {
-          // A pause or cancel is written by whoever asked, before the runner has stopped the steps; on a shared store
-          // the runner copies the rest of their logs, then lets go of the task: follow until then (as the store tells).
-          if (!shared || now.claimedBy === null || !shared.claimMayBeHeld(now.claimedBy)) break;
+          // A pause or cancel is written by whoever asked, before the runner has stopped the steps (and, on a shared
+          // store, copied the rest of their logs); then it lets go of the task: follow until then.
+          if (now.claimedBy === null || !follow.claimMayBeHeld(now.claimedBy)) break;
           stoppedAt ??= Date.now();
           if (Date.now() - stoppedAt >= RELEASE_WAIT_MS) break;
         }
