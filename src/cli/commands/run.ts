@@ -12,6 +12,7 @@ import { submit, SubmitError } from "../../engine/tasks/submit.js";
 import { controllerRunning, ensureController } from "../../runtime/daemon.js";
 import { beforeOutcomeOf, shipLogsIfShared } from "../../runtime/log-shipper.js";
 import { DEFAULT_PROJECT } from "../../resources/types.js";
+import { stepLogStoreOf } from "../../store/step-log-store.js";
 import { openTaskStore, type TaskRecord } from "../../store/task-store.js";
 import { withStore } from "../context.js";
 import { CliError, UsageError } from "../errors.js";
@@ -96,6 +97,9 @@ export async function runCommand(opts: RunOptions): Promise<void> {
       if (text.length > 0) lineOpen = !text.endsWith("\n");
       return writeOutWhenReady(text);
     };
+    // Run here, the step's log file is on this host; run by a controller on a shared store, perhaps on another
+    // host: read the copy in the store, as `task logs` does.
+    const storedLogs = inProcess ? undefined : stepLogStoreOf(store);
     const follower = new LogFollower({
       tasks,
       taskId: id,
@@ -105,6 +109,7 @@ export async function runCommand(opts: RunOptions): Promise<void> {
         if (!items.has(itemId)) for (const i of tasks.listItems(id)) items.set(i.id, i.path);
         return items.get(itemId);
       },
+      ...(storedLogs ? { logs: storedLogs } : {}),
     });
     let final: TaskRecord;
     if (inProcess) {

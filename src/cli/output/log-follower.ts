@@ -4,11 +4,13 @@
  * header naming the step, so output appears while agents print it; a run
  * without a log (skipped, builtin) gets a line saying how it ended. Logs
  * are read a chunk at a time, waiting for a slow reader of our output, so
- * a step that prints gigabytes costs a chunk of memory here.
+ * a step that prints gigabytes costs a chunk of memory here. On a shared
+ * store, following a task a controller runs, logs are read from the store's
+ * copy (as `task logs` reads them): the step may run on another host.
  */
 import { StringDecoder } from "node:string_decoder";
 import type { RunRecord, TaskStore } from "../../store/task-store.js";
-import { builtinOf, readFrom } from "./task-log-reader.js";
+import { builtinOf, readFrom, readStoredFrom, type StoredLogs } from "./task-log-reader.js";
 
 export interface LogFollowerOptions {
   tasks: TaskStore;
@@ -18,6 +20,8 @@ export interface LogFollowerOptions {
   /** Header lines (step starts); default to `out`. */
   header?: (text: string) => void | Promise<void>;
   itemPath?: (itemId: string) => string | undefined;
+  /** Logs kept in a shared store (read from there, whichever host ran the step); else the log files. */
+  logs?: StoredLogs;
 }
 
 export class LogFollower {
@@ -66,7 +70,8 @@ export class LogFollower {
       cursor = { offset: 0, decoder: new StringDecoder("utf8") };
       this.cursors.set(run.id, cursor);
     }
-    cursor.offset = await readFrom(run.logPath, cursor.offset, cursor.decoder, this.opts.out);
+    const { logs, out } = this.opts;
+    cursor.offset = logs ? await readStoredFrom(logs, run.id, cursor.offset, cursor.decoder, async (t) => void (await out(t))) : await readFrom(run.logPath, cursor.offset, cursor.decoder, out);
   }
 
   private item(run: RunRecord): string {

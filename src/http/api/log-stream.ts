@@ -6,6 +6,8 @@
  * The logs are read by the cursor `task logs` reads them with, so the page
  * shows what the engine wrote, secret values already replaced. New output
  * is noticed through a watch on the task's log folder, with a poll behind it.
+ * On a shared store the logs are read from the store's copy, whichever host
+ * ran the step; the poll alone notices it growing.
  */
 import { watch, type FSWatcher } from "node:fs";
 import { join } from "node:path";
@@ -18,6 +20,7 @@ import { itemPathMap, runView, taskView } from "../../cli/output/task-view.js";
 import { projectSecretValues } from "../../engine/runner/secret-values.js";
 import type { JsonObject } from "../../resources/types.js";
 import type { RunRecord, TaskRecord } from "../../store/task-store.js";
+import { stepLogStoreOf } from "../../store/step-log-store.js";
 import { openTaskStore } from "../../store/task-store.js";
 import type { ApiContext } from "./context.js";
 
@@ -118,7 +121,7 @@ export async function streamTaskLogs(ctx: ApiContext, first: TaskRecord, stream:
       if (!announced.has(run.id)) await announce(run);
       await send("log", { run: run.id, text });
     },
-  });
+  }, stepLogStoreOf(ctx.store));
   const statusSeen = new Map<string, string>();
   let taskSeen = "";
 

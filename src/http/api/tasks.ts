@@ -16,6 +16,7 @@ import { kindedView, listJson, objectJson } from "../../cli/output/printer.js";
 import { TaskLogPrinter } from "../../cli/output/task-log-follow.js";
 import type { JsonObject } from "../../resources/types.js";
 import type { TaskFilter, TaskProgress, TaskRecord } from "../../store/task-store.js";
+import { stepLogStoreOf } from "../../store/step-log-store.js";
 import { openTaskStore } from "../../store/task-store.js";
 import { badRequest, intParam, notFound, type ApiContext } from "./context.js";
 import { streamTaskLogs, type LogStreamOptions } from "./log-stream.js";
@@ -96,7 +97,9 @@ export function taskRoutes(ctx: ApiContext, opts: TaskRouteOptions = {}): Hono {
     // Written as it is read, so a log of any size costs one chunk of memory.
     c.header("Content-Type", "text/plain; charset=UTF-8");
     return stream(c, async (s) => {
-      const printer = new TaskLogPrinter({ out: (t) => s.write(t).then(() => undefined), itemPath });
+      // A shared store keeps step logs itself: read them there, whichever host ran the step (as `task logs` does).
+      const logs = stepLogStoreOf(ctx.store);
+      const printer = new TaskLogPrinter({ out: (t) => s.write(t).then(() => undefined), itemPath, ...(logs ? { logs } : {}) });
       if (tail === undefined) await printer.poll(tasks.listRuns(task.id));
       else await printer.tail(tasks.listRuns(task.id), tail);
       await printer.finish();
