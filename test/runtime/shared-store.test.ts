@@ -9,12 +9,16 @@
  * delivery sent to every controller at once fires once; a controller
  * frozen past its lease stops on its return. `task logs -f` on another host
  * shows every line of a step that a pause or a trigger's Replace stopped.
+ * The web view and `orchestrator run` on a home that cannot see the first
+ * home's log files (a mount namespace hides them, as another machine would)
+ * show the lines of a step the first home's controller runs, from the store.
  */
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { createHmac } from "node:crypto";
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { launchBrowser, type Browser } from "../support/browser.js";
 import { controllerStoreOf } from "../../src/store/controller-store.js";
 import { homeAt } from "../../src/store/home-location.js";
 import { openPgStore } from "../../src/store/postgres/open.js";
@@ -45,6 +49,8 @@ describe.skipIf(postgresUnavailable !== undefined)("several controllers on one P
   let controllers: RunningController[] = [];
   let hosts: Host[] = [];
   let store: PgStore | undefined;
+  let others: ChildProcess[] = [];
+  let browser: Browser | undefined;
 
   beforeAll(async () => {
     server = await startPostgres();
@@ -52,6 +58,10 @@ describe.skipIf(postgresUnavailable !== undefined)("several controllers on one P
   afterAll(() => server?.stop());
   afterEach(async (ctx) => {
     if (ctx.task.result?.state === "fail") for (const c of controllers) process.stderr.write(`--- controller ${c.child.pid}\n${c.log().slice(-4000)}\n`);
+    await browser?.close();
+    browser = undefined;
+    for (const p of others) if (p.exitCode === null && p.signalCode === null) p.kill("SIGTERM");
+    others = [];
     await Promise.all(controllers.map((c) => c.stop()));
     controllers = [];
     store?.close();
@@ -323,6 +333,112 @@ describe.skipIf(postgresUnavailable !== undefined)("several controllers on one P
     expect(logs.code, logs.stderr).toBe(0);
     expect(logs.stdout).toContain("run-line-1\nrun-line-2\n");
   }, 120_000);
+
+  /**
+   * The CLI on the second home as on another machine: in a mount namespace (bubblewrap) where the first home's log
+   * folder is an empty tmpfs, so only the store can give it the first home's step logs. Ends with the test.
+   */
+  function onSecondHost(args: readonly string[]): { child: ChildProcess; output(): string; closed: Promise<number | null> } {
+    const child = spawn("bwrap", [...hideFirstHostLogs(), "--", process.execPath, CLI, ...args], {
+      cwd: hosts[1]!.dir,
+      env: { ...process.env, NO_COLOR: "1", ORCHESTRATOR_NO_DAEMON: "1" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    others.push(child);
+    let out = "";
+    child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
+    child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
+    return { child, output: () => out, closed: new Promise((resolve) => child.on("close", resolve)) };
+  }
+
+  /** bubblewrap's arguments hiding the first home's `.orchestrator/logs` (which must exist) behind an empty tmpfs. */
+  function hideFirstHostLogs(): string[] {
+    return ["--dev-bind", "/", "/", "--tmpfs", join(hosts[0]!.dir, ".orchestrator", "logs"), "--die-with-parent"];
+  }
+
+  /** The second "host" cannot read the log file the first wrote: what it shows of it comes from the store. */
+  function expectHiddenOnSecondHost(logPath: string): void {
+    expect(existsSync(logPath)).toBe(true);
+    expect(spawnSync("bwrap", [...hideFirstHostLogs(), "--", "test", "-e", logPath]).status).toBe(1);
+  }
+
+  it("the web view served from one home shows the lines of a step the controller on another home runs, from the store", async () => {
+    setUp(2, "0");
+    const gate = join(shared.dir, "go");
+    mkdirSync(join(hosts[0]!.dir, ".orchestrator", "logs"), { recursive: true });
+    writeFileSync(join(hosts[0]!.dir, "web.yaml"), workflow("web", `sh -c 'echo web-line-1; echo web-line-2; while [ ! -f ${gate} ]; do sleep 0.05; done; echo web-line-3'`));
+    expect(hosts[0]!.run(["apply", "-f", "web.yaml", "--no-daemon"]).code).toBe(0);
+    controllers.push(await startController(hosts[0]!.dir, ["--workers", "1"]));
+    const tasks = openTaskStore(store!);
+    const t = tasks.createTask({ name: "web", project: "default", origin: "cli", workflow: "web", workspace: "ws", goal: "", spec: { steps: [], vars: {}, targetFiles: [] }, queued: true });
+    try {
+      await until("the step to start on the first host", () => tasks.listRuns(t.id).some((r) => r.status === "running"), 60_000);
+      expectHiddenOnSecondHost(tasks.listRuns(t.id)[0]!.logPath!);
+      // The second home runs no controller: `orchestrator ui` serves its web view.
+      const ui = onSecondHost(["ui", "--bind", "127.0.0.1:0"]);
+      await until("orchestrator ui to listen on the second home", () => /web view at http:\/\/\S+?\//.test(ui.output()), 60_000, () => ui.child.exitCode !== null && `ui exited ${ui.child.exitCode}:\n${ui.output()}`);
+      const url = /web view at (http:\/\/\S+?)\//.exec(ui.output())![1]!;
+      const logsText = async (): Promise<string> => (await fetch(`${url}/api/v1/tasks/${t.id}/logs`)).text();
+
+      // The task's logs as text, while the step still runs on the first host.
+      await expect.poll(logsText, { timeout: 60_000 }).toContain("web-line-2\n");
+      const running = await logsText();
+      expect(running).toMatch(/^==> step build \(run r-\S+\) <==\n/);
+      expect(running).toContain("web-line-1\nweb-line-2\n");
+      expect(tasks.getTask(t.id)!.phase).toBe("Running");
+
+      // The task page, live: its log stream shows the lines so far, then the last one once the step goes on.
+      browser = await launchBrowser();
+      const { page } = browser;
+      await page.goto(`${url}/tasks/${t.id}`);
+      const logs = page.locator("[data-test=logs]");
+      await expect.poll(() => logs.innerText(), { timeout: 60_000 }).toContain("web-line-2");
+      expect(await page.locator("[data-test=log-state]").innerText()).toContain("live");
+      writeFileSync(gate, "");
+      await expect.poll(() => page.locator("[data-test=log-state]").innerText(), { timeout: 60_000 }).toContain("task finished");
+      expect(await logs.innerText()).toMatch(/web-line-1\s+web-line-2\s+web-line-3/);
+      expect(tasks.getTask(t.id)!.phase).toBe("Completed");
+      expect(await logsText()).toContain("web-line-1\nweb-line-2\nweb-line-3\n");
+    } finally {
+      writeFileSync(gate, "");
+    }
+  }, 300_000);
+
+  it("orchestrator run on one home, handing its task to the controller on another home, prints the step's lines from the store", async () => {
+    setUp(2, "0");
+    const gate = join(shared.dir, "go");
+    mkdirSync(join(hosts[0]!.dir, ".orchestrator", "logs"), { recursive: true });
+    writeFileSync(
+      join(hosts[0]!.dir, "say.yaml"),
+      docs(workflow("hold", `sh -c 'while [ ! -f ${gate} ]; do sleep 0.05; done'`), workflow("say", "sh -c 'echo fwd-line-1; sleep 0.5; echo fwd-line-2'")),
+    );
+    expect(hosts[0]!.run(["apply", "-f", "say.yaml", "--no-daemon"]).code).toBe(0);
+    const tasks = openTaskStore(store!);
+    try {
+      // The second home's controller (one worker) is kept busy, so the task `run` queues goes to the first home's.
+      const second = await startController(hosts[1]!.dir, ["--workers", "1"]);
+      controllers.push(second);
+      const hold = tasks.createTask({ name: "hold", project: "default", origin: "cli", workflow: "hold", workspace: "ws", goal: "", spec: { steps: [], vars: {}, targetFiles: [] }, queued: true });
+      await until("the second home's controller to be busy", () => runningOn(String(second.child.pid), [hold.id]), 60_000);
+      const first = await startController(hosts[0]!.dir, ["--workers", "1"]);
+      controllers.push(first);
+
+      const run = onSecondHost(["run", "--workflow", "say"]);
+      const code = await run.closed;
+      const out = run.output();
+      expect(code, out).toBe(0);
+      expect(out).toContain("queued on the running controller");
+      const id = /\((t-[^)\s]+)\)/.exec(out)![1]!;
+      // Run by the first home's controller, in a log file the second home cannot read.
+      expect(tasks.getTask(id)!.phase).toBe("Completed");
+      expect(store!.listEvents({ type: "task_started", taskId: id }).map((e) => String(e.actor).split(":")[1])).toEqual([String(first.child.pid)]);
+      expectHiddenOnSecondHost(tasks.listRuns(id)[0]!.logPath!);
+      expect(out).toMatch(/\n==> step build <==\n/);
+      expect(out).toContain("\nfwd-line-1\nfwd-line-2\n");
+    } finally {
+      writeFileSync(gate, "");
+    }
+  }, 300_000);
 
   it("a cron trigger firing every second for 20 s on three controllers creates one task per firing", async () => {
     setUp(3, "0");
