@@ -7,7 +7,7 @@
  * shows what the engine wrote, secret values already replaced. New output
  * is noticed through a watch on the task's log folder, with a poll behind it.
  * On a shared store the logs are read from the store's copy, whichever host
- * ran the step; the poll alone notices it growing.
+ * ran the step: the watch sees only this host's files, the poll the rest.
  */
 import { watch, type FSWatcher } from "node:fs";
 import { join } from "node:path";
