@@ -148,6 +148,38 @@ describe("orchestrator run: paused from another shell", { timeout: 120_000 }, ()
   }
 });
 
+describe("orchestrator run: following a controller's task that is paused", { timeout: 120_000 }, () => {
+  let p: Project;
+  const controllers = new Controllers();
+  afterEach(async () => {
+    await controllers.stopAll();
+    p?.cleanup();
+  });
+
+  it("prints every line the step wrote before the pause stopped it, then exits 3", async () => {
+    p = taskProject();
+    controllers.start(p);
+    await until(() => p.run(["controller", "status", "-o", "json"]).stdout.match(/"running": ?true/) !== null, 60_000, "the controller to start");
+    const run = spawnCli(p, ["run", "--workflow", "stream"]);
+    try {
+      await until(() => run.stdout().includes("line-5\n"), 60_000, "the step's fifth line");
+      const id = p.run(["task", "list", "-o", "name"]).stdout.trim().replace(/^task\//, "");
+      expect(p.run(["task", "pause", id]).code).toBe(0);
+      const r = await run.done;
+      expect(r.code).toBe(3);
+      const step = info(p, id).runs[0]!;
+      expect(step.status).toBe("cancelled");
+      // The step's own log file: every line it wrote before it was stopped, the last included.
+      const written = readFileSync(step.logPath!, "utf8").split("\n").filter((l) => l.startsWith("line-"));
+      const shown = r.stdout.split("\n").filter((l) => l.startsWith("line-"));
+      expect(shown.at(-1), `run ended at ${shown.at(-1)}; the step wrote up to ${written.at(-1)}`).toBe(written.at(-1));
+      expect(shown).toEqual(written);
+    } finally {
+      p.write("stream.stop", "");
+    }
+  });
+});
+
 describe("orchestrator run: step headers", { timeout: 120_000 }, () => {
   let p: Project;
   afterEach(() => p?.cleanup());

@@ -6,6 +6,7 @@
  * from other sites or to other host names are refused.
  */
 import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { controllerStatusWithControllers } from "../../src/cli/commands/controller.js";
@@ -195,6 +196,36 @@ describe("task logs", () => {
     expect(seen).toContain('event: end\ndata: {"reason":"finished","phase":"Completed"}');
     const rest = await reader.read();
     expect(rest.done).toBe(true);
+  });
+
+  it("a task cancelled while its runner still holds it streams until the runner lets go: a line the step wrote meanwhile is sent", async () => {
+    const { taskId, runId, logPath } = runWithLog("logs-cancelled", "first line\n");
+    // Claimed by a live process on this host (this one), as a runner's claim is.
+    const claim = `${hostname()}:${process.pid}:w1`;
+    tasks.updateTask(taskId, { phase: "Running", claimedBy: claim });
+    const res = await get(`/api/v1/tasks/${taskId}/logs/stream`);
+    const reader = res.body!.getReader();
+    const decoder = new TextDecoder();
+    let seen = "";
+    const until = async (what: string): Promise<void> => {
+      while (!seen.includes(what)) {
+        const { value, done } = await reader.read();
+        if (done) throw new Error(`stream ended before ${what}; got:\n${seen}`);
+        seen += decoder.decode(value, { stream: true });
+      }
+    };
+    await until('"text":"first line\\n"');
+    // The cancel is written first; the runner then stops the step (its last line) and lets go of the task.
+    tasks.updateTask(taskId, { phase: "Cancelled" });
+    await until('"phase":"Cancelled"');
+    // Seen only by a pass after the one that saw Cancelled: the stream goes on while the claim is held.
+    tasks.finishRun(runId, { status: "cancelled", exitCode: null });
+    await until('"status":"cancelled"');
+    appendFileSync(logPath, "last line\n");
+    await until('"text":"last line\\n"');
+    expect(tasks.releaseClaim(taskId, claim)).toBe(true);
+    await until("event: end");
+    expect(seen).toContain('event: end\ndata: {"reason":"finished","phase":"Cancelled"}');
   });
 });
 

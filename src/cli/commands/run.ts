@@ -10,7 +10,9 @@ import { SELF_RESTART_KEY } from "../../engine/runner/self-restart.js";
 import { runTask } from "../../engine/runner/task-runner.js";
 import { submit, SubmitError } from "../../engine/tasks/submit.js";
 import { controllerRunning, ensureController } from "../../runtime/daemon.js";
+import { releaseWaitOn } from "../../runtime/claim-release.js";
 import { beforeOutcomeOf, shipLogsIfShared } from "../../runtime/log-shipper.js";
+import { controllerStoreOf } from "../../store/controller-store.js";
 import { DEFAULT_PROJECT } from "../../resources/types.js";
 import { stepLogStoreOf } from "../../store/step-log-store.js";
 import { openTaskStore, type TaskRecord } from "../../store/task-store.js";
@@ -141,12 +143,14 @@ export async function runCommand(opts: RunOptions): Promise<void> {
       }
       await follower.poll();
     } else {
+      const release = releaseWaitOn(controllerStoreOf(store));
       for (;;) {
         // Phase first: everything written before it stopped is read by the poll after it.
         const t = tasks.getTask(id);
         await follower.poll();
         if (!t) throw new CliError(`run/${created.resourceName} (${id}) was deleted while following it`);
-        if (STOPS_FOLLOWING.has(t.phase)) {
+        // A pause or cancel comes before the runner has stopped the steps: follow until it lets go of the task.
+        if (STOPS_FOLLOWING.has(t.phase) && !release.pending(t)) {
           final = t;
           break;
         }

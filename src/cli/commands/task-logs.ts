@@ -4,7 +4,6 @@
  * loops), so it loads only the task tables' reader and node built-ins: not
  * the rest of the store, and no yaml, ajv or effect.
  */
-import { hostname } from "node:os";
 import { NoStoreError, requireHome, type Home } from "../../store/home-location.js";
 import { openTaskReader, type TaskReadView } from "../../store/sqlite/task-reader.js";
 import type { RunRecord } from "../../store/task-store.js";
@@ -12,7 +11,7 @@ import { CliError, UsageError } from "../errors.js";
 import { writeOutWhenReady } from "../output/io.js";
 import { TaskLogPrinter } from "../output/task-log-follow.js";
 import type { StoredLogs } from "../output/task-log-reader.js";
-import { isProcessAlive } from "../../engine/process/process-group.js";
+import { releaseWaitOn, type ReleaseWait } from "../../runtime/claim-release.js";
 import { isTerminalPhase, resolveTaskRef } from "./task-select.js";
 
 export interface TaskLogsOptions {
@@ -25,23 +24,10 @@ export interface TaskLogsOptions {
 /** How often `--follow` looks for new runs and bytes. */
 const FOLLOW_POLL_MS = 100;
 
-/**
- * How long `--follow` waits for the runner of a task paused or cancelled
- * under it to let go of it (longer than a step takes to stop, SIGKILL after
- * 5 s included); a runner that died meanwhile never does.
- */
-const RELEASE_WAIT_MS = 15_000;
-
-/** Logs a shared store keeps (none on SQLite), and whether a claim on a task may still be held by a live runner. */
+/** Logs a shared store keeps (none on SQLite), and when a stopped task may still have lines coming. */
 interface FollowSupport {
   logs?: StoredLogs;
-  claimMayBeHeld(claimedBy: string): boolean;
-}
-
-/** A claim (`host:pid:...`) held by a live process on this host. */
-function heldOnThisHost(claimedBy: string): boolean {
-  const [host, pid] = claimedBy.split(":");
-  return host === hostname() && Number.isInteger(Number(pid)) && isProcessAlive(Number(pid));
+  release: ReleaseWait;
 }
 
 /**
@@ -68,17 +54,12 @@ async function withTaskReader<T>(fn: (tasks: TaskReadView, follow: FollowSupport
     // A shared store keeps step logs itself: read them there, whichever host ran the step.
     return withStore(({ store }) => {
       const logs = stepLogStoreOf(store);
-      const claimMayBeHeld = (claimedBy: string): boolean => {
-        if (claimedBy.split(":")[0] === hostname()) return heldOnThisHost(claimedBy);
-        if (controllerStoreOf(store)?.listControllers().some((c) => claimedBy.startsWith(`${c.id}:`))) return true;
-        // A foreground `run` or `watch` on another host holds no lease: whether it lives cannot be told from here.
-        return /:(run|in-process)$/.test(claimedBy);
-      };
-      return fn(openTaskStore(store), logs ? { logs, claimMayBeHeld } : { claimMayBeHeld });
+      const release = releaseWaitOn(controllerStoreOf(store));
+      return fn(openTaskStore(store), logs ? { logs, release } : { release });
     });
   }
   try {
-    return await fn(reader.tasks, { claimMayBeHeld: heldOnThisHost });
+    return await fn(reader.tasks, { release: releaseWaitOn() });
   } finally {
     reader.close();
   }
@@ -111,8 +92,6 @@ export async function taskLogsCommand(ref: string, opts: TaskLogsOptions): Promi
     following = true;
 
     if (opts.follow) {
-      /** When the task was first seen stopped while a runner still held it. */
-      let stoppedAt: number | undefined;
       for (;;) {
         // Phase first: everything written before it turned final is read by the poll after it.
         const now = tasks.getTask(task.id);
@@ -122,11 +101,8 @@ export async function taskLogsCommand(ref: string, opts: TaskLogsOptions): Promi
           throw new CliError(`task ${task.id} was deleted while following its logs`);
         }
         if (isTerminalPhase(now.phase) || now.phase === "Paused") {
-          // A pause or cancel is written by whoever asked, before the runner has stopped the steps (and, on a shared
-          // store, copied the rest of their logs); then it lets go of the task: follow until then.
-          if (now.claimedBy === null || !follow.claimMayBeHeld(now.claimedBy)) break;
-          stoppedAt ??= Date.now();
-          if (Date.now() - stoppedAt >= RELEASE_WAIT_MS) break;
+          // A pause or cancel comes before the runner has stopped the steps: follow until it lets go of the task.
+          if (!follow.release.pending(now)) break;
         }
         await new Promise((r) => setTimeout(r, FOLLOW_POLL_MS));
       }

@@ -23,6 +23,8 @@ import type { RunRecord, TaskRecord } from "../../store/task-store.js";
 import { stepLogStoreOf } from "../../store/step-log-store.js";
 import { openTaskStore } from "../../store/task-store.js";
 import type { ApiContext } from "./context.js";
+import { releaseWaitOn } from "../../runtime/claim-release.js";
+import { controllerStoreOf } from "../../store/controller-store.js";
 
 export interface LogStreamOptions {
   /** Start with the last this many lines of the task's output rather than all of it. */
@@ -90,6 +92,7 @@ class Waker {
 /** Streams the task's logs and changes until it finishes, is deleted, or the client goes away. */
 export async function streamTaskLogs(ctx: ApiContext, first: TaskRecord, stream: SSEStreamingApi, opts: LogStreamOptions = {}): Promise<void> {
   const tasks = openTaskStore(ctx.store);
+  const release = releaseWaitOn(controllerStoreOf(ctx.store));
   const pollMs = opts.pollMs ?? 250;
   const keepAliveMs = opts.keepAliveMs ?? 15_000;
   const waker = new Waker(join(ctx.home.dir, "logs", first.id));
@@ -145,7 +148,8 @@ export async function streamTaskLogs(ctx: ApiContext, first: TaskRecord, stream:
         if (before !== undefined && before !== status) await sendRun(run);
       }
       if (!task) return await send("end", { reason: "deleted" });
-      if (isTerminalPhase(task.phase)) return await send("end", { reason: "finished", phase: task.phase });
+      // A cancel comes before the runner has stopped the steps: stream until it lets go of the task.
+      if (isTerminalPhase(task.phase) && !release.pending(task)) return await send("end", { reason: "finished", phase: task.phase });
       if (Date.now() - lastWrite >= keepAliveMs) {
         await stream.write(": keep-alive\n\n");
         lastWrite = Date.now();
