@@ -372,7 +372,8 @@ describe.skipIf(postgresUnavailable !== undefined)("several controllers on one P
     const tasks = openTaskStore(store!);
     const t = tasks.createTask({ name: "web", project: "default", origin: "cli", workflow: "web", workspace: "ws", goal: "", spec: { steps: [], vars: {}, targetFiles: [] }, queued: true });
     try {
-      await until("the step to start on the first host", () => tasks.listRuns(t.id).some((r) => r.status === "running"), 60_000);
+      // Its run is recorded running a moment before the step's log file is opened.
+      await until("the step to start on the first host", () => tasks.listRuns(t.id).some((r) => r.status === "running" && r.logPath !== null && existsSync(r.logPath)), 60_000);
       expectHiddenOnSecondHost(tasks.listRuns(t.id)[0]!.logPath!);
       // The second home runs no controller: `orchestrator ui` serves its web view.
       const ui = onSecondHost(["ui", "--bind", "127.0.0.1:0"]);
