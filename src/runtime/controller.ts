@@ -27,7 +27,7 @@ import { declarativeEngineHook } from "./engine-hook.js";
 import { acquireControllerLock } from "./lock.js";
 import { controllerStoreOf, LeaseLostError } from "../store/controller-store.js";
 import { startControllerLease } from "./lease.js";
-import { shipLogsIfShared } from "./log-shipper.js";
+import { shipLogsIfShared, taskLogCopy } from "./log-shipper.js";
 import { recoverOrphans, recoverReaped } from "./recovery.js";
 import { installShutdownSignals } from "./signals.js";
 import { startTriggerScheduler } from "./triggers/scheduler.js";
@@ -182,29 +182,13 @@ export async function runController(opts: ControllerOptions): Promise<number> {
     claim: async () => (restart || signalled ? undefined : tasks.claimNextTask(`${workerPrefix}:w${n++ % opts.workers}`)),
     run: async (task, signal) => {
       log(`task ${task.id} (${task.name}) claimed`);
-      /** The task's logs were copied before its outcome: nothing is left to copy after. */
-      let shipped = false;
+      const copy = taskLogCopy(shipper);
       try {
         // A shared store gets the rest of the task's logs before its outcome: `task logs -f` on another host stops at the outcome.
-        const done = await runTask(task, {
-          store,
-          tasks,
-          home: opts.home,
-          signal,
-          log,
-          onSelfRestart,
-          ...(shipper
-            ? {
-                beforeOutcome: (id: string): void => {
-                  shipped = true;
-                  shipper.taskDone(id);
-                },
-              }
-            : {}),
-        });
+        const done = await runTask(task, { store, tasks, home: opts.home, signal, log, onSelfRestart, ...copy.hook });
         log(`task ${done.id} ${done.phase.toLowerCase()}${done.message ? `: ${done.message}` : ""}`);
       } finally {
-        if (!shipped) shipper?.taskDone(task.id);
+        copy.finish(task.id);
       }
     },
     // A write refused because another controller took this one's lease over is expected on the way out: no stack.

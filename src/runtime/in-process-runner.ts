@@ -12,7 +12,7 @@ import type { Home } from "../store/home.js";
 import type { Store } from "../store/store.js";
 import { openTaskStore, type TaskRecord } from "../store/task-store.js";
 import { declarativeEngineHook } from "./engine-hook.js";
-import { beforeOutcomeOf, shipLogsIfShared } from "./log-shipper.js";
+import { shipLogsIfShared, taskLogCopy } from "./log-shipper.js";
 import { startWorkerPool } from "./worker-pool.js";
 
 export interface InProcessRunnerOptions {
@@ -40,11 +40,12 @@ export function startInProcessRunner(opts: InProcessRunnerOptions): InProcessRun
     pollMs: 100,
     claim: async () => waiting.shift(),
     run: async (task, signal) => {
+      const copy = taskLogCopy(shipper);
       try {
-        const done = await runTask(task.id, { store: opts.store, tasks, home: opts.home, signal, ...(opts.log ? { log: opts.log } : {}), ...beforeOutcomeOf(shipper) });
+        const done = await runTask(task.id, { store: opts.store, tasks, home: opts.home, signal, ...(opts.log ? { log: opts.log } : {}), ...copy.hook });
         opts.log?.(`task ${done.id} (${done.name}) ${done.phase.toLowerCase()}${done.message ? `: ${done.message}` : ""}`);
       } finally {
-        shipper?.taskDone(task.id);
+        copy.finish(task.id);
       }
     },
     onError: (err) => opts.log?.(`task runner: ${(err as Error).message}`),

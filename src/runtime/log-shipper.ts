@@ -25,7 +25,7 @@ export interface LogShipperOptions {
 }
 
 export interface LogShipper {
-  /** A task's steps have stopped here (called before its outcome is written, and again after): copy the rest of its logs. */
+  /** A task's steps have stopped here (called once, before its outcome is written: see taskLogCopy): copy the rest of its logs. */
   taskDone(taskId: string): void;
   /** Copies what is left and stops. */
   stop(): void;
@@ -108,7 +108,27 @@ export function shipLogsIfShared(store: Store, tasks: TaskStore, claimPrefix: st
   return logs ? startLogShipper({ tasks, logs, claimPrefix, log }) : undefined;
 }
 
-/** `runTask`'s hook that copies the rest of a task's logs before its outcome is written, when logs are shipped. */
-export function beforeOutcomeOf(shipper: LogShipper | undefined): { beforeOutcome?: (taskId: string) => void } {
-  return shipper ? { beforeOutcome: (id: string) => shipper.taskDone(id) } : {};
+/** The rest of one task's logs, copied once: by runTask's hook before its outcome, or, when it never ran, at the end. */
+export interface TaskLogCopy {
+  /** For runTask's options: copies the rest of the task's logs before its outcome (or release) is written. */
+  readonly hook: { beforeOutcome?: (taskId: string) => void };
+  /** After runTask: copies the rest unless the hook already did (a task that ended before its outcome was written). */
+  finish(taskId: string): void;
+}
+
+export function taskLogCopy(shipper: LogShipper | undefined): TaskLogCopy {
+  let copied = false;
+  return {
+    hook: shipper
+      ? {
+          beforeOutcome: (id: string): void => {
+            copied = true;
+            shipper.taskDone(id);
+          },
+        }
+      : {},
+    finish: (id) => {
+      if (!copied) shipper?.taskDone(id);
+    },
+  };
 }

@@ -11,7 +11,7 @@ import { runTask } from "../../engine/runner/task-runner.js";
 import { submit, SubmitError } from "../../engine/tasks/submit.js";
 import { controllerRunning, ensureController } from "../../runtime/daemon.js";
 import { releaseWaitOn } from "../../runtime/claim-release.js";
-import { beforeOutcomeOf, shipLogsIfShared } from "../../runtime/log-shipper.js";
+import { shipLogsIfShared, taskLogCopy } from "../../runtime/log-shipper.js";
 import { controllerStoreOf } from "../../store/controller-store.js";
 import { DEFAULT_PROJECT } from "../../resources/types.js";
 import { stepLogStoreOf } from "../../store/step-log-store.js";
@@ -131,11 +131,12 @@ export async function runCommand(opts: RunOptions): Promise<void> {
       const timer = setInterval(() => follower.tick(), 100);
       // On a shared store the step logs are copied into it, as a controller does: other hosts read and follow them.
       const shipper = shipLogsIfShared(store, tasks, `${hostname()}:${process.pid}:`, (line) => writeErr(`${line}\n`));
+      const copy = taskLogCopy(shipper);
       try {
         // A `task pause` from another shell is seen by the runner, which stops its steps and returns.
-        final = await runTask(claimed, { store, tasks, home, signal: abort.signal, ...beforeOutcomeOf(shipper) });
+        final = await runTask(claimed, { store, tasks, home, signal: abort.signal, ...copy.hook });
       } finally {
-        shipper?.taskDone(id);
+        copy.finish(id);
         shipper?.stop();
         clearInterval(timer);
         process.removeListener("SIGINT", onSigint);
