@@ -5,7 +5,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, describe, expect, it } from "vitest";
 import { docs, task, workflow, workspace } from "../reconcile/support/manifests.js";
 import { CLI, initializedProject } from "../support/cli.js";
-import { startController } from "../support/controller.js";
+import { lookSafely, startController, tail } from "../support/controller.js";
 
 const agent = (name: string, command = "echo hi") =>
   `apiVersion: orchestrator.dev/v2\nkind: Agent\nmetadata:\n  name: ${name}\nspec:\n  capabilities: [x]\n  command: ${command}\n`;
@@ -14,7 +14,8 @@ interface Watching {
   child: ChildProcess;
   out: () => string;
   err: () => string;
-  until(what: string, test: () => boolean, timeoutMs?: number): Promise<void>;
+  /** `seen` adds what else the condition looked at (beyond watch's own output) to a timeout's message. */
+  until(what: string, test: () => boolean, timeoutMs?: number, seen?: () => string): Promise<void>;
 }
 
 function startWatch(cwd: string, args: string[] = []): Watching {
@@ -27,11 +28,11 @@ function startWatch(cwd: string, args: string[] = []): Watching {
     child,
     out: () => out,
     err: () => err,
-    async until(what, test, timeoutMs = 60_000) {
+    async until(what, test, timeoutMs = 60_000, seen) {
       const deadline = Date.now() + timeoutMs;
       while (!test()) {
         if (child.exitCode !== null) throw new Error(`watch exited (${child.exitCode}) before ${what}:\n${out}\n${err}`);
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}:\n${out}\n${err}`);
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}:\n${out}\n${err}${seen ? `\nlast seen: ${lookSafely(seen)}` : ""}`);
         await sleep(25);
       }
     },
@@ -113,7 +114,7 @@ describe("orchestrator watch", () => {
       await w.until("the first pass", () => w!.out().includes("source default: Applied revision") || w!.out().includes("up to date"));
       expect(w.err()).toContain("a controller is running");
       p.write("manifests/task.yaml", task("t1"));
-      await w.until("the controller to run it", () => controller.log().includes("(t1) claimed") && controller.log().includes("completed"));
+      await w.until("the controller to run it", () => controller.log().includes("(t1) claimed") && controller.log().includes("completed"), undefined, () => `controller log: ${tail(controller.log())}`);
       expect(w.err()).not.toContain("(t1) completed");
     } finally {
       await controller.stop();

@@ -66,9 +66,23 @@ export async function until(what: string, test: () => boolean, timeoutMs = 60_00
   while (!test()) {
     const why = broken();
     if (why) throw new Error(`while waiting for ${what}: ${why}`);
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${seen ? `; last seen: ${seen()}` : ""}`);
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${seen ? `; last seen: ${lookSafely(seen)}` : ""}`);
     await sleep(50);
   }
+}
+
+/** What `seen` reports; a look that fails says why rather than hiding the timeout behind its own error. */
+export function lookSafely(seen: () => string): string {
+  try {
+    return seen();
+  } catch (e) {
+    return `(could not look: ${e instanceof Error ? e.message : String(e)})`;
+  }
+}
+
+/** The last `chars` characters of `text`, for a timeout message about long output. */
+export function tail(text: string, chars = 2000): string {
+  return text.length > chars ? `…${text.slice(-chars)}` : text;
 }
 
 /** After a test: stops its controller (if it left one running) and removes its project. */
