@@ -15,12 +15,18 @@ import { createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { CLI, initializedProject, REPO_ROOT } from "../support/cli.js";
-import { startController, until, type RunningController } from "../support/controller.js";
+import { startController, tail, until, type RunningController } from "../support/controller.js";
 
 const HOSTILE = join(REPO_ROOT, "test/fixtures/hostile");
 const agent = (name: string, command = "echo hi") => `apiVersion: orchestrator.dev/v2\nkind: Agent\nmetadata:\n  name: ${name}\nspec:\n  capabilities: [x]\n  command: ${command}\n`;
 
 type Project = ReturnType<typeof initializedProject>;
+
+/** Every task's id, phase and message, for a timeout message. */
+const phaseList = (q: Project): string =>
+  (JSON.parse(q.run(["task", "list", "-o", "json"]).stdout).items as Array<{ id: string; phase: string; message?: string }>)
+    .map((t) => `${t.id} ${t.phase}${t.message ? ` (${t.message.slice(0, 300)})` : ""}`)
+    .join("; ") || "no tasks";
 
 /** A manifests/ folder holding a good agent and every kind of file that is not a regular file. */
 async function notRegularFiles(p: Project): Promise<{ server: Server }> {
@@ -81,7 +87,7 @@ describe("files that are not regular files", () => {
     watch.stdout!.on("data", (d) => (out += d));
     watch.stderr!.on("data", (d) => (out += d));
     try {
-      await until("watch to report the files", () => NOT_REGULAR_IN_SOURCE.every((re) => re.test(out)), 30_000, () => watch.exitCode !== null && `watch exited ${watch.exitCode}:\n${out}`);
+      await until("watch to report the files", () => NOT_REGULAR_IN_SOURCE.every((re) => re.test(out)), 30_000, () => watch.exitCode !== null && `watch exited ${watch.exitCode}:\n${out}`, () => `watch output: ${tail(out)}`);
     } finally {
       const exited = new Promise((res) => watch.once("exit", res));
       watch.kill("SIGINT");
@@ -102,7 +108,7 @@ describe("files that are not regular files", () => {
     p = initializedProject();
     ({ server } = await notRegularFiles(p));
     controller = await startController(p.dir);
-    await until("the source to fail validation", () => /ValidationFailed/.test(p!.run(["source", "list"]).stdout), 30_000);
+    await until("the source to fail validation", () => /ValidationFailed/.test(p!.run(["source", "list"]).stdout), 30_000, undefined, () => `source list: ${p!.run(["source", "list"]).stdout}`);
     const errors = (JSON.parse(p.run(["source", "status", "default", "-o", "json"]).stdout).status.errors as string[]).join("\n");
     for (const re of NOT_REGULAR_IN_SOURCE) expect(errors).toMatch(re);
     expect(JSON.parse(p.run(["get", "agents", "-o", "json"]).stdout).items).toEqual([]);
@@ -125,13 +131,14 @@ describe("files that are not regular files", () => {
     p.write("manifests/grids.yaml", kinds.flat().join("---\n"));
     controller = await startController(p.dir);
     const reconciling = () => JSON.parse(p!.run(["source", "status", "default", "-o", "json"]).stdout).status.conditions.some((c: { type: string; status: string }) => c.type === "Reconciling" && c.status === "True");
-    await until("the pass over the grids to start", reconciling, 30_000);
+    const sourceStatus = () => tail(p!.run(["source", "status", "default", "-o", "json"]).stdout);
+    await until("the pass over the grids to start", reconciling, 30_000, undefined, () => `source status: ${sourceStatus()}`);
     const created = p.run(["task", "create", "--workflow", "wf", "--goal", "g"]);
     expect(created.code, created.stderr).toBe(0);
-    await until("the task to finish", () => /task \S+ completed/.test(controller!.log()), 60_000);
+    await until("the task to finish", () => /task \S+ completed/.test(controller!.log()), 60_000, undefined, () => `controller log: ${tail(controller!.log())}`);
     // The step ran while the pass was still validating.
     expect(reconciling()).toBe(true);
-    await until("the pass to end", () => /ValidationFailed/.test(controller!.log()), 120_000);
+    await until("the pass to end", () => /ValidationFailed/.test(controller!.log()), 120_000, undefined, () => `controller log: ${tail(controller!.log())}`);
     expect(await controller.stop()).toBe(0);
     controller = undefined;
   }, 240_000);
@@ -190,7 +197,7 @@ describe("YAML bombs and deep nesting", () => {
     // The controller reads the same source: a new revision (one more file) is judged the same way.
     p.write("manifests/other.yaml", agent("other"));
     controller = await startController(p.dir);
-    await until("the controller's pass over the new revision", () => /bomb\.yaml:11:14/.test(JSON.stringify(JSON.parse(p!.run(["source", "status", "default", "-o", "json"]).stdout).status.errors)) && /ValidationFailed/.test(controller!.log()), 30_000);
+    await until("the controller's pass over the new revision", () => /bomb\.yaml:11:14/.test(JSON.stringify(JSON.parse(p!.run(["source", "status", "default", "-o", "json"]).stdout).status.errors)) && /ValidationFailed/.test(controller!.log()), 30_000, undefined, () => `source status: ${tail(p!.run(["source", "status", "default", "-o", "json"]).stdout)}; controller log: ${tail(controller!.log())}`);
     expect(ready()).toMatchObject({ status: "False", reason: "ValidationFailed" });
     noStackTrace(controller.log());
   }, 120_000);
@@ -357,7 +364,7 @@ describe("a NUL byte submitted by other paths than a Task manifest", () => {
     // The next delivery fires and its task runs.
     const fired = await fetch(url, { method: "POST", body: JSON.stringify({ x: "ab" }), headers: { "content-type": "application/json" } });
     expect(fired.status).toBe(202);
-    await until("the delivered task to write its file", () => existsSync(join(p!.dir, "fired.txt")) && readFileSync(join(p!.dir, "fired.txt"), "utf8") === "ab\n", 60_000);
+    await until("the delivered task to write its file", () => existsSync(join(p!.dir, "fired.txt")) && readFileSync(join(p!.dir, "fired.txt"), "utf8") === "ab\n", 60_000, undefined, () => `fired.txt ${existsSync(join(p!.dir, "fired.txt")) ? JSON.stringify(readFileSync(join(p!.dir, "fired.txt"), "utf8")) : "absent"}; tasks: ${phaseList(p!)}; controller log: ${tail(controller!.log())}`);
   }, 120_000);
 });
 
@@ -402,8 +409,8 @@ describe("failures while a controller runs tasks", () => {
     controller = await startController(p.dir);
     const tail = "G".repeat(3000);
     const ids = [created(p, ["--workflow", "spawn", "--goal", `token ${secret} ${tail}`]), created(p, ["--workflow", "gate", "--set", `window=wait for ${secret} ${tail}`])];
-    await until("both tasks to end", settled(p, ids), 60_000);
-    await until("the controller to log both failures", () => ids.every((id) => controller!.log().includes(`task ${id} failed`)), 30_000);
+    await until("both tasks to end", settled(p, ids), 60_000, undefined, () => phaseList(p!));
+    await until("the controller to log both failures", () => ids.every((id) => controller!.log().includes(`task ${id} failed`)), 30_000, undefined, () => `controller log: ${controller!.log().slice(-2000)}`);
     expect([...ids.map((id) => phases(p!).get(id)?.phase)]).toEqual(["Failed", "Failed"]);
     const longest = (text: string) => Math.max(0, ...(text.match(/G+/g) ?? []).map((g) => g.length));
     const events = p.run(["event", "list", "--limit", "1000", "-o", "json"]).stdout;
@@ -437,7 +444,7 @@ describe("failures while a controller runs tasks", () => {
     controller = await startController(p.dir);
     const [gated, finalized, plain] = [created(p, ["--workflow", "gated"]), created(p, ["--workflow", "finalized"]), created(p, ["--workflow", "plain", "--goal", "one"])];
     // The limit is far below what the rules would take unbudgeted.
-    await until("the three tasks to end", settled(p, [gated!, finalized!, plain!]), 60_000);
+    await until("the three tasks to end", settled(p, [gated!, finalized!, plain!]), 60_000, undefined, () => phaseList(p!));
     const after = phases(p);
     const budget = "failed: the expression ran longer than its budget of 1000 ms and was stopped (expression: [1,1,1";
     expect(after.get(gated!)).toMatchObject({ phase: "Failed", message: expect.stringContaining(`step gated could not start: prehook of step 'gated' ${budget}`) });
@@ -451,7 +458,7 @@ describe("failures while a controller runs tasks", () => {
     // The controller is still there, and runs the next task.
     expect(controller.child.exitCode).toBeNull();
     const next = created(p, ["--workflow", "plain", "--goal", "two"]);
-    await until("the next task to complete", () => phases(p!).get(next)?.phase === "Completed", 60_000);
+    await until("the next task to complete", () => phases(p!).get(next)?.phase === "Completed", 60_000, undefined, () => phaseList(p!));
     expect(readFileSync(join(p.dir, "plain.txt"), "utf8")).toBe("one\ntwo\n");
   }, 180_000);
 });
