@@ -32,6 +32,15 @@ const events = (p: Project, type: string): EventRow[] => (JSON.parse(p.run(["eve
 const firedBy = (p: Project, name: string): EventRow[] => events(p, "trigger_fired").filter((e) => e.data?.["trigger"] === name);
 const tasks = (p: Project): TaskRow[] => (JSON.parse(p.run(["task", "list", "-o", "json"]).stdout) as { items: TaskRow[] }).items;
 const phaseOf = (p: Project, id: string): string | undefined => tasks(p).find((t) => t.id === id)?.phase;
+/** Every task's id, phase and message, for a timeout message. */
+const taskLine = (p: Project): string => tasks(p).map((t) => `${t.id} ${t.phase}${t["message"] ? ` (${String(t["message"]).slice(0, 300)})` : ""}`).join("; ") || "no tasks";
+/** How many times each trigger fired, and the last skip, for a timeout message. */
+const firings = (p: Project): string => {
+  const counts = new Map<string, number>();
+  for (const e of events(p, "trigger_fired")) counts.set(String(e.data?.["trigger"]), (counts.get(String(e.data?.["trigger"])) ?? 0) + 1);
+  const skipped = events(p, "trigger_skipped").at(-1);
+  return `fired ${JSON.stringify(Object.fromEntries(counts))}${skipped ? `; last skip: ${skipped.message}` : ""}`;
+};
 const status = (p: Project, name: string): Record<string, unknown> => (JSON.parse(p.run(["get", "trigger", name, "-o", "json"]).stdout) as { status?: Record<string, unknown> }).status ?? {};
 
 function applied(p: Project, file: string, text: string): void {
@@ -57,7 +66,7 @@ describe("trigger fire", () => {
     expect(tasks(p).find((t) => t.id === id)).toMatchObject({ name: "trigger-hook", origin: "trigger", phase: "Pending", workflow: "wf" });
 
     controller = await startController(p.dir);
-    await until("the fired task to complete", () => phaseOf(p, id) === "Completed");
+    await until("the fired task to complete", () => phaseOf(p, id) === "Completed", undefined, undefined, () => taskLine(p));
     expect(readFileSync(join(p.dir, "fired.txt"), "utf8")).toBe("ref=refs/heads/main n=2\n");
     const [fired] = firedBy(p, "hook");
     expect(fired).toMatchObject({ taskId: id, data: { source: "manual" } });
@@ -72,7 +81,7 @@ describe("trigger fire", () => {
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout) as { id: string; trigger: string; queued: boolean; controller: string };
     expect(out).toMatchObject({ apiVersion: "orchestrator.dev/v2", kind: "TriggerFired", trigger: "nightly", queued: true, controller: "running" });
-    await until("the fired task to complete", () => phaseOf(p, out.id) === "Completed");
+    await until("the fired task to complete", () => phaseOf(p, out.id) === "Completed", undefined, undefined, () => taskLine(p));
     expect(tasks(p).find((t) => t.id === out.id)!.goal).toBe("Triggered by: nightly");
   });
 
@@ -120,17 +129,17 @@ describe("trigger suspend and resume", () => {
     const setup = docs(workspace("ws"), workflow("wf"), trigger("tick", everySecond), trigger("clock", everySecond));
     applied(p, "setup.yaml", setup);
     controller = await startController(p.dir);
-    await until("a first firing", () => firedBy(p, "tick").length >= 1);
+    await until("a first firing", () => firedBy(p, "tick").length >= 1, undefined, undefined, () => firings(p));
 
     const s = p.run(["trigger", "suspend", "tick"]);
     expect(s).toMatchObject({ code: 0, stdout: "trigger/tick suspended\n" });
     expect(p.run(["trigger", "suspend", "tick"]).stdout).toBe("trigger/tick was already suspended\n");
-    await until("the scheduler to drop the next tick", () => status(p, "tick")["nextScheduleTime"] === undefined);
+    await until("the scheduler to drop the next tick", () => status(p, "tick")["nextScheduleTime"] === undefined, undefined, undefined, () => `trigger/tick status ${JSON.stringify(status(p, "tick"))}`);
     // The same manifest again (as a sync would apply it) does not lift a suspension made at run time.
     expect(p.run(["apply", "-f", "setup.yaml"]).code).toBe(0);
     const count = firedBy(p, "tick").length;
     const clock = firedBy(p, "clock").length;
-    await until("two more ticks of another trigger", () => firedBy(p, "clock").length >= clock + 2);
+    await until("two more ticks of another trigger", () => firedBy(p, "clock").length >= clock + 2, undefined, undefined, () => `${firings(p)}; clock had fired ${clock} times before`);
     expect(firedBy(p, "tick")).toHaveLength(count);
     expect(status(p, "tick")["suspended"]).toMatchObject({ by: expect.stringMatching(/\S+@\S+/) });
     const table = p.run(["get", "triggers"]).stdout;
@@ -141,7 +150,7 @@ describe("trigger suspend and resume", () => {
     expect(events(p, "trigger_suspended")).toHaveLength(1);
 
     expect(p.run(["trigger", "resume", "tick"])).toMatchObject({ code: 0, stdout: "trigger/tick resumed\n" });
-    await until("a firing after the resume", () => firedBy(p, "tick").length > count);
+    await until("a firing after the resume", () => firedBy(p, "tick").length > count, undefined, undefined, () => `${firings(p)}; tick had fired ${count} times before; trigger/tick status ${JSON.stringify(status(p, "tick"))}`);
     expect(p.run(["trigger", "resume", "tick"]).stdout).toBe("trigger/tick was not suspended\n");
     expect(events(p, "trigger_resumed")).toHaveLength(1);
   });
@@ -176,7 +185,7 @@ describe("a chain of event triggers", () => {
     applied(p, "setup.yaml", docs(workspace("ws"), wf("wa"), wf("wb"), after("a", "wb", "wa"), after("b", "wa", "wb")));
     controller = await startController(p.dir);
     const root = p.run(["task", "create", "--workflow", "wa"]).stdout.trim();
-    await until("the chain to be stopped", () => events(p, "trigger_skipped").length >= 1);
+    await until("the chain to be stopped", () => events(p, "trigger_skipped").length >= 1, undefined, undefined, () => `${firings(p)}; tasks: ${taskLine(p)}`);
 
     const [skip] = events(p, "trigger_skipped");
     expect(skip!.data).toMatchObject({ trigger: "b", reason: "max_spawn_depth", depth: 3, limit: 2, source: "task_completed" });
@@ -187,7 +196,7 @@ describe("a chain of event triggers", () => {
     expect(firedBy(p, "b").map((e) => e.data?.["depth"])).toEqual([1]);
     expect(firedBy(p, "a").map((e) => e.data?.["depth"])).toEqual([2]);
     expect(phaseOf(p, root)).toBe("Completed");
-    await until("the last task to complete", () => made.every((t) => phaseOf(p, t.id) === "Completed"));
+    await until("the last task to complete", () => made.every((t) => phaseOf(p, t.id) === "Completed"), undefined, undefined, () => taskLine(p));
     expect(p.run(["describe", "trigger/b"]).stdout).toMatch(/skipped\s+task_completed\s+max_spawn_depth: trigger chain depth 3/);
   });
 });
