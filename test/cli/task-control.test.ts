@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { CLI } from "../support/cli.js";
 import { startController } from "../support/controller.js";
 import { helperOf } from "../support/process-groups.js";
-import { alive, Controllers, createTask, info, spawnCli, stop, taskProject, until, waitForPhase, type Project } from "./task-support.js";
+import { alive, Controllers, createTask, describeTaskNow, info, lookSafely, spawnCli, stop, tail, taskProject, until, waitForPhase, type Project } from "./task-support.js";
 
 describe("orchestrator task start/pause/resume/retry/recover/delete", { timeout: 120_000 }, () => {
   let p: Project;
@@ -18,7 +18,8 @@ describe("orchestrator task start/pause/resume/retry/recover/delete", { timeout:
   /** Starts the sleepy task and waits until its second step sleeps; returns the sleep's pid. */
   async function sleeping(id: string): Promise<number> {
     const pidFile = join(p.dir, "sleep.pid");
-    await until(() => existsSync(pidFile) && readFileSync(pidFile, "utf8").trim() !== "", 60_000, "the step to start sleeping");
+    await until(() => existsSync(pidFile) && readFileSync(pidFile, "utf8").trim() !== "", 60_000, "the step to start sleeping", () =>
+      `sleep.pid ${existsSync(pidFile) ? JSON.stringify(readFileSync(pidFile, "utf8")) : "absent"}; task ${describeTaskNow(p, id)}; controllers: ${tail(controllers.logs())}`);
     const pid = Number(readFileSync(pidFile, "utf8").trim());
     expect(alive(pid)).toBe(true);
     expect(info(p, id).task.phase).toBe("Running");
@@ -119,7 +120,7 @@ describe("orchestrator task start/pause/resume/retry/recover/delete", { timeout:
     const retried = p.run(["task", "retry", a.id]);
     expect(retried.code).toBe(0);
     expect(retried.stdout).toContain(`item docs/qa/a.md (${a.id}) set back to pending; task flaky (${id}) queued`);
-    await until(() => info(p, id).runs.length === 3, 60_000, "the retried item to run");
+    await until(() => info(p, id).runs.length === 3, 60_000, "the retried item to run", () => describeTaskNow(p, id));
     j = await waitForPhase(p, id, ["Failed"]);
     expect(j.runs.map((r) => [r.item, r.status])).toEqual([
       ["docs/qa/a.md", "failed"],
@@ -243,8 +244,8 @@ describe("orchestrator task start/pause/resume/retry/recover/delete", { timeout:
     expect(helper).toBeGreaterThan(1);
     process.kill(helper!, "SIGKILL");
     first.kill("SIGKILL");
-    await until(() => first.exitCode !== null || first.signalCode !== null, 60_000, "the controller to die");
-    await until(() => !alive(helper!), 60_000, "its helper to die");
+    await until(() => first.exitCode !== null || first.signalCode !== null, 60_000, "the controller to die", () => `controller ${first.pid} exitCode ${first.exitCode}, signal ${first.signalCode}`);
+    await until(() => !alive(helper!), 60_000, "its helper to die", () => `helper ${helper}: ${lookSafely(() => readFileSync(`/proc/${helper}/stat`, "utf8").trim())}`);
     expect(alive(pid)).toBe(true);
 
     const r = p.run(["task", "recover", id]);
@@ -312,7 +313,8 @@ describe("orchestrator task start/pause/resume/retry/recover/delete", { timeout:
     p.write("task.yaml", "apiVersion: orchestrator.dev/v2\nkind: Task\nmetadata:\n  name: declared\nspec:\n  workflow: basic\n  workspace: w\n");
     expect(p.run(["apply", "-f", "task.yaml"]).code).toBe(0);
     controllers.start(p);
-    await until(() => p.run(["task", "list", "--status", "completed", "-o", "json"]).stdout.includes('"declared"'), 60_000, "the declared task to complete");
+    await until(() => p.run(["task", "list", "--status", "completed", "-o", "json"]).stdout.includes('"declared"'), 60_000, "the declared task to complete", () =>
+      `tasks: ${tail(p.run(["task", "list"]).stdout)}; controllers: ${tail(controllers.logs())}`);
     const r = p.run(["task", "delete", "declared", "--force"]);
     expect(r.code).toBe(0);
     expect(r.stderr).toContain("note: task/declared was applied from a manifest and stays (it does not run again); to remove it, delete it with `orchestrator delete task/declared`");
@@ -321,7 +323,7 @@ describe("orchestrator task start/pause/resume/retry/recover/delete", { timeout:
     await controllers.stopAll();
     const restarted = await startController(p.dir, ["--workers", "2"]);
     try {
-      await until(() => /source default: /.test(restarted.log()), 60_000, "the restarted controller's first source pass");
+      await until(() => /source default: /.test(restarted.log()), 60_000, "the restarted controller's first source pass", () => `controller log: ${tail(restarted.log())}`);
       expect(restarted.log()).not.toMatch(/declared/);
       expect(JSON.parse(p.run(["task", "list", "-o", "json"]).stdout).items).toEqual([]);
     } finally {

@@ -7,6 +7,9 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { CLI, initializedProject } from "../support/cli.js";
+import { lookSafely } from "../support/controller.js";
+
+export { lookSafely, tail } from "../support/controller.js";
 
 export type Project = ReturnType<typeof initializedProject>;
 
@@ -177,7 +180,7 @@ export function info(p: Project, ref: string): InfoJson {
 export async function until(cond: () => boolean, ms = 60_000, what = "a condition", seen?: () => string): Promise<void> {
   const end = Date.now() + ms;
   while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}${seen ? `; last seen: ${seen()}` : ""}`);
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}${seen ? `; last seen: ${lookSafely(seen)}` : ""}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -186,6 +189,11 @@ export async function until(cond: () => boolean, ms = 60_000, what = "a conditio
 export function describeTask(i: InfoJson): string {
   const runs = i.runs.map((r) => `${r.step}${r.item ? `[${r.item}]` : ""}=${r.status}${r.reason ? ` (${r.reason})` : ""}`).join(", ");
   return `phase ${i.task.phase}${i.task.queued ? " (queued)" : ""}, message ${JSON.stringify(i.task.message)}, runs [${runs}]`;
+}
+
+/** `describeTask` of the task `ref` as it is now, or why it cannot be read (not created yet, store busy). */
+export function describeTaskNow(p: Project, ref: string): string {
+  return lookSafely(() => describeTask(info(p, ref)));
 }
 
 export async function waitForPhase(p: Project, ref: string, phases: readonly string[], ms = 60_000): Promise<InfoJson> {
