@@ -8,7 +8,13 @@ import { spawn, spawnSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { CLI, initializedProject } from "../support/cli.js";
-import { until } from "../support/controller.js";
+import { tail, until } from "../support/controller.js";
+
+/** What each long-running command has printed so far, for a timeout message. */
+const streams = (named: Record<string, { out(): string; err(): string }>): string =>
+  Object.entries(named)
+    .map(([label, w]) => `${label}: ${JSON.stringify(tail(w.out()))}${w.err() ? `, stderr ${JSON.stringify(tail(w.err()))}` : ""}`)
+    .join("; ");
 
 const agent = (name: string, labels: Record<string, string>, caps = "[x]"): string =>
   `apiVersion: orchestrator.dev/v2\nkind: Agent\nmetadata:\n  name: ${name}\n  labels: ${JSON.stringify(labels)}\nspec:\n  capabilities: ${caps}\n  command: echo ${name}\n`;
@@ -147,12 +153,15 @@ describe("the output contract", () => {
   });
 
   it("get -w and event list -w print each change as it happens, and end with status 0 on Ctrl-C", async () => {
-    const watch = (args: string[]): { out: () => string; stop: () => Promise<number | null> } => {
+    const watch = (args: string[]): { out: () => string; err: () => string; stop: () => Promise<number | null> } => {
       const child = spawn(process.execPath, [CLI, ...args], { cwd: p.dir, env: { ...process.env, NO_COLOR: "1", ORCHESTRATOR_NO_DAEMON: "1" }, stdio: ["ignore", "pipe", "pipe"] });
       let out = "";
+      let err = "";
       child.stdout.on("data", (d) => (out += d));
+      child.stderr.on("data", (d) => (err += d));
       return {
         out: () => out,
+        err: () => err,
         stop: async () => {
           const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
           child.kill("SIGINT");
@@ -163,10 +172,10 @@ describe("the output contract", () => {
     const agents = watch(["get", "agents", "-w", "-o", "custom-columns=NAME:.metadata.name,ENV:.metadata.labels.env"]);
     const events = watch(["event", "list", "--for", "agent/zeta", "-w", "--limit", "1"]);
     try {
-      await until("the first lists", () => agents.out().includes("zeta") && events.out().includes("resource_created"));
+      await until("the first lists", () => agents.out().includes("zeta") && events.out().includes("resource_created"), undefined, undefined, () => streams({ "get agents -w": agents, "event list -w": events }));
       p.write("zeta.yaml", agent("zeta", { env: "canary", tier: "gold" }));
       expect(p.run(["apply", "-f", "zeta.yaml"]).code).toBe(0);
-      await until("the change in both watches", () => /zeta\s+canary\n/.test(agents.out()) && events.out().includes("resource_updated"));
+      await until("the change in both watches", () => /zeta\s+canary\n/.test(agents.out()) && events.out().includes("resource_updated"), undefined, undefined, () => streams({ "get agents -w": agents, "event list -w": events }));
       // The new row alone, without a header again.
       expect(agents.out().match(/NAME/g)).toHaveLength(1);
     } finally {
@@ -176,12 +185,15 @@ describe("the output contract", () => {
   });
 
   it("task list -w -o json prints each task as one object when it appears and once more when it goes; source list -w -o name likewise for a source", async () => {
-    const child = (args: string[]): { out: () => string; stop: () => Promise<number | null> } => {
+    const child = (args: string[]): { out: () => string; err: () => string; stop: () => Promise<number | null> } => {
       const c = spawn(process.execPath, [CLI, ...args], { cwd: p.dir, env: { ...process.env, NO_COLOR: "1", ORCHESTRATOR_NO_DAEMON: "1" }, stdio: ["ignore", "pipe", "pipe"] });
       let out = "";
+      let err = "";
       c.stdout.on("data", (d) => (out += d));
+      c.stderr.on("data", (d) => (err += d));
       return {
         out: () => out,
+        err: () => err,
         stop: async () => {
           const exited = new Promise<number | null>((r) => c.once("exit", (code) => r(code)));
           c.kill("SIGINT");
@@ -194,18 +206,18 @@ describe("the output contract", () => {
     const tasks = child(["task", "list", "-w", "-o", "json"]);
     const sources = child(["source", "list", "-w", "-o", "name"]);
     try {
-      await until("the first lists", () => tasks.out().includes('"kind": "List"') && sources.out() === "source/default\n");
+      await until("the first lists", () => tasks.out().includes('"kind": "List"') && sources.out() === "source/default\n", undefined, undefined, () => streams({ "task list -w": tasks, "source list -w": sources }));
       const created = p.run(["task", "create", "--name", "watched", "--workflow", "wf", "--workspace", "ws", "--no-start"]);
       expect(created.code, created.stderr).toBe(0);
       expect(p.run(["source", "add", "extra", "--dir", "nowhere"]).code).toBe(0);
-      await until("the new task and source", () => tasks.out().includes('"name": "watched"') && sources.out().includes("source/extra\n"));
+      await until("the new task and source", () => tasks.out().includes('"name": "watched"') && sources.out().includes("source/extra\n"), undefined, undefined, () => streams({ "task list -w": tasks, "source list -w": sources }));
       const [list, ...changes] = objects(tasks.out());
       expect(list).toMatchObject({ kind: "List" });
       expect(changes.map((c) => [c["kind"], c["name"], c["phase"]])).toEqual([["TaskRecord", "watched", "Pending"]]);
       expect(p.run(["task", "delete", "watched", "--force"]).code).toBe(0);
       expect(p.run(["source", "remove", "extra"]).code).toBe(0);
       // What went is printed once more, in its last state.
-      await until("the deletions", () => objects(tasks.out()).length === 3 && sources.out().split("source/extra").length === 3);
+      await until("the deletions", () => objects(tasks.out()).length === 3 && sources.out().split("source/extra").length === 3, undefined, undefined, () => streams({ "task list -w": tasks, "source list -w": sources }));
       expect(sources.out()).toBe("source/default\nsource/extra\nsource/extra\n");
     } finally {
       expect(await tasks.stop()).toBe(0);
