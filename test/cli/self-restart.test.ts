@@ -15,7 +15,7 @@ import { pathToFileURL } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { readControllerLock } from "../../src/runtime/lock.js";
 import { CLI, initializedProject, REPO_ROOT } from "../support/cli.js";
-import { startController, startControllerCommand, stopAndRemove, until, type RunningController } from "../support/controller.js";
+import { startController, startControllerCommand, stopAndRemove, tail, until, type RunningController } from "../support/controller.js";
 
 const doc = (kind: string, name: string, spec: string): string => `apiVersion: orchestrator.dev/v2\nkind: ${kind}\nmetadata:\n  name: ${name}\nspec:\n${spec}`;
 const WORKSPACE = doc("Workspace", "w", '  root_path: "."\n');
@@ -77,7 +77,7 @@ describe("self_restart", () => {
         } catch {
           return true;
         }
-      });
+      }, undefined, undefined, () => `pid ${replacement} still answers signal 0`);
       replacement = undefined;
     }
     await stopAndRemove(controller, p);
@@ -95,7 +95,7 @@ describe("self_restart", () => {
     controller = await startController(p.dir, ["--workers", "2"]);
     const first = controller.child.pid!;
     expect(p.run(["task", "create", "--workflow", "sb"]).code).toBe(0);
-    await until("the task to complete", () => task()?.phase === "Completed", 120_000, () => (task()?.phase === "Failed" ? `failed: ${task().message}` : false));
+    await until("the task to complete", () => task()?.phase === "Completed", 120_000, () => (task()?.phase === "Failed" ? `failed: ${task().message}` : false), () => `task ${JSON.stringify(task())}; steps.log ${JSON.stringify(read("steps.log"))}; controller log: ${tail(controller!.log())}`);
     // The controller that took over holds the lock (and is stopped after the test).
     const lock = readControllerLock(join(p.dir, ".orchestrator"))!;
     if (lock.pid !== first) replacement = lock.pid;
@@ -113,7 +113,7 @@ describe("self_restart", () => {
     expect(events("self_restart_verified")[0]).toMatchObject({ data: { verified: true, expected: entry, requestedBy: first } });
     expect(events("binary_snapshot_taken")[0]?.message).toMatch(/^self_restart: dist \(1 files\) kept as the stable build$/);
     expect(JSON.parse(read(".orchestrator/stable/w/manifest.json"))).toMatchObject({ source: "dist", files: 1 });
-    await until("the first controller to exit", () => controller!.child.exitCode !== null);
+    await until("the first controller to exit", () => controller!.child.exitCode !== null, undefined, undefined, () => `first controller still running; its log: ${tail(controller!.log())}`);
     expect(controller.child.exitCode).toBe(0);
     expect(controller.log()).toMatch(/self_restart of task t-\w+: restarting onto .*dist\/src\/cli\/main\.js/);
     expect(controller.log()).toMatch(new RegExp(`the controller on .*main\\.js takes over \\(pid ${lock.pid}\\)`));
@@ -129,7 +129,7 @@ describe("self_restart", () => {
     expect(task()).toMatchObject({ phase: "Pending", message: `requeued: self_restart: continues on the rebuilt orchestrator (${entry})` });
     expect(read("steps.log")).toBe("before\n");
     controller = await startControllerCommand(p.dir, [process.execPath, entry, "controller", "--foreground"]);
-    await until("the task to complete", () => task().phase === "Completed", 60_000);
+    await until("the task to complete", () => task().phase === "Completed", 60_000, undefined, () => `task ${JSON.stringify(task())}; steps.log ${JSON.stringify(read("steps.log"))}; controller log: ${tail(controller!.log())}`);
     expect(read("steps.log")).toBe("before\nafter\n");
     expect(events("self_restart_verified")[0]).toMatchObject({ data: { verified: true } });
   });
