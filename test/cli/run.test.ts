@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { initializedProject, REPO_ROOT } from "../support/cli.js";
-import { alive, Controllers, info, spawnCli, taskProject, until, withClosedStdout, type Project } from "./task-support.js";
+import { alive, Controllers, info, spawnCli, tail, taskProject, until, withClosedStdout, type Project } from "./task-support.js";
 
 const ENGINE = join(REPO_ROOT, "test/fixtures/manifests/engine");
 
@@ -118,7 +118,8 @@ describe("orchestrator run: paused from another shell", { timeout: 120_000 }, ()
   /** Waits until the sleepy workflow's second step sleeps; returns the sleep's pid and the run's task id. */
   async function napping(): Promise<{ pid: number; id: string }> {
     const pidFile = join(p.dir, "sleep.pid");
-    await until(() => existsSync(pidFile) && readFileSync(pidFile, "utf8").trim() !== "", 60_000, "the step to start sleeping");
+    await until(() => existsSync(pidFile) && readFileSync(pidFile, "utf8").trim() !== "", 60_000, "the step to start sleeping", () =>
+      `sleep.pid ${existsSync(pidFile) ? JSON.stringify(readFileSync(pidFile, "utf8")) : "absent"}; tasks: ${p.run(["task", "list"]).stdout}; controllers: ${tail(controllers.logs())}`);
     const id = p.run(["task", "list", "-o", "name"]).stdout.trim().replace(/^task\//, "");
     return { pid: Number(readFileSync(pidFile, "utf8").trim()), id };
   }
@@ -128,7 +129,7 @@ describe("orchestrator run: paused from another shell", { timeout: 120_000 }, ()
       p = taskProject();
       if (where === "on a running controller") {
         controllers.start(p);
-        await until(() => p.run(["controller", "status", "-o", "json"]).stdout.match(/"running": ?true/) !== null, 60_000, "the controller to start");
+        await until(() => p.run(["controller", "status", "-o", "json"]).stdout.match(/"running": ?true/) !== null, 60_000, "the controller to start", () => `controller status: ${JSON.stringify(p.run(["controller", "status", "-o", "json"]))}; controllers: ${tail(controllers.logs())}`);
       }
       const run = spawnCli(p, ["run", "--workflow", "sleepy"]);
       const { pid, id } = await napping();
@@ -159,10 +160,11 @@ describe("orchestrator run: following a controller's task that is paused", { tim
   it("prints every line the step wrote before the pause stopped it, then exits 3", async () => {
     p = taskProject();
     controllers.start(p);
-    await until(() => p.run(["controller", "status", "-o", "json"]).stdout.match(/"running": ?true/) !== null, 60_000, "the controller to start");
+    await until(() => p.run(["controller", "status", "-o", "json"]).stdout.match(/"running": ?true/) !== null, 60_000, "the controller to start", () => `controller status: ${JSON.stringify(p.run(["controller", "status", "-o", "json"]))}; controllers: ${tail(controllers.logs())}`);
     const run = spawnCli(p, ["run", "--workflow", "stream"]);
     try {
-      await until(() => run.stdout().includes("line-5\n"), 60_000, "the step's fifth line");
+      await until(() => run.stdout().includes("line-5\n"), 60_000, "the step's fifth line", () =>
+        `run stdout ${JSON.stringify(tail(run.stdout()))}, stderr ${JSON.stringify(tail(run.stderr()))}, exit ${run.child.exitCode}; tasks: ${p.run(["task", "list"]).stdout}`);
       const id = p.run(["task", "list", "-o", "name"]).stdout.trim().replace(/^task\//, "");
       expect(p.run(["task", "pause", id]).code).toBe(0);
       const r = await run.done;

@@ -259,14 +259,14 @@ export async function stop(c: ChildProcess): Promise<void> {
 export function spawnCli(
   p: Project,
   args: readonly string[],
-): { child: ChildProcess; done: Promise<{ code: number | null; stdout: string; stderr: string }>; stdout: () => string } {
+): { child: ChildProcess; done: Promise<{ code: number | null; stdout: string; stderr: string }>; stdout: () => string; stderr: () => string } {
   const child = spawn(process.execPath, [CLI, ...args], { cwd: p.dir, env: childEnv() });
   let stdout = "";
   let stderr = "";
   child.stdout!.on("data", (d: Buffer) => (stdout += d.toString("utf8")));
   child.stderr!.on("data", (d: Buffer) => (stderr += d.toString("utf8")));
   const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => child.on("close", (code) => resolve({ code, stdout, stderr })));
-  return { child, done, stdout: () => stdout };
+  return { child, done, stdout: () => stdout, stderr: () => stderr };
 }
 
 /** True while `pid` is a live (non-zombie) process. */
