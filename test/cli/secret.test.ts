@@ -11,7 +11,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { CLI, initializedProject } from "../support/cli.js";
-import { startController, stopAndRemove, until, type RunningController, type TaskRow } from "../support/controller.js";
+import { startController, stopAndRemove, taskPhases, until, type RunningController, type TaskRow } from "../support/controller.js";
 import { info } from "./task-support.js";
 
 type Project = ReturnType<typeof initializedProject>;
@@ -233,7 +233,7 @@ describe("SecretStore values from the environment or a file of the process that 
     // The CLI that creates the tasks does not have the variable; the controller that runs the steps does.
     controller = await startController(p.dir, [], { DEPLOY_TOKEN: "env-secret-value-44" });
     const ids = ["env", "file", "unset"].map((c) => p.run(["task", "create", "--workflow", `use-${c}`]).stdout.trim());
-    await until("the tasks to finish", () => ids.every((id) => ["Completed", "Failed"].includes(String(tasks(p).find((t) => t.id === id)?.phase))));
+    await until("the tasks to finish", () => ids.every((id) => ["Completed", "Failed"].includes(String(tasks(p).find((t) => t.id === id)?.phase))), undefined, undefined, () => taskPhases(p));
     expect(tasks(p).filter((t) => ids.includes(t.id)).map((t) => t.phase)).toEqual(["Completed", "Completed", "Failed"]);
     expect(existsSync(join(p.dir, "env.ok"))).toBe(true);
     expect(existsSync(join(p.dir, "file.ok"))).toBe(true);
@@ -260,9 +260,9 @@ describe("SecretStore values from the environment or a file of the process that 
     expect(p.run(["apply", "-f", "m.yaml"]).code).toBe(0);
     controller = await startController(p.dir);
     const id = p.run(["task", "create", "--workflow", "split"]).stdout.trim();
-    await until("the first half to be written", () => existsSync(join(p.dir, "half")));
+    await until("the first half to be written", () => existsSync(join(p.dir, "half")), undefined, undefined, () => taskPhases(p));
     p.write("go", "");
-    await until("the task to finish", () => ["Completed", "Failed"].includes(String(tasks(p).find((t) => t.id === id)?.phase)));
+    await until("the task to finish", () => ["Completed", "Failed"].includes(String(tasks(p).find((t) => t.id === id)?.phase)), undefined, undefined, () => taskPhases(p));
     expect(tasks(p).find((t) => t.id === id)?.phase).toBe("Completed");
     const logs = p.run(["task", "logs", id]).stdout;
     expect(logs).not.toContain("tok-SECRET_99");

@@ -7,7 +7,7 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { initializedProject } from "../support/cli.js";
-import { startController, stopAndRemove, until, type RunningController } from "../support/controller.js";
+import { startController, stopAndRemove, taskPhases, until, type RunningController } from "../support/controller.js";
 
 const doc = (kind: string, name: string, spec: string): string => `apiVersion: orchestrator.dev/v2\nkind: ${kind}\nmetadata:\n  name: ${name}\nspec:\n${spec}`;
 const WORKSPACE = doc("Workspace", "w", '  root_path: "."\n');
@@ -65,7 +65,7 @@ describe("spawned tasks", { timeout: 240_000 }, () => {
     const children = tasks("--parent", parent!.id);
     expect(children).toEqual([expect.objectContaining({ workflow: "verify_workflow", goal: "verify-changes", name: "spawn:verify-changes", phase: "Pending", parent: { taskId: parent!.id, step: "plan", depth: 1 } })]);
     controller = await startController(p.dir);
-    await until("the child to finish", () => settled(tasks("--parent", parent!.id)));
+    await until("the child to finish", () => settled(tasks("--parent", parent!.id)), undefined, undefined, () => taskPhases(p!));
     const child = tasks("--parent", parent!.id)[0]!;
     expect(child.phase).toBe("Completed");
     expect(p.run(["task", "logs", child.id]).stdout).toContain("verifying verify-changes");
@@ -117,7 +117,7 @@ describe("spawned tasks", { timeout: 240_000 }, () => {
       ["fix logout", "child_workflow", 1],
     ]);
     controller = await startController(p.dir, ["--workers", "2"]);
-    await until("the children to finish", () => settled(tasks("--parent", parent!.id)));
+    await until("the children to finish", () => settled(tasks("--parent", parent!.id)), undefined, undefined, () => taskPhases(p!));
     expect(tasks("--parent", parent!.id).map((t) => t.phase)).toEqual(["Completed", "Completed"]);
   });
 
@@ -165,7 +165,7 @@ describe("spawned tasks", { timeout: 240_000 }, () => {
     p.run(["apply", "-f", "m.yaml"]);
     expect(p.run(["run", "--workflow", "recurse"]).code).toBe(0);
     controller = await startController(p.dir);
-    await until("the spawned tasks to finish", () => tasks().length === 3 && settled(tasks()));
+    await until("the spawned tasks to finish", () => tasks().length === 3 && settled(tasks()), undefined, undefined, () => taskPhases(p!));
     const all = tasks();
     expect(all.map((t) => [t.parent?.depth ?? 0, t.phase])).toEqual([
       [0, "Completed"],

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { docs, workflow, workspace } from "../reconcile/support/manifests.js";
 import { initializedProject } from "../support/cli.js";
-import { startController, stopAndRemove, until, type RunningController, type TaskRow } from "../support/controller.js";
+import { startController, stopAndRemove, taskPhases, until, type RunningController, type TaskRow } from "../support/controller.js";
 
 type Project = ReturnType<typeof initializedProject>;
 
@@ -45,7 +45,7 @@ describe("Trigger throttle.minInterval", () => {
     applied(p, docs(workspace("ws"), workflow("wf"), trigger("busy", `${everySecond}  throttle:\n    minInterval: 3600\n`)));
     controller = await startController(p.dir);
     const throttled = (): EventRow[] => events(p, "trigger_skipped").filter((e) => e.data?.["reason"] === "throttled");
-    await until("two throttled ticks", () => throttled().length >= 2);
+    await until("two throttled ticks", () => throttled().length >= 2, undefined, undefined, () => `throttled ${throttled().length}, fired ${events(p, "trigger_fired").length}; tasks: ${taskPhases(p)}`);
 
     const fired = events(p, "trigger_fired");
     expect(fired).toHaveLength(1);
@@ -66,7 +66,7 @@ describe("Trigger throttle.minInterval", () => {
     p = initializedProject();
     applied(p, docs(workspace("ws"), workflow("wf"), trigger("free", `${everySecond}  concurrencyPolicy: Allow\n`)));
     controller = await startController(p.dir);
-    await until("two firings", () => events(p, "trigger_fired").length >= 2);
+    await until("two firings", () => events(p, "trigger_fired").length >= 2, undefined, undefined, () => `fired ${events(p, "trigger_fired").length}, last skip: ${events(p, "trigger_skipped").at(-1)?.message ?? "none"}; tasks: ${taskPhases(p)}`);
     expect(events(p, "trigger_skipped").filter((e) => e.data?.["reason"] === "throttled")).toEqual([]);
   });
 });
@@ -84,7 +84,7 @@ describe("Trigger action.args", () => {
     expect(r.code, r.stderr).toBe(0);
     const id = r.stdout.trim();
     controller = await startController(p.dir);
-    await until("the fired task to complete", () => tasks(p).find((t) => t.id === id)?.phase === "Completed");
+    await until("the fired task to complete", () => tasks(p).find((t) => t.id === id)?.phase === "Completed", undefined, undefined, () => taskPhases(p));
     expect(readFileSync(join(p.dir, "args.txt"), "utf8")).toBe("env=staging region=eu-west ref=pinned\n");
   });
 

@@ -98,6 +98,12 @@ export interface TaskRow {
   [field: string]: unknown;
 }
 
+/** Every task's id, name, phase and message, on one line for a timeout message. */
+export function taskPhases(project: { run(args: readonly string[]): { stdout: string } }): string {
+  const items = JSON.parse(project.run(["task", "list", "-o", "json"]).stdout).items as TaskRow[];
+  return items.map((t) => `${t.id} ${t.name} ${t.phase}${t["message"] ? ` (${String(t["message"]).slice(0, 300)})` : ""}`).join("; ") || "no tasks";
+}
+
 /** The tasks named `name`, oldest first, as `task list -o json` shows them. */
 export function tasksNamed(project: { run(args: readonly string[]): { stdout: string } }, name: string): TaskRow[] {
   return (JSON.parse(project.run(["task", "list", "-o", "json"]).stdout).items as TaskRow[]).filter((t) => t.name === name);
