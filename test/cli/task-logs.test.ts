@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Controllers, createTask, info, spawnCli, taskProject, until, waitForPhase, type Project } from "./task-support.js";
+import { Controllers, createTask, describeTaskNow, info, spawnCli, tail, taskProject, until, waitForPhase, type Project } from "./task-support.js";
 
 const HEADER = /^==> step (\S+)(?: \[(\S+)\])? \(run (r-[0-9a-z]+)(?:, [^)]*)?\) <==$/;
 
@@ -100,7 +100,8 @@ describe("orchestrator task logs", { timeout: 120_000 }, () => {
     const follow = spawnCli(p, ["task", "logs", id, "--follow"]);
     p.run(["task", "start", id]);
     try {
-      await until(() => follow.stdout().includes("line-5\n"), 60_000, "the step's fifth line to be read");
+      await until(() => follow.stdout().includes("line-5\n"), 60_000, "the step's fifth line to be read", () =>
+        `logs --follow stdout ${JSON.stringify(tail(follow.stdout()))}, stderr ${JSON.stringify(tail(follow.stderr()))}, exit ${follow.child.exitCode}; task ${describeTaskNow(p, id)}`);
       expect(p.run(["task", "pause", id]).code).toBe(0);
       const result = await follow.done;
       expect(result.code).toBe(0);
@@ -142,7 +143,8 @@ describe("orchestrator task logs", { timeout: 120_000 }, () => {
     const follow = spawnCli(p, ["task", "logs", id, "--follow", "--timestamps"]);
     p.run(["task", "start", id]);
     // The second line is written only after the first has been read.
-    await until(() => follow.stdout().includes(" tick 1\n"), 60_000, "the first line to be read");
+    await until(() => follow.stdout().includes(" tick 1\n"), 60_000, "the first line to be read", () =>
+      `logs --follow stdout ${JSON.stringify(tail(follow.stdout()))}, stderr ${JSON.stringify(tail(follow.stderr()))}, exit ${follow.child.exitCode}; task ${describeTaskNow(p, id)}`);
     p.write("tick.go", "");
     const result = await follow.done;
     const after = new Date().toISOString();

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
 import { CLI } from "../support/cli.js";
-import { Controllers, createTask, spawnCli, taskProject, until, type Project } from "./task-support.js";
+import { Controllers, createTask, spawnCli, tail, taskProject, until, type Project } from "./task-support.js";
 
 /** util-linux `script` gives a command a pseudo-terminal. */
 const hasScript = spawnSync("script", ["--version"]).status === 0;
@@ -35,7 +35,8 @@ describe("orchestrator task watch (no terminal)", { timeout: 120_000 }, () => {
     const id = createTask(p, "traced", "watched");
     const watch = spawnCli(p, ["task", "watch", id]);
     // Start the task once the watch has shown it Pending, so that first line is what it is.
-    await until(() => watch.stdout().includes("\n"), 60_000, "the watch's first line");
+    await until(() => watch.stdout().includes("\n"), 60_000, "the watch's first line", () =>
+      `task watch stdout ${JSON.stringify(tail(watch.stdout()))}, stderr ${JSON.stringify(tail(watch.stderr()))}, exit ${watch.child.exitCode}`);
     p.run(["task", "start", id]);
     const r = await watch.done;
     expect(r.code).toBe(0);
