@@ -11,7 +11,7 @@ import { chmodSync, existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { initializedProject } from "../support/cli.js";
-import { startController, stopAndRemove, until, type RunningController } from "../support/controller.js";
+import { startController, stopAndRemove, tail, until, type RunningController } from "../support/controller.js";
 
 const crd = (extra: string): string => `apiVersion: orchestrator.dev/v2
 kind: CustomResourceDefinition
@@ -150,11 +150,11 @@ describe("CRD hooks and plugins", () => {
     expect(p.run(["apply", "-f", "crd.yaml"]).code).toBe(0);
     controller = await startController(p.dir);
     const events = (): Array<{ kind: string; name: string; data: Record<string, unknown> }> => (JSON.parse(p!.run(["event", "list", "--type", "crd_plugin_ran", "-o", "json"]).stdout).items as Array<{ involvedObject: { kind: string; name: string }; data: Record<string, unknown> }>).map((e) => ({ ...e.involvedObject, data: e.data }));
-    await until("two cron plugin runs", () => events().length >= 2);
+    await until("two cron plugin runs", () => events().length >= 2, undefined, undefined, () => `plugin runs ${JSON.stringify(events())}; controller log: ${tail(controller!.log())}`);
     expect(readFileSync(join(p.dir, "ticks.log"), "utf8")).toMatch(/^tick gadgets\.lab\.example\.com\ntick gadgets\.lab\.example\.com\n/);
     expect(events()[0]).toMatchObject({ kind: "CustomResourceDefinition", name: "gadgets.lab.example.com", data: { plugin: "tick", exitCode: 0, output: "ticked" } });
     // A policy tightened after apply stops the command at its next tick.
     p.write(".orchestrator/plugin-policy.yaml", "mode: deny\n");
-    await until("a refused run", () => JSON.parse(p!.run(["event", "list", "--type", "crd_plugin_refused", "-o", "json"]).stdout).items.length > 0);
+    await until("a refused run", () => JSON.parse(p!.run(["event", "list", "--type", "crd_plugin_refused", "-o", "json"]).stdout).items.length > 0, undefined, undefined, () => `plugin runs ${events().length}; controller log: ${tail(controller!.log())}`);
   });
 });

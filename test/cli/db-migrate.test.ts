@@ -18,7 +18,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { spawn } from "node:child_process";
 import Database from "better-sqlite3";
 import { CLI, cli, initializedProject, tempProject } from "../support/cli.js";
-import { startController, until, type RunningController } from "../support/controller.js";
+import { startController, tail, taskPhases, until, type RunningController } from "../support/controller.js";
 import { postgresUnavailable, startPostgres, type PostgresServer } from "../support/postgres.js";
 import { PgConnection } from "../../src/store/postgres/bridge.js";
 import { migrate } from "../../src/store/sqlite/migrate.js";
@@ -207,7 +207,7 @@ describe.skipIf(postgresUnavailable !== undefined)("orchestrator db migrate", ()
     controller = await startController(p.dir, ["--workers", "1"]);
     const created = JSON.parse(p.run(["task", "create", "--workflow", "hello", "-o", "json"]).stdout) as { id: string };
     const phase = (): string | undefined => (JSON.parse(p.run(["task", "list", "-o", "json"]).stdout) as { items: Array<{ id: string; phase: string }> }).items.find((t) => t.id === created.id)?.phase;
-    await until("the new task to complete", () => phase() === "Completed", 120_000, () => phase() === "Failed" && "the task failed");
+    await until("the new task to complete", () => phase() === "Completed", 120_000, () => phase() === "Failed" && "the task failed", () => `tasks: ${taskPhases(p)}; controller log: ${tail(controller!.log())}`);
     expect(p.run(["task", "logs", created.id]).stdout).toMatch(/hello from r-/);
     expect(p.run(["task", "logs", task]).stdout).toBe(before["task logs " + task]);
 
@@ -360,7 +360,7 @@ describe.skipIf(postgresUnavailable !== undefined)("orchestrator db migrate", ()
     // A task running in a foreground `orchestrator run` holds the move off.
     const fg = spawn(process.execPath, [CLI, "run", "--workflow", "slow"], { cwd: p.dir, env: { ...process.env, ORCHESTRATOR_NO_DAEMON: "1" }, stdio: "ignore" });
     const fgExit = new Promise((r) => fg.once("exit", r));
-    await until("the foreground task to run", () => p.run(["task", "list", "-o", "json"]).stdout.includes('"phase": "Running"'), 60_000);
+    await until("the foreground task to run", () => p.run(["task", "list", "-o", "json"]).stdout.includes('"phase": "Running"'), 60_000, undefined, () => `run ${fg.exitCode === null ? "running" : `exited ${fg.exitCode}`}; tasks: ${taskPhases(p)}`);
     const running = refusedAlike(p, empty);
     expect(running.stderr).toMatch(/^error: a task is running on this home: t-\w+ \(slow-\w+, process \d+\); let it finish or stop it \(`orchestrator task pause`\), then run db migrate again; nothing was copied\n$/);
     p.write("release", "");

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { initializedProject, REPO_ROOT } from "../support/cli.js";
-import { startController, stopAndRemove, until, type RunningController } from "../support/controller.js";
+import { startController, stopAndRemove, tail, taskPhases, until, type RunningController } from "../support/controller.js";
 
 const BASIC = join(REPO_ROOT, "test/fixtures/manifests/basic");
 
@@ -146,7 +146,7 @@ describe("orchestrator delete project/P with a running task", () => {
     expect(p.run(["apply", "-f", "m.yaml", "--project", "busy"]).code).toBe(0);
     const id = p.run(["task", "create", "--project", "busy", "--no-daemon"]).stdout.trim();
     controller = await startController(p.dir);
-    await until("the task to run", () => (JSON.parse(p!.run(["task", "list", "-o", "json"]).stdout).items as { id: string; phase: string }[]).some((t) => t.id === id && t.phase === "Running"));
+    await until("the task to run", () => (JSON.parse(p!.run(["task", "list", "-o", "json"]).stdout).items as { id: string; phase: string }[]).some((t) => t.id === id && t.phase === "Running"), undefined, undefined, () => `tasks: ${taskPhases(p!)}; controller log: ${tail(controller!.log())}`);
     const r = p.run(["delete", "project/busy", "--force"]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`project/busy: task ${id}`);

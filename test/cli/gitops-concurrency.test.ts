@@ -3,7 +3,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { CLI, initializedProject, REPO_ROOT } from "../support/cli.js";
-import { startController, until } from "../support/controller.js";
+import { startController, tail, until } from "../support/controller.js";
 
 const agent = (name: string, command: string) =>
   `apiVersion: orchestrator.dev/v2\nkind: Agent\nmetadata:\n  name: ${name}\nspec:\n  capabilities: [x]\n  command: ${command}\n`;
@@ -44,7 +44,7 @@ describe("concurrent appliers and a reconciling controller", () => {
     try {
       const running = Promise.all([0, 1, 2, 3].map((a) => run("applier.mjs", [CLI, p.dir, `hand-${a}.yaml`, stop], p.dir)));
       // The appliers keep going until the controller has passed (and put drift back) many times beside them.
-      await until("twenty source passes beside the appliers", () => passes() > 20, 120_000);
+      await until("twenty source passes beside the appliers", () => passes() > 20, 120_000, undefined, () => `${passes()} passes; controller log: ${tail(controller.log())}`);
       writeFileSync(stop, "");
       appliers = await running;
     } finally {

@@ -12,7 +12,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { initializedProject } from "../support/cli.js";
-import { startController, stopAndRemove, until, type RunningController } from "../support/controller.js";
+import { startController, stopAndRemove, tail, taskPhases, until, type RunningController } from "../support/controller.js";
 
 const doc = (kind: string, name: string, spec: string): string => `apiVersion: orchestrator.dev/v2\nkind: ${kind}\nmetadata:\n  name: ${name}\nspec:\n${spec}`;
 const WORKSPACE = doc("Workspace", "w", '  root_path: "."\n');
@@ -266,7 +266,7 @@ ${GUIDE_INVARIANT.replace("steps: [implement, self_test]", "steps: [implement]")
     expect(p.run(["apply", "-f", "m.yaml"]).stdout).toContain("workflow/pinned configured");
     expect(p.run(["task", "resume", id]).code).toBe(0);
     controller = await startController(p.dir);
-    await until("the resumed task to end", () => ["Completed", "Failed"].includes(lastTask().phase));
+    await until("the resumed task to end", () => ["Completed", "Failed"].includes(lastTask().phase), undefined, undefined, () => `tasks: ${taskPhases(p!)}; controller log: ${tail(controller!.log())}`);
 
     // The task ran on (the step after implement) under the weakened workflow, and the pinned invariant still stopped it.
     expect(readFileSync(join(p.dir, "after.txt"), "utf8")).toBe("after\n");

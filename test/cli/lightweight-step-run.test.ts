@@ -13,7 +13,7 @@ import { cpSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { initializedProject, REPO_ROOT } from "../support/cli.js";
-import { startControllerCommand, stopAndRemove, until, type RunningController } from "../support/controller.js";
+import { startControllerCommand, stopAndRemove, tail, taskPhases, until, type RunningController } from "../support/controller.js";
 
 type Project = ReturnType<typeof initializedProject>;
 
@@ -36,7 +36,7 @@ describe("the lightweight step run walkthrough, as written", { timeout: 120_000 
     until(`task ${id} to complete`, () => phaseOf(id) === "Completed", 60_000, () => {
       const phase = phaseOf(id);
       return (phase === "Failed" || phase === "Cancelled") && `task ${id} is ${phase}:\n${p.run(["task", "logs", id]).stdout}`;
-    });
+    }, () => `tasks: ${taskPhases(p)}; controller log: ${tail(controller.log())}`);
   const created = (r: { code: number; stdout: string; stderr: string }): string => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^t-[a-z0-9]+\n$/);
@@ -97,7 +97,7 @@ describe("the lightweight step run walkthrough, as written", { timeout: 120_000 
     expect(two).not.toContain("step verify");
 
     // As printed, with no --project: the controller has applied manifests/ into project default.
-    await until("the controller to apply manifests/", () => p.run(["get", "workflow", "plan-execute", "-o", "name"]).code === 0, 60_000);
+    await until("the controller to apply manifests/", () => p.run(["get", "workflow", "plan-execute", "-o", "name"]).code === 0, 60_000, undefined, () => `get workflow: ${JSON.stringify(p.run(["get", "workflow", "plan-execute", "-o", "name"]))}; controller log: ${tail(controller.log())}`);
     const unknown = p.run(["task", "create", "--workflow", "plan-execute", "--step", "nonexistent"]);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toBe(UNKNOWN_STEP("nonexistent"));

@@ -9,7 +9,7 @@ import { chmodSync, mkdirSync, readFileSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { initializedProject, REPO_ROOT, tempProject } from "../support/cli.js";
-import { ORCHESTRATORD, startControllerCommand, stopAndRemove, tasksNamed, until, type RunningController } from "../support/controller.js";
+import { ORCHESTRATORD, startControllerCommand, stopAndRemove, tail, tasksNamed, until, type RunningController } from "../support/controller.js";
 
 const MANIFESTS = `apiVersion: orchestrator.dev/v2
 kind: Workspace
@@ -35,7 +35,7 @@ async function runsATask(p: Project, controller: RunningController): Promise<voi
   expect(controller.log()).toMatch(/controller started \(pid \d+, 2 worker\(s\)/);
   const created = p.run(["task", "create", "--name", "hello", "--no-daemon"]);
   expect(created.code, created.stderr).toBe(0);
-  await until("the task to complete", () => tasksNamed(p, "hello").some((t) => t.phase === "Completed"), 60_000, () => controller.child.exitCode !== null && controller.log());
+  await until("the task to complete", () => tasksNamed(p, "hello").some((t) => t.phase === "Completed"), 60_000, () => controller.child.exitCode !== null && controller.log(), () => `tasks named hello: ${JSON.stringify(tasksNamed(p, "hello").map((t) => [t.id, t.phase, t["message"]]))}; controller log: ${tail(controller.log())}`);
   expect(readFileSync(join(p.dir, "hello.txt"), "utf8")).toBe("hello from the controller\n");
   expect(await controller.stop()).toBe(0);
 }

@@ -9,7 +9,7 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { initializedProject } from "../support/cli.js";
-import { startController, until } from "../support/controller.js";
+import { startController, tail, until } from "../support/controller.js";
 import { migrate } from "../../src/store/sqlite/migrate.js";
 import { MIGRATIONS } from "../../src/store/sqlite/migrations.js";
 
@@ -204,7 +204,7 @@ describe("the Source kind", () => {
     p.write("manifests/remote.yaml", source("remote", "  url: upstream\n  ref: main\n  path: deploy\n  interval: 1h\n"));
     const controller = await startController(p.dir);
     try {
-      await until("the git source's agent", () => p.run(["get", "agents", "-o", "name"]).stdout === "agent/from-git\n");
+      await until("the git source's agent", () => p.run(["get", "agents", "-o", "name"]).stdout === "agent/from-git\n", undefined, undefined, () => `agents ${JSON.stringify(p.run(["get", "agents", "-o", "name"]).stdout)}; source status ${tail(p.run(["source", "status", "remote", "-o", "json"]).stdout)}; controller log: ${tail(controller.log())}`);
       expect(p.run(["source", "suspend", "remote"]).code).toBe(0);
       writeFileSync(join(repo, "deploy/b.yaml"), agent("second"));
       git("add", ".");
@@ -214,7 +214,7 @@ describe("the Source kind", () => {
       expect(p.run(["get", "agents", "-o", "name"]).stdout).toBe("agent/from-git\n");
       // Resuming makes it due at once.
       expect(p.run(["source", "resume", "remote"]).code).toBe(0);
-      await until("the second commit", () => p.run(["get", "agents", "-o", "name"]).stdout === "agent/from-git\nagent/second\n");
+      await until("the second commit", () => p.run(["get", "agents", "-o", "name"]).stdout === "agent/from-git\nagent/second\n", undefined, undefined, () => `agents ${JSON.stringify(p.run(["get", "agents", "-o", "name"]).stdout)}; source status ${tail(p.run(["source", "status", "remote", "-o", "json"]).stdout)}; controller log: ${tail(controller.log())}`);
     } finally {
       await controller.stop();
     }

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { docs, workflow, workspace } from "../reconcile/support/manifests.js";
 import { cli, tempProject } from "../support/cli.js";
-import { startController, until, type RunningController } from "../support/controller.js";
+import { startController, tail, until, type RunningController } from "../support/controller.js";
 import { postgresUnavailable, startPostgres, type PostgresServer } from "../support/postgres.js";
 
 const PASSWORD = "pw-9f3b2c7e";
@@ -70,7 +70,10 @@ describe.skipIf(postgresUnavailable !== undefined)("a shared store's URL and pas
     keep(run(["controller", "status", "-o", "json"]));
     const created = keep(run(["task", "create", "--workflow", "wf", "-o", "json"]));
     const id = (JSON.parse(created.stdout) as { id: string }).id;
-    await until("the controller's task to complete", () => run(["task", "info", id, "-o", "json"]).stdout.includes('"Completed"'));
+    await until("the controller's task to complete", () => run(["task", "info", id, "-o", "json"]).stdout.includes('"Completed"'), undefined, undefined, () => {
+      const task = (JSON.parse(run(["task", "info", id, "-o", "json"]).stdout) as { task: { phase: string; message: string | null } }).task;
+      return `phase ${task.phase}, message ${JSON.stringify(task.message)}; controller log: ${tail(controller!.log())}`;
+    });
     const logs = keep(run(["task", "logs", id]));
     expect(logs.stdout).toContain("step-done");
     expect(logs.stdout).not.toContain("PGPASSWORD=");

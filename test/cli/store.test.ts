@@ -87,7 +87,7 @@ describe("orchestrator store", { timeout: 240_000 }, () => {
   it("treats an entry older than ttl_seconds as gone, and prune removes it", async () => {
     setup();
     p.run(["store", "put", "brief", "k", '"v"']);
-    await until("the entry to expire", () => p.run(["store", "get", "brief", "k"]).code === 1, 15_000);
+    await until("the entry to expire", () => p.run(["store", "get", "brief", "k"]).code === 1, 15_000, undefined, () => `store get: ${JSON.stringify(p.run(["store", "get", "brief", "k"]))}`);
     expect(list("brief")).toEqual([]);
     expect(p.run(["store", "prune", "brief"]).stdout).toBe("pruned 1 entry from store 'brief'\n");
   });
