@@ -10,7 +10,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { CLI, initializedProject } from "../support/cli.js";
-import { startController, stopAndRemove, until, type RunningController, type TaskRow } from "../support/controller.js";
+import { startController, stopAndRemove, taskPhases, until, type RunningController, type TaskRow } from "../support/controller.js";
 import { info } from "./task-support.js";
 
 type Project = ReturnType<typeof initializedProject>;
@@ -33,7 +33,6 @@ const agents = (p: Project, ...args: string[]): AgentJson[] => (JSON.parse(p.run
 const agentNamed = (p: Project, name: string): AgentJson => agents(p).find((a) => a.name === name)!;
 const tasks = (p: Project): TaskRow[] => (JSON.parse(p.run(["task", "list", "-o", "json"]).stdout) as { items: TaskRow[] }).items;
 /** Every task's id, phase and message, for a timeout message. */
-const taskLine = (p: Project): string => tasks(p).map((t) => `${t.id} ${t.phase}${t["message"] ? ` (${String(t["message"]).slice(0, 300)})` : ""}`).join("; ") || "no tasks";
 /** Every agent's state and load, for a timeout message. */
 const agentLine = (p: Project): string => agents(p).map((a) => `${a.name} ${a.state} load ${a.health.currentLoad}`).join("; ") || "no agents";
 const runAgents = (p: Project, id: string): Array<string | null | undefined> => (info(p, id).runs as Array<{ agent?: string | null }>).map((r) => r.agent);
@@ -136,20 +135,20 @@ describe("agent cordon and uncordon", () => {
     await controller.stop();
     controller = await startController(p.dir);
     const ids = [0, 1, 2].map(() => p.run(["task", "create", "--workflow", "build"]).stdout.trim());
-    await until("the tasks to complete", () => ids.every((id) => tasks(p).find((t) => t.id === id)?.phase === "Completed"), undefined, undefined, () => taskLine(p));
+    await until("the tasks to complete", () => ids.every((id) => tasks(p).find((t) => t.id === id)?.phase === "Completed"), undefined, undefined, () => taskPhases(p));
     for (const id of ids) expect(runAgents(p, id)).toEqual(["beta"]);
 
     // Every agent with the capability cordoned: the step cannot start, and says why.
     expect(p.run(["agent", "cordon", "beta"]).code).toBe(0);
     const blocked = p.run(["task", "create", "--workflow", "build"]).stdout.trim();
-    await until("the task to fail", () => tasks(p).find((t) => t.id === blocked)?.phase === "Failed", undefined, undefined, () => taskLine(p));
+    await until("the task to fail", () => tasks(p).find((t) => t.id === blocked)?.phase === "Failed", undefined, undefined, () => taskPhases(p));
     const reason = (info(p, blocked).runs as Array<{ reason?: string }>)[0]!.reason;
     expect(reason).toMatch(/no schedulable agent has capability 'build' in project 'default': alpha is cordoned, beta is cordoned/);
 
     expect(p.run(["agent", "uncordon", "alpha"])).toMatchObject({ code: 0, stdout: "agent/alpha uncordoned\n" });
     expect(p.run(["agent", "uncordon", "alpha"]).stdout).toBe("agent/alpha was not cordoned\n");
     const again = p.run(["task", "create", "--workflow", "build"]).stdout.trim();
-    await until("the task to complete", () => tasks(p).find((t) => t.id === again)?.phase === "Completed", undefined, undefined, () => taskLine(p));
+    await until("the task to complete", () => tasks(p).find((t) => t.id === again)?.phase === "Completed", undefined, undefined, () => taskPhases(p));
     expect(runAgents(p, again)).toEqual(["alpha"]);
     const types = (JSON.parse(p.run(["event", "list", "-o", "json", "--limit", "500"]).stdout) as { items: Array<{ type: string }> }).items.map((e) => e.type).filter((t) => t.startsWith("agent_"));
     expect(types).toEqual(["agent_cordoned", "agent_cordoned", "agent_uncordoned"]);
@@ -183,7 +182,7 @@ describe("agent drain", () => {
     expect(p.run(["agent", "cordon", "other"]).code).toBe(0);
     controller = await startController(p.dir);
     const first = p.run(["task", "create", "--workflow", "hold"]).stdout.trim();
-    await until("slow to run the step", () => agentNamed(p, "slow").health.currentLoad === 1, undefined, undefined, () => `agents: ${agentLine(p)}; tasks: ${taskLine(p)}`);
+    await until("slow to run the step", () => agentNamed(p, "slow").health.currentLoad === 1, undefined, undefined, () => `agents: ${agentLine(p)}; tasks: ${taskPhases(p)}`);
 
     const drain = spawn(process.execPath, [CLI, "agent", "drain", "slow"], { cwd: p.dir, env: { ...process.env, NO_COLOR: "1" } });
     let out = "";
@@ -194,7 +193,7 @@ describe("agent drain", () => {
     expect(agentNamed(p, "slow").state).toBe("draining");
     // A new step while slow drains (and other is cordoned) cannot start.
     const second = p.run(["task", "create", "--workflow", "hold"]).stdout.trim();
-    await until("the second task to fail", () => tasks(p).find((t) => t.id === second)?.phase === "Failed", undefined, undefined, () => taskLine(p));
+    await until("the second task to fail", () => tasks(p).find((t) => t.id === second)?.phase === "Failed", undefined, undefined, () => taskPhases(p));
     expect((info(p, second).runs as Array<{ reason?: string }>)[0]!.reason).toMatch(/other is cordoned, slow is draining/);
 
     p.write("release", "");
@@ -209,12 +208,12 @@ describe("agent drain", () => {
     setup(p, agent("stuck", "hold", HOLD), flow("hold", "hold"));
     controller = await startController(p.dir);
     const id = p.run(["task", "create", "--workflow", "hold"]).stdout.trim();
-    await until("the step to run", () => agentNamed(p, "stuck").health.currentLoad === 1, undefined, undefined, () => `agents: ${agentLine(p)}; tasks: ${taskLine(p)}`);
+    await until("the step to run", () => agentNamed(p, "stuck").health.currentLoad === 1, undefined, undefined, () => `agents: ${agentLine(p)}; tasks: ${taskPhases(p)}`);
     const r = p.run(["agent", "drain", "stuck", "--timeout", "1"]);
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/timeout: ending 1 step\(s\) of agent\/stuck: step work of task /);
     expect(r.stdout).toMatch(/agent\/stuck drained \(1 step\(s\) ended after the timeout\)/);
-    await until("the task to fail", () => tasks(p).find((t) => t.id === id)?.phase === "Failed", undefined, undefined, () => taskLine(p));
+    await until("the task to fail", () => tasks(p).find((t) => t.id === id)?.phase === "Failed", undefined, undefined, () => taskPhases(p));
     const run = (info(p, id).runs as Array<{ reason?: string; status: string }>)[0]!;
     expect(run).toMatchObject({ status: "failed", reason: expect.stringMatching(/ended: agent stuck was drained \(agent drain --timeout\)/) });
     expect(agentNamed(p, "stuck")).toMatchObject({ state: "drained", health: { currentLoad: 0 } });

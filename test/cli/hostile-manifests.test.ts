@@ -15,18 +15,12 @@ import { createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { CLI, initializedProject, REPO_ROOT } from "../support/cli.js";
-import { startController, tail, until, type RunningController } from "../support/controller.js";
+import { startController, tail, taskPhases, until, type RunningController } from "../support/controller.js";
 
 const HOSTILE = join(REPO_ROOT, "test/fixtures/hostile");
 const agent = (name: string, command = "echo hi") => `apiVersion: orchestrator.dev/v2\nkind: Agent\nmetadata:\n  name: ${name}\nspec:\n  capabilities: [x]\n  command: ${command}\n`;
 
 type Project = ReturnType<typeof initializedProject>;
-
-/** Every task's id, phase and message, for a timeout message. */
-const phaseList = (q: Project): string =>
-  (JSON.parse(q.run(["task", "list", "-o", "json"]).stdout).items as Array<{ id: string; phase: string; message?: string }>)
-    .map((t) => `${t.id} ${t.phase}${t.message ? ` (${t.message.slice(0, 300)})` : ""}`)
-    .join("; ") || "no tasks";
 
 /** A manifests/ folder holding a good agent and every kind of file that is not a regular file. */
 async function notRegularFiles(p: Project): Promise<{ server: Server }> {
@@ -364,7 +358,7 @@ describe("a NUL byte submitted by other paths than a Task manifest", () => {
     // The next delivery fires and its task runs.
     const fired = await fetch(url, { method: "POST", body: JSON.stringify({ x: "ab" }), headers: { "content-type": "application/json" } });
     expect(fired.status).toBe(202);
-    await until("the delivered task to write its file", () => existsSync(join(p!.dir, "fired.txt")) && readFileSync(join(p!.dir, "fired.txt"), "utf8") === "ab\n", 60_000, undefined, () => `fired.txt ${existsSync(join(p!.dir, "fired.txt")) ? JSON.stringify(readFileSync(join(p!.dir, "fired.txt"), "utf8")) : "absent"}; tasks: ${phaseList(p!)}; controller log: ${tail(controller!.log())}`);
+    await until("the delivered task to write its file", () => existsSync(join(p!.dir, "fired.txt")) && readFileSync(join(p!.dir, "fired.txt"), "utf8") === "ab\n", 60_000, undefined, () => `fired.txt ${existsSync(join(p!.dir, "fired.txt")) ? JSON.stringify(readFileSync(join(p!.dir, "fired.txt"), "utf8")) : "absent"}; tasks: ${taskPhases(p!)}; controller log: ${tail(controller!.log())}`);
   }, 120_000);
 });
 
@@ -409,7 +403,7 @@ describe("failures while a controller runs tasks", () => {
     controller = await startController(p.dir);
     const tail = "G".repeat(3000);
     const ids = [created(p, ["--workflow", "spawn", "--goal", `token ${secret} ${tail}`]), created(p, ["--workflow", "gate", "--set", `window=wait for ${secret} ${tail}`])];
-    await until("both tasks to end", settled(p, ids), 60_000, undefined, () => phaseList(p!));
+    await until("both tasks to end", settled(p, ids), 60_000, undefined, () => taskPhases(p!));
     await until("the controller to log both failures", () => ids.every((id) => controller!.log().includes(`task ${id} failed`)), 30_000, undefined, () => `controller log: ${controller!.log().slice(-2000)}`);
     expect([...ids.map((id) => phases(p!).get(id)?.phase)]).toEqual(["Failed", "Failed"]);
     const longest = (text: string) => Math.max(0, ...(text.match(/G+/g) ?? []).map((g) => g.length));
@@ -444,7 +438,7 @@ describe("failures while a controller runs tasks", () => {
     controller = await startController(p.dir);
     const [gated, finalized, plain] = [created(p, ["--workflow", "gated"]), created(p, ["--workflow", "finalized"]), created(p, ["--workflow", "plain", "--goal", "one"])];
     // The limit is far below what the rules would take unbudgeted.
-    await until("the three tasks to end", settled(p, [gated!, finalized!, plain!]), 60_000, undefined, () => phaseList(p!));
+    await until("the three tasks to end", settled(p, [gated!, finalized!, plain!]), 60_000, undefined, () => taskPhases(p!));
     const after = phases(p);
     const budget = "failed: the expression ran longer than its budget of 1000 ms and was stopped (expression: [1,1,1";
     expect(after.get(gated!)).toMatchObject({ phase: "Failed", message: expect.stringContaining(`step gated could not start: prehook of step 'gated' ${budget}`) });
@@ -458,7 +452,7 @@ describe("failures while a controller runs tasks", () => {
     // The controller is still there, and runs the next task.
     expect(controller.child.exitCode).toBeNull();
     const next = created(p, ["--workflow", "plain", "--goal", "two"]);
-    await until("the next task to complete", () => phases(p!).get(next)?.phase === "Completed", 60_000, undefined, () => phaseList(p!));
+    await until("the next task to complete", () => phases(p!).get(next)?.phase === "Completed", 60_000, undefined, () => taskPhases(p!));
     expect(readFileSync(join(p.dir, "plain.txt"), "utf8")).toBe("one\ntwo\n");
   }, 180_000);
 });

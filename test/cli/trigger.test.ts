@@ -10,7 +10,7 @@ import { MAX_PAYLOAD_BYTES, parseTriggerPayload } from "../../src/cli/commands/t
 import { UsageError } from "../../src/cli/errors.js";
 import { docs, workflow, workspace } from "../reconcile/support/manifests.js";
 import { initializedProject } from "../support/cli.js";
-import { startController, stopAndRemove, until, type RunningController, type TaskRow } from "../support/controller.js";
+import { startController, stopAndRemove, taskPhases, until, type RunningController, type TaskRow } from "../support/controller.js";
 
 type Project = ReturnType<typeof initializedProject>;
 
@@ -33,7 +33,6 @@ const firedBy = (p: Project, name: string): EventRow[] => events(p, "trigger_fir
 const tasks = (p: Project): TaskRow[] => (JSON.parse(p.run(["task", "list", "-o", "json"]).stdout) as { items: TaskRow[] }).items;
 const phaseOf = (p: Project, id: string): string | undefined => tasks(p).find((t) => t.id === id)?.phase;
 /** Every task's id, phase and message, for a timeout message. */
-const taskLine = (p: Project): string => tasks(p).map((t) => `${t.id} ${t.phase}${t["message"] ? ` (${String(t["message"]).slice(0, 300)})` : ""}`).join("; ") || "no tasks";
 /** How many times each trigger fired, and the last skip, for a timeout message. */
 const firings = (p: Project): string => {
   const counts = new Map<string, number>();
@@ -66,7 +65,7 @@ describe("trigger fire", () => {
     expect(tasks(p).find((t) => t.id === id)).toMatchObject({ name: "trigger-hook", origin: "trigger", phase: "Pending", workflow: "wf" });
 
     controller = await startController(p.dir);
-    await until("the fired task to complete", () => phaseOf(p, id) === "Completed", undefined, undefined, () => taskLine(p));
+    await until("the fired task to complete", () => phaseOf(p, id) === "Completed", undefined, undefined, () => taskPhases(p));
     expect(readFileSync(join(p.dir, "fired.txt"), "utf8")).toBe("ref=refs/heads/main n=2\n");
     const [fired] = firedBy(p, "hook");
     expect(fired).toMatchObject({ taskId: id, data: { source: "manual" } });
@@ -81,7 +80,7 @@ describe("trigger fire", () => {
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout) as { id: string; trigger: string; queued: boolean; controller: string };
     expect(out).toMatchObject({ apiVersion: "orchestrator.dev/v2", kind: "TriggerFired", trigger: "nightly", queued: true, controller: "running" });
-    await until("the fired task to complete", () => phaseOf(p, out.id) === "Completed", undefined, undefined, () => taskLine(p));
+    await until("the fired task to complete", () => phaseOf(p, out.id) === "Completed", undefined, undefined, () => taskPhases(p));
     expect(tasks(p).find((t) => t.id === out.id)!.goal).toBe("Triggered by: nightly");
   });
 
@@ -185,7 +184,7 @@ describe("a chain of event triggers", () => {
     applied(p, "setup.yaml", docs(workspace("ws"), wf("wa"), wf("wb"), after("a", "wb", "wa"), after("b", "wa", "wb")));
     controller = await startController(p.dir);
     const root = p.run(["task", "create", "--workflow", "wa"]).stdout.trim();
-    await until("the chain to be stopped", () => events(p, "trigger_skipped").length >= 1, undefined, undefined, () => `${firings(p)}; tasks: ${taskLine(p)}`);
+    await until("the chain to be stopped", () => events(p, "trigger_skipped").length >= 1, undefined, undefined, () => `${firings(p)}; tasks: ${taskPhases(p)}`);
 
     const [skip] = events(p, "trigger_skipped");
     expect(skip!.data).toMatchObject({ trigger: "b", reason: "max_spawn_depth", depth: 3, limit: 2, source: "task_completed" });
@@ -196,7 +195,7 @@ describe("a chain of event triggers", () => {
     expect(firedBy(p, "b").map((e) => e.data?.["depth"])).toEqual([1]);
     expect(firedBy(p, "a").map((e) => e.data?.["depth"])).toEqual([2]);
     expect(phaseOf(p, root)).toBe("Completed");
-    await until("the last task to complete", () => made.every((t) => phaseOf(p, t.id) === "Completed"), undefined, undefined, () => taskLine(p));
+    await until("the last task to complete", () => made.every((t) => phaseOf(p, t.id) === "Completed"), undefined, undefined, () => taskPhases(p));
     expect(p.run(["describe", "trigger/b"]).stdout).toMatch(/skipped\s+task_completed\s+max_spawn_depth: trigger chain depth 3/);
   });
 });
