@@ -141,6 +141,24 @@ describe("GET /api/v1/tasks/:ref", () => {
   });
 });
 
+/** A Server-Sent Events response read as it comes: `until` reads on until the text holds `what`. */
+function eventStream(res: Response): { until(what: string): Promise<void>; seen(): string; reader: ReadableStreamDefaultReader<Uint8Array> } {
+  const reader = res.body!.getReader();
+  const decoder = new TextDecoder();
+  let seen = "";
+  return {
+    reader,
+    seen: () => seen,
+    until: async (what) => {
+      while (!seen.includes(what)) {
+        const { value, done } = await reader.read();
+        if (done) throw new Error(`stream ended before ${what}; got:\n${seen}`);
+        seen += decoder.decode(value, { stream: true });
+      }
+    },
+  };
+}
+
 describe("task logs", () => {
   function runWithLog(name: string, text: string): { taskId: string; runId: string; logPath: string } {
     const t = tasks.createTask(task(name));
@@ -174,26 +192,17 @@ describe("task logs", () => {
     tasks.updateTask(taskId, { phase: "Running" });
     const res = await get(`/api/v1/tasks/${taskId}/logs/stream`);
     expect(res.headers.get("content-type")).toMatch(/^text\/event-stream/);
-    const reader = res.body!.getReader();
-    const decoder = new TextDecoder();
-    let seen = "";
-    const until = async (what: string): Promise<void> => {
-      while (!seen.includes(what)) {
-        const { value, done } = await reader.read();
-        if (done) throw new Error(`stream ended before ${what}; got:\n${seen}`);
-        seen += decoder.decode(value, { stream: true });
-      }
-    };
+    const { until, seen, reader } = eventStream(res);
     await until('"text":"first line\\n"');
-    expect(seen).toMatch(new RegExp(`event: task\\ndata: \\{"apiVersion":"orchestrator.dev/v2","kind":"TaskRecord","id":"${taskId}"`));
-    expect(seen).toMatch(new RegExp(`event: run\\ndata: \\{"id":"${runId}","step":"tick"`));
+    expect(seen()).toMatch(new RegExp(`event: task\\ndata: \\{"apiVersion":"orchestrator.dev/v2","kind":"TaskRecord","id":"${taskId}"`));
+    expect(seen()).toMatch(new RegExp(`event: run\\ndata: \\{"id":"${runId}","step":"tick"`));
     appendFileSync(logPath, "second line\n");
     await until('"text":"second line\\n"');
     tasks.finishRun(runId, { status: "succeeded", exitCode: 0 });
     tasks.updateTask(taskId, { phase: "Completed" });
     await until("event: end");
-    expect(seen).toContain('"status":"succeeded"');
-    expect(seen).toContain('event: end\ndata: {"reason":"finished","phase":"Completed"}');
+    expect(seen()).toContain('"status":"succeeded"');
+    expect(seen()).toContain('event: end\ndata: {"reason":"finished","phase":"Completed"}');
     const rest = await reader.read();
     expect(rest.done).toBe(true);
   });
@@ -204,16 +213,7 @@ describe("task logs", () => {
     const claim = `${hostname()}:${process.pid}:w1`;
     tasks.updateTask(taskId, { phase: "Running", claimedBy: claim });
     const res = await get(`/api/v1/tasks/${taskId}/logs/stream`);
-    const reader = res.body!.getReader();
-    const decoder = new TextDecoder();
-    let seen = "";
-    const until = async (what: string): Promise<void> => {
-      while (!seen.includes(what)) {
-        const { value, done } = await reader.read();
-        if (done) throw new Error(`stream ended before ${what}; got:\n${seen}`);
-        seen += decoder.decode(value, { stream: true });
-      }
-    };
+    const { until, seen } = eventStream(res);
     await until('"text":"first line\\n"');
     // The cancel is written first; the runner then stops the step (its last line) and lets go of the task.
     tasks.updateTask(taskId, { phase: "Cancelled" });
@@ -225,7 +225,7 @@ describe("task logs", () => {
     await until('"text":"last line\\n"');
     expect(tasks.releaseClaim(taskId, claim)).toBe(true);
     await until("event: end");
-    expect(seen).toContain('event: end\ndata: {"reason":"finished","phase":"Cancelled"}');
+    expect(seen()).toContain('event: end\ndata: {"reason":"finished","phase":"Cancelled"}');
   });
 });
 
