@@ -115,6 +115,12 @@ describe("orchestrator run: paused from another shell", { timeout: 120_000 }, ()
     p?.cleanup();
   });
 
+  /** Starts a controller on the project and waits until `controller status` says it runs. */
+  async function controllerRunning(): Promise<void> {
+    controllers.start(p);
+    await until(() => p.run(["controller", "status", "-o", "json"]).stdout.match(/"running": ?true/) !== null, 60_000, "the controller to start", () => `controller status: ${JSON.stringify(p.run(["controller", "status", "-o", "json"]))}; controllers: ${tail(controllers.logs())}`);
+  }
+
   /** Waits until the sleepy workflow's second step sleeps; returns the sleep's pid and the run's task id. */
   async function napping(): Promise<{ pid: number; id: string }> {
     const pidFile = join(p.dir, "sleep.pid");
@@ -127,10 +133,7 @@ describe("orchestrator run: paused from another shell", { timeout: 120_000 }, ()
   for (const where of ["in its own process", "on a running controller"]) {
     it(`stops following, says how to resume and exits 3 (${where}); the step's processes are gone`, async () => {
       p = taskProject();
-      if (where === "on a running controller") {
-        controllers.start(p);
-        await until(() => p.run(["controller", "status", "-o", "json"]).stdout.match(/"running": ?true/) !== null, 60_000, "the controller to start", () => `controller status: ${JSON.stringify(p.run(["controller", "status", "-o", "json"]))}; controllers: ${tail(controllers.logs())}`);
-      }
+      if (where === "on a running controller") await controllerRunning();
       const run = spawnCli(p, ["run", "--workflow", "sleepy"]);
       const { pid, id } = await napping();
       expect(alive(pid)).toBe(true);
@@ -147,20 +150,10 @@ describe("orchestrator run: paused from another shell", { timeout: 120_000 }, ()
       ]);
     });
   }
-});
 
-describe("orchestrator run: following a controller's task that is paused", { timeout: 120_000 }, () => {
-  let p: Project;
-  const controllers = new Controllers();
-  afterEach(async () => {
-    await controllers.stopAll();
-    p?.cleanup();
-  });
-
-  it("prints every line the step wrote before the pause stopped it, then exits 3", async () => {
+  it("on a running controller, prints every line the step wrote before the pause stopped it, then exits 3", async () => {
     p = taskProject();
-    controllers.start(p);
-    await until(() => p.run(["controller", "status", "-o", "json"]).stdout.match(/"running": ?true/) !== null, 60_000, "the controller to start", () => `controller status: ${JSON.stringify(p.run(["controller", "status", "-o", "json"]))}; controllers: ${tail(controllers.logs())}`);
+    await controllerRunning();
     const run = spawnCli(p, ["run", "--workflow", "stream"]);
     try {
       await until(() => run.stdout().includes("line-5\n"), 60_000, "the step's fifth line", () =>
